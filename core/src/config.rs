@@ -1,0 +1,415 @@
+//! Client configuration: builders, defaults and validation.
+//!
+//! Validation happens once, in `build()`, and names the offending field, so a bad value is
+//! reported before any request leaves the process.
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use std::net::IpAddr;
+use std::time::Duration;
+use url::Url;
+
+/// Retry behaviour of the transport.
+///
+/// Retries use full-jitter exponential backoff: attempt `n` sleeps a random duration in
+/// `[0, min(max_delay, base_delay * 2^n)]`. A token-bucket retry budget stops a client from
+/// hammering a server that fails every request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Total attempts per request, the first included (1 disables retries).
+    pub max_attempts: u32,
+    /// Backoff base.
+    pub base_delay: Duration,
+    /// Backoff cap.
+    pub max_delay: Duration,
+    /// Longest `Retry-After` the transport honours by waiting; a longer one is returned to
+    /// the caller as [`Error::RateLimited`].
+    pub max_retry_after: Duration,
+    /// Capacity of the retry budget (tokens).
+    pub budget_capacity: u32,
+    /// Tokens a retry costs (a timeout costs twice as much).
+    pub budget_retry_cost: u32,
+    /// Tokens a successful request gives back.
+    pub budget_success_refund: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(20),
+            max_retry_after: Duration::from_secs(60),
+            budget_capacity: 100,
+            budget_retry_cost: 5,
+            budget_success_refund: 1,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.max_attempts == 0 {
+            return Err(Error::invalid("retry.max_attempts", "must be at least 1"));
+        }
+        if self.base_delay > self.max_delay {
+            return Err(Error::invalid(
+                "retry.base_delay",
+                "must not exceed retry.max_delay",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Validated configuration of a [`crate::ViaClient`].
+#[derive(Debug, Clone)]
+pub struct ViaConfig {
+    pub(crate) org_id: String,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Secret,
+    pub(crate) api_key: Secret,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) base_url: Url,
+    pub(crate) token_url: Url,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl ViaConfig {
+    /// Starts a builder.
+    pub fn builder() -> ViaConfigBuilder {
+        ViaConfigBuilder::default()
+    }
+
+    /// The organization id.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    /// The client id (not a secret).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The scopes requested with each token.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// Base URL of the API, without a trailing slash.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The OAuth2 token endpoint.
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    /// Timeout of one ordinary request.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+}
+
+/// Builder of [`ViaConfig`]. Required: `org_id`, `client_id`, `client_secret`, `api_key`.
+#[derive(Debug, Clone, Default)]
+pub struct ViaConfigBuilder {
+    org_id: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    api_key: Option<Secret>,
+    scopes: Option<Vec<String>>,
+    base_url: Option<String>,
+    token_url: Option<String>,
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    allow_insecure_http: bool,
+}
+
+/// Scopes requested when none are given: what the agent-control slice needs.
+pub const DEFAULT_SCOPES: &[&str] = &["engagementcenterapi", "streamingapi"];
+
+impl ViaConfigBuilder {
+    /// Organization id (`{orgId}` in every path). Required.
+    pub fn org_id(mut self, v: impl Into<String>) -> Self {
+        self.org_id = Some(v.into());
+        self
+    }
+    /// OAuth2 client id. Required.
+    pub fn client_id(mut self, v: impl Into<String>) -> Self {
+        self.client_id = Some(v.into());
+        self
+    }
+    /// OAuth2 client secret. Required.
+    pub fn client_secret(mut self, v: impl Into<Secret>) -> Self {
+        self.client_secret = Some(v.into());
+        self
+    }
+    /// The `x-api-key` value. Required.
+    pub fn api_key(mut self, v: impl Into<Secret>) -> Self {
+        self.api_key = Some(v.into());
+        self
+    }
+    /// Scopes to request (default [`DEFAULT_SCOPES`]).
+    pub fn scopes<I, S>(mut self, v: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Overrides `https://{orgId}.via.aspect-cloud.net` (simulator, other domains).
+    pub fn base_url(mut self, v: impl Into<String>) -> Self {
+        self.base_url = Some(v.into());
+        self
+    }
+    /// Overrides the token endpoint. When only `base_url` is set, the token URL follows it:
+    /// `{base_url}/via/v2/oauth2/token`.
+    pub fn token_url(mut self, v: impl Into<String>) -> Self {
+        self.token_url = Some(v.into());
+        self
+    }
+    /// TCP connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, v: Duration) -> Self {
+        self.connect_timeout = Some(v);
+        self
+    }
+    /// Timeout of one ordinary request (default 30 s). Long polls use their own, longer one.
+    pub fn request_timeout(mut self, v: Duration) -> Self {
+        self.request_timeout = Some(v);
+        self
+    }
+    /// Retry policy (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, v: RetryPolicy) -> Self {
+        self.retry = Some(v);
+        self
+    }
+    /// Allows `http://` to a host that is not loopback. Off by default: credentials would
+    /// cross the network in clear text.
+    pub fn allow_insecure_http(mut self, v: bool) -> Self {
+        self.allow_insecure_http = v;
+        self
+    }
+
+    /// Validates and builds the configuration.
+    pub fn build(self) -> Result<ViaConfig> {
+        let org_id = required("org_id", self.org_id)?;
+        if !org_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::invalid(
+                "org_id",
+                "may contain only ASCII letters, digits, '-' and '_'",
+            ));
+        }
+        let client_id = required("client_id", self.client_id)?;
+        let client_secret = required_secret("client_secret", self.client_secret)?;
+        let api_key = required_secret("api_key", self.api_key)?;
+        let scopes = self
+            .scopes
+            .unwrap_or_else(|| DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect());
+        for s in &scopes {
+            if s.is_empty() || s.contains(char::is_whitespace) {
+                return Err(Error::invalid(
+                    "scopes",
+                    format!("scope {s:?} must be non-empty and contain no whitespace"),
+                ));
+            }
+        }
+        let base_url = match self.base_url {
+            Some(u) => parse_url("base_url", &u, self.allow_insecure_http)?,
+            None => parse_url(
+                "base_url",
+                &format!("https://{org_id}.via.aspect-cloud.net"),
+                false,
+            )?,
+        };
+        let token_url = match self.token_url {
+            Some(u) => parse_url("token_url", &u, self.allow_insecure_http)?,
+            None => base_url
+                .join("via/v2/oauth2/token")
+                .map_err(|e| Error::invalid("token_url", e.to_string()))?,
+        };
+        let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(10));
+        let request_timeout = self.request_timeout.unwrap_or(Duration::from_secs(30));
+        if connect_timeout.is_zero() {
+            return Err(Error::invalid("connect_timeout", "must be greater than zero"));
+        }
+        if request_timeout.is_zero() {
+            return Err(Error::invalid("request_timeout", "must be greater than zero"));
+        }
+        let retry = self.retry.unwrap_or_default();
+        retry.validate()?;
+        Ok(ViaConfig {
+            org_id,
+            client_id,
+            client_secret,
+            api_key,
+            scopes,
+            base_url,
+            token_url,
+            connect_timeout,
+            request_timeout,
+            retry,
+        })
+    }
+}
+
+fn required(field: &str, v: Option<String>) -> Result<String> {
+    match v {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        Some(_) => Err(Error::invalid(field, "must not be empty")),
+        None => Err(Error::invalid(field, "is required")),
+    }
+}
+
+fn required_secret(field: &str, v: Option<Secret>) -> Result<Secret> {
+    match v {
+        Some(s) if !s.expose().trim().is_empty() => Ok(s),
+        Some(_) => Err(Error::invalid(field, "must not be empty")),
+        None => Err(Error::invalid(field, "is required")),
+    }
+}
+
+/// Parses a base or token URL and applies the clear-text rule: `http://` only to loopback,
+/// unless explicitly allowed.
+pub(crate) fn parse_url(field: &str, raw: &str, allow_insecure_http: bool) -> Result<Url> {
+    let mut url =
+        Url::parse(raw.trim()).map_err(|e| Error::invalid(field, format!("{raw:?}: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            if !allow_insecure_http && !is_loopback(&url) {
+                return Err(Error::invalid(
+                    field,
+                    format!(
+                        "http:// is refused for the non-loopback host {:?}; use https:// or allow insecure HTTP explicitly",
+                        url.host_str().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        other => {
+            return Err(Error::invalid(
+                field,
+                format!("unsupported scheme {other:?}; expected https or http"),
+            ))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid(field, "has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid(field, "must not carry credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid(field, "must not have a query or fragment"));
+    }
+    // Joining relative paths needs a trailing slash on the base.
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ViaConfigBuilder {
+        ViaConfig::builder()
+            .org_id("acme")
+            .client_id("cid")
+            .client_secret("secret")
+            .api_key("key")
+    }
+
+    fn field_of(e: Error) -> String {
+        match e {
+            Error::InvalidArgument { field, .. } => field,
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_follow_the_documents() {
+        let c = base().build().unwrap();
+        assert_eq!(c.base_url().as_str(), "https://acme.via.aspect-cloud.net/");
+        assert_eq!(
+            c.token_url().as_str(),
+            "https://acme.via.aspect-cloud.net/via/v2/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_values_naming_the_field() {
+        assert_eq!(field_of(base().org_id("").build().unwrap_err()), "org_id");
+        assert_eq!(field_of(base().org_id("a/b").build().unwrap_err()), "org_id");
+        assert_eq!(
+            field_of(base().client_secret("").build().unwrap_err()),
+            "client_secret"
+        );
+        assert_eq!(
+            field_of(base().base_url("not a url").build().unwrap_err()),
+            "base_url"
+        );
+        assert_eq!(
+            field_of(base().base_url("http://example.com").build().unwrap_err()),
+            "base_url"
+        );
+        assert_eq!(
+            field_of(base().token_url("ftp://x/").build().unwrap_err()),
+            "token_url"
+        );
+        assert_eq!(field_of(base().scopes([""]).build().unwrap_err()), "scopes");
+    }
+
+    #[test]
+    fn http_allowed_for_loopback_or_when_asked() {
+        assert!(base().base_url("http://127.0.0.1:8080").build().is_ok());
+        assert!(base().base_url("http://localhost:1").build().is_ok());
+        assert!(base().base_url("http://[::1]:1").build().is_ok());
+        assert!(base()
+            .base_url("http://example.com")
+            .allow_insecure_http(true)
+            .build()
+            .is_ok());
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = base().build().unwrap();
+        let s = format!("{c:?}");
+        assert!(!s.contains("secret\""), "{s}");
+        assert!(!s.contains("\"key\""), "{s}");
+    }
+}

@@ -1,0 +1,290 @@
+//! The event catalogue: what a streaming session delivers.
+//!
+//! [`Event`] keeps the envelope fields of the documents' `EventPayloadV3`, the payload both
+//! decoded and raw, and the event type as a closed enum ([`EventType`]) whose `Unknown`
+//! fallback keeps any type the documents do not list yet.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
+
+macro_rules! event_types {
+    ($($variant:ident => $wire:literal,)*) => {
+        /// Every event type the streaming document lists, by category.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum EventType {
+            $(
+                #[doc = concat!("`", $wire, "`")]
+                $variant,
+            )*
+            /// A type the documents do not list; the wire name is kept.
+            Unknown(String),
+        }
+
+        impl EventType {
+            /// Every documented type, in catalogue order.
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
+
+            /// Parses a wire name; never fails.
+            pub fn parse(wire: &str) -> EventType {
+                match wire {
+                    $($wire => EventType::$variant,)*
+                    other => EventType::Unknown(other.to_string()),
+                }
+            }
+
+            /// The wire name (`"engagementCenter.Idle"`).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(EventType::$variant => $wire,)*
+                    EventType::Unknown(s) => s,
+                }
+            }
+        }
+    };
+}
+
+event_types! {
+    EcAcceptCallTimeout => "engagementCenter.AcceptCallTimeout",
+    EcActivateInteraction => "engagementCenter.ActivateInteraction",
+    EcActive => "engagementCenter.Active",
+    EcAdvanceFeature => "engagementCenter.AdvanceFeature",
+    EcAgentStatistics => "engagementCenter.AgentStatistics",
+    EcAudioPathConnection => "engagementCenter.AudioPathConnection",
+    EcCallReRouted => "engagementCenter.CallReRouted",
+    EcClientSessionKeepAlive => "engagementCenter.ClientSessionKeepAlive",
+    EcConference => "engagementCenter.Conference",
+    EcConnectConfirm => "engagementCenter.ConnectConfirm",
+    EcConnected => "engagementCenter.Connected",
+    EcConnecting => "engagementCenter.Connecting",
+    EcConsult => "engagementCenter.Consult",
+    EcConsultInitiated => "engagementCenter.ConsultInitiated",
+    EcDialInitiated => "engagementCenter.DialInitiated",
+    EcDialing => "engagementCenter.Dialing",
+    EcDisconnectPending => "engagementCenter.DisconnectPending",
+    EcDisconnected => "engagementCenter.Disconnected",
+    EcDispositionInitiated => "engagementCenter.DispositionInitiated",
+    EcEmailRemoved => "engagementCenter.EmailRemoved",
+    EcError => "engagementCenter.Error",
+    EcHeld => "engagementCenter.Held",
+    EcIdle => "engagementCenter.Idle",
+    EcInteractionClear => "engagementCenter.InteractionClear",
+    EcInteractionReleasedXferred => "engagementCenter.InteractionReleasedXferred",
+    EcInteractionTransferred => "engagementCenter.InteractionTransferred",
+    EcMessageStatus => "engagementCenter.MessageStatus",
+    EcMonitorState => "engagementCenter.MonitorState",
+    EcMultiTaskingStatus => "engagementCenter.MultiTaskingStatus",
+    EcNewTeam => "engagementCenter.NewTeam",
+    EcNewVoiceMail => "engagementCenter.NewVoiceMail",
+    EcNewWorkType => "engagementCenter.NewWorkType",
+    EcNotReady => "engagementCenter.NotReady",
+    EcNotReadyPending => "engagementCenter.NotReadyPending",
+    EcPark => "engagementCenter.Park",
+    EcPhoneFoul => "engagementCenter.PhoneFoul",
+    EcPhoneOffhook => "engagementCenter.PhoneOffhook",
+    EcPhoneReconnect => "engagementCenter.PhoneReconnect",
+    EcPreviewScreenPop => "engagementCenter.PreviewScreenPop",
+    EcReassignEmailAck => "engagementCenter.ReassignEmailAck",
+    EcRecordingState => "engagementCenter.RecordingState",
+    EcRemoveTeam => "engagementCenter.RemoveTeam",
+    EcRemoveWorkType => "engagementCenter.RemoveWorkType",
+    EcScreenPop => "engagementCenter.ScreenPop",
+    EcSystemAvailable => "engagementCenter.SystemAvailable",
+    EcSystemStandby => "engagementCenter.SystemStandby",
+    EcSystemUnavailable => "engagementCenter.SystemUnavailable",
+    EcTelephonyAvailable => "engagementCenter.TelephonyAvailable",
+    EcTelephonyUnavailable => "engagementCenter.TelephonyUnavailable",
+    EcUpdateAgentStatusReason => "engagementCenter.UpdateAgentStatusReason",
+    EcUpdateDisposition => "engagementCenter.UpdateDisposition",
+    EcUpdateDispositionPlan => "engagementCenter.UpdateDispositionPlan",
+    EcUpdateTeam => "engagementCenter.UpdateTeam",
+    EcUpdateWorkType => "engagementCenter.UpdateWorkType",
+    EcVoiceLock => "engagementCenter.VoiceLock",
+    EcVoiceUnlock => "engagementCenter.VoiceUnlock",
+    EcWrap => "engagementCenter.Wrap",
+    EcWrapTimeout => "engagementCenter.WrapTimeout",
+    MessagingEntityAdded => "messaging.EntityAdded",
+    MessagingEntityDialRequest => "messaging.EntityDialRequest",
+    MessagingEntityList => "messaging.EntityList",
+    MessagingEntityPushURL => "messaging.EntityPushURL",
+    MessagingEntityRemoved => "messaging.EntityRemoved",
+    MessagingEntitySendText => "messaging.EntitySendText",
+    OutreachAutomationScriptStatus => "outreach.automationScriptStatus",
+    OutreachDisposition => "outreach.disposition",
+    OutreachStatus => "outreach.status",
+}
+
+impl EventType {
+    /// The category prefix (`"engagementCenter"`, `"messaging"`, `"outreach"`...).
+    pub fn category(&self) -> &str {
+        let s = self.as_str();
+        s.split_once('.').map_or(s, |(c, _)| c)
+    }
+
+    /// The name after the category (`"Idle"`).
+    pub fn name(&self) -> &str {
+        let s = self.as_str();
+        s.split_once('.').map_or(s, |(_, n)| n)
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One event of a streaming session (v3 envelope).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Serialization kind (`"via#engagementCenterEvent"`).
+    pub kind: String,
+    /// Unique id of the event; what acknowledgement and duplicate detection key on.
+    pub event_id: String,
+    /// Correlation id: events caused by one command share it.
+    pub correlation_id: String,
+    /// Wire name of the type (`"engagementCenter.Idle"`).
+    pub event_type: String,
+    /// When the event was queued (ISO 8601, UTC).
+    pub published_time: String,
+    /// Payload schema version (the documents show both `"1"` and `1`; kept as text).
+    pub schema_version: String,
+    /// The payload, decoded. `Value::Null` when the payload was empty.
+    pub payload: Value,
+    /// The payload exactly as the service sent it (a JSON document in a string).
+    pub raw_payload: String,
+}
+
+impl Event {
+    /// The event type as the catalogue enum.
+    pub fn typed(&self) -> EventType {
+        EventType::parse(&self.event_type)
+    }
+
+    /// The envelope and decoded payload as one JSON object (camelCase, as on the wire,
+    /// with `payload` decoded): the form the C and generic bindings hand out.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "kind": self.kind,
+            "eventId": self.event_id,
+            "correlationId": self.correlation_id,
+            "eventType": self.event_type,
+            "publishedTime": self.published_time,
+            "schemaVersion": self.schema_version,
+            "payload": self.payload,
+        })
+    }
+
+    /// Decodes one `EventPayloadV3` object.
+    ///
+    /// Lenient where the documents are inconsistent (schemaVersion as number or string,
+    /// payload as a JSON string or an object); strict where a field the engine depends on
+    /// (`eventId`, `eventType`) is missing.
+    pub fn from_wire(v: &Value) -> Result<Event> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire {
+            #[serde(default)]
+            kind: Option<String>,
+            event_id: Option<String>,
+            #[serde(default)]
+            correlation_id: Option<String>,
+            event_type: Option<String>,
+            #[serde(default)]
+            published_time: Option<String>,
+            #[serde(default)]
+            schema_version: Option<Value>,
+            #[serde(default)]
+            payload: Option<Value>,
+        }
+        let w = Wire::deserialize(v).map_err(|e| Error::decode(format!("event: {e}")))?;
+        let event_id = w
+            .event_id
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::decode("event without eventId"))?;
+        let event_type = w
+            .event_type
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::decode(format!("event {event_id} without eventType")))?;
+        let schema_version = match w.schema_version {
+            Some(Value::String(s)) => s,
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let (payload, raw_payload) = match w.payload {
+            None | Some(Value::Null) => (Value::Null, String::new()),
+            Some(Value::String(raw)) => {
+                if raw.trim().is_empty() {
+                    (Value::Null, raw)
+                } else {
+                    // A payload that is not JSON is kept as text rather than failing the
+                    // whole batch: the raw form is always there.
+                    let decoded = serde_json::from_str(&raw).unwrap_or_else(|_| Value::String(raw.clone()));
+                    (decoded, raw)
+                }
+            }
+            Some(other) => {
+                let raw = other.to_string();
+                (other, raw)
+            }
+        };
+        Ok(Event {
+            kind: w.kind.unwrap_or_default(),
+            event_id,
+            correlation_id: w.correlation_id.unwrap_or_default(),
+            event_type,
+            published_time: w.published_time.unwrap_or_default(),
+            schema_version,
+            payload,
+            raw_payload,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_round_trips() {
+        assert_eq!(EventType::ALL.len(), 67);
+        for t in EventType::ALL {
+            assert_eq!(&EventType::parse(t.as_str()), t);
+        }
+        let u = EventType::parse("engagementCenter.SomethingNew");
+        assert_eq!(u, EventType::Unknown("engagementCenter.SomethingNew".into()));
+        assert_eq!(u.category(), "engagementCenter");
+        assert_eq!(EventType::EcIdle.name(), "Idle");
+    }
+
+    #[test]
+    fn decodes_the_documented_example() {
+        let v: Value = serde_json::from_str(r#"{
+            "kind": "via#engagementCenterEvent",
+            "eventId": "1519073278252-0",
+            "correlationId": "def61349-6f49-4019-918f-2cd2fbfd4e42",
+            "eventType": "engagementCenter.Idle",
+            "publishedTime": "2018-01-30T14:04:20.539Z",
+            "schemaVersion": "1",
+            "payload": "{\"userId\":\"5aa0b645c2b3e80\", \"ehubSessionId\":215, \"ehubSessionIdRev\":215, \"payload\":{ \"interactionId\":1030,\"interactionIdRev\":1030}}"
+        }"#).unwrap();
+        let e = Event::from_wire(&v).unwrap();
+        assert_eq!(e.typed(), EventType::EcIdle);
+        assert_eq!(e.payload["payload"]["interactionId"], 1030);
+        assert!(e.raw_payload.starts_with("{\"userId\""));
+        assert_eq!(e.schema_version, "1");
+    }
+
+    #[test]
+    fn rejects_events_without_ids_and_keeps_bad_payloads() {
+        assert!(Event::from_wire(&serde_json::json!({"eventType": "x"})).is_err());
+        assert!(Event::from_wire(&serde_json::json!(42)).is_err());
+        let e = Event::from_wire(&serde_json::json!({
+            "eventId": "1", "eventType": "t", "schemaVersion": 2, "payload": "not json"
+        })).unwrap();
+        assert_eq!(e.payload, Value::String("not json".into()));
+        assert_eq!(e.schema_version, "2");
+    }
+}

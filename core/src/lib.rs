@@ -1,0 +1,51 @@
+//! # ccbridge
+//!
+//! One Rust core for contact-center cloud APIs: the Alvaria Cloud ("Via") Engagement Center
+//! and Streaming APIs, with an event engine that neither loses nor duplicates events.
+//!
+//! ```no_run
+//! use ccbridge::{ViaClient, stream::{EventStream, StreamConfig}};
+//! # async fn demo() -> ccbridge::Result<()> {
+//! let client = ViaClient::new(
+//!     ViaClient::builder()
+//!         .org_id("acme")
+//!         .client_id("my-client")
+//!         .client_secret("my-secret")
+//!         .api_key("my-api-key")
+//!         .build()?,
+//! )?;
+//! let stream = EventStream::start(&client, StreamConfig::default()).await?;
+//! client
+//!     .engagement_center()
+//!     .connect(&stream.session_id(), "agent-user-id", &Default::default())
+//!     .await?;
+//! while let Some(event) = stream.next_event_async(std::time::Duration::from_secs(30)).await? {
+//!     println!("{} {}", event.event_type, event.payload);
+//! }
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod auth;
+mod client;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod ops;
+pub mod runtime;
+mod secret;
+pub mod stream;
+pub mod transport;
+pub mod validate;
+pub mod via;
+
+pub use client::ViaClient;
+pub use config::{RetryPolicy, ViaConfig, ViaConfigBuilder};
+pub use error::{ApiErrorDetail, Error, ErrorCode, ErrorResponse, Result};
+pub use events::{Event, EventType};
+pub use secret::Secret;
+pub use stream::{EventHandler, EventStream, StreamConfig, StreamItem, StreamStats, StreamStatus};
+pub use transport::RateLimit;
+pub use via::engagement_center::{ConnectOptions, EngagementCenter, InitialState, NotReadyType};
+pub use via::streaming::{AckResult, SessionInfo, SessionOptions, Streaming};

@@ -1,0 +1,235 @@
+//! The long-poll event engine.
+//!
+//! An [`EventStream`] owns one streaming session and keeps it alive:
+//!
+//! - exactly one `GET /events` is in flight at a time, with a read timeout longer than the
+//!   service's 15 s wait, under a watchdog;
+//! - the poller never stops long enough for the session to expire: events go into a
+//!   bounded buffer and a full buffer is reported as [`StreamStatus::BufferFull`];
+//! - with acknowledgement on, an event is acknowledged (in batches) only after its handler
+//!   returned, and a bounded window of seen `eventId`s hides redeliveries from handlers;
+//! - "Invalid or expired session" makes the engine create a new session and report
+//!   [`StreamStatus::SessionRecreated`] (events may have been lost in between);
+//! - errors back off with full jitter, reset by the next successful poll;
+//! - [`EventStream::stop`] stops polling, drains handlers within a deadline, flushes
+//!   acknowledgements and deletes the session, in that order.
+//!
+//! Events are consumed either by a handler ([`EventStream::start_with_handler`]), which runs
+//! on a dedicated dispatcher thread with no lock held (it may call any blocking API of the
+//! library, including [`EventStream::stop`]), or by pulling ([`EventStream::next_event`],
+//! [`EventStream::next_event_async`]).
+
+mod dedupe;
+mod engine;
+
+pub use engine::{EventStream, StreamStats};
+
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::validate;
+use crate::via::streaming::{INACTIVITY_DELAY_RANGE, MAX_EVENTS_RANGE, POLL_TIMEOUT_MARGIN, SERVER_POLL_WAIT};
+use std::time::Duration;
+
+/// Settings of an [`EventStream`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamConfig {
+    /// `inactivityDelay` of the session, seconds (60..=600). Default 120, as the streaming
+    /// document recommends.
+    pub inactivity_delay: u32,
+    /// `requireAcknowledgement` of the session. Default on: with it, an event whose handler
+    /// never ran is redelivered instead of lost.
+    pub require_acknowledgement: bool,
+    /// `maxEvents` of each poll (1..=200). Default 50.
+    pub max_events: u32,
+    /// Events buffered ahead of the consumer. Default 10 000.
+    pub buffer_capacity: usize,
+    /// How many recent `eventId`s are remembered to hide duplicates. Default 10 000.
+    pub dedupe_window: usize,
+    /// Client read timeout of one poll; must exceed the service's 15 s wait. Default 25 s.
+    pub poll_timeout: Duration,
+    /// First backoff delay after a failed poll. Default 200 ms.
+    pub backoff_base: Duration,
+    /// Longest backoff delay. Default 20 s.
+    pub backoff_max: Duration,
+    /// How long acknowledgements are gathered before a batch is sent. Default 50 ms.
+    pub ack_interval: Duration,
+    /// How long [`EventStream::stop`] lets handlers drain the buffer. Default 5 s.
+    pub shutdown_deadline: Duration,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            inactivity_delay: 120,
+            require_acknowledgement: true,
+            max_events: 50,
+            buffer_capacity: 10_000,
+            dedupe_window: 10_000,
+            poll_timeout: SERVER_POLL_WAIT + POLL_TIMEOUT_MARGIN,
+            backoff_base: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(20),
+            ack_interval: Duration::from_millis(50),
+            shutdown_deadline: Duration::from_secs(5),
+        }
+    }
+}
+
+impl StreamConfig {
+    /// Checks every bound, naming the field at fault.
+    pub fn validate(&self) -> Result<()> {
+        validate::in_range(
+            "inactivity_delay",
+            self.inactivity_delay,
+            INACTIVITY_DELAY_RANGE.0,
+            INACTIVITY_DELAY_RANGE.1,
+        )?;
+        validate::in_range("max_events", self.max_events, MAX_EVENTS_RANGE.0, MAX_EVENTS_RANGE.1)?;
+        if self.buffer_capacity == 0 {
+            return Err(Error::invalid("buffer_capacity", "must be at least 1"));
+        }
+        if self.dedupe_window == 0 {
+            return Err(Error::invalid("dedupe_window", "must be at least 1"));
+        }
+        if self.poll_timeout < Duration::from_secs(1) {
+            return Err(Error::invalid("poll_timeout", "must be at least 1 s"));
+        }
+        if self.poll_timeout >= Duration::from_secs(u64::from(self.inactivity_delay)) {
+            return Err(Error::invalid(
+                "poll_timeout",
+                "must be shorter than inactivity_delay, or the session could expire during one poll",
+            ));
+        }
+        if self.backoff_base.is_zero() || self.backoff_base > self.backoff_max {
+            return Err(Error::invalid("backoff_base", "must be > 0 and <= backoff_max"));
+        }
+        Ok(())
+    }
+}
+
+/// Something the engine reports besides events, in order with them.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum StreamStatus {
+    /// The session was created and polling started.
+    Started {
+        /// The new session's id.
+        session_id: String,
+    },
+    /// The session expired or became invalid and a new one replaced it. Events published
+    /// in between may be lost; higher layers (an agent session) re-attach on this.
+    SessionRecreated {
+        /// The session that died.
+        old_session_id: String,
+        /// Its replacement.
+        new_session_id: String,
+    },
+    /// A poll failed; the engine waits `delay` and tries again.
+    Retrying {
+        /// What failed.
+        error: Error,
+        /// Consecutive failures so far.
+        attempt: u32,
+        /// Backoff before the next try.
+        delay: Duration,
+    },
+    /// A poll succeeded after failures.
+    Recovered,
+    /// The consumer is too slow: the buffer holds `capacity` events. With acknowledgement
+    /// on, further events stay on the server and come back later; without it they are
+    /// dropped and counted in [`StreamStatus::EventsDropped`].
+    BufferFull {
+        /// The configured capacity.
+        capacity: usize,
+    },
+    /// Events were dropped because the buffer was full and acknowledgement is off.
+    EventsDropped {
+        /// How many.
+        count: u64,
+    },
+    /// An event could not be decoded and was skipped.
+    MalformedEvent {
+        /// Why.
+        message: String,
+    },
+    /// Acknowledgements failed; they are retried with the next batch.
+    AckFailed {
+        /// What failed.
+        error: Error,
+    },
+    /// A fatal error (bad credentials, missing scope...) ended polling.
+    Failed {
+        /// The error.
+        error: Error,
+    },
+    /// The stream stopped; nothing follows.
+    Stopped,
+}
+
+impl StreamStatus {
+    /// A short name (`"session_recreated"`), the same in every binding.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StreamStatus::Started { .. } => "started",
+            StreamStatus::SessionRecreated { .. } => "session_recreated",
+            StreamStatus::Retrying { .. } => "retrying",
+            StreamStatus::Recovered => "recovered",
+            StreamStatus::BufferFull { .. } => "buffer_full",
+            StreamStatus::EventsDropped { .. } => "events_dropped",
+            StreamStatus::MalformedEvent { .. } => "malformed_event",
+            StreamStatus::AckFailed { .. } => "ack_failed",
+            StreamStatus::Failed { .. } => "failed",
+            StreamStatus::Stopped => "stopped",
+        }
+    }
+
+    /// A one-line human description.
+    pub fn describe(&self) -> String {
+        match self {
+            StreamStatus::Started { session_id } => format!("started (session {session_id})"),
+            StreamStatus::SessionRecreated {
+                old_session_id,
+                new_session_id,
+            } => format!("session {old_session_id} expired; recreated as {new_session_id} (events may be missing)"),
+            StreamStatus::Retrying { error, attempt, delay } => {
+                format!("poll failed ({error}); retry {attempt} in {} ms", delay.as_millis())
+            }
+            StreamStatus::Recovered => "recovered".to_string(),
+            StreamStatus::BufferFull { capacity } => format!("buffer full ({capacity} events)"),
+            StreamStatus::EventsDropped { count } => format!("{count} events dropped"),
+            StreamStatus::MalformedEvent { message } => format!("malformed event skipped: {message}"),
+            StreamStatus::AckFailed { error } => format!("acknowledgement failed: {error}"),
+            StreamStatus::Failed { error } => format!("failed: {error}"),
+            StreamStatus::Stopped => "stopped".to_string(),
+        }
+    }
+}
+
+/// What a pull consumer receives: an event, or a status in order with the events.
+#[derive(Debug, Clone)]
+pub enum StreamItem {
+    /// An event.
+    Event(Event),
+    /// A status.
+    Status(StreamStatus),
+}
+
+/// Receives a stream's events and statuses on its dispatcher thread.
+pub trait EventHandler: Send + 'static {
+    /// Called once per event (duplicates hidden). The event is acknowledged after this
+    /// returns, even if it panics (the panic is caught and logged).
+    fn on_event(&mut self, event: &Event);
+
+    /// Called for each status, in order with the events.
+    fn on_status(&mut self, status: &StreamStatus) {
+        let _ = status;
+    }
+}
+
+impl<F> EventHandler for F
+where
+    F: FnMut(&Event) + Send + 'static,
+{
+    fn on_event(&mut self, event: &Event) {
+        self(event)
+    }
+}

@@ -1,0 +1,520 @@
+//! The single HTTP path of ccbridge: auth, headers, retries, rate limits and error mapping.
+//!
+//! Every request of every API goes through [`Transport::send`], so the rules live in one
+//! place: `x-api-key` on every call, `via-client-sessionid` where the operation needs it, a
+//! single token refresh on a 401, full-jitter backoff on 429/5xx/connect errors/timeouts, a
+//! retry budget, and pacing from the server's rate-limit headers.
+
+use crate::auth::AuthProvider;
+use crate::config::RetryPolicy;
+use crate::error::{Error, ErrorResponse, Result};
+use crate::secret::Secret;
+use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tracing::Instrument;
+use url::Url;
+
+/// Header carrying the streaming session id on session-bound operations.
+pub const SESSION_HEADER: &str = "via-client-sessionid";
+/// Header carrying the API key on every Via request.
+pub const API_KEY_HEADER: &str = "x-api-key";
+/// The message with which the service reports a dead streaming session.
+pub(crate) const INVALID_SESSION: &str = "invalid or expired session";
+
+/// One request, before auth and retries.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// Operation name, for logs and spans.
+    pub op: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path relative to the base URL, without a leading slash.
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Option<Value>,
+    /// Value of `via-client-sessionid`, for session-bound operations.
+    pub session_id: Option<String>,
+    /// Overrides the configured request timeout (long polls need a longer one).
+    pub timeout: Option<Duration>,
+    /// Whether the transport may retry. The stream engine turns it off for polls: it runs
+    /// its own backoff and must not hide a dead session behind retries.
+    pub retry: bool,
+}
+
+impl ApiRequest {
+    /// A request with no query, body or session, retried by default.
+    pub fn new(op: &'static str, method: Method, path: String) -> Self {
+        ApiRequest {
+            op,
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            session_id: None,
+            timeout: None,
+            retry: true,
+        }
+    }
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    /// HTTP status (2xx).
+    pub status: u16,
+    /// Decoded JSON body; `None` for an empty body (202, 204).
+    pub body: Option<Value>,
+    /// `x-correlation-id` response header, when the service sent one.
+    pub correlation_id: Option<String>,
+}
+
+/// The last rate-limit figures the server reported for one window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Window name as in the header suffix: `second`, `minute`, `hour`, `day`.
+    pub window: String,
+    /// `X-RateLimit-Limit-{window}`.
+    pub limit: Option<u64>,
+    /// `X-RateLimit-Remaining-{window}`.
+    pub remaining: Option<u64>,
+}
+
+#[derive(Debug, Default)]
+struct RateState {
+    windows: Vec<RateLimit>,
+    /// Requests wait until then: the server said the current window is used up.
+    paused_until: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct RetryBudget {
+    tokens: u32,
+}
+
+/// The HTTP transport shared by all the operations of one client.
+#[derive(Debug)]
+pub struct Transport {
+    http: reqwest::Client,
+    base_url: Url,
+    api_key: Secret,
+    auth: Arc<dyn AuthProvider>,
+    retry: RetryPolicy,
+    request_timeout: Duration,
+    budget: Mutex<RetryBudget>,
+    rate: Mutex<RateState>,
+}
+
+impl Transport {
+    /// Creates a transport. `http` should be shared with the auth provider.
+    pub fn new(
+        http: reqwest::Client,
+        base_url: Url,
+        api_key: Secret,
+        auth: Arc<dyn AuthProvider>,
+        retry: RetryPolicy,
+        request_timeout: Duration,
+    ) -> Self {
+        let tokens = retry.budget_capacity;
+        Transport {
+            http,
+            base_url,
+            api_key,
+            auth,
+            retry,
+            request_timeout,
+            budget: Mutex::new(RetryBudget { tokens }),
+            rate: Mutex::new(RateState::default()),
+        }
+    }
+
+    /// Builds the shared reqwest client: rustls, connect timeout, no redirects (a redirect
+    /// would resend credentials to a host nobody configured).
+    pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ccbridge/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Transport {
+                message: format!("cannot build the HTTP client: {e}"),
+            })
+    }
+
+    /// The last rate-limit figures seen, one entry per window.
+    pub fn rate_limits(&self) -> Vec<RateLimit> {
+        lock(&self.rate).windows.clone()
+    }
+
+    /// Sends a request with auth, retries and error mapping.
+    pub async fn send(&self, req: ApiRequest) -> Result<ApiResponse> {
+        let url = self
+            .base_url
+            .join(&req.path)
+            .map_err(|e| Error::invalid("path", e.to_string()))?;
+        let span = tracing::debug_span!("ccbridge.request", op = req.op, method = %req.method);
+        self.send_inner(&req, url).instrument(span).await
+    }
+
+    async fn send_inner(&self, req: &ApiRequest, url: Url) -> Result<ApiResponse> {
+        let max_attempts = if req.retry {
+            self.retry.max_attempts
+        } else {
+            1
+        };
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            self.pace().await;
+            let authorization = self.auth.authorization().await?;
+            let result = self.attempt(req, url.clone(), &authorization).await;
+            let err = match result {
+                Ok(resp) => {
+                    self.refund();
+                    return Ok(resp);
+                }
+                Err(AttemptError::Unauthorized(err)) if !refreshed => {
+                    // One refresh per request: the token may have been revoked or expired
+                    // early. A second 401 means the credentials or API key are wrong.
+                    tracing::debug!("401: refreshing the token once");
+                    self.auth.invalidate(&authorization);
+                    refreshed = true;
+                    attempt -= 1;
+                    let _ = err;
+                    continue;
+                }
+                Err(AttemptError::Unauthorized(err)) | Err(AttemptError::Other(err)) => err,
+            };
+            if !err.is_retryable() || attempt >= max_attempts {
+                return Err(err);
+            }
+            let delay = match &err {
+                Error::RateLimited {
+                    retry_after: Some(ra),
+                } => {
+                    if *ra > self.retry.max_retry_after {
+                        return Err(err);
+                    }
+                    *ra
+                }
+                _ => self.backoff(attempt),
+            };
+            let cost = match err {
+                Error::Timeout { .. } => self.retry.budget_retry_cost * 2,
+                _ => self.retry.budget_retry_cost,
+            };
+            if !self.withdraw(cost) {
+                tracing::warn!("retry budget exhausted; not retrying");
+                return Err(err);
+            }
+            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &ApiRequest,
+        url: Url,
+        authorization: &Secret,
+    ) -> std::result::Result<ApiResponse, AttemptError> {
+        let mut auth_value = HeaderValue::from_str(authorization.expose()).map_err(|_| {
+            AttemptError::Other(Error::decode("the token contains characters not allowed in a header"))
+        })?;
+        auth_value.set_sensitive(true);
+        let mut api_key = HeaderValue::from_str(self.api_key.expose())
+            .map_err(|_| AttemptError::Other(Error::invalid("api_key", "not a valid header value")))?;
+        api_key.set_sensitive(true);
+        let mut builder = self
+            .http
+            .request(req.method.clone(), url)
+            .timeout(req.timeout.unwrap_or(self.request_timeout))
+            .header(AUTHORIZATION, auth_value)
+            .header(API_KEY_HEADER, api_key)
+            .header(ACCEPT, "application/json");
+        if !req.query.is_empty() {
+            builder = builder.query(&req.query);
+        }
+        if let Some(sid) = &req.session_id {
+            let v = HeaderValue::from_str(sid).map_err(|_| {
+                AttemptError::Other(Error::invalid("session_id", "not a valid header value"))
+            })?;
+            builder = builder.header(SESSION_HEADER, v);
+        }
+        if let Some(body) = &req.body {
+            let bytes = serde_json::to_vec(body)
+                .map_err(|e| AttemptError::Other(Error::decode(e.to_string())))?;
+            builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
+        }
+        let resp = builder
+            .send()
+            .await
+            .map_err(|e| AttemptError::Other(map_reqwest_error(&e)))?;
+        let status = resp.status().as_u16();
+        self.observe_rate_limits(resp.headers());
+        let retry_after = parse_retry_after(resp.headers());
+        let correlation_id = resp
+            .headers()
+            .get("x-correlation-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| AttemptError::Other(map_reqwest_error(&e)))?;
+        tracing::debug!(status, bytes = bytes.len(), "response");
+        if (200..300).contains(&status) {
+            let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+                None
+            } else {
+                Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    AttemptError::Other(Error::decode(format!("{} response body: {e}", req.op)))
+                })?)
+            };
+            return Ok(ApiResponse {
+                status,
+                body,
+                correlation_id,
+            });
+        }
+        let err = map_status(status, &bytes, retry_after);
+        if status == 401 {
+            Err(AttemptError::Unauthorized(err))
+        } else {
+            Err(AttemptError::Other(err))
+        }
+    }
+
+    /// Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
+    fn backoff(&self, attempt: u32) -> Duration {
+        full_jitter(self.retry.base_delay, self.retry.max_delay, attempt)
+    }
+
+    fn withdraw(&self, cost: u32) -> bool {
+        let mut b = lock(&self.budget);
+        if b.tokens >= cost {
+            b.tokens -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn refund(&self) {
+        let mut b = lock(&self.budget);
+        b.tokens = (b.tokens + self.retry.budget_success_refund).min(self.retry.budget_capacity);
+    }
+
+    async fn pace(&self) {
+        let until = lock(&self.rate).paused_until;
+        if let Some(until) = until {
+            let now = Instant::now();
+            if until > now {
+                tracing::debug!(wait_ms = (until - now).as_millis() as u64, "pacing: rate-limit window used up");
+                tokio::time::sleep_until(until.into()).await;
+            }
+        }
+    }
+
+    fn observe_rate_limits(&self, headers: &HeaderMap) {
+        let mut found: Vec<RateLimit> = Vec::new();
+        for (name, value) in headers {
+            let name = name.as_str();
+            let (is_limit, window) = if let Some(w) = name.strip_prefix("x-ratelimit-limit-") {
+                (true, w)
+            } else if let Some(w) = name.strip_prefix("x-ratelimit-remaining-") {
+                (false, w)
+            } else {
+                continue;
+            };
+            let n = value.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok());
+            let entry = match found.iter_mut().find(|r| r.window == window) {
+                Some(e) => e,
+                None => {
+                    found.push(RateLimit {
+                        window: window.to_string(),
+                        limit: None,
+                        remaining: None,
+                    });
+                    found.last_mut().expect("just pushed")
+                }
+            };
+            if is_limit {
+                entry.limit = n;
+            } else {
+                entry.remaining = n;
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut st = lock(&self.rate);
+        // Pace only short windows: waiting out an hour or a day is the caller's decision.
+        st.paused_until = found
+            .iter()
+            .filter(|r| r.remaining == Some(0))
+            .filter_map(|r| match r.window.as_str() {
+                "second" | "seconds" => Some(now + Duration::from_secs(1)),
+                "minute" | "minutes" => Some(now + Duration::from_secs(60)),
+                _ => None,
+            })
+            .max();
+        found.sort_by(|a, b| a.window.cmp(&b.window));
+        st.windows = found;
+    }
+}
+
+enum AttemptError {
+    Unauthorized(Error),
+    Other(Error),
+}
+
+/// Full-jitter backoff delay for `attempt` (1-based).
+pub(crate) fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+    let ceiling = exp.min(cap);
+    if ceiling.is_zero() {
+        return Duration::ZERO;
+    }
+    let nanos = rand::thread_rng().gen_range(0..=ceiling.as_nanos() as u64);
+    Duration::from_nanos(nanos)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock only means a panic elsewhere; the data (counters) stays usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// Maps a reqwest failure to the public enum, without secrets (URLs carry none).
+pub(crate) fn map_reqwest_error(e: &reqwest::Error) -> Error {
+    let message = error_chain(e);
+    if e.is_timeout() {
+        Error::Timeout { message }
+    } else if e.is_decode() {
+        Error::Decode { message }
+    } else {
+        Error::Transport { message }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let t = inner.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = inner.source();
+    }
+    s
+}
+
+/// Maps an error status and its body to the public enum.
+pub(crate) fn map_status(status: u16, body: &[u8], retry_after: Option<Duration>) -> Error {
+    let parsed: Option<ErrorResponse> = serde_json::from_slice(body).ok();
+    let (message, errors) = match parsed {
+        Some(r) => {
+            let msg = r
+                .message
+                .clone()
+                .or_else(|| r.errors.iter().find_map(|e| e.message.clone()))
+                .unwrap_or_else(|| status_text(status));
+            (msg, r.errors)
+        }
+        None => {
+            let text = String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string();
+            (
+                if text.is_empty() { status_text(status) } else { text },
+                Vec::new(),
+            )
+        }
+    };
+    let mentions_invalid_session = message.to_ascii_lowercase().contains(INVALID_SESSION)
+        || errors.iter().any(|e| {
+            e.message
+                .as_deref()
+                .is_some_and(|m| m.to_ascii_lowercase().contains(INVALID_SESSION))
+        });
+    match status {
+        400 if mentions_invalid_session => Error::SessionExpired { message },
+        401 => Error::Auth {
+            status: Some(401),
+            message,
+        },
+        403 => Error::Forbidden { message },
+        404 => Error::NotFound { message },
+        409 => Error::Conflict { message },
+        429 => Error::RateLimited { retry_after },
+        _ => Error::Api {
+            status,
+            code: serde_json::from_slice::<ErrorResponse>(body)
+                .ok()
+                .and_then(|r| r.code),
+            message,
+            errors,
+        },
+    }
+}
+
+fn status_text(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("error")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_under_the_cap() {
+        for attempt in 1..30 {
+            let d = full_jitter(Duration::from_millis(200), Duration::from_secs(20), attempt);
+            assert!(d <= Duration::from_secs(20));
+        }
+        let first = full_jitter(Duration::from_millis(200), Duration::from_secs(20), 1);
+        assert!(first <= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn maps_error_bodies() {
+        let body = br#"{"code":400,"message":"Invalid or expired session","errors":[]}"#;
+        assert!(matches!(map_status(400, body, None), Error::SessionExpired { .. }));
+        let body = br#"{"code":422,"message":"user not connected","errors":[{"scope":"userId","reason":"state","message":"m"}]}"#;
+        match map_status(422, body, None) {
+            Error::Api { status, code, message, errors } => {
+                assert_eq!(status, 422);
+                assert_eq!(code, Some(422));
+                assert_eq!(message, "user not connected");
+                assert_eq!(errors.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(map_status(409, b"", None), Error::Conflict { .. }));
+        match map_status(502, b"<html>bad gateway</html>", None) {
+            Error::Api { message, .. } => assert!(message.contains("bad gateway")),
+            other => panic!("{other:?}"),
+        }
+    }
+}
