@@ -1,0 +1,169 @@
+//! Command-line front end, shared by the `ccbridge-sim` binary and `ccbridge sim`.
+
+use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use clap::{Args, Parser};
+
+use crate::{SimConfig, Simulator};
+
+/// Options of the simulator command line. `#[command(flatten)]` it into another clap
+/// command to reuse it.
+#[derive(Args, Clone, Debug)]
+pub struct SimArgs {
+    /// Port to listen on (0 = any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Long-poll wait of GET /events in milliseconds (default: the documented 15000).
+    #[arg(long)]
+    pub poll_wait_ms: Option<u64>,
+    /// Access token lifetime in seconds (default 3600).
+    #[arg(long)]
+    pub token_ttl_secs: Option<u64>,
+    /// Requests per second before 429 (0 = unlimited; default 100).
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Organization id.
+    #[arg(long, default_value = "simorg")]
+    pub org: String,
+    /// OAuth2 client id.
+    #[arg(long, default_value = "sim-client")]
+    pub client_id: String,
+    /// OAuth2 client secret.
+    #[arg(long, default_value = "sim-secret")]
+    pub client_secret: String,
+    /// Value required in x-api-key.
+    #[arg(long, default_value = "sim-api-key")]
+    pub api_key: String,
+    /// Exit when standard input is closed (for test harnesses that own the process).
+    #[arg(long)]
+    pub exit_on_stdin_close: bool,
+}
+
+impl SimArgs {
+    /// The simulator configuration these options describe.
+    pub fn to_config(&self) -> std::io::Result<SimConfig> {
+        let bind: SocketAddr = (self.host.as_str(), self.port)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "host did not resolve")
+            })?;
+        let defaults = SimConfig::default();
+        Ok(SimConfig {
+            org_id: self.org.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            api_key: self.api_key.clone(),
+            token_ttl: self
+                .token_ttl_secs
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.token_ttl),
+            poll_wait: self
+                .poll_wait_ms
+                .map(Duration::from_millis)
+                .unwrap_or(defaults.poll_wait),
+            rate_limit_per_second: self.rate_limit.unwrap_or(defaults.rate_limit_per_second),
+            bind,
+        })
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ccbridge-sim",
+    version,
+    about = "Stateful simulator of the Alvaria Cloud (Via) REST APIs"
+)]
+struct Cli {
+    #[command(flatten)]
+    args: SimArgs,
+}
+
+/// Starts the simulator, prints `ccbridge-sim listening on <url>` on stdout, and serves
+/// until SIGINT or SIGTERM.
+pub async fn serve_until_ctrl_c(config: SimConfig) -> std::io::Result<()> {
+    serve_until_stopped(config, false).await
+}
+
+/// Like [`serve_until_ctrl_c`], and also stops when standard input is closed if
+/// `exit_on_stdin_close`.
+pub async fn serve_until_stopped(
+    config: SimConfig,
+    exit_on_stdin_close: bool,
+) -> std::io::Result<()> {
+    let sim = Simulator::start(config).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "ccbridge-sim listening on {}", sim.base_url())?;
+        out.flush()?;
+    }
+    tracing::info!(url = %sim.base_url(), "simulator listening");
+    wait_for_stop(exit_on_stdin_close).await;
+    tracing::info!("shutting down");
+    sim.shutdown();
+    // Let connection tasks finish their graceful shutdown.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
+
+async fn wait_for_stop(exit_on_stdin_close: bool) {
+    let stdin_closed = async {
+        if exit_on_stdin_close {
+            use tokio::io::AsyncReadExt;
+            let mut stdin = tokio::io::stdin();
+            let mut buf = [0u8; 1024];
+            // Any read error counts as closed, like EOF.
+            while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+        _ = stdin_closed => {}
+    }
+}
+
+/// Entry point of the `ccbridge-sim` binary: parses `args` (the first item is the program
+/// name), sets up logging to stderr and serves until stopped.
+pub fn run_cli(args: impl IntoIterator<Item = String>) -> std::io::Result<()> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    run_with_args(&cli.args)
+}
+
+/// Runs the simulator for already-parsed [`SimArgs`] on a runtime of its own.
+pub fn run_with_args(args: &SimArgs) -> std::io::Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let config = args.to_config()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve_until_stopped(config, args.exit_on_stdin_close))
+}

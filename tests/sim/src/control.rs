@@ -1,0 +1,136 @@
+//! The control API under `/sim/` (no auth): inject events, expire sessions and tokens,
+//! inject faults, change configuration, read statistics. See README.md.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::extract::{JsonBody, PathParams};
+use crate::faults::FaultSpec;
+use crate::state::{ConfigUpdate, InjectEvent, SimState};
+
+/// Decodes a control body into `T`, answering 400 with serde's message.
+fn decode<T: DeserializeOwned>(body: Option<Value>) -> Result<T, ApiError> {
+    serde_json::from_value(body.unwrap_or_else(|| json!({})))
+        .map_err(|e| ApiError::bad_request("body", "body", e.to_string()))
+}
+
+async fn inject(
+    State(state): State<SimState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let req: InjectEvent = decode(body)?;
+    Ok(Json(state.inject_event(req)?).into_response())
+}
+
+async fn screen_pop(
+    State(state): State<SimState>,
+    PathParams(user_id): PathParams<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    if body
+        .as_ref()
+        .is_some_and(|b| !b.is_object() && !b.is_null())
+    {
+        return Err(ApiError::bad_request(
+            "body",
+            "body",
+            "body must be a JSON object of payload overrides",
+        ));
+    }
+    let id = state.screen_pop(&user_id, body);
+    Ok(Json(json!({"interactionId": id})).into_response())
+}
+
+async fn expire_session(
+    State(state): State<SimState>,
+    PathParams(id): PathParams<String>,
+) -> Result<Response, ApiError> {
+    if state.expire_session(&id) {
+        Ok(Json(json!({"expired": 1})).into_response())
+    } else {
+        Err(ApiError::not_found(format!("session {id} not found")))
+    }
+}
+
+async fn expire_all_sessions(State(state): State<SimState>) -> Response {
+    Json(json!({"expired": state.expire_all_sessions()})).into_response()
+}
+
+async fn expire_tokens(State(state): State<SimState>) -> Response {
+    state.expire_tokens();
+    Json(json!({"expired": true})).into_response()
+}
+
+async fn add_fault(
+    State(state): State<SimState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let spec: FaultSpec = decode(body)?;
+    state.add_fault(spec)?;
+    Ok(Json(json!({"added": true})).into_response())
+}
+
+async fn clear_faults(State(state): State<SimState>) -> Response {
+    state.clear_faults();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn set_config(
+    State(state): State<SimState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let update: ConfigUpdate = decode(body)?;
+    state.set_config(update);
+    let d = state.lock();
+    Ok(Json(json!({
+        "pollWaitMs": d.runtime.poll_wait.as_millis() as u64,
+        "tokenTtlSecs": d.runtime.token_ttl.as_secs(),
+        "rateLimitPerSecond": d.runtime.rate_limit_per_second,
+    }))
+    .into_response())
+}
+
+async fn stats(State(state): State<SimState>) -> Response {
+    Json(state.stats()).into_response()
+}
+
+async fn session_info(
+    State(state): State<SimState>,
+    PathParams(id): PathParams<String>,
+) -> Result<Response, ApiError> {
+    state
+        .session_info(&id)
+        .map(|i| Json(i).into_response())
+        .ok_or_else(|| ApiError::not_found(format!("session {id} not found")))
+}
+
+async fn user_info(State(state): State<SimState>, PathParams(id): PathParams<String>) -> Response {
+    Json(state.user_info(&id)).into_response()
+}
+
+async fn reset(State(state): State<SimState>) -> Response {
+    state.reset();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The `/sim/` routes.
+pub(crate) fn routes() -> Router<SimState> {
+    Router::new()
+        .route("/sim/events", post(inject))
+        .route("/sim/users/{userId}/screenPop", post(screen_pop))
+        .route("/sim/users/{userId}", get(user_info))
+        .route("/sim/sessions/expire", post(expire_all_sessions))
+        .route("/sim/sessions/{sessionId}/expire", post(expire_session))
+        .route("/sim/sessions/{sessionId}", get(session_info))
+        .route("/sim/tokens/expire", post(expire_tokens))
+        .route("/sim/faults", post(add_fault).delete(clear_faults))
+        .route("/sim/config", post(set_config))
+        .route("/sim/stats", get(stats))
+        .route("/sim/reset", post(reset))
+}

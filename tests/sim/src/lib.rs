@@ -1,0 +1,185 @@
+//! `ccbridge-sim`: a stateful, in-memory simulator of the Alvaria Cloud ("Via") REST APIs.
+//!
+//! It follows the API documents in `spec/`, not any client: OAuth2 client credentials with
+//! expiring tokens, `x-api-key`, rate-limit headers and 429, Streaming v3 sessions with long
+//! polls, inactivity expiry and acknowledgement, and the Engagement Center agent commands
+//! with the event sequences they cause. A control API under `/sim/` injects events and
+//! faults and exposes statistics (see `README.md`).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sim = ccbridge_sim::Simulator::start(ccbridge_sim::SimConfig::default()).await?;
+//! println!("{}", sim.base_url());
+//! sim.shutdown();
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod cli;
+mod config;
+mod control;
+mod ec;
+mod error;
+mod extract;
+mod faults;
+mod server;
+mod state;
+mod streaming;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+
+pub use cli::{run_cli, run_with_args, serve_until_ctrl_c, serve_until_stopped, SimArgs};
+pub use config::SimConfig;
+pub use ec::CORRELATION_HEADER;
+pub use error::{ApiError, ErrorDetail, INVALID_SESSION};
+pub use faults::{FaultKind, FaultSpec};
+pub use state::{
+    ConfigUpdate, InjectEvent, InjectResult, SessionInfo, SimState, Stats, UserInfo,
+    MAX_INJECT_COUNT,
+};
+
+/// How the server of a [`Simulator`] runs.
+enum Runner {
+    /// Tasks on the caller's tokio runtime; the sender stops them.
+    Tasks(watch::Sender<bool>),
+    /// A thread with its own runtime; the sender stops it, then the thread is joined.
+    Thread {
+        stop: Option<oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    },
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct Simulator {
+    addr: SocketAddr,
+    state: SimState,
+    runner: Runner,
+}
+
+impl Simulator {
+    /// Binds `config.bind` and serves on the current tokio runtime.
+    pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
+        let listener = TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let state = SimState::new(config);
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(server::serve(
+            listener,
+            server::router(state.clone()),
+            rx.clone(),
+        ));
+        tokio::spawn(server::sweeper(state.clone(), rx));
+        tracing::debug!(%addr, "simulator started");
+        Ok(Simulator {
+            addr,
+            state,
+            runner: Runner::Tasks(tx),
+        })
+    }
+
+    /// Starts the simulator on a thread that owns its own tokio runtime, for callers
+    /// without one (CLI, benches, blocking tests).
+    pub fn start_blocking(config: SimConfig) -> std::io::Result<Simulator> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("ccbridge-sim".to_owned())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("ccbridge-sim-worker")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match Simulator::start(config).await {
+                        Ok(sim) => {
+                            let _ = ready_tx.send(Ok((sim.addr, sim.state.clone())));
+                            // Either an explicit stop or the handle being dropped.
+                            let _ = stop_rx.await;
+                            sim.shutdown();
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let (addr, state) = ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("simulator thread exited before starting"))??;
+        Ok(Simulator {
+            addr,
+            state,
+            runner: Runner::Thread {
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            },
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The configuration the simulator was started with.
+    pub fn config(&self) -> &SimConfig {
+        self.state.config()
+    }
+
+    /// A handle on the state, mirroring the control API.
+    pub fn state(&self) -> SimState {
+        self.state.clone()
+    }
+
+    /// Stops accepting connections and lets open ones finish (at most about a second).
+    pub fn shutdown(self) {
+        // Drop does the work.
+    }
+
+    fn stop(&mut self) {
+        match &mut self.runner {
+            Runner::Tasks(tx) => {
+                let _ = tx.send(true);
+            }
+            Runner::Thread { stop, thread } => {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(());
+                }
+                if let Some(thread) = thread.take() {
+                    let _ = thread.join();
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}

@@ -1,0 +1,8 @@
+//! `ccbridge-sim`: runs the Via API simulator until SIGINT/SIGTERM.
+
+fn main() {
+    if let Err(e) = ccbridge_sim::run_cli(std::env::args()) {
+        eprintln!("ccbridge-sim: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,123 @@
+//! Router assembly and the HTTP accept loop.
+//!
+//! The loop is our own instead of `axum::serve` so that each connection task can be told
+//! to drop its connection mid-request: that is how a `drop` fault makes the client see a
+//! transport error rather than any HTTP response.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tower::ServiceExt;
+
+use crate::error::ApiError;
+use crate::faults::ConnectionKill;
+use crate::state::SimState;
+use crate::{auth, control, ec, streaming};
+
+/// How long open connections get to finish when the simulator stops.
+const GRACEFUL_TIMEOUT: Duration = Duration::from_secs(1);
+/// Period of the inactivity sweeper.
+const SWEEP_PERIOD: Duration = Duration::from_millis(250);
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::not_found("resource not found")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method",
+        "methodNotAllowed",
+        "method not allowed",
+    )
+}
+
+/// The complete application: Via API routes, control routes, 404/405 handlers and the
+/// guard middleware (stats, faults, rate limit, auth).
+pub(crate) fn router(state: SimState) -> Router {
+    const V3: &str = "/via/v3/organizations/{orgId}/streaming";
+    Router::new()
+        .route("/via/v2/oauth2/token", post(auth::token))
+        .route(
+            &format!("{V3}/session"),
+            post(streaming::create_session).delete(streaming::delete_session),
+        )
+        .route(&format!("{V3}/events"), get(streaming::get_events))
+        .route(&format!("{V3}/acknowledge"), post(streaming::acknowledge))
+        .merge(ec::routes())
+        .merge(control::routes())
+        // Must come before `layer`: it only reaches routes that are still method routers.
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), auth::guard))
+        .with_state(state)
+}
+
+/// Accepts connections until `shutdown` changes (or its sender is dropped).
+pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // E.g. out of file descriptors: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let mut conn_shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let kill_ext = ConnectionKill(Arc::clone(&kill));
+            let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(kill_ext.clone());
+                app.clone().oneshot(req)
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                res = conn.as_mut() => {
+                    if let Err(e) = res {
+                        tracing::debug!(error = %e, "connection ended with error");
+                    }
+                }
+                // Dropping the connection future closes the socket with no response.
+                _ = kill.notified() => {}
+                _ = conn_shutdown.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(GRACEFUL_TIMEOUT, conn).await;
+                }
+            }
+        });
+    }
+    tracing::info!("simulator stopped accepting connections");
+}
+
+/// Expires inactive sessions in the background, so pending polls of an expired session
+/// return promptly even when nobody touches it.
+pub(crate) async fn sweeper(state: SimState, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(SWEEP_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => state.sweep(),
+            _ = shutdown.changed() => break,
+        }
+    }
+}
