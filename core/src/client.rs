@@ -79,7 +79,11 @@ impl ViaClient {
     }
 
     /// A request for a table operation, with its path rendered.
-    pub(crate) fn request(&self, op_name: &str, path_params: &[(&str, &str)]) -> Result<ApiRequest> {
+    pub(crate) fn request(
+        &self,
+        op_name: &str,
+        path_params: &[(&str, &str)],
+    ) -> Result<ApiRequest> {
         let op = ops::require(op_name)?;
         let params: Map<String, Value> = path_params
             .iter()
@@ -114,11 +118,17 @@ impl ViaClient {
             (SessionHeader::Required, _) => {
                 return Err(Error::invalid(
                     "sessionId",
-                    format!("{} needs a non-empty string sessionId (via-client-sessionid)", op.name),
+                    format!(
+                        "{} needs a non-empty string sessionId (via-client-sessionid)",
+                        op.name
+                    ),
                 ))
             }
             (SessionHeader::None, Some(_)) => {
-                return Err(Error::invalid("sessionId", format!("{} takes no session", op.name)))
+                return Err(Error::invalid(
+                    "sessionId",
+                    format!("{} takes no session", op.name),
+                ))
             }
             (SessionHeader::None, None) => {}
         }
@@ -131,7 +141,12 @@ impl ViaClient {
                     Value::String(s) => s,
                     Value::Number(n) => n.to_string(),
                     Value::Bool(b) => b.to_string(),
-                    _ => return Err(Error::invalid("query", format!("{k}: must be a string, number or boolean"))),
+                    _ => {
+                        return Err(Error::invalid(
+                            "query",
+                            format!("{k}: must be a string, number or boolean"),
+                        ))
+                    }
                 };
                 req.query.push((k, s));
             }

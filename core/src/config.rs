@@ -252,10 +252,16 @@ impl ViaConfigBuilder {
         let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(10));
         let request_timeout = self.request_timeout.unwrap_or(Duration::from_secs(30));
         if connect_timeout.is_zero() {
-            return Err(Error::invalid("connect_timeout", "must be greater than zero"));
+            return Err(Error::invalid(
+                "connect_timeout",
+                "must be greater than zero",
+            ));
         }
         if request_timeout.is_zero() {
-            return Err(Error::invalid("request_timeout", "must be greater than zero"));
+            return Err(Error::invalid(
+                "request_timeout",
+                "must be greater than zero",
+            ));
         }
         let retry = self.retry.unwrap_or_default();
         retry.validate()?;
@@ -373,7 +379,10 @@ mod tests {
     #[test]
     fn rejects_bad_values_naming_the_field() {
         assert_eq!(field_of(base().org_id("").build().unwrap_err()), "org_id");
-        assert_eq!(field_of(base().org_id("a/b").build().unwrap_err()), "org_id");
+        assert_eq!(
+            field_of(base().org_id("a/b").build().unwrap_err()),
+            "org_id"
+        );
         assert_eq!(
             field_of(base().client_secret("").build().unwrap_err()),
             "client_secret"

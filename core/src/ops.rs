@@ -86,6 +86,8 @@ pub struct Operation {
     pub summary: &'static str,
 }
 
+// A table row reads best as one positional call per endpoint.
+#[allow(clippy::too_many_arguments)]
 const fn op(
     name: &'static str,
     method: HttpMethod,
@@ -121,24 +123,96 @@ const STREAMING: &str = "streamingapi";
 
 /// Every operation ccbridge knows.
 pub static OPERATIONS: &[Operation] = &[
-    op("streaming.createSession", Post, "v3", "streaming/session", NoSession, OPTIONAL_BODY, STREAMING,
-        "Creates a new streaming session (inactivityDelay 60..600, requireAcknowledgement)."),
-    op("streaming.deleteSession", Delete, "v3", "streaming/session", WithSession, NO_BODY, STREAMING,
-        "Deletes an existing streaming session."),
-    op("streaming.getEvents", Get, "v3", "streaming/events", WithSession, NO_BODY, STREAMING,
-        "Retrieves events (long poll, up to 15 s; maxEvents 1..200)."),
-    op("streaming.acknowledge", Post, "v3", "streaming/acknowledge", WithSession, BODY, STREAMING,
-        "Acknowledges one or more events received."),
-    op("engagementCenter.connect", Post, "v2", "engagementCenter/users/{userId}/connect", WithSession, BODY, EC,
-        "Logs an agent in (attach=false) or attaches to an existing login (attach=true)."),
-    op("engagementCenter.keepAlive", Post, "v2", "engagementCenter/users/{userId}/keepAlive", WithSession, BODY, EC,
-        "Signals that the agent session is alive."),
-    op("engagementCenter.disconnect", Post, "v2", "engagementCenter/users/{userId}/disconnect", WithSession, BODY, EC,
-        "Disconnects (logs out) an agent."),
-    op("engagementCenter.notReady", Post, "v2", "engagementCenter/users/{userId}/notReady", WithSession, BODY, EC,
-        "Moves the agent to Not Ready or Park."),
-    op("engagementCenter.ready", Post, "v2", "engagementCenter/users/{userId}/ready", WithSession, BODY, EC,
-        "Moves the agent to Idle (ready for work)."),
+    op(
+        "streaming.createSession",
+        Post,
+        "v3",
+        "streaming/session",
+        NoSession,
+        OPTIONAL_BODY,
+        STREAMING,
+        "Creates a new streaming session (inactivityDelay 60..600, requireAcknowledgement).",
+    ),
+    op(
+        "streaming.deleteSession",
+        Delete,
+        "v3",
+        "streaming/session",
+        WithSession,
+        NO_BODY,
+        STREAMING,
+        "Deletes an existing streaming session.",
+    ),
+    op(
+        "streaming.getEvents",
+        Get,
+        "v3",
+        "streaming/events",
+        WithSession,
+        NO_BODY,
+        STREAMING,
+        "Retrieves events (long poll, up to 15 s; maxEvents 1..200).",
+    ),
+    op(
+        "streaming.acknowledge",
+        Post,
+        "v3",
+        "streaming/acknowledge",
+        WithSession,
+        BODY,
+        STREAMING,
+        "Acknowledges one or more events received.",
+    ),
+    op(
+        "engagementCenter.connect",
+        Post,
+        "v2",
+        "engagementCenter/users/{userId}/connect",
+        WithSession,
+        BODY,
+        EC,
+        "Logs an agent in (attach=false) or attaches to an existing login (attach=true).",
+    ),
+    op(
+        "engagementCenter.keepAlive",
+        Post,
+        "v2",
+        "engagementCenter/users/{userId}/keepAlive",
+        WithSession,
+        BODY,
+        EC,
+        "Signals that the agent session is alive.",
+    ),
+    op(
+        "engagementCenter.disconnect",
+        Post,
+        "v2",
+        "engagementCenter/users/{userId}/disconnect",
+        WithSession,
+        BODY,
+        EC,
+        "Disconnects (logs out) an agent.",
+    ),
+    op(
+        "engagementCenter.notReady",
+        Post,
+        "v2",
+        "engagementCenter/users/{userId}/notReady",
+        WithSession,
+        BODY,
+        EC,
+        "Moves the agent to Not Ready or Park.",
+    ),
+    op(
+        "engagementCenter.ready",
+        Post,
+        "v2",
+        "engagementCenter/users/{userId}/ready",
+        WithSession,
+        BODY,
+        EC,
+        "Moves the agent to Idle (ready for work).",
+    ),
 ];
 
 /// Looks an operation up by name.
@@ -153,7 +227,11 @@ pub(crate) fn require(name: &str) -> Result<&'static Operation> {
             "op",
             format!(
                 "unknown operation {name:?}; known operations: {}",
-                OPERATIONS.iter().map(|o| o.name).collect::<Vec<_>>().join(", ")
+                OPERATIONS
+                    .iter()
+                    .map(|o| o.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     })
@@ -176,9 +254,9 @@ impl Operation {
             }
             match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 Some(name) => {
-                    let v = params
-                        .get(name)
-                        .ok_or_else(|| Error::invalid(name, format!("path parameter required by {}", self.name)))?;
+                    let v = params.get(name).ok_or_else(|| {
+                        Error::invalid(name, format!("path parameter required by {}", self.name))
+                    })?;
                     let s = match v {
                         Value::String(s) => s.clone(),
                         Value::Number(n) => n.to_string(),

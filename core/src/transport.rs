@@ -226,11 +226,14 @@ impl Transport {
         authorization: &Secret,
     ) -> std::result::Result<ApiResponse, AttemptError> {
         let mut auth_value = HeaderValue::from_str(authorization.expose()).map_err(|_| {
-            AttemptError::Other(Error::decode("the token contains characters not allowed in a header"))
+            AttemptError::Other(Error::decode(
+                "the token contains characters not allowed in a header",
+            ))
         })?;
         auth_value.set_sensitive(true);
-        let mut api_key = HeaderValue::from_str(self.api_key.expose())
-            .map_err(|_| AttemptError::Other(Error::invalid("api_key", "not a valid header value")))?;
+        let mut api_key = HeaderValue::from_str(self.api_key.expose()).map_err(|_| {
+            AttemptError::Other(Error::invalid("api_key", "not a valid header value"))
+        })?;
         api_key.set_sensitive(true);
         let mut builder = self
             .http
@@ -317,7 +320,10 @@ impl Transport {
         if let Some(until) = until {
             let now = Instant::now();
             if until > now {
-                tracing::debug!(wait_ms = (until - now).as_millis() as u64, "pacing: rate-limit window used up");
+                tracing::debug!(
+                    wait_ms = (until - now).as_millis() as u64,
+                    "pacing: rate-limit window used up"
+                );
                 tokio::time::sleep_until(until.into()).await;
             }
         }
@@ -334,7 +340,10 @@ impl Transport {
             } else {
                 continue;
             };
-            let n = value.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok());
+            let n = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok());
             let entry = match found.iter_mut().find(|r| r.window == window) {
                 Some(e) => e,
                 None => {
@@ -399,7 +408,10 @@ fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(v).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// Maps a reqwest failure to the public enum, without secrets (URLs carry none).
@@ -441,9 +453,15 @@ pub(crate) fn map_status(status: u16, body: &[u8], retry_after: Option<Duration>
             (msg, r.errors)
         }
         None => {
-            let text = String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string();
+            let text = String::from_utf8_lossy(&body[..body.len().min(300)])
+                .trim()
+                .to_string();
             (
-                if text.is_empty() { status_text(status) } else { text },
+                if text.is_empty() {
+                    status_text(status)
+                } else {
+                    text
+                },
                 Vec::new(),
             )
         }
@@ -500,10 +518,18 @@ mod tests {
     #[test]
     fn maps_error_bodies() {
         let body = br#"{"code":400,"message":"Invalid or expired session","errors":[]}"#;
-        assert!(matches!(map_status(400, body, None), Error::SessionExpired { .. }));
+        assert!(matches!(
+            map_status(400, body, None),
+            Error::SessionExpired { .. }
+        ));
         let body = br#"{"code":422,"message":"user not connected","errors":[{"scope":"userId","reason":"state","message":"m"}]}"#;
         match map_status(422, body, None) {
-            Error::Api { status, code, message, errors } => {
+            Error::Api {
+                status,
+                code,
+                message,
+                errors,
+            } => {
                 assert_eq!(status, 422);
                 assert_eq!(code, Some(422));
                 assert_eq!(message, "user not connected");

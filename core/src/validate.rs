@@ -12,7 +12,12 @@ pub fn non_empty(field: &str, value: &str) -> Result<()> {
 }
 
 /// Rejects a value outside `min..=max`.
-pub fn in_range<T: PartialOrd + std::fmt::Display>(field: &str, value: T, min: T, max: T) -> Result<()> {
+pub fn in_range<T: PartialOrd + std::fmt::Display>(
+    field: &str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<()> {
     if value < min || value > max {
         Err(Error::invalid(
             field,

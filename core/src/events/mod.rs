@@ -221,7 +221,8 @@ impl Event {
                 } else {
                     // A payload that is not JSON is kept as text rather than failing the
                     // whole batch: the raw form is always there.
-                    let decoded = serde_json::from_str(&raw).unwrap_or_else(|_| Value::String(raw.clone()));
+                    let decoded =
+                        serde_json::from_str(&raw).unwrap_or_else(|_| Value::String(raw.clone()));
                     (decoded, raw)
                 }
             }
@@ -254,7 +255,10 @@ mod tests {
             assert_eq!(&EventType::parse(t.as_str()), t);
         }
         let u = EventType::parse("engagementCenter.SomethingNew");
-        assert_eq!(u, EventType::Unknown("engagementCenter.SomethingNew".into()));
+        assert_eq!(
+            u,
+            EventType::Unknown("engagementCenter.SomethingNew".into())
+        );
         assert_eq!(u.category(), "engagementCenter");
         assert_eq!(EventType::EcIdle.name(), "Idle");
     }
@@ -283,7 +287,8 @@ mod tests {
         assert!(Event::from_wire(&serde_json::json!(42)).is_err());
         let e = Event::from_wire(&serde_json::json!({
             "eventId": "1", "eventType": "t", "schemaVersion": 2, "payload": "not json"
-        })).unwrap();
+        }))
+        .unwrap();
         assert_eq!(e.payload, Value::String("not json".into()));
         assert_eq!(e.schema_version, "2");
     }

@@ -146,7 +146,10 @@ impl EventStream {
         handler: Option<Box<dyn EventHandler>>,
     ) -> Result<EventStream> {
         config.validate()?;
-        let info = client.streaming().create_session(&session_options(&config)).await?;
+        let info = client
+            .streaming()
+            .create_session(&session_options(&config))
+            .await?;
         let (stop_tx, _) = watch::channel(false);
         let (drained_tx, _) = watch::channel(false);
         let (finished_tx, _) = watch::channel(false);
@@ -252,7 +255,10 @@ impl EventStream {
                 return Ok(Some(item));
             }
             if q.closed {
-                return Err(q.failure.clone().unwrap_or_else(|| Error::closed("the stream is stopped")));
+                return Err(q
+                    .failure
+                    .clone()
+                    .unwrap_or_else(|| Error::closed("the stream is stopped")));
             }
             let now = Instant::now();
             if now >= deadline {
@@ -300,7 +306,10 @@ impl EventStream {
                     return Ok(Some(item));
                 }
                 if q.closed {
-                    return Err(q.failure.clone().unwrap_or_else(|| Error::closed("the stream is stopped")));
+                    return Err(q
+                        .failure
+                        .clone()
+                        .unwrap_or_else(|| Error::closed("the stream is stopped")));
                 }
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -336,7 +345,8 @@ impl EventStream {
         if on_dispatcher {
             return Ok(());
         }
-        task.await.map_err(|e| Error::closed(format!("shutdown task: {e}")))?
+        task.await
+            .map_err(|e| Error::closed(format!("shutdown task: {e}")))?
     }
 }
 
@@ -443,7 +453,10 @@ impl Shared {
                 }
                 Err(Error::SessionExpired { .. }) => {
                     // The session and its queue are gone: nothing left to acknowledge.
-                    tracing::debug!(count = batch.len(), "acks dropped with their expired session");
+                    tracing::debug!(
+                        count = batch.len(),
+                        "acks dropped with their expired session"
+                    );
                 }
                 Err(error) => {
                     tracing::warn!(%error, "acknowledgement failed; will retry");
@@ -472,9 +485,10 @@ impl Shared {
                 let event = match r {
                     Ok(e) => e,
                     Err(e) => {
-                        q.items.push_back(StreamItem::Status(StreamStatus::MalformedEvent {
-                            message: e.to_string(),
-                        }));
+                        q.items
+                            .push_back(StreamItem::Status(StreamStatus::MalformedEvent {
+                                message: e.to_string(),
+                            }));
                         continue;
                     }
                 };
@@ -506,17 +520,24 @@ impl Shared {
                 q.items.push_back(StreamItem::Event(event));
             }
             if full_now {
-                q.items.push_back(StreamItem::Status(StreamStatus::BufferFull {
-                    capacity: self.config.buffer_capacity,
-                }));
+                q.items
+                    .push_back(StreamItem::Status(StreamStatus::BufferFull {
+                        capacity: self.config.buffer_capacity,
+                    }));
             }
             if dropped > 0 {
-                q.items.push_back(StreamItem::Status(StreamStatus::EventsDropped { count: dropped }));
+                q.items
+                    .push_back(StreamItem::Status(StreamStatus::EventsDropped {
+                        count: dropped,
+                    }));
             }
         }
         if dropped > 0 {
             self.counters.dropped.fetch_add(dropped, Ordering::Relaxed);
-            tracing::warn!(dropped, "buffer full: events dropped (acknowledgement is off)");
+            tracing::warn!(
+                dropped,
+                "buffer full: events dropped (acknowledgement is off)"
+            );
         }
         if self.config.require_acknowledgement && !reack.is_empty() {
             lock(&self.pending_acks).extend(reack);
@@ -544,7 +565,10 @@ impl Shared {
 fn is_fatal(e: &Error) -> bool {
     matches!(
         e,
-        Error::Auth { .. } | Error::Forbidden { .. } | Error::NotFound { .. } | Error::InvalidArgument { .. }
+        Error::Auth { .. }
+            | Error::Forbidden { .. }
+            | Error::NotFound { .. }
+            | Error::InvalidArgument { .. }
     )
 }
 
@@ -559,7 +583,8 @@ async fn poll_loop(shared: Arc<Shared>) {
     let mut stop = shared.stop_tx.subscribe();
     let cfg = shared.config.clone();
     // A full buffer must not starve the session: poll at least this often regardless.
-    let keep_alive = Duration::from_secs(u64::from(cfg.inactivity_delay) / 3).max(Duration::from_secs(5));
+    let keep_alive =
+        Duration::from_secs(u64::from(cfg.inactivity_delay) / 3).max(Duration::from_secs(5));
     let mut failures: u32 = 0;
     loop {
         if *stop.borrow() {
@@ -605,7 +630,9 @@ async fn poll_loop(shared: Arc<Shared>) {
             }
             Err(error) if is_fatal(&error) => {
                 tracing::error!(%error, "stream failed");
-                shared.push_status(StreamStatus::Failed { error: error.clone() });
+                shared.push_status(StreamStatus::Failed {
+                    error: error.clone(),
+                });
                 shared.close(Some(error));
                 break;
             }
@@ -644,14 +671,24 @@ async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<bool>, old: &
                 return true;
             }
             Err(error) if is_fatal(&error) => {
-                shared.push_status(StreamStatus::Failed { error: error.clone() });
+                shared.push_status(StreamStatus::Failed {
+                    error: error.clone(),
+                });
                 shared.close(Some(error));
                 return false;
             }
             Err(error) => {
                 attempt += 1;
-                let delay = full_jitter(shared.config.backoff_base, shared.config.backoff_max, attempt);
-                shared.push_status(StreamStatus::Retrying { error, attempt, delay });
+                let delay = full_jitter(
+                    shared.config.backoff_base,
+                    shared.config.backoff_max,
+                    attempt,
+                );
+                shared.push_status(StreamStatus::Retrying {
+                    error,
+                    attempt,
+                    delay,
+                });
                 if sleep_or_stop(stop, delay).await {
                     return false;
                 }
@@ -722,7 +759,9 @@ fn dispatch_loop(shared: Arc<Shared>, mut handler: Box<dyn EventHandler>) {
             }
         }
     }
-    let _ = catch_unwind(AssertUnwindSafe(|| handler.on_status(&StreamStatus::Stopped)));
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        handler.on_status(&StreamStatus::Stopped)
+    }));
     shared.drained_tx.send_replace(true);
     // Dropping a foreign handler (a Python callable, a JNI reference) is its own business;
     // do it here, off the runtime.

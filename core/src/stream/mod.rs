@@ -27,7 +27,9 @@ pub use engine::{EventStream, StreamStats};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::validate;
-use crate::via::streaming::{INACTIVITY_DELAY_RANGE, MAX_EVENTS_RANGE, POLL_TIMEOUT_MARGIN, SERVER_POLL_WAIT};
+use crate::via::streaming::{
+    INACTIVITY_DELAY_RANGE, MAX_EVENTS_RANGE, POLL_TIMEOUT_MARGIN, SERVER_POLL_WAIT,
+};
 use std::time::Duration;
 
 /// Settings of an [`EventStream`].
@@ -83,7 +85,12 @@ impl StreamConfig {
             INACTIVITY_DELAY_RANGE.0,
             INACTIVITY_DELAY_RANGE.1,
         )?;
-        validate::in_range("max_events", self.max_events, MAX_EVENTS_RANGE.0, MAX_EVENTS_RANGE.1)?;
+        validate::in_range(
+            "max_events",
+            self.max_events,
+            MAX_EVENTS_RANGE.0,
+            MAX_EVENTS_RANGE.1,
+        )?;
         if self.buffer_capacity == 0 {
             return Err(Error::invalid("buffer_capacity", "must be at least 1"));
         }
@@ -100,7 +107,10 @@ impl StreamConfig {
             ));
         }
         if self.backoff_base.is_zero() || self.backoff_base > self.backoff_max {
-            return Err(Error::invalid("backoff_base", "must be > 0 and <= backoff_max"));
+            return Err(Error::invalid(
+                "backoff_base",
+                "must be > 0 and <= backoff_max",
+            ));
         }
         Ok(())
     }

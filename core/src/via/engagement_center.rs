@@ -123,7 +123,13 @@ impl EngagementCenter {
         EngagementCenter { client }
     }
 
-    async fn command(&self, op: &'static str, session_id: &str, user_id: &str, body: Value) -> Result<()> {
+    async fn command(
+        &self,
+        op: &'static str,
+        session_id: &str,
+        user_id: &str,
+        body: Value,
+    ) -> Result<()> {
         validate::non_empty("session_id", session_id)?;
         validate::non_empty("user_id", user_id)?;
         let mut req = self.client.request(op, &[("userId", user_id)])?;
@@ -135,16 +141,28 @@ impl EngagementCenter {
     /// `connect`: logs the agent in, or attaches to its login. The login outcome arrives as
     /// Connecting, ConnectConfirm (carrying the ehubSessionId), Connected, then the
     /// initial state's event.
-    pub async fn connect(&self, session_id: &str, user_id: &str, options: &ConnectOptions) -> Result<()> {
+    pub async fn connect(
+        &self,
+        session_id: &str,
+        user_id: &str,
+        options: &ConnectOptions,
+    ) -> Result<()> {
         let body = options.to_body()?;
-        self.command("engagementCenter.connect", session_id, user_id, body).await
+        self.command("engagementCenter.connect", session_id, user_id, body)
+            .await
     }
 
     /// `ready`: moves the agent to Idle.
-    pub async fn ready(&self, session_id: &str, user_id: &str, ehub_session_id: &str) -> Result<()> {
+    pub async fn ready(
+        &self,
+        session_id: &str,
+        user_id: &str,
+        ehub_session_id: &str,
+    ) -> Result<()> {
         validate::non_empty("ehub_session_id", ehub_session_id)?;
         let body = json!({ "ehubSessionId": ehub_session_id });
-        self.command("engagementCenter.ready", session_id, user_id, body).await
+        self.command("engagementCenter.ready", session_id, user_id, body)
+            .await
     }
 
     /// `notReady`: moves the agent to NotReady or Park with a reason code.
@@ -163,7 +181,8 @@ impl EngagementCenter {
             "reasonId": reason_id,
             "notReadyType": not_ready_type.as_str(),
         });
-        self.command("engagementCenter.notReady", session_id, user_id, body).await
+        self.command("engagementCenter.notReady", session_id, user_id, body)
+            .await
     }
 
     /// `disconnect`: logs the agent out (reason `-1` forces it).
@@ -177,7 +196,8 @@ impl EngagementCenter {
         validate::non_empty("ehub_session_id", ehub_session_id)?;
         validate::non_empty("reason_id", reason_id)?;
         let body = json!({ "ehubSessionId": ehub_session_id, "reasonId": reason_id });
-        self.command("engagementCenter.disconnect", session_id, user_id, body).await
+        self.command("engagementCenter.disconnect", session_id, user_id, body)
+            .await
     }
 
     /// `keepAlive`: once sent, it must be repeated every minute or the service logs the
@@ -195,17 +215,25 @@ impl EngagementCenter {
         let mut body = json!({ "ehubSessionId": ehub_session_id });
         if let Some(t) = session_timeout_secs {
             if t == 0 {
-                return Err(Error::invalid("session_timeout", "must be greater than zero"));
+                return Err(Error::invalid(
+                    "session_timeout",
+                    "must be greater than zero",
+                ));
             }
             body["sessionTimeout"] = json!(t);
         }
         if let Some(ts) = request_timestamp {
-            time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339).map_err(|e| {
-                Error::invalid("request_timestamp", format!("{ts:?} is not an ISO 8601 date-time: {e}"))
-            })?;
+            time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| {
+                    Error::invalid(
+                        "request_timestamp",
+                        format!("{ts:?} is not an ISO 8601 date-time: {e}"),
+                    )
+                })?;
             body["requestTimestamp"] = json!(ts);
         }
-        self.command("engagementCenter.keepAlive", session_id, user_id, body).await
+        self.command("engagementCenter.keepAlive", session_id, user_id, body)
+            .await
     }
 }
 

@@ -127,7 +127,12 @@ impl Streaming {
         retry: bool,
     ) -> Result<Vec<Result<Event>>> {
         validate::non_empty("session_id", session_id)?;
-        validate::in_range("max_events", max_events, MAX_EVENTS_RANGE.0, MAX_EVENTS_RANGE.1)?;
+        validate::in_range(
+            "max_events",
+            max_events,
+            MAX_EVENTS_RANGE.0,
+            MAX_EVENTS_RANGE.1,
+        )?;
         let mut req = self.client.request("streaming.getEvents", &[])?;
         req.session_id = Some(session_id.to_string());
         req.query = vec![("maxEvents".into(), max_events.to_string())];
@@ -181,8 +186,12 @@ mod tests {
     fn batch_decoding_is_strict_on_shape_lenient_per_event() {
         assert!(decode_event_batch(json!([1, 2])).is_err());
         assert!(decode_event_batch(json!({"events": "x"})).is_err());
-        assert!(decode_event_batch(json!({"kind": "k", "totalItems": 0})).unwrap().is_empty());
-        let b = decode_event_batch(json!({"events": [{"eventId": "1", "eventType": "t"}, {"x": 1}]})).unwrap();
+        assert!(decode_event_batch(json!({"kind": "k", "totalItems": 0}))
+            .unwrap()
+            .is_empty());
+        let b =
+            decode_event_batch(json!({"events": [{"eventId": "1", "eventType": "t"}, {"x": 1}]}))
+                .unwrap();
         assert!(b[0].is_ok());
         assert!(b[1].is_err());
     }

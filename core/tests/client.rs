@@ -1,0 +1,393 @@
+//! Client, auth and transport behaviour against the simulator.
+
+mod common;
+
+use ccbridge::{Error, RetryPolicy};
+use ccbridge_sim::{FaultKind, FaultSpec};
+use common::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn create_session(client: &ccbridge::ViaClient) -> ccbridge::Result<ccbridge::SessionInfo> {
+    block(
+        client
+            .streaming()
+            .create_session(&ccbridge::SessionOptions {
+                inactivity_delay: Some(120),
+                require_acknowledgement: true,
+            }),
+    )
+}
+
+#[test]
+fn token_is_cached_and_shared_by_concurrent_callers() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    block(async {
+        let calls = (0..16).map(|_| {
+            let c = client.clone();
+            async move { c.streaming().create_session(&Default::default()).await }
+        });
+        for r in futures_join_all(calls).await {
+            r.expect("session created");
+        }
+    });
+    assert_eq!(sim.state().stats().token_requests, 1, "one token for all");
+}
+
+async fn futures_join_all<F: std::future::Future + Send + 'static>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
+
+#[test]
+fn expired_token_is_refreshed_once_and_the_request_retried() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    create_session(&client).unwrap();
+    sim.state().expire_tokens();
+    let info = create_session(&client).expect("retried after refresh");
+    assert!(!info.session_id.is_empty());
+    assert_eq!(sim.state().stats().token_requests, 2);
+}
+
+#[test]
+fn token_is_refreshed_before_it_expires() {
+    let mut cfg = sim_config();
+    cfg.token_ttl = Duration::from_secs(2);
+    let sim = ccbridge_sim::Simulator::start_blocking(cfg).unwrap();
+    let client = client_for(&sim);
+    create_session(&client).unwrap();
+    std::thread::sleep(Duration::from_millis(1900));
+    create_session(&client).unwrap();
+    let stats = sim.state().stats();
+    assert_eq!(stats.token_requests, 2);
+    let posts = stats
+        .requests
+        .iter()
+        .filter(|(k, _)| k.contains("streaming/session"))
+        .map(|(_, v)| *v)
+        .sum::<u64>();
+    assert_eq!(
+        posts, 2,
+        "no request was refused and resent: {:?}",
+        stats.requests
+    );
+}
+
+#[test]
+fn wrong_credentials_give_auth_errors_without_secrets() {
+    let sim = start_sim();
+    let client = client_with(&sim, |b| b.client_secret("wrong-secret-value"));
+    let err = create_session(&client).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                status: Some(401),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.http_status(), Some(401));
+    let text = format!("{err} {err:?} {client:?}");
+    assert!(!text.contains("wrong-secret-value"), "{text}");
+
+    let client = client_with(&sim, |b| b.api_key("wrong-api-key-value"));
+    let err = create_session(&client).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                status: Some(401),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {client:?}").contains("wrong-api-key-value"));
+}
+
+#[test]
+fn server_errors_and_dropped_connections_are_retried() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/streaming/session".into()),
+            count: 2,
+            ..FaultSpec::new(FaultKind::Status)
+        })
+        .unwrap();
+    create_session(&client).expect("third attempt succeeds");
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/streaming/session".into()),
+            ..FaultSpec::new(FaultKind::Drop)
+        })
+        .unwrap();
+    create_session(&client).expect("succeeds after a dropped connection");
+    assert_eq!(sim.state().stats().faults_injected, 3);
+}
+
+#[test]
+fn rate_limited_requests_honour_retry_after() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/streaming/session".into()),
+            status: 429,
+            retry_after: Some(1),
+            ..FaultSpec::new(FaultKind::Status)
+        })
+        .unwrap();
+    let started = Instant::now();
+    create_session(&client).expect("succeeds after waiting");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited for Retry-After"
+    );
+    let limits = client.rate_limits();
+    let second = limits
+        .iter()
+        .find(|l| l.window == "second")
+        .expect("rate-limit headers read");
+    assert!(
+        second.limit.is_some() && second.remaining.is_some(),
+        "{limits:?}"
+    );
+}
+
+#[test]
+fn conflicts_are_never_retried_and_retries_stop_at_the_limit() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/streaming/session".into()),
+            status: 409,
+            count: 0,
+            ..FaultSpec::new(FaultKind::Status)
+        })
+        .unwrap();
+    assert!(matches!(
+        create_session(&client).unwrap_err(),
+        Error::Conflict { .. }
+    ));
+    assert_eq!(sim.state().stats().faults_injected, 1, "409 sent once");
+    sim.state().clear_faults();
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/streaming/session".into()),
+            status: 503,
+            count: 0,
+            ..FaultSpec::new(FaultKind::Status)
+        })
+        .unwrap();
+    match create_session(&client).unwrap_err() {
+        Error::Api { status: 503, .. } => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        sim.state().stats().faults_injected,
+        1 + u64::from(RetryPolicy::default().max_attempts)
+    );
+}
+
+#[test]
+fn retry_budget_stops_hammering_a_failing_server() {
+    let sim = start_sim();
+    let client = client_with(&sim, |b| {
+        b.retry(RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            budget_capacity: 10,
+            budget_retry_cost: 5,
+            ..RetryPolicy::default()
+        })
+    });
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/streaming/session".into()),
+            count: 0,
+            ..FaultSpec::new(FaultKind::Status)
+        })
+        .unwrap();
+    for _ in 0..3 {
+        assert!(create_session(&client).is_err());
+    }
+    // Budget 10 / cost 5: two retries in all, then first attempts only.
+    assert_eq!(sim.state().stats().faults_injected, 3 + 2);
+}
+
+#[test]
+fn generic_call_reaches_every_table_operation() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let session = block(client.call(
+        "streaming.createSession",
+        json!({"body": {"inactivityDelay": 60}}),
+    ))
+    .unwrap();
+    let sid = session["sessionId"].as_str().unwrap().to_string();
+    assert_eq!(session["inactivityDelay"], 60);
+    let r = block(client.call(
+        "engagementCenter.connect",
+        json!({"userId": "generic-1", "sessionId": sid, "body": {"attach": false, "initialState": "NotReady"}}),
+    ))
+    .unwrap();
+    assert!(r.is_null(), "202 has no body");
+    let events = block(client.call(
+        "streaming.getEvents",
+        json!({"sessionId": sid, "query": {"maxEvents": 10}}),
+    ))
+    .unwrap();
+    let types: Vec<_> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eventType"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        types.last().map(String::as_str),
+        Some("engagementCenter.NotReady"),
+        "{types:?}"
+    );
+    block(client.call("streaming.deleteSession", json!({"sessionId": sid}))).unwrap();
+}
+
+#[test]
+fn generic_call_rejects_bad_parameters_before_sending() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let field = |r: ccbridge::Result<serde_json::Value>| match r.unwrap_err() {
+        Error::InvalidArgument { field, .. } => field,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(field(block(client.call("no.such", json!({})))), "op");
+    assert_eq!(
+        field(block(client.call("streaming.getEvents", json!({})))),
+        "sessionId"
+    );
+    assert_eq!(
+        field(block(client.call("streaming.getEvents", json!([1])))),
+        "params"
+    );
+    assert_eq!(
+        field(block(client.call(
+            "engagementCenter.ready",
+            json!({"sessionId": "s", "body": {}})
+        ))),
+        "userId"
+    );
+    assert_eq!(
+        field(block(client.call(
+            "engagementCenter.ready",
+            json!({"userId": "", "sessionId": "s", "body": {}})
+        ))),
+        "userId"
+    );
+    assert_eq!(
+        field(block(client.call(
+            "engagementCenter.ready",
+            json!({"userId": "u", "sessionId": "s"})
+        ))),
+        "body"
+    );
+    assert_eq!(
+        field(block(client.call(
+            "streaming.deleteSession",
+            json!({"sessionId": "s", "extra": 1})
+        ))),
+        "extra"
+    );
+    assert_eq!(sim.state().stats().token_requests, 0, "nothing was sent");
+}
+
+#[test]
+fn server_validation_errors_carry_the_error_response() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let sid = create_session(&client).unwrap().session_id;
+    let err = block(client.call(
+        "engagementCenter.notReady",
+        json!({"userId": "u-val", "sessionId": sid, "body": {"ehubSessionId": "1", "reasonId": "1", "notReadyType": "Lunch"}}),
+    ))
+    .unwrap_err();
+    match err {
+        Error::Api {
+            status: 400,
+            errors,
+            ..
+        } => assert!(!errors.is_empty()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn typed_methods_validate_their_arguments() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let ec = client.engagement_center();
+    let check = |r: ccbridge::Result<()>, f: &str| match r.unwrap_err() {
+        Error::InvalidArgument { field, .. } => assert_eq!(field, f),
+        other => panic!("{other:?}"),
+    };
+    check(block(ec.ready("", "u", "1")), "session_id");
+    check(block(ec.ready("s", " ", "1")), "user_id");
+    check(block(ec.ready("s", "u", "")), "ehub_session_id");
+    check(block(ec.disconnect("s", "u", "1", "")), "reason_id");
+    check(
+        block(ec.keep_alive("s", "u", "1", Some(0), None)),
+        "session_timeout",
+    );
+    check(
+        block(ec.keep_alive("s", "u", "1", None, Some("yesterday"))),
+        "request_timestamp",
+    );
+    let st = client.streaming();
+    let opts = |d| ccbridge::SessionOptions {
+        inactivity_delay: Some(d),
+        require_acknowledgement: false,
+    };
+    assert!(matches!(
+        block(st.create_session(&opts(30))),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        block(st.create_session(&opts(700))),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        block(st.get_events("s", 0)),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        block(st.get_events("s", 500)),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        block(st.acknowledge("s", &[])),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert_eq!(sim.state().stats().token_requests, 0, "nothing was sent");
+}
+
+#[test]
+fn unknown_session_is_reported_as_expired() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let err = block(client.streaming().get_events("no-such-session", 1)).unwrap_err();
+    assert!(matches!(err, Error::SessionExpired { .. }), "{err:?}");
+}

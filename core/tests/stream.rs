@@ -1,0 +1,416 @@
+//! The event engine against the simulator: delivery, acknowledgement, duplicates,
+//! session recreation, back-pressure and ordered shutdown.
+
+mod common;
+
+use ccbridge::{Error, Event, EventStream, NotReadyType, StreamConfig, StreamItem, StreamStatus};
+use ccbridge_sim::{FaultKind, FaultSpec, InjectEvent};
+use common::*;
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+fn config() -> StreamConfig {
+    StreamConfig {
+        inactivity_delay: 60,
+        poll_timeout: Duration::from_secs(5),
+        backoff_base: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(200),
+        ack_interval: Duration::from_millis(10),
+        ..StreamConfig::default()
+    }
+}
+
+fn inject(sim: &ccbridge_sim::Simulator, session_id: &str, event_type: &str, count: u64) {
+    sim.state()
+        .inject_event(InjectEvent {
+            session_id: Some(session_id.to_string()),
+            event_type: event_type.to_string(),
+            payload: json!({"n": 1}),
+            count: Some(count),
+            ..Default::default()
+        })
+        .expect("injected");
+}
+
+#[test]
+fn agent_flow_in_pull_mode_with_one_poll_in_flight() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, config()).unwrap();
+    let sid = stream.session_id();
+    let ec = client.engagement_center();
+    let ehub = login(&client, &stream, "agent-pull");
+
+    block(ec.not_ready(&sid, "agent-pull", &ehub, "12", NotReadyType::Park)).unwrap();
+    let park = pull_until(&stream, "engagementCenter.Park");
+    assert_eq!(park.last().unwrap().payload["payload"]["reasonIdRev"], "12");
+    block(ec.ready(&sid, "agent-pull", &ehub)).unwrap();
+    pull_until(&stream, "engagementCenter.Idle");
+    block(ec.keep_alive(
+        &sid,
+        "agent-pull",
+        &ehub,
+        Some(600),
+        Some("2026-11-22T10:00:00.000Z"),
+    ))
+    .unwrap();
+    let ka = pull_until(&stream, "engagementCenter.ClientSessionKeepAlive");
+    assert_eq!(
+        ka.last().unwrap().payload["payload"]["requestTimestamp"],
+        "2026-11-22T10:00:00.000Z"
+    );
+    block(ec.disconnect(&sid, "agent-pull", &ehub, "0")).unwrap();
+    let last = pull_until(&stream, "engagementCenter.Disconnected");
+    let e = last.last().unwrap();
+    assert!(!e.event_id.is_empty() && !e.correlation_id.is_empty() && !e.published_time.is_empty());
+    assert_eq!(e.kind, "via#engagementCenterEvent");
+    assert!(e.raw_payload.contains("\"userId\""));
+
+    stream.stop().unwrap();
+    let stats = sim.state().stats();
+    assert_eq!(stats.max_concurrent_polls, 1, "never two polls in flight");
+    assert_eq!(stats.sessions, 0, "session deleted on stop");
+    assert!(matches!(
+        stream.next_event(Duration::from_millis(10)),
+        Err(Error::Closed { .. })
+    ));
+}
+
+#[test]
+fn handler_events_are_acknowledged_after_the_handler_returns() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let (tx, rx) = mpsc::channel::<Event>();
+    let tx = Mutex::new(tx);
+    let stream = EventStream::start_with_handler_blocking(&client, config(), move |e: &Event| {
+        tx.lock().unwrap().send(e.clone()).unwrap();
+    })
+    .unwrap();
+    let sid = stream.session_id();
+    inject(&sim, &sid, "engagementCenter.ScreenPop", 25);
+    let got: Vec<Event> = (0..25)
+        .map(|_| rx.recv_timeout(WAIT).expect("event"))
+        .collect();
+    let ids: HashSet<_> = got.iter().map(|e| e.event_id.clone()).collect();
+    assert_eq!(ids.len(), 25);
+    let deadline = Instant::now() + WAIT;
+    while sim.state().stats().acknowledged < 25 {
+        assert!(Instant::now() < deadline, "acks not flushed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let info = sim.state().session_info(&sid).unwrap();
+    assert_eq!((info.queued, info.in_flight), (0, 0));
+    stream.stop().unwrap();
+    assert!(
+        rx.recv_timeout(Duration::from_millis(100)).is_err(),
+        "no duplicate after stop"
+    );
+}
+
+#[test]
+fn redeliveries_are_hidden_from_the_consumer() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, config()).unwrap();
+    let sid = stream.session_id();
+    inject(&sim, &sid, "engagementCenter.ScreenPop", 5);
+    // Not consuming: the events stay unacknowledged and the simulator redelivers them on
+    // every poll (200 ms wait).
+    std::thread::sleep(Duration::from_millis(800));
+    let mut ids = Vec::new();
+    while let Some(e) = stream.next_event(Duration::from_millis(500)).unwrap() {
+        ids.push(e.event_id);
+    }
+    assert_eq!(ids.len(), 5, "each event exactly once: {ids:?}");
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 5);
+    assert!(
+        stream.stats().duplicates_suppressed > 0,
+        "{:?}",
+        stream.stats()
+    );
+    stream.stop().unwrap();
+    assert_eq!(sim.state().stats().acknowledged, 5);
+}
+
+#[test]
+fn an_expired_session_is_recreated_and_reported() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, config()).unwrap();
+    let old = stream.session_id();
+    assert!(sim.state().expire_session(&old));
+    let deadline = Instant::now() + WAIT;
+    let new = loop {
+        match stream.next_item(WAIT).unwrap() {
+            Some(StreamItem::Status(StreamStatus::SessionRecreated {
+                old_session_id,
+                new_session_id,
+            })) => {
+                assert_eq!(old_session_id, old);
+                break new_session_id;
+            }
+            Some(_) => assert!(Instant::now() < deadline),
+            None => panic!("no SessionRecreated"),
+        }
+    };
+    assert_ne!(new, old);
+    assert_eq!(stream.session_id(), new);
+    inject(&sim, &new, "engagementCenter.ScreenPop", 1);
+    let e = stream
+        .next_event(WAIT)
+        .unwrap()
+        .expect("events flow on the new session");
+    assert_eq!(e.event_type, "engagementCenter.ScreenPop");
+    assert_eq!(stream.stats().sessions_recreated, 1);
+    stream.stop().unwrap();
+}
+
+#[test]
+fn poll_failures_back_off_and_recover() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, config()).unwrap();
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/streaming/events".into()),
+            count: 3,
+            ..FaultSpec::new(FaultKind::Status)
+        })
+        .unwrap();
+    let mut retries = 0;
+    loop {
+        match stream.next_item(WAIT).unwrap().expect("a status") {
+            StreamItem::Status(StreamStatus::Retrying { attempt, .. }) => {
+                retries += 1;
+                assert_eq!(attempt, retries);
+            }
+            StreamItem::Status(StreamStatus::Recovered) => break,
+            _ => {}
+        }
+    }
+    assert_eq!(retries, 3);
+    inject(&sim, &stream.session_id(), "engagementCenter.Idle", 1);
+    assert!(stream.next_event(WAIT).unwrap().is_some());
+    stream.stop().unwrap();
+}
+
+#[test]
+fn a_full_buffer_is_reported_and_nothing_is_lost() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let cfg = StreamConfig {
+        buffer_capacity: 5,
+        max_events: 10,
+        ..config()
+    };
+    let stream = EventStream::start_blocking(&client, cfg).unwrap();
+    let sid = stream.session_id();
+    inject(&sim, &sid, "engagementCenter.ScreenPop", 20);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut ids = HashSet::new();
+    let mut full = false;
+    while ids.len() < 20 {
+        match stream.next_item(WAIT).unwrap().expect("more events") {
+            StreamItem::Event(e) => assert!(ids.insert(e.event_id), "duplicate"),
+            StreamItem::Status(StreamStatus::BufferFull { capacity }) => {
+                assert_eq!(capacity, 5);
+                full = true;
+            }
+            StreamItem::Status(_) => {}
+        }
+    }
+    assert!(full, "BufferFull was reported");
+    stream.stop().unwrap();
+    assert_eq!(sim.state().stats().acknowledged, 20);
+}
+
+#[test]
+fn a_handler_can_stop_its_own_stream() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let slot: Arc<OnceLock<EventStream>> = Arc::new(OnceLock::new());
+    let (tx, rx) = mpsc::channel::<String>();
+    let tx = Mutex::new(tx);
+    let s2 = slot.clone();
+    let stream = EventStream::start_with_handler_blocking(&client, config(), move |e: &Event| {
+        if let Some(s) = s2.get() {
+            s.stop().expect("stop from the handler");
+        }
+        tx.lock().unwrap().send(e.event_id.clone()).unwrap();
+    })
+    .unwrap();
+    let sid = stream.session_id();
+    slot.set(stream).unwrap();
+    inject(&sim, &sid, "engagementCenter.ScreenPop", 1);
+    rx.recv_timeout(WAIT).expect("handler ran");
+    let deadline = Instant::now() + WAIT;
+    while sim.state().stats().sessions > 0 {
+        assert!(Instant::now() < deadline, "session not deleted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(slot.get().unwrap().is_stopping());
+}
+
+#[test]
+fn stop_drains_the_handler_then_acknowledges_then_deletes() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let handled = Arc::new(Mutex::new(0u32));
+    let h = handled.clone();
+    let stream = EventStream::start_with_handler_blocking(&client, config(), move |_: &Event| {
+        std::thread::sleep(Duration::from_millis(5));
+        *h.lock().unwrap() += 1;
+    })
+    .unwrap();
+    inject(&sim, &stream.session_id(), "engagementCenter.ScreenPop", 40);
+    let deadline = Instant::now() + WAIT;
+    while stream.stats().events_delivered == 0 {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    stream.stop().unwrap();
+    let n = *handled.lock().unwrap();
+    let stats = sim.state().stats();
+    assert_eq!(
+        stats.acknowledged,
+        u64::from(n),
+        "every handled event acknowledged before delete"
+    );
+    assert_eq!(stats.sessions, 0);
+    assert!(n > 0);
+}
+
+#[test]
+fn statuses_reach_the_handler_in_order() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    struct H(mpsc::Sender<String>);
+    impl ccbridge::EventHandler for H {
+        fn on_event(&mut self, e: &Event) {
+            let _ = self.0.send(e.event_type.clone());
+        }
+        fn on_status(&mut self, s: &StreamStatus) {
+            let _ = self.0.send(format!("status:{}", s.name()));
+        }
+    }
+    let (tx, rx) = mpsc::channel();
+    let stream = EventStream::start_with_handler_blocking(&client, config(), H(tx)).unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), "status:started");
+    inject(&sim, &stream.session_id(), "engagementCenter.Idle", 1);
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), "engagementCenter.Idle");
+    stream.stop().unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), "status:stopped");
+}
+
+#[test]
+fn payloads_that_are_not_json_are_kept_raw() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, config()).unwrap();
+    sim.state()
+        .inject_event(InjectEvent {
+            session_id: Some(stream.session_id()),
+            event_type: "messaging.EntitySendText".into(),
+            payload: json!("plain text, not JSON"),
+            ..Default::default()
+        })
+        .unwrap();
+    let e = stream.next_event(WAIT).unwrap().unwrap();
+    assert_eq!(e.raw_payload, "plain text, not JSON");
+    assert_eq!(e.payload, json!("plain text, not JSON"));
+    assert_eq!(e.typed(), ccbridge::EventType::MessagingEntitySendText);
+    stream.stop().unwrap();
+}
+
+#[test]
+fn bad_stream_settings_are_rejected() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    for (cfg, field) in [
+        (
+            StreamConfig {
+                inactivity_delay: 30,
+                ..config()
+            },
+            "inactivity_delay",
+        ),
+        (
+            StreamConfig {
+                inactivity_delay: 700,
+                ..config()
+            },
+            "inactivity_delay",
+        ),
+        (
+            StreamConfig {
+                max_events: 0,
+                ..config()
+            },
+            "max_events",
+        ),
+        (
+            StreamConfig {
+                max_events: 500,
+                ..config()
+            },
+            "max_events",
+        ),
+        (
+            StreamConfig {
+                buffer_capacity: 0,
+                ..config()
+            },
+            "buffer_capacity",
+        ),
+        (
+            StreamConfig {
+                poll_timeout: Duration::from_secs(90),
+                ..config()
+            },
+            "poll_timeout",
+        ),
+    ] {
+        match EventStream::start_blocking(&client, cfg).unwrap_err() {
+            Error::InvalidArgument { field: f, .. } => assert_eq!(f, field),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(sim.state().stats().token_requests, 0);
+}
+
+#[test]
+fn bad_credentials_fail_the_start() {
+    let sim = start_sim();
+    let client = client_with(&sim, |b| b.client_secret("nope"));
+    assert!(matches!(
+        EventStream::start_blocking(&client, config()),
+        Err(Error::Auth { .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_pull_on_a_foreign_runtime() {
+    let sim = ccbridge_sim::Simulator::start(sim_config()).await.unwrap();
+    let client = client_for(&sim);
+    let stream = EventStream::start(&client, config()).await.unwrap();
+    client
+        .engagement_center()
+        .connect(&stream.session_id(), "agent-async", &Default::default())
+        .await
+        .unwrap();
+    let mut types = Vec::new();
+    while types.len() < 4 {
+        let e = stream.next_event_async(WAIT).await.unwrap().expect("event");
+        types.push(e.event_type);
+    }
+    assert_eq!(types[1], "engagementCenter.ConnectConfirm");
+    assert!(
+        stream.next_event(Duration::ZERO).is_ok(),
+        "blocking poll with zero timeout is fine"
+    );
+    stream.stop_async().await.unwrap();
+    assert_eq!(sim.state().stats().sessions, 0);
+}
