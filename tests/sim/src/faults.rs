@@ -118,12 +118,16 @@ impl Fault {
     }
 
     fn matches(&self, method: &Method, path: &str) -> bool {
-        self.method.as_ref().map_or(true, |m| m == method)
-            && self
-                .spec
-                .path_contains
-                .as_deref()
-                .map_or(true, |p| path.contains(p))
+        // Written without `Option::is_none_or` to keep the workspace's MSRV (1.80).
+        let method_ok = match &self.method {
+            None => true,
+            Some(m) => m == method,
+        };
+        let path_ok = match &self.spec.path_contains {
+            None => true,
+            Some(p) => path.contains(p.as_str()),
+        };
+        method_ok && path_ok
     }
 }
 

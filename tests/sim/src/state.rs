@@ -733,3 +733,90 @@ impl Drop for PollGuard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Moves a session's inactivity timer back as if it had not been polled for `secs`.
+    fn age(state: &SimState, id: &str, secs: u64) {
+        let mut d = state.lock();
+        let s = d.sessions.get_mut(id).expect("session exists");
+        // `checked_sub` only fails right after boot; then there is nothing to test.
+        if let Some(t) = Instant::now().checked_sub(Duration::from_secs(secs)) {
+            s.last_activity = t;
+        }
+    }
+
+    #[test]
+    fn inactive_session_expires_and_leaves_subscriptions() {
+        let state = SimState::new(SimConfig::default());
+        let (id, _) = state.create_session(60, false);
+        state.lock().users.insert(
+            "u1".to_owned(),
+            User {
+                connected: true,
+                state: "Idle".to_owned(),
+                ehub_session_id: Some(100),
+                sessions: vec![id.clone()],
+            },
+        );
+        age(&state, &id, 59);
+        assert!(state.session_info(&id).is_some(), "not yet expired");
+        age(&state, &id, 61);
+        assert!(state.session_info(&id).is_none(), "expired lazily");
+        assert!(state.user_info("u1").sessions.is_empty());
+    }
+
+    #[test]
+    fn sweeper_expires_and_polls_keep_sessions_alive() {
+        let state = SimState::new(SimConfig::default());
+        let (idle, _) = state.create_session(60, false);
+        let (polled, _) = state.create_session(60, false);
+        let (guard, _notify) = PollGuard::begin(&state, &polled).expect("live");
+        age(&state, &idle, 120);
+        age(&state, &polled, 120);
+        state.sweep();
+        let d = state.lock();
+        assert!(!d.sessions.contains_key(&idle));
+        assert!(
+            d.sessions.contains_key(&polled),
+            "a waiting poll is activity"
+        );
+        drop(d);
+        drop(guard);
+        // Ending the poll restarted the timer.
+        state.sweep();
+        assert!(state.session_info(&polled).is_some());
+    }
+
+    #[test]
+    fn event_ids_are_unique_and_kinds_follow_the_category() {
+        let state = SimState::new(SimConfig::default());
+        let (id, _) = state.create_session(60, false);
+        let r = state
+            .inject_event(InjectEvent {
+                session_id: Some(id),
+                event_type: "engagementCenter.Idle".to_owned(),
+                count: Some(50),
+                ..Default::default()
+            })
+            .expect("injected");
+        let mut ids = r.event_ids.expect("ids returned");
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 50);
+        assert_eq!(event_kind("messaging.EntityAdded"), "via#messagingEvent");
+        assert_eq!(event_kind("outreach.status"), "via#outreachEvent");
+        assert_eq!(
+            event_kind("engagementCenter.X"),
+            "via#engagementCenterEvent"
+        );
+    }
+
+    #[test]
+    fn timestamps_have_millis_and_z() {
+        let t = time::macros::datetime!(1985-04-12 23:20:50.525 UTC);
+        assert_eq!(iso_millis(t), "1985-04-12T23:20:50.525Z");
+    }
+}
