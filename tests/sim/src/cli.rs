@@ -97,13 +97,16 @@ pub async fn serve_until_stopped(
     exit_on_stdin_close: bool,
 ) -> std::io::Result<()> {
     let sim = Simulator::start(config).await?;
+    // Installed before the URL line is printed: a harness may send SIGTERM as soon as it
+    // has read the line, and must then still get a clean exit.
+    let stop = StopSignals::install()?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "ccbridge-sim listening on {}", sim.base_url())?;
         out.flush()?;
     }
     tracing::info!(url = %sim.base_url(), "simulator listening");
-    wait_for_stop(exit_on_stdin_close).await;
+    stop.wait(exit_on_stdin_close).await;
     tracing::info!("shutting down");
     sim.shutdown();
     // Let connection tasks finish their graceful shutdown.
@@ -111,33 +114,53 @@ pub async fn serve_until_stopped(
     Ok(())
 }
 
-async fn wait_for_stop(exit_on_stdin_close: bool) {
-    let stdin_closed = async {
-        if exit_on_stdin_close {
-            use tokio::io::AsyncReadExt;
-            let mut stdin = tokio::io::stdin();
-            let mut buf = [0u8; 1024];
-            // Any read error counts as closed, like EOF.
-            while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Signal handlers registered up front (SIGINT and SIGTERM on unix, Ctrl-C elsewhere).
+struct StopSignals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
-        _ = stdin_closed => {}
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignals {})
+        }
+    }
+
+    async fn wait(mut self, exit_on_stdin_close: bool) {
+        let stdin_closed = async {
+            if exit_on_stdin_close {
+                use tokio::io::AsyncReadExt;
+                let mut stdin = tokio::io::stdin();
+                let mut buf = [0u8; 1024];
+                // Any read error counts as closed, like EOF.
+                while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+            _ = stdin_closed => {}
+        }
+        #[cfg(not(unix))]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = stdin_closed => {}
+        }
     }
 }
 

@@ -168,10 +168,11 @@ async fn rate_limit_answers_429_with_retry_after() {
         ..common::test_config()
     })
     .await;
-    // The token request used one slot of the window (or the window rolled over).
+    // The token request used one slot of the window. Twenty requests cannot all fit
+    // unless they are spread over four windows (seconds).
     let mut saw_429 = false;
     let mut remaining = Vec::new();
-    for _ in 0..8 {
+    for _ in 0..20 {
         let resp = h
             .api(Method::POST, h.org_url("v3", "/streaming/session"))
             .send()
@@ -192,8 +193,8 @@ async fn rate_limit_answers_429_with_retry_after() {
                 .unwrap(),
         );
     }
-    assert!(saw_429, "no 429 within 8 requests at 5/s: {remaining:?}");
-    assert!(remaining.windows(2).all(|w| w[1] < w[0]));
+    assert!(saw_429, "no 429 within 20 requests at 5/s: {remaining:?}");
+    assert!(remaining.iter().all(|r| *r < 5), "{remaining:?}");
 }
 
 #[tokio::test]

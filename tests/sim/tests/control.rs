@@ -478,3 +478,41 @@ fn binary_prints_its_url_and_exits_when_stdin_closes() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn binary_exits_cleanly_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccbridge-sim"))
+        .args(["--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("ccbridge-sim listening on http://"),
+        "{line:?}"
+    );
+    // No delay: the handlers are installed before the line is printed.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("simulator did not exit on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
