@@ -138,6 +138,7 @@ impl StopSignals {
         }
     }
 
+    #[cfg_attr(not(unix), allow(unused_mut))]
     async fn wait(mut self, exit_on_stdin_close: bool) {
         let stdin_closed = async {
             if exit_on_stdin_close {
