@@ -73,6 +73,8 @@ struct Shared {
     item_ready: Notify,
     /// Wakes the poller when the consumer made room.
     room: Notify,
+    /// Wakes the poller when an event was handled (its acknowledgement is pending).
+    progress: Notify,
     dedupe: Mutex<Dedupe>,
     pending_acks: Mutex<Vec<String>>,
     ack_ready: Notify,
@@ -170,6 +172,7 @@ impl EventStream {
             cond: Condvar::new(),
             item_ready: Notify::new(),
             room: Notify::new(),
+            progress: Notify::new(),
             pending_acks: Mutex::new(Vec::new()),
             ack_ready: Notify::new(),
             ack_flush: tokio::sync::Mutex::new(()),
@@ -426,6 +429,7 @@ impl Shared {
             lock(&self.pending_acks).push(id.to_string());
             self.ack_ready.notify_one();
         }
+        self.progress.notify_one();
     }
 
     fn current_session(&self) -> String {
@@ -473,8 +477,9 @@ impl Shared {
     }
 
     /// Takes a batch into the buffer: hides duplicates, re-acknowledges handled ones,
-    /// respects the capacity.
-    fn accept(&self, batch: Vec<Result<Event>>) {
+    /// respects the capacity. Returns how many new events were buffered.
+    fn accept(&self, batch: Vec<Result<Event>>) -> usize {
+        let mut accepted = 0;
         let mut dropped = 0u64;
         let mut reack = Vec::new();
         let mut full_now = false;
@@ -516,6 +521,7 @@ impl Shared {
                     continue;
                 }
                 seen.insert_pending(&event.event_id);
+                accepted += 1;
                 q.events += 1;
                 q.items.push_back(StreamItem::Event(event));
             }
@@ -544,6 +550,7 @@ impl Shared {
             self.ack_ready.notify_one();
         }
         self.wake_consumers();
+        accepted
     }
 
     fn buffer_full(&self) -> bool {
@@ -617,8 +624,17 @@ async fn poll_loop(shared: Arc<Shared>) {
                     failures = 0;
                     shared.push_status(StreamStatus::Recovered);
                 }
-                if !batch.is_empty() {
-                    shared.accept(batch);
+                if !batch.is_empty() && shared.accept(batch) == 0 {
+                    // Only redeliveries of events still being handled: polling again at
+                    // once would fetch them again. Wait for the handler to make progress
+                    // (its acknowledgement goes out first), never longer than keeps the
+                    // session alive.
+                    let progress = shared.progress.notified();
+                    tokio::select! {
+                        _ = progress => {}
+                        _ = tokio::time::sleep(keep_alive) => {}
+                        _ = stop.wait_for(|s| *s) => break,
+                    }
                 }
             }
             Err(Error::SessionExpired { message }) => {

@@ -1,0 +1,165 @@
+//! `ccbridge`: the command-line face of the SDK.
+//!
+//! - `ccbridge demo`: an agent's working minute on the embedded simulator.
+//! - `ccbridge sim --port N`: the simulator, for offline development.
+//! - `ccbridge tail`: prints the events of a new streaming session.
+//! - `ccbridge call OP JSON`: calls any operation of the table.
+//! - `ccbridge ops`: lists the operations.
+//!
+//! `tail` and `call` read their credentials from the environment (`CCBRIDGE_ORG_ID`,
+//! `CCBRIDGE_CLIENT_ID`, `CCBRIDGE_CLIENT_SECRET`, `CCBRIDGE_API_KEY`, optional
+//! `CCBRIDGE_BASE_URL`), never from arguments, so secrets stay out of shell history and `ps`.
+
+mod demo;
+mod format;
+
+use ccbridge::{EventStream, StreamConfig, ViaClient};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "ccbridge",
+    version,
+    about = "ccbridge: contact-center cloud APIs from the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Log an agent in on the embedded simulator, set it ready, pop a call, log it out.
+    Demo {
+        /// User id of the demo agent.
+        #[arg(long, default_value = "agent-1001")]
+        user: String,
+    },
+    /// Run the simulator of the Via APIs.
+    Sim(#[command(flatten)] ccbridge_sim::SimArgs),
+    /// Print the events of a new streaming session, one line each, until Ctrl-C.
+    Tail {
+        /// Print each event as JSON instead of a readable line.
+        #[arg(long)]
+        json: bool,
+        /// maxEvents of each poll (1..200).
+        #[arg(long, default_value_t = 50)]
+        max_events: u32,
+    },
+    /// Call an operation by name with JSON parameters and print the JSON result.
+    Call {
+        /// Operation name, e.g. `engagementCenter.ready` (see `ccbridge ops`).
+        op: String,
+        /// Parameters: path parameters, `sessionId`, `query`, `body`.
+        #[arg(default_value = "{}")]
+        params: String,
+    },
+    /// List the operations ccbridge knows.
+    Ops,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo { user } => {
+            init_logging("warn");
+            demo::run(&user)
+        }
+        Command::Sim(args) => ccbridge_sim::run_with_args(&args).map_err(|e| e.to_string()),
+        Command::Tail { json, max_events } => {
+            init_logging("warn");
+            tail(json, max_events)
+        }
+        Command::Call { op, params } => {
+            init_logging("warn");
+            call(&op, &params)
+        }
+        Command::Ops => {
+            for op in ccbridge::ops::OPERATIONS {
+                println!(
+                    "{:32} {:6} /via/{}/organizations/{{orgId}}/{}",
+                    op.name,
+                    op.method.as_str(),
+                    op.version,
+                    op.path
+                );
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ccbridge: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(default: &str) {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CCBRIDGE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+        )
+        .try_init();
+}
+
+fn client_from_env() -> Result<ViaClient, String> {
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+    let mut b = ViaClient::builder()
+        .org_id(var("CCBRIDGE_ORG_ID")?)
+        .client_id(var("CCBRIDGE_CLIENT_ID")?)
+        .client_secret(var("CCBRIDGE_CLIENT_SECRET")?)
+        .api_key(var("CCBRIDGE_API_KEY")?);
+    if let Ok(u) = std::env::var("CCBRIDGE_BASE_URL") {
+        b = b.base_url(u);
+    }
+    let config = b.build().map_err(|e| e.to_string())?;
+    ViaClient::new(config).map_err(|e| e.to_string())
+}
+
+fn call(op: &str, params: &str) -> Result<(), String> {
+    let params: serde_json::Value =
+        serde_json::from_str(params).map_err(|e| format!("params are not JSON: {e}"))?;
+    let client = client_from_env()?;
+    let out = ccbridge::runtime::block_on(client.call(op, params))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    Ok(())
+}
+
+fn tail(json: bool, max_events: u32) -> Result<(), String> {
+    let client = client_from_env()?;
+    let config = StreamConfig {
+        max_events,
+        ..StreamConfig::default()
+    };
+    let stream = EventStream::start_blocking(&client, config).map_err(|e| e.to_string())?;
+    eprintln!("session {} (Ctrl-C to stop)", stream.session_id());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s = stop.clone();
+    ccbridge::runtime::handle().spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        s.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        match stream.next_item(Duration::from_millis(250)) {
+            Ok(Some(ccbridge::StreamItem::Event(e))) => {
+                if json {
+                    println!("{}", e.to_json());
+                } else {
+                    println!("{}", format::event_line(&e));
+                }
+            }
+            Ok(Some(ccbridge::StreamItem::Status(s))) => eprintln!("-- {}", s.describe()),
+            Ok(None) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    stream.stop().map_err(|e| e.to_string())
+}

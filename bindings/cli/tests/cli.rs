@@ -1,0 +1,86 @@
+//! The `ccbridge` binary, run as a user would.
+
+use std::process::Command;
+
+fn ccbridge() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ccbridge"))
+}
+
+#[test]
+fn demo_walks_the_agent_flow_and_cleans_up() {
+    let out = ccbridge().arg("demo").output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let order = [
+        "engagementCenter.Connecting",
+        "engagementCenter.ConnectConfirm",
+        "engagementCenter.Connected",
+        "engagementCenter.NotReady",
+        "engagementCenter.Idle",
+        "engagementCenter.ScreenPop",
+        "engagementCenter.ClientSessionKeepAlive",
+        "engagementCenter.Park",
+        "engagementCenter.Disconnected",
+    ];
+    let mut at = 0;
+    for t in order {
+        let pos = stdout[at..]
+            .find(t)
+            .unwrap_or_else(|| panic!("{t} missing or out of order:\n{stdout}"));
+        at += pos + t.len();
+    }
+    assert!(stdout.contains("caller=\"ELLEN FROST\""), "{stdout}");
+    assert!(stdout.contains("0 live sessions left"), "{stdout}");
+}
+
+#[test]
+fn call_uses_credentials_from_the_environment_and_reports_errors() {
+    let sim = ccbridge_sim::Simulator::start_blocking(ccbridge_sim::SimConfig::default()).unwrap();
+    let c = sim.config();
+    let run = |secret: &str, op: &str, params: &str| {
+        ccbridge()
+            .args(["call", op, params])
+            .env("CCBRIDGE_ORG_ID", &c.org_id)
+            .env("CCBRIDGE_CLIENT_ID", &c.client_id)
+            .env("CCBRIDGE_CLIENT_SECRET", secret)
+            .env("CCBRIDGE_API_KEY", &c.api_key)
+            .env("CCBRIDGE_BASE_URL", sim.base_url())
+            .output()
+            .unwrap()
+    };
+    let ok = run(
+        &c.client_secret,
+        "streaming.createSession",
+        r#"{"body":{"inactivityDelay":90}}"#,
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(v["inactivityDelay"], 90);
+
+    let bad = run("not-the-secret", "streaming.createSession", "{}");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(!err.contains("not-the-secret"), "{err}");
+
+    let unknown = run(&c.client_secret, "no.such", "{}");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown operation"));
+    let not_json = run(&c.client_secret, "streaming.createSession", "{oops");
+    assert!(String::from_utf8_lossy(&not_json.stderr).contains("not JSON"));
+}
+
+#[test]
+fn ops_lists_the_operation_table() {
+    let out = ccbridge().arg("ops").output().unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(s.lines().count(), ccbridge::ops::OPERATIONS.len());
+    assert!(s.contains("engagementCenter.connect"));
+}

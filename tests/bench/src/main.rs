@@ -1,0 +1,113 @@
+//! Whole-system throughput of the event engine against the simulator on loopback.
+//!
+//! For each mode, a stream is started with maxEvents=200 and a no-op handler, N events are
+//! queued on its session through the simulator, and the time until the handler has seen all
+//! of them gives events per second. Prints one JSON object on stdout.
+//!
+//! Usage: `ccbridge-bench [--events N] [--rounds R]`
+
+use ccbridge::{Event, EventStream, RetryPolicy, StreamConfig, ViaClient};
+use ccbridge_sim::{InjectEvent, SimConfig, Simulator};
+use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn client(sim: &Simulator) -> ViaClient {
+    let c = sim.config();
+    ViaClient::new(
+        ViaClient::builder()
+            .org_id(&c.org_id)
+            .client_id(&c.client_id)
+            .client_secret(c.client_secret.as_str())
+            .api_key(c.api_key.as_str())
+            .base_url(sim.base_url())
+            .retry(RetryPolicy::default())
+            .build()
+            .expect("config"),
+    )
+    .expect("client")
+}
+
+/// Events per second delivered to a no-op handler, median of `rounds`.
+fn run(
+    sim: &Simulator,
+    client: &ViaClient,
+    events: u64,
+    rounds: u64,
+    ack: bool,
+) -> serde_json::Value {
+    let mut rates = Vec::new();
+    for _ in 0..rounds {
+        let seen = Arc::new(AtomicU64::new(0));
+        let s = seen.clone();
+        let config = StreamConfig {
+            max_events: 200,
+            require_acknowledgement: ack,
+            buffer_capacity: 10_000,
+            ..StreamConfig::default()
+        };
+        let stream = EventStream::start_with_handler_blocking(client, config, move |_: &Event| {
+            s.fetch_add(1, Ordering::Relaxed);
+        })
+        .expect("stream");
+        let started = Instant::now();
+        sim.state()
+            .inject_event(InjectEvent {
+                session_id: Some(stream.session_id()),
+                event_type: "engagementCenter.ScreenPop".into(),
+                payload: json!({"userId": "bench", "ehubSessionId": 100, "ehubSessionIdRev": "100",
+                    "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"}}),
+                count: Some(events),
+                ..Default::default()
+            })
+            .expect("inject");
+        let deadline = started + Duration::from_secs(120);
+        while seen.load(Ordering::Relaxed) < events {
+            assert!(Instant::now() < deadline, "benchmark stalled");
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let secs = started.elapsed().as_secs_f64();
+        rates.push(events as f64 / secs);
+        let stats = stream.stats();
+        assert_eq!(stats.events_delivered, events, "every event exactly once");
+        stream.stop().expect("stop");
+    }
+    rates.sort_by(|a, b| a.total_cmp(b));
+    json!({
+        "events": events,
+        "rounds": rounds,
+        "acknowledgement": ack,
+        "events_per_second_median": rates[rates.len() / 2].round(),
+        "events_per_second_min": rates[0].round(),
+        "events_per_second_max": rates[rates.len() - 1].round(),
+    })
+}
+
+fn main() {
+    let events = arg("--events", 20_000);
+    let rounds = arg("--rounds", 3).max(1);
+    let sim = Simulator::start_blocking(SimConfig {
+        poll_wait: Duration::from_millis(500),
+        rate_limit_per_second: 0,
+        ..SimConfig::default()
+    })
+    .expect("simulator");
+    let client = client(&sim);
+    let report = json!({
+        "benchmark": "stream_throughput",
+        "description": "events/s from a session with queued events (maxEvents=200) to a no-op Rust handler, loopback simulator",
+        "rust_handler_ack": run(&sim, &client, events, rounds, true),
+        "rust_handler_no_ack": run(&sim, &client, events, rounds, false),
+    });
+    println!("{}", serde_json::to_string_pretty(&report).expect("json"));
+}
