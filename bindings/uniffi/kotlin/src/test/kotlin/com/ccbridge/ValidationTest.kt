@@ -1,0 +1,147 @@
+package com.ccbridge
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
+import kotlin.test.assertTrue
+
+/** Bad input gives a typed exception naming the field; failures from the service are typed too. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ValidationTest {
+    private lateinit var sim: Simulator
+    private lateinit var client: ViaClient
+
+    @BeforeAll
+    fun startSimulator() {
+        sim = Simulator.start("validation")
+        client = sim.client()
+    }
+
+    @AfterAll
+    fun stopSimulator() {
+        client.close()
+        sim.close()
+    }
+
+    private fun invalidField(block: () -> Unit): String =
+        assertFailsWith<CcbException.InvalidArgument> { block() }.field
+
+    private suspend fun invalidFieldAsync(block: suspend () -> Unit): String {
+        try {
+            block()
+        } catch (e: CcbException.InvalidArgument) {
+            assertTrue(e.detail.isNotBlank())
+            return e.field
+        }
+        throw AssertionError("expected CcbException.InvalidArgument")
+    }
+
+    @Test
+    fun `stream options out of range are rejected before any request`() = runBlocking {
+        val createdBefore = sim.sessionsCreated()
+        for ((options, field) in listOf(
+            StreamOptions(inactivityDelay = 30u) to "inactivity_delay",
+            StreamOptions(inactivityDelay = 700u) to "inactivity_delay",
+            StreamOptions(maxEvents = 0u) to "max_events",
+            StreamOptions(maxEvents = 500u) to "max_events",
+            StreamOptions(bufferCapacity = 0uL) to "buffer_capacity",
+        )) {
+            assertEquals(field, invalidFieldAsync { client.startStream(options) }, "for $options")
+            assertEquals(field, invalidFieldAsync { client.startStream(options, Collector()) }, "for $options with a listener")
+        }
+        assertEquals(createdBefore, sim.sessionsCreated(), "rejected options must not reach the service")
+        // The bounds themselves are accepted.
+        client.startStream(StreamOptions(inactivityDelay = 600u, maxEvents = 200u)).use { it.stop() }
+        client.startStream(StreamOptions(inactivityDelay = 60u, maxEvents = 1u)).use { it.stop() }
+        assertEquals(createdBefore + 2, sim.sessionsCreated())
+    }
+
+    @Test
+    fun `bad client configuration names the field`() {
+        fun make(
+            org: String = Simulator.ORG,
+            id: String = Simulator.CLIENT_ID,
+            secret: String = Simulator.SECRET,
+            key: String = Simulator.API_KEY,
+            options: ViaClientOptions = ViaClientOptions(baseUrl = sim.baseUrl),
+        ) = ViaClient(org, id, secret, key, options).close()
+
+        assertEquals("org_id", invalidField { make(org = "") })
+        assertEquals("org_id", invalidField { make(org = "a/b") })
+        assertEquals("client_id", invalidField { make(id = " ") })
+        assertEquals("client_secret", invalidField { make(secret = "") })
+        assertEquals("api_key", invalidField { make(key = "") })
+        assertEquals("base_url", invalidField { make(options = ViaClientOptions(baseUrl = "not a url")) })
+        assertEquals("base_url", invalidField { make(options = ViaClientOptions(baseUrl = "http://example.com")) })
+        assertEquals("token_url", invalidField { make(options = ViaClientOptions(baseUrl = sim.baseUrl, tokenUrl = "ftp://x/")) })
+        assertEquals("scopes", invalidField { make(options = ViaClientOptions(baseUrl = sim.baseUrl, scopes = listOf(""))) })
+        assertEquals(
+            "request_timeout",
+            invalidField { make(options = ViaClientOptions(baseUrl = sim.baseUrl, requestTimeoutMs = 0uL)) },
+        )
+        assertEquals(
+            "retry.max_attempts",
+            invalidField { make(options = ViaClientOptions(baseUrl = sim.baseUrl, maxAttempts = 0u)) },
+        )
+        // Clear text to a remote host only when asked for explicitly.
+        make(options = ViaClientOptions(baseUrl = "http://example.com", allowInsecureHttp = true))
+        ViaClient(Simulator.ORG, Simulator.CLIENT_ID, Simulator.SECRET, Simulator.API_KEY).use {
+            assertEquals("https://simorg.via.aspect-cloud.net/", it.baseUrl())
+            assertEquals("simorg", it.orgId())
+        }
+    }
+
+    @Test
+    fun `command arguments are checked before sending`() = runBlocking {
+        client.startStream().use { stream ->
+            val sid = stream.sessionId()
+            assertEquals("user_id", invalidFieldAsync { client.connect(sid, "", InitialState.IDLE) })
+            assertEquals("session_id", invalidFieldAsync { client.connect(" ", "kt-v", InitialState.IDLE) })
+            assertEquals("station", invalidFieldAsync { client.connect(sid, "kt-v", null, "", false) })
+            assertEquals("ehub_session_id", invalidFieldAsync { client.ready(sid, "kt-v", "") })
+            assertEquals("reason_id", invalidFieldAsync { client.notReady(sid, "kt-v", "1", "", NotReadyType.NOT_READY) })
+            assertEquals("reason_id", invalidFieldAsync { client.disconnect(sid, "kt-v", "1", "") })
+            assertEquals("session_timeout", invalidFieldAsync { client.keepAlive(sid, "kt-v", "1", 0u, null) })
+            assertEquals(
+                "request_timestamp",
+                invalidFieldAsync { client.keepAlive(sid, "kt-v", "1", null, "yesterday") },
+            )
+            // A listener stream is not pulled.
+            client.startStream(StreamOptions(), Collector()).use { pushed ->
+                assertEquals("stream", invalidFieldAsync { pushed.nextEvent(10u) })
+                pushed.stop()
+            }
+            // Well-formed but refused by the service: the agent is not logged in.
+            val refused = assertFailsWith<CcbException.Api> { client.ready(sid, "kt-not-connected", "1") }
+            assertEquals(422.toUShort(), refused.httpStatus)
+            assertTrue(refused.errors.any { it.reason == "userNotConnected" }, "${refused.errors}")
+            stream.stop()
+        }
+    }
+
+    @Test
+    fun `wrong credentials fail with Auth and never show the secret`() = runBlocking {
+        val wrongSecret = "kt-wrong-secret-value"
+        sim.client(secret = wrongSecret, maxAttempts = 1u).use { bad ->
+            val e = assertFailsWith<CcbException.Auth> { bad.startStream() }
+            assertEquals(401.toUShort(), e.httpStatus)
+            assertFalse(wrongSecret in e.toString() || wrongSecret in e.message.orEmpty(), e.toString())
+            val viaCall = assertFailsWith<CcbException.Auth> { bad.call("streaming.createSession", "") }
+            assertFalse(wrongSecret in viaCall.toString())
+        }
+        val wrongKey = "kt-wrong-api-key"
+        sim.client(apiKey = wrongKey, maxAttempts = 1u).use { bad ->
+            val e = assertFailsWith<CcbException.Auth> { bad.startStream() }
+            assertEquals(401.toUShort(), e.httpStatus)
+            assertFalse(wrongKey in e.toString())
+        }
+        // Options are a plain data class without secrets, so printing them is harmless.
+        val printed = ViaClientOptions(baseUrl = sim.baseUrl).toString()
+        assertFalse(Simulator.SECRET in printed || Simulator.API_KEY in printed)
+    }
+}

@@ -1,0 +1,258 @@
+//! [`ViaClient`]: the exported client.
+
+use crate::error::CcbError;
+use crate::runtime::on_core_runtime;
+use crate::stream::{EventListener, EventStreamHandle, ListenerAdapter};
+use crate::types::{millis, InitialState, NotReadyType, RateLimit, StreamOptions};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+/// Optional settings of a [`ViaClient`]. Holds no secret, so printing it is harmless.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ViaClientOptions {
+    /// OAuth2 scopes (default: `engagementcenterapi streamingapi`).
+    #[uniffi(default = None)]
+    pub scopes: Option<Vec<String>>,
+    /// Overrides `https://{orgId}.via.aspect-cloud.net` (simulator, other domains).
+    #[uniffi(default = None)]
+    pub base_url: Option<String>,
+    /// Overrides the token endpoint (default: `{base_url}/via/v2/oauth2/token`).
+    #[uniffi(default = None)]
+    pub token_url: Option<String>,
+    /// Timeout of one ordinary request, ms (default 30 000).
+    #[uniffi(default = None)]
+    pub request_timeout_ms: Option<u64>,
+    /// TCP connect timeout, ms (default 10 000).
+    #[uniffi(default = None)]
+    pub connect_timeout_ms: Option<u64>,
+    /// Attempts per request, the first included (default 4; 1 disables retries).
+    #[uniffi(default = None)]
+    pub max_attempts: Option<u32>,
+    /// Allows `http://` to a host that is not loopback (credentials would travel in clear).
+    #[uniffi(default = false)]
+    pub allow_insecure_http: bool,
+}
+
+/// A client of the Alvaria Cloud ("Via") APIs for one organization.
+///
+/// Every command is `suspend` in Kotlin and `async` in Swift; none blocks the caller's
+/// thread. One client serves any number of streams and agents.
+#[derive(uniffi::Object)]
+pub struct ViaClient {
+    inner: ccbridge::ViaClient,
+}
+
+impl std::fmt::Debug for ViaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The core's Debug redacts the secrets.
+        self.inner.fmt(f)
+    }
+}
+
+#[uniffi::export]
+impl ViaClient {
+    /// Creates a client. The secret and the API key are arguments rather than fields of a
+    /// record so that no generated `toString()` can print them. No request is sent until
+    /// the first call; bad values fail here with `InvalidArgument` naming the field.
+    #[uniffi::constructor(default(options = None))]
+    pub fn new(
+        org_id: String,
+        client_id: String,
+        client_secret: String,
+        api_key: String,
+        options: Option<ViaClientOptions>,
+    ) -> Result<Arc<Self>, CcbError> {
+        let options = options.unwrap_or_default();
+        let mut b = ccbridge::ViaConfig::builder()
+            .org_id(org_id)
+            .client_id(client_id)
+            .client_secret(client_secret)
+            .api_key(api_key)
+            .allow_insecure_http(options.allow_insecure_http);
+        if let Some(scopes) = options.scopes {
+            b = b.scopes(scopes);
+        }
+        if let Some(u) = options.base_url {
+            b = b.base_url(u);
+        }
+        if let Some(u) = options.token_url {
+            b = b.token_url(u);
+        }
+        if let Some(ms) = options.request_timeout_ms {
+            b = b.request_timeout(millis(ms));
+        }
+        if let Some(ms) = options.connect_timeout_ms {
+            b = b.connect_timeout(millis(ms));
+        }
+        if let Some(n) = options.max_attempts {
+            b = b.retry(ccbridge::RetryPolicy {
+                max_attempts: n,
+                ..ccbridge::RetryPolicy::default()
+            });
+        }
+        let inner = ccbridge::ViaClient::new(b.build()?)?;
+        Ok(Arc::new(ViaClient { inner }))
+    }
+
+    /// The organization id.
+    pub fn org_id(&self) -> String {
+        self.inner.config().org_id().to_string()
+    }
+
+    /// The API base URL in use.
+    pub fn base_url(&self) -> String {
+        self.inner.config().base_url().to_string()
+    }
+
+    /// Calls any operation by name (see [`operation_names`]) with JSON parameters and
+    /// returns the JSON response (`"null"` when the service sent no body).
+    ///
+    /// `params_json` is an object with the operation's path parameters (`"userId"`),
+    /// `"sessionId"` for session-bound operations, `"query"` and `"body"`. An empty string
+    /// means no parameters. String enum values in the body are checked by the service.
+    pub async fn call(&self, op: String, params_json: String) -> Result<String, CcbError> {
+        let params = if params_json.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&params_json)
+                .map_err(|e| CcbError::invalid("params_json", format!("is not valid JSON: {e}")))?
+        };
+        let value = on_core_runtime(self.inner.call(&op, params)).await?;
+        Ok(value.to_string())
+    }
+
+    /// `connect`: logs the agent in (`attach = false`) or attaches to its login. The outcome
+    /// arrives as events: Connecting, ConnectConfirm (with the ehubSessionId), Connected,
+    /// then the initial state's event.
+    #[uniffi::method(default(initial_state = None, station = None, attach = false))]
+    pub async fn connect(
+        &self,
+        session_id: String,
+        user_id: String,
+        initial_state: Option<InitialState>,
+        station: Option<String>,
+        attach: bool,
+    ) -> Result<(), CcbError> {
+        let options = ccbridge::ConnectOptions {
+            initial_state: initial_state.map(Into::into),
+            station,
+            attach,
+            ..Default::default()
+        };
+        let ec = self.inner.engagement_center();
+        Ok(on_core_runtime(ec.connect(&session_id, &user_id, &options)).await?)
+    }
+
+    /// `ready`: moves the agent to Idle.
+    pub async fn ready(
+        &self,
+        session_id: String,
+        user_id: String,
+        ehub_session_id: String,
+    ) -> Result<(), CcbError> {
+        let ec = self.inner.engagement_center();
+        Ok(on_core_runtime(ec.ready(&session_id, &user_id, &ehub_session_id)).await?)
+    }
+
+    /// `notReady`: moves the agent to NotReady or Park with a reason code.
+    pub async fn not_ready(
+        &self,
+        session_id: String,
+        user_id: String,
+        ehub_session_id: String,
+        reason_id: String,
+        not_ready_type: NotReadyType,
+    ) -> Result<(), CcbError> {
+        let ec = self.inner.engagement_center();
+        let fut = ec.not_ready(
+            &session_id,
+            &user_id,
+            &ehub_session_id,
+            &reason_id,
+            not_ready_type.into(),
+        );
+        Ok(on_core_runtime(fut).await?)
+    }
+
+    /// `disconnect`: logs the agent out (reason `"-1"` forces it).
+    pub async fn disconnect(
+        &self,
+        session_id: String,
+        user_id: String,
+        ehub_session_id: String,
+        reason_id: String,
+    ) -> Result<(), CcbError> {
+        let ec = self.inner.engagement_center();
+        let fut = ec.disconnect(&session_id, &user_id, &ehub_session_id, &reason_id);
+        Ok(on_core_runtime(fut).await?)
+    }
+
+    /// `keepAlive`: once sent, repeat it every minute or the service logs the agent out.
+    /// `request_timestamp` (ISO 8601) comes back in the ClientSessionKeepAlive event.
+    #[uniffi::method(default(session_timeout_s = None, request_timestamp = None))]
+    pub async fn keep_alive(
+        &self,
+        session_id: String,
+        user_id: String,
+        ehub_session_id: String,
+        session_timeout_s: Option<u32>,
+        request_timestamp: Option<String>,
+    ) -> Result<(), CcbError> {
+        let ec = self.inner.engagement_center();
+        let fut = ec.keep_alive(
+            &session_id,
+            &user_id,
+            &ehub_session_id,
+            session_timeout_s,
+            request_timestamp.as_deref(),
+        );
+        Ok(on_core_runtime(fut).await?)
+    }
+
+    /// The last rate-limit figures the service reported (no request is sent).
+    pub fn rate_limits(&self) -> Vec<RateLimit> {
+        self.inner
+            .rate_limits()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// Creates a streaming session and starts receiving its events.
+    ///
+    /// With a `listener`, events and statuses are delivered to it on the stream's own
+    /// thread, one at a time, in order; without one, pull them with
+    /// `EventStreamHandle.nextEvent`. Options out of range fail with `InvalidArgument`
+    /// before any request.
+    #[uniffi::method(default(options = None, listener = None))]
+    pub async fn start_stream(
+        &self,
+        options: Option<StreamOptions>,
+        listener: Option<Arc<dyn EventListener>>,
+    ) -> Result<Arc<EventStreamHandle>, CcbError> {
+        let config = options.unwrap_or_default().to_core()?;
+        let listener_errors = Arc::new(AtomicU64::new(0));
+        let stream = match listener {
+            Some(listener) => {
+                let adapter = ListenerAdapter::new(listener, listener_errors.clone());
+                on_core_runtime(ccbridge::EventStream::start_with_handler(
+                    &self.inner,
+                    config,
+                    adapter,
+                ))
+                .await?
+            }
+            None => on_core_runtime(ccbridge::EventStream::start(&self.inner, config)).await?,
+        };
+        Ok(Arc::new(EventStreamHandle::new(stream, listener_errors)))
+    }
+}
+
+/// The names `ViaClient.call` accepts (`"engagementCenter.ready"`...).
+#[uniffi::export]
+pub fn operation_names() -> Vec<String> {
+    ccbridge::ops::OPERATIONS
+        .iter()
+        .map(|o| o.name.to_string())
+        .collect()
+}
