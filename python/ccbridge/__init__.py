@@ -1,0 +1,75 @@
+"""ccbridge: Python client of the Alvaria Cloud ("Via") contact-center APIs.
+
+A typed layer over the Rust core (the private extension module ``ccbridge._native``):
+agent control (Engagement Center), streaming sessions and an event engine that neither
+loses nor duplicates events.
+
+.. code-block:: python
+
+    import ccbridge
+
+    client = ccbridge.ViaClient(org_id="acme", client_id="...", client_secret="...",
+                                api_key="...")
+    with client.stream() as stream:
+        client.connect(stream.session_id, "agent-1", initial_state="Idle")
+        for event in stream:
+            print(event.event_type, event.payload)
+
+Blocking calls release the GIL; every call has an ``*_async`` twin for asyncio. Errors are
+:class:`ccbridge.Error` subclasses. The library logs to the ``logging`` logger
+``ccbridge``; set its level to see more (``logging.getLogger("ccbridge").setLevel(...)``).
+
+ccbridge cannot be used in a child process forked after it made its first request in the
+parent (its I/O threads do not survive ``fork()``): such calls raise
+:class:`ccbridge.ClosedError`.
+"""
+
+from ccbridge import _native
+from ccbridge._native import Event, StreamStats, StreamStatus, operations
+from ccbridge.client import InitialState, NotReadyType, ViaClient
+from ccbridge.errors import (
+    ApiError,
+    AuthError,
+    ClosedError,
+    ConflictError,
+    DecodeError,
+    Error,
+    ForbiddenError,
+    InvalidArgumentError,
+    NotFoundError,
+    RateLimitedError,
+    SessionExpiredError,
+    TimeoutError,
+    TransportError,
+)
+from ccbridge.stream import EventCallback, StatusCallback, Stream
+
+#: Version of the library.
+__version__: str = _native.__version__
+
+__all__ = [
+    "__version__",
+    "ViaClient",
+    "Stream",
+    "Event",
+    "StreamStatus",
+    "StreamStats",
+    "EventCallback",
+    "StatusCallback",
+    "InitialState",
+    "NotReadyType",
+    "operations",
+    "Error",
+    "InvalidArgumentError",
+    "AuthError",
+    "ForbiddenError",
+    "NotFoundError",
+    "ConflictError",
+    "RateLimitedError",
+    "ApiError",
+    "SessionExpiredError",
+    "TimeoutError",
+    "TransportError",
+    "DecodeError",
+    "ClosedError",
+]

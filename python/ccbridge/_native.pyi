@@ -1,0 +1,233 @@
+# Stub of the extension module ccbridge._native (Rust, pyo3). Checked against the built
+# module by `python -m mypy.stubtest ccbridge._native`; the documented API is the
+# pure-Python package around it.
+
+import asyncio
+from typing import Any, Callable, Final, final
+
+__all__ = [
+    "ViaClient",
+    "Stream",
+    "Event",
+    "StreamStatus",
+    "StreamStats",
+    "operations",
+    "_atexit",
+    "__version__",
+]
+
+__version__: Final[str]
+
+def operations() -> list[str]: ...
+def _atexit() -> None: ...
+
+@final
+class Event:
+    @property
+    def kind(self) -> str: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def correlation_id(self) -> str: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def published_time(self) -> str: ...
+    @property
+    def schema_version(self) -> str: ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def raw_payload(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class StreamStatus:
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def session_id(self) -> str | None: ...
+    @property
+    def old_session_id(self) -> str | None: ...
+    @property
+    def error(self) -> Exception | None: ...
+
+@final
+class StreamStats:
+    @property
+    def polls(self) -> int: ...
+    @property
+    def events_delivered(self) -> int: ...
+    @property
+    def duplicates_suppressed(self) -> int: ...
+    @property
+    def events_acknowledged(self) -> int: ...
+    @property
+    def sessions_recreated(self) -> int: ...
+    @property
+    def events_dropped(self) -> int: ...
+    def to_dict(self) -> dict[str, int]: ...
+
+@final
+class Stream:
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def stats(self) -> StreamStats: ...
+    @property
+    def is_stopping(self) -> bool: ...
+    @property
+    def callback_mode(self) -> bool: ...
+    def next_event(self, timeout: float | None = None) -> Event | None: ...
+    def next_item(self, timeout: float | None = None) -> Event | StreamStatus | None: ...
+    def next_event_async(self, timeout: float | None = None) -> asyncio.Future[Event | None]: ...
+    def statuses(self) -> list[StreamStatus]: ...
+    def on_event(self, callback: Callable[[Event], object]) -> Callable[[Event], object]: ...
+    def on_status(
+        self, callback: Callable[[StreamStatus], object]
+    ) -> Callable[[StreamStatus], object]: ...
+    def stop(self) -> None: ...
+    def stop_async(self) -> asyncio.Future[None]: ...
+
+@final
+class ViaClient:
+    def __new__(
+        cls,
+        *,
+        org_id: str,
+        client_id: str,
+        client_secret: str,
+        api_key: str,
+        scopes: list[str] | None = None,
+        base_url: str | None = None,
+        token_url: str | None = None,
+        request_timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_attempts: int | None = None,
+        allow_insecure_http: bool = False,
+    ) -> ViaClient: ...
+    @property
+    def org_id(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def token_url(self) -> str: ...
+    @property
+    def scopes(self) -> list[str]: ...
+    def rate_limits(self) -> list[dict[str, Any]]: ...
+    def call(self, op: str, params: Any = None) -> Any: ...
+    def call_async(self, op: str, params: Any = None) -> asyncio.Future[Any]: ...
+    def connect(
+        self,
+        session_id: str,
+        user_id: str,
+        *,
+        initial_state: str | None = None,
+        station: str | None = None,
+        routeaccess_id: str | None = None,
+        email_address: str | None = None,
+        attach: bool = False,
+    ) -> None: ...
+    def connect_async(
+        self,
+        session_id: str,
+        user_id: str,
+        *,
+        initial_state: str | None = None,
+        station: str | None = None,
+        routeaccess_id: str | None = None,
+        email_address: str | None = None,
+        attach: bool = False,
+    ) -> asyncio.Future[None]: ...
+    def ready(self, session_id: str, user_id: str, ehub_session_id: str) -> None: ...
+    def ready_async(
+        self, session_id: str, user_id: str, ehub_session_id: str
+    ) -> asyncio.Future[None]: ...
+    def not_ready(
+        self,
+        session_id: str,
+        user_id: str,
+        ehub_session_id: str,
+        reason_id: str,
+        not_ready_type: str,
+    ) -> None: ...
+    def not_ready_async(
+        self,
+        session_id: str,
+        user_id: str,
+        ehub_session_id: str,
+        reason_id: str,
+        not_ready_type: str,
+    ) -> asyncio.Future[None]: ...
+    def disconnect(
+        self, session_id: str, user_id: str, ehub_session_id: str, reason_id: str
+    ) -> None: ...
+    def disconnect_async(
+        self, session_id: str, user_id: str, ehub_session_id: str, reason_id: str
+    ) -> asyncio.Future[None]: ...
+    def keep_alive(
+        self,
+        session_id: str,
+        user_id: str,
+        ehub_session_id: str,
+        *,
+        session_timeout: int | None = None,
+        request_timestamp: str | None = None,
+    ) -> None: ...
+    def keep_alive_async(
+        self,
+        session_id: str,
+        user_id: str,
+        ehub_session_id: str,
+        *,
+        session_timeout: int | None = None,
+        request_timestamp: str | None = None,
+    ) -> asyncio.Future[None]: ...
+    def create_session(
+        self, *, inactivity_delay: int | None = None, require_acknowledgement: bool = True
+    ) -> dict[str, Any]: ...
+    def create_session_async(
+        self, *, inactivity_delay: int | None = None, require_acknowledgement: bool = True
+    ) -> asyncio.Future[dict[str, Any]]: ...
+    def get_events(self, session_id: str, max_events: int = 50) -> list[Event]: ...
+    def get_events_async(
+        self, session_id: str, max_events: int = 50
+    ) -> asyncio.Future[list[Event]]: ...
+    def acknowledge(self, session_id: str, event_ids: list[str]) -> dict[str, list[str]]: ...
+    def acknowledge_async(
+        self, session_id: str, event_ids: list[str]
+    ) -> asyncio.Future[dict[str, list[str]]]: ...
+    def delete_session(self, session_id: str) -> None: ...
+    def delete_session_async(self, session_id: str) -> asyncio.Future[None]: ...
+    def stream(
+        self,
+        *,
+        inactivity_delay: int | None = None,
+        require_acknowledgement: bool | None = None,
+        max_events: int | None = None,
+        buffer_capacity: int | None = None,
+        dedupe_window: int | None = None,
+        poll_timeout: float | None = None,
+        ack_interval: float | None = None,
+        shutdown_deadline: float | None = None,
+        on_event: Callable[[Event], object] | None = None,
+        on_status: Callable[[StreamStatus], object] | None = None,
+    ) -> Stream: ...
+    def stream_async(
+        self,
+        *,
+        inactivity_delay: int | None = None,
+        require_acknowledgement: bool | None = None,
+        max_events: int | None = None,
+        buffer_capacity: int | None = None,
+        dedupe_window: int | None = None,
+        poll_timeout: float | None = None,
+        ack_interval: float | None = None,
+        shutdown_deadline: float | None = None,
+        on_event: Callable[[Event], object] | None = None,
+        on_status: Callable[[StreamStatus], object] | None = None,
+    ) -> asyncio.Future[Stream]: ...

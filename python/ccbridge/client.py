@@ -1,0 +1,393 @@
+"""The client of the Alvaria Cloud ("Via") APIs."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence
+
+from ccbridge import _native
+from ccbridge._native import Event
+from ccbridge.stream import EventCallback, StatusCallback, Stream
+
+__all__ = ["ViaClient", "InitialState", "NotReadyType"]
+
+#: State an agent enters once logged in.
+InitialState = Literal["Idle", "NotReady", "Park"]
+#: Kind of not-ready state.
+NotReadyType = Literal["NotReady", "Park"]
+
+
+class ViaClient:
+    """A client of the Alvaria Cloud ("Via") APIs for one organization.
+
+    No request is sent until the first call. Every blocking method releases the GIL while
+    it waits and has an ``*_async`` twin for asyncio. Errors are
+    :class:`ccbridge.Error` subclasses.
+
+    :param org_id: organization id (``{orgId}`` in every path).
+    :param client_id: OAuth2 client id.
+    :param client_secret: OAuth2 client secret; never printed.
+    :param api_key: the ``x-api-key`` value; never printed.
+    :param scopes: scopes to request (default: what agent control needs).
+    :param base_url: overrides ``https://{org_id}.via.aspect-cloud.net`` (a simulator, other
+        domains). Plain ``http://`` is refused unless the host is loopback or
+        ``allow_insecure_http`` is set.
+    :param token_url: overrides the OAuth2 token endpoint (default:
+        ``{base_url}/via/v2/oauth2/token``).
+    :param request_timeout: seconds for one ordinary request (default 30).
+    :param connect_timeout: seconds for a TCP connect (default 10).
+    :param max_attempts: attempts per request, the first included (default 4; 1 disables
+        retries).
+    :param allow_insecure_http: allow ``http://`` to a host that is not loopback.
+    :raises InvalidArgumentError: a value is missing or malformed (``.field`` names it).
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        *,
+        org_id: str,
+        client_id: str,
+        client_secret: str,
+        api_key: str,
+        scopes: Optional[Sequence[str]] = None,
+        base_url: Optional[str] = None,
+        token_url: Optional[str] = None,
+        request_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        if isinstance(scopes, str):
+            raise TypeError("scopes must be a sequence of strings, not a single string")
+        self._native = _native.ViaClient(
+            org_id=org_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            api_key=api_key,
+            scopes=None if scopes is None else list(scopes),
+            base_url=base_url,
+            token_url=token_url,
+            request_timeout=request_timeout,
+            connect_timeout=connect_timeout,
+            max_attempts=max_attempts,
+            allow_insecure_http=allow_insecure_http,
+        )
+
+    @property
+    def org_id(self) -> str:
+        """The organization id."""
+        return self._native.org_id
+
+    @property
+    def client_id(self) -> str:
+        """The OAuth2 client id (not a secret)."""
+        return self._native.client_id
+
+    @property
+    def base_url(self) -> str:
+        """Base URL of the API."""
+        return self._native.base_url
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth2 token endpoint."""
+        return self._native.token_url
+
+    @property
+    def scopes(self) -> List[str]:
+        """Scopes requested with each token."""
+        return self._native.scopes
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+    def rate_limits(self) -> List[Dict[str, Any]]:
+        """The last rate-limit figures the service reported.
+
+        One dict per window: ``{"window": "second", "limit": 100, "remaining": 97}``.
+        """
+        return self._native.rate_limits()
+
+    # -- generic -------------------------------------------------------------------------
+
+    def call(self, op: str, params: Optional[Mapping[str, Any]] = None) -> Any:
+        """Calls any operation by name (see :func:`ccbridge.operations`).
+
+        ``params`` holds the path parameters (``"userId"``), ``"sessionId"`` (for
+        session-bound operations), ``"query"`` (a dict) and ``"body"`` (the JSON body).
+        Returns the decoded JSON response, or None when the service sent no body.
+
+        :raises InvalidArgumentError: unknown operation, or parameters that do not fit it.
+        :raises TypeError: ``params`` holds a value JSON cannot express.
+        """
+        return self._native.call(op, params)
+
+    async def call_async(self, op: str, params: Optional[Mapping[str, Any]] = None) -> Any:
+        """Awaitable :meth:`call`."""
+        return await self._native.call_async(op, params)
+
+    # -- Engagement Center ---------------------------------------------------------------
+
+    def connect(
+        self,
+        session_id: str,
+        user_id: str,
+        *,
+        initial_state: Optional[InitialState] = None,
+        station: Optional[str] = None,
+        routeaccess_id: Optional[str] = None,
+        email_address: Optional[str] = None,
+        attach: bool = False,
+    ) -> None:
+        """Logs the agent ``user_id`` in (or, with ``attach=True``, attaches to its login).
+
+        The outcome arrives as events on the streaming session ``session_id``:
+        Connecting, ConnectConfirm (whose ``payload["payload"]["ehubSessionId"]`` the other
+        commands need), Connected, then the initial state's event.
+        """
+        self._native.connect(
+            session_id,
+            user_id,
+            initial_state=initial_state,
+            station=station,
+            routeaccess_id=routeaccess_id,
+            email_address=email_address,
+            attach=attach,
+        )
+
+    async def connect_async(
+        self,
+        session_id: str,
+        user_id: str,
+        *,
+        initial_state: Optional[InitialState] = None,
+        station: Optional[str] = None,
+        routeaccess_id: Optional[str] = None,
+        email_address: Optional[str] = None,
+        attach: bool = False,
+    ) -> None:
+        """Awaitable :meth:`connect`."""
+        await self._native.connect_async(
+            session_id,
+            user_id,
+            initial_state=initial_state,
+            station=station,
+            routeaccess_id=routeaccess_id,
+            email_address=email_address,
+            attach=attach,
+        )
+
+    def ready(self, session_id: str, user_id: str, ehub_session_id: str) -> None:
+        """Moves the agent to Idle (event ``engagementCenter.Idle``)."""
+        self._native.ready(session_id, user_id, ehub_session_id)
+
+    async def ready_async(self, session_id: str, user_id: str, ehub_session_id: str) -> None:
+        """Awaitable :meth:`ready`."""
+        await self._native.ready_async(session_id, user_id, ehub_session_id)
+
+    def not_ready(
+        self,
+        session_id: str,
+        user_id: str,
+        ehub_session_id: str,
+        reason_id: str,
+        not_ready_type: NotReadyType,
+    ) -> None:
+        """Moves the agent to NotReady or Park with a reason code."""
+        self._native.not_ready(session_id, user_id, ehub_session_id, reason_id, not_ready_type)
+
+    async def not_ready_async(
+        self,
+        session_id: str,
+        user_id: str,
+        ehub_session_id: str,
+        reason_id: str,
+        not_ready_type: NotReadyType,
+    ) -> None:
+        """Awaitable :meth:`not_ready`."""
+        await self._native.not_ready_async(
+            session_id, user_id, ehub_session_id, reason_id, not_ready_type
+        )
+
+    def disconnect(
+        self, session_id: str, user_id: str, ehub_session_id: str, reason_id: str
+    ) -> None:
+        """Logs the agent out (``reason_id`` ``"-1"`` forces it)."""
+        self._native.disconnect(session_id, user_id, ehub_session_id, reason_id)
+
+    async def disconnect_async(
+        self, session_id: str, user_id: str, ehub_session_id: str, reason_id: str
+    ) -> None:
+        """Awaitable :meth:`disconnect`."""
+        await self._native.disconnect_async(session_id, user_id, ehub_session_id, reason_id)
+
+    def keep_alive(
+        self,
+        session_id: str,
+        user_id: str,
+        ehub_session_id: str,
+        *,
+        session_timeout: Optional[int] = None,
+        request_timestamp: Optional[str] = None,
+    ) -> None:
+        """Keeps the agent's login alive; once sent, repeat it every minute.
+
+        ``request_timestamp`` (ISO 8601) comes back in the ClientSessionKeepAlive event.
+        """
+        self._native.keep_alive(
+            session_id,
+            user_id,
+            ehub_session_id,
+            session_timeout=session_timeout,
+            request_timestamp=request_timestamp,
+        )
+
+    async def keep_alive_async(
+        self,
+        session_id: str,
+        user_id: str,
+        ehub_session_id: str,
+        *,
+        session_timeout: Optional[int] = None,
+        request_timestamp: Optional[str] = None,
+    ) -> None:
+        """Awaitable :meth:`keep_alive`."""
+        await self._native.keep_alive_async(
+            session_id,
+            user_id,
+            ehub_session_id,
+            session_timeout=session_timeout,
+            request_timestamp=request_timestamp,
+        )
+
+    # -- Streaming, low level ------------------------------------------------------------
+
+    def create_session(
+        self, *, inactivity_delay: Optional[int] = None, require_acknowledgement: bool = True
+    ) -> Dict[str, Any]:
+        """Creates a streaming session; prefer :meth:`stream`, which also keeps it alive.
+
+        Returns ``{"session_id", "creation_time", "inactivity_delay",
+        "require_acknowledgement"}``.
+        """
+        return self._native.create_session(
+            inactivity_delay=inactivity_delay, require_acknowledgement=require_acknowledgement
+        )
+
+    async def create_session_async(
+        self, *, inactivity_delay: Optional[int] = None, require_acknowledgement: bool = True
+    ) -> Dict[str, Any]:
+        """Awaitable :meth:`create_session`."""
+        return await self._native.create_session_async(
+            inactivity_delay=inactivity_delay, require_acknowledgement=require_acknowledgement
+        )
+
+    def get_events(self, session_id: str, max_events: int = 50) -> List[Event]:
+        """One long poll of a session: returns at once when events are queued, else after
+        the service's wait with an empty list."""
+        return self._native.get_events(session_id, max_events)
+
+    async def get_events_async(self, session_id: str, max_events: int = 50) -> List[Event]:
+        """Awaitable :meth:`get_events`."""
+        return await self._native.get_events_async(session_id, max_events)
+
+    def acknowledge(self, session_id: str, event_ids: Sequence[str]) -> Dict[str, List[str]]:
+        """Acknowledges events; returns ``{"event_ids_acknowledged", "event_ids_not_found"}``."""
+        return self._native.acknowledge(session_id, list(event_ids))
+
+    async def acknowledge_async(
+        self, session_id: str, event_ids: Sequence[str]
+    ) -> Dict[str, List[str]]:
+        """Awaitable :meth:`acknowledge`."""
+        return await self._native.acknowledge_async(session_id, list(event_ids))
+
+    def delete_session(self, session_id: str) -> None:
+        """Deletes a streaming session."""
+        self._native.delete_session(session_id)
+
+    async def delete_session_async(self, session_id: str) -> None:
+        """Awaitable :meth:`delete_session`."""
+        await self._native.delete_session_async(session_id)
+
+    # -- Event streams -------------------------------------------------------------------
+
+    def stream(
+        self,
+        *,
+        inactivity_delay: Optional[int] = None,
+        require_acknowledgement: Optional[bool] = None,
+        max_events: Optional[int] = None,
+        buffer_capacity: Optional[int] = None,
+        dedupe_window: Optional[int] = None,
+        poll_timeout: Optional[float] = None,
+        ack_interval: Optional[float] = None,
+        shutdown_deadline: Optional[float] = None,
+        on_event: Optional[EventCallback] = None,
+        on_status: Optional[StatusCallback] = None,
+    ) -> Stream:
+        """Creates a streaming session and starts the event engine on it.
+
+        Without ``on_event`` the stream is pulled (:meth:`Stream.next_event`, iteration);
+        with it, ``on_event`` (and ``on_status``) are called on the stream's dispatcher
+        thread. Unset values take the engine's defaults.
+
+        :param inactivity_delay: seconds without a poll before the service drops the
+            session, 60..600 (default 120).
+        :param require_acknowledgement: keep events queued until acknowledged (default True:
+            an event whose handling was interrupted is redelivered, not lost).
+        :param max_events: events per poll, 1..200 (default 50).
+        :param buffer_capacity: events buffered ahead of the consumer (default 10000).
+        :param dedupe_window: recent event ids remembered to hide duplicates (default 10000).
+        :param poll_timeout: client read timeout of one poll in seconds (default 25).
+        :param ack_interval: seconds acknowledgements are gathered per batch (default 0.05).
+        :param shutdown_deadline: seconds :meth:`Stream.stop` lets callbacks drain
+            (default 5).
+        :param on_event: called with each :class:`~ccbridge.Event`.
+        :param on_status: called with each :class:`~ccbridge.StreamStatus` (started,
+            session_recreated, retrying, ...); needs ``on_event``.
+        :raises InvalidArgumentError: a value out of its documented range.
+        """
+        return Stream(
+            self._native.stream(
+                inactivity_delay=inactivity_delay,
+                require_acknowledgement=require_acknowledgement,
+                max_events=max_events,
+                buffer_capacity=buffer_capacity,
+                dedupe_window=dedupe_window,
+                poll_timeout=poll_timeout,
+                ack_interval=ack_interval,
+                shutdown_deadline=shutdown_deadline,
+                on_event=on_event,
+                on_status=on_status,
+            )
+        )
+
+    async def stream_async(
+        self,
+        *,
+        inactivity_delay: Optional[int] = None,
+        require_acknowledgement: Optional[bool] = None,
+        max_events: Optional[int] = None,
+        buffer_capacity: Optional[int] = None,
+        dedupe_window: Optional[int] = None,
+        poll_timeout: Optional[float] = None,
+        ack_interval: Optional[float] = None,
+        shutdown_deadline: Optional[float] = None,
+        on_event: Optional[EventCallback] = None,
+        on_status: Optional[StatusCallback] = None,
+    ) -> Stream:
+        """Awaitable :meth:`stream`."""
+        native = await self._native.stream_async(
+            inactivity_delay=inactivity_delay,
+            require_acknowledgement=require_acknowledgement,
+            max_events=max_events,
+            buffer_capacity=buffer_capacity,
+            dedupe_window=dedupe_window,
+            poll_timeout=poll_timeout,
+            ack_interval=ack_interval,
+            shutdown_deadline=shutdown_deadline,
+            on_event=on_event,
+            on_status=on_status,
+        )
+        return Stream(native)

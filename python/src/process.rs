@@ -1,0 +1,252 @@
+//! Process lifecycle: fork detection, interpreter exit, and the two ways Python waits for
+//! the runtime (blocking with the GIL released, or an `asyncio.Future`).
+//!
+//! The global tokio runtime lives in threads that `fork()` does not copy: in a forked child
+//! every call would hang. The pid that first used the runtime is recorded and any other pid
+//! is refused. At interpreter exit, running streams are stopped within a short deadline and
+//! foreign threads stop entering Python before the interpreter is torn down.
+
+use ccbridge::{Error, EventStream};
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+use tokio::task::AbortHandle;
+
+use crate::errors::to_py_err;
+
+/// Pid of the process that started using the runtime; 0 until then.
+static RUNTIME_PID: AtomicU32 = AtomicU32::new(0);
+/// Set at interpreter exit: foreign threads no longer enter Python.
+static EXITING: AtomicBool = AtomicBool::new(false);
+/// Foreign threads inside (or about to enter) [`with_python`].
+static IN_PYTHON: AtomicUsize = AtomicUsize::new(0);
+/// Streams to stop at exit.
+static STREAMS: Mutex<Vec<Weak<EventStream>>> = Mutex::new(Vec::new());
+
+/// How long interpreter exit waits for running streams to stop (flush acks, delete sessions).
+const EXIT_STOP_DEADLINE: Duration = Duration::from_secs(2);
+/// How long interpreter exit waits for callbacks already running on foreign threads.
+const EXIT_CALLBACK_DEADLINE: Duration = Duration::from_secs(1);
+/// How often a blocking wait wakes up to let Python handle signals (Ctrl-C).
+pub(crate) const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+/// True in a child forked after the runtime started.
+pub(crate) fn forked() -> bool {
+    let pid = RUNTIME_PID.load(Ordering::SeqCst);
+    pid != 0 && pid != std::process::id()
+}
+
+/// Claims the runtime for this process, or refuses a forked child.
+pub(crate) fn check() -> Result<(), Error> {
+    let me = std::process::id();
+    match RUNTIME_PID.compare_exchange(0, me, Ordering::SeqCst, Ordering::SeqCst) {
+        Ok(_) => Ok(()),
+        Err(pid) if pid == me => Ok(()),
+        Err(pid) => Err(Error::Closed {
+            message: format!(
+                "ccbridge was used in process {pid} and this is a child forked from it (pid {me}); \
+                 its I/O threads do not survive fork(), so clients and streams cannot be used here. \
+                 Use ccbridge only after forking (or with the multiprocessing 'spawn' start method)"
+            ),
+        }),
+    }
+}
+
+/// [`check`] as a Python exception.
+pub(crate) fn check_py(py: Python<'_>) -> PyResult<()> {
+    check().map_err(|e| to_py_err(py, e))
+}
+
+/// Runs `f` with the GIL on a thread Python did not start (a runtime worker, a stream's
+/// dispatcher). Returns `None` once the interpreter is exiting: taking the GIL then could
+/// hang or kill the thread.
+pub(crate) fn with_python<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    // Count first, then look at the flag: the exit hook sets the flag, then waits for the
+    // count to drop, so no thread can slip in between.
+    IN_PYTHON.fetch_add(1, Ordering::SeqCst);
+    let out = if EXITING.load(Ordering::SeqCst) || forked() {
+        None
+    } else {
+        Some(Python::with_gil(f))
+    };
+    IN_PYTHON.fetch_sub(1, Ordering::SeqCst);
+    out
+}
+
+/// Remembers a stream so that interpreter exit can stop it.
+pub(crate) fn register_stream(stream: &Arc<EventStream>) {
+    let mut streams = STREAMS.lock().unwrap_or_else(|p| p.into_inner());
+    streams.retain(|w| w.strong_count() > 0);
+    streams.push(Arc::downgrade(stream));
+}
+
+/// Registered with `atexit` when the module is imported.
+#[pyfunction]
+pub(crate) fn _atexit(py: Python<'_>) {
+    if forked() {
+        EXITING.store(true, Ordering::SeqCst);
+        return;
+    }
+    let streams: Vec<Arc<EventStream>> = STREAMS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .drain(..)
+        .filter_map(|w| w.upgrade())
+        .filter(|s| !s.is_stopping())
+        .collect();
+    py.allow_threads(move || {
+        if streams.is_empty() {
+            return;
+        }
+        tracing::debug!(target: "ccbridge::python", count = streams.len(), "stopping streams at exit");
+        let deadline = tokio::time::Instant::now() + EXIT_STOP_DEADLINE;
+        let rt = ccbridge::runtime::handle();
+        let tasks: Vec<_> = streams
+            .into_iter()
+            .map(|s| rt.spawn(async move { s.stop_async().await }))
+            .collect();
+        let _ = ccbridge::runtime::block_on(async move {
+            for t in tasks {
+                let _ = tokio::time::timeout_at(deadline, t).await;
+            }
+        });
+    });
+    EXITING.store(true, Ordering::SeqCst);
+    py.allow_threads(|| {
+        let deadline = Instant::now() + EXIT_CALLBACK_DEADLINE;
+        while IN_PYTHON.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+/// Runs `fut` on the global runtime while the GIL is released, waking up regularly so that
+/// Ctrl-C interrupts the wait (the request is then cancelled).
+pub(crate) fn block_on<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: Send + 'static,
+{
+    check_py(py)?;
+    crate::logging::sync_level(py);
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let task = ccbridge::runtime::handle().spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    let mut rx = rx;
+    loop {
+        // The receiver is not Sync: move it to the GIL-free closure and back.
+        let (got, back) = py.allow_threads(move || (rx.recv_timeout(SIGNAL_CHECK), rx));
+        rx = back;
+        match got {
+            Ok(r) => return r.map_err(|e| to_py_err(py, e)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(e) = py.check_signals() {
+                    task.abort();
+                    return Err(e);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(to_py_err(
+                    py,
+                    Error::Closed {
+                        message: "the ccbridge runtime dropped the request".into(),
+                    },
+                ))
+            }
+        }
+    }
+}
+
+static ASYNCIO: GILOnceCell<Py<PyModule>> = GILOnceCell::new();
+
+/// Runs `fut` on the global runtime and returns an `asyncio.Future` of the running event
+/// loop that resolves with `convert(value)` or the mapped error. Cancelling the Python
+/// future cancels the Rust one.
+pub(crate) fn into_future<'py, T, F, C>(
+    py: Python<'py>,
+    fut: F,
+    convert: C,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: Send + 'static,
+    C: FnOnce(Python<'_>, T) -> PyResult<PyObject> + Send + 'static,
+{
+    check_py(py)?;
+    crate::logging::sync_level(py);
+    let asyncio = ASYNCIO.get_or_try_init(py, || py.import("asyncio").map(Bound::unbind))?;
+    let event_loop = asyncio.bind(py).call_method0("get_running_loop")?;
+    let py_future = event_loop.call_method0("create_future")?;
+    let loop_ref = event_loop.unbind();
+    let future_ref = py_future.clone().unbind();
+    let task = ccbridge::runtime::handle().spawn(async move {
+        let out = fut.await;
+        with_python(move |py| {
+            let outcome = match out {
+                Ok(v) => convert(py, v),
+                Err(e) => Err(to_py_err(py, e)),
+            };
+            let completion = Completion {
+                future: future_ref,
+                outcome: Mutex::new(Some(outcome)),
+            };
+            // Fails only when the loop is closed: nobody is waiting any more.
+            if let Ok(c) = Py::new(py, completion) {
+                let _ = loop_ref.call_method1(py, "call_soon_threadsafe", (c,));
+            }
+        });
+    });
+    let cancel = Cancellation {
+        task: task.abort_handle(),
+    };
+    py_future.call_method1("add_done_callback", (Py::new(py, cancel)?,))?;
+    Ok(py_future)
+}
+
+/// Sets the outcome of an `asyncio.Future`, on its loop's thread.
+#[pyclass(frozen, module = "ccbridge._native")]
+struct Completion {
+    future: PyObject,
+    outcome: Mutex<Option<PyResult<PyObject>>>,
+}
+
+#[pymethods]
+impl Completion {
+    fn __call__(&self, py: Python<'_>) -> PyResult<()> {
+        let future = self.future.bind(py);
+        if future.call_method0("done")?.is_truthy()? {
+            return Ok(());
+        }
+        let outcome = self
+            .outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match outcome {
+            Some(Ok(v)) => future.call_method1("set_result", (v,))?,
+            Some(Err(e)) => future.call_method1("set_exception", (e.into_value(py),))?,
+            None => return Ok(()),
+        };
+        Ok(())
+    }
+}
+
+/// Done-callback of an `asyncio.Future`: a cancelled future aborts its task.
+#[pyclass(frozen, module = "ccbridge._native")]
+struct Cancellation {
+    task: AbortHandle,
+}
+
+#[pymethods]
+impl Cancellation {
+    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future.call_method0("cancelled")?.is_truthy()? {
+            self.task.abort();
+        }
+        Ok(())
+    }
+}

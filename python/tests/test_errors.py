@@ -1,0 +1,224 @@
+"""Bad input gives typed exceptions naming the field; service errors map to the hierarchy."""
+
+from __future__ import annotations
+
+import builtins
+import pickle
+from typing import Any, Dict
+
+import pytest
+
+import ccbridge
+from conftest import API_KEY, SECRET, Sim, make_client
+
+GOOD: Dict[str, Any] = dict(org_id="acme", client_id="cid", client_secret="s3cr3t", api_key="k3y")
+
+
+def config_error(**overrides: Any) -> ccbridge.InvalidArgumentError:
+    kwargs = dict(GOOD)
+    kwargs.update(overrides)
+    with pytest.raises(ccbridge.InvalidArgumentError) as info:
+        ccbridge.ViaClient(**kwargs)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"org_id": ""}, "org_id"),
+        ({"org_id": "a/b"}, "org_id"),
+        ({"client_id": "  "}, "client_id"),
+        ({"client_secret": ""}, "client_secret"),
+        ({"api_key": ""}, "api_key"),
+        ({"scopes": [""]}, "scopes"),
+        ({"base_url": "not a url"}, "base_url"),
+        ({"base_url": "http://example.com"}, "base_url"),
+        ({"base_url": "ftp://127.0.0.1/"}, "base_url"),
+        ({"token_url": "http://auth.example.com/token"}, "token_url"),
+        ({"request_timeout": 0.0}, "request_timeout"),
+        ({"request_timeout": -1.0}, "request_timeout"),
+        ({"connect_timeout": float("nan")}, "connect_timeout"),
+        ({"max_attempts": 0}, "retry.max_attempts"),
+        ({"max_attempts": -3}, "max_attempts"),
+    ],
+)
+def test_config_errors_name_the_field(overrides: Dict[str, Any], field: str) -> None:
+    err = config_error(**overrides)
+    assert err.field == field
+    assert err.code == "invalid_argument"
+    assert err.http_status is None
+    assert field in str(err)
+    assert isinstance(err, ccbridge.Error) and isinstance(err, ValueError)
+    assert "s3cr3t" not in str(err) and "k3y" not in repr(err)
+
+
+def test_insecure_http_only_when_allowed_or_loopback() -> None:
+    ccbridge.ViaClient(**GOOD, base_url="http://example.com", allow_insecure_http=True)
+    ccbridge.ViaClient(**GOOD, base_url="http://localhost:8080")
+
+
+def test_wrong_argument_types_raise_type_error() -> None:
+    with pytest.raises(TypeError):
+        ccbridge.ViaClient(**{**GOOD, "org_id": 42})
+    with pytest.raises(TypeError):
+        ccbridge.ViaClient(**GOOD, scopes="engagementcenterapi")
+    with pytest.raises(TypeError):
+        ccbridge.ViaClient("acme", "cid", "s", "k")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ccbridge.ViaClient(**GOOD, request_timeout="10")  # type: ignore[arg-type]
+
+
+def test_repr_never_shows_secrets() -> None:
+    client = ccbridge.ViaClient(**GOOD)
+    text = repr(client)
+    assert text == "ViaClient(org_id='acme', client_id='cid', base_url='https://acme.via.aspect-cloud.net/')"
+    assert "s3cr3t" not in text and "k3y" not in text
+    assert not hasattr(client, "client_secret") and not hasattr(client, "api_key")
+    assert client.token_url == "https://acme.via.aspect-cloud.net/via/v2/oauth2/token"
+    assert client.scopes and client.org_id == "acme" and client.client_id == "cid"
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"inactivity_delay": 30}, "inactivity_delay"),
+        ({"inactivity_delay": 700}, "inactivity_delay"),
+        ({"inactivity_delay": -1}, "inactivity_delay"),
+        ({"max_events": 0}, "max_events"),
+        ({"max_events": 500}, "max_events"),
+        ({"buffer_capacity": 0}, "buffer_capacity"),
+        ({"dedupe_window": 0}, "dedupe_window"),
+        ({"poll_timeout": 0.5}, "poll_timeout"),
+        ({"shutdown_deadline": -1.0}, "shutdown_deadline"),
+    ],
+)
+def test_stream_settings_out_of_range(client: ccbridge.ViaClient, overrides: Dict[str, Any], field: str) -> None:
+    with pytest.raises(ccbridge.InvalidArgumentError) as info:
+        client.stream(**overrides)
+    assert info.value.field == field
+
+
+def test_stream_callbacks_must_be_callable_and_on_status_needs_on_event(client: ccbridge.ViaClient) -> None:
+    with pytest.raises(TypeError):
+        client.stream(on_event=42)  # type: ignore[arg-type]
+    with pytest.raises(ccbridge.InvalidArgumentError) as info:
+        client.stream(on_status=lambda s: None)
+    assert info.value.field == "on_status"
+
+
+def test_command_arguments(client: ccbridge.ViaClient) -> None:
+    def field_of(fn: Any, *args: Any, **kwargs: Any) -> str:
+        with pytest.raises(ccbridge.InvalidArgumentError) as info:
+            fn(*args, **kwargs)
+        return info.value.field
+
+    assert field_of(client.connect, "sid", "u", initial_state="Ready") == "initial_state"
+    assert field_of(client.not_ready, "sid", "u", "1", "12", "Busy") == "not_ready_type"
+    assert field_of(client.connect, "sid", "", initial_state="Idle") == "user_id"
+    assert field_of(client.connect, " ", "u") == "session_id"
+    assert field_of(client.ready, "sid", "u", "") == "ehub_session_id"
+    assert field_of(client.disconnect, "sid", "u", "1", "") == "reason_id"
+    assert field_of(client.keep_alive, "sid", "u", "1", session_timeout=0) == "session_timeout"
+    assert field_of(client.keep_alive, "sid", "u", "1", request_timestamp="yesterday") == "request_timestamp"
+    assert field_of(client.get_events, "sid", 0) == "max_events"
+    assert field_of(client.get_events, "sid", 201) == "max_events"
+    assert field_of(client.acknowledge, "sid", []) == "event_ids"
+    assert field_of(client.create_session, inactivity_delay=30) == "inactivity_delay"
+    with pytest.raises(TypeError):
+        client.ready("sid", "u", 7)  # type: ignore[arg-type]
+
+
+def test_generic_call_arguments(client: ccbridge.ViaClient) -> None:
+    with pytest.raises(ccbridge.InvalidArgumentError):
+        client.call("no.suchOperation", {})
+    with pytest.raises(ccbridge.InvalidArgumentError) as info:
+        client.call("streaming.createSession", ["not", "a", "dict"])  # type: ignore[arg-type]
+    assert info.value.field == "params"
+    with pytest.raises(ccbridge.InvalidArgumentError) as info:
+        client.call("streaming.getEvents", {})
+    assert info.value.field == "sessionId"
+    with pytest.raises(ccbridge.InvalidArgumentError) as info:
+        client.call("streaming.deleteSession", {"sessionId": "x", "bogus": 1})
+    assert info.value.field == "bogus"
+    with pytest.raises(TypeError, match="not JSON-serializable"):
+        client.call("streaming.createSession", {"body": {"x": object()}})
+    with pytest.raises(TypeError, match="keys must be str"):
+        client.call("streaming.createSession", {"body": {1: "x"}})
+
+
+def test_wrong_secret_is_an_auth_error_without_the_secret(sim: Sim) -> None:
+    client = make_client(sim, client_secret="wrong-secret-xyz")
+    with pytest.raises(ccbridge.AuthError) as info:
+        client.create_session()
+    err = info.value
+    assert err.http_status == 401
+    assert err.code == "auth"
+    for text in (str(err), repr(err), repr(err.args)):
+        assert "wrong-secret-xyz" not in text
+        assert SECRET not in text and API_KEY not in text
+
+
+def test_wrong_api_key_is_an_auth_error(sim: Sim) -> None:
+    client = make_client(sim, api_key="wrong-key-abc")
+    with pytest.raises(ccbridge.Error) as info:
+        client.create_session()
+    assert info.value.http_status in (401, 403)
+    assert "wrong-key-abc" not in str(info.value)
+
+
+def test_server_errors_map_to_api_error(sim: Sim) -> None:
+    client = make_client(sim, max_attempts=1)
+    sim.post("/sim/faults", {"kind": "status", "status": 503, "pathContains": "streaming/session", "method": "POST"})
+    with pytest.raises(ccbridge.ApiError) as info:
+        client.create_session()
+    err = info.value
+    assert err.status == 503 and err.http_status == 503 and err.code == "api"
+    assert isinstance(err.errors, list)
+
+
+def test_rate_limited_carries_retry_after(sim: Sim) -> None:
+    client = make_client(sim, max_attempts=1)
+    sim.post(
+        "/sim/faults",
+        {"kind": "status", "status": 429, "retryAfter": 7, "pathContains": "streaming/session", "method": "POST"},
+    )
+    with pytest.raises(ccbridge.RateLimitedError) as info:
+        client.create_session()
+    assert info.value.retry_after == 7.0
+    assert info.value.http_status == 429
+
+
+def test_timeout_is_also_the_builtin_timeout_error(sim: Sim) -> None:
+    client = make_client(sim, max_attempts=1, request_timeout=0.3)
+    client.create_session()  # token fetched before the stall
+    sim.post("/sim/faults", {"kind": "stall", "stallMs": 2000, "pathContains": "streaming/session", "method": "POST"})
+    with pytest.raises(builtins.TimeoutError) as info:
+        client.create_session()
+    assert isinstance(info.value, ccbridge.TimeoutError)
+    assert info.value.code == "timeout"
+
+
+def test_transport_error_when_nothing_listens() -> None:
+    client = ccbridge.ViaClient(**GOOD, base_url="http://127.0.0.1:1", max_attempts=1)
+    with pytest.raises(ccbridge.TransportError) as info:
+        client.create_session()
+    assert info.value.http_status is None and info.value.code == "transport"
+
+
+def test_expired_session_is_session_expired(client: ccbridge.ViaClient) -> None:
+    sid = client.create_session()["session_id"]
+    client.delete_session(sid)
+    with pytest.raises(ccbridge.SessionExpiredError) as info:
+        client.get_events(sid)
+    assert info.value.code == "session_expired"
+
+
+def test_every_category_has_its_class() -> None:
+    classes = [getattr(ccbridge, n) for n in ccbridge.__all__ if n.endswith("Error") and n != "Error"]
+    codes = {c.code for c in classes}
+    assert len(codes) == len(classes) == 12
+    for c in classes:
+        assert issubclass(c, ccbridge.Error)
+    err = ccbridge.RateLimitedError("slow down", retry_after=1.5, http_status=429)
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is ccbridge.RateLimitedError and copy.retry_after == 1.5

@@ -1,0 +1,163 @@
+"""Logging, asyncio variants of the low-level calls, fork refusal, interpreter exit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import warnings
+
+import pytest
+
+import ccbridge
+from conftest import API_KEY, SECRET, Sim, make_client
+
+
+def test_records_go_to_the_ccbridge_logger_without_secrets(
+    sim: Sim, caplog: pytest.LogCaptureFixture, user_id: str
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ccbridge")
+    client = make_client(sim)
+    with client.stream() as stream:
+        client.connect(stream.session_id, user_id, initial_state="Idle")
+        assert stream.next_event(timeout=10) is not None
+    ours = [r for r in caplog.records if r.name.startswith("ccbridge")]
+    messages = [r.getMessage() for r in ours]
+    assert any("stream started" in m for m in messages), messages
+    assert any("token acquired" in m for m in messages), messages
+    # Records keep the Rust source location and the request span's fields.
+    started = next(r for r in ours if "stream started" in r.getMessage())
+    assert started.name == "ccbridge.stream.engine"
+    assert started.pathname.endswith("engine.rs") and started.lineno > 0
+    assert any("op=" in m for m in messages), messages
+    for m in messages:
+        assert SECRET not in m and API_KEY not in m
+        assert "Bearer" not in m
+
+
+def test_level_follows_the_logger(sim: Sim, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="ccbridge")
+    client = make_client(sim)
+    client.delete_session(client.create_session()["session_id"])
+    assert not [r for r in caplog.records if r.name.startswith("ccbridge") and r.levelno < logging.WARNING]
+
+
+def test_async_low_level_calls(sim: Sim, user_id: str) -> None:
+    client = make_client(sim)
+
+    async def main() -> None:
+        info = await client.call_async("streaming.createSession", {"body": {"requireAcknowledgement": True}})
+        sid = info["sessionId"]
+        await client.connect_async(sid, user_id, initial_state="Park")
+        events = await client.get_events_async(sid, 10)
+        assert events[-1].event_type == "engagementCenter.Park"
+        ack = await client.acknowledge_async(sid, [e.event_id for e in events])
+        assert len(ack["event_ids_acknowledged"]) == len(events)
+        await client.delete_session_async(sid)
+        with pytest.raises(ccbridge.SessionExpiredError):
+            await client.get_events_async(sid)
+        with pytest.raises(ccbridge.InvalidArgumentError):
+            await client.ready_async(sid, user_id, "")
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_async_call_needs_a_running_loop(client: ccbridge.ViaClient) -> None:
+    with pytest.raises(RuntimeError):
+        client._native.call_async("streaming.createSession", {})
+
+
+def test_forked_child_is_refused(sim: Sim) -> None:
+    client = make_client(sim)
+    client.delete_session(client.create_session()["session_id"])  # the runtime is in use
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a multi-threaded process is risky: that is the
+        # point of this test.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            client.create_session()
+        except ccbridge.ClosedError as e:
+            code = 0 if "fork" in str(e) else 2
+        except BaseException:
+            code = 3
+        try:
+            make_client(sim).create_session()
+            code = code or 4
+        except ccbridge.ClosedError:
+            pass
+        except BaseException:
+            code = code or 5
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    # The parent is unaffected.
+    client.delete_session(client.create_session()["session_id"])
+
+
+def run_script(sim: Sim, body: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    script = textwrap.dedent(
+        f"""
+        import ccbridge, threading, time
+        client = ccbridge.ViaClient(org_id="simorg", client_id="sim-client",
+                                    client_secret="sim-secret", api_key="sim-api-key",
+                                    base_url={sim.url!r})
+        """
+    ) + textwrap.dedent(body)
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_interpreter_exit_with_running_streams(sim: Sim) -> None:
+    started = time.monotonic()
+    proc = run_script(
+        sim,
+        """
+        seen = threading.Event()
+        pushed = client.stream(on_event=lambda e: seen.set())
+        pulled = client.stream()
+        client.connect(pushed.session_id, "exit-agent-1", initial_state="Idle")
+        client.connect(pulled.session_id, "exit-agent-2", initial_state="Idle")
+        assert seen.wait(10)
+        assert pulled.next_event(timeout=10) is not None
+        # A daemon thread still waiting on a stream when the interpreter exits.
+        threading.Thread(target=lambda: list(pulled), daemon=True).start()
+        time.sleep(0.3)
+        print(pushed.session_id, pulled.session_id)
+        """,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "panicked" not in proc.stderr and "Fatal" not in proc.stderr
+    assert time.monotonic() - started < 15
+    # The exit hook stopped both streams, which deleted their sessions.
+    sessions = proc.stdout.split()
+    assert len(sessions) == 2
+    for sid in sessions:
+        with pytest.raises(urllib.error.HTTPError) as info:
+            sim.control("GET", f"/sim/sessions/{sid}")
+        assert info.value.code == 404
+
+
+def test_interpreter_exit_from_an_asyncio_program(sim: Sim) -> None:
+    proc = run_script(
+        sim,
+        """
+        import asyncio
+        async def main():
+            stream = await client.stream_async(on_event=lambda e: None)
+            await client.connect_async(stream.session_id, "exit-agent-3", initial_state="Idle")
+            # Left pending when the loop closes.
+            asyncio.ensure_future(client.stream_async())
+        asyncio.run(main())
+        """,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "panicked" not in proc.stderr and "Fatal" not in proc.stderr
