@@ -254,14 +254,8 @@ impl EventStream {
         let mut q = lock(&self.shared.queue);
         self.shared.complete_pulled(&mut q);
         loop {
-            if let Some(item) = self.shared.pop(&mut q) {
-                return Ok(Some(item));
-            }
-            if q.closed {
-                return Err(q
-                    .failure
-                    .clone()
-                    .unwrap_or_else(|| Error::closed("the stream is stopped")));
+            if let Some(r) = self.shared.take(&mut q) {
+                return r.map(Some);
             }
             let now = Instant::now();
             if now >= deadline {
@@ -303,17 +297,8 @@ impl EventStream {
             let notified = self.shared.item_ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            {
-                let mut q = lock(&self.shared.queue);
-                if let Some(item) = self.shared.pop(&mut q) {
-                    return Ok(Some(item));
-                }
-                if q.closed {
-                    return Err(q
-                        .failure
-                        .clone()
-                        .unwrap_or_else(|| Error::closed("the stream is stopped")));
-                }
+            if let Some(r) = self.shared.take(&mut lock(&self.shared.queue)) {
+                return r.map(Some);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return Ok(None);
@@ -414,6 +399,20 @@ impl Shared {
             }
         }
         Some(item)
+    }
+
+    /// The next item, the reason none will come (stopped, failed), or `None`: wait.
+    fn take(&self, q: &mut Queue) -> Option<Result<StreamItem>> {
+        if let Some(item) = self.pop(q) {
+            return Some(Ok(item));
+        }
+        if q.closed {
+            return Some(Err(q
+                .failure
+                .clone()
+                .unwrap_or_else(|| Error::closed("the stream is stopped"))));
+        }
+        None
     }
 
     /// Pull mode: the consumer came back, so the event it took last is handled.
