@@ -104,7 +104,7 @@ impl ViaClient {
         self.inner.config().base_url().to_string()
     }
 
-    /// Calls any operation by name (see [`operation_names`]) with JSON parameters and
+    /// Calls any operation by name (see `operationNames()`) with JSON parameters and
     /// returns the JSON response (`"null"` when the service sent no body).
     ///
     /// `params_json` is an object with the operation's path parameters (`"userId"`),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 ///
 /// Methods are called on the stream's own thread, one at a time, in order; they may call
 /// any ccbridge API. A method that throws does not stop the stream: the failure is logged
-/// and counted in [`StreamStats::listener_errors`], and the event counts as handled.
+/// and counted in `StreamStats.listenerErrors`, and the event counts as handled.
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
     /// One event (duplicates already hidden).
@@ -53,11 +53,8 @@ impl ccbridge::EventHandler for ListenerAdapter {
 /// A running event stream (one streaming session).
 ///
 /// Closing it (Kotlin `close()`/`use {}`, Swift releasing the last reference) cancels the
-/// subscription: polling stops and the session is deleted in the background. [`stop`]
-/// does the same and waits for the end; [`cancel`] starts it without waiting.
-///
-/// [`stop`]: EventStreamHandle::stop
-/// [`cancel`]: EventStreamHandle::cancel
+/// subscription: polling stops and the session is deleted in the background. `stop()`
+/// does the same and waits for the end; `cancel()` starts it without waiting.
 #[derive(uniffi::Object)]
 pub struct EventStreamHandle {
     stream: ccbridge::EventStream,
@@ -116,7 +113,7 @@ impl EventStreamHandle {
         Ok(on_core_runtime(next).await?.as_ref().map(Event::from))
     }
 
-    /// Pull mode: the statuses met by [`EventStreamHandle::next_event`], oldest first.
+    /// Pull mode: the statuses `nextEvent` met and set aside, oldest first.
     pub fn drain_statuses(&self) -> Vec<StreamStatusRecord> {
         self.stream
             .drain_statuses()

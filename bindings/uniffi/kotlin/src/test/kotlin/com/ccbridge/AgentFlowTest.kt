@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import java.util.concurrent.atomic.AtomicInteger
+import java.util.concurrent.atomic.AtomicReference
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
@@ -208,6 +209,58 @@ class AgentFlowTest {
             // Thrown-on events count as handled: acknowledged, not redelivered.
             eventually(what = "all six acknowledged") { stream.stats().eventsAcknowledged == 6uL }
             assertEquals(6, calls.get(), "each event reached the listener exactly once")
+            stream.stop()
+        }
+    }
+
+    @Test
+    fun `session recreation is reported with both session ids`() = runBlocking {
+        val listener = Collector()
+        client.startStream(StreamOptions(), listener).use { stream ->
+            val first = stream.sessionId()
+            val (status, body) = sim.post("/sim/sessions/$first/expire")
+            assertEquals(200, status, body)
+            val recreated = listener.awaitStatus("session_recreated")
+            assertEquals(first, recreated.previousSessionId)
+            assertEquals(stream.sessionId(), recreated.sessionId)
+            assertTrue(recreated.sessionId != first)
+            assertEquals(1uL, stream.stats().sessionsRecreated)
+            // The new session carries events: log an agent in on it.
+            client.connect(stream.sessionId(), "kt-agent-recreated", InitialState.PARK)
+            listener.expectTypes(
+                "engagementCenter.Connecting",
+                "engagementCenter.ConnectConfirm",
+                "engagementCenter.Connected",
+                "engagementCenter.Park",
+            )
+            stream.stop()
+        }
+    }
+
+    @Test
+    fun `a listener may cancel its own stream`() = runBlocking {
+        val handle = AtomicReference<EventStreamHandle>()
+        val listener = Collector { _ ->
+            handle.get().cancel()
+            null
+        }
+        val stream = client.startStream(StreamOptions(), listener)
+        handle.set(stream)
+        client.connect(stream.sessionId(), "kt-agent-self-cancel", InitialState.IDLE)
+        listener.expectTypes("engagementCenter.Connecting")
+        listener.awaitStatus("stopped")
+        assertTrue(stream.isStopping())
+        eventually(what = "session deleted") { !sim.sessionExists(stream.sessionId()) }
+        stream.close()
+    }
+
+    @Test
+    fun `expired tokens are fetched again transparently`() = runBlocking {
+        client.startStream().use { stream ->
+            val (status, body) = sim.post("/sim/tokens/expire")
+            assertEquals(200, status, body)
+            client.connect(stream.sessionId(), "kt-agent-token", InitialState.IDLE, "9785551212", false)
+            assertEquals("engagementCenter.Connecting", assertNotNull(stream.nextEvent(10_000u)).eventType)
             stream.stop()
         }
     }

@@ -1,0 +1,418 @@
+import CCBridge
+import Foundation
+import XCTest
+
+/// The Swift bindings over the simulator: an agent's life through both event models, the
+/// generic call, and bad input giving typed errors. Mirrors the Kotlin tests.
+final class CCBridgeTests: XCTestCase {
+    private var sim: Simulator!
+    private var client: ViaClient!
+
+    override func setUpWithError() throws {
+        sim = try Simulator.start()
+        client = try sim.client()
+    }
+
+    override func tearDown() {
+        client = nil
+        sim?.stop()
+        sim = nil
+    }
+
+    private let login = [
+        "engagementCenter.Connecting",
+        "engagementCenter.ConnectConfirm",
+        "engagementCenter.Connected",
+        "engagementCenter.Idle",
+    ]
+
+    // MARK: - Events
+
+    func testListenerReceivesEveryCommandsEventsInOrder() async throws {
+        let user = "sw-agent-push"
+        let listener = Collector()
+        let stream = try await client.startStream(options: StreamOptions(), listener: listener)
+        let sid = stream.sessionId()
+        let started = try await listener.awaitStatus("started")
+        XCTAssertEqual(started.sessionId, sid)
+
+        try await client.connect(sessionId: sid, userId: user, initialState: .idle, station: nil, attach: false)
+        let events = try await listener.expectTypes(login)
+        let ehub = try XCTUnwrap(events[1].innerString("ehubSessionId"), "ConnectConfirm carries the ehubSessionId")
+        XCTAssertEqual(events[1].innerString("userId"), user)
+        // The raw payload is the service's own text; the decoded one is the same document.
+        XCTAssertEqual(try canonicalJSON(events[1].rawPayload), try canonicalJSON(events[1].payloadJson))
+        XCTAssertEqual(Set(events.map { $0.correlationId }).count, 1, "one command, one correlation id")
+
+        try await client.notReady(sessionId: sid, userId: user, ehubSessionId: ehub, reasonId: "12", notReadyType: .park)
+        let park = try await listener.expectTypes(["engagementCenter.Park"])
+        XCTAssertEqual(park[0].innerString("reasonIdRev"), "12")
+
+        try await client.ready(sessionId: sid, userId: user, ehubSessionId: ehub)
+        _ = try await listener.expectTypes(["engagementCenter.Idle"])
+
+        let stamp = "2024-05-01T12:00:00Z"
+        try await client.keepAlive(sessionId: sid, userId: user, ehubSessionId: ehub, sessionTimeoutS: 120,
+                                   requestTimestamp: stamp)
+        let keepAlive = try await listener.expectTypes(["engagementCenter.ClientSessionKeepAlive"])
+        XCTAssertEqual(keepAlive[0].innerString("requestTimestamp"), stamp)
+
+        try sim.screenPop(user)
+        _ = try await listener.expectTypes(["engagementCenter.ScreenPop"])
+
+        try await client.disconnect(sessionId: sid, userId: user, ehubSessionId: ehub, reasonId: "0")
+        _ = try await listener.expectTypes(["engagementCenter.Disconnected"])
+
+        try await stream.stop()
+        _ = try await listener.awaitStatus("stopped")
+        let stats = stream.stats()
+        XCTAssertEqual(stats.eventsDelivered, 9)
+        XCTAssertEqual(stats.eventsAcknowledged, 9, "stop flushes the acknowledgements")
+        XCTAssertEqual(stats.listenerErrors, 0)
+        XCTAssertTrue(stream.isStopping())
+        XCTAssertFalse(try sim.sessionExists(sid), "stop deletes the streaming session")
+        XCTAssertTrue(client.rateLimits().contains { $0.window == "second" && $0.limit != nil })
+        XCTAssertEqual(intValue(try sim.stats()["maxConcurrentPolls"]), 1, "one poll in flight per session")
+    }
+
+    func testNextEventPullsEventsAndStatuses() async throws {
+        let user = "sw-agent-pull"
+        let stream = try await client.startStream(options: nil, listener: nil)
+        let sid = stream.sessionId()
+        let nothing = try await stream.nextEvent(timeoutMs: 300)
+        XCTAssertNil(nothing, "nothing is queued yet: timeout gives nil")
+        XCTAssertEqual(stream.drainStatuses().map { $0.name }, ["started"])
+
+        try await client.connect(sessionId: sid, userId: user, initialState: .notReady, station: nil, attach: false)
+        var types: [String] = []
+        for _ in 0..<4 {
+            let event = try await stream.nextEvent(timeoutMs: 10_000)
+            types.append(try XCTUnwrap(event).eventType)
+        }
+        XCTAssertEqual(types, [
+            "engagementCenter.Connecting",
+            "engagementCenter.ConnectConfirm",
+            "engagementCenter.Connected",
+            "engagementCenter.NotReady",
+        ])
+
+        // A waiting nextEvent while the event is produced elsewhere.
+        async let waiting = stream.nextEvent(timeoutMs: 10_000)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        try sim.screenPop(user)
+        let popped = try await waiting
+        XCTAssertEqual(popped?.eventType, "engagementCenter.ScreenPop")
+
+        try await stream.stop()
+        do {
+            _ = try await stream.nextEvent(timeoutMs: 1_000)
+            XCTFail("nextEvent after stop must fail")
+        } catch CcbError.Closed {
+        }
+        XCTAssertFalse(try sim.sessionExists(sid))
+    }
+
+    func testGenericCallReachesTheOperationTable() async throws {
+        let names = operationNames()
+        XCTAssertEqual(names.count, 9)
+        XCTAssertTrue(names.contains("engagementCenter.notReady") && names.contains("streaming.getEvents"))
+
+        let created = try jsonObject(try await client.call(
+            op: "streaming.createSession",
+            paramsJson: #"{"body": {"inactivityDelay": 120, "requireAcknowledgement": false}}"#
+        ))
+        let sid = try XCTUnwrap(created["sessionId"] as? String)
+        let user = "sw-agent-generic"
+        let connected = try await client.call(
+            op: "engagementCenter.connect",
+            paramsJson: #"{"userId": "\#(user)", "sessionId": "\#(sid)", "body": {"initialState": "Idle", "attach": false}}"#
+        )
+        XCTAssertEqual(connected, "null", "202 Accepted has no body")
+        let polled = try await client.call(
+            op: "streaming.getEvents", paramsJson: #"{"sessionId": "\#(sid)", "query": {"maxEvents": 10}}"#
+        )
+        XCTAssertTrue(polled.contains("engagementCenter.ConnectConfirm"), polled)
+        _ = try await client.call(op: "streaming.deleteSession", paramsJson: #"{"sessionId": "\#(sid)"}"#)
+        XCTAssertFalse(try sim.sessionExists(sid))
+
+        let unknown = await invalidField { _ = try await self.client.call(op: "engagementCenter.dance", paramsJson: "{}") }
+        XCTAssertEqual(unknown, "op")
+        let notJson = await invalidField { _ = try await self.client.call(op: "streaming.getEvents", paramsJson: "{oops") }
+        XCTAssertEqual(notJson, "params_json")
+
+        let stream = try await client.startStream(options: nil, listener: nil)
+        do {
+            _ = try await client.call(
+                op: "engagementCenter.connect",
+                paramsJson: #"{"userId": "\#(user)-2", "sessionId": "\#(stream.sessionId())", "body": {"initialState": "Sleeping"}}"#
+            )
+            XCTFail("the service refuses an unknown initialState")
+        } catch let CcbError.Api(_, httpStatus, _, _) {
+            XCTAssertEqual(httpStatus, 400)
+        }
+        try await stream.stop()
+    }
+
+    func testThrowingListenerDoesNotStopTheStream() async throws {
+        struct ListenerBug: Error {}
+        let user = "sw-agent-throws"
+        let listener = Collector { event in
+            switch event.eventType {
+            case "engagementCenter.Connecting": return ListenerBug()
+            case "engagementCenter.ScreenPop": return ListenerError.Failed(detail: "declined")
+            default: return nil
+            }
+        }
+        let stream = try await client.startStream(options: StreamOptions(), listener: listener)
+        try await client.connect(sessionId: stream.sessionId(), userId: user, initialState: .idle, station: nil,
+                                 attach: false)
+        _ = try await listener.expectTypes(login)
+        try sim.screenPop(user)
+        _ = try await listener.expectTypes(["engagementCenter.ScreenPop"])
+        try sim.screenPop(user)
+        _ = try await listener.expectTypes(["engagementCenter.ScreenPop"])
+        try await eventually("the three failures counted") { stream.stats().listenerErrors == 3 }
+        // Thrown-on events count as handled: acknowledged, not redelivered.
+        try await eventually("all six acknowledged") { stream.stats().eventsAcknowledged == 6 }
+        XCTAssertEqual(listener.calls, 6, "each event reached the listener exactly once")
+        try await stream.stop()
+    }
+
+    func testSessionRecreationIsReportedWithBothSessionIds() async throws {
+        let listener = Collector()
+        let stream = try await client.startStream(options: StreamOptions(), listener: listener)
+        let first = stream.sessionId()
+        let (status, body) = try sim.request("POST", "/sim/sessions/\(first)/expire", body: "{}")
+        XCTAssertEqual(status, 200, body)
+        let recreated = try await listener.awaitStatus("session_recreated")
+        XCTAssertEqual(recreated.previousSessionId, first)
+        XCTAssertEqual(recreated.sessionId, stream.sessionId())
+        XCTAssertNotEqual(recreated.sessionId, first)
+        XCTAssertEqual(stream.stats().sessionsRecreated, 1)
+        try await client.connect(sessionId: stream.sessionId(), userId: "sw-agent-recreated", initialState: .park,
+                                 station: nil, attach: false)
+        _ = try await listener.expectTypes([
+            "engagementCenter.Connecting",
+            "engagementCenter.ConnectConfirm",
+            "engagementCenter.Connected",
+            "engagementCenter.Park",
+        ])
+        try await stream.stop()
+    }
+
+    func testListenerMayCancelItsOwnStream() async throws {
+        final class HandleBox: @unchecked Sendable {
+            private let lock = NSLock()
+            private var value: EventStreamHandle?
+            func set(_ handle: EventStreamHandle) { lock.lock(); value = handle; lock.unlock() }
+            func cancel() { lock.lock(); let h = value; lock.unlock(); h?.cancel() }
+        }
+        let box = HandleBox()
+        let listener = Collector { _ in
+            box.cancel()
+            return nil
+        }
+        let stream = try await client.startStream(options: StreamOptions(), listener: listener)
+        box.set(stream)
+        try await client.connect(sessionId: stream.sessionId(), userId: "sw-agent-self-cancel", initialState: .idle,
+                                 station: nil, attach: false)
+        _ = try await listener.expectTypes(["engagementCenter.Connecting"])
+        _ = try await listener.awaitStatus("stopped")
+        XCTAssertTrue(stream.isStopping())
+        let sid = stream.sessionId()
+        try await eventually("session deleted") { try !self.sim.sessionExists(sid) }
+    }
+
+    func testExpiredTokensAreFetchedAgainTransparently() async throws {
+        let stream = try await client.startStream(options: nil, listener: nil)
+        let (status, body) = try sim.request("POST", "/sim/tokens/expire", body: "{}")
+        XCTAssertEqual(status, 200, body)
+        try await client.connect(sessionId: stream.sessionId(), userId: "sw-agent-token", initialState: .idle,
+                                 station: "9785551212", attach: false)
+        let first = try await stream.nextEvent(timeoutMs: 10_000)
+        XCTAssertEqual(first?.eventType, "engagementCenter.Connecting")
+        try await stream.stop()
+    }
+
+    func testReleasingTheHandleCancelsTheSubscription() async throws {
+        let user = "sw-agent-release"
+        let listener = Collector()
+        var stream: EventStreamHandle? = try await client.startStream(options: StreamOptions(), listener: listener)
+        let sid = try XCTUnwrap(stream?.sessionId())
+        try await client.connect(sessionId: sid, userId: user, initialState: .idle, station: nil, attach: false)
+        _ = try await listener.expectTypes(login)
+        stream = nil
+        _ = try await listener.awaitStatus("stopped")
+        try await eventually("session \(sid) deleted after release") { try !self.sim.sessionExists(sid) }
+        try sim.screenPop(user)
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        XCTAssertEqual(listener.pendingEvents, 0, "no event after release")
+    }
+
+    func testCancelWakesAWaitingNextEvent() async throws {
+        let stream = try await client.startStream(options: nil, listener: nil)
+        let sid = stream.sessionId()
+        let waiting = Task { () -> Error? in
+            do {
+                _ = try await stream.nextEvent(timeoutMs: 60_000)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let started = Date()
+        stream.cancel()
+        let outcome = await waiting.value
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        guard let failure = outcome as? CcbError, case .Closed = failure else {
+            return XCTFail("expected CcbError.Closed, got \(String(describing: outcome))")
+        }
+        try await eventually("session \(sid) deleted after cancel") { try !self.sim.sessionExists(sid) }
+    }
+
+    // MARK: - Bad input
+
+    func testStreamOptionsOutOfRangeAreRejectedBeforeAnyRequest() async throws {
+        let createdBefore = try sim.sessionsCreated()
+        let cases: [(StreamOptions, String)] = [
+            (StreamOptions(inactivityDelay: 30), "inactivity_delay"),
+            (StreamOptions(inactivityDelay: 700), "inactivity_delay"),
+            (StreamOptions(maxEvents: 0), "max_events"),
+            (StreamOptions(maxEvents: 500), "max_events"),
+            (StreamOptions(bufferCapacity: 0), "buffer_capacity"),
+        ]
+        for (options, field) in cases {
+            let pulled = await invalidField { _ = try await self.client.startStream(options: options, listener: nil) }
+            XCTAssertEqual(pulled, field)
+            let pushed = await invalidField { _ = try await self.client.startStream(options: options, listener: Collector()) }
+            XCTAssertEqual(pushed, field)
+        }
+        XCTAssertEqual(try sim.sessionsCreated(), createdBefore, "rejected options must not reach the service")
+        let widest = try await client.startStream(options: StreamOptions(inactivityDelay: 600, maxEvents: 200), listener: nil)
+        try await widest.stop()
+        let narrowest = try await client.startStream(options: StreamOptions(inactivityDelay: 60, maxEvents: 1), listener: nil)
+        try await narrowest.stop()
+        XCTAssertEqual(try sim.sessionsCreated(), createdBefore + 2)
+    }
+
+    func testBadClientConfigurationNamesTheField() throws {
+        let base = sim.baseUrl
+        func field(org: String = Simulator.org, id: String = Simulator.clientId, secret: String = Simulator.secret,
+                   key: String = Simulator.apiKey, options: ViaClientOptions? = nil) -> String? {
+            do {
+                _ = try ViaClient(orgId: org, clientId: id, clientSecret: secret, apiKey: key,
+                                  options: options ?? ViaClientOptions(baseUrl: base))
+                return nil
+            } catch CcbError.InvalidArgument(let field, _) {
+                return field
+            } catch {
+                return "unexpected \(error)"
+            }
+        }
+        XCTAssertEqual(field(org: ""), "org_id")
+        XCTAssertEqual(field(org: "a/b"), "org_id")
+        XCTAssertEqual(field(id: " "), "client_id")
+        XCTAssertEqual(field(secret: ""), "client_secret")
+        XCTAssertEqual(field(key: ""), "api_key")
+        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: "not a url")), "base_url")
+        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: "http://example.com")), "base_url")
+        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: base, tokenUrl: "ftp://x/")), "token_url")
+        XCTAssertEqual(field(options: ViaClientOptions(scopes: [""], baseUrl: base)), "scopes")
+        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: base, requestTimeoutMs: 0)), "request_timeout")
+        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: base, maxAttempts: 0)), "retry.max_attempts")
+        XCTAssertNil(field(options: ViaClientOptions(baseUrl: "http://example.com", allowInsecureHttp: true)))
+        let remote = try ViaClient(orgId: Simulator.org, clientId: Simulator.clientId, clientSecret: Simulator.secret,
+                                   apiKey: Simulator.apiKey, options: nil)
+        XCTAssertEqual(remote.baseUrl(), "https://simorg.via.aspect-cloud.net/")
+        XCTAssertEqual(remote.orgId(), "simorg")
+    }
+
+    func testCommandArgumentsAreCheckedBeforeSending() async throws {
+        let stream = try await client.startStream(options: nil, listener: nil)
+        let sid = stream.sessionId()
+        let c = client!
+        var f = await invalidField { try await c.connect(sessionId: sid, userId: "", initialState: .idle, station: nil, attach: false) }
+        XCTAssertEqual(f, "user_id")
+        f = await invalidField { try await c.connect(sessionId: " ", userId: "sw-v", initialState: .idle, station: nil, attach: false) }
+        XCTAssertEqual(f, "session_id")
+        f = await invalidField { try await c.connect(sessionId: sid, userId: "sw-v", initialState: nil, station: "", attach: false) }
+        XCTAssertEqual(f, "station")
+        f = await invalidField { try await c.ready(sessionId: sid, userId: "sw-v", ehubSessionId: "") }
+        XCTAssertEqual(f, "ehub_session_id")
+        f = await invalidField {
+            try await c.notReady(sessionId: sid, userId: "sw-v", ehubSessionId: "1", reasonId: "", notReadyType: .notReady)
+        }
+        XCTAssertEqual(f, "reason_id")
+        f = await invalidField { try await c.disconnect(sessionId: sid, userId: "sw-v", ehubSessionId: "1", reasonId: "") }
+        XCTAssertEqual(f, "reason_id")
+        f = await invalidField {
+            try await c.keepAlive(sessionId: sid, userId: "sw-v", ehubSessionId: "1", sessionTimeoutS: 0, requestTimestamp: nil)
+        }
+        XCTAssertEqual(f, "session_timeout")
+        f = await invalidField {
+            try await c.keepAlive(sessionId: sid, userId: "sw-v", ehubSessionId: "1", sessionTimeoutS: nil,
+                                  requestTimestamp: "yesterday")
+        }
+        XCTAssertEqual(f, "request_timestamp")
+
+        // A listener stream is not pulled.
+        let pushed = try await c.startStream(options: nil, listener: Collector())
+        f = await invalidField { _ = try await pushed.nextEvent(timeoutMs: 10) }
+        XCTAssertEqual(f, "stream")
+        try await pushed.stop()
+
+        // Well-formed but refused by the service: the agent is not logged in.
+        do {
+            try await c.ready(sessionId: sid, userId: "sw-not-connected", ehubSessionId: "1")
+            XCTFail("ready for a user who is not logged in must fail")
+        } catch let CcbError.Api(_, httpStatus, _, errors) {
+            XCTAssertEqual(httpStatus, 422)
+            XCTAssertTrue(errors.contains { $0.reason == "userNotConnected" }, "\(errors)")
+        }
+        try await stream.stop()
+    }
+
+    func testWrongCredentialsFailWithAuthAndNeverShowTheSecret() async throws {
+        let wrongSecret = "sw-wrong-secret-value"
+        let bad = try sim.client(secret: wrongSecret, maxAttempts: 1)
+        do {
+            _ = try await bad.startStream(options: nil, listener: nil)
+            XCTFail("a wrong secret must fail")
+        } catch let error as CcbError {
+            guard case let .Auth(_, httpStatus) = error else { return XCTFail("expected Auth, got \(error)") }
+            XCTAssertEqual(httpStatus, 401)
+            XCTAssertFalse(String(describing: error).contains(wrongSecret))
+            XCTAssertFalse(error.localizedDescription.contains(wrongSecret))
+        }
+        let wrongKey = "sw-wrong-api-key"
+        let badKey = try sim.client(apiKey: wrongKey, maxAttempts: 1)
+        do {
+            _ = try await badKey.startStream(options: nil, listener: nil)
+            XCTFail("a wrong API key must fail")
+        } catch let error as CcbError {
+            guard case let .Auth(_, httpStatus) = error else { return XCTFail("expected Auth, got \(error)") }
+            XCTAssertEqual(httpStatus, 401)
+            XCTAssertFalse(String(describing: error).contains(wrongKey))
+        }
+        // Options hold no secret, so printing them is harmless.
+        let printed = String(describing: ViaClientOptions(baseUrl: sim.baseUrl))
+        XCTAssertFalse(printed.contains(Simulator.secret) || printed.contains(Simulator.apiKey))
+    }
+
+    // MARK: - Helpers
+
+    /// The field of the `InvalidArgument` error `body` throws, or a description of what
+    /// happened instead.
+    private func invalidField(_ body: () async throws -> Void) async -> String? {
+        do {
+            try await body()
+            return "no error"
+        } catch CcbError.InvalidArgument(let field, let detail) {
+            XCTAssertFalse(detail.isEmpty)
+            return field
+        } catch {
+            return "unexpected \(error)"
+        }
+    }
+}
