@@ -7,8 +7,10 @@
 //! foreign threads stop entering Python before the interpreter is torn down.
 
 use ccbridge::{Error, EventStream};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
+use std::cell::RefCell;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -67,13 +69,73 @@ pub(crate) fn with_python<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
     // Count first, then look at the flag: the exit hook sets the flag, then waits for the
     // count to drop, so no thread can slip in between.
     IN_PYTHON.fetch_add(1, Ordering::SeqCst);
-    let out = if EXITING.load(Ordering::SeqCst) || forked() {
+    // No fork check: a forked child has none of the threads that come here.
+    let out = if EXITING.load(Ordering::SeqCst) {
         None
     } else {
+        pin_thread_state();
         Some(Python::with_gil(f))
     };
     IN_PYTHON.fetch_sub(1, Ordering::SeqCst);
     out
+}
+
+/// The Python thread state of a foreign thread, kept (with the GIL released) for the
+/// thread's whole life.
+///
+/// Without it, every `with_gil` on a thread Python does not know creates and destroys a
+/// thread state, which costs far more than the callback it serves (allocations, a fresh
+/// frame stack mapped and unmapped). With it, entering Python is just taking the GIL.
+struct PinnedThreadState {
+    saved: *mut ffi::PyThreadState,
+    gil_state: ffi::PyGILState_STATE,
+}
+
+impl Drop for PinnedThreadState {
+    fn drop(&mut self) {
+        // Runs when the thread ends (a stream's dispatcher after stop). Counted like any
+        // entry into Python so that interpreter exit waits for it rather than races it.
+        IN_PYTHON.fetch_add(1, Ordering::SeqCst);
+        if !EXITING.load(Ordering::SeqCst) && !forked() {
+            // SAFETY: `saved` is this thread's state, released by PyEval_SaveThread in
+            // pin_thread_state; restoring it then releasing the outer PyGILState_Ensure
+            // deletes it and releases the GIL, which is the documented pairing.
+            unsafe {
+                ffi::PyEval_RestoreThread(self.saved);
+                ffi::PyGILState_Release(self.gil_state);
+            }
+        }
+        IN_PYTHON.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static PINNED: RefCell<Option<PinnedThreadState>> = const { RefCell::new(None) };
+}
+
+/// Gives the current foreign thread a lasting Python thread state (see
+/// [`PinnedThreadState`]). No-op on threads Python already knows, including any that holds
+/// the GIL.
+fn pin_thread_state() {
+    let _ = PINNED.try_with(|pinned| {
+        let Ok(mut pinned) = pinned.try_borrow_mut() else {
+            return;
+        };
+        if pinned.is_some() {
+            return;
+        }
+        // SAFETY: PyGILState_GetThisThreadState may be called without the GIL. When it is
+        // null this thread has no Python state, so it cannot hold the GIL: Ensure creates a
+        // state and takes the GIL, SaveThread releases the GIL and keeps the state.
+        unsafe {
+            if !ffi::PyGILState_GetThisThreadState().is_null() {
+                return;
+            }
+            let gil_state = ffi::PyGILState_Ensure();
+            let saved = ffi::PyEval_SaveThread();
+            *pinned = Some(PinnedThreadState { saved, gil_state });
+        }
+    });
 }
 
 /// Remembers a stream so that interpreter exit can stop it.

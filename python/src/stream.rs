@@ -292,7 +292,10 @@ impl Callbacks {
     }
 
     fn set(slot: &Mutex<Option<PyObject>>, f: Option<PyObject>) {
-        *slot.lock().unwrap_or_else(|p| p.into_inner()) = f;
+        let old = std::mem::replace(&mut *slot.lock().unwrap_or_else(|p| p.into_inner()), f);
+        // Released after the lock: dropping a callable can run Python code (__del__) that
+        // sets a callback again.
+        drop(old);
     }
 }
 

@@ -190,3 +190,71 @@ def test_rate_limits_are_reported(client: ccbridge.ViaClient) -> None:
     limits = client.rate_limits()
     assert limits and all(set(d) == {"window", "limit", "remaining"} for d in limits)
     assert any(isinstance(d["remaining"], int) for d in limits)
+
+
+def test_stop_from_another_thread_ends_iteration(client: ccbridge.ViaClient) -> None:
+    stream = client.stream()
+    finished = threading.Event()
+
+    def consume() -> None:
+        for _ in stream:
+            pass
+        finished.set()
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    time.sleep(0.2)
+    assert not finished.is_set()
+    stream.stop()
+    consumer.join(10)
+    assert finished.is_set()
+
+
+def test_a_forgotten_stream_stops_and_deletes_its_session(sim: Sim, client: ccbridge.ViaClient) -> None:
+    import gc
+    import urllib.error
+
+    stream = client.stream()
+    sid = stream.session_id
+    del stream
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            sim.control("GET", f"/sim/sessions/{sid}")
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+            return
+        time.sleep(0.05)
+    raise AssertionError("the session of a dropped stream was not deleted")
+
+
+def interrupt_main_thread_after(seconds: float) -> threading.Timer:
+    import signal
+
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(seconds, lambda: signal.pthread_kill(main, signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def test_ctrl_c_interrupts_a_wait_for_events(client: ccbridge.ViaClient) -> None:
+    with client.stream() as stream:
+        started = time.monotonic()
+        timer = interrupt_main_thread_after(0.3)
+        with pytest.raises(KeyboardInterrupt):
+            stream.next_event()
+        timer.join()
+        assert time.monotonic() - started < 5
+
+
+def test_ctrl_c_interrupts_a_blocking_request(sim: Sim, client: ccbridge.ViaClient) -> None:
+    client.delete_session(client.create_session()["session_id"])
+    sim.post("/sim/faults", {"kind": "stall", "stallMs": 3000, "pathContains": "streaming/session", "method": "POST"})
+    started = time.monotonic()
+    timer = interrupt_main_thread_after(0.3)
+    with pytest.raises(KeyboardInterrupt):
+        client.create_session()
+    timer.join()
+    assert time.monotonic() - started < 2
