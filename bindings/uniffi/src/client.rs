@@ -256,3 +256,56 @@ pub fn operation_names() -> Vec<String> {
         .map(|o| o.name.to_string())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_secrets() {
+        let client = ViaClient::new(
+            "acme".into(),
+            "cid".into(),
+            "s3cr3t-value".into(),
+            "k3y-value".into(),
+            Some(ViaClientOptions {
+                base_url: Some("http://127.0.0.1:9".into()),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+        let printed = format!("{client:?}");
+        assert!(printed.contains("acme"), "{printed}");
+        assert!(
+            !printed.contains("s3cr3t-value") && !printed.contains("k3y-value"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn bad_configuration_names_the_field() {
+        let make = |org: &str, url: &str| {
+            ViaClient::new(
+                org.into(),
+                "cid".into(),
+                "secret".into(),
+                "key".into(),
+                Some(ViaClientOptions {
+                    base_url: Some(url.into()),
+                    ..Default::default()
+                }),
+            )
+        };
+        for (org, url, field) in [
+            ("", "https://x.example", "org_id"),
+            ("acme", "not a url", "base_url"),
+            ("acme", "http://example.com", "base_url"),
+        ] {
+            match make(org, url) {
+                Err(CcbError::InvalidArgument { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("expected InvalidArgument({field}), got {other:?}"),
+            }
+        }
+        assert_eq!(operation_names().len(), ccbridge::ops::OPERATIONS.len());
+    }
+}
