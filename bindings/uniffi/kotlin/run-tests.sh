@@ -19,4 +19,8 @@ fi
 (cd "$root" && "$cargo" build -q -p ccbridge-sim)
 
 cd "$here"
-exec mvn -B -ntp -Dstyle.color=never test "$@"
+status=0
+mvn -B -ntp -Dstyle.color=never test "$@" || status=$?
+# Maven 3.8 ends its output with colour resets and no newline; keep later output on its own line.
+echo
+exit "$status"
