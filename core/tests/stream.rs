@@ -414,3 +414,28 @@ async fn async_pull_on_a_foreign_runtime() {
     stream.stop_async().await.unwrap();
     assert_eq!(sim.state().stats().sessions, 0);
 }
+
+#[test]
+fn cancel_wakes_a_consumer_waiting_without_deadline() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = Arc::new(EventStream::start_blocking(&client, config()).unwrap());
+    inject(&sim, &stream.session_id(), "engagementCenter.Idle", 1);
+    assert!(
+        stream.next_event(Duration::MAX).unwrap().is_some(),
+        "a huge timeout is no panic"
+    );
+    let waiter = {
+        let s = stream.clone();
+        std::thread::spawn(move || s.next_event(Duration::MAX))
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    stream.cancel();
+    let r = waiter.join().unwrap();
+    assert!(matches!(r, Err(Error::Closed { .. })), "{r:?}");
+    let deadline = Instant::now() + WAIT;
+    while sim.state().stats().sessions > 0 {
+        assert!(Instant::now() < deadline, "cancel completes the shutdown");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -237,9 +237,9 @@ impl EventStream {
     /// (or a fatal error) and once the buffer is empty, returns `Err(Closed)` (or that
     /// error).
     pub fn next_event(&self, timeout: Duration) -> Result<Option<Event>> {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         loop {
-            match self.next_item(deadline.saturating_duration_since(Instant::now()))? {
+            match self.next_item(remaining(deadline))? {
                 None => return Ok(None),
                 Some(StreamItem::Event(e)) => return Ok(Some(e)),
                 Some(StreamItem::Status(s)) => self.shared.keep_status(s),
@@ -250,34 +250,35 @@ impl EventStream {
     /// Pull mode: the next event or status, waiting up to `timeout`.
     pub fn next_item(&self, timeout: Duration) -> Result<Option<StreamItem>> {
         self.shared.check_pull()?;
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let mut q = lock(&self.shared.queue);
         self.shared.complete_pulled(&mut q);
         loop {
             if let Some(r) = self.shared.take(&mut q) {
                 return r.map(Some);
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            q = self
-                .shared
-                .cond
-                .wait_timeout(q, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            q = match deadline {
+                None => self.shared.cond.wait(q).unwrap_or_else(|p| p.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Ok(None);
+                    }
+                    self.shared
+                        .cond
+                        .wait_timeout(q, deadline - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
+                }
+            };
         }
     }
 
     /// Async [`EventStream::next_event`].
     pub async fn next_event_async(&self, timeout: Duration) -> Result<Option<Event>> {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         loop {
-            match self
-                .next_item_async(deadline.saturating_duration_since(Instant::now()))
-                .await?
-            {
+            match self.next_item_async(remaining(deadline)).await? {
                 None => return Ok(None),
                 Some(StreamItem::Event(e)) => return Ok(Some(e)),
                 Some(StreamItem::Status(s)) => self.shared.keep_status(s),
@@ -288,7 +289,7 @@ impl EventStream {
     /// Async [`EventStream::next_item`].
     pub async fn next_item_async(&self, timeout: Duration) -> Result<Option<StreamItem>> {
         self.shared.check_pull()?;
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = deadline_after(timeout).map(tokio::time::Instant::from_std);
         {
             let mut q = lock(&self.shared.queue);
             self.shared.complete_pulled(&mut q);
@@ -300,8 +301,13 @@ impl EventStream {
             if let Some(r) = self.shared.take(&mut lock(&self.shared.queue)) {
                 return r.map(Some);
             }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return Ok(None);
+            match deadline {
+                None => notified.await,
+                Some(d) => {
+                    if tokio::time::timeout_at(d, notified).await.is_err() {
+                        return Ok(None);
+                    }
+                }
             }
         }
     }
@@ -314,16 +320,23 @@ impl EventStream {
     /// Stops the stream: stops polling, lets the handler drain the buffer (within the
     /// shutdown deadline), flushes acknowledgements, deletes the session.
     ///
-    /// Blocks until done, except when called from the stream's own handler: then it only
-    /// starts the shutdown, which completes after the handler returns. Calling it again is
+    /// Blocks until done, except when called from the stream's own handler (the shutdown
+    /// completes after the handler returns) or from inside an async runtime, where blocking
+    /// could deadlock (use [`EventStream::stop_async`] there): then it only starts it. Calling it again is
     /// harmless.
     pub fn stop(&self) -> Result<()> {
         let on_dispatcher = *lock(&self.shared.dispatcher) == Some(thread::current().id());
         if on_dispatcher || tokio::runtime::Handle::try_current().is_ok() {
-            runtime::handle().spawn(shutdown(self.shared.clone()));
+            self.cancel();
             return Ok(());
         }
         runtime::block_on(shutdown(self.shared.clone()))?
+    }
+
+    /// Starts the shutdown in the background and returns at once, from any thread or
+    /// task: what closing a foreign handle does. [`EventStream::stop`] waits instead.
+    pub fn cancel(&self) {
+        runtime::handle().spawn(shutdown(self.shared.clone()));
     }
 
     /// Async [`EventStream::stop`]; waits for the whole shutdown.
@@ -344,6 +357,18 @@ impl Drop for EventStream {
             runtime::handle().spawn(shutdown(self.shared.clone()));
         }
     }
+}
+
+/// The instant `timeout` from now; `None` (no deadline) when that is beyond what the clock
+/// can represent, so a huge timeout means "wait as long as it takes" rather than a panic.
+fn deadline_after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}
+
+fn remaining(deadline: Option<Instant>) -> Duration {
+    deadline.map_or(Duration::MAX, |d| {
+        d.saturating_duration_since(Instant::now())
+    })
 }
 
 fn session_options(config: &StreamConfig) -> SessionOptions {
