@@ -132,10 +132,6 @@ impl EventStreamHandle {
     /// Starts stopping the stream without waiting (never blocks; callable from any thread,
     /// including the listener's).
     pub fn cancel(&self) {
-        // The core's `stop` only schedules the shutdown when it finds a runtime context.
-        let _context = ccbridge::runtime::handle().enter();
-        if let Err(e) = self.stream.stop() {
-            tracing::warn!(error = %e, "could not schedule the stream's shutdown");
-        }
+        self.stream.cancel();
     }
 }
