@@ -5,6 +5,8 @@
 import asyncio
 from typing import Any, Callable, Final, final
 
+from ccbridge.errors import Error
+
 __all__ = [
     "ViaClient",
     "Stream",
@@ -52,7 +54,7 @@ class StreamStatus:
     @property
     def old_session_id(self) -> str | None: ...
     @property
-    def error(self) -> Exception | None: ...
+    def error(self) -> Error | None: ...
 
 @final
 class StreamStats:

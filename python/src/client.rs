@@ -87,11 +87,9 @@ impl PyViaClient {
 
     fn call_fut(
         &self,
-        py: Python<'_>,
         op: String,
         params: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<impl Future<Output = CoreResult<Value>> + Send + 'static> {
-        let _ = py;
         let params = params.map(from_py).transpose()?.unwrap_or(Value::Null);
         let client = self.client();
         Ok(async move { client.call(&op, params).await })
@@ -273,7 +271,8 @@ impl PyViaClient {
         if let Some(v) = shutdown_deadline {
             config.shutdown_deadline = seconds(py, "shutdown_deadline", v)?;
         }
-        // Checked here as well as in the core, so a bad value fails before any request.
+        // Also checked when the stream starts; checking now makes stream_async() raise at
+        // the call rather than at the await.
         config.validate().py_err(py)?;
         let callbacks = Callbacks::new(py, on_event, on_status)?;
         Ok(StreamArgs { config, callbacks })
@@ -417,7 +416,7 @@ impl PyViaClient {
         op: String,
         params: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyObject> {
-        let fut = self.call_fut(py, op, params)?;
+        let fut = self.call_fut(op, params)?;
         let v = block_on(py, fut)?;
         to_py(py, &v)
     }
@@ -430,7 +429,7 @@ impl PyViaClient {
         op: String,
         params: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let fut = self.call_fut(py, op, params)?;
+        let fut = self.call_fut(op, params)?;
         into_future(py, fut, json)
     }
 

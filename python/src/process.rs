@@ -25,12 +25,16 @@ static RUNTIME_PID: AtomicU32 = AtomicU32::new(0);
 static EXITING: AtomicBool = AtomicBool::new(false);
 /// Foreign threads inside (or about to enter) [`with_python`].
 static IN_PYTHON: AtomicUsize = AtomicUsize::new(0);
+/// Python thread idents of the foreign threads running Python code now (one entry per
+/// nesting level), so that interpreter exit can interrupt them.
+static ACTIVE: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 /// Streams to stop at exit.
 static STREAMS: Mutex<Vec<Weak<EventStream>>> = Mutex::new(Vec::new());
 
 /// How long interpreter exit waits for running streams to stop (flush acks, delete sessions).
 const EXIT_STOP_DEADLINE: Duration = Duration::from_secs(2);
-/// How long interpreter exit waits for callbacks already running on foreign threads.
+/// How long interpreter exit waits for callbacks already running on foreign threads, before
+/// and again after interrupting them.
 const EXIT_CALLBACK_DEADLINE: Duration = Duration::from_secs(1);
 /// How often a blocking wait wakes up to let Python handle signals (Ctrl-C).
 pub(crate) const SIGNAL_CHECK: Duration = Duration::from_millis(100);
@@ -74,10 +78,65 @@ pub(crate) fn with_python<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
         None
     } else {
         pin_thread_state();
-        Some(Python::with_gil(f))
+        Python::with_gil(|py| {
+            // The GIL may have been handed over by the exit hook itself.
+            if EXITING.load(Ordering::SeqCst) {
+                return None;
+            }
+            let _active = Active::enter(py);
+            Some(f(py))
+        })
     };
     IN_PYTHON.fetch_sub(1, Ordering::SeqCst);
     out
+}
+
+/// True once the interpreter is exiting.
+pub(crate) fn exiting() -> bool {
+    EXITING.load(Ordering::SeqCst)
+}
+
+thread_local! {
+    static IDENT: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Registration in [`ACTIVE`] while a foreign thread runs Python code.
+struct Active(Option<u64>);
+
+impl Active {
+    fn enter(py: Python<'_>) -> Active {
+        let ident = IDENT.try_with(|cell| {
+            cell.get().or_else(|| {
+                let id = py
+                    .import("_thread")
+                    .and_then(|t| t.call_method0("get_ident"))
+                    .and_then(|i| i.extract::<u64>())
+                    .ok();
+                cell.set(id);
+                id
+            })
+        });
+        let ident = ident.ok().flatten();
+        if let Some(id) = ident {
+            lock(&ACTIVE).push(id);
+        }
+        Active(ident)
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        if let Some(id) = self.0 {
+            let mut active = lock(&ACTIVE);
+            if let Some(i) = active.iter().position(|a| *a == id) {
+                active.swap_remove(i);
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The Python thread state of a foreign thread, kept (with the GIL released) for the
@@ -140,7 +199,7 @@ fn pin_thread_state() {
 
 /// Remembers a stream so that interpreter exit can stop it.
 pub(crate) fn register_stream(stream: &Arc<EventStream>) {
-    let mut streams = STREAMS.lock().unwrap_or_else(|p| p.into_inner());
+    let mut streams = lock(&STREAMS);
     streams.retain(|w| w.strong_count() > 0);
     streams.push(Arc::downgrade(stream));
 }
@@ -152,9 +211,7 @@ pub(crate) fn _atexit(py: Python<'_>) {
         EXITING.store(true, Ordering::SeqCst);
         return;
     }
-    let streams: Vec<Arc<EventStream>> = STREAMS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
+    let streams: Vec<Arc<EventStream>> = lock(&STREAMS)
         .drain(..)
         .filter_map(|w| w.upgrade())
         .filter(|s| !s.is_stopping())
@@ -177,12 +234,37 @@ pub(crate) fn _atexit(py: Python<'_>) {
         });
     });
     EXITING.store(true, Ordering::SeqCst);
+    if wait_for_callbacks(py) {
+        return;
+    }
+    // A callback still runs Python code (a long loop): interrupt it with SystemExit, as a
+    // thread taking the GIL back during finalization would be torn down mid-call.
+    for id in lock(&ACTIVE).iter() {
+        // CPython declares the id `unsigned long`; only the bits matter.
+        let id = *id as std::os::raw::c_long;
+        // SAFETY: called with the GIL held; the exception type is a static borrowed
+        // reference, as PyThreadState_SetAsyncExc expects.
+        unsafe {
+            ffi::PyThreadState_SetAsyncExc(id, ffi::PyExc_SystemExit);
+        }
+    }
+    wait_for_callbacks(py);
+}
+
+/// Waits (GIL released) for foreign threads to leave Python; true when they did in time.
+fn wait_for_callbacks(py: Python<'_>) -> bool {
     py.allow_threads(|| {
         let deadline = Instant::now() + EXIT_CALLBACK_DEADLINE;
-        while IN_PYTHON.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        loop {
+            if IN_PYTHON.load(Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
             std::thread::sleep(Duration::from_millis(1));
         }
-    });
+    })
 }
 
 /// Runs `fut` on the global runtime while the GIL is released, waking up regularly so that

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use crate::convert::{repr_str, seconds, to_py};
 use crate::errors::{invalid, to_py_err, IntoPyResult};
 use crate::logging::log_callback_error;
-use crate::process::{check_py, forked, into_future, register_stream, with_python, SIGNAL_CHECK};
+use crate::process::{
+    check_py, exiting, forked, into_future, register_stream, with_python, SIGNAL_CHECK,
+};
 
 /// Longest single wait of an async pull: it is repeated until an event or the stream's end.
 const ASYNC_WAIT_SLICE: Duration = Duration::from_secs(3600);
@@ -319,7 +321,10 @@ impl EventHandler for PyHandler {
             };
             let result = Py::new(py, PyEvent::new(event.clone())).and_then(|e| f.call1(py, (e,)));
             if let Err(e) = result {
-                log_callback_error(py, "on_event callback", e);
+                // At exit, a callback still running is interrupted on purpose.
+                if !exiting() {
+                    log_callback_error(py, "on_event callback", e);
+                }
             }
         });
     }
@@ -331,7 +336,9 @@ impl EventHandler for PyHandler {
             };
             let result = Py::new(py, PyStatus::new(py, status)).and_then(|s| f.call1(py, (s,)));
             if let Err(e) = result {
-                log_callback_error(py, "on_status callback", e);
+                if !exiting() {
+                    log_callback_error(py, "on_status callback", e);
+                }
             }
         });
     }

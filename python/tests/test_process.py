@@ -161,3 +161,25 @@ def test_interpreter_exit_from_an_asyncio_program(sim: Sim) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "panicked" not in proc.stderr and "Fatal" not in proc.stderr
+
+
+@pytest.mark.parametrize("busy", ["while True: pass", "time.sleep(100)"])
+def test_interpreter_exit_during_a_callback_that_never_returns(sim: Sim, busy: str, user_id: str) -> None:
+    started = time.monotonic()
+    proc = run_script(
+        sim,
+        f"""
+        inside = threading.Event()
+        def on_event(event):
+            inside.set()
+            {busy}
+        stream = client.stream(on_event=on_event)
+        client.connect(stream.session_id, {user_id!r}, initial_state="Idle")
+        assert inside.wait(10)
+        print("exiting")
+        """,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "exiting"
+    assert "Fatal" not in proc.stderr and "panicked" not in proc.stderr
+    assert time.monotonic() - started < 15

@@ -258,3 +258,15 @@ def test_ctrl_c_interrupts_a_blocking_request(sim: Sim, client: ccbridge.ViaClie
         client.create_session()
     timer.join()
     assert time.monotonic() - started < 2
+
+
+def test_a_fatal_error_ends_the_stream_with_that_error(sim: Sim, client: ccbridge.ViaClient) -> None:
+    sink = Collector()
+    with client.stream(on_event=sink.on_event, on_status=sink.on_status), client.stream() as pulled:
+        sim.post("/sim/faults", {"kind": "status", "status": 403, "pathContains": "streaming/events", "count": 2})
+        failed = sink.wait_status("failed")
+        assert isinstance(failed.error, ccbridge.ForbiddenError)
+        assert failed.error.http_status == 403
+        with pytest.raises(ccbridge.ForbiddenError):
+            for _ in pulled:
+                pass
