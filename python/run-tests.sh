@@ -35,7 +35,7 @@ vpy="$venv/bin/python"
 "$vpy" -m pip install --quiet --disable-pip-version-check -r "$here/requirements-dev.txt"
 
 "$cargo" build -q -p ccbridge-sim
-export CCBRIDGE_SIM="${CCBRIDGE_SIM:-$repo/target/debug/ccbridge-sim}"
+export CCBRIDGE_SIM="${CCBRIDGE_SIM:-${CARGO_TARGET_DIR:-$repo/target}/debug/ccbridge-sim}"
 
 cd "$here"
 VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" "$venv/bin/maturin" develop --quiet
