@@ -63,7 +63,11 @@ def run(client: ccbridge.ViaClient, base: str, events: int, rounds: int, ack: bo
                 done.set()
 
         stream = client.stream(
-            max_events=200, require_acknowledgement=ack, on_event=on_event
+            max_events=200,
+            require_acknowledgement=ack,
+            # Room for the whole burst: without acknowledgement a full buffer drops events.
+            buffer_capacity=max(events, 1),
+            on_event=on_event,
         )
         started = time.perf_counter()
         inject(base, stream.session_id, events)
