@@ -1,0 +1,457 @@
+//! `ccb_client_t`: configuration, the generic call, and the Engagement Center commands.
+
+use crate::error::{ccb_error_t, guard, guard_value};
+use crate::ffi::{arg_ref, arg_str, block_on, into_c_str, opt_str, out_ptr};
+use ccbridge::{
+    ConnectOptions, Error, InitialState, NotReadyType, Result, RetryPolicy, ViaClient, ViaConfig,
+};
+use std::os::raw::c_char;
+use std::time::Duration;
+
+/// Settings of a client. Fill it with ccb_client_options_init() first, then set fields;
+/// `const char *` fields are borrowed only during ccb_client_new(). NULL strings and 0
+/// numbers mean "not set" (required fields) or "default" (the others).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ccb_client_options_t {
+    /// Size of this struct as the caller's header defines it; set by
+    /// ccb_client_options_init(). It lets later versions add fields at the end.
+    pub struct_size: u32,
+    /// Organization id. Required.
+    pub org_id: *const c_char,
+    /// OAuth2 client id. Required.
+    pub client_id: *const c_char,
+    /// OAuth2 client secret. Required. Never appears in any message.
+    pub client_secret: *const c_char,
+    /// Value of the `x-api-key` header. Required. Never appears in any message.
+    pub api_key: *const c_char,
+    /// Space-separated OAuth2 scopes; NULL: "engagementcenterapi streamingapi".
+    pub scopes: *const c_char,
+    /// Base URL; NULL: `https://{org_id}.via.aspect-cloud.net`.
+    pub base_url: *const c_char,
+    /// Token endpoint; NULL: `{base_url}/via/v2/oauth2/token`.
+    pub token_url: *const c_char,
+    /// Timeout of one request in milliseconds; 0: 30 000.
+    pub request_timeout_ms: u32,
+    /// TCP connect timeout in milliseconds; 0: 10 000.
+    pub connect_timeout_ms: u32,
+    /// Attempts per request, the first included (1 disables retries); 0: 4.
+    pub max_attempts: u32,
+    /// Allows `http://` to a host that is not loopback (credentials would cross the
+    /// network in clear text). `http://` to loopback is always allowed.
+    pub allow_insecure_http: bool,
+}
+
+/// A client of one organization. Thread-safe; release it with ccb_client_free().
+#[derive(Debug)]
+pub struct ccb_client_t {
+    pub(crate) client: ViaClient,
+}
+
+/// Checks the `struct_size` of an options struct against this library's.
+pub(crate) fn check_struct_size(given: u32, expected: usize) -> Result<()> {
+    if given as usize != expected {
+        return Err(Error::invalid(
+            "struct_size",
+            format!(
+                "is {given}, this library's is {expected}: initialise the struct with its *_init function and build against the header of the library you link"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Fills `options` with defaults: every string NULL, every number 0 (its default),
+/// `allow_insecure_http` false, and `struct_size`. NULL is ignored.
+///
+/// # Safety
+/// `options` is NULL or points to writable storage for a `ccb_client_options_t`.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_client_options_init(options: *mut ccb_client_options_t) {
+    guard_value((), || {
+        if options.is_null() {
+            return;
+        }
+        let value = ccb_client_options_t {
+            struct_size: std::mem::size_of::<ccb_client_options_t>() as u32,
+            org_id: std::ptr::null(),
+            client_id: std::ptr::null(),
+            client_secret: std::ptr::null(),
+            api_key: std::ptr::null(),
+            scopes: std::ptr::null(),
+            base_url: std::ptr::null(),
+            token_url: std::ptr::null(),
+            request_timeout_ms: 0,
+            connect_timeout_ms: 0,
+            max_attempts: 0,
+            allow_insecure_http: false,
+        };
+        // SAFETY: non-NULL and writable per the caller; `write` does not read the
+        // (possibly uninitialised) old value.
+        unsafe { options.write(value) };
+    })
+}
+
+fn config_from(o: &ccb_client_options_t) -> Result<ViaConfig> {
+    check_struct_size(o.struct_size, std::mem::size_of::<ccb_client_options_t>())?;
+    let mut b = ViaConfig::builder();
+    // SAFETY (all `opt_str` below): the caller guarantees each non-NULL field is a live
+    // NUL-terminated string for the duration of ccb_client_new.
+    unsafe {
+        // Unset required fields are left to the core, which names them ("is required").
+        if let Some(v) = opt_str(o.org_id, "org_id")? {
+            b = b.org_id(v);
+        }
+        if let Some(v) = opt_str(o.client_id, "client_id")? {
+            b = b.client_id(v);
+        }
+        if let Some(v) = opt_str(o.client_secret, "client_secret")? {
+            b = b.client_secret(v);
+        }
+        if let Some(v) = opt_str(o.api_key, "api_key")? {
+            b = b.api_key(v);
+        }
+        if let Some(v) = opt_str(o.scopes, "scopes")? {
+            b = b.scopes(v.split_whitespace());
+        }
+        if let Some(v) = opt_str(o.base_url, "base_url")? {
+            b = b.base_url(v);
+        }
+        if let Some(v) = opt_str(o.token_url, "token_url")? {
+            b = b.token_url(v);
+        }
+    }
+    if o.request_timeout_ms > 0 {
+        b = b.request_timeout(Duration::from_millis(o.request_timeout_ms.into()));
+    }
+    if o.connect_timeout_ms > 0 {
+        b = b.connect_timeout(Duration::from_millis(o.connect_timeout_ms.into()));
+    }
+    if o.max_attempts > 0 {
+        b = b.retry(RetryPolicy {
+            max_attempts: o.max_attempts,
+            ..RetryPolicy::default()
+        });
+    }
+    b.allow_insecure_http(o.allow_insecure_http).build()
+}
+
+/// Creates a client. The configuration is validated here (a bad value is an error naming
+/// the field); no request is sent until the first call.
+///
+/// # Safety
+/// `options` is NULL or points to an initialised `ccb_client_options_t` whose strings are
+/// NULL or NUL-terminated; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_client_new(
+    options: *const ccb_client_options_t,
+    out: *mut *mut ccb_client_t,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let out = unsafe { out_ptr(out, "out") }?;
+        let options = unsafe { arg_ref(options, "options") }?;
+        let client = ViaClient::new(config_from(options)?)?;
+        *out = Box::into_raw(Box::new(ccb_client_t { client }));
+        Ok(())
+    })
+}
+
+/// Releases a client. NULL is ignored. Streams started from it keep working until freed.
+///
+/// # Safety
+/// `client` is NULL or a client from ccb_client_new(), not yet freed, and no other thread
+/// is using it.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_client_free(client: *mut ccb_client_t) {
+    guard_value((), || {
+        if !client.is_null() {
+            // SAFETY: the caller hands back ownership of the Box made by ccb_client_new.
+            drop(unsafe { Box::from_raw(client) });
+        }
+    })
+}
+
+/// Calls any operation by name (`"engagementCenter.ready"`, `"streaming.createSession"`...)
+/// with JSON parameters, and returns the JSON response body (`"null"` when the service sent
+/// none, as for `202 Accepted`) in `*result_json` (free it with ccb_string_free()).
+///
+/// `params_json` is an object: the operation's path parameters (`"userId"`), `"sessionId"`
+/// (sent as `via-client-sessionid`), `"query"` (an object) and `"body"` (the JSON body).
+///
+/// # Safety
+/// Pointers are NULL or valid: `client` live, strings NUL-terminated, `result_json`
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_client_call(
+    client: *const ccb_client_t,
+    operation: *const c_char,
+    params_json: *const c_char,
+    result_json: *mut *mut c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let out = unsafe { out_ptr(result_json, "result_json") }?;
+        let client = unsafe { arg_ref(client, "client") }?;
+        let operation = unsafe { arg_str(operation, "operation") }?;
+        let params = unsafe { arg_str(params_json, "params_json") }?;
+        let params: serde_json::Value = serde_json::from_str(params)
+            .map_err(|e| Error::invalid("params_json", format!("is not valid JSON: {e}")))?;
+        let result = block_on(client.client.call(operation, params))?;
+        *out = into_c_str(result.to_string());
+        Ok(())
+    })
+}
+
+/// `engagementCenter.connect`: logs the agent `user_id` in on the streaming session
+/// `session_id` (see ccb_stream_session_id()). The outcome arrives as events: Connecting,
+/// ConnectConfirm (its payload carries the ehubSessionId the other commands need),
+/// Connected, then the initial state's event.
+///
+/// `initial_state`: `"Idle"`, `"NotReady"`, `"Park"`, or NULL (the service's default).
+/// `station`: the phone number the system calls for the agent's audio, or NULL. `attach`:
+/// attach to the user's existing login instead of logging in.
+///
+/// # Safety
+/// Pointers are NULL or valid: `client` live, strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_ec_connect(
+    client: *const ccb_client_t,
+    session_id: *const c_char,
+    user_id: *const c_char,
+    initial_state: *const c_char,
+    station: *const c_char,
+    attach: bool,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let client = unsafe { arg_ref(client, "client") }?;
+        let session_id = unsafe { arg_str(session_id, "session_id") }?;
+        let user_id = unsafe { arg_str(user_id, "user_id") }?;
+        let initial_state = unsafe { opt_str(initial_state, "initial_state") }?
+            .map(str::parse::<InitialState>)
+            .transpose()?;
+        let station = unsafe { opt_str(station, "station") }?;
+        let options = ConnectOptions {
+            initial_state,
+            station: station.map(str::to_string),
+            attach,
+            ..ConnectOptions::default()
+        };
+        let ec = client.client.engagement_center();
+        block_on(ec.connect(session_id, user_id, &options))
+    })
+}
+
+/// `engagementCenter.ready`: moves the agent to Idle (event engagementCenter.Idle).
+///
+/// # Safety
+/// Pointers are NULL or valid: `client` live, strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_ec_ready(
+    client: *const ccb_client_t,
+    session_id: *const c_char,
+    user_id: *const c_char,
+    ehub_session_id: *const c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let client = unsafe { arg_ref(client, "client") }?;
+        let session_id = unsafe { arg_str(session_id, "session_id") }?;
+        let user_id = unsafe { arg_str(user_id, "user_id") }?;
+        let ehub = unsafe { arg_str(ehub_session_id, "ehub_session_id") }?;
+        let ec = client.client.engagement_center();
+        block_on(ec.ready(session_id, user_id, ehub))
+    })
+}
+
+/// `engagementCenter.notReady`: moves the agent to NotReady or Park with a reason code.
+/// `not_ready_type`: `"NotReady"` or `"Park"`.
+///
+/// # Safety
+/// Pointers are NULL or valid: `client` live, strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_ec_not_ready(
+    client: *const ccb_client_t,
+    session_id: *const c_char,
+    user_id: *const c_char,
+    ehub_session_id: *const c_char,
+    reason_id: *const c_char,
+    not_ready_type: *const c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let client = unsafe { arg_ref(client, "client") }?;
+        let session_id = unsafe { arg_str(session_id, "session_id") }?;
+        let user_id = unsafe { arg_str(user_id, "user_id") }?;
+        let ehub = unsafe { arg_str(ehub_session_id, "ehub_session_id") }?;
+        let reason_id = unsafe { arg_str(reason_id, "reason_id") }?;
+        let kind: NotReadyType = unsafe { arg_str(not_ready_type, "not_ready_type") }?.parse()?;
+        let ec = client.client.engagement_center();
+        block_on(ec.not_ready(session_id, user_id, ehub, reason_id, kind))
+    })
+}
+
+/// `engagementCenter.disconnect`: logs the agent out (`reason_id` `"-1"` forces it).
+///
+/// # Safety
+/// Pointers are NULL or valid: `client` live, strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_ec_disconnect(
+    client: *const ccb_client_t,
+    session_id: *const c_char,
+    user_id: *const c_char,
+    ehub_session_id: *const c_char,
+    reason_id: *const c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let client = unsafe { arg_ref(client, "client") }?;
+        let session_id = unsafe { arg_str(session_id, "session_id") }?;
+        let user_id = unsafe { arg_str(user_id, "user_id") }?;
+        let ehub = unsafe { arg_str(ehub_session_id, "ehub_session_id") }?;
+        let reason_id = unsafe { arg_str(reason_id, "reason_id") }?;
+        let ec = client.client.engagement_center();
+        block_on(ec.disconnect(session_id, user_id, ehub, reason_id))
+    })
+}
+
+/// `engagementCenter.keepAlive` (event engagementCenter.ClientSessionKeepAlive). Once sent,
+/// it must be repeated every minute or the service logs the agent out.
+/// `session_timeout_s`: 0 leaves it unset. `request_timestamp`: an ISO 8601 date-time echoed
+/// in the event, or NULL.
+///
+/// # Safety
+/// Pointers are NULL or valid: `client` live, strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_ec_keep_alive(
+    client: *const ccb_client_t,
+    session_id: *const c_char,
+    user_id: *const c_char,
+    ehub_session_id: *const c_char,
+    session_timeout_s: u32,
+    request_timestamp: *const c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let client = unsafe { arg_ref(client, "client") }?;
+        let session_id = unsafe { arg_str(session_id, "session_id") }?;
+        let user_id = unsafe { arg_str(user_id, "user_id") }?;
+        let ehub = unsafe { arg_str(ehub_session_id, "ehub_session_id") }?;
+        let timestamp = unsafe { opt_str(request_timestamp, "request_timestamp") }?;
+        let timeout = (session_timeout_s > 0).then_some(session_timeout_s);
+        let ec = client.client.engagement_center();
+        block_on(ec.keep_alive(session_id, user_id, ehub, timeout, timestamp))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ccb_error_code, ccb_error_field, ccb_error_free, ccb_error_message};
+    use std::ffi::CStr;
+    use std::ptr;
+
+    unsafe fn field_of(e: *mut ccb_error_t) -> String {
+        assert!(!e.is_null());
+        let f = unsafe { ccb_error_field(e) };
+        let s = if f.is_null() {
+            String::new()
+        } else {
+            unsafe { CStr::from_ptr(f) }.to_str().unwrap().to_string()
+        };
+        unsafe { ccb_error_free(e) };
+        s
+    }
+
+    fn options() -> ccb_client_options_t {
+        let mut o = std::mem::MaybeUninit::uninit();
+        unsafe {
+            ccb_client_options_init(o.as_mut_ptr());
+            let mut o = o.assume_init();
+            o.org_id = c"acme".as_ptr();
+            o.client_id = c"cid".as_ptr();
+            o.client_secret = c"top-secret-value".as_ptr();
+            o.api_key = c"api-key-value".as_ptr();
+            o
+        }
+    }
+
+    #[test]
+    fn client_new_validates_and_names_fields() {
+        unsafe {
+            let mut c: *mut ccb_client_t = ptr::null_mut();
+            assert_eq!(field_of(ccb_client_new(ptr::null(), &mut c)), "options");
+            let o = options();
+            assert_eq!(field_of(ccb_client_new(&o, ptr::null_mut())), "out");
+
+            let mut bad = o;
+            bad.org_id = c"".as_ptr();
+            assert_eq!(field_of(ccb_client_new(&bad, &mut c)), "org_id");
+            assert!(c.is_null());
+            bad = o;
+            bad.org_id = ptr::null();
+            assert_eq!(field_of(ccb_client_new(&bad, &mut c)), "org_id");
+            bad = o;
+            bad.base_url = c"http://example.com".as_ptr();
+            let e = ccb_client_new(&bad, &mut c);
+            let msg = CStr::from_ptr(ccb_error_message(e))
+                .to_str()
+                .unwrap()
+                .to_string();
+            assert!(!msg.contains("top-secret-value") && !msg.contains("api-key-value"));
+            assert_eq!(field_of(e), "base_url");
+            bad = o;
+            bad.struct_size = 8;
+            assert_eq!(field_of(ccb_client_new(&bad, &mut c)), "struct_size");
+            bad = o;
+            bad.client_id = c"\xc3\x28".as_ptr();
+            assert_eq!(field_of(ccb_client_new(&bad, &mut c)), "client_id");
+
+            let e = ccb_client_new(&o, &mut c);
+            assert!(e.is_null());
+            assert!(!c.is_null());
+
+            // Checks that fail before any request: no server needed.
+            let e = ccb_ec_connect(
+                c,
+                c"sid".as_ptr(),
+                c"u".as_ptr(),
+                c"Busy".as_ptr(),
+                ptr::null(),
+                false,
+            );
+            assert_eq!(field_of(e), "initial_state");
+            let e = ccb_ec_not_ready(
+                c,
+                c"sid".as_ptr(),
+                c"u".as_ptr(),
+                c"1".as_ptr(),
+                c"2".as_ptr(),
+                c"Ready".as_ptr(),
+            );
+            assert_eq!(field_of(e), "not_ready_type");
+            let e = ccb_ec_ready(ptr::null(), c"sid".as_ptr(), c"u".as_ptr(), c"1".as_ptr());
+            assert_eq!(field_of(e), "client");
+            let e = ccb_ec_ready(c, c"sid".as_ptr(), ptr::null(), c"1".as_ptr());
+            assert_eq!(field_of(e), "user_id");
+            let mut out: *mut c_char = ptr::null_mut();
+            let e = ccb_client_call(c, c"nope.op".as_ptr(), c"{}".as_ptr(), &mut out);
+            assert_eq!(
+                ccb_error_code(e),
+                crate::ccb_error_code_t::CCB_ERR_INVALID_ARGUMENT
+            );
+            ccb_error_free(e);
+            let e = ccb_client_call(
+                c,
+                c"engagementCenter.ready".as_ptr(),
+                c"{".as_ptr(),
+                &mut out,
+            );
+            assert_eq!(field_of(e), "params_json");
+            assert!(out.is_null());
+            ccb_client_free(c);
+            ccb_client_free(ptr::null_mut());
+        }
+    }
+}

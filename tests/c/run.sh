@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the C library and the simulator, then builds and runs the C/C++ tests with CTest
+# (including the valgrind memcheck run). Exits non-zero on any failure.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cargo="${CARGO:-cargo}"
+
+# Tools the tests need; installed only where that is possible without asking (root on a
+# Debian-like system), otherwise reported.
+need_pkgs=()
+command -v cmake >/dev/null 2>&1 || need_pkgs+=(cmake)
+command -v ninja >/dev/null 2>&1 || need_pkgs+=(ninja-build)
+command -v valgrind >/dev/null 2>&1 || need_pkgs+=(valgrind)
+if [ ! -e /usr/include/gtest/gtest.h ] && [ ! -e /usr/local/include/gtest/gtest.h ]; then
+  need_pkgs+=(libgtest-dev)
+fi
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests/c: installing ${need_pkgs[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_pkgs[@]}" \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_pkgs[@]}"; }
+  else
+    echo "tests/c: missing ${need_pkgs[*]}; install them (Debian: apt-get install ${need_pkgs[*]})" >&2
+    exit 1
+  fi
+fi
+
+cd "$repo"
+"$cargo" build -p ccbridge-c -p ccbridge-sim
+
+build="$here/build"
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug
+cmake --build "$build"
+cd "$build"
+ctest --output-on-failure -j "${CTEST_JOBS:-2}"

@@ -1,0 +1,908 @@
+/*
+ * Tests of the C API (include/ccbridge.h) against the simulator over loopback HTTP.
+ *
+ *   test_c            runs every test case
+ *   test_c NAME       runs one (CTest registers each one this way)
+ *   test_c --list     prints the names
+ *
+ * The whole binary also runs under valgrind memcheck (see CMakeLists.txt), so every case
+ * frees what it owns: a leak is a failure.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "ccbridge.h"
+#include "sim.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static ccb_test_sim SIM;
+static int failures = 0;
+
+#define WAIT_MS 20000
+
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                               \
+        }                                                                             \
+    } while (0)
+
+#define REQUIRE(cond)                                                                   \
+    do {                                                                                \
+        if (!(cond)) {                                                                  \
+            fprintf(stderr, "%s:%d: requirement failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                                 \
+            return;                                                                     \
+        }                                                                               \
+    } while (0)
+
+#define REQUIRE_OK(expr)                                                                 \
+    do {                                                                                 \
+        ccb_error_t *err_ = (expr);                                                      \
+        if (err_ != NULL) {                                                              \
+            fprintf(stderr, "%s:%d: %s failed: [%s] %s\n", __FILE__, __LINE__, #expr,    \
+                    ccb_error_code_name(ccb_error_code(err_)), ccb_error_message(err_)); \
+            ccb_error_free(err_);                                                        \
+            failures++;                                                                  \
+            return;                                                                      \
+        }                                                                                \
+    } while (0)
+
+#define CHECK_STREQ(a, b) CHECK(streq((a), (b)))
+
+/* Values that must never show up in an error message. */
+static const char *const SECRETS[] = {"sim-secret", "sim-api-key", "wrong-secret-7f3a",
+                                      "wrong-key-91c2"};
+
+static int streq(const char *a, const char *b) {
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Checks `err` (its code, the field it names when `field` is not NULL, that its message is
+ * non-empty and holds no secret), then frees it. */
+static void expect_error_at(const char *file, int line, ccb_error_t *err, ccb_error_code_t code,
+                            const char *field) {
+    const char *message;
+    size_t i;
+    if (err == NULL) {
+        fprintf(stderr, "%s:%d: expected error %s, got success\n", file, line,
+                ccb_error_code_name(code));
+        failures++;
+        return;
+    }
+    message = ccb_error_message(err);
+    if (ccb_error_code(err) != code) {
+        fprintf(stderr, "%s:%d: expected error %s, got %s: %s\n", file, line,
+                ccb_error_code_name(code), ccb_error_code_name(ccb_error_code(err)), message);
+        failures++;
+    }
+    if (field != NULL && !streq(ccb_error_field(err), field)) {
+        fprintf(stderr, "%s:%d: expected field %s, got %s (%s)\n", file, line, field,
+                ccb_error_field(err) ? ccb_error_field(err) : "NULL", message);
+        failures++;
+    }
+    if (message == NULL || message[0] == '\0') {
+        fprintf(stderr, "%s:%d: empty error message\n", file, line);
+        failures++;
+    }
+    for (i = 0; message != NULL && i < sizeof SECRETS / sizeof SECRETS[0]; i++) {
+        if (strstr(message, SECRETS[i]) != NULL) {
+            fprintf(stderr, "%s:%d: a secret leaked into: %s\n", file, line, message);
+            failures++;
+        }
+    }
+    ccb_error_free(err);
+}
+
+#define EXPECT_ERROR(expr, code, field) expect_error_at(__FILE__, __LINE__, (expr), (code), (field))
+
+static void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+static ccb_client_options_t sim_options(void) {
+    ccb_client_options_t o;
+    ccb_client_options_init(&o);
+    o.org_id = "simorg";
+    o.client_id = "sim-client";
+    o.client_secret = "sim-secret";
+    o.api_key = "sim-api-key";
+    o.base_url = SIM.url;
+    o.request_timeout_ms = 10000;
+    return o;
+}
+
+static ccb_client_t *sim_client(void) {
+    ccb_client_options_t o = sim_options();
+    ccb_client_t *client = NULL;
+    ccb_error_t *err = ccb_client_new(&o, &client);
+    if (err != NULL) {
+        fprintf(stderr, "ccb_client_new: %s\n", ccb_error_message(err));
+        ccb_error_free(err);
+        failures++;
+    }
+    return client;
+}
+
+/* ---- Consuming events, the same way for both models ------------------------------------ */
+
+/* Returns the next event, which must be of `type`; it stays valid until the next call. */
+typedef const ccb_event_t *(*next_fn)(void *ctx, const char *type);
+
+static int is_type(const ccb_event_t *ev, const char *type, const char *file, int line) {
+    if (ev == NULL) {
+        fprintf(stderr, "%s:%d: no %s event in time\n", file, line, type);
+        failures++;
+        return 0;
+    }
+    if (!streq(ccb_event_type(ev), type)) {
+        fprintf(stderr, "%s:%d: expected %s, got %s\n", file, line, type, ccb_event_type(ev));
+        failures++;
+        return 0;
+    }
+    return 1;
+}
+
+#define EXPECT_NEXT(next, ctx, type, out)                       \
+    do {                                                        \
+        (out) = (next)((ctx), (type));                          \
+        if (!is_type((out), (type), __FILE__, __LINE__)) return; \
+    } while (0)
+
+typedef struct pull_ctx {
+    ccb_stream_t *stream;
+    ccb_event_t *last;
+} pull_ctx;
+
+static const ccb_event_t *pull_next(void *p, const char *type) {
+    pull_ctx *ctx = (pull_ctx *)p;
+    ccb_error_t *err;
+    (void)type;
+    ccb_event_free(ctx->last);
+    ctx->last = NULL;
+    err = ccb_stream_next_event(ctx->stream, WAIT_MS, &ctx->last);
+    if (err != NULL) {
+        fprintf(stderr, "ccb_stream_next_event: %s\n", ccb_error_message(err));
+        ccb_error_free(err);
+    }
+    return ctx->last;
+}
+
+#define MAX_EVENTS 64
+#define MAX_STATUSES 32
+
+typedef struct collector {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ccb_event_t *events[MAX_EVENTS];
+    int n_events;
+    int taken;
+    char statuses[MAX_STATUSES][32];
+    int n_statuses;
+    int callbacks_after_stopped;
+    /* stop-from-callback test */
+    ccb_stream_t *stream;
+    int stop_on_first_event;
+    int stop_result;
+} collector;
+
+static void collector_init(collector *c) {
+    memset(c, 0, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->stop_result = -1;
+}
+
+static void collector_destroy(collector *c) {
+    int i;
+    for (i = 0; i < c->n_events; i++) {
+        ccb_event_free(c->events[i]);
+    }
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+}
+
+static int stopped_seen(collector *c) {
+    return c->n_statuses > 0 && strcmp(c->statuses[c->n_statuses - 1], "stopped") == 0;
+}
+
+static void on_event(void *user_data, const ccb_event_t *event) {
+    collector *c = (collector *)user_data;
+    ccb_event_t *copy = NULL;
+    ccb_error_t *err = ccb_event_clone(event, &copy);
+    ccb_stream_t *stream;
+    int stop_now;
+    if (err != NULL) {
+        ccb_error_free(err);
+        failures++;
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    if (stopped_seen(c)) {
+        c->callbacks_after_stopped++;
+    }
+    if (c->n_events < MAX_EVENTS) {
+        c->events[c->n_events++] = copy;
+        copy = NULL;
+    }
+    stop_now = c->stop_on_first_event && c->n_events == 1;
+    stream = c->stream;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    ccb_event_free(copy);
+    if (stop_now) {
+        /* Must return at once: waiting for this very callback would deadlock. */
+        ccb_error_t *e = ccb_stream_stop(stream);
+        pthread_mutex_lock(&c->mu);
+        c->stop_result = e == NULL ? 0 : 1;
+        pthread_mutex_unlock(&c->mu);
+        ccb_error_free(e);
+    }
+}
+
+static void on_status(void *user_data, const char *status, const char *description,
+                      const ccb_error_t *error) {
+    collector *c = (collector *)user_data;
+    (void)error;
+    CHECK(description != NULL && description[0] != '\0');
+    pthread_mutex_lock(&c->mu);
+    if (stopped_seen(c)) {
+        c->callbacks_after_stopped++;
+    }
+    if (c->n_statuses < MAX_STATUSES) {
+        snprintf(c->statuses[c->n_statuses++], sizeof c->statuses[0], "%s", status);
+    }
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void deadline_in(struct timespec *ts, long ms) {
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static const ccb_event_t *callback_next(void *p, const char *type) {
+    collector *c = (collector *)p;
+    const ccb_event_t *ev = NULL;
+    struct timespec ts;
+    (void)type;
+    deadline_in(&ts, WAIT_MS);
+    pthread_mutex_lock(&c->mu);
+    while (c->taken >= c->n_events) {
+        if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) != 0) {
+            break;
+        }
+    }
+    if (c->taken < c->n_events) {
+        ev = c->events[c->taken++];
+    }
+    pthread_mutex_unlock(&c->mu);
+    return ev;
+}
+
+static int wait_stopped(collector *c) {
+    struct timespec ts;
+    int seen;
+    deadline_in(&ts, WAIT_MS);
+    pthread_mutex_lock(&c->mu);
+    while (!stopped_seen(c)) {
+        if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) != 0) {
+            break;
+        }
+    }
+    seen = stopped_seen(c);
+    pthread_mutex_unlock(&c->mu);
+    return seen;
+}
+
+/* ---- The agent flow: connect, notReady(Park), ready, keepAlive, disconnect --------------- */
+
+static void agent_flow(ccb_client_t *client, ccb_stream_t *stream, const char *user,
+                       next_fn next, void *ctx) {
+    char *sid = NULL;
+    char *ehub = NULL;
+    char *user_in_payload = NULL;
+    char correlation[128];
+    const ccb_event_t *ev;
+
+    REQUIRE_OK(ccb_stream_session_id(stream, &sid));
+    REQUIRE(sid != NULL && sid[0] != '\0');
+
+    REQUIRE_OK(ccb_ec_connect(client, sid, user, "Idle", "9785551212", false));
+    EXPECT_NEXT(next, ctx, "engagementCenter.Connecting", ev);
+    CHECK_STREQ(ccb_event_kind(ev), "via#engagementCenterEvent");
+    CHECK(ccb_event_id(ev) != NULL && ccb_event_id(ev)[0] != '\0');
+    CHECK(ccb_event_published_time(ev) != NULL && ccb_event_published_time(ev)[0] != '\0');
+    CHECK(ccb_event_schema_version(ev) != NULL && ccb_event_schema_version(ev)[0] != '\0');
+    CHECK(ccb_event_payload_json(ev) != NULL && ccb_event_payload_json(ev)[0] == '{');
+    CHECK(ccb_event_raw_payload(ev) != NULL && ccb_event_raw_payload(ev)[0] == '{');
+    CHECK(strstr(ccb_event_json(ev), "\"eventType\":\"engagementCenter.Connecting\"") != NULL);
+    CHECK(strstr(ccb_event_json(ev), "\"payload\":{") != NULL);
+    REQUIRE(ccb_event_correlation_id(ev) != NULL && ccb_event_correlation_id(ev)[0] != '\0');
+    snprintf(correlation, sizeof correlation, "%s", ccb_event_correlation_id(ev));
+
+    EXPECT_NEXT(next, ctx, "engagementCenter.ConnectConfirm", ev);
+    CHECK_STREQ(ccb_event_correlation_id(ev), correlation);
+    REQUIRE_OK(ccb_event_payload_get(ev, "/payload/ehubSessionId", &ehub));
+    REQUIRE(ehub != NULL && ehub[0] != '\0');
+    REQUIRE_OK(ccb_event_payload_get(ev, "/userId", &user_in_payload));
+    CHECK_STREQ(user_in_payload, user);
+    ccb_string_free(user_in_payload);
+
+    EXPECT_NEXT(next, ctx, "engagementCenter.Connected", ev);
+    CHECK_STREQ(ccb_event_correlation_id(ev), correlation);
+    EXPECT_NEXT(next, ctx, "engagementCenter.Idle", ev);
+
+    REQUIRE_OK(ccb_ec_not_ready(client, sid, user, ehub, "12", "Park"));
+    EXPECT_NEXT(next, ctx, "engagementCenter.Park", ev);
+    CHECK(!streq(ccb_event_correlation_id(ev), correlation));
+
+    REQUIRE_OK(ccb_ec_ready(client, sid, user, ehub));
+    EXPECT_NEXT(next, ctx, "engagementCenter.Idle", ev);
+
+    REQUIRE_OK(ccb_ec_keep_alive(client, sid, user, ehub, 90, "2024-05-01T10:00:00Z"));
+    EXPECT_NEXT(next, ctx, "engagementCenter.ClientSessionKeepAlive", ev);
+    REQUIRE_OK(ccb_ec_keep_alive(client, sid, user, ehub, 0, NULL));
+    EXPECT_NEXT(next, ctx, "engagementCenter.ClientSessionKeepAlive", ev);
+
+    REQUIRE_OK(ccb_ec_disconnect(client, sid, user, ehub, "0"));
+    EXPECT_NEXT(next, ctx, "engagementCenter.Disconnected", ev);
+
+    ccb_string_free(ehub);
+    ccb_string_free(sid);
+}
+
+/* ---- Test cases ------------------------------------------------------------------------- */
+
+static void test_version_and_codes(void) {
+    CHECK(ccb_version() != NULL && strchr(ccb_version(), '.') != NULL);
+    CHECK(CCB_OK == 0);
+    CHECK(CCB_ERR_INVALID_ARGUMENT == 1);
+    CHECK(CCB_ERR_CLOSED == 12);
+    CHECK_STREQ(ccb_error_code_name(CCB_OK), "ok");
+    CHECK_STREQ(ccb_error_code_name(CCB_ERR_AUTH), "auth");
+    CHECK_STREQ(ccb_error_code_name(CCB_ERR_SESSION_EXPIRED), "session_expired");
+    CHECK_STREQ(ccb_error_code_name(-5), "unknown");
+}
+
+static void test_agent_flow_pull(void) {
+    ccb_client_t *client = sim_client();
+    ccb_stream_options_t so;
+    pull_ctx ctx = {NULL, NULL};
+    ccb_event_t *ev = (ccb_event_t *)&ctx;
+    REQUIRE(client != NULL);
+    ccb_stream_options_init(&so);
+    so.max_events = 10;
+    REQUIRE_OK(ccb_stream_start_pull(client, &so, &ctx.stream));
+
+    /* Nothing queued yet: a short wait times out with no event and no error. */
+    REQUIRE_OK(ccb_stream_next_event(ctx.stream, 50, &ev));
+    CHECK(ev == NULL);
+
+    agent_flow(client, ctx.stream, "c-pull-agent", pull_next, &ctx);
+    ccb_event_free(ctx.last);
+    ctx.last = NULL;
+
+    REQUIRE_OK(ccb_stream_stop(ctx.stream));
+    REQUIRE_OK(ccb_stream_stop(ctx.stream)); /* again: harmless */
+    EXPECT_ERROR(ccb_stream_next_event(ctx.stream, 100, &ev), CCB_ERR_CLOSED, NULL);
+    CHECK(ev == NULL);
+    ccb_stream_free(ctx.stream);
+    ccb_client_free(client);
+}
+
+static void test_agent_flow_callback(void) {
+    ccb_client_t *client = sim_client();
+    ccb_stream_t *stream = NULL;
+    ccb_event_t *ev = NULL;
+    collector c;
+    int events_at_stop, statuses_at_stop;
+    REQUIRE(client != NULL);
+    collector_init(&c);
+    REQUIRE_OK(ccb_stream_start(client, NULL, on_event, on_status, &c, &stream));
+
+    /* A callback stream is not pulled. */
+    EXPECT_ERROR(ccb_stream_next_event(stream, 10, &ev), CCB_ERR_INVALID_ARGUMENT, "stream");
+
+    agent_flow(client, stream, "c-callback-agent", callback_next, &c);
+
+    REQUIRE_OK(ccb_stream_stop(stream));
+    /* Once stop returned, no callback runs any more and "stopped" was the last one. */
+    pthread_mutex_lock(&c.mu);
+    events_at_stop = c.n_events;
+    statuses_at_stop = c.n_statuses;
+    CHECK(c.n_statuses >= 2);
+    CHECK(strcmp(c.statuses[0], "started") == 0);
+    CHECK(stopped_seen(&c));
+    pthread_mutex_unlock(&c.mu);
+    sleep_ms(300);
+    pthread_mutex_lock(&c.mu);
+    CHECK(c.n_events == events_at_stop);
+    CHECK(c.n_statuses == statuses_at_stop);
+    CHECK(c.callbacks_after_stopped == 0);
+    CHECK(c.n_events == 9);
+    pthread_mutex_unlock(&c.mu);
+
+    ccb_stream_free(stream);
+    ccb_client_free(client);
+    collector_destroy(&c);
+}
+
+static void test_stop_from_callback(void) {
+    ccb_client_t *client = sim_client();
+    ccb_stream_t *stream = NULL;
+    char *sid = NULL;
+    collector c;
+    REQUIRE(client != NULL);
+    collector_init(&c);
+    c.stop_on_first_event = 1;
+    REQUIRE_OK(ccb_stream_start(client, NULL, on_event, on_status, &c, &stream));
+    pthread_mutex_lock(&c.mu);
+    c.stream = stream;
+    pthread_mutex_unlock(&c.mu);
+    REQUIRE_OK(ccb_stream_session_id(stream, &sid));
+    REQUIRE_OK(ccb_ec_connect(client, sid, "c-self-stop", NULL, NULL, false));
+    CHECK(wait_stopped(&c));
+    pthread_mutex_lock(&c.mu);
+    CHECK(c.stop_result == 0);
+    CHECK(c.n_events >= 1);
+    CHECK(c.callbacks_after_stopped == 0);
+    pthread_mutex_unlock(&c.mu);
+    ccb_stream_free(stream);
+    ccb_string_free(sid);
+    ccb_client_free(client);
+    collector_destroy(&c);
+}
+
+typedef struct waiter {
+    ccb_stream_t *stream;
+    ccb_error_code_t code;
+    ccb_event_t *event;
+} waiter;
+
+static void *wait_for_event(void *p) {
+    waiter *w = (waiter *)p;
+    ccb_error_t *err = ccb_stream_next_event(w->stream, WAIT_MS, &w->event);
+    w->code = ccb_error_code(err);
+    ccb_error_free(err);
+    return NULL;
+}
+
+static void test_stop_wakes_a_blocked_pull(void) {
+    ccb_client_t *client = sim_client();
+    ccb_stream_t *stream = NULL;
+    waiter w;
+    pthread_t t;
+    struct timespec start, end;
+    double waited;
+    REQUIRE(client != NULL);
+    REQUIRE_OK(ccb_stream_start_pull(client, NULL, &stream));
+    w.stream = stream;
+    w.code = CCB_OK;
+    w.event = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    REQUIRE(pthread_create(&t, NULL, wait_for_event, &w) == 0);
+    sleep_ms(200);
+    REQUIRE_OK(ccb_stream_stop(stream));
+    pthread_join(t, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    waited = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+    CHECK(w.code == CCB_ERR_CLOSED);
+    CHECK(w.event == NULL);
+    CHECK(waited < WAIT_MS / 1000.0 / 2);
+    ccb_stream_free(stream);
+    ccb_client_free(client);
+}
+
+static void test_client_call(void) {
+    ccb_client_t *client = sim_client();
+    char *result = NULL;
+    char sid[128];
+    char params[512];
+    const char *p;
+    size_t len;
+    REQUIRE(client != NULL);
+
+    REQUIRE_OK(ccb_client_call(client, "streaming.createSession",
+                               "{\"body\":{\"inactivityDelay\":120,\"requireAcknowledgement\":false}}",
+                               &result));
+    REQUIRE(result != NULL);
+    p = strstr(result, "\"sessionId\":\"");
+    REQUIRE(p != NULL);
+    p += strlen("\"sessionId\":\"");
+    len = strcspn(p, "\"");
+    REQUIRE(len > 0 && len < sizeof sid);
+    memcpy(sid, p, len);
+    sid[len] = '\0';
+    CHECK(strstr(result, "\"inactivityDelay\":120") != NULL);
+    ccb_string_free(result);
+
+    snprintf(params, sizeof params,
+             "{\"userId\":\"c-call-agent\",\"sessionId\":\"%s\",\"body\":{\"attach\":false,"
+             "\"initialState\":\"NotReady\"}}",
+             sid);
+    REQUIRE_OK(ccb_client_call(client, "engagementCenter.connect", params, &result));
+    CHECK_STREQ(result, "null"); /* 202 Accepted, no body */
+    ccb_string_free(result);
+
+    snprintf(params, sizeof params, "{\"sessionId\":\"%s\",\"query\":{\"maxEvents\":10}}", sid);
+    REQUIRE_OK(ccb_client_call(client, "streaming.getEvents", params, &result));
+    REQUIRE(result != NULL);
+    CHECK(strstr(result, "engagementCenter.Connecting") != NULL);
+    CHECK(strstr(result, "engagementCenter.ConnectConfirm") != NULL);
+    CHECK(strstr(result, "engagementCenter.NotReady") != NULL);
+    ccb_string_free(result);
+
+    /* Bad input is rejected before any request. */
+    EXPECT_ERROR(ccb_client_call(client, "streaming.noSuchOperation", "{}", &result),
+                 CCB_ERR_INVALID_ARGUMENT, NULL);
+    CHECK(result == NULL);
+    EXPECT_ERROR(ccb_client_call(client, "streaming.getEvents", "{not json", &result),
+                 CCB_ERR_INVALID_ARGUMENT, "params_json");
+    EXPECT_ERROR(ccb_client_call(client, "streaming.getEvents", "[1,2]", &result),
+                 CCB_ERR_INVALID_ARGUMENT, "params");
+    EXPECT_ERROR(ccb_client_call(client, "streaming.getEvents", "{}", &result),
+                 CCB_ERR_INVALID_ARGUMENT, "sessionId");
+
+    snprintf(params, sizeof params, "{\"sessionId\":\"%s\"}", sid);
+    REQUIRE_OK(ccb_client_call(client, "streaming.deleteSession", params, &result));
+    ccb_string_free(result);
+    /* The session is gone now. */
+    snprintf(params, sizeof params, "{\"sessionId\":\"%s\",\"query\":{\"maxEvents\":1}}", sid);
+    EXPECT_ERROR(ccb_client_call(client, "streaming.getEvents", params, &result),
+                 CCB_ERR_SESSION_EXPIRED, NULL);
+    ccb_client_free(client);
+}
+
+static void test_null_pointers(void) {
+    ccb_client_t *client = sim_client();
+    ccb_client_options_t o = sim_options();
+    ccb_stream_t *stream = NULL;
+    ccb_client_t *c_out = (ccb_client_t *)&o; /* garbage that must be cleared */
+    ccb_stream_t *s_out = (ccb_stream_t *)&o;
+    ccb_event_t *e_out = (ccb_event_t *)&o;
+    char *str = (char *)&o;
+    REQUIRE(client != NULL);
+    REQUIRE_OK(ccb_stream_start_pull(client, NULL, &stream));
+
+    EXPECT_ERROR(ccb_client_new(NULL, &c_out), CCB_ERR_INVALID_ARGUMENT, "options");
+    CHECK(c_out == NULL);
+    EXPECT_ERROR(ccb_client_new(&o, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+
+    EXPECT_ERROR(ccb_client_call(NULL, "streaming.getEvents", "{}", &str), CCB_ERR_INVALID_ARGUMENT, "client");
+    CHECK(str == NULL);
+    EXPECT_ERROR(ccb_client_call(client, NULL, "{}", &str), CCB_ERR_INVALID_ARGUMENT, "operation");
+    EXPECT_ERROR(ccb_client_call(client, "streaming.getEvents", NULL, &str), CCB_ERR_INVALID_ARGUMENT, "params_json");
+    EXPECT_ERROR(ccb_client_call(client, "streaming.getEvents", "{}", NULL), CCB_ERR_INVALID_ARGUMENT, "result_json");
+
+    EXPECT_ERROR(ccb_ec_connect(NULL, "s", "u", NULL, NULL, false), CCB_ERR_INVALID_ARGUMENT, "client");
+    EXPECT_ERROR(ccb_ec_connect(client, NULL, "u", NULL, NULL, false), CCB_ERR_INVALID_ARGUMENT, "session_id");
+    EXPECT_ERROR(ccb_ec_connect(client, "s", NULL, NULL, NULL, false), CCB_ERR_INVALID_ARGUMENT, "user_id");
+
+    EXPECT_ERROR(ccb_ec_ready(NULL, "s", "u", "1"), CCB_ERR_INVALID_ARGUMENT, "client");
+    EXPECT_ERROR(ccb_ec_ready(client, NULL, "u", "1"), CCB_ERR_INVALID_ARGUMENT, "session_id");
+    EXPECT_ERROR(ccb_ec_ready(client, "s", NULL, "1"), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_ec_ready(client, "s", "u", NULL), CCB_ERR_INVALID_ARGUMENT, "ehub_session_id");
+
+    EXPECT_ERROR(ccb_ec_not_ready(NULL, "s", "u", "1", "2", "Park"), CCB_ERR_INVALID_ARGUMENT, "client");
+    EXPECT_ERROR(ccb_ec_not_ready(client, NULL, "u", "1", "2", "Park"), CCB_ERR_INVALID_ARGUMENT, "session_id");
+    EXPECT_ERROR(ccb_ec_not_ready(client, "s", NULL, "1", "2", "Park"), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_ec_not_ready(client, "s", "u", NULL, "2", "Park"), CCB_ERR_INVALID_ARGUMENT, "ehub_session_id");
+    EXPECT_ERROR(ccb_ec_not_ready(client, "s", "u", "1", NULL, "Park"), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_ec_not_ready(client, "s", "u", "1", "2", NULL), CCB_ERR_INVALID_ARGUMENT, "not_ready_type");
+
+    EXPECT_ERROR(ccb_ec_disconnect(NULL, "s", "u", "1", "0"), CCB_ERR_INVALID_ARGUMENT, "client");
+    EXPECT_ERROR(ccb_ec_disconnect(client, NULL, "u", "1", "0"), CCB_ERR_INVALID_ARGUMENT, "session_id");
+    EXPECT_ERROR(ccb_ec_disconnect(client, "s", NULL, "1", "0"), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_ec_disconnect(client, "s", "u", NULL, "0"), CCB_ERR_INVALID_ARGUMENT, "ehub_session_id");
+    EXPECT_ERROR(ccb_ec_disconnect(client, "s", "u", "1", NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+
+    EXPECT_ERROR(ccb_ec_keep_alive(NULL, "s", "u", "1", 0, NULL), CCB_ERR_INVALID_ARGUMENT, "client");
+    EXPECT_ERROR(ccb_ec_keep_alive(client, NULL, "u", "1", 0, NULL), CCB_ERR_INVALID_ARGUMENT, "session_id");
+    EXPECT_ERROR(ccb_ec_keep_alive(client, "s", NULL, "1", 0, NULL), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_ec_keep_alive(client, "s", "u", NULL, 0, NULL), CCB_ERR_INVALID_ARGUMENT, "ehub_session_id");
+
+    EXPECT_ERROR(ccb_stream_start(NULL, NULL, on_event, NULL, NULL, &s_out), CCB_ERR_INVALID_ARGUMENT, "client");
+    CHECK(s_out == NULL);
+    EXPECT_ERROR(ccb_stream_start(client, NULL, NULL, NULL, NULL, &s_out), CCB_ERR_INVALID_ARGUMENT, "on_event");
+    EXPECT_ERROR(ccb_stream_start(client, NULL, on_event, NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_stream_start_pull(NULL, NULL, &s_out), CCB_ERR_INVALID_ARGUMENT, "client");
+    EXPECT_ERROR(ccb_stream_start_pull(client, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_stream_next_event(NULL, 0, &e_out), CCB_ERR_INVALID_ARGUMENT, "stream");
+    CHECK(e_out == NULL);
+    EXPECT_ERROR(ccb_stream_next_event(stream, 0, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_stream_session_id(NULL, &str), CCB_ERR_INVALID_ARGUMENT, "stream");
+    EXPECT_ERROR(ccb_stream_session_id(stream, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_stream_stop(NULL), CCB_ERR_INVALID_ARGUMENT, "stream");
+
+    EXPECT_ERROR(ccb_event_payload_get(NULL, "/a", &str), CCB_ERR_INVALID_ARGUMENT, "event");
+    EXPECT_ERROR(ccb_event_clone(NULL, &e_out), CCB_ERR_INVALID_ARGUMENT, "event");
+    EXPECT_ERROR(ccb_event_clone(NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+
+    /* Accessors of NULL objects answer NULL / neutral values instead of crashing. */
+    CHECK(ccb_event_type(NULL) == NULL);
+    CHECK(ccb_event_id(NULL) == NULL);
+    CHECK(ccb_event_correlation_id(NULL) == NULL);
+    CHECK(ccb_event_kind(NULL) == NULL);
+    CHECK(ccb_event_published_time(NULL) == NULL);
+    CHECK(ccb_event_schema_version(NULL) == NULL);
+    CHECK(ccb_event_payload_json(NULL) == NULL);
+    CHECK(ccb_event_raw_payload(NULL) == NULL);
+    CHECK(ccb_event_json(NULL) == NULL);
+    CHECK(ccb_error_code(NULL) == CCB_OK);
+    CHECK_STREQ(ccb_error_message(NULL), "");
+    CHECK(ccb_error_http_status(NULL) == 0);
+    CHECK(ccb_error_field(NULL) == NULL);
+
+    /* Every free accepts NULL; the init functions ignore it. */
+    ccb_client_free(NULL);
+    ccb_stream_free(NULL);
+    ccb_event_free(NULL);
+    ccb_error_free(NULL);
+    ccb_string_free(NULL);
+    ccb_client_options_init(NULL);
+    ccb_stream_options_init(NULL);
+
+    ccb_stream_free(stream);
+    ccb_client_free(client);
+}
+
+static void test_client_config_errors(void) {
+    ccb_client_options_t o;
+    ccb_client_t *client = (ccb_client_t *)&o;
+    char bad_utf8[] = {'a', (char)0xC3, (char)0x28, '\0'};
+
+    o = sim_options();
+    o.org_id = "";
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "org_id");
+    CHECK(client == NULL);
+    o = sim_options();
+    o.org_id = NULL;
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "org_id");
+    o = sim_options();
+    o.org_id = "acme/../x";
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "org_id");
+    o = sim_options();
+    o.client_secret = "";
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "client_secret");
+    o = sim_options();
+    o.api_key = NULL;
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "api_key");
+    o = sim_options();
+    o.base_url = "not a url";
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "base_url");
+    o = sim_options();
+    o.base_url = "ftp://127.0.0.1/";
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "base_url");
+    o = sim_options();
+    o.base_url = "http://example.com";
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "base_url");
+    o = sim_options();
+    o.token_url = "http://tokens.example.com/token";
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "token_url");
+    o = sim_options();
+    o.client_id = bad_utf8;
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "client_id");
+    o = sim_options();
+    o.struct_size = 4;
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "struct_size");
+    CHECK(client == NULL);
+
+    /* http:// to a non-loopback host is accepted only when explicitly allowed. */
+    o = sim_options();
+    o.base_url = "http://example.com";
+    o.allow_insecure_http = true;
+    REQUIRE_OK(ccb_client_new(&o, &client));
+    CHECK(client != NULL);
+    ccb_client_free(client);
+}
+
+static void test_stream_option_errors(void) {
+    ccb_client_t *client = sim_client();
+    ccb_stream_options_t so;
+    ccb_stream_t *stream = (ccb_stream_t *)&so;
+    collector c;
+    REQUIRE(client != NULL);
+    collector_init(&c);
+
+#define BAD_STREAM(set, field)                                                                 \
+    do {                                                                                       \
+        ccb_stream_options_init(&so);                                                          \
+        set;                                                                                   \
+        EXPECT_ERROR(ccb_stream_start_pull(client, &so, &stream), CCB_ERR_INVALID_ARGUMENT, field); \
+        CHECK(stream == NULL);                                                                 \
+        EXPECT_ERROR(ccb_stream_start(client, &so, on_event, on_status, &c, &stream),         \
+                     CCB_ERR_INVALID_ARGUMENT, field);                                          \
+        CHECK(stream == NULL);                                                                 \
+    } while (0)
+
+    BAD_STREAM(so.inactivity_delay_s = 30, "inactivity_delay");
+    BAD_STREAM(so.inactivity_delay_s = 700, "inactivity_delay");
+    BAD_STREAM(so.max_events = 0, "max_events");
+    BAD_STREAM(so.max_events = 500, "max_events");
+    BAD_STREAM(so.buffer_capacity = 0, "buffer_capacity");
+    BAD_STREAM(so.poll_timeout_ms = 0, "poll_timeout");
+    BAD_STREAM(so.struct_size = 1, "struct_size");
+#undef BAD_STREAM
+
+    /* The bounds themselves are accepted. */
+    ccb_stream_options_init(&so);
+    CHECK(so.inactivity_delay_s == 120);
+    CHECK(so.max_events == 50);
+    CHECK(so.require_acknowledgement);
+    so.inactivity_delay_s = 60;
+    so.max_events = 200;
+    so.poll_timeout_ms = 20000;
+    REQUIRE_OK(ccb_stream_start_pull(client, &so, &stream));
+    ccb_stream_free(stream);
+    ccb_stream_options_init(&so);
+    so.inactivity_delay_s = 600;
+    so.max_events = 1;
+    REQUIRE_OK(ccb_stream_start(client, &so, on_event, on_status, &c, &stream));
+    ccb_stream_free(stream);
+    /* Freed without an explicit stop: the status callback still saw the end. */
+    CHECK(stopped_seen(&c));
+    CHECK(c.n_events == 0);
+
+    ccb_client_free(client);
+    collector_destroy(&c);
+}
+
+static void test_command_argument_errors(void) {
+    ccb_client_t *client = sim_client();
+    ccb_stream_t *stream = NULL;
+    char *sid = NULL;
+    char bad_utf8[] = {'u', (char)0xFF, '\0'};
+    REQUIRE(client != NULL);
+    REQUIRE_OK(ccb_stream_start_pull(client, NULL, &stream));
+    REQUIRE_OK(ccb_stream_session_id(stream, &sid));
+
+    EXPECT_ERROR(ccb_ec_connect(client, sid, "u", "Busy", NULL, false), CCB_ERR_INVALID_ARGUMENT, "initial_state");
+    EXPECT_ERROR(ccb_ec_connect(client, sid, "u", "idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "initial_state");
+    EXPECT_ERROR(ccb_ec_connect(client, sid, "", "Idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_ec_connect(client, "", "u", "Idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "session_id");
+    EXPECT_ERROR(ccb_ec_connect(client, sid, bad_utf8, NULL, NULL, false), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_ec_connect(client, sid, "u", NULL, "", false), CCB_ERR_INVALID_ARGUMENT, "station");
+    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "12", "Ready"), CCB_ERR_INVALID_ARGUMENT, "not_ready_type");
+    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "12", "Idle"), CCB_ERR_INVALID_ARGUMENT, "not_ready_type");
+    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "", "Park"), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_ec_ready(client, sid, "u", ""), CCB_ERR_INVALID_ARGUMENT, "ehub_session_id");
+    EXPECT_ERROR(ccb_ec_keep_alive(client, sid, "u", "1", 0, "yesterday"), CCB_ERR_INVALID_ARGUMENT, "request_timestamp");
+    EXPECT_ERROR(ccb_ec_disconnect(client, sid, "u", "1", ""), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+
+    ccb_string_free(sid);
+    ccb_stream_free(stream);
+    ccb_client_free(client);
+}
+
+static void test_service_errors(void) {
+    ccb_client_options_t o;
+    ccb_client_t *client = NULL;
+    ccb_stream_t *stream = NULL;
+    ccb_error_t *err;
+    char *result = NULL;
+
+    /* Wrong secret: 401 from the token endpoint, and the secret is not in the message. */
+    o = sim_options();
+    o.client_secret = "wrong-secret-7f3a";
+    REQUIRE_OK(ccb_client_new(&o, &client));
+    err = ccb_stream_start_pull(client, NULL, &stream);
+    CHECK(ccb_error_http_status(err) == 401);
+    EXPECT_ERROR(err, CCB_ERR_AUTH, NULL);
+    CHECK(stream == NULL);
+    err = ccb_client_call(client, "streaming.createSession", "{}", &result);
+    CHECK(ccb_error_http_status(err) == 401);
+    CHECK(ccb_error_field(err) == NULL);
+    EXPECT_ERROR(err, CCB_ERR_AUTH, NULL);
+    ccb_client_free(client);
+
+    /* Wrong API key: the service refuses it with 401. */
+    o = sim_options();
+    o.api_key = "wrong-key-91c2";
+    REQUIRE_OK(ccb_client_new(&o, &client));
+    err = ccb_stream_start_pull(client, NULL, &stream);
+    CHECK(ccb_error_http_status(err) == 401);
+    EXPECT_ERROR(err, CCB_ERR_AUTH, NULL);
+    ccb_client_free(client);
+
+    /* Unknown organization: 404. */
+    o = sim_options();
+    o.org_id = "otherorg";
+    REQUIRE_OK(ccb_client_new(&o, &client));
+    err = ccb_stream_start_pull(client, NULL, &stream);
+    CHECK(ccb_error_http_status(err) == 404);
+    EXPECT_ERROR(err, CCB_ERR_NOT_FOUND, NULL);
+    ccb_client_free(client);
+
+    /* A command on a session that does not exist: "Invalid or expired session" (400). */
+    client = sim_client();
+    REQUIRE(client != NULL);
+    err = ccb_ec_ready(client, "no-such-session", "c-agent", "100");
+    CHECK(ccb_error_http_status(err) == 400);
+    EXPECT_ERROR(err, CCB_ERR_SESSION_EXPIRED, NULL);
+    ccb_client_free(client);
+
+    /* Nobody listening: a transport error, without retries here. */
+    o = sim_options();
+    o.base_url = "http://127.0.0.1:1";
+    o.max_attempts = 1;
+    o.connect_timeout_ms = 2000;
+    REQUIRE_OK(ccb_client_new(&o, &client));
+    err = ccb_stream_start_pull(client, NULL, &stream);
+    CHECK(ccb_error_http_status(err) == 0);
+    EXPECT_ERROR(err, CCB_ERR_TRANSPORT, NULL);
+    ccb_client_free(client);
+}
+
+/* ---- Runner ----------------------------------------------------------------------------- */
+
+typedef struct test_case {
+    const char *name;
+    void (*fn)(void);
+} test_case;
+
+static const test_case TESTS[] = {
+    {"version_and_codes", test_version_and_codes},
+    {"agent_flow_pull", test_agent_flow_pull},
+    {"agent_flow_callback", test_agent_flow_callback},
+    {"stop_from_callback", test_stop_from_callback},
+    {"stop_wakes_a_blocked_pull", test_stop_wakes_a_blocked_pull},
+    {"client_call", test_client_call},
+    {"null_pointers", test_null_pointers},
+    {"client_config_errors", test_client_config_errors},
+    {"stream_option_errors", test_stream_option_errors},
+    {"command_argument_errors", test_command_argument_errors},
+    {"service_errors", test_service_errors},
+};
+
+int main(int argc, char **argv) {
+    const char *only = argc > 1 ? argv[1] : NULL;
+    size_t i, ran = 0;
+    int failed_cases = 0;
+
+    if (only != NULL && strcmp(only, "--list") == 0) {
+        for (i = 0; i < sizeof TESTS / sizeof TESTS[0]; i++) {
+            printf("%s\n", TESTS[i].name);
+        }
+        return 0;
+    }
+    if (ccb_test_sim_start(&SIM) != 0) {
+        ccb_test_sim_stop(&SIM);
+        return 2;
+    }
+    for (i = 0; i < sizeof TESTS / sizeof TESTS[0]; i++) {
+        int before = failures;
+        if (only != NULL && strcmp(only, TESTS[i].name) != 0) {
+            continue;
+        }
+        printf("[ RUN  ] %s\n", TESTS[i].name);
+        fflush(stdout);
+        TESTS[i].fn();
+        ran++;
+        if (failures != before) {
+            failed_cases++;
+        }
+        printf("[ %s ] %s\n", failures == before ? " OK " : "FAIL", TESTS[i].name);
+        fflush(stdout);
+    }
+    ccb_test_sim_stop(&SIM);
+    if (ran == 0) {
+        fprintf(stderr, "no test named %s\n", only ? only : "(none)");
+        return 2;
+    }
+    printf("%zu test(s), %d failed\n", ran, failed_cases);
+    return failures == 0 ? 0 : 1;
+}
