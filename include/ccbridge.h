@@ -48,8 +48,10 @@
  *    the streaming session. When it returns (called from another thread than the stream's
  *    own callback), no callback of that stream is running or will run again, so
  *    `user_data` may be released. Called from inside the stream's own callback it only
- *    starts the shutdown and returns at once; the shutdown completes after the callback
- *    returns, and the status callback's "stopped" is the last call.
+ *    starts the shutdown and returns at once: the shutdown completes after the callback
+ *    returns, buffered events may still be delivered, and the status callback's "stopped"
+ *    is the last call; keep `user_data` valid until then (or until a later
+ *    ccb_stream_stop()/ccb_stream_free() from another thread returned).
  * 2. ccb_stream_free() every stream (stops it first if needed).
  * 3. ccb_client_free() the client. A stream keeps what it needs of its client alive, so
  *    freeing the client first is safe, but the order above is the clear one.
@@ -656,7 +658,8 @@ struct ccb_error_t *ccb_stream_stop(const struct ccb_stream_t *stream);
 
 /**
  * Stops the stream if needed (as ccb_stream_stop(), errors ignored) and releases it. NULL
- * is ignored. Allowed from the stream's own callback (it then does not wait).
+ * is ignored. Allowed from the stream's own callback: it then does not wait, and the
+ * remaining callbacks up to "stopped" still receive `user_data`.
  *
  * # Safety
  * `stream` is NULL or a stream from this library, not yet freed, and no other thread is

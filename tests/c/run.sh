@@ -29,9 +29,12 @@ fi
 
 cd "$repo"
 "$cargo" build -p ccbridge-c -p ccbridge-sim
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$repo/$target" ;; esac
 
 build="$here/build"
-cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCCB_LIB_DIR="$target/debug" -DCCB_SIM="$target/debug/ccbridge-sim"
 cmake --build "$build"
 cd "$build"
 ctest --output-on-failure -j "${CTEST_JOBS:-2}"

@@ -340,7 +340,8 @@ pub unsafe extern "C" fn ccb_stream_stop(stream: *const ccb_stream_t) -> *mut cc
 }
 
 /// Stops the stream if needed (as ccb_stream_stop(), errors ignored) and releases it. NULL
-/// is ignored. Allowed from the stream's own callback (it then does not wait).
+/// is ignored. Allowed from the stream's own callback: it then does not wait, and the
+/// remaining callbacks up to "stopped" still receive `user_data`.
 ///
 /// # Safety
 /// `stream` is NULL or a stream from this library, not yet freed, and no other thread is
