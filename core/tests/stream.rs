@@ -439,3 +439,49 @@ fn cancel_wakes_a_consumer_waiting_without_deadline() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn stop_returns_only_after_the_handler_is_done_and_dropped() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    struct Slow {
+        started: mpsc::Sender<()>,
+        dropped: Arc<AtomicBool>,
+    }
+    impl ccbridge::EventHandler for Slow {
+        fn on_event(&mut self, _: &Event) {
+            let _ = self.started.send(());
+            // Longer than the shutdown deadline below.
+            std::thread::sleep(Duration::from_millis(600));
+        }
+    }
+    impl Drop for Slow {
+        fn drop(&mut self) {
+            self.dropped.store(true, Ordering::SeqCst);
+        }
+    }
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let dropped = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let cfg = StreamConfig {
+        shutdown_deadline: Duration::from_millis(100),
+        ..config()
+    };
+    let stream = EventStream::start_with_handler_blocking(
+        &client,
+        cfg,
+        Slow {
+            started: tx,
+            dropped: dropped.clone(),
+        },
+    )
+    .unwrap();
+    inject(&sim, &stream.session_id(), "engagementCenter.ScreenPop", 3);
+    rx.recv_timeout(WAIT).expect("handler started");
+    stream.stop().unwrap();
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "handler dropped before stop returned"
+    );
+    assert_eq!(sim.state().stats().sessions, 0);
+}

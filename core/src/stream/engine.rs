@@ -318,7 +318,9 @@ impl EventStream {
     }
 
     /// Stops the stream: stops polling, lets the handler drain the buffer (within the
-    /// shutdown deadline), flushes acknowledgements, deletes the session.
+    /// shutdown deadline), flushes acknowledgements, deletes the session. When it returns,
+    /// the handler has returned for the last time and has been dropped (a handler call
+    /// still running at the deadline is waited for, not interrupted).
     ///
     /// Blocks until done, except when called from the stream's own handler (the shutdown
     /// completes after the handler returns) or from inside an async runtime, where blocking
@@ -802,10 +804,11 @@ fn dispatch_loop(shared: Arc<Shared>, mut handler: Box<dyn EventHandler>) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         handler.on_status(&StreamStatus::Stopped)
     }));
+    // Dropped here, off the runtime (a foreign handler's drop may need its interpreter),
+    // and before `drained` is signalled: once `stop` returns, the handler and whatever it
+    // borrows (a C caller's user_data) are no longer in use.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(handler)));
     shared.drained_tx.send_replace(true);
-    // Dropping a foreign handler (a Python callable, a JNI reference) is its own business;
-    // do it here, off the runtime.
-    drop(handler);
 }
 
 async fn shutdown(shared: Arc<Shared>) -> Result<()> {
@@ -822,9 +825,10 @@ async fn shutdown(shared: Arc<Shared>) -> Result<()> {
     for t in tasks {
         let _ = t.await;
     }
-    // 2. Let the handler drain the buffer, within the deadline.
+    // 2. Let the handler drain the buffer, within the deadline. A handler call still
+    // running after it does not hold up the acknowledgements and the session's deletion.
+    let mut drained = shared.drained_tx.subscribe();
     if shared.callback_mode {
-        let mut drained = shared.drained_tx.subscribe();
         let _ = tokio::time::timeout(
             shared.config.shutdown_deadline + Duration::from_secs(1),
             drained.wait_for(|d| *d),
@@ -845,7 +849,10 @@ async fn shutdown(shared: Arc<Shared>) -> Result<()> {
             Err(e)
         }
     };
-    if !shared.callback_mode {
+    if shared.callback_mode {
+        // Stop returns only once the handler has returned for good and been dropped.
+        let _ = drained.wait_for(|d| *d).await;
+    } else {
         shared.push_status(StreamStatus::Stopped);
     }
     shared.close(None);
