@@ -6,10 +6,8 @@ use crate::error::{ccb_error_t, guard, guard_value};
 use crate::event::ccb_event_t;
 use crate::ffi::{arg_ref, c_string, into_c_str, out_ptr};
 use ccbridge::{Error, Event, EventHandler, EventStream, Result, StreamConfig, StreamStatus};
-use std::cell::Cell;
 use std::os::raw::{c_char, c_void};
 use std::ptr;
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// Settings of a stream. Fill it with ccb_stream_options_init() (which sets the
@@ -65,29 +63,6 @@ pub type ccb_status_cb = Option<
 /// ccb_stream_free().
 pub struct ccb_stream_t {
     stream: EventStream,
-    /// Callback mode: signalled once the handler is gone, i.e. no callback will run again.
-    finished: Option<Arc<Finished>>,
-}
-
-#[derive(Default)]
-struct Finished {
-    done: Mutex<bool>,
-    cond: Condvar,
-}
-
-impl Finished {
-    fn wait(&self) {
-        let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
-        while !*done {
-            done = self.cond.wait(done).unwrap_or_else(|p| p.into_inner());
-        }
-    }
-}
-
-thread_local! {
-    /// The stream whose callback this thread is running, if any: stopping that stream from
-    /// here must not wait for its own callback to return.
-    static RUNNING: Cell<*const Finished> = const { Cell::new(ptr::null()) };
 }
 
 struct UserData(*mut c_void);
@@ -98,22 +73,13 @@ struct CHandler {
     on_event: unsafe extern "C" fn(*mut c_void, *const ccb_event_t),
     on_status: ccb_status_cb,
     user_data: UserData,
-    finished: Arc<Finished>,
-}
-
-impl CHandler {
-    fn run(&self, f: impl FnOnce()) {
-        let previous = RUNNING.replace(Arc::as_ptr(&self.finished));
-        f();
-        RUNNING.set(previous);
-    }
 }
 
 impl EventHandler for CHandler {
     fn on_event(&mut self, event: &Event) {
         let view = ccb_event_t::borrowed(event);
         // SAFETY: the caller gave a valid callback; `view` outlives the call.
-        self.run(|| unsafe { (self.on_event)(self.user_data.0, &view) });
+        unsafe { (self.on_event)(self.user_data.0, &view) };
     }
 
     fn on_status(&mut self, status: &StreamStatus) {
@@ -130,21 +96,14 @@ impl EventHandler for CHandler {
             .as_ref()
             .map_or(ptr::null(), |e| e as *const ccb_error_t);
         // SAFETY: the caller gave a valid callback; the strings and error outlive the call.
-        self.run(|| unsafe {
+        unsafe {
             cb(
                 self.user_data.0,
                 name.as_ptr(),
                 description.as_ptr(),
                 error_ptr,
             )
-        });
-    }
-}
-
-impl Drop for CHandler {
-    fn drop(&mut self) {
-        *self.finished.done.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        self.finished.cond.notify_all();
+        };
     }
 }
 
@@ -195,8 +154,8 @@ fn config_from(options: *const ccb_stream_options_t) -> Result<StreamConfig> {
     Ok(config)
 }
 
-fn publish(out: &mut *mut ccb_stream_t, stream: EventStream, finished: Option<Arc<Finished>>) {
-    *out = Box::into_raw(Box::new(ccb_stream_t { stream, finished }));
+fn publish(out: &mut *mut ccb_stream_t, stream: EventStream) {
+    *out = Box::into_raw(Box::new(ccb_stream_t { stream }));
 }
 
 /// Creates a streaming session and starts polling; each event is passed to `on_event` on
@@ -223,15 +182,13 @@ pub unsafe extern "C" fn ccb_stream_start(
         let client = unsafe { arg_ref(client, "client") }?;
         let on_event = on_event.ok_or_else(|| Error::invalid("on_event", "must not be NULL"))?;
         let config = config_from(options)?;
-        let finished = Arc::new(Finished::default());
         let handler = CHandler {
             on_event,
             on_status,
             user_data: UserData(user_data),
-            finished: finished.clone(),
         };
         let stream = EventStream::start_with_handler_blocking(&client.client, config, handler)?;
-        publish(out, stream, Some(finished));
+        publish(out, stream);
         Ok(())
     })
 }
@@ -253,7 +210,7 @@ pub unsafe extern "C" fn ccb_stream_start_pull(
         let client = unsafe { arg_ref(client, "client") }?;
         let config = config_from(options)?;
         let stream = EventStream::start_blocking(&client.client, config)?;
-        publish(out, stream, None);
+        publish(out, stream);
         Ok(())
     })
 }
@@ -306,22 +263,6 @@ pub unsafe extern "C" fn ccb_stream_session_id(
     })
 }
 
-fn stop(stream: &ccb_stream_t) -> Result<()> {
-    let inside_own_callback = stream
-        .finished
-        .as_ref()
-        .is_some_and(|f| RUNNING.get() == Arc::as_ptr(f));
-    let result = stream.stream.stop();
-    if !inside_own_callback {
-        // The engine's drain has a deadline; a callback still running past it must finish
-        // before the caller may release `user_data`.
-        if let Some(f) = &stream.finished {
-            f.wait();
-        }
-    }
-    result
-}
-
 /// Stops the stream: stops polling, lets the callback drain buffered events (within the
 /// shutdown deadline), acknowledges what was handled and deletes the session. Blocks until
 /// done and until no callback runs any more, except when called from the stream's own
@@ -335,7 +276,9 @@ pub unsafe extern "C" fn ccb_stream_stop(stream: *const ccb_stream_t) -> *mut cc
     guard(|| {
         // SAFETY: pointer contracts forwarded from the caller.
         let stream = unsafe { arg_ref(stream, "stream") }?;
-        stop(stream)
+        // The core returns only once the callback has returned for good, so the caller
+        // may release `user_data` afterwards (from inside the callback it only starts).
+        stream.stream.stop()
     })
 }
 
@@ -354,7 +297,7 @@ pub unsafe extern "C" fn ccb_stream_free(stream: *mut ccb_stream_t) {
         }
         // SAFETY: the caller hands back ownership of the Box made at start.
         let stream = unsafe { Box::from_raw(stream) };
-        if let Err(error) = stop(&stream) {
+        if let Err(error) = stream.stream.stop() {
             tracing::warn!(%error, "stream stopped with an error while being freed");
         }
     })
