@@ -189,5 +189,9 @@ pub fn run_with_args(args: &SimArgs) -> std::io::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(serve_until_stopped(config, args.exit_on_stdin_close))
+    let result = runtime.block_on(serve_until_stopped(config, args.exit_on_stdin_close));
+    // tokio reads stdin on a blocking thread that only returns when input arrives; dropping
+    // the runtime would wait for it forever after a signal.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
 }
