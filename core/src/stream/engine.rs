@@ -10,7 +10,7 @@ use crate::transport::full_jitter;
 use crate::via::streaming::SessionOptions;
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
@@ -75,6 +75,8 @@ struct Shared {
     room: Notify,
     /// Wakes the poller when an event was handled (its acknowledgement is pending).
     progress: Notify,
+    /// Events buffered or being handled, not yet handled.
+    in_hand: AtomicUsize,
     dedupe: Mutex<Dedupe>,
     pending_acks: Mutex<Vec<String>>,
     ack_ready: Notify,
@@ -173,6 +175,7 @@ impl EventStream {
             item_ready: Notify::new(),
             room: Notify::new(),
             progress: Notify::new(),
+            in_hand: AtomicUsize::new(0),
             pending_acks: Mutex::new(Vec::new()),
             ack_ready: Notify::new(),
             ack_flush: tokio::sync::Mutex::new(()),
@@ -455,6 +458,10 @@ impl Shared {
             lock(&self.pending_acks).push(id.to_string());
             self.ack_ready.notify_one();
         }
+        // Saturating: an event handled after a session recreation reset nothing, but stay safe.
+        let _ = self
+            .in_hand
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
         self.progress.notify_one();
     }
 
@@ -575,6 +582,7 @@ impl Shared {
             lock(&self.pending_acks).extend(reack);
             self.ack_ready.notify_one();
         }
+        self.in_hand.fetch_add(accepted, Ordering::SeqCst);
         self.wake_consumers();
         accepted
     }
@@ -630,6 +638,11 @@ async fn poll_loop(shared: Arc<Shared>) {
                 _ = tokio::time::sleep(keep_alive) => {}
                 _ = stop.wait_for(|s| *s) => break,
             }
+        }
+        if cfg.require_acknowledgement
+            && !wait_for_handling(&shared, &mut stop, cfg.ack_interval).await
+        {
+            break;
         }
         shared.flush_acks().await;
         let sid = shared.current_session();
@@ -693,6 +706,27 @@ async fn poll_loop(shared: Arc<Shared>) {
             }
         }
     }
+}
+
+/// With acknowledgement on, the service hands back every event not yet acknowledged on
+/// the next poll. Giving the consumer a moment (at most `grace`) to finish the events in
+/// hand, so their acknowledgements go out first, keeps redeliveries from taking the next
+/// poll's places. Returns false when the stream is stopping.
+async fn wait_for_handling(
+    shared: &Shared,
+    stop: &mut watch::Receiver<bool>,
+    grace: Duration,
+) -> bool {
+    let until = tokio::time::Instant::now() + grace;
+    while shared.in_hand.load(Ordering::SeqCst) > 0 {
+        let progress = shared.progress.notified();
+        tokio::select! {
+            _ = progress => {}
+            _ = tokio::time::sleep_until(until) => return true,
+            _ = stop.wait_for(|s| *s) => return false,
+        }
+    }
+    true
 }
 
 /// Replaces a dead session. Returns false when the stream stopped or failed meanwhile.
