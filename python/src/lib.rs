@@ -3,6 +3,8 @@
 //! Glue only: argument conversion, the error mapping, GIL handling, callbacks, logging,
 //! fork and exit safety. The typed, documented API is the pure-Python package around it.
 
+#![warn(missing_docs)]
+
 mod client;
 mod convert;
 mod errors;

@@ -16,6 +16,8 @@
 //! structs, whose `toString()`/`description` print every field. The client secret and the
 //! API key are therefore plain constructor arguments of [`ViaClient`].
 
+#![warn(missing_docs)]
+
 uniffi::setup_scaffolding!();
 
 mod client;
