@@ -485,3 +485,37 @@ fn stop_returns_only_after_the_handler_is_done_and_dropped() {
     );
     assert_eq!(sim.state().stats().sessions, 0);
 }
+
+#[test]
+fn a_panicking_handler_loses_only_its_own_event() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let (tx, rx) = mpsc::channel::<String>();
+    let tx = Mutex::new(tx);
+    let calls = Arc::new(Mutex::new(0u32));
+    let c = calls.clone();
+    let stream = EventStream::start_with_handler_blocking(&client, config(), move |e: &Event| {
+        let n = {
+            let mut c = c.lock().unwrap();
+            *c += 1;
+            *c
+        };
+        if n == 2 {
+            panic!("handler bug");
+        }
+        tx.lock().unwrap().send(e.event_id.clone()).unwrap();
+    })
+    .unwrap();
+    inject(&sim, &stream.session_id(), "engagementCenter.ScreenPop", 5);
+    let got: Vec<String> = (0..4)
+        .map(|_| rx.recv_timeout(WAIT).expect("event"))
+        .collect();
+    assert_eq!(got.iter().collect::<HashSet<_>>().len(), 4);
+    stream.stop().unwrap();
+    assert_eq!(*calls.lock().unwrap(), 5);
+    assert_eq!(
+        sim.state().stats().acknowledged,
+        5,
+        "the panicked one is acknowledged too"
+    );
+}

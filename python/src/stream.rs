@@ -313,31 +313,53 @@ impl PyHandler {
     }
 }
 
+impl PyHandler {
+    fn event(&self, py: Python<'_>, event: &Event) {
+        let Some(f) = Callbacks::get(&self.callbacks.on_event, py) else {
+            return;
+        };
+        let result = Py::new(py, PyEvent::new(event.clone())).and_then(|e| f.call1(py, (e,)));
+        if let Err(e) = result {
+            // At exit, a callback still running is interrupted on purpose.
+            if !exiting() {
+                log_callback_error(py, "on_event callback", e);
+            }
+        }
+    }
+
+    fn status(&self, py: Python<'_>, status: &StreamStatus) {
+        let Some(f) = Callbacks::get(&self.callbacks.on_status, py) else {
+            return;
+        };
+        let result = Py::new(py, PyStatus::new(py, status)).and_then(|s| f.call1(py, (s,)));
+        if let Err(e) = result {
+            if !exiting() {
+                log_callback_error(py, "on_status callback", e);
+            }
+        }
+    }
+}
+
 impl EventHandler for PyHandler {
     fn on_event(&mut self, event: &Event) {
-        with_python(|py| {
-            let Some(f) = Callbacks::get(&self.callbacks.on_event, py) else {
-                return;
-            };
-            let result = Py::new(py, PyEvent::new(event.clone())).and_then(|e| f.call1(py, (e,)));
-            if let Err(e) = result {
-                // At exit, a callback still running is interrupted on purpose.
-                if !exiting() {
-                    log_callback_error(py, "on_event callback", e);
-                }
-            }
-        });
+        with_python(|py| self.event(py, event));
     }
 
     fn on_status(&mut self, status: &StreamStatus) {
+        with_python(|py| self.status(py, status));
+    }
+
+    /// One GIL acquisition per batch: while other Python threads are busy, acquiring it
+    /// per event would cost a switch interval each time.
+    fn on_batch(&mut self, items: &[StreamItem]) {
         with_python(|py| {
-            let Some(f) = Callbacks::get(&self.callbacks.on_status, py) else {
-                return;
-            };
-            let result = Py::new(py, PyStatus::new(py, status)).and_then(|s| f.call1(py, (s,)));
-            if let Err(e) = result {
-                if !exiting() {
-                    log_callback_error(py, "on_status callback", e);
+            for item in items {
+                if exiting() {
+                    return;
+                }
+                match item {
+                    StreamItem::Event(e) => self.event(py, e),
+                    StreamItem::Status(s) => self.status(py, s),
                 }
             }
         });

@@ -19,6 +19,9 @@ use tokio::task::JoinHandle;
 
 /// Acknowledgements per request; the documents set no limit, this keeps bodies small.
 const ACK_BATCH_MAX: usize = 200;
+/// Items handed to a handler at once: enough to amortise entering a foreign runtime, few
+/// enough that the shutdown deadline is checked often.
+const DISPATCH_BATCH: usize = 64;
 /// Statuses kept for a pull consumer that only asks for events.
 const STATUS_BACKLOG: usize = 256;
 
@@ -793,45 +796,16 @@ async fn ack_loop(shared: Arc<Shared>) {
 
 fn dispatch_loop(shared: Arc<Shared>, mut handler: Box<dyn EventHandler>) {
     loop {
-        let item = {
-            let mut q = lock(&shared.queue);
-            loop {
-                let stopping = shared.stopping.load(Ordering::SeqCst);
-                if stopping {
-                    let deadline = *lock(&shared.drain_deadline);
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        let left = q.events;
-                        if left > 0 {
-                            tracing::warn!(left, "shutdown deadline reached; events not handled");
-                        }
-                        break None;
-                    }
-                }
-                if let Some(item) = shared.pop(&mut q) {
-                    break Some(item);
-                }
-                if stopping {
-                    break None;
-                }
-                q = shared
-                    .cond
-                    .wait_timeout(q, Duration::from_millis(200))
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
-            }
-        };
-        let Some(item) = item else { break };
-        match item {
-            StreamItem::Event(event) => {
-                if catch_unwind(AssertUnwindSafe(|| handler.on_event(&event))).is_err() {
-                    tracing::error!(event_id = %event.event_id, "event handler panicked");
-                }
+        let batch = next_batch(&shared);
+        if batch.is_empty() {
+            break;
+        }
+        if catch_unwind(AssertUnwindSafe(|| handler.on_batch(&batch))).is_err() {
+            tracing::error!("event handler panicked");
+        }
+        for item in &batch {
+            if let StreamItem::Event(event) = item {
                 shared.handled(&event.event_id);
-            }
-            StreamItem::Status(status) => {
-                if catch_unwind(AssertUnwindSafe(|| handler.on_status(&status))).is_err() {
-                    tracing::error!("status handler panicked");
-                }
             }
         }
     }
@@ -843,6 +817,42 @@ fn dispatch_loop(shared: Arc<Shared>, mut handler: Box<dyn EventHandler>) {
     // borrows (a C caller's user_data) are no longer in use.
     let _ = catch_unwind(AssertUnwindSafe(move || drop(handler)));
     shared.drained_tx.send_replace(true);
+}
+
+/// Waits for the next items (at most [`DISPATCH_BATCH`]); empty once the stream stops and
+/// the buffer is drained or the drain deadline has passed.
+fn next_batch(shared: &Shared) -> Vec<StreamItem> {
+    let mut q = lock(&shared.queue);
+    loop {
+        let stopping = shared.stopping.load(Ordering::SeqCst);
+        if stopping {
+            let deadline = *lock(&shared.drain_deadline);
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                if q.events > 0 {
+                    tracing::warn!(
+                        left = q.events,
+                        "shutdown deadline reached; events not handled"
+                    );
+                }
+                return Vec::new();
+            }
+        }
+        let mut batch = Vec::new();
+        while batch.len() < DISPATCH_BATCH {
+            match shared.pop(&mut q) {
+                Some(item) => batch.push(item),
+                None => break,
+            }
+        }
+        if !batch.is_empty() || stopping {
+            return batch;
+        }
+        q = shared
+            .cond
+            .wait_timeout(q, Duration::from_millis(200))
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
 }
 
 async fn shutdown(shared: Arc<Shared>) -> Result<()> {

@@ -233,6 +233,22 @@ pub trait EventHandler: Send + 'static {
     fn on_status(&mut self, status: &StreamStatus) {
         let _ = status;
     }
+
+    /// Called with the items available at once (at most 64), in order. The default calls
+    /// [`EventHandler::on_event`] / [`EventHandler::on_status`] for each, a panic affecting
+    /// only its own item. Override it where entering the handler costs something per call
+    /// (a foreign interpreter's lock): the events are acknowledged after it returns.
+    fn on_batch(&mut self, items: &[StreamItem]) {
+        for item in items {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match item {
+                StreamItem::Event(e) => self.on_event(e),
+                StreamItem::Status(s) => self.on_status(s),
+            }));
+            if outcome.is_err() {
+                tracing::error!("stream handler panicked");
+            }
+        }
+    }
 }
 
 impl<F> EventHandler for F
