@@ -7,10 +7,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cargo="${CARGO:-cargo}"
 events="${BENCH_EVENTS:-20000}"
-rounds="${BENCH_ROUNDS:-3}"
+rounds="${BENCH_ROUNDS:-5}"
 
 "$cargo" build -q --release -p ccbridge-bench -p ccbridge-sim
-rust_json="$("$repo/target/release/ccbridge-bench" --events "$events" --rounds "$rounds")"
+# Both legs run the simulator as a separate process, so their figures compare.
+rust_json="$("$repo/target/release/ccbridge-bench" --events "$events" --rounds "$rounds" --sim "$repo/target/release/ccbridge-sim")"
 
 # The Python extension, built in release mode into the project's venv.
 venv="$repo/.venv"

@@ -4,26 +4,108 @@
 //! queued on its session through the simulator, and the time until the handler has seen all
 //! of them gives events per second. Prints one JSON object on stdout.
 //!
-//! Usage: `ccbridge-bench [--events N] [--rounds R]`
+//! Usage: `ccbridge-bench [--events N] [--rounds R] [--sim PATH]`
+//!
+//! With `--sim`, the simulator runs as its own process (the binary at PATH), as in the
+//! Python benchmark, so the two figures compare like with like; without it, in-process.
 
 use ccbridge::{Event, EventStream, RetryPolicy, StreamConfig, ViaClient};
-use ccbridge_sim::{InjectEvent, SimConfig, Simulator};
+use ccbridge_sim::{SimConfig, Simulator};
 use serde_json::json;
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn arg(name: &str, default: u64) -> u64 {
+/// Where the simulator runs: in this process, or as a child process.
+enum Sim {
+    Embedded(Simulator),
+    Process { child: Child, base_url: String },
+}
+
+impl Sim {
+    fn start(path: Option<String>) -> Sim {
+        let Some(path) = path else {
+            return Sim::Embedded(
+                Simulator::start_blocking(SimConfig {
+                    poll_wait: Duration::from_millis(500),
+                    rate_limit_per_second: 0,
+                    ..SimConfig::default()
+                })
+                .expect("simulator"),
+            );
+        };
+        let mut child = Command::new(&path)
+            .args(["--port", "0", "--poll-wait-ms", "500", "--rate-limit", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {path}: {e}"));
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("simulator URL line");
+        let base_url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Sim::Process { child, base_url }
+    }
+
+    fn base_url(&self) -> String {
+        match self {
+            Sim::Embedded(s) => s.base_url(),
+            Sim::Process { base_url, .. } => base_url.clone(),
+        }
+    }
+
+    /// Queues `count` events on a session through the control API, over HTTP either way.
+    fn inject(&self, session_id: &str, count: u64) {
+        let body = json!({
+            "sessionId": session_id,
+            "eventType": "engagementCenter.ScreenPop",
+            "payload": {"userId": "bench", "ehubSessionId": 100, "ehubSessionIdRev": "100",
+                "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"}},
+            "count": count,
+        });
+        let url = format!("{}/sim/events", self.base_url());
+        ccbridge::runtime::block_on(async move {
+            let resp = reqwest::Client::new().post(url).json(&body).send().await?;
+            resp.error_for_status().map(|_| ())
+        })
+        .expect("not in a runtime")
+        .expect("inject");
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Sim::Process { child, .. } = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn arg_str(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn arg(name: &str, default: u64) -> u64 {
+    arg_str(name)
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
 
-fn client(sim: &Simulator) -> ViaClient {
-    let c = sim.config();
+fn client(sim: &Sim) -> ViaClient {
+    let c = SimConfig::default();
     ViaClient::new(
         ViaClient::builder()
             .org_id(&c.org_id)
@@ -39,13 +121,7 @@ fn client(sim: &Simulator) -> ViaClient {
 }
 
 /// Events per second delivered to a no-op handler, median of `rounds`.
-fn run(
-    sim: &Simulator,
-    client: &ViaClient,
-    events: u64,
-    rounds: u64,
-    ack: bool,
-) -> serde_json::Value {
+fn run(sim: &Sim, client: &ViaClient, events: u64, rounds: u64, ack: bool) -> serde_json::Value {
     let mut rates = Vec::new();
     for _ in 0..rounds {
         let seen = Arc::new(AtomicU64::new(0));
@@ -63,16 +139,7 @@ fn run(
         })
         .expect("stream");
         let started = Instant::now();
-        sim.state()
-            .inject_event(InjectEvent {
-                session_id: Some(stream.session_id()),
-                event_type: "engagementCenter.ScreenPop".into(),
-                payload: json!({"userId": "bench", "ehubSessionId": 100, "ehubSessionIdRev": "100",
-                    "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"}}),
-                count: Some(events),
-                ..Default::default()
-            })
-            .expect("inject");
+        sim.inject(&stream.session_id(), events);
         let deadline = started + Duration::from_secs(120);
         while seen.load(Ordering::Relaxed) < events {
             assert!(Instant::now() < deadline, "benchmark stalled");
@@ -98,16 +165,11 @@ fn run(
 fn main() {
     let events = arg("--events", 20_000);
     let rounds = arg("--rounds", 3).max(1);
-    let sim = Simulator::start_blocking(SimConfig {
-        poll_wait: Duration::from_millis(500),
-        rate_limit_per_second: 0,
-        ..SimConfig::default()
-    })
-    .expect("simulator");
+    let sim = Sim::start(arg_str("--sim"));
     let client = client(&sim);
     let report = json!({
         "benchmark": "stream_throughput",
-        "description": "events/s from a session with queued events (maxEvents=200) to a no-op Rust handler, loopback simulator",
+        "description": "events/s from a session with queued events (maxEvents=200) to a no-op handler, loopback simulator",
         "rust_handler_ack": run(&sim, &client, events, rounds, true),
         "rust_handler_no_ack": run(&sim, &client, events, rounds, false),
     });
