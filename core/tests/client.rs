@@ -61,6 +61,24 @@ fn expired_token_is_refreshed_once_and_the_request_retried() {
 }
 
 #[test]
+fn concurrent_401s_share_one_refresh() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    create_session(&client).unwrap();
+    sim.state().expire_tokens();
+    block(async {
+        let calls = (0..16).map(|_| {
+            let c = client.clone();
+            async move { c.streaming().create_session(&Default::default()).await }
+        });
+        for r in futures_join_all(calls).await {
+            r.expect("every caller succeeds after the refresh");
+        }
+    });
+    assert_eq!(sim.state().stats().token_requests, 2, "one refresh for all");
+}
+
+#[test]
 fn token_is_refreshed_before_it_expires() {
     let mut cfg = sim_config();
     cfg.token_ttl = Duration::from_secs(2);

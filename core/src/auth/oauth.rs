@@ -42,6 +42,9 @@ pub struct ClientCredentials {
     client_secret: Secret,
     scopes: Vec<String>,
     cache: Mutex<Option<CachedToken>>,
+    /// The last token the service refused. Kept apart from the cache so that a refusal is
+    /// never lost while another caller holds the cache lock.
+    rejected: std::sync::Mutex<Option<Secret>>,
 }
 
 impl ClientCredentials {
@@ -60,6 +63,7 @@ impl ClientCredentials {
             client_secret,
             scopes,
             cache: Mutex::new(None),
+            rejected: std::sync::Mutex::new(None),
         }
     }
 
@@ -148,7 +152,13 @@ impl AuthProvider for ClientCredentials {
         Box::pin(async move {
             let mut cache = self.cache.lock().await;
             if let Some(t) = cache.as_ref() {
-                if Instant::now() < t.refresh_at {
+                let refused = self
+                    .rejected
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_ref()
+                    .is_some_and(|r| r == &t.header);
+                if Instant::now() < t.refresh_at && !refused {
                     return Ok(t.header.clone());
                 }
             }
@@ -160,11 +170,6 @@ impl AuthProvider for ClientCredentials {
     }
 
     fn invalidate(&self, rejected: &Secret) {
-        // try_lock: a refresh in progress will replace the token anyway.
-        if let Ok(mut cache) = self.cache.try_lock() {
-            if cache.as_ref().is_some_and(|t| &t.header == rejected) {
-                *cache = None;
-            }
-        }
+        *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) = Some(rejected.clone());
     }
 }
