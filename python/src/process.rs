@@ -28,6 +28,10 @@ static IN_PYTHON: AtomicUsize = AtomicUsize::new(0);
 /// Python thread idents of the foreign threads running Python code now (one entry per
 /// nesting level), so that interpreter exit can interrupt them.
 static ACTIVE: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+/// Python threads leaving [`without_gil`]: past its exit check, taking the GIL back.
+static RETURNING: AtomicUsize = AtomicUsize::new(0);
+/// The thread that ran the exit hook: the interpreter's main thread.
+static EXIT_THREAD: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
 /// Streams to stop at exit.
 static STREAMS: Mutex<Vec<Weak<EventStream>>> = Mutex::new(Vec::new());
 
@@ -207,6 +211,7 @@ pub(crate) fn register_stream(stream: &Arc<EventStream>) {
 /// Registered with `atexit` when the module is imported.
 #[pyfunction]
 pub(crate) fn _atexit(py: Python<'_>) {
+    *lock(&EXIT_THREAD) = Some(std::thread::current().id());
     if forked() {
         EXITING.store(true, Ordering::SeqCst);
         return;
@@ -251,12 +256,43 @@ pub(crate) fn _atexit(py: Python<'_>) {
     wait_for_callbacks(py);
 }
 
-/// Waits (GIL released) for foreign threads to leave Python; true when they did in time.
+/// Runs `f` with the GIL released, like `allow_threads`, for a Python thread of the caller.
+///
+/// During finalization CPython ends a daemon thread that takes the GIL back with
+/// `pthread_exit`, whose forced unwinding through Rust frames aborts the process ("FATAL:
+/// exception not rethrown"). So once the exit hook has run, any thread but the one that ran
+/// it stays here, GIL released, until the process ends: only daemon threads are left then.
+pub(crate) fn without_gil<T, F>(py: Python<'_>, f: F) -> T
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    let out = py.allow_threads(|| {
+        let out = f();
+        // Counted before the flag is read: the exit hook sets the flag, then waits for the
+        // count to drop, so a thread past this check gets the GIL back before finalization.
+        RETURNING.fetch_add(1, Ordering::SeqCst);
+        if EXITING.load(Ordering::SeqCst)
+            && *lock(&EXIT_THREAD) != Some(std::thread::current().id())
+        {
+            RETURNING.fetch_sub(1, Ordering::SeqCst);
+            loop {
+                std::thread::park();
+            }
+        }
+        out
+    });
+    RETURNING.fetch_sub(1, Ordering::SeqCst);
+    out
+}
+
+/// Waits (GIL released) for foreign threads to leave Python, and for Python threads on
+/// their way back from [`without_gil`] to get through; true when they did in time.
 fn wait_for_callbacks(py: Python<'_>) -> bool {
     py.allow_threads(|| {
         let deadline = Instant::now() + EXIT_CALLBACK_DEADLINE;
         loop {
-            if IN_PYTHON.load(Ordering::SeqCst) == 0 {
+            if IN_PYTHON.load(Ordering::SeqCst) == 0 && RETURNING.load(Ordering::SeqCst) == 0 {
                 return true;
             }
             if Instant::now() >= deadline {
@@ -283,7 +319,7 @@ where
     let mut rx = rx;
     loop {
         // The receiver is not Sync: move it to the GIL-free closure and back.
-        let (got, back) = py.allow_threads(move || (rx.recv_timeout(SIGNAL_CHECK), rx));
+        let (got, back) = without_gil(py, move || (rx.recv_timeout(SIGNAL_CHECK), rx));
         rx = back;
         match got {
             Ok(r) => return r.map_err(|e| to_py_err(py, e)),

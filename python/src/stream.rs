@@ -14,7 +14,7 @@ use crate::convert::{repr_str, seconds, to_py};
 use crate::errors::{invalid, to_py_err, IntoPyResult};
 use crate::logging::log_callback_error;
 use crate::process::{
-    check_py, exiting, forked, into_future, register_stream, with_python, SIGNAL_CHECK,
+    check_py, exiting, forked, into_future, register_stream, with_python, without_gil, SIGNAL_CHECK,
 };
 
 /// Longest single wait of an async pull: it is repeated until an event or the stream's end.
@@ -429,7 +429,7 @@ impl PyStream {
                     .min(SIGNAL_CHECK),
                 None => SIGNAL_CHECK,
             };
-            match py.allow_threads(|| pull(&stream, slice)).py_err(py)? {
+            match without_gil(py, || pull(&stream, slice)).py_err(py)? {
                 Some(item) => return Ok(Some(item)),
                 None => {
                     py.check_signals()?;
@@ -556,7 +556,7 @@ impl PyStream {
         check_py(py)?;
         crate::logging::sync_level(py);
         let stream = self.stream();
-        py.allow_threads(move || stream.stop()).py_err(py)
+        without_gil(py, move || stream.stop()).py_err(py)
     }
 
     /// Awaitable `stop`.
