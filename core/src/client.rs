@@ -2,11 +2,9 @@
 
 use crate::auth::{AuthProvider, ClientCredentials};
 use crate::config::{ViaConfig, ViaConfigBuilder};
-use crate::error::{Error, Result};
-use crate::ops::{self, SessionHeader};
+use crate::error::Result;
+use crate::ops::{self, Call, Operation};
 use crate::transport::{ApiRequest, RateLimit, Transport};
-use crate::via::engagement_center::EngagementCenter;
-use crate::via::streaming::Streaming;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -68,106 +66,24 @@ impl ViaClient {
         self.inner.transport.rate_limits()
     }
 
-    /// Streaming API v3.
-    pub fn streaming(&self) -> Streaming {
-        Streaming::new(self.clone())
-    }
-
-    /// Engagement Center commands.
-    pub fn engagement_center(&self) -> EngagementCenter {
-        EngagementCenter::new(self.clone())
-    }
-
-    /// A request for a table operation, with its path rendered.
-    pub(crate) fn request(
-        &self,
-        op_name: &str,
-        path_params: &[(&str, &str)],
-    ) -> Result<ApiRequest> {
-        let op = ops::require(op_name)?;
-        let params: Map<String, Value> = path_params
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-            .collect();
-        let path = op.render_path(&self.inner.config.org_id, &params)?;
-        Ok(ApiRequest::new(op.name, op.method.to_reqwest(), path))
-    }
-
     /// Calls any operation of the table by name with JSON parameters, and returns the JSON
     /// response body (`null` when the service sent none, as for `202 Accepted`).
     ///
     /// `params` is an object whose keys are the operation's path parameters (`"userId"`),
     /// plus `"sessionId"` (the `via-client-sessionid` header, for session-bound operations),
-    /// `"query"` (an object of query parameters) and `"body"` (the JSON body).
+    /// `"query"` (an object of query parameters), `"body"` (the JSON body) and `"extraBody"`
+    /// (body fields the documents do not describe yet). Everything is checked against the
+    /// description before anything is sent, exactly as for the typed methods.
     pub async fn call(&self, op_name: &str, params: Value) -> Result<Value> {
         let op = ops::require(op_name)?;
-        let mut params = match params {
-            Value::Object(m) => m,
-            Value::Null => Map::new(),
-            _ => return Err(Error::invalid("params", "must be a JSON object")),
-        };
-        let path = op.render_path(&self.inner.config.org_id, &params)?;
-        for name in op.path_params() {
-            params.remove(name);
-        }
-        let mut req = ApiRequest::new(op.name, op.method.to_reqwest(), path);
-        match (op.session, params.remove("sessionId")) {
-            (SessionHeader::Required, Some(Value::String(s))) if !s.trim().is_empty() => {
-                req.session_id = Some(s)
-            }
-            (SessionHeader::Required, _) => {
-                return Err(Error::invalid(
-                    "sessionId",
-                    format!(
-                        "{} needs a non-empty string sessionId (via-client-sessionid)",
-                        op.name
-                    ),
-                ))
-            }
-            (SessionHeader::None, Some(_)) => {
-                return Err(Error::invalid(
-                    "sessionId",
-                    format!("{} takes no session", op.name),
-                ))
-            }
-            (SessionHeader::None, None) => {}
-        }
-        if let Some(q) = params.remove("query") {
-            let Value::Object(q) = q else {
-                return Err(Error::invalid("query", "must be a JSON object"));
-            };
-            for (k, v) in q {
-                let s = match v {
-                    Value::String(s) => s,
-                    Value::Number(n) => n.to_string(),
-                    Value::Bool(b) => b.to_string(),
-                    _ => {
-                        return Err(Error::invalid(
-                            "query",
-                            format!("{k}: must be a string, number or boolean"),
-                        ))
-                    }
-                };
-                req.query.push((k, s));
-            }
-        }
-        match params.remove("body") {
-            Some(b) if !op.has_body => {
-                let _ = b;
-                return Err(Error::invalid("body", format!("{} takes no body", op.name)));
-            }
-            Some(Value::Null) | None if op.body_required => {
-                return Err(Error::invalid("body", format!("{} needs a body", op.name)))
-            }
-            Some(Value::Null) | None => {}
-            Some(b) => req.body = Some(b),
-        }
-        if let Some(extra) = params.keys().next() {
-            return Err(Error::invalid(
-                extra.clone(),
-                format!("unknown parameter for {}", op.name),
-            ));
-        }
+        let call = Call::from_json(op, params)?;
+        self.execute(op, call).await
+    }
+
+    /// Checks a call against the description of `op`, sends it, and returns the JSON body
+    /// of the answer (`null` when there is none).
+    pub async fn execute(&self, op: &'static Operation, call: Call) -> Result<Value> {
+        let req = op.prepare(&self.inner.config.org_id, call)?;
         let resp = self.inner.transport.send(req).await?;
         Ok(resp.body.unwrap_or(Value::Null))
     }

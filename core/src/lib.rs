@@ -17,7 +17,11 @@
 //! let stream = EventStream::start(&client, StreamConfig::default()).await?;
 //! client
 //!     .engagement_center()
-//!     .connect(&stream.session_id(), "agent-user-id", &Default::default())
+//!     .connect(
+//!         &stream.session_id(),
+//!         "agent-user-id",
+//!         &ccbridge::models::ConnectParams { attach: false, ..Default::default() },
+//!     )
 //!     .await?;
 //! while let Some(event) = stream.next_event_async(std::time::Duration::from_secs(30)).await? {
 //!     println!("{} {}", event.event_type, event.payload);
@@ -32,8 +36,12 @@ mod client;
 pub mod config;
 pub mod error;
 pub mod events;
+mod generated;
+pub(crate) mod lenient;
+pub mod models;
 pub mod ops;
 pub mod runtime;
+pub mod schema;
 mod secret;
 pub mod stream;
 pub mod transport;
@@ -43,9 +51,10 @@ pub mod via;
 pub use client::ViaClient;
 pub use config::{RetryPolicy, ViaConfig, ViaConfigBuilder};
 pub use error::{ApiErrorDetail, Error, ErrorCode, ErrorResponse, Result};
-pub use events::{Event, EventType};
+pub use events::{Event, EventPayload, EventType};
 pub use secret::Secret;
 pub use stream::{EventHandler, EventStream, StreamConfig, StreamItem, StreamStats, StreamStatus};
 pub use transport::RateLimit;
-pub use via::engagement_center::{ConnectOptions, EngagementCenter, InitialState, NotReadyType};
-pub use via::streaming::{AckResult, SessionInfo, SessionOptions, Streaming};
+pub use via::engagement_center::EngagementCenter;
+pub use via::streaming::Streaming;
+pub use via::{Messaging, WebClient, WebToken};

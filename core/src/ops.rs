@@ -4,6 +4,8 @@
 //! it is also the honest count of what the library covers.
 
 use crate::error::{Error, Result};
+use crate::schema::{self, Node};
+use crate::transport::ApiRequest;
 use reqwest::Method;
 use serde_json::{Map, Value};
 
@@ -19,8 +21,34 @@ pub enum Api {
 pub enum SessionHeader {
     /// Never.
     None,
+    /// When the caller gives one.
+    Optional,
     /// Always; the call fails without a session id.
     Required,
+}
+
+/// How an operation authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    /// OAuth2 client-credentials bearer token.
+    OAuth2,
+    /// Public-chat web token (`tokenId`) as a bearer token.
+    WebToken,
+    /// HTTP basic auth (Apps API).
+    Basic,
+    /// No credentials besides the API key.
+    None,
+}
+
+/// A path or query parameter of an operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    /// Wire name.
+    pub name: &'static str,
+    /// Whether it must be given.
+    pub required: bool,
+    /// What its value must be.
+    pub node: Node,
 }
 
 /// HTTP method of an operation.
@@ -64,8 +92,12 @@ impl HttpMethod {
 /// One documented endpoint.
 #[derive(Debug, Clone, Copy)]
 pub struct Operation {
-    /// Stable name, `category.operation` (`"streaming.getEvents"`).
+    /// Stable name, `service.command` (`"streaming.getEvents"`).
     pub name: &'static str,
+    /// The service part of the name (`"streaming"`).
+    pub service: &'static str,
+    /// The command part of the name (`"getEvents"`).
+    pub command: &'static str,
     /// The API it belongs to.
     pub api: Api,
     /// HTTP method.
@@ -74,146 +106,38 @@ pub struct Operation {
     pub version: &'static str,
     /// Path after `/via/{version}/organizations/{orgId}/`, with `{param}` placeholders.
     pub path: &'static str,
+    /// Path parameters, in path order.
+    pub path_params: &'static [Param],
+    /// Query parameters.
+    pub query: &'static [Param],
     /// Whether `via-client-sessionid` is sent.
     pub session: SessionHeader,
-    /// Whether the operation takes a JSON body.
-    pub has_body: bool,
+    /// How the operation authenticates.
+    pub auth: AuthKind,
+    /// Whether `x-api-key` is sent.
+    pub api_key: bool,
+    /// OAuth2 scope the operation needs (empty when not OAuth2).
+    pub scope: &'static str,
+    /// The documented success status.
+    pub status: u16,
+    /// Whether sending the request twice does no harm; only such requests are retried
+    /// after an answer that leaves the outcome unknown.
+    pub safe_to_retry: bool,
+    /// Whether the documents deprecate it.
+    pub deprecated: bool,
+    /// The request body, when the operation takes one.
+    pub body: Option<Node>,
     /// Whether the body is required by the document.
     pub body_required: bool,
-    /// OAuth2 scope the operation needs.
-    pub scope: &'static str,
+    /// Events whose arrival means the command took effect (Engagement Center commands).
+    pub confirmed_by: &'static [&'static str],
+    /// Events that report the command's failure.
+    pub failed_by: &'static [&'static str],
     /// One-line summary from the document.
     pub summary: &'static str,
 }
 
-// A table row reads best as one positional call per endpoint.
-#[allow(clippy::too_many_arguments)]
-const fn op(
-    name: &'static str,
-    method: HttpMethod,
-    version: &'static str,
-    path: &'static str,
-    session: SessionHeader,
-    body: (bool, bool),
-    scope: &'static str,
-    summary: &'static str,
-) -> Operation {
-    Operation {
-        name,
-        api: Api::Via,
-        method,
-        version,
-        path,
-        session,
-        has_body: body.0,
-        body_required: body.1,
-        scope,
-        summary,
-    }
-}
-
-use HttpMethod::{Delete, Get, Post};
-use SessionHeader::{None as NoSession, Required as WithSession};
-
-const NO_BODY: (bool, bool) = (false, false);
-const OPTIONAL_BODY: (bool, bool) = (true, false);
-const BODY: (bool, bool) = (true, true);
-const EC: &str = "engagementcenterapi";
-const STREAMING: &str = "streamingapi";
-
-/// Every operation ccbridge knows.
-pub static OPERATIONS: &[Operation] = &[
-    op(
-        "streaming.createSession",
-        Post,
-        "v3",
-        "streaming/session",
-        NoSession,
-        OPTIONAL_BODY,
-        STREAMING,
-        "Creates a new streaming session (inactivityDelay 60..600, requireAcknowledgement).",
-    ),
-    op(
-        "streaming.deleteSession",
-        Delete,
-        "v3",
-        "streaming/session",
-        WithSession,
-        NO_BODY,
-        STREAMING,
-        "Deletes an existing streaming session.",
-    ),
-    op(
-        "streaming.getEvents",
-        Get,
-        "v3",
-        "streaming/events",
-        WithSession,
-        NO_BODY,
-        STREAMING,
-        "Retrieves events (long poll, up to 15 s; maxEvents 1..200).",
-    ),
-    op(
-        "streaming.acknowledge",
-        Post,
-        "v3",
-        "streaming/acknowledge",
-        WithSession,
-        BODY,
-        STREAMING,
-        "Acknowledges one or more events received.",
-    ),
-    op(
-        "engagementCenter.connect",
-        Post,
-        "v2",
-        "engagementCenter/users/{userId}/connect",
-        WithSession,
-        BODY,
-        EC,
-        "Logs an agent in (attach=false) or attaches to an existing login (attach=true).",
-    ),
-    op(
-        "engagementCenter.keepAlive",
-        Post,
-        "v2",
-        "engagementCenter/users/{userId}/keepAlive",
-        WithSession,
-        BODY,
-        EC,
-        "Signals that the agent session is alive.",
-    ),
-    op(
-        "engagementCenter.disconnect",
-        Post,
-        "v2",
-        "engagementCenter/users/{userId}/disconnect",
-        WithSession,
-        BODY,
-        EC,
-        "Disconnects (logs out) an agent.",
-    ),
-    op(
-        "engagementCenter.notReady",
-        Post,
-        "v2",
-        "engagementCenter/users/{userId}/notReady",
-        WithSession,
-        BODY,
-        EC,
-        "Moves the agent to Not Ready or Park.",
-    ),
-    op(
-        "engagementCenter.ready",
-        Post,
-        "v2",
-        "engagementCenter/users/{userId}/ready",
-        WithSession,
-        BODY,
-        EC,
-        "Moves the agent to Idle (ready for work).",
-    ),
-];
+pub use crate::generated::operations::OPERATIONS;
 
 /// Looks an operation up by name.
 pub fn find(name: &str) -> Option<&'static Operation> {
@@ -237,12 +161,190 @@ pub(crate) fn require(name: &str) -> Result<&'static Operation> {
     })
 }
 
+/// The parameters of one call of an operation, before validation.
+///
+/// Typed methods fill it from their arguments; the generic call fills it from JSON
+/// ([`Call::from_json`]). Both then go through [`Operation::prepare`], the one place where a
+/// call is checked against the description.
+#[derive(Debug, Clone, Default)]
+pub struct Call {
+    /// Path parameters by wire name (`userId`).
+    pub path: Map<String, Value>,
+    /// Query parameters by wire name (`maxEvents`).
+    pub query: Map<String, Value>,
+    /// Value of `via-client-sessionid`.
+    pub session_id: Option<String>,
+    /// The JSON body.
+    pub body: Option<Value>,
+    /// Body fields the documents do not describe, sent as given after the documented ones
+    /// were checked: the explicit way to use a field the service knows and the documents do
+    /// not yet.
+    pub extra_body: Map<String, Value>,
+}
+
+impl Call {
+    /// Reads the generic form: an object whose keys are the path parameters (`"userId"`),
+    /// `"sessionId"` (the `via-client-sessionid` header), `"query"` (an object of query
+    /// parameters), `"body"` (the JSON body) and `"extraBody"` (undocumented body fields).
+    pub fn from_json(op: &Operation, params: Value) -> Result<Call> {
+        let mut params = match params {
+            Value::Object(m) => m,
+            Value::Null => Map::new(),
+            _ => return Err(Error::invalid("params", "must be a JSON object")),
+        };
+        let mut call = Call::default();
+        for p in op.path_params {
+            if let Some(v) = params.remove(p.name) {
+                call.path.insert(p.name.into(), v);
+            }
+        }
+        match params.remove("sessionId") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => call.session_id = Some(s),
+            Some(_) => return Err(Error::invalid("sessionId", "must be a string")),
+        }
+        match params.remove("query") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(q)) => call.query = q,
+            Some(_) => return Err(Error::invalid("query", "must be a JSON object")),
+        }
+        match params.remove("extraBody") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(e)) => call.extra_body = e,
+            Some(_) => return Err(Error::invalid("extraBody", "must be a JSON object")),
+        }
+        call.body = params.remove("body").filter(|b| !b.is_null());
+        if let Some(extra) = params.keys().next() {
+            let expected: Vec<&str> = op
+                .path_params
+                .iter()
+                .map(|p| p.name)
+                .chain(["sessionId", "query", "body", "extraBody"])
+                .collect();
+            return Err(Error::invalid(
+                extra.clone(),
+                format!(
+                    "unknown parameter for {} (expected: {})",
+                    op.name,
+                    expected.join(", ")
+                ),
+            ));
+        }
+        Ok(call)
+    }
+}
+
 impl Operation {
     /// Names of the `{param}` placeholders of the path.
-    pub fn path_params(&self) -> impl Iterator<Item = &'static str> {
-        self.path
-            .split('/')
-            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+    pub fn path_param_names(&self) -> impl Iterator<Item = &'static str> {
+        self.path_params.iter().map(|p| p.name)
+    }
+
+    /// Checks a call against the description and turns it into a request. Nothing is sent
+    /// when this fails.
+    pub fn prepare(&'static self, org_id: &str, call: Call) -> Result<ApiRequest> {
+        let Call {
+            path,
+            query,
+            session_id,
+            body,
+            extra_body,
+        } = call;
+        let rendered = self.render_path(org_id, &path)?;
+        if let Some(k) = path.keys().find(|k| !self.path_params.iter().any(|p| p.name == *k)) {
+            return Err(Error::invalid(
+                k.clone(),
+                format!("{} has no path parameter {k}", self.name),
+            ));
+        }
+        let mut req = ApiRequest::new(self.name, self.method.to_reqwest(), rendered);
+        match (self.session, session_id) {
+            (SessionHeader::None, Some(_)) => {
+                return Err(Error::invalid(
+                    "sessionId",
+                    format!("{} takes no session", self.name),
+                ))
+            }
+            (_, Some(s)) if s.trim().is_empty() => {
+                return Err(Error::invalid("sessionId", "must not be empty"))
+            }
+            (SessionHeader::Required, None) => {
+                return Err(Error::invalid(
+                    "sessionId",
+                    format!(
+                        "{} needs the streaming session id (via-client-sessionid)",
+                        self.name
+                    ),
+                ))
+            }
+            (_, s) => req.session_id = s,
+        }
+        if let Some(k) = query.keys().find(|k| !self.query.iter().any(|p| p.name == *k)) {
+            return Err(Error::invalid(
+                k.clone(),
+                format!("{} has no query parameter {k}", self.name),
+            ));
+        }
+        for p in self.query {
+            match query.get(p.name) {
+                None | Some(Value::Null) if p.required => {
+                    return Err(Error::invalid(p.name, format!("is required by {}", self.name)))
+                }
+                None | Some(Value::Null) => {}
+                Some(v) => {
+                    schema::validate(&p.node, v, p.name)?;
+                    let s = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    req.query.push((p.name.to_string(), s));
+                }
+            }
+        }
+        match (&self.body, body) {
+            (None, Some(_)) => {
+                return Err(Error::invalid("body", format!("{} takes no body", self.name)))
+            }
+            (None, None) if !extra_body.is_empty() => {
+                return Err(Error::invalid(
+                    "extraBody",
+                    format!("{} takes no body", self.name),
+                ))
+            }
+            (None, None) => {}
+            (Some(_), None) if self.body_required => {
+                return Err(Error::invalid("body", format!("{} needs a body", self.name)))
+            }
+            (Some(node), body) => {
+                let mut body = match body {
+                    Some(b) => b,
+                    None if extra_body.is_empty() => return Ok(req),
+                    None => Value::Object(Map::new()),
+                };
+                schema::validate(node, &body, "")?;
+                if !extra_body.is_empty() {
+                    let Value::Object(m) = &mut body else {
+                        return Err(Error::invalid(
+                            "extraBody",
+                            "the body of this operation is not an object",
+                        ));
+                    };
+                    for (k, v) in extra_body {
+                        if m.contains_key(&k)
+                            || matches!(node, Node::Object(r) if r.field(&k).is_some())
+                        {
+                            return Err(Error::invalid(
+                                format!("extraBody.{k}"),
+                                "is a documented field: pass it in the body",
+                            ));
+                        }
+                        m.insert(k, v);
+                    }
+                }
+                req.body = Some(body);
+            }
+        }
+        Ok(req)
     }
 
     /// Full path relative to the base URL, with the placeholders filled in (percent-encoded).
@@ -270,6 +372,16 @@ impl Operation {
         }
         Ok(out)
     }
+}
+
+/// Serializes a typed argument for a [`Call`].
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| Error::invalid("body", e.to_string()))
+}
+
+/// Decodes the response body of `op` into its model.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(op: &str, body: Value) -> Result<T> {
+    serde_json::from_value(body).map_err(|e| Error::decode(format!("{op} response: {e}")))
 }
 
 fn encode(s: &str) -> String {

@@ -2,119 +2,15 @@
 //!
 //! [`Event`] keeps the envelope fields of the documents' `EventPayloadV3`, the payload both
 //! decoded and raw, and the event type as a closed enum ([`EventType`]) whose `Unknown`
-//! fallback keeps any type the documents do not list yet.
+//! fallback keeps any type the documents do not list yet. [`Event::typed_payload`] decodes
+//! the payload into the generated model of its type ([`EventPayload`]).
 
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
 
-macro_rules! event_types {
-    ($($variant:ident => $wire:literal,)*) => {
-        /// Every event type the streaming document lists, by category.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum EventType {
-            $(
-                #[doc = concat!("`", $wire, "`")]
-                $variant,
-            )*
-            /// A type the documents do not list; the wire name is kept.
-            Unknown(String),
-        }
-
-        impl EventType {
-            /// Every documented type, in catalogue order.
-            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
-
-            /// Parses a wire name; never fails.
-            pub fn parse(wire: &str) -> EventType {
-                match wire {
-                    $($wire => EventType::$variant,)*
-                    other => EventType::Unknown(other.to_string()),
-                }
-            }
-
-            /// The wire name (`"engagementCenter.Idle"`).
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(EventType::$variant => $wire,)*
-                    EventType::Unknown(s) => s,
-                }
-            }
-        }
-    };
-}
-
-event_types! {
-    EcAcceptCallTimeout => "engagementCenter.AcceptCallTimeout",
-    EcActivateInteraction => "engagementCenter.ActivateInteraction",
-    EcActive => "engagementCenter.Active",
-    EcAdvanceFeature => "engagementCenter.AdvanceFeature",
-    EcAgentStatistics => "engagementCenter.AgentStatistics",
-    EcAudioPathConnection => "engagementCenter.AudioPathConnection",
-    EcCallReRouted => "engagementCenter.CallReRouted",
-    EcClientSessionKeepAlive => "engagementCenter.ClientSessionKeepAlive",
-    EcConference => "engagementCenter.Conference",
-    EcConnectConfirm => "engagementCenter.ConnectConfirm",
-    EcConnected => "engagementCenter.Connected",
-    EcConnecting => "engagementCenter.Connecting",
-    EcConsult => "engagementCenter.Consult",
-    EcConsultInitiated => "engagementCenter.ConsultInitiated",
-    EcDialInitiated => "engagementCenter.DialInitiated",
-    EcDialing => "engagementCenter.Dialing",
-    EcDisconnectPending => "engagementCenter.DisconnectPending",
-    EcDisconnected => "engagementCenter.Disconnected",
-    EcDispositionInitiated => "engagementCenter.DispositionInitiated",
-    EcEmailRemoved => "engagementCenter.EmailRemoved",
-    EcError => "engagementCenter.Error",
-    EcHeld => "engagementCenter.Held",
-    EcIdle => "engagementCenter.Idle",
-    EcInteractionClear => "engagementCenter.InteractionClear",
-    EcInteractionReleasedXferred => "engagementCenter.InteractionReleasedXferred",
-    EcInteractionTransferred => "engagementCenter.InteractionTransferred",
-    EcMessageStatus => "engagementCenter.MessageStatus",
-    EcMonitorState => "engagementCenter.MonitorState",
-    EcMultiTaskingStatus => "engagementCenter.MultiTaskingStatus",
-    EcNewTeam => "engagementCenter.NewTeam",
-    EcNewVoiceMail => "engagementCenter.NewVoiceMail",
-    EcNewWorkType => "engagementCenter.NewWorkType",
-    EcNotReady => "engagementCenter.NotReady",
-    EcNotReadyPending => "engagementCenter.NotReadyPending",
-    EcPark => "engagementCenter.Park",
-    EcPhoneFoul => "engagementCenter.PhoneFoul",
-    EcPhoneOffhook => "engagementCenter.PhoneOffhook",
-    EcPhoneReconnect => "engagementCenter.PhoneReconnect",
-    EcPreviewScreenPop => "engagementCenter.PreviewScreenPop",
-    EcReassignEmailAck => "engagementCenter.ReassignEmailAck",
-    EcRecordingState => "engagementCenter.RecordingState",
-    EcRemoveTeam => "engagementCenter.RemoveTeam",
-    EcRemoveWorkType => "engagementCenter.RemoveWorkType",
-    EcScreenPop => "engagementCenter.ScreenPop",
-    EcSystemAvailable => "engagementCenter.SystemAvailable",
-    EcSystemStandby => "engagementCenter.SystemStandby",
-    EcSystemUnavailable => "engagementCenter.SystemUnavailable",
-    EcTelephonyAvailable => "engagementCenter.TelephonyAvailable",
-    EcTelephonyUnavailable => "engagementCenter.TelephonyUnavailable",
-    EcUpdateAgentStatusReason => "engagementCenter.UpdateAgentStatusReason",
-    EcUpdateDisposition => "engagementCenter.UpdateDisposition",
-    EcUpdateDispositionPlan => "engagementCenter.UpdateDispositionPlan",
-    EcUpdateTeam => "engagementCenter.UpdateTeam",
-    EcUpdateWorkType => "engagementCenter.UpdateWorkType",
-    EcVoiceLock => "engagementCenter.VoiceLock",
-    EcVoiceUnlock => "engagementCenter.VoiceUnlock",
-    EcWrap => "engagementCenter.Wrap",
-    EcWrapTimeout => "engagementCenter.WrapTimeout",
-    MessagingEntityAdded => "messaging.EntityAdded",
-    MessagingEntityDialRequest => "messaging.EntityDialRequest",
-    MessagingEntityList => "messaging.EntityList",
-    MessagingEntityPushURL => "messaging.EntityPushURL",
-    MessagingEntityRemoved => "messaging.EntityRemoved",
-    MessagingEntitySendText => "messaging.EntitySendText",
-    OutreachAutomationScriptStatus => "outreach.automationScriptStatus",
-    OutreachDisposition => "outreach.disposition",
-    OutreachStatus => "outreach.status",
-}
+pub use crate::generated::events::{EventPayload, EventType, EXAMPLES};
 
 impl EventType {
     /// The category prefix (`"engagementCenter"`, `"messaging"`, `"outreach"`...).
@@ -161,6 +57,12 @@ impl Event {
     /// The event type as the catalogue enum.
     pub fn typed(&self) -> EventType {
         EventType::parse(&self.event_type)
+    }
+
+    /// The payload decoded into the model of its type. Decoded on each call, not when the
+    /// event arrives, so consumers that only route on the type pay nothing for it.
+    pub fn typed_payload(&self) -> EventPayload {
+        EventPayload::decode(&self.event_type, &self.payload)
     }
 
     /// The envelope and decoded payload as one JSON object (camelCase, as on the wire,

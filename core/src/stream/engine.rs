@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::runtime;
 use crate::transport::full_jitter;
-use crate::via::streaming::SessionOptions;
+use crate::models::{AcknowledgeEvent, AcknowledgePayload, NewSessionV3, SessionResponseV3};
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -153,10 +153,7 @@ impl EventStream {
         handler: Option<Box<dyn EventHandler>>,
     ) -> Result<EventStream> {
         config.validate()?;
-        let info = client
-            .streaming()
-            .create_session(&session_options(&config))
-            .await?;
+        let info = create_session(client, &config).await?;
         let (stop_tx, _) = watch::channel(false);
         let (drained_tx, _) = watch::channel(false);
         let (finished_tx, _) = watch::channel(false);
@@ -379,11 +376,17 @@ fn remaining(deadline: Option<Instant>) -> Duration {
     })
 }
 
-fn session_options(config: &StreamConfig) -> SessionOptions {
-    SessionOptions {
-        inactivity_delay: Some(config.inactivity_delay),
-        require_acknowledgement: config.require_acknowledgement,
+/// Creates the stream's session; a session without an id would poll nothing forever.
+async fn create_session(client: &ViaClient, config: &StreamConfig) -> Result<SessionResponseV3> {
+    let body = NewSessionV3 {
+        inactivity_delay: Some(i64::from(config.inactivity_delay)),
+        require_acknowledgement: Some(config.require_acknowledgement),
+    };
+    let info = client.streaming().create_session(&body).await?;
+    if info.session_id.trim().is_empty() {
+        return Err(Error::decode("create session response: empty sessionId"));
     }
+    Ok(info)
 }
 
 impl Shared {
@@ -485,7 +488,15 @@ impl Shared {
                 p.drain(..n).collect()
             };
             let sid = self.current_session();
-            match self.client.streaming().acknowledge(&sid, &batch).await {
+            let body = AcknowledgePayload {
+                events: batch
+                    .iter()
+                    .map(|id| AcknowledgeEvent {
+                        event_id: id.clone(),
+                    })
+                    .collect(),
+            };
+            match self.client.streaming().acknowledge(&sid, &body).await {
                 Ok(r) => {
                     self.counters
                         .acknowledged
@@ -734,10 +745,9 @@ async fn wait_for_handling(
 
 /// Replaces a dead session. Returns false when the stream stopped or failed meanwhile.
 async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<bool>, old: &str) -> bool {
-    let opts = session_options(&shared.config);
     let mut attempt = 0u32;
     loop {
-        match shared.client.streaming().create_session(&opts).await {
+        match create_session(&shared.client, &shared.config).await {
             Ok(info) => {
                 *lock(&shared.session_id) = info.session_id.clone();
                 // Acknowledgements of the old session cannot be sent any more.
