@@ -17,6 +17,16 @@ pub const SERVER_POLL_WAIT: Duration = Duration::from_secs(15);
 pub const POLL_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
 
 impl Streaming {
+    /// One v3 poll, its events decoded into [`Event`]s (what the engine hands out), failing
+    /// on any malformed event. [`Streaming::get_events`] is the same request with the
+    /// envelopes as the documents describe them.
+    pub async fn poll_events(&self, session_id: &str, max_events: u32) -> Result<Vec<Event>> {
+        self.poll(session_id, max_events, None, true)
+            .await?
+            .into_iter()
+            .collect()
+    }
+
     /// One v3 poll for the event engine: its own read timeout, no transport retries (the
     /// engine runs its own backoff and must see a dead session at once), and each event
     /// decoded on its own so one malformed event does not hide the others.
