@@ -4,8 +4,8 @@ use crate::auth::{AuthProvider, ClientCredentials};
 use crate::config::{ViaConfig, ViaConfigBuilder};
 use crate::error::Result;
 use crate::ops::{self, Call, Operation};
-use crate::transport::{ApiRequest, RateLimit, Transport};
-use serde_json::{Map, Value};
+use crate::transport::{RateLimit, Transport};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// A client of the Alvaria Cloud ("Via") APIs for one organization.
