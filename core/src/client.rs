@@ -1,6 +1,6 @@
 //! [`ViaClient`]: the entry point to the Alvaria Cloud APIs.
 
-use crate::auth::{AuthProvider, ClientCredentials};
+use crate::auth::{AuthProvider, ClientCredentials, WebTokens};
 use crate::config::{ViaConfig, ViaConfigBuilder};
 use crate::error::Result;
 use crate::ops::{self, Call, Operation};
@@ -39,6 +39,18 @@ impl ViaClient {
             config.client_secret.clone(),
             config.scopes.clone(),
         ));
+        // The token endpoint is an operation of the table like any other.
+        let web_token_path =
+            ops::require("webToken.createToken")?.render_path(&config.org_id, &Default::default())?;
+        let web_token_url = config
+            .base_url
+            .join(&web_token_path)
+            .map_err(|e| crate::Error::invalid("base_url", e.to_string()))?;
+        let web_tokens: Arc<dyn AuthProvider> = Arc::new(WebTokens::new(
+            http.clone(),
+            web_token_url,
+            config.api_key.clone(),
+        ));
         let transport = Transport::new(
             http,
             config.base_url.clone(),
@@ -46,7 +58,8 @@ impl ViaClient {
             auth,
             config.retry.clone(),
             config.request_timeout,
-        );
+        )
+        .with_web_tokens(web_tokens);
         Ok(ViaClient {
             inner: Arc::new(Inner { config, transport }),
         })

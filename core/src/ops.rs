@@ -258,6 +258,7 @@ impl Operation {
             ));
         }
         let mut req = ApiRequest::new(self.name, self.method.to_reqwest(), rendered);
+        req.auth = self.auth;
         match (self.session, session_id) {
             (SessionHeader::None, Some(_)) => {
                 return Err(Error::invalid(

@@ -7,6 +7,7 @@
 
 use crate::auth::AuthProvider;
 use crate::config::RetryPolicy;
+use crate::ops::AuthKind;
 use crate::error::{Error, ErrorResponse, Result};
 use crate::secret::Secret;
 use rand::Rng;
@@ -45,6 +46,8 @@ pub struct ApiRequest {
     /// Whether the transport may retry. The stream engine turns it off for polls: it runs
     /// its own backoff and must not hide a dead session behind retries.
     pub retry: bool,
+    /// Which credential goes in `Authorization`.
+    pub auth: AuthKind,
 }
 
 impl ApiRequest {
@@ -59,6 +62,7 @@ impl ApiRequest {
             session_id: None,
             timeout: None,
             retry: true,
+            auth: AuthKind::OAuth2,
         }
     }
 }
@@ -104,6 +108,7 @@ pub struct Transport {
     base_url: Url,
     api_key: Secret,
     auth: Arc<dyn AuthProvider>,
+    web_tokens: Option<Arc<dyn AuthProvider>>,
     retry: RetryPolicy,
     request_timeout: Duration,
     budget: Mutex<RetryBudget>,
@@ -126,10 +131,31 @@ impl Transport {
             base_url,
             api_key,
             auth,
+            web_tokens: None,
             retry,
             request_timeout,
             budget: Mutex::new(RetryBudget { tokens }),
             rate: Mutex::new(RateState::default()),
+        }
+    }
+
+    /// Adds the provider of public-chat web tokens, for [`AuthKind::WebToken`] requests.
+    pub fn with_web_tokens(mut self, provider: Arc<dyn AuthProvider>) -> Self {
+        self.web_tokens = Some(provider);
+        self
+    }
+
+    fn provider(&self, kind: AuthKind) -> Result<Option<&Arc<dyn AuthProvider>>> {
+        match kind {
+            AuthKind::OAuth2 => Ok(Some(&self.auth)),
+            AuthKind::WebToken => self.web_tokens.as_ref().map(Some).ok_or_else(|| {
+                Error::invalid("auth", "this client has no web-token provider")
+            }),
+            AuthKind::None => Ok(None),
+            AuthKind::Basic => Err(Error::invalid(
+                "auth",
+                "basic auth belongs to the Apps API client",
+            )),
         }
     }
 
@@ -173,18 +199,26 @@ impl Transport {
         loop {
             attempt += 1;
             self.pace().await;
-            let authorization = self.auth.authorization().await?;
-            let result = self.attempt(req, url.clone(), &authorization).await;
+            let provider = self.provider(req.auth)?;
+            let authorization = match provider {
+                Some(p) => Some(p.authorization().await?),
+                None => None,
+            };
+            let result = self
+                .attempt(req, url.clone(), authorization.as_ref())
+                .await;
             let err = match result {
                 Ok(resp) => {
                     self.refund();
                     return Ok(resp);
                 }
-                Err(AttemptError::Unauthorized(err)) if !refreshed => {
+                Err(AttemptError::Unauthorized(err)) if !refreshed && provider.is_some() => {
                     // One refresh per request: the token may have been revoked or expired
                     // early. A second 401 means the credentials or API key are wrong.
                     tracing::debug!("401: refreshing the token once");
-                    self.auth.invalidate(&authorization);
+                    if let (Some(p), Some(a)) = (provider, &authorization) {
+                        p.invalidate(a);
+                    }
                     refreshed = true;
                     attempt -= 1;
                     let _ = err;
@@ -223,14 +257,8 @@ impl Transport {
         &self,
         req: &ApiRequest,
         url: Url,
-        authorization: &Secret,
+        authorization: Option<&Secret>,
     ) -> std::result::Result<ApiResponse, AttemptError> {
-        let mut auth_value = HeaderValue::from_str(authorization.expose()).map_err(|_| {
-            AttemptError::Other(Error::decode(
-                "the token contains characters not allowed in a header",
-            ))
-        })?;
-        auth_value.set_sensitive(true);
         let mut api_key = HeaderValue::from_str(self.api_key.expose()).map_err(|_| {
             AttemptError::Other(Error::invalid("api_key", "not a valid header value"))
         })?;
@@ -239,9 +267,17 @@ impl Transport {
             .http
             .request(req.method.clone(), url)
             .timeout(req.timeout.unwrap_or(self.request_timeout))
-            .header(AUTHORIZATION, auth_value)
             .header(API_KEY_HEADER, api_key)
             .header(ACCEPT, "application/json");
+        if let Some(authorization) = authorization {
+            let mut v = HeaderValue::from_str(authorization.expose()).map_err(|_| {
+                AttemptError::Other(Error::decode(
+                    "the token contains characters not allowed in a header",
+                ))
+            })?;
+            v.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, v);
+        }
         if !req.query.is_empty() {
             builder = builder.query(&req.query);
         }

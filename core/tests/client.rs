@@ -2,21 +2,18 @@
 
 mod common;
 
+use ccbridge::models::*;
 use ccbridge::{Error, RetryPolicy};
 use ccbridge_sim::{FaultKind, FaultSpec};
 use common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn create_session(client: &ccbridge::ViaClient) -> ccbridge::Result<ccbridge::SessionInfo> {
-    block(
-        client
-            .streaming()
-            .create_session(&ccbridge::SessionOptions {
-                inactivity_delay: Some(120),
-                require_acknowledgement: true,
-            }),
-    )
+fn create_session(client: &ccbridge::ViaClient) -> ccbridge::Result<SessionResponseV3> {
+    block(client.streaming().create_session(&NewSessionV3 {
+        inactivity_delay: Some(120),
+        require_acknowledgement: Some(true),
+    }))
 }
 
 #[test]
@@ -333,9 +330,13 @@ fn server_validation_errors_carry_the_error_response() {
     let sim = start_sim();
     let client = client_for(&sim);
     let sid = create_session(&client).unwrap().session_id;
+    // extraBody passes the client's checks on purpose, so the service's own validation
+    // answers.
     let err = block(client.call(
         "engagementCenter.notReady",
-        json!({"userId": "u-val", "sessionId": sid, "body": {"ehubSessionId": "1", "reasonId": "1", "notReadyType": "Lunch"}}),
+        json!({"userId": "u-val", "sessionId": sid,
+               "body": {"ehubSessionId": "1", "reasonId": "1", "notReadyType": "Park"},
+               "extraBody": {"lunchBreak": true}}),
     ))
     .unwrap_err();
     match err {
@@ -357,43 +358,50 @@ fn typed_methods_validate_their_arguments() {
         Error::InvalidArgument { field, .. } => assert_eq!(field, f),
         other => panic!("{other:?}"),
     };
-    check(block(ec.ready("", "u", "1")), "session_id");
-    check(block(ec.ready("s", " ", "1")), "user_id");
-    check(block(ec.ready("s", "u", "")), "ehub_session_id");
-    check(block(ec.disconnect("s", "u", "1", "")), "reason_id");
+    let ready = |e: &str| ReadyParams {
+        ehub_session_id: e.into(),
+    };
+    check(block(ec.ready("", "u", &ready("1"))), "sessionId");
+    check(block(ec.ready("s", " ", &ready("1"))), "userId");
+    check(block(ec.ready("s", "u", &ready(""))), "ehubSessionId");
+    let keep_alive = |timeout: Option<f64>, at: Option<&str>| KeepAliveParams {
+        ehub_session_id: "1".into(),
+        session_timeout: timeout,
+        request_timestamp: at.map(str::to_string),
+    };
     check(
-        block(ec.keep_alive("s", "u", "1", Some(0), None)),
-        "session_timeout",
+        block(ec.keep_alive("s", "u", &keep_alive(Some(0.0), None))),
+        "sessionTimeout",
     );
     check(
-        block(ec.keep_alive("s", "u", "1", None, Some("yesterday"))),
-        "request_timestamp",
+        block(ec.keep_alive("s", "u", &keep_alive(None, Some("yesterday")))),
+        "requestTimestamp",
+    );
+    check(
+        block(ec.not_ready(
+            "s",
+            "u",
+            &NotReadyParams {
+                ehub_session_id: "1".into(),
+                reason_id: "2".into(),
+                not_ready_type: NotReadyType::Other("Ready".into()),
+            },
+        )),
+        "notReadyType",
     );
     let st = client.streaming();
-    let opts = |d| ccbridge::SessionOptions {
+    let opts = |d| NewSessionV3 {
         inactivity_delay: Some(d),
-        require_acknowledgement: false,
+        require_acknowledgement: None,
     };
-    assert!(matches!(
-        block(st.create_session(&opts(30))),
-        Err(Error::InvalidArgument { .. })
-    ));
-    assert!(matches!(
-        block(st.create_session(&opts(700))),
-        Err(Error::InvalidArgument { .. })
-    ));
-    assert!(matches!(
-        block(st.get_events("s", 0)),
-        Err(Error::InvalidArgument { .. })
-    ));
-    assert!(matches!(
-        block(st.get_events("s", 500)),
-        Err(Error::InvalidArgument { .. })
-    ));
-    assert!(matches!(
-        block(st.acknowledge("s", &[])),
-        Err(Error::InvalidArgument { .. })
-    ));
+    check(block(st.create_session(&opts(30))).map(drop), "inactivityDelay");
+    check(block(st.create_session(&opts(700))).map(drop), "inactivityDelay");
+    check(block(st.get_events("s", Some(0))).map(drop), "maxEvents");
+    check(block(st.get_events("s", Some(500))).map(drop), "maxEvents");
+    check(
+        block(st.acknowledge("s", &AcknowledgePayload { events: vec![] })).map(drop),
+        "events",
+    );
     assert_eq!(sim.state().stats().token_requests, 0, "nothing was sent");
 }
 
@@ -401,6 +409,6 @@ fn typed_methods_validate_their_arguments() {
 fn unknown_session_is_reported_as_expired() {
     let sim = start_sim();
     let client = client_for(&sim);
-    let err = block(client.streaming().get_events("no-such-session", 1)).unwrap_err();
+    let err = block(client.streaming().get_events("no-such-session", Some(1))).unwrap_err();
     assert!(matches!(err, Error::SessionExpired { .. }), "{err:?}");
 }

@@ -2,7 +2,8 @@
 
 #![allow(dead_code)]
 
-use ccbridge::{ConnectOptions, Event, EventStream, InitialState, RetryPolicy, ViaClient};
+use ccbridge::models::{ConnectParams, InitialState};
+use ccbridge::{Event, EventStream, RetryPolicy, ViaClient};
 use ccbridge_sim::{SimConfig, Simulator};
 use std::time::Duration;
 
@@ -71,7 +72,7 @@ pub fn login(client: &ViaClient, stream: &EventStream, user: &str) -> String {
     block(client.engagement_center().connect(
         &stream.session_id(),
         user,
-        &ConnectOptions {
+        &ConnectParams {
             initial_state: Some(InitialState::Idle),
             station: Some("9785551212".into()),
             ..Default::default()

@@ -3,7 +3,8 @@
 
 mod common;
 
-use ccbridge::{Error, Event, EventStream, NotReadyType, StreamConfig, StreamItem, StreamStatus};
+use ccbridge::models::*;
+use ccbridge::{Error, Event, EventStream, StreamConfig, StreamItem, StreamStatus};
 use ccbridge_sim::{FaultKind, FaultSpec, InjectEvent};
 use common::*;
 use serde_json::json;
@@ -44,25 +45,35 @@ fn agent_flow_in_pull_mode_with_one_poll_in_flight() {
     let ec = client.engagement_center();
     let ehub = login(&client, &stream, "agent-pull");
 
-    block(ec.not_ready(&sid, "agent-pull", &ehub, "12", NotReadyType::Park)).unwrap();
+    let not_ready = NotReadyParams {
+        ehub_session_id: ehub.clone(),
+        reason_id: "12".into(),
+        not_ready_type: NotReadyType::Park,
+    };
+    block(ec.not_ready(&sid, "agent-pull", &not_ready)).unwrap();
     let park = pull_until(&stream, "engagementCenter.Park");
     assert_eq!(park.last().unwrap().payload["payload"]["reasonIdRev"], "12");
-    block(ec.ready(&sid, "agent-pull", &ehub)).unwrap();
+    let ready = ReadyParams {
+        ehub_session_id: ehub.clone(),
+    };
+    block(ec.ready(&sid, "agent-pull", &ready)).unwrap();
     pull_until(&stream, "engagementCenter.Idle");
-    block(ec.keep_alive(
-        &sid,
-        "agent-pull",
-        &ehub,
-        Some(600),
-        Some("2026-11-22T10:00:00.000Z"),
-    ))
-    .unwrap();
+    let keep_alive = KeepAliveParams {
+        ehub_session_id: ehub.clone(),
+        session_timeout: Some(600.0),
+        request_timestamp: Some("2026-11-22T10:00:00.000Z".into()),
+    };
+    block(ec.keep_alive(&sid, "agent-pull", &keep_alive)).unwrap();
     let ka = pull_until(&stream, "engagementCenter.ClientSessionKeepAlive");
     assert_eq!(
         ka.last().unwrap().payload["payload"]["requestTimestamp"],
         "2026-11-22T10:00:00.000Z"
     );
-    block(ec.disconnect(&sid, "agent-pull", &ehub, "0")).unwrap();
+    let disconnect = DisconnectParams {
+        ehub_session_id: ehub.clone(),
+        reason_id: "0".into(),
+    };
+    block(ec.disconnect(&sid, "agent-pull", &disconnect)).unwrap();
     let last = pull_until(&stream, "engagementCenter.Disconnected");
     let e = last.last().unwrap();
     assert!(!e.event_id.is_empty() && !e.correlation_id.is_empty() && !e.published_time.is_empty());

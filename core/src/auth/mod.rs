@@ -1,9 +1,12 @@
 //! Authentication providers. Every API's credentials sit behind one trait, so the transport
 //! treats OAuth2 client credentials, public-chat web tokens and basic auth the same way.
 
+mod cache;
 mod oauth;
+mod web_token;
 
 pub use oauth::ClientCredentials;
+pub use web_token::WebTokens;
 
 use crate::error::Result;
 use crate::secret::Secret;

@@ -1,16 +1,13 @@
 //! OAuth2 client credentials grant with a cached token and single-flight refresh.
 
+use super::cache::{Fetched, TokenCache};
 use super::{AuthProvider, BoxFuture};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
 use url::Url;
 
-/// A token is refreshed this long before it expires, so a request never leaves with a token
-/// that expires in flight; short-lived tokens refresh at 90% of their life instead.
-const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// Lifetime assumed when the token endpoint omits `expires_in`.
 const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 
@@ -23,17 +20,10 @@ struct TokenResponse {
     expires_in: Option<f64>,
 }
 
-#[derive(Debug)]
-struct CachedToken {
-    header: Secret,
-    refresh_at: Instant,
-}
-
 /// OAuth2 client credentials (`grant_type=client_credentials`) against a token endpoint.
 ///
-/// The token is cached and shared by every request of the client. The cache sits behind an
-/// async mutex that is held across the refresh, so concurrent callers wait for one request to
-/// the token endpoint instead of each sending their own.
+/// The token is cached and shared by every request of the client; concurrent callers wait
+/// for one refresh.
 #[derive(Debug)]
 pub struct ClientCredentials {
     http: reqwest::Client,
@@ -41,10 +31,7 @@ pub struct ClientCredentials {
     client_id: String,
     client_secret: Secret,
     scopes: Vec<String>,
-    cache: Mutex<Option<CachedToken>>,
-    /// The last token the service refused. Kept apart from the cache so that a refusal is
-    /// never lost while another caller holds the cache lock.
-    rejected: std::sync::Mutex<Option<Secret>>,
+    cache: TokenCache,
 }
 
 impl ClientCredentials {
@@ -62,12 +49,11 @@ impl ClientCredentials {
             client_id,
             client_secret,
             scopes,
-            cache: Mutex::new(None),
-            rejected: std::sync::Mutex::new(None),
+            cache: TokenCache::default(),
         }
     }
 
-    async fn fetch(&self) -> Result<CachedToken> {
+    async fn fetch(&self) -> Result<Fetched> {
         let mut form = vec![("grant_type", "client_credentials".to_string())];
         if !self.scopes.is_empty() {
             form.push(("scope", self.scopes.join(" ")));
@@ -121,12 +107,12 @@ impl ClientCredentials {
             .filter(|s| s.is_finite() && *s > 0.0)
             .map(Duration::from_secs_f64)
             .unwrap_or(DEFAULT_TTL);
-        let margin = REFRESH_MARGIN.min(ttl / 10);
         tracing::debug!(ttl_s = ttl.as_secs(), "token acquired");
-        Ok(CachedToken {
-            header: Secret::new(format!("Bearer {}", token.access_token)),
-            refresh_at: started + ttl - margin,
-        })
+        Ok(Fetched::new(
+            Secret::new(format!("Bearer {}", token.access_token)),
+            started,
+            ttl,
+        ))
     }
 }
 
@@ -149,27 +135,10 @@ fn token_error_message(body: &[u8]) -> String {
 
 impl AuthProvider for ClientCredentials {
     fn authorization(&self) -> BoxFuture<'_, Result<Secret>> {
-        Box::pin(async move {
-            let mut cache = self.cache.lock().await;
-            if let Some(t) = cache.as_ref() {
-                let refused = self
-                    .rejected
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .as_ref()
-                    .is_some_and(|r| r == &t.header);
-                if Instant::now() < t.refresh_at && !refused {
-                    return Ok(t.header.clone());
-                }
-            }
-            let fresh = self.fetch().await?;
-            let header = fresh.header.clone();
-            *cache = Some(fresh);
-            Ok(header)
-        })
+        Box::pin(self.cache.get(|| self.fetch()))
     }
 
     fn invalidate(&self, rejected: &Secret) {
-        *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) = Some(rejected.clone());
+        self.cache.invalidate(rejected);
     }
 }
