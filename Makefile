@@ -4,11 +4,12 @@
 #   make test      every test of every language (what CI runs)
 #   make bench     benchmarks, printed as JSON
 #   make bindings  generate the Kotlin and Swift sources (uniffi, library mode)
+#   make codegen   regenerate the per-endpoint and per-event code from core/api/*.yaml
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all demo test bench bindings lint test-rust test-c test-python test-kotlin test-swift header-check sim clean
+.PHONY: all demo test bench bindings codegen codegen-check lint test-rust test-c test-python test-kotlin test-swift header-check sim clean
 
 all: test
 
@@ -22,11 +23,18 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test: lint test-rust header-check test-c test-python test-kotlin test-swift
+test: codegen-check lint test-rust header-check test-c test-python test-kotlin test-swift
 	@echo "make test: all suites passed"
 
 test-rust:
 	$(CARGO) test --workspace
+
+codegen:
+	$(CARGO) run -q -p ccbridge-codegen
+
+# The committed generated files must be what the generator writes from the description.
+codegen-check:
+	$(CARGO) run -q -p ccbridge-codegen -- --check
 
 # The committed header must be what cbindgen generates from the current sources.
 header-check:

@@ -34,6 +34,9 @@ fi
 vpy="$venv/bin/python"
 "$vpy" -m pip install --quiet --disable-pip-version-check -r "$here/requirements-dev.txt"
 
+echo "== API description (OpenAPI validator, examples against their schemas)"
+"$vpy" "$repo/tests/spec/check.py"
+
 "$cargo" build -q -p ccbridge-sim
 export CCBRIDGE_SIM="${CCBRIDGE_SIM:-${CARGO_TARGET_DIR:-$repo/target}/debug/ccbridge-sim}"
 

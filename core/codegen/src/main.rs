@@ -10,6 +10,7 @@
 //! output goes through `rustfmt` so it is exactly what `cargo fmt` keeps.
 
 mod spec;
+mod vectors;
 
 use minijinja::{Environment, Value as JValue};
 use std::io::Write;
@@ -85,23 +86,45 @@ fn run(root: &Path, check: bool) -> Result<Vec<String>, String> {
             Lang::Rust => rustfmt(&text).map_err(|e| format!("{out}: {e}"))?,
             Lang::Python => text,
         };
-        let path = root.join(out);
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current == text {
-            continue;
-        }
-        if check {
-            drifted.push(out.to_string());
-        } else {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            }
-            std::fs::write(&path, text).map_err(|e| format!("{out}: {e}"))?;
-            println!("wrote {out}");
-        }
+        emit(root, out, &text, check, &mut drifted)?;
     }
+    emit(
+        root,
+        VECTORS,
+        &vectors::render(&api)?,
+        check,
+        &mut drifted,
+    )?;
     Ok(drifted)
 }
+
+/// Writes `text` to `out`, or with `check` records `out` as drifted when it differs.
+fn emit(
+    root: &Path,
+    out: &str,
+    text: &str,
+    check: bool,
+    drifted: &mut Vec<String>,
+) -> Result<(), String> {
+    let path = root.join(out);
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current == text {
+        return Ok(());
+    }
+    if check {
+        drifted.push(out.to_string());
+    } else {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("{out}: {e}"))?;
+        println!("wrote {out}");
+    }
+    Ok(())
+}
+
+/// The test vectors every language's tests read.
+const VECTORS: &str = "tests/vectors/api.json";
 
 fn environment() -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
