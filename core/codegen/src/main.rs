@@ -31,6 +31,13 @@ const OUTPUTS: &[(&str, &str, Lang)] = &[
         "core/src/generated/services.rs",
         Lang::Rust,
     ),
+    ("models.py.jinja", "python/ccbridge/models.py", Lang::Python),
+    (
+        "services.py.jinja",
+        "python/ccbridge/services.py",
+        Lang::Python,
+    ),
+    ("events.py.jinja", "python/ccbridge/events.py", Lang::Python),
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -51,6 +58,13 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/services.rs.jinja"),
     ),
     ("rust.jinja", include_str!("../templates/rust.jinja")),
+    ("models.py.jinja", include_str!("../templates/models.py.jinja")),
+    (
+        "services.py.jinja",
+        include_str!("../templates/services.py.jinja"),
+    ),
+    ("events.py.jinja", include_str!("../templates/events.py.jinja")),
+    ("python.jinja", include_str!("../templates/python.jinja")),
 ];
 
 fn main() {
@@ -84,7 +98,7 @@ fn run(root: &Path, check: bool) -> Result<Vec<String>, String> {
             .map_err(|e| format!("{template}: {e:#}"))?;
         let text = match lang {
             Lang::Rust => rustfmt(&text).map_err(|e| format!("{out}: {e}"))?,
-            Lang::Python => text,
+            Lang::Python => tidy(&text),
         };
         emit(root, out, &text, check, &mut drifted)?;
     }
@@ -137,6 +151,7 @@ fn environment() -> Result<Environment<'static>, String> {
     }
     env.add_filter("rs", rust_string);
     env.add_filter("doc", doc_comment);
+    env.add_filter("pydoc", python_doc);
     env.add_filter("upper_snake", |s: String| {
         heck::ToShoutySnakeCase::to_shouty_snake_case(s.as_str())
     });
@@ -204,4 +219,35 @@ fn rustfmt(src: &str) -> Result<String, String> {
         ));
     }
     String::from_utf8(out.stdout).map_err(|e| e.to_string())
+}
+
+/// Docstring text: like [`doc_comment`], with the backslashes and triple quotes of the
+/// documents' text made harmless (docstrings are not raw strings).
+fn python_doc(s: String, prefix: String) -> String {
+    let safe = s.replace('\\', "\\\\").replace("\"\"\"", "'''");
+    doc_comment(safe, Some(prefix))
+}
+
+/// Trailing spaces dropped, runs of blank lines cut to two, one final newline: what the
+/// templates' whitespace control leaves is not worth fighting in each template.
+fn tidy(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut blanks = 0;
+    for line in src.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blanks += 1;
+            if blanks > 2 {
+                continue;
+            }
+        } else {
+            blanks = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
 }

@@ -18,6 +18,8 @@ pub struct Api {
     pub services: Vec<Service>,
     /// Structs that requests send: these get validation rules.
     pub request_structs: Vec<String>,
+    /// Structs that event payloads hold.
+    pub event_structs: Vec<String>,
     pub operations: Vec<Operation>,
     pub structs: Vec<Struct>,
     pub enums: Vec<Enum>,
@@ -61,6 +63,8 @@ pub struct Operation {
     pub description: String,
     pub body: Option<Ty>,
     pub body_required: bool,
+    /// The fields of an object body, named apart from the path parameters in Python.
+    pub body_fields: Vec<Field>,
     pub response: Option<Ty>,
     pub confirmed_by: Vec<String>,
     pub failed_by: Vec<String>,
@@ -71,6 +75,8 @@ pub struct Operation {
 pub struct Param {
     pub wire: String,
     pub snake: String,
+    /// Name in Python.
+    pub py: String,
     pub required: bool,
     pub ty: Ty,
     pub doc: String,
@@ -112,6 +118,8 @@ pub struct Struct {
 pub struct Field {
     pub wire: String,
     pub snake: String,
+    /// Name in Python (a keyword argument of a typed method, or an attribute).
+    pub py: String,
     pub required: bool,
     pub ty: Ty,
     pub doc: String,
@@ -209,6 +217,28 @@ pub fn load(dir: &Path) -> Res<Api> {
         .collect();
     for (i, o) in operations.iter_mut().enumerate() {
         o.index = i;
+        if let Some(Ty { kind, name, .. }) = &o.body {
+            if kind == "object" {
+                let taken: Vec<String> = o
+                    .path_params
+                    .iter()
+                    .map(|p| p.py.clone())
+                    .chain(["session_id".to_string()])
+                    .collect();
+                let s = structs.iter().find(|s| &s.name == name).unwrap();
+                o.body_fields = s
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let mut f = f.clone();
+                        if taken.contains(&f.py) {
+                            f.py = format!("body_{}", f.py);
+                        }
+                        f
+                    })
+                    .collect();
+            }
+        }
     }
     let mut request_structs = Vec::new();
     let mut todo: Vec<&Ty> = Vec::new();
@@ -226,9 +256,17 @@ pub fn load(dir: &Path) -> Res<Api> {
             todo.extend(s.fields.iter().map(|f| &f.ty));
         }
     }
+    let event_structs = reachable(
+        &structs,
+        events
+            .iter()
+            .map(|e| e.type_name.clone())
+            .collect::<Vec<_>>(),
+    );
     Ok(Api {
         services,
         request_structs,
+        event_structs,
         operations,
         structs,
         enums,
@@ -379,6 +417,7 @@ impl Builder {
                     let ty = self.ty(doc, command, &wire, schema)?;
                     let param = Param {
                         snake: wire.to_snake_case(),
+                        py: py_name(&wire),
                         wire,
                         required: required || kind == "path",
                         ty,
@@ -456,6 +495,7 @@ impl Builder {
             description: text(op, "description"),
             body,
             body_required,
+            body_fields: Vec::new(),
             response,
             confirmed_by: strings(op, "x-confirmed-by"),
             failed_by: strings(op, "x-failed-by"),
@@ -618,6 +658,7 @@ impl Builder {
             let (pr, _) = self.resolve(doc, p)?;
             fields.push(Field {
                 snake: rust_field(wire),
+                py: py_name(wire),
                 required: required.contains(wire),
                 ty,
                 doc: first_nonempty(&[text(p, "description"), text(pr, "description")]),
@@ -692,6 +733,40 @@ fn rust_field(wire: &str) -> String {
         "type" | "ref" | "self" | "match" | "move" | "use" | "where" | "loop" | "in" | "fn" => {
             format!("r#{s}")
         }
+        _ => s,
+    }
+}
+
+/// The named structs `roots` refer to, directly or through their fields, roots first.
+fn reachable(structs: &[Struct], roots: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut todo = roots;
+    while let Some(name) = todo.pop() {
+        if out.contains(&name) {
+            continue;
+        }
+        if let Some(s) = structs.iter().find(|s| s.name == name) {
+            for f in &s.fields {
+                let mut t = &f.ty;
+                while let Some(items) = &t.items {
+                    t = items;
+                }
+                if t.kind == "object" {
+                    todo.push(t.name.clone());
+                }
+            }
+        }
+        out.push(name);
+    }
+    out
+}
+
+/// Name in Python: snake case, with keywords escaped.
+fn py_name(wire: &str) -> String {
+    let s = wire.to_snake_case();
+    match s.as_str() {
+        "from" | "class" | "global" | "import" | "in" | "is" | "lambda" | "pass" | "return"
+        | "def" | "del" | "async" | "await" | "none" | "true" | "false" => format!("{s}_"),
         _ => s,
     }
 }
