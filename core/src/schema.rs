@@ -70,6 +70,11 @@ pub struct ObjectRule {
     pub name: &'static str,
     /// Whether fields the documents do not name are refused (request bodies).
     pub closed: bool,
+    /// Sets of fields of which at least one set must be present in full (the documents'
+    /// "either dateTime or snoozeTime").
+    pub alternatives: &'static [&'static [&'static str]],
+    /// Whether at most one of the `alternatives` may be present.
+    pub exclusive: bool,
     /// The documented fields.
     pub fields: &'static [FieldRule],
 }
@@ -164,6 +169,32 @@ pub fn object(rule: &ObjectRule, map: &Map<String, Value>, at: &str) -> Result<(
             }
             None | Some(Value::Null) => {}
             Some(v) => validate(&f.node, v, &join(at, f.name))?,
+        }
+    }
+    if !rule.alternatives.is_empty() {
+        let present = |set: &&&[&str]| {
+            set.iter()
+                .all(|f| map.get(*f).is_some_and(|v| !v.is_null()))
+        };
+        let given: Vec<_> = rule.alternatives.iter().filter(present).collect();
+        let names = || {
+            rule.alternatives
+                .iter()
+                .map(|set| set.join(" + "))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        if given.is_empty() {
+            return Err(Error::invalid(
+                join(at, rule.alternatives[0][0]),
+                format!("{} needs {}", rule.name, names()),
+            ));
+        }
+        if rule.exclusive && given.len() > 1 {
+            return Err(Error::invalid(
+                join(at, given[1][0]),
+                format!("{} takes only one of {}", rule.name, names()),
+            ));
         }
     }
     Ok(())
@@ -263,6 +294,8 @@ mod tests {
     static ITEM: ObjectRule = ObjectRule {
         name: "Item",
         closed: true,
+        alternatives: &[],
+        exclusive: false,
         fields: &[FieldRule {
             name: "key",
             required: true,
@@ -277,6 +310,8 @@ mod tests {
     static BODY: ObjectRule = ObjectRule {
         name: "Body",
         closed: true,
+        alternatives: &[],
+        exclusive: false,
         fields: &[
             FieldRule {
                 name: "kind",
@@ -321,6 +356,29 @@ mod tests {
     fn field_of(v: Value) -> String {
         match validate(&Node::Object(&BODY), &v, "") {
             Err(Error::InvalidArgument { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    static EITHER: ObjectRule = ObjectRule {
+        name: "Either",
+        closed: false,
+        alternatives: &[&["at"], &["delay"]],
+        exclusive: true,
+        fields: &[],
+    };
+
+    #[test]
+    fn alternatives_need_one_and_exclusive_ones_at_most_one() {
+        let check = |v: Value| validate(&Node::Object(&EITHER), &v, "");
+        check(json!({"at": "x"})).unwrap();
+        check(json!({"delay": 1})).unwrap();
+        match check(json!({"delay": null})) {
+            Err(Error::InvalidArgument { field, .. }) => assert_eq!(field, "at"),
+            other => panic!("{other:?}"),
+        }
+        match check(json!({"at": "x", "delay": 1})) {
+            Err(Error::InvalidArgument { field, .. }) => assert_eq!(field, "delay"),
             other => panic!("{other:?}"),
         }
     }

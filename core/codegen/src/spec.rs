@@ -112,6 +112,10 @@ pub struct Struct {
     pub has_twins: bool,
     /// JSON of the first example, when there is one.
     pub example: Option<String>,
+    /// `anyOf`/`oneOf` of `required` lists: at least one (exactly one when `exclusive`)
+    /// of these field sets must be present.
+    pub alternatives: Vec<Vec<String>>,
+    pub exclusive: bool,
 }
 
 #[derive(Debug, Serialize, Clone)]
@@ -626,6 +630,8 @@ impl Builder {
                 fields: Vec::new(),
                 has_twins: false,
                 example: None,
+                alternatives: Vec::new(),
+                exclusive: false,
             },
         );
         self.struct_order.push(name.into());
@@ -674,7 +680,15 @@ impl Builder {
             Some(e) => Some(to_json(e)?),
             None => None,
         };
+        let (alternatives, exclusive) = match (get(s, "anyOf"), get(s, "oneOf")) {
+            (Some(a), None) => (required_sets(a)?, false),
+            (None, Some(o)) => (required_sets(o)?, true),
+            (None, None) => (Vec::new(), false),
+            _ => return Err("both anyOf and oneOf".into()),
+        };
         let st = self.structs.get_mut(name).unwrap();
+        st.alternatives = alternatives;
+        st.exclusive = exclusive;
         st.doc = text(s, "description");
         st.closed = matches!(get(s, "additionalProperties"), Some(Value::Bool(false)));
         st.has_twins = fields.iter().any(|f| f.twin.is_some());
@@ -720,6 +734,21 @@ fn variant_name(wire: &str) -> String {
         Some(c) if c.is_ascii_digit() => format!("V{v}"),
         Some(_) => v,
     }
+}
+
+/// The field sets of an `anyOf`/`oneOf` whose branches only list `required` fields: the
+/// one kind of alternative the validation knows.
+fn required_sets(v: &Value) -> Res<Vec<Vec<String>>> {
+    v.as_sequence()
+        .ok_or("anyOf/oneOf must be a list")?
+        .iter()
+        .map(|branch| match branch.as_mapping() {
+            Some(m) if m.len() == 1 && m.contains_key("required") => {
+                Ok(strings(branch, "required"))
+            }
+            _ => Err("anyOf/oneOf branches may only list required fields".to_string()),
+        })
+        .collect()
 }
 
 fn first_nonempty(xs: &[String]) -> String {

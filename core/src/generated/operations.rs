@@ -2193,6 +2193,8 @@ pub static OPERATIONS: &[Operation] = &[
 pub static ACCEPT_PARAMS: ObjectRule = ObjectRule {
     name: "AcceptParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -2208,6 +2210,8 @@ pub static ACCEPT_PARAMS: ObjectRule = ObjectRule {
 pub static ACTIVATE_PARAMS: ObjectRule = ObjectRule {
     name: "ActivateParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -2223,6 +2227,8 @@ pub static ACTIVATE_PARAMS: ObjectRule = ObjectRule {
 pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
     name: "CallbackParams",
     closed: true,
+    alternatives: &[&["dateTime"], &["snoozeTime"]],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -2303,6 +2309,8 @@ pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
 pub static CONFERENCE_PARAMS: ObjectRule = ObjectRule {
     name: "ConferenceParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -2330,6 +2338,8 @@ pub static CONFERENCE_PARAMS: ObjectRule = ObjectRule {
 pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
     name: "ConsultParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "consultType",
@@ -2416,6 +2426,8 @@ pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
 pub static INTERACTION_DATA_ITEM: ObjectRule = ObjectRule {
     name: "InteractionDataItem",
     closed: false,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "key",
@@ -2448,6 +2460,8 @@ pub static INTERACTION_DATA_ITEM: ObjectRule = ObjectRule {
 pub static DIAL_PARAMS: ObjectRule = ObjectRule {
     name: "DialParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "dialType",
@@ -2530,6 +2544,8 @@ pub static DIAL_PARAMS: ObjectRule = ObjectRule {
 pub static DIGITS_PARAMS: ObjectRule = ObjectRule {
     name: "DigitsParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -2557,6 +2573,8 @@ pub static DIGITS_PARAMS: ObjectRule = ObjectRule {
 pub static DISPOSE_PARAMS: ObjectRule = ObjectRule {
     name: "DisposeParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -2608,6 +2626,8 @@ pub static DISPOSE_PARAMS: ObjectRule = ObjectRule {
 pub static HOLD_PARAMS: ObjectRule = ObjectRule {
     name: "HoldParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -2623,6 +2643,8 @@ pub static HOLD_PARAMS: ObjectRule = ObjectRule {
 pub static MESSAGE_ACTIVE_PARAMS: ObjectRule = ObjectRule {
     name: "MessageActiveParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -2690,6 +2712,8 @@ pub static MESSAGE_ACTIVE_PARAMS: ObjectRule = ObjectRule {
 pub static REJECT_PARAMS: ObjectRule = ObjectRule {
     name: "RejectParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -2717,6 +2741,8 @@ pub static REJECT_PARAMS: ObjectRule = ObjectRule {
 pub static RETRIEVE_PARAMS: ObjectRule = ObjectRule {
     name: "RetrieveParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -2732,6 +2758,8 @@ pub static RETRIEVE_PARAMS: ObjectRule = ObjectRule {
 pub static TERMINATE_PARAMS: ObjectRule = ObjectRule {
     name: "TerminateParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -2747,6 +2775,8 @@ pub static TERMINATE_PARAMS: ObjectRule = ObjectRule {
 pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
     name: "TransferParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "transferType",
@@ -2879,6 +2909,8 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
 pub static WARNING_PARAMS: ObjectRule = ObjectRule {
     name: "WarningParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "warningType",
@@ -2906,6 +2938,8 @@ pub static WARNING_PARAMS: ObjectRule = ObjectRule {
 pub static PLAY_MESSAGE_PARAMS: ObjectRule = ObjectRule {
     name: "PlayMessageParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -2943,6 +2977,8 @@ pub static PLAY_MESSAGE_PARAMS: ObjectRule = ObjectRule {
 pub static PAUSE_MESSAGE_PARAMS: ObjectRule = ObjectRule {
     name: "PauseMessageParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -2958,6 +2994,8 @@ pub static PAUSE_MESSAGE_PARAMS: ObjectRule = ObjectRule {
 pub static RESUME_MESSAGE_PARAMS: ObjectRule = ObjectRule {
     name: "ResumeMessageParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -2973,6 +3011,8 @@ pub static RESUME_MESSAGE_PARAMS: ObjectRule = ObjectRule {
 pub static STOP_MESSAGE_PARAMS: ObjectRule = ObjectRule {
     name: "StopMessageParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -2988,6 +3028,8 @@ pub static STOP_MESSAGE_PARAMS: ObjectRule = ObjectRule {
 pub static CANCEL_PARAMS: ObjectRule = ObjectRule {
     name: "CancelParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "cancelType",
@@ -3015,6 +3057,8 @@ pub static CANCEL_PARAMS: ObjectRule = ObjectRule {
 pub static CONNECT_PARAMS: ObjectRule = ObjectRule {
     name: "ConnectParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "initialState",
@@ -3077,6 +3121,8 @@ pub static CONNECT_PARAMS: ObjectRule = ObjectRule {
 pub static KEEP_ALIVE_PARAMS: ObjectRule = ObjectRule {
     name: "KeepAliveParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3112,6 +3158,8 @@ pub static KEEP_ALIVE_PARAMS: ObjectRule = ObjectRule {
 pub static DISCONNECT_PARAMS: ObjectRule = ObjectRule {
     name: "DisconnectParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3139,6 +3187,8 @@ pub static DISCONNECT_PARAMS: ObjectRule = ObjectRule {
 pub static FORCE_DISCONNECT_PARAMS: ObjectRule = ObjectRule {
     name: "ForceDisconnectParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3166,6 +3216,8 @@ pub static FORCE_DISCONNECT_PARAMS: ObjectRule = ObjectRule {
 pub static MONITOR_PARAMS: ObjectRule = ObjectRule {
     name: "MonitorParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "monitorType",
@@ -3233,6 +3285,8 @@ pub static MONITOR_PARAMS: ObjectRule = ObjectRule {
 pub static MULTITASKING_PARAMS: ObjectRule = ObjectRule {
     name: "MultitaskingParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3255,6 +3309,8 @@ pub static MULTITASKING_PARAMS: ObjectRule = ObjectRule {
 pub static NOT_READY_PARAMS: ObjectRule = ObjectRule {
     name: "NotReadyParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3292,6 +3348,8 @@ pub static NOT_READY_PARAMS: ObjectRule = ObjectRule {
 pub static READY_PARAMS: ObjectRule = ObjectRule {
     name: "ReadyParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -3307,6 +3365,8 @@ pub static READY_PARAMS: ObjectRule = ObjectRule {
 pub static VOICEMAIL_FORWARDED_PARAMS: ObjectRule = ObjectRule {
     name: "VoicemailForwardedParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3344,6 +3404,8 @@ pub static VOICEMAIL_FORWARDED_PARAMS: ObjectRule = ObjectRule {
 pub static VOICEMAIL_UPDATED_PARAMS: ObjectRule = ObjectRule {
     name: "VoicemailUpdatedParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3371,6 +3433,8 @@ pub static VOICEMAIL_UPDATED_PARAMS: ObjectRule = ObjectRule {
 pub static PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
     name: "PlayPersonalGreetingParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3408,6 +3472,8 @@ pub static PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
 pub static STOP_PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
     name: "StopPlayPersonalGreetingParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3435,6 +3501,8 @@ pub static STOP_PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
 pub static PAUSE_PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
     name: "PausePlayPersonalGreetingParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3462,6 +3530,8 @@ pub static PAUSE_PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
 pub static RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
     name: "RecordPersonalGreetingParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3489,6 +3559,8 @@ pub static RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
 pub static STOP_RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
     name: "StopRecordPersonalGreetingParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3536,6 +3608,8 @@ pub static STOP_RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
 pub static DELETE_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
     name: "DeletePersonalGreetingParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3563,6 +3637,8 @@ pub static DELETE_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
 pub static PERSONAL_GREETING_UPDATED_PARAMS: ObjectRule = ObjectRule {
     name: "PersonalGreetingUpdatedParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3600,6 +3676,8 @@ pub static PERSONAL_GREETING_UPDATED_PARAMS: ObjectRule = ObjectRule {
 pub static AGENT_STATISTICS_PARAMS: ObjectRule = ObjectRule {
     name: "AgentStatisticsParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -3615,6 +3693,8 @@ pub static AGENT_STATISTICS_PARAMS: ObjectRule = ObjectRule {
 pub static REASSIGN_EMAIL_PARAMS: ObjectRule = ObjectRule {
     name: "ReassignEmailParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3662,6 +3742,8 @@ pub static REASSIGN_EMAIL_PARAMS: ObjectRule = ObjectRule {
 pub static CLOSE_EMAIL_PARAMS: ObjectRule = ObjectRule {
     name: "CloseEmailParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3698,6 +3780,8 @@ pub static CLOSE_EMAIL_PARAMS: ObjectRule = ObjectRule {
 pub static EMAIL_ACTIVE_PARAMS: ObjectRule = ObjectRule {
     name: "EmailActiveParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "ehubSessionId",
         required: true,
@@ -3713,6 +3797,8 @@ pub static EMAIL_ACTIVE_PARAMS: ObjectRule = ObjectRule {
 pub static EMAIL_ERROR_PARAMS: ObjectRule = ObjectRule {
     name: "EmailErrorParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3738,6 +3824,8 @@ pub static EMAIL_ERROR_PARAMS: ObjectRule = ObjectRule {
 pub static FORWARD_EMAIL_PARAMS: ObjectRule = ObjectRule {
     name: "ForwardEmailParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3784,6 +3872,8 @@ pub static FORWARD_EMAIL_PARAMS: ObjectRule = ObjectRule {
 pub static SAVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
     name: "SaveEmailParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3840,6 +3930,8 @@ pub static SAVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
 pub static SEND_EMAIL_PARAMS: ObjectRule = ObjectRule {
     name: "SendEmailParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3886,6 +3978,8 @@ pub static SEND_EMAIL_PARAMS: ObjectRule = ObjectRule {
 pub static TRANSFER_EMAIL_TO_USER_PARAMS: ObjectRule = ObjectRule {
     name: "TransferEmailToUserParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3932,6 +4026,8 @@ pub static TRANSFER_EMAIL_TO_USER_PARAMS: ObjectRule = ObjectRule {
 pub static TRANSFER_EMAIL_TO_WORK_TYPE_PARAMS: ObjectRule = ObjectRule {
     name: "TransferEmailToWorkTypeParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -3978,6 +4074,8 @@ pub static TRANSFER_EMAIL_TO_WORK_TYPE_PARAMS: ObjectRule = ObjectRule {
 pub static COMPOSE_EMAIL_PARAMS: ObjectRule = ObjectRule {
     name: "ComposeEmailParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -4005,6 +4103,8 @@ pub static COMPOSE_EMAIL_PARAMS: ObjectRule = ObjectRule {
 pub static REMOVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
     name: "RemoveEmailParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -4032,6 +4132,8 @@ pub static REMOVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
 pub static REVIEW_EMAIL_PARAMS: ObjectRule = ObjectRule {
     name: "ReviewEmailParams",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "ehubSessionId",
@@ -4069,6 +4171,8 @@ pub static REVIEW_EMAIL_PARAMS: ObjectRule = ObjectRule {
 pub static SESSION_PROPERTY: ObjectRule = ObjectRule {
     name: "SessionProperty",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "propertyName",
@@ -4096,6 +4200,8 @@ pub static SESSION_PROPERTY: ObjectRule = ObjectRule {
 pub static CONNECT: ObjectRule = ObjectRule {
     name: "Connect",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "workTypeId",
@@ -4142,6 +4248,8 @@ pub static CONNECT: ObjectRule = ObjectRule {
 pub static CONTACT_DATA: ObjectRule = ObjectRule {
     name: "ContactData",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "contactDataKey",
@@ -4169,6 +4277,8 @@ pub static CONTACT_DATA: ObjectRule = ObjectRule {
 pub static SEND_TEXT: ObjectRule = ObjectRule {
     name: "SendText",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "text",
         required: false,
@@ -4184,6 +4294,8 @@ pub static SEND_TEXT: ObjectRule = ObjectRule {
 pub static PUSH_URL: ObjectRule = ObjectRule {
     name: "PushUrl",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "url",
         required: false,
@@ -4199,6 +4311,8 @@ pub static PUSH_URL: ObjectRule = ObjectRule {
 pub static DIAL_REQUEST: ObjectRule = ObjectRule {
     name: "DialRequest",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "digits",
         required: false,
@@ -4214,6 +4328,8 @@ pub static DIAL_REQUEST: ObjectRule = ObjectRule {
 pub static NOTIFICATION: ObjectRule = ObjectRule {
     name: "Notification",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "state",
@@ -4239,6 +4355,8 @@ pub static NOTIFICATION: ObjectRule = ObjectRule {
 pub static SCHEDULE_CALLBACK: ObjectRule = ObjectRule {
     name: "ScheduleCallback",
     closed: true,
+    alternatives: &[&["callBackTime"], &["delayStartDuration"]],
+    exclusive: true,
     fields: &[
         FieldRule {
             name: "workTypeId",
@@ -4303,6 +4421,8 @@ pub static SCHEDULE_CALLBACK: ObjectRule = ObjectRule {
 pub static NEW_SESSION_V3: ObjectRule = ObjectRule {
     name: "NewSessionV3",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "inactivityDelay",
@@ -4323,6 +4443,8 @@ pub static NEW_SESSION_V3: ObjectRule = ObjectRule {
 pub static ACKNOWLEDGE_PAYLOAD: ObjectRule = ObjectRule {
     name: "AcknowledgePayload",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "events",
         required: true,
@@ -4337,6 +4459,8 @@ pub static ACKNOWLEDGE_PAYLOAD: ObjectRule = ObjectRule {
 pub static ACKNOWLEDGE_EVENT: ObjectRule = ObjectRule {
     name: "AcknowledgeEvent",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[FieldRule {
         name: "eventId",
         required: true,
@@ -4352,6 +4476,8 @@ pub static ACKNOWLEDGE_EVENT: ObjectRule = ObjectRule {
 pub static FILTER_CRITERIA: ObjectRule = ObjectRule {
     name: "FilterCriteria",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "catalogType",
@@ -4450,6 +4576,8 @@ pub static FILTER_CRITERIA: ObjectRule = ObjectRule {
 pub static RESOURCES: ObjectRule = ObjectRule {
     name: "Resources",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "resourceType",
@@ -4481,6 +4609,8 @@ pub static RESOURCES: ObjectRule = ObjectRule {
 pub static SUBSCRIPTION: ObjectRule = ObjectRule {
     name: "Subscription",
     closed: true,
+    alternatives: &[],
+    exclusive: false,
     fields: &[
         FieldRule {
             name: "description",
