@@ -40,8 +40,8 @@ impl ViaClient {
             config.scopes.clone(),
         ));
         // The token endpoint is an operation of the table like any other.
-        let web_token_path =
-            ops::require("webToken.createToken")?.render_path(&config.org_id, &Default::default())?;
+        let web_token_path = ops::require("webToken.createToken")?
+            .render_path(&config.org_id, &Default::default())?;
         let web_token_url = config
             .base_url
             .join(&web_token_path)

@@ -157,6 +157,12 @@ mod tests {
         assert_eq!(i.b, Some(true));
         let i: Item =
             serde_json::from_value(json!({"id": [1], "n": {}, "xs": " ", "b": null})).unwrap();
-        assert_eq!(i, Item { xs: Some(vec![]), ..Default::default() });
+        assert_eq!(
+            i,
+            Item {
+                xs: Some(vec![]),
+                ..Default::default()
+            }
+        );
     }
 }

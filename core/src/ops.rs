@@ -251,7 +251,10 @@ impl Operation {
             extra_body,
         } = call;
         let rendered = self.render_path(org_id, &path)?;
-        if let Some(k) = path.keys().find(|k| !self.path_params.iter().any(|p| p.name == *k)) {
+        if let Some(k) = path
+            .keys()
+            .find(|k| !self.path_params.iter().any(|p| p.name == *k))
+        {
             return Err(Error::invalid(
                 k.clone(),
                 format!("{} has no path parameter {k}", self.name),
@@ -280,7 +283,10 @@ impl Operation {
             }
             (_, s) => req.session_id = s,
         }
-        if let Some(k) = query.keys().find(|k| !self.query.iter().any(|p| p.name == *k)) {
+        if let Some(k) = query
+            .keys()
+            .find(|k| !self.query.iter().any(|p| p.name == *k))
+        {
             return Err(Error::invalid(
                 k.clone(),
                 format!("{} has no query parameter {k}", self.name),
@@ -289,7 +295,10 @@ impl Operation {
         for p in self.query {
             match query.get(p.name) {
                 None | Some(Value::Null) if p.required => {
-                    return Err(Error::invalid(p.name, format!("is required by {}", self.name)))
+                    return Err(Error::invalid(
+                        p.name,
+                        format!("is required by {}", self.name),
+                    ))
                 }
                 None | Some(Value::Null) => {}
                 Some(v) => {
@@ -304,7 +313,10 @@ impl Operation {
         }
         match (&self.body, body) {
             (None, Some(_)) => {
-                return Err(Error::invalid("body", format!("{} takes no body", self.name)))
+                return Err(Error::invalid(
+                    "body",
+                    format!("{} takes no body", self.name),
+                ))
             }
             (None, None) if !extra_body.is_empty() => {
                 return Err(Error::invalid(
@@ -314,7 +326,10 @@ impl Operation {
             }
             (None, None) => {}
             (Some(_), None) if self.body_required => {
-                return Err(Error::invalid("body", format!("{} needs a body", self.name)))
+                return Err(Error::invalid(
+                    "body",
+                    format!("{} needs a body", self.name),
+                ))
             }
             (Some(node), body) => {
                 let mut body = match body {

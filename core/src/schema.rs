@@ -116,7 +116,10 @@ pub fn validate(node: &Node, value: &Value, at: &str) -> Result<()> {
                 if items.len() > max {
                     return Err(Error::invalid(
                         name(at),
-                        format!("has {} items; the documents allow at most {max}", items.len()),
+                        format!(
+                            "has {} items; the documents allow at most {max}",
+                            items.len()
+                        ),
                     ));
                 }
             }

@@ -7,8 +7,8 @@
 
 use crate::auth::AuthProvider;
 use crate::config::RetryPolicy;
-use crate::ops::AuthKind;
 use crate::error::{Error, ErrorResponse, Result};
+use crate::ops::AuthKind;
 use crate::secret::Secret;
 use rand::Rng;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
@@ -148,9 +148,11 @@ impl Transport {
     fn provider(&self, kind: AuthKind) -> Result<Option<&Arc<dyn AuthProvider>>> {
         match kind {
             AuthKind::OAuth2 => Ok(Some(&self.auth)),
-            AuthKind::WebToken => self.web_tokens.as_ref().map(Some).ok_or_else(|| {
-                Error::invalid("auth", "this client has no web-token provider")
-            }),
+            AuthKind::WebToken => self
+                .web_tokens
+                .as_ref()
+                .map(Some)
+                .ok_or_else(|| Error::invalid("auth", "this client has no web-token provider")),
             AuthKind::None => Ok(None),
             AuthKind::Basic => Err(Error::invalid(
                 "auth",
@@ -204,9 +206,7 @@ impl Transport {
                 Some(p) => Some(p.authorization().await?),
                 None => None,
             };
-            let result = self
-                .attempt(req, url.clone(), authorization.as_ref())
-                .await;
+            let result = self.attempt(req, url.clone(), authorization.as_ref()).await;
             let err = match result {
                 Ok(resp) => {
                     self.refund();

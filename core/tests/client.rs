@@ -394,8 +394,14 @@ fn typed_methods_validate_their_arguments() {
         inactivity_delay: Some(d),
         require_acknowledgement: None,
     };
-    check(block(st.create_session(&opts(30))).map(drop), "inactivityDelay");
-    check(block(st.create_session(&opts(700))).map(drop), "inactivityDelay");
+    check(
+        block(st.create_session(&opts(30))).map(drop),
+        "inactivityDelay",
+    );
+    check(
+        block(st.create_session(&opts(700))).map(drop),
+        "inactivityDelay",
+    );
     check(block(st.get_events("s", Some(0))).map(drop), "maxEvents");
     check(block(st.get_events("s", Some(500))).map(drop), "maxEvents");
     check(

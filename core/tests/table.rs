@@ -83,11 +83,9 @@ fn every_invalid_variant_is_refused_before_sending() {
             let before = requests(&sim);
             let expected = bad["field"].as_str().unwrap();
             match block(client.call(op, substitute(&bad["params"], &saved))) {
-                Err(Error::InvalidArgument { field, .. }) => assert_eq!(
-                    field, expected,
-                    "{op}: {} {expected}",
-                    bad["why"]
-                ),
+                Err(Error::InvalidArgument { field, .. }) => {
+                    assert_eq!(field, expected, "{op}: {} {expected}", bad["why"])
+                }
                 other => panic!("{op}: {} {expected}: {other:?}", bad["why"]),
             }
             assert_eq!(requests(&sim), before, "{op}: something was sent");
@@ -121,11 +119,9 @@ fn every_event_type_decodes_from_its_documented_example() {
 
 #[test]
 fn twins_are_read_from_either_wire_and_exposed_as_text() {
-    let decode = |payload: Value| {
-        match EventPayload::decode("engagementCenter.Held", &payload) {
-            EventPayload::EcHeld(h) => h,
-            other => panic!("{other:?}"),
-        }
+    let decode = |payload: Value| match EventPayload::decode("engagementCenter.Held", &payload) {
+        EventPayload::EcHeld(h) => h,
+        other => panic!("{other:?}"),
     };
     let h = decode(serde_json::json!({"ehubSessionId": 14, "payload": {"interactionId": 151}}));
     assert_eq!(h.ehub_session_id.as_deref(), Some("14"));

@@ -24,8 +24,16 @@ const OUTPUTS: &[(&str, &str, Lang)] = &[
         "core/src/generated/operations.rs",
         Lang::Rust,
     ),
-    ("models.rs.jinja", "core/src/generated/models.rs", Lang::Rust),
-    ("events.rs.jinja", "core/src/generated/events.rs", Lang::Rust),
+    (
+        "models.rs.jinja",
+        "core/src/generated/models.rs",
+        Lang::Rust,
+    ),
+    (
+        "events.rs.jinja",
+        "core/src/generated/events.rs",
+        Lang::Rust,
+    ),
     (
         "services.rs.jinja",
         "core/src/generated/services.rs",
@@ -51,19 +59,31 @@ const TEMPLATES: &[(&str, &str)] = &[
         "operations.rs.jinja",
         include_str!("../templates/operations.rs.jinja"),
     ),
-    ("models.rs.jinja", include_str!("../templates/models.rs.jinja")),
-    ("events.rs.jinja", include_str!("../templates/events.rs.jinja")),
+    (
+        "models.rs.jinja",
+        include_str!("../templates/models.rs.jinja"),
+    ),
+    (
+        "events.rs.jinja",
+        include_str!("../templates/events.rs.jinja"),
+    ),
     (
         "services.rs.jinja",
         include_str!("../templates/services.rs.jinja"),
     ),
     ("rust.jinja", include_str!("../templates/rust.jinja")),
-    ("models.py.jinja", include_str!("../templates/models.py.jinja")),
+    (
+        "models.py.jinja",
+        include_str!("../templates/models.py.jinja"),
+    ),
     (
         "services.py.jinja",
         include_str!("../templates/services.py.jinja"),
     ),
-    ("events.py.jinja", include_str!("../templates/events.py.jinja")),
+    (
+        "events.py.jinja",
+        include_str!("../templates/events.py.jinja"),
+    ),
     ("python.jinja", include_str!("../templates/python.jinja")),
 ];
 
@@ -102,13 +122,7 @@ fn run(root: &Path, check: bool) -> Result<Vec<String>, String> {
         };
         emit(root, out, &text, check, &mut drifted)?;
     }
-    emit(
-        root,
-        VECTORS,
-        &vectors::render(&api)?,
-        check,
-        &mut drifted,
-    )?;
+    emit(root, VECTORS, &vectors::render(&api)?, check, &mut drifted)?;
     Ok(drifted)
 }
 

@@ -281,7 +281,9 @@ pub fn load(dir: &Path) -> Res<Api> {
 fn service_doc(name: &str) -> String {
     match name {
         "engagementCenter" => "Engagement Center agent-control commands.".into(),
-        "streaming" => "Streaming API: sessions, long-poll events, acknowledgement, subscriptions.".into(),
+        "streaming" => {
+            "Streaming API: sessions, long-poll events, acknowledgement, subscriptions.".into()
+        }
         "messaging" => "Public-chat messaging: what a customer's chat client sends.".into(),
         "webToken" => "Web tokens for the public-chat client.".into(),
         "webClient" => "Streaming for the public-chat client.".into(),
@@ -471,7 +473,9 @@ impl Builder {
                 let ty = self.ty(doc, &format!("{command}Body"), "", s)?;
                 (
                     Some(ty),
-                    get(rb, "required").and_then(Value::as_bool).unwrap_or(false),
+                    get(rb, "required")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                 )
             }
         };
@@ -596,7 +600,8 @@ impl Builder {
             "string" | "integer" | "number" | "boolean" => ty.kind = kind,
             "array" => {
                 let items = get(s, "items").ok_or("array without items")?;
-                let item_owner = format!("{}{}", owner.to_pascal_case_keep(), prop.to_pascal_case());
+                let item_owner =
+                    format!("{}{}", owner.to_pascal_case_keep(), prop.to_pascal_case());
                 ty.kind = "array".into();
                 ty.items = Some(Box::new(self.ty(doc, &item_owner, "Item", items)?));
             }
@@ -752,7 +757,10 @@ fn required_sets(v: &Value) -> Res<Vec<Vec<String>>> {
 }
 
 fn first_nonempty(xs: &[String]) -> String {
-    xs.iter().find(|x| !x.is_empty()).cloned().unwrap_or_default()
+    xs.iter()
+        .find(|x| !x.is_empty())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Field name in Rust: snake case, with keywords escaped.

@@ -90,7 +90,10 @@ fn example_of(api: &Api, ty: &Ty) -> Result<Value, String> {
                 .ok_or_else(|| format!("schema {} has no example", s.name))?;
             serde_json::from_str(e).map_err(|e| e.to_string())
         }
-        "array" => Ok(json!([example_of(api, ty.items.as_deref().ok_or("items")?)?])),
+        "array" => Ok(json!([example_of(
+            api,
+            ty.items.as_deref().ok_or("items")?
+        )?])),
         other => Err(format!("no example for a {other} body")),
     }
 }

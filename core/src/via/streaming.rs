@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::ops::{self, Call};
 pub use crate::generated::services::Streaming;
+use crate::ops::{self, Call};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -42,7 +42,8 @@ impl Streaming {
             session_id: Some(session_id.to_string()),
             ..Call::default()
         };
-        call.query.insert("maxEvents".into(), Value::from(max_events));
+        call.query
+            .insert("maxEvents".into(), Value::from(max_events));
         let mut req = op.prepare(&self.client.config().org_id, call)?;
         req.timeout = Some(timeout.unwrap_or(SERVER_POLL_WAIT + POLL_TIMEOUT_MARGIN));
         req.retry = retry;
