@@ -97,7 +97,24 @@ impl ViaClient {
     /// of the answer (`null` when there is none).
     pub async fn execute(&self, op: &'static Operation, call: Call) -> Result<Value> {
         let req = op.prepare(&self.inner.config.org_id, call)?;
+        if op.deprecated {
+            warn_deprecated(op);
+        }
         let resp = self.inner.transport.send(req).await?;
         Ok(resp.body.unwrap_or(Value::Null))
+    }
+}
+
+/// Logs once per process per operation that a legacy operation is in use: once is enough
+/// to be seen, and a poll loop on a v2 session must not flood the log.
+fn warn_deprecated(op: &'static Operation) {
+    static WARNED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    if !warned.contains(&op.name) {
+        warned.push(op.name);
+        tracing::warn!(
+            op = op.name,
+            "legacy v2 streaming operation; the v3 operations replace it"
+        );
     }
 }

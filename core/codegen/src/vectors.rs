@@ -25,6 +25,16 @@ struct OpVector {
     setup: Vec<Setup>,
     valid: Value,
     invalid: Vec<Invalid>,
+    /// The valid call as the Python typed method takes it.
+    python: PythonCall,
+}
+
+#[derive(Serialize)]
+struct PythonCall {
+    service: String,
+    method: String,
+    args: Vec<Value>,
+    kwargs: Map<String, Value>,
 }
 
 #[derive(Serialize, Clone)]
@@ -187,13 +197,58 @@ fn op_vector(api: &Api, op: &Operation) -> Result<OpVector, String> {
             params: Value::Object(params),
         });
     }
+    let python = python_call(op, &valid);
     Ok(OpVector {
         op: op.name.clone(),
         status: op.status,
         setup,
         valid: Value::Object(valid),
         invalid,
+        python,
     })
+}
+
+fn python_call(op: &Operation, valid: &Map<String, Value>) -> PythonCall {
+    let mut args = Vec::new();
+    let mut kwargs = Map::new();
+    match op.session.as_str() {
+        "required" => args.push(valid["sessionId"].clone()),
+        "optional" => {
+            if let Some(s) = valid.get("sessionId") {
+                kwargs.insert("session_id".into(), s.clone());
+            }
+        }
+        _ => {}
+    }
+    for p in &op.path_params {
+        args.push(valid[&p.wire].clone());
+    }
+    if let Some(Value::Object(q)) = valid.get("query") {
+        for p in &op.query {
+            if let Some(v) = q.get(&p.wire) {
+                kwargs.insert(p.py.clone(), v.clone());
+            }
+        }
+    }
+    match valid.get("body") {
+        Some(Value::Object(b)) if !op.body_fields.is_empty() => {
+            for f in &op.body_fields {
+                if let Some(v) = b.get(&f.wire) {
+                    kwargs.insert(f.py.clone(), v.clone());
+                }
+            }
+        }
+        Some(b) => {
+            kwargs.insert("body".into(), b.clone());
+        }
+        None => {}
+    }
+    PythonCall {
+        service: heck::ToSnakeCase::to_snake_case(op.service.as_str()),
+        method: op.snake.clone(),
+        args,
+        kwargs,
+    }
 }
 
 fn variant(valid: &Map<String, Value>, field: &str, why: &'static str, body: Value) -> Invalid {
