@@ -1,10 +1,13 @@
 //! `ccbridge._native.ViaClient`: configuration, the generic call, the typed commands and
 //! stream start, each blocking (GIL released) and as an `asyncio` awaitable.
 
-use ccbridge::stream::{EventStream, StreamConfig};
-use ccbridge::{
-    ConnectOptions, InitialState, NotReadyType, RetryPolicy, SessionOptions, ViaClient,
+use ccbridge::models::{
+    AcknowledgeEvent, AcknowledgePayload, AcknowledgeResponse, ConnectParams, DisconnectParams,
+    InitialState, KeepAliveParams, NewSessionV3, NotReadyParams, NotReadyType, ReadyParams,
+    SessionResponseV3,
 };
+use ccbridge::stream::{EventStream, StreamConfig};
+use ccbridge::{RetryPolicy, ViaClient};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
@@ -49,7 +52,7 @@ fn json(py: Python<'_>, v: Value) -> PyResult<PyObject> {
     to_py(py, &v)
 }
 
-fn session_dict(py: Python<'_>, info: ccbridge::SessionInfo) -> PyResult<PyObject> {
+fn session_dict(py: Python<'_>, info: SessionResponseV3) -> PyResult<PyObject> {
     let d = PyDict::new(py);
     d.set_item("session_id", info.session_id)?;
     d.set_item("creation_time", info.creation_time)?;
@@ -58,7 +61,7 @@ fn session_dict(py: Python<'_>, info: ccbridge::SessionInfo) -> PyResult<PyObjec
     Ok(d.into_any().unbind())
 }
 
-fn ack_dict(py: Python<'_>, r: ccbridge::AckResult) -> PyResult<PyObject> {
+fn ack_dict(py: Python<'_>, r: AcknowledgeResponse) -> PyResult<PyObject> {
     let d = PyDict::new(py);
     d.set_item("event_ids_acknowledged", r.event_ids_acknowledged)?;
     d.set_item("event_ids_not_found", r.event_ids_not_found)?;
@@ -98,7 +101,6 @@ impl PyViaClient {
     #[allow(clippy::too_many_arguments)]
     fn connect_fut(
         &self,
-        py: Python<'_>,
         session_id: String,
         user_id: String,
         initial_state: Option<&str>,
@@ -106,20 +108,17 @@ impl PyViaClient {
         routeaccess_id: Option<String>,
         email_address: Option<String>,
         attach: bool,
-    ) -> PyResult<impl Future<Output = CoreResult<()>> + Send + 'static> {
-        let initial_state = initial_state
-            .map(str::parse::<InitialState>)
-            .transpose()
-            .py_err(py)?;
-        let options = ConnectOptions {
-            initial_state,
+    ) -> impl Future<Output = CoreResult<()>> + Send + 'static {
+        let params = ConnectParams {
+            initial_state: initial_state.map(InitialState::parse),
             station,
             routeaccess_id,
             email_address,
             attach,
+            ..ConnectParams::default()
         };
         let ec = self.client().engagement_center();
-        Ok(async move { ec.connect(&session_id, &user_id, &options).await })
+        async move { ec.connect(&session_id, &user_id, &params).await }
     }
 
     fn ready_fut(
@@ -128,25 +127,26 @@ impl PyViaClient {
         user_id: String,
         ehub_session_id: String,
     ) -> impl Future<Output = CoreResult<()>> + Send + 'static {
+        let params = ReadyParams { ehub_session_id };
         let ec = self.client().engagement_center();
-        async move { ec.ready(&session_id, &user_id, &ehub_session_id).await }
+        async move { ec.ready(&session_id, &user_id, &params).await }
     }
 
     fn not_ready_fut(
         &self,
-        py: Python<'_>,
         session_id: String,
         user_id: String,
         ehub_session_id: String,
         reason_id: String,
         not_ready_type: &str,
-    ) -> PyResult<impl Future<Output = CoreResult<()>> + Send + 'static> {
-        let kind = not_ready_type.parse::<NotReadyType>().py_err(py)?;
+    ) -> impl Future<Output = CoreResult<()>> + Send + 'static {
+        let params = NotReadyParams {
+            ehub_session_id,
+            reason_id,
+            not_ready_type: NotReadyType::parse(not_ready_type),
+        };
         let ec = self.client().engagement_center();
-        Ok(async move {
-            ec.not_ready(&session_id, &user_id, &ehub_session_id, &reason_id, kind)
-                .await
-        })
+        async move { ec.not_ready(&session_id, &user_id, &params).await }
     }
 
     fn disconnect_fut(
@@ -156,52 +156,43 @@ impl PyViaClient {
         ehub_session_id: String,
         reason_id: String,
     ) -> impl Future<Output = CoreResult<()>> + Send + 'static {
+        let params = DisconnectParams {
+            ehub_session_id,
+            reason_id,
+        };
         let ec = self.client().engagement_center();
-        async move {
-            ec.disconnect(&session_id, &user_id, &ehub_session_id, &reason_id)
-                .await
-        }
+        async move { ec.disconnect(&session_id, &user_id, &params).await }
     }
 
     fn keep_alive_fut(
         &self,
-        py: Python<'_>,
         session_id: String,
         user_id: String,
         ehub_session_id: String,
         session_timeout: Option<i64>,
         request_timestamp: Option<String>,
-    ) -> PyResult<impl Future<Output = CoreResult<()>> + Send + 'static> {
-        let session_timeout = session_timeout
-            .map(|t| to_u32(py, "session_timeout", t))
-            .transpose()?;
+    ) -> impl Future<Output = CoreResult<()>> + Send + 'static {
+        let params = KeepAliveParams {
+            ehub_session_id,
+            // The description's bounds (at least 1 s) are checked by the core when sent.
+            session_timeout: session_timeout.map(|t| t as f64),
+            request_timestamp,
+        };
         let ec = self.client().engagement_center();
-        Ok(async move {
-            ec.keep_alive(
-                &session_id,
-                &user_id,
-                &ehub_session_id,
-                session_timeout,
-                request_timestamp.as_deref(),
-            )
-            .await
-        })
+        async move { ec.keep_alive(&session_id, &user_id, &params).await }
     }
 
     fn create_session_fut(
         &self,
-        py: Python<'_>,
         inactivity_delay: Option<i64>,
         require_acknowledgement: bool,
-    ) -> PyResult<impl Future<Output = CoreResult<ccbridge::SessionInfo>> + Send + 'static> {
-        let options = SessionOptions {
-            inactivity_delay: inactivity_delay
-                .map(|d| to_u32(py, "inactivity_delay", d))
-                .transpose()?,
-            require_acknowledgement,
+    ) -> impl Future<Output = CoreResult<SessionResponseV3>> + Send + 'static {
+        let body = NewSessionV3 {
+            inactivity_delay,
+            require_acknowledgement: Some(require_acknowledgement),
         };
         let streaming = self.client().streaming();
-        Ok(async move { streaming.create_session(&options).await })
+        async move { streaming.create_session(&body).await }
     }
 
     fn get_events_fut(
@@ -210,18 +201,25 @@ impl PyViaClient {
         session_id: String,
         max_events: i64,
     ) -> PyResult<impl Future<Output = CoreResult<Vec<ccbridge::Event>>> + Send + 'static> {
-        let max_events = to_u32(py, "max_events", max_events)?;
+        // Only the conversion is checked here; the documented range is the core's check.
+        let max_events = to_u32(py, "maxEvents", max_events)?;
         let streaming = self.client().streaming();
-        Ok(async move { streaming.get_events(&session_id, max_events).await })
+        Ok(async move { streaming.poll_events(&session_id, max_events).await })
     }
 
     fn acknowledge_fut(
         &self,
         session_id: String,
         event_ids: Vec<String>,
-    ) -> impl Future<Output = CoreResult<ccbridge::AckResult>> + Send + 'static {
+    ) -> impl Future<Output = CoreResult<AcknowledgeResponse>> + Send + 'static {
+        let body = AcknowledgePayload {
+            events: event_ids
+                .into_iter()
+                .map(|event_id| AcknowledgeEvent { event_id })
+                .collect(),
+        };
         let streaming = self.client().streaming();
-        async move { streaming.acknowledge(&session_id, &event_ids).await }
+        async move { streaming.acknowledge(&session_id, &body).await }
     }
 
     fn delete_session_fut(
@@ -448,7 +446,6 @@ impl PyViaClient {
         attach: bool,
     ) -> PyResult<()> {
         let fut = self.connect_fut(
-            py,
             session_id,
             user_id,
             initial_state,
@@ -456,7 +453,7 @@ impl PyViaClient {
             routeaccess_id,
             email_address,
             attach,
-        )?;
+        );
         block_on(py, fut)
     }
 
@@ -475,7 +472,6 @@ impl PyViaClient {
         attach: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.connect_fut(
-            py,
             session_id,
             user_id,
             initial_state,
@@ -483,7 +479,7 @@ impl PyViaClient {
             routeaccess_id,
             email_address,
             attach,
-        )?;
+        );
         into_future(py, fut, unit)
     }
 
@@ -524,13 +520,12 @@ impl PyViaClient {
         not_ready_type: &str,
     ) -> PyResult<()> {
         let fut = self.not_ready_fut(
-            py,
             session_id,
             user_id,
             ehub_session_id,
             reason_id,
             not_ready_type,
-        )?;
+        );
         block_on(py, fut)
     }
 
@@ -545,13 +540,12 @@ impl PyViaClient {
         not_ready_type: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.not_ready_fut(
-            py,
             session_id,
             user_id,
             ehub_session_id,
             reason_id,
             not_ready_type,
-        )?;
+        );
         into_future(py, fut, unit)
     }
 
@@ -598,13 +592,12 @@ impl PyViaClient {
         request_timestamp: Option<String>,
     ) -> PyResult<()> {
         let fut = self.keep_alive_fut(
-            py,
             session_id,
             user_id,
             ehub_session_id,
             session_timeout,
             request_timestamp,
-        )?;
+        );
         block_on(py, fut)
     }
 
@@ -620,13 +613,12 @@ impl PyViaClient {
         request_timestamp: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.keep_alive_fut(
-            py,
             session_id,
             user_id,
             ehub_session_id,
             session_timeout,
             request_timestamp,
-        )?;
+        );
         into_future(py, fut, unit)
     }
 
@@ -638,7 +630,7 @@ impl PyViaClient {
         inactivity_delay: Option<i64>,
         require_acknowledgement: bool,
     ) -> PyResult<PyObject> {
-        let fut = self.create_session_fut(py, inactivity_delay, require_acknowledgement)?;
+        let fut = self.create_session_fut(inactivity_delay, require_acknowledgement);
         let info = block_on(py, fut)?;
         session_dict(py, info)
     }
@@ -651,7 +643,7 @@ impl PyViaClient {
         inactivity_delay: Option<i64>,
         require_acknowledgement: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let fut = self.create_session_fut(py, inactivity_delay, require_acknowledgement)?;
+        let fut = self.create_session_fut(inactivity_delay, require_acknowledgement);
         into_future(py, fut, session_dict)
     }
 

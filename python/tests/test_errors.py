@@ -112,18 +112,22 @@ def test_command_arguments(client: ccbridge.ViaClient) -> None:
             fn(*args, **kwargs)
         return info.value.field
 
-    assert field_of(client.connect, "sid", "u", initial_state="Ready") == "initial_state"
-    assert field_of(client.not_ready, "sid", "u", "1", "12", "Busy") == "not_ready_type"
-    assert field_of(client.connect, "sid", "", initial_state="Idle") == "user_id"
-    assert field_of(client.connect, " ", "u") == "session_id"
-    assert field_of(client.ready, "sid", "u", "") == "ehub_session_id"
-    assert field_of(client.disconnect, "sid", "u", "1", "") == "reason_id"
-    assert field_of(client.keep_alive, "sid", "u", "1", session_timeout=0) == "session_timeout"
-    assert field_of(client.keep_alive, "sid", "u", "1", request_timestamp="yesterday") == "request_timestamp"
-    assert field_of(client.get_events, "sid", 0) == "max_events"
-    assert field_of(client.get_events, "sid", 201) == "max_events"
-    assert field_of(client.acknowledge, "sid", []) == "event_ids"
-    assert field_of(client.create_session, inactivity_delay=30) == "inactivity_delay"
+    # The core checks every call against the API description and names the wire field.
+    assert field_of(client.connect, "sid", "u", initial_state="Ready") == "initialState"
+    assert field_of(client.not_ready, "sid", "u", "1", "12", "Busy") == "notReadyType"
+    assert field_of(client.connect, "sid", "", initial_state="Idle") == "userId"
+    assert field_of(client.connect, " ", "u") == "sessionId"
+    assert field_of(client.ready, "sid", "u", "") == "ehubSessionId"
+    assert field_of(client.disconnect, "sid", "u", "1", "") == "reasonId"
+    assert field_of(client.keep_alive, "sid", "u", "1", session_timeout=0) == "sessionTimeout"
+    assert field_of(client.keep_alive, "sid", "u", "1", request_timestamp="yesterday") == "requestTimestamp"
+    assert field_of(client.get_events, "sid", 0) == "maxEvents"
+    assert field_of(client.get_events, "sid", 201) == "maxEvents"
+    assert field_of(client.get_events, "sid", -1) == "maxEvents"
+    assert field_of(client.acknowledge, "sid", []) == "events"
+    assert field_of(client.acknowledge, "sid", ["1-0", ""]) == "events[1].eventId"
+    assert field_of(client.create_session, inactivity_delay=30) == "inactivityDelay"
+    assert field_of(client.create_session, inactivity_delay=-1) == "inactivityDelay"
     with pytest.raises(TypeError):
         client.ready("sid", "u", 7)  # type: ignore[arg-type]
 

@@ -770,18 +770,18 @@ static void test_command_argument_errors(void) {
     REQUIRE_OK(ccb_stream_start_pull(client, NULL, &stream));
     REQUIRE_OK(ccb_stream_session_id(stream, &sid));
 
-    EXPECT_ERROR(ccb_ec_connect(client, sid, "u", "Busy", NULL, false), CCB_ERR_INVALID_ARGUMENT, "initial_state");
-    EXPECT_ERROR(ccb_ec_connect(client, sid, "u", "idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "initial_state");
-    EXPECT_ERROR(ccb_ec_connect(client, sid, "", "Idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "user_id");
-    EXPECT_ERROR(ccb_ec_connect(client, "", "u", "Idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "session_id");
+    EXPECT_ERROR(ccb_ec_connect(client, sid, "u", "Busy", NULL, false), CCB_ERR_INVALID_ARGUMENT, "initialState");
+    EXPECT_ERROR(ccb_ec_connect(client, sid, "u", "idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "initialState");
+    EXPECT_ERROR(ccb_ec_connect(client, sid, "", "Idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "userId");
+    EXPECT_ERROR(ccb_ec_connect(client, "", "u", "Idle", NULL, false), CCB_ERR_INVALID_ARGUMENT, "sessionId");
     EXPECT_ERROR(ccb_ec_connect(client, sid, bad_utf8, NULL, NULL, false), CCB_ERR_INVALID_ARGUMENT, "user_id");
     EXPECT_ERROR(ccb_ec_connect(client, sid, "u", NULL, "", false), CCB_ERR_INVALID_ARGUMENT, "station");
-    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "12", "Ready"), CCB_ERR_INVALID_ARGUMENT, "not_ready_type");
-    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "12", "Idle"), CCB_ERR_INVALID_ARGUMENT, "not_ready_type");
-    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "", "Park"), CCB_ERR_INVALID_ARGUMENT, "reason_id");
-    EXPECT_ERROR(ccb_ec_ready(client, sid, "u", ""), CCB_ERR_INVALID_ARGUMENT, "ehub_session_id");
-    EXPECT_ERROR(ccb_ec_keep_alive(client, sid, "u", "1", 0, "yesterday"), CCB_ERR_INVALID_ARGUMENT, "request_timestamp");
-    EXPECT_ERROR(ccb_ec_disconnect(client, sid, "u", "1", ""), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "12", "Ready"), CCB_ERR_INVALID_ARGUMENT, "notReadyType");
+    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "12", "Idle"), CCB_ERR_INVALID_ARGUMENT, "notReadyType");
+    EXPECT_ERROR(ccb_ec_not_ready(client, sid, "u", "1", "", "Park"), CCB_ERR_INVALID_ARGUMENT, "reasonId");
+    EXPECT_ERROR(ccb_ec_ready(client, sid, "u", ""), CCB_ERR_INVALID_ARGUMENT, "ehubSessionId");
+    EXPECT_ERROR(ccb_ec_keep_alive(client, sid, "u", "1", 0, "yesterday"), CCB_ERR_INVALID_ARGUMENT, "requestTimestamp");
+    EXPECT_ERROR(ccb_ec_disconnect(client, sid, "u", "1", ""), CCB_ERR_INVALID_ARGUMENT, "reasonId");
 
     ccb_string_free(sid);
     ccb_stream_free(stream);

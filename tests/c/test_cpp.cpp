@@ -344,13 +344,13 @@ TEST_F(CcbridgeTest, WrongEnumStringsAndEmptyIds) {
     ccb::Stream stream = ccb::Stream::start_pull(client);
     const std::string sid = stream.session_id();
     ccb::Error e = expect_error([&] { client.connect(sid, "u", std::string("Busy")); });
-    EXPECT_EQ(e.field(), "initial_state");
+    EXPECT_EQ(e.field(), "initialState");
     e = expect_error([&] { client.not_ready(sid, "u", "100", "12", "Ready"); });
-    EXPECT_EQ(e.field(), "not_ready_type");
+    EXPECT_EQ(e.field(), "notReadyType");
     e = expect_error([&] { client.ready(sid, "", "100"); });
-    EXPECT_EQ(e.field(), "user_id");
+    EXPECT_EQ(e.field(), "userId");
     e = expect_error([&] { client.keep_alive(sid, "u", "100", 0s, std::string("noon")); });
-    EXPECT_EQ(e.field(), "request_timestamp");
+    EXPECT_EQ(e.field(), "requestTimestamp");
     e = expect_error([&] { client.ready("no-such-session", "u", "100"); });
     EXPECT_EQ(e.code(), CCB_ERR_SESSION_EXPIRED);
     EXPECT_EQ(e.http_status(), 400);

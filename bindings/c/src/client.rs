@@ -2,9 +2,11 @@
 
 use crate::error::{ccb_error_t, guard, guard_value};
 use crate::ffi::{arg_ref, arg_str, block_on, into_c_str, opt_str, out_ptr};
-use ccbridge::{
-    ConnectOptions, Error, InitialState, NotReadyType, Result, RetryPolicy, ViaClient, ViaConfig,
+use ccbridge::models::{
+    ConnectParams, DisconnectParams, InitialState, KeepAliveParams, NotReadyParams, NotReadyType,
+    ReadyParams,
 };
+use ccbridge::{Error, Result, RetryPolicy, ViaClient, ViaConfig};
 use std::os::raw::c_char;
 use std::time::Duration;
 
@@ -228,18 +230,16 @@ pub unsafe extern "C" fn ccb_ec_connect(
         let client = unsafe { arg_ref(client, "client") }?;
         let session_id = unsafe { arg_str(session_id, "session_id") }?;
         let user_id = unsafe { arg_str(user_id, "user_id") }?;
-        let initial_state = unsafe { opt_str(initial_state, "initial_state") }?
-            .map(str::parse::<InitialState>)
-            .transpose()?;
+        let initial_state = unsafe { opt_str(initial_state, "initial_state") }?;
         let station = unsafe { opt_str(station, "station") }?;
-        let options = ConnectOptions {
-            initial_state,
+        let params = ConnectParams {
+            initial_state: initial_state.map(InitialState::parse),
             station: station.map(str::to_string),
             attach,
-            ..ConnectOptions::default()
+            ..ConnectParams::default()
         };
         let ec = client.client.engagement_center();
-        block_on(ec.connect(session_id, user_id, &options))
+        block_on(ec.connect(session_id, user_id, &params))
     })
 }
 
@@ -260,8 +260,11 @@ pub unsafe extern "C" fn ccb_ec_ready(
         let session_id = unsafe { arg_str(session_id, "session_id") }?;
         let user_id = unsafe { arg_str(user_id, "user_id") }?;
         let ehub = unsafe { arg_str(ehub_session_id, "ehub_session_id") }?;
+        let params = ReadyParams {
+            ehub_session_id: ehub.to_string(),
+        };
         let ec = client.client.engagement_center();
-        block_on(ec.ready(session_id, user_id, ehub))
+        block_on(ec.ready(session_id, user_id, &params))
     })
 }
 
@@ -286,9 +289,14 @@ pub unsafe extern "C" fn ccb_ec_not_ready(
         let user_id = unsafe { arg_str(user_id, "user_id") }?;
         let ehub = unsafe { arg_str(ehub_session_id, "ehub_session_id") }?;
         let reason_id = unsafe { arg_str(reason_id, "reason_id") }?;
-        let kind: NotReadyType = unsafe { arg_str(not_ready_type, "not_ready_type") }?.parse()?;
+        let kind = unsafe { arg_str(not_ready_type, "not_ready_type") }?;
+        let params = NotReadyParams {
+            ehub_session_id: ehub.to_string(),
+            reason_id: reason_id.to_string(),
+            not_ready_type: NotReadyType::parse(kind),
+        };
         let ec = client.client.engagement_center();
-        block_on(ec.not_ready(session_id, user_id, ehub, reason_id, kind))
+        block_on(ec.not_ready(session_id, user_id, &params))
     })
 }
 
@@ -311,8 +319,12 @@ pub unsafe extern "C" fn ccb_ec_disconnect(
         let user_id = unsafe { arg_str(user_id, "user_id") }?;
         let ehub = unsafe { arg_str(ehub_session_id, "ehub_session_id") }?;
         let reason_id = unsafe { arg_str(reason_id, "reason_id") }?;
+        let params = DisconnectParams {
+            ehub_session_id: ehub.to_string(),
+            reason_id: reason_id.to_string(),
+        };
         let ec = client.client.engagement_center();
-        block_on(ec.disconnect(session_id, user_id, ehub, reason_id))
+        block_on(ec.disconnect(session_id, user_id, &params))
     })
 }
 
@@ -339,9 +351,13 @@ pub unsafe extern "C" fn ccb_ec_keep_alive(
         let user_id = unsafe { arg_str(user_id, "user_id") }?;
         let ehub = unsafe { arg_str(ehub_session_id, "ehub_session_id") }?;
         let timestamp = unsafe { opt_str(request_timestamp, "request_timestamp") }?;
-        let timeout = (session_timeout_s > 0).then_some(session_timeout_s);
+        let params = KeepAliveParams {
+            ehub_session_id: ehub.to_string(),
+            session_timeout: (session_timeout_s > 0).then_some(f64::from(session_timeout_s)),
+            request_timestamp: timestamp.map(str::to_string),
+        };
         let ec = client.client.engagement_center();
-        block_on(ec.keep_alive(session_id, user_id, ehub, timeout, timestamp))
+        block_on(ec.keep_alive(session_id, user_id, &params))
     })
 }
 
@@ -421,7 +437,7 @@ mod tests {
                 ptr::null(),
                 false,
             );
-            assert_eq!(field_of(e), "initial_state");
+            assert_eq!(field_of(e), "initialState");
             let e = ccb_ec_not_ready(
                 c,
                 c"sid".as_ptr(),
@@ -430,7 +446,7 @@ mod tests {
                 c"2".as_ptr(),
                 c"Ready".as_ptr(),
             );
-            assert_eq!(field_of(e), "not_ready_type");
+            assert_eq!(field_of(e), "notReadyType");
             let e = ccb_ec_ready(ptr::null(), c"sid".as_ptr(), c"u".as_ptr(), c"1".as_ptr());
             assert_eq!(field_of(e), "client");
             let e = ccb_ec_ready(c, c"sid".as_ptr(), ptr::null(), c"1".as_ptr());

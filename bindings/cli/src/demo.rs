@@ -1,10 +1,11 @@
 //! `ccbridge demo`: the whole agent flow on the embedded simulator, printed as it happens.
 
 use crate::format::event_line;
-use ccbridge::{
-    ConnectOptions, Event, EventHandler, EventStream, InitialState, NotReadyType, StreamConfig,
-    StreamStatus, ViaClient,
+use ccbridge::models::{
+    ConnectParams, DisconnectParams, InitialState, KeepAliveParams, NotReadyParams, NotReadyType,
+    ReadyParams,
 };
+use ccbridge::{Event, EventHandler, EventStream, StreamConfig, StreamStatus, ViaClient};
 use ccbridge_sim::{SimConfig, Simulator};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
@@ -84,7 +85,7 @@ pub fn run(user: &str) -> Result<(), String> {
     block(ec.connect(
         &sid,
         user,
-        &ConnectOptions {
+        &ConnectParams {
             initial_state: Some(InitialState::NotReady),
             station: Some("9785551212".into()),
             ..Default::default()
@@ -98,7 +99,13 @@ pub fn run(user: &str) -> Result<(), String> {
     wait_for(&rx, "engagementCenter.NotReady")?;
 
     step("set the agent ready");
-    block(ec.ready(&sid, user, &ehub))?;
+    block(ec.ready(
+        &sid,
+        user,
+        &ReadyParams {
+            ehub_session_id: ehub.clone(),
+        },
+    ))?;
     wait_for(&rx, "engagementCenter.Idle")?;
 
     step("an inbound call arrives (simulator control API)");
@@ -106,13 +113,36 @@ pub fn run(user: &str) -> Result<(), String> {
     wait_for(&rx, "engagementCenter.ScreenPop")?;
 
     step("keep the login alive");
-    block(ec.keep_alive(&sid, user, &ehub, Some(600), None))?;
+    block(ec.keep_alive(
+        &sid,
+        user,
+        &KeepAliveParams {
+            ehub_session_id: ehub.clone(),
+            session_timeout: Some(600.0),
+            request_timestamp: None,
+        },
+    ))?;
     wait_for(&rx, "engagementCenter.ClientSessionKeepAlive")?;
 
     step("take a break (park), then log out");
-    block(ec.not_ready(&sid, user, &ehub, "12", NotReadyType::Park))?;
+    block(ec.not_ready(
+        &sid,
+        user,
+        &NotReadyParams {
+            ehub_session_id: ehub.clone(),
+            reason_id: "12".into(),
+            not_ready_type: NotReadyType::Park,
+        },
+    ))?;
     wait_for(&rx, "engagementCenter.Park")?;
-    block(ec.disconnect(&sid, user, &ehub, "0"))?;
+    block(ec.disconnect(
+        &sid,
+        user,
+        &DisconnectParams {
+            ehub_session_id: ehub,
+            reason_id: "0".into(),
+        },
+    ))?;
     wait_for(&rx, "engagementCenter.Disconnected")?;
 
     step("stop the stream: drain, acknowledge, delete the session");

@@ -56,7 +56,8 @@ enum Command {
         #[arg(default_value = "{}")]
         params: String,
     },
-    /// List the operations ccbridge knows.
+    /// List the operations ccbridge knows: name, method, whether a failed attempt is
+    /// retried (`retry`) or never sent twice (`once`), and path.
     Ops,
 }
 
@@ -77,15 +78,7 @@ fn main() -> ExitCode {
             call(&op, &params)
         }
         Command::Ops => {
-            for op in ccbridge::ops::OPERATIONS {
-                println!(
-                    "{:32} {:6} /via/{}/organizations/{{orgId}}/{}",
-                    op.name,
-                    op.method.as_str(),
-                    op.version,
-                    op.path
-                );
-            }
+            print!("{}", ops_table());
             Ok(())
         }
     };
@@ -96,6 +89,29 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// One line per operation of the table: name, method, retry safety, path, and a
+/// `(deprecated)` mark where the documents deprecate the operation.
+fn ops_table() -> String {
+    let ops = ccbridge::ops::OPERATIONS;
+    let width = ops.iter().map(|o| o.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for op in ops {
+        let retry = if op.safe_to_retry { "retry" } else { "once" };
+        let line = format!(
+            "{:width$} {:6} {:5} /via/{}/organizations/{{orgId}}/{}{}",
+            op.name,
+            op.method.as_str(),
+            retry,
+            op.version,
+            op.path,
+            if op.deprecated { " (deprecated)" } else { "" },
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 fn init_logging(default: &str) {

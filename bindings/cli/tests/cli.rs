@@ -81,6 +81,32 @@ fn call_uses_credentials_from_the_environment_and_reports_errors() {
 fn ops_lists_the_operation_table() {
     let out = ccbridge().arg("ops").output().unwrap();
     let s = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
     assert_eq!(s.lines().count(), ccbridge::ops::OPERATIONS.len());
-    assert!(s.contains("engagementCenter.connect"));
+    for op in ccbridge::ops::OPERATIONS {
+        let line = s
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(op.name))
+            .unwrap_or_else(|| panic!("{} missing:\n{s}", op.name));
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols[1], op.method.as_str(), "{line}");
+        assert_eq!(
+            cols[2],
+            if op.safe_to_retry { "retry" } else { "once" },
+            "{line}"
+        );
+        assert_eq!(
+            cols[3],
+            format!("/via/{}/organizations/{{orgId}}/{}", op.version, op.path),
+            "{line}"
+        );
+        assert_eq!(line.ends_with("(deprecated)"), op.deprecated, "{line}");
+    }
+    let line = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap()
+    };
+    assert!(line("engagementCenter.dial").contains(" once "), "{s}");
+    assert!(line("streaming.getEvents").contains(" retry "), "{s}");
 }

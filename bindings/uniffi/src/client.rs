@@ -4,6 +4,7 @@ use crate::error::CcbError;
 use crate::runtime::on_core_runtime;
 use crate::stream::{EventListener, EventStreamHandle, ListenerAdapter};
 use crate::types::{millis, InitialState, NotReadyType, RateLimit, StreamOptions};
+use ccbridge::models;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -109,7 +110,8 @@ impl ViaClient {
     ///
     /// `params_json` is an object with the operation's path parameters (`"userId"`),
     /// `"sessionId"` for session-bound operations, `"query"` and `"body"`. An empty string
-    /// means no parameters. String enum values in the body are checked by the service.
+    /// means no parameters. Everything is checked against the API description before
+    /// anything is sent.
     pub async fn call(&self, op: String, params_json: String) -> Result<String, CcbError> {
         let params = if params_json.trim().is_empty() {
             serde_json::Value::Null
@@ -133,14 +135,14 @@ impl ViaClient {
         station: Option<String>,
         attach: bool,
     ) -> Result<(), CcbError> {
-        let options = ccbridge::ConnectOptions {
+        let params = models::ConnectParams {
             initial_state: initial_state.map(Into::into),
             station,
             attach,
             ..Default::default()
         };
         let ec = self.inner.engagement_center();
-        Ok(on_core_runtime(ec.connect(&session_id, &user_id, &options)).await?)
+        Ok(on_core_runtime(ec.connect(&session_id, &user_id, &params)).await?)
     }
 
     /// `ready`: moves the agent to Idle.
@@ -150,8 +152,9 @@ impl ViaClient {
         user_id: String,
         ehub_session_id: String,
     ) -> Result<(), CcbError> {
+        let params = models::ReadyParams { ehub_session_id };
         let ec = self.inner.engagement_center();
-        Ok(on_core_runtime(ec.ready(&session_id, &user_id, &ehub_session_id)).await?)
+        Ok(on_core_runtime(ec.ready(&session_id, &user_id, &params)).await?)
     }
 
     /// `notReady`: moves the agent to NotReady or Park with a reason code.
@@ -163,15 +166,13 @@ impl ViaClient {
         reason_id: String,
         not_ready_type: NotReadyType,
     ) -> Result<(), CcbError> {
+        let params = models::NotReadyParams {
+            ehub_session_id,
+            reason_id,
+            not_ready_type: not_ready_type.into(),
+        };
         let ec = self.inner.engagement_center();
-        let fut = ec.not_ready(
-            &session_id,
-            &user_id,
-            &ehub_session_id,
-            &reason_id,
-            not_ready_type.into(),
-        );
-        Ok(on_core_runtime(fut).await?)
+        Ok(on_core_runtime(ec.not_ready(&session_id, &user_id, &params)).await?)
     }
 
     /// `disconnect`: logs the agent out (reason `"-1"` forces it).
@@ -182,9 +183,12 @@ impl ViaClient {
         ehub_session_id: String,
         reason_id: String,
     ) -> Result<(), CcbError> {
+        let params = models::DisconnectParams {
+            ehub_session_id,
+            reason_id,
+        };
         let ec = self.inner.engagement_center();
-        let fut = ec.disconnect(&session_id, &user_id, &ehub_session_id, &reason_id);
-        Ok(on_core_runtime(fut).await?)
+        Ok(on_core_runtime(ec.disconnect(&session_id, &user_id, &params)).await?)
     }
 
     /// `keepAlive`: once sent, repeat it every minute or the service logs the agent out.
@@ -198,15 +202,13 @@ impl ViaClient {
         session_timeout_s: Option<u32>,
         request_timestamp: Option<String>,
     ) -> Result<(), CcbError> {
+        let params = models::KeepAliveParams {
+            ehub_session_id,
+            session_timeout: session_timeout_s.map(f64::from),
+            request_timestamp,
+        };
         let ec = self.inner.engagement_center();
-        let fut = ec.keep_alive(
-            &session_id,
-            &user_id,
-            &ehub_session_id,
-            session_timeout_s,
-            request_timestamp.as_deref(),
-        );
-        Ok(on_core_runtime(fut).await?)
+        Ok(on_core_runtime(ec.keep_alive(&session_id, &user_id, &params)).await?)
     }
 
     /// The last rate-limit figures the service reported (no request is sent).

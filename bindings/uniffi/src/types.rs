@@ -1,6 +1,7 @@
 //! Records and enums shared by the client and the stream, with their conversions.
 
 use crate::error::CcbError;
+use ccbridge::models;
 use std::time::Duration;
 
 /// State an agent enters once logged in (`initialState` of `connect`).
@@ -14,12 +15,12 @@ pub enum InitialState {
     Park,
 }
 
-impl From<InitialState> for ccbridge::InitialState {
+impl From<InitialState> for models::InitialState {
     fn from(s: InitialState) -> Self {
         match s {
-            InitialState::Idle => ccbridge::InitialState::Idle,
-            InitialState::NotReady => ccbridge::InitialState::NotReady,
-            InitialState::Park => ccbridge::InitialState::Park,
+            InitialState::Idle => models::InitialState::Idle,
+            InitialState::NotReady => models::InitialState::NotReady,
+            InitialState::Park => models::InitialState::Park,
         }
     }
 }
@@ -33,11 +34,11 @@ pub enum NotReadyType {
     Park,
 }
 
-impl From<NotReadyType> for ccbridge::NotReadyType {
+impl From<NotReadyType> for models::NotReadyType {
     fn from(t: NotReadyType) -> Self {
         match t {
-            NotReadyType::NotReady => ccbridge::NotReadyType::NotReady,
-            NotReadyType::Park => ccbridge::NotReadyType::Park,
+            NotReadyType::NotReady => models::NotReadyType::NotReady,
+            NotReadyType::Park => models::NotReadyType::Park,
         }
     }
 }
@@ -271,23 +272,23 @@ mod tests {
     #[test]
     fn enums_map_to_the_wire_names() {
         assert_eq!(
-            ccbridge::InitialState::from(InitialState::NotReady).as_str(),
+            models::InitialState::from(InitialState::NotReady).as_str(),
             "NotReady"
         );
         assert_eq!(
-            ccbridge::InitialState::from(InitialState::Idle).as_str(),
+            models::InitialState::from(InitialState::Idle).as_str(),
             "Idle"
         );
         assert_eq!(
-            ccbridge::InitialState::from(InitialState::Park).as_str(),
+            models::InitialState::from(InitialState::Park).as_str(),
             "Park"
         );
         assert_eq!(
-            ccbridge::NotReadyType::from(NotReadyType::Park).as_str(),
+            models::NotReadyType::from(NotReadyType::Park).as_str(),
             "Park"
         );
         assert_eq!(
-            ccbridge::NotReadyType::from(NotReadyType::NotReady).as_str(),
+            models::NotReadyType::from(NotReadyType::NotReady).as_str(),
             "NotReady"
         );
     }

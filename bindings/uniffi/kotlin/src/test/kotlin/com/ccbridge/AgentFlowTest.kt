@@ -137,7 +137,7 @@ class AgentFlowTest {
     @Test
     fun `generic call reaches the operation table`() = runBlocking {
         val names = operationNames()
-        assertEquals(9, names.size)
+        assertEquals(72, names.size)
         assertTrue("engagementCenter.notReady" in names && "streaming.getEvents" in names)
 
         // A whole session through the generic call alone.
@@ -159,7 +159,7 @@ class AgentFlowTest {
         client.call("streaming.deleteSession", """{"sessionId": "$sid"}""")
         assertFalse(sim.sessionExists(sid))
 
-        // The core checks the call's shape; the service checks the body's enum strings.
+        // The core checks the whole call against the API description before sending it.
         val unknown = assertFailsWith<CcbException.InvalidArgument> { client.call("engagementCenter.dance", "{}") }
         assertEquals("op", unknown.field)
         val notJson = assertFailsWith<CcbException.InvalidArgument> { client.call("streaming.getEvents", "{oops") }
@@ -169,13 +169,13 @@ class AgentFlowTest {
         }
         assertEquals("sessionId", noSession.field)
         client.startStream().use { stream ->
-            val badEnum = assertFailsWith<CcbException.Api> {
+            val badEnum = assertFailsWith<CcbException.InvalidArgument> {
                 client.call(
                     "engagementCenter.connect",
                     """{"userId": "$user-2", "sessionId": "${stream.sessionId()}", "body": {"initialState": "Sleeping"}}""",
                 )
             }
-            assertEquals(400.toUShort(), badEnum.httpStatus)
+            assertEquals("initialState", badEnum.field)
             stream.stop()
         }
     }

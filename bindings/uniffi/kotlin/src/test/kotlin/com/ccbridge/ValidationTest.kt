@@ -100,15 +100,15 @@ class ValidationTest {
     fun `command arguments are checked before sending`() = runBlocking {
         client.startStream().use { stream ->
             val sid = stream.sessionId()
-            assertEquals("user_id", invalidFieldAsync { client.connect(sid, "", InitialState.IDLE) })
-            assertEquals("session_id", invalidFieldAsync { client.connect(" ", "kt-v", InitialState.IDLE) })
+            assertEquals("userId", invalidFieldAsync { client.connect(sid, "", InitialState.IDLE) })
+            assertEquals("sessionId", invalidFieldAsync { client.connect(" ", "kt-v", InitialState.IDLE) })
             assertEquals("station", invalidFieldAsync { client.connect(sid, "kt-v", null, "", false) })
-            assertEquals("ehub_session_id", invalidFieldAsync { client.ready(sid, "kt-v", "") })
-            assertEquals("reason_id", invalidFieldAsync { client.notReady(sid, "kt-v", "1", "", NotReadyType.NOT_READY) })
-            assertEquals("reason_id", invalidFieldAsync { client.disconnect(sid, "kt-v", "1", "") })
-            assertEquals("session_timeout", invalidFieldAsync { client.keepAlive(sid, "kt-v", "1", 0u, null) })
+            assertEquals("ehubSessionId", invalidFieldAsync { client.ready(sid, "kt-v", "") })
+            assertEquals("reasonId", invalidFieldAsync { client.notReady(sid, "kt-v", "1", "", NotReadyType.NOT_READY) })
+            assertEquals("reasonId", invalidFieldAsync { client.disconnect(sid, "kt-v", "1", "") })
+            assertEquals("sessionTimeout", invalidFieldAsync { client.keepAlive(sid, "kt-v", "1", 0u, null) })
             assertEquals(
-                "request_timestamp",
+                "requestTimestamp",
                 invalidFieldAsync { client.keepAlive(sid, "kt-v", "1", null, "yesterday") },
             )
             // A listener stream is not pulled.
