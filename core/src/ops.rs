@@ -390,6 +390,14 @@ impl Operation {
     }
 }
 
+/// The parameters of a [`Call`] that were given, by wire name.
+pub(crate) fn fields<const N: usize>(items: [(&str, Option<Value>); N]) -> Map<String, Value> {
+    items
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+        .collect()
+}
+
 /// Serializes a typed argument for a [`Call`].
 pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::invalid("body", e.to_string()))

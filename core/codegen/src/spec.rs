@@ -6,7 +6,7 @@
 
 use heck::{ToPascalCase, ToSnakeCase};
 use serde::Serialize;
-use serde_norway::{Mapping, Value};
+use serde_norway::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -643,7 +643,7 @@ impl Builder {
         let required = strings(s, "required");
         let props: Vec<(String, Value)> = get(s, "properties")
             .and_then(Value::as_mapping)
-            .map(Mapping::clone)
+            .cloned()
             .unwrap_or_default()
             .into_iter()
             .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v))

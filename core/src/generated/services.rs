@@ -67,12 +67,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &AcceptParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[0], call).await.map(drop)
     }
 
@@ -90,12 +90,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &ActivateParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[1], call).await.map(drop)
     }
 
@@ -111,12 +111,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &CallbackParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[2], call).await.map(drop)
     }
 
@@ -133,12 +133,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &ConferenceParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[3], call).await.map(drop)
     }
 
@@ -155,12 +155,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &ConsultParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[4], call).await.map(drop)
     }
 
@@ -177,12 +177,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &DialParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[5], call).await.map(drop)
     }
 
@@ -199,12 +199,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &DigitsParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[6], call).await.map(drop)
     }
 
@@ -221,12 +221,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &DisposeParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[7], call).await.map(drop)
     }
 
@@ -243,12 +243,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &HoldParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[8], call).await.map(drop)
     }
 
@@ -270,12 +270,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &MessageActiveParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[9], call).await.map(drop)
     }
 
@@ -292,12 +292,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &RejectParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[10], call).await.map(drop)
     }
 
@@ -315,12 +315,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &RetrieveParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[11], call).await.map(drop)
     }
 
@@ -342,12 +342,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &TerminateParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[12], call).await.map(drop)
     }
 
@@ -365,12 +365,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &TransferParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[13], call).await.map(drop)
     }
 
@@ -388,12 +388,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &WarningParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[14], call).await.map(drop)
     }
 
@@ -409,12 +409,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &PlayMessageParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[15], call).await.map(drop)
     }
 
@@ -430,12 +430,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &PauseMessageParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[16], call).await.map(drop)
     }
 
@@ -451,12 +451,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &ResumeMessageParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[17], call).await.map(drop)
     }
 
@@ -472,12 +472,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &StopMessageParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[18], call).await.map(drop)
     }
 
@@ -490,11 +490,12 @@ impl EngagementCenter {
     ///
     /// `POST /via/v2/organizations/{orgId}/engagementCenter/users/{userId}/cancel`.
     pub async fn cancel(&self, session_id: &str, user_id: &str, body: &CancelParams) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[19], call).await.map(drop)
     }
 
@@ -525,11 +526,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &ConnectParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[20], call).await.map(drop)
     }
 
@@ -548,11 +550,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &KeepAliveParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[21], call).await.map(drop)
     }
 
@@ -571,11 +574,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &DisconnectParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[22], call).await.map(drop)
     }
 
@@ -592,11 +596,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &ForceDisconnectParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[23], call).await.map(drop)
     }
 
@@ -614,11 +619,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &MonitorParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[24], call).await.map(drop)
     }
 
@@ -637,11 +643,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &MultitaskingParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[25], call).await.map(drop)
     }
 
@@ -658,11 +665,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &NotReadyParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[26], call).await.map(drop)
     }
 
@@ -674,11 +682,12 @@ impl EngagementCenter {
     /// `POST /via/v2/organizations/{orgId}/engagementCenter/users/{userId}/ready`.
     /// Confirmed by `engagementCenter.Idle`; failure reported by `engagementCenter.Error`.
     pub async fn ready(&self, session_id: &str, user_id: &str, body: &ReadyParams) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[27], call).await.map(drop)
     }
 
@@ -694,11 +703,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &VoicemailForwardedParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[28], call).await.map(drop)
     }
 
@@ -714,11 +724,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &VoicemailUpdatedParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[29], call).await.map(drop)
     }
 
@@ -734,11 +745,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &PlayPersonalGreetingParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[30], call).await.map(drop)
     }
 
@@ -754,11 +766,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &StopPlayPersonalGreetingParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[31], call).await.map(drop)
     }
 
@@ -774,11 +787,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &PausePlayPersonalGreetingParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[32], call).await.map(drop)
     }
 
@@ -794,11 +808,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &RecordPersonalGreetingParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[33], call).await.map(drop)
     }
 
@@ -814,11 +829,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &StopRecordPersonalGreetingParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[34], call).await.map(drop)
     }
 
@@ -833,11 +849,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &DeletePersonalGreetingParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[35], call).await.map(drop)
     }
 
@@ -852,11 +869,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &PersonalGreetingUpdatedParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[36], call).await.map(drop)
     }
 
@@ -873,11 +891,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &AgentStatisticsParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[37], call).await.map(drop)
     }
 
@@ -893,11 +912,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &ReassignEmailParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[38], call).await.map(drop)
     }
 
@@ -913,12 +933,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &CloseEmailParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[39], call).await.map(drop)
     }
 
@@ -936,12 +956,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &EmailActiveParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[40], call).await.map(drop)
     }
 
@@ -960,12 +980,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &EmailErrorParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[41], call).await.map(drop)
     }
 
@@ -980,12 +1000,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &ForwardEmailParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[42], call).await.map(drop)
     }
 
@@ -1000,12 +1020,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &SaveEmailParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[43], call).await.map(drop)
     }
 
@@ -1021,12 +1041,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &SendEmailParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[44], call).await.map(drop)
     }
 
@@ -1041,12 +1061,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &TransferEmailToUserParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[45], call).await.map(drop)
     }
 
@@ -1061,12 +1081,12 @@ impl EngagementCenter {
         interaction_id: &str,
         body: &TransferEmailToWorkTypeParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("interactionId".into(), Value::from(interaction_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("interactionId", Some(Value::from(interaction_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[46], call).await.map(drop)
     }
 
@@ -1081,11 +1101,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &ComposeEmailParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[47], call).await.map(drop)
     }
 
@@ -1102,11 +1123,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &RemoveEmailParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[48], call).await.map(drop)
     }
 
@@ -1121,11 +1143,12 @@ impl EngagementCenter {
         user_id: &str,
         body: &ReviewEmailParams,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path.insert("userId".into(), Value::from(user_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("userId", Some(Value::from(user_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[49], call).await.map(drop)
     }
 }
@@ -1145,8 +1168,7 @@ impl WebToken {
     ///
     /// `POST /via/v2/organizations/{orgId}/webToken/tokens`.
     pub async fn create_token(&self) -> Result<WebTokenResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
+        let call = Call { ..Call::default() };
         let body = self.client.execute(&OPERATIONS[50], call).await?;
         crate::ops::from_json("webToken.createToken", body)
     }
@@ -1173,9 +1195,10 @@ impl WebClient {
     ///
     /// `POST /via/v2/organizations/{orgId}/streaming/session/webClient`.
     pub async fn create_session(&self, body: &[SessionProperty]) -> Result<SessionResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[51], call).await?;
         crate::ops::from_json("webClient.createSession", body)
     }
@@ -1196,13 +1219,11 @@ impl WebClient {
         session_id: &str,
         max_events: Option<i64>,
     ) -> Result<EventResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        if let Some(v) = max_events {
-            call.query
-                .insert("maxEvents".into(), crate::ops::to_json(&v)?);
-        }
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            query: crate::ops::fields([("maxEvents", max_events.map(Value::from))]),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[52], call).await?;
         crate::ops::from_json("webClient.getEvents", body)
     }
@@ -1223,10 +1244,11 @@ impl Messaging {
     ///
     /// `POST /via/v2/organizations/{orgId}/messaging/connect`.
     pub async fn connect(&self, session_id: &str, body: &Connect) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[53], call).await.map(drop)
     }
 
@@ -1238,10 +1260,11 @@ impl Messaging {
     ///
     /// `POST /via/v2/organizations/{orgId}/messaging/sendText`.
     pub async fn send_text(&self, session_id: &str, body: &SendText) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[54], call).await.map(drop)
     }
 
@@ -1251,10 +1274,11 @@ impl Messaging {
     ///
     /// `POST /via/v2/organizations/{orgId}/messaging/pushUrl`.
     pub async fn push_url(&self, session_id: &str, body: &PushUrl) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[55], call).await.map(drop)
     }
 
@@ -1264,10 +1288,11 @@ impl Messaging {
     ///
     /// `POST /via/v2/organizations/{orgId}/messaging/dial`.
     pub async fn dial(&self, session_id: &str, body: &DialRequest) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[56], call).await.map(drop)
     }
 
@@ -1285,10 +1310,11 @@ impl Messaging {
     ///
     /// `POST /via/v2/organizations/{orgId}/messaging/notification`.
     pub async fn notification(&self, session_id: &str, body: &Notification) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[57], call).await.map(drop)
     }
 
@@ -1308,9 +1334,10 @@ impl Messaging {
     ///
     /// `POST /via/v2/organizations/{orgId}/messaging/disconnect`.
     pub async fn disconnect(&self, session_id: &str) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[58], call).await.map(drop)
     }
 
@@ -1325,10 +1352,11 @@ impl Messaging {
         session_id: &str,
         body: &ScheduleCallback,
     ) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[59], call).await.map(drop)
     }
 }
@@ -1346,9 +1374,10 @@ impl Streaming {
     ///
     /// `POST /via/v3/organizations/{orgId}/streaming/session`.
     pub async fn create_session(&self, body: &NewSessionV3) -> Result<SessionResponseV3> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[60], call).await?;
         crate::ops::from_json("streaming.createSession", body)
     }
@@ -1359,9 +1388,10 @@ impl Streaming {
     ///
     /// `DELETE /via/v3/organizations/{orgId}/streaming/session`.
     pub async fn delete_session(&self, session_id: &str) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[61], call).await.map(drop)
     }
 
@@ -1377,13 +1407,11 @@ impl Streaming {
         session_id: &str,
         max_events: Option<i64>,
     ) -> Result<EventResponseV3> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        if let Some(v) = max_events {
-            call.query
-                .insert("maxEvents".into(), crate::ops::to_json(&v)?);
-        }
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            query: crate::ops::fields([("maxEvents", max_events.map(Value::from))]),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[62], call).await?;
         crate::ops::from_json("streaming.getEvents", body)
     }
@@ -1400,10 +1428,11 @@ impl Streaming {
         session_id: &str,
         body: &AcknowledgePayload,
     ) -> Result<AcknowledgeResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[63], call).await?;
         crate::ops::from_json("streaming.acknowledge", body)
     }
@@ -1416,9 +1445,10 @@ impl Streaming {
     /// `POST /via/v2/organizations/{orgId}/streaming/session` (deprecated).
     #[deprecated(note = "legacy v2 streaming: use the v3 operations")]
     pub async fn create_session_v2(&self, body: &[SessionProperty]) -> Result<SessionResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[64], call).await?;
         crate::ops::from_json("streaming.createSessionV2", body)
     }
@@ -1431,9 +1461,10 @@ impl Streaming {
     /// `DELETE /via/v2/organizations/{orgId}/streaming/session` (deprecated).
     #[deprecated(note = "legacy v2 streaming: use the v3 operations")]
     pub async fn delete_session_v2(&self, session_id: &str) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[65], call).await.map(drop)
     }
 
@@ -1451,13 +1482,11 @@ impl Streaming {
         session_id: &str,
         max_events: Option<i64>,
     ) -> Result<EventResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        if let Some(v) = max_events {
-            call.query
-                .insert("maxEvents".into(), crate::ops::to_json(&v)?);
-        }
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            query: crate::ops::fields([("maxEvents", max_events.map(Value::from))]),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[66], call).await?;
         crate::ops::from_json("streaming.getEventsV2", body)
     }
@@ -1468,9 +1497,10 @@ impl Streaming {
     ///
     /// `GET /via/v2/organizations/{orgId}/streaming/subscriptions`.
     pub async fn list_subscriptions(&self, session_id: &str) -> Result<SubscriptionCollection> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[67], call).await?;
         crate::ops::from_json("streaming.listSubscriptions", body)
     }
@@ -1485,10 +1515,11 @@ impl Streaming {
         session_id: &str,
         body: &Subscription,
     ) -> Result<SubscriptionResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[68], call).await?;
         crate::ops::from_json("streaming.createSubscription", body)
     }
@@ -1503,11 +1534,11 @@ impl Streaming {
         session_id: &str,
         subscription_id: &str,
     ) -> Result<SubscriptionResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("subscriptionId".into(), Value::from(subscription_id));
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("subscriptionId", Some(Value::from(subscription_id)))]),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[69], call).await?;
         crate::ops::from_json("streaming.getSubscription", body)
     }
@@ -1523,12 +1554,12 @@ impl Streaming {
         subscription_id: &str,
         body: &Subscription,
     ) -> Result<SubscriptionResponse> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("subscriptionId".into(), Value::from(subscription_id));
-        call.body = Some(crate::ops::to_json(body)?);
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("subscriptionId", Some(Value::from(subscription_id)))]),
+            body: Some(crate::ops::to_json(body)?),
+            ..Call::default()
+        };
         let body = self.client.execute(&OPERATIONS[70], call).await?;
         crate::ops::from_json("streaming.updateSubscription", body)
     }
@@ -1539,11 +1570,11 @@ impl Streaming {
     ///
     /// `DELETE /via/v2/organizations/{orgId}/streaming/subscriptions/{subscriptionId}`.
     pub async fn delete_subscription(&self, session_id: &str, subscription_id: &str) -> Result<()> {
-        #[allow(unused_mut)]
-        let mut call = Call::default();
-        call.session_id = Some(session_id.to_string());
-        call.path
-            .insert("subscriptionId".into(), Value::from(subscription_id));
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            path: crate::ops::fields([("subscriptionId", Some(Value::from(subscription_id)))]),
+            ..Call::default()
+        };
         self.client.execute(&OPERATIONS[71], call).await.map(drop)
     }
 }
