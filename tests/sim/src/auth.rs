@@ -1,5 +1,6 @@
 //! OAuth2 token endpoint and the guard every API request passes: request statistics,
-//! injected faults, rate limiting, `x-api-key`, bearer token and organization checks.
+//! injected faults, rate limiting, `x-api-key`, credentials (an OAuth2 access token or a
+//! public-chat web token, as the operation's description says) and organization checks.
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use bytes::Bytes;
+use ccbridge::ops::{AuthKind, Operation};
 use serde_json::json;
 
 use crate::error::ApiError;
@@ -56,9 +58,13 @@ impl SimState {
         d.tokens.get(token).is_some_and(|exp| *exp > Instant::now())
     }
 
-    fn count_request(&self, key: String) {
+    fn count_request(&self, key: String, op: Option<&Operation>) {
         let mut d = self.lock();
+        d.counters.total_requests += 1;
         *d.counters.requests.entry(key).or_insert(0) += 1;
+        if let Some(op) = op {
+            *d.counters.operations.entry(op.name.to_owned()).or_insert(0) += 1;
+        }
     }
 }
 
@@ -78,17 +84,31 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-fn check_auth(state: &SimState, headers: &HeaderMap, org: &str) -> Result<(), ApiError> {
+/// Checks the credentials an operation takes (`OAuth2` for a path that is no operation,
+/// so an unknown endpoint still answers 401 before 404 to a stranger).
+fn check_auth(
+    state: &SimState,
+    headers: &HeaderMap,
+    org: &str,
+    op: Option<&Operation>,
+) -> Result<(), ApiError> {
     let key_ok = headers
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|k| k == state.config().api_key);
-    if !key_ok {
+    if !key_ok && op.map_or(true, |o| o.api_key) {
         return Err(ApiError::unauthorized(
             "invalidApiKey",
             "missing or invalid x-api-key",
         ));
     }
+    let (valid, what): (fn(&SimState, &str) -> bool, &str) =
+        match op.map_or(AuthKind::OAuth2, |o| o.auth) {
+            AuthKind::None => return org_known(state, org),
+            AuthKind::WebToken => (SimState::web_token_valid, "web token"),
+            // Basic is the Apps API's; the simulator serves no Apps operation yet.
+            AuthKind::OAuth2 | AuthKind::Basic => (SimState::token_valid, "access token"),
+        };
     match bearer(headers) {
         None => {
             return Err(ApiError::unauthorized(
@@ -96,14 +116,18 @@ fn check_auth(state: &SimState, headers: &HeaderMap, org: &str) -> Result<(), Ap
                 "missing bearer token",
             ))
         }
-        Some(t) if !state.token_valid(t) => {
+        Some(t) if !valid(state, t) => {
             return Err(ApiError::unauthorized(
                 "invalidToken",
-                "invalid or expired access token",
+                format!("invalid or expired {what}"),
             ))
         }
         Some(_) => {}
     }
+    org_known(state, org)
+}
+
+fn org_known(state: &SimState, org: &str) -> Result<(), ApiError> {
     if org != state.config().org_id {
         return Err(ApiError::not_found(format!("organization {org} not found")));
     }
@@ -132,7 +156,8 @@ pub(crate) async fn guard(State(state): State<SimState>, req: Request, next: Nex
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    state.count_request(format!("{} {}", req.method(), route));
+    let op = crate::api::find(req.method(), &route);
+    state.count_request(format!("{} {}", req.method(), route), op);
 
     // Faults come first so tests can break even the token endpoint and auth failures.
     match state.take_fault(req.method(), &path) {
@@ -172,7 +197,7 @@ pub(crate) async fn guard(State(state): State<SimState>, req: Request, next: Nex
         return resp;
     }
     if let Some(org) = org_of(&path) {
-        if let Err(e) = check_auth(&state, req.headers(), org) {
+        if let Err(e) = check_auth(&state, req.headers(), org, op) {
             let mut resp = e.into_response();
             add_rate_headers(&mut resp, &rate);
             return resp;

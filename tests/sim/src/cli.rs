@@ -24,6 +24,9 @@ pub struct SimArgs {
     /// Access token lifetime in seconds (default 3600).
     #[arg(long)]
     pub token_ttl_secs: Option<u64>,
+    /// Web token (public chat) lifetime in seconds (default 3600).
+    #[arg(long)]
+    pub web_token_ttl_secs: Option<u64>,
     /// Requests per second before 429 (0 = unlimited; default 100).
     #[arg(long)]
     pub rate_limit: Option<u32>,
@@ -63,6 +66,10 @@ impl SimArgs {
                 .token_ttl_secs
                 .map(Duration::from_secs)
                 .unwrap_or(defaults.token_ttl),
+            web_token_ttl: self
+                .web_token_ttl_secs
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.web_token_ttl),
             poll_wait: self
                 .poll_wait_ms
                 .map(Duration::from_millis)

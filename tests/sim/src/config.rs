@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// Static configuration of one simulator instance.
 ///
-/// `poll_wait`, `token_ttl` and `rate_limit_per_second` are only the initial values: they can
+/// `poll_wait`, `token_ttl`, `web_token_ttl` and `rate_limit_per_second` are only the initial values: they can
 /// be changed at run time through `POST /sim/config` or [`crate::SimState::set_config`].
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -19,6 +19,8 @@ pub struct SimConfig {
     pub api_key: String,
     /// Lifetime of issued access tokens.
     pub token_ttl: Duration,
+    /// Lifetime of the web tokens issued by `webToken.createToken` (public chat).
+    pub web_token_ttl: Duration,
     /// How long `GET /events` waits for an event when the queue is empty (the documented
     /// wait is 15 s; tests shorten it).
     pub poll_wait: Duration,
@@ -37,6 +39,7 @@ impl Default for SimConfig {
             client_secret: "sim-secret".to_owned(),
             api_key: "sim-api-key".to_owned(),
             token_ttl: Duration::from_secs(3600),
+            web_token_ttl: Duration::from_secs(3600),
             poll_wait: Duration::from_secs(15),
             rate_limit_per_second: 100,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -49,6 +52,7 @@ impl Default for SimConfig {
 pub(crate) struct RuntimeConfig {
     pub poll_wait: Duration,
     pub token_ttl: Duration,
+    pub web_token_ttl: Duration,
     pub rate_limit_per_second: u32,
 }
 
@@ -57,6 +61,7 @@ impl From<&SimConfig> for RuntimeConfig {
         RuntimeConfig {
             poll_wait: c.poll_wait,
             token_ttl: c.token_ttl,
+            web_token_ttl: c.web_token_ttl,
             rate_limit_per_second: c.rate_limit_per_second,
         }
     }

@@ -1,5 +1,6 @@
 //! The control API under `/sim/` (no auth): inject events, expire sessions and tokens,
-//! inject faults, change configuration, read statistics. See README.md.
+//! inject faults, change configuration, read statistics, play the agent of web chats.
+//! See README.md.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -91,6 +93,7 @@ async fn set_config(
     Ok(Json(json!({
         "pollWaitMs": d.runtime.poll_wait.as_millis() as u64,
         "tokenTtlSecs": d.runtime.token_ttl.as_secs(),
+        "webTokenTtlSecs": d.runtime.web_token_ttl.as_secs(),
         "rateLimitPerSecond": d.runtime.rate_limit_per_second,
     }))
     .into_response())
@@ -114,6 +117,56 @@ async fn user_info(State(state): State<SimState>, PathParams(id): PathParams<Str
     Json(state.user_info(&id)).into_response()
 }
 
+async fn chats(State(state): State<SimState>) -> Response {
+    Json(state.chats()).into_response()
+}
+
+async fn chat(
+    State(state): State<SimState>,
+    PathParams(id): PathParams<String>,
+) -> Result<Response, ApiError> {
+    state
+        .chat(&id)
+        .map(|c| Json(c).into_response())
+        .ok_or_else(|| ApiError::not_found(format!("chat {id} not found")))
+}
+
+/// Body of `POST /sim/chats/{sessionId}/agent`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AttachAgent {
+    user_id: String,
+    name: Option<String>,
+}
+
+async fn chat_agent(
+    State(state): State<SimState>,
+    PathParams(id): PathParams<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let req: AttachAgent = decode(body)?;
+    state.attach_chat_agent(&id, &req.user_id, req.name)?;
+    Ok(Json(json!({"attached": req.user_id})).into_response())
+}
+
+/// Body of `POST /sim/chats/{sessionId}/reply`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AgentReply {
+    text: String,
+    name: Option<String>,
+}
+
+async fn chat_reply(
+    State(state): State<SimState>,
+    PathParams(id): PathParams<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let req: AgentReply = decode(body)?;
+    let event_id = state.chat_agent_reply(&id, &req.text, req.name)?;
+    Ok(Json(json!({"eventId": event_id})).into_response())
+}
+
 async fn reset(State(state): State<SimState>) -> Response {
     state.reset();
     StatusCode::NO_CONTENT.into_response()
@@ -132,5 +185,9 @@ pub(crate) fn routes() -> Router<SimState> {
         .route("/sim/faults", post(add_fault).delete(clear_faults))
         .route("/sim/config", post(set_config))
         .route("/sim/stats", get(stats))
+        .route("/sim/chats", get(chats))
+        .route("/sim/chats/{sessionId}", get(chat))
+        .route("/sim/chats/{sessionId}/agent", post(chat_agent))
+        .route("/sim/chats/{sessionId}/reply", post(chat_reply))
         .route("/sim/reset", post(reset))
 }

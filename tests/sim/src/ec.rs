@@ -1,77 +1,178 @@
-//! Engagement Center v2 agent commands and the agent state machine that turns them into
-//! the documented event sequences.
+//! Engagement Center v2 agent commands. connect, ready, notReady, disconnect and keepAlive
+//! run through the agent state machine that turns them into the documented event
+//! sequences; every other command answers 202 and emits its documented confirming events
+//! (`confirmed_by`), shaped like the documents' examples with the ids filled in.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::api::Call;
 use crate::error::ApiError;
-use crate::extract::{
-    check_enum, opt_number, opt_str, req_bool, req_str, require_object, session_header, JsonBody,
-    PathParams,
-};
+use crate::extract::{check_enum, opt_number, opt_str, req_bool, req_str};
 use crate::state::{now_iso, Data, EventTemplate, SimState, User};
 
 /// Response header carrying the correlationId of the events a command caused
 /// (a simulator extension: the real service does not send it).
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
-/// Commands the simulator implements.
-const COMMANDS: &[&str] = &["connect", "ready", "notReady", "disconnect", "keepAlive"];
 const INITIAL_STATES: &[&str] = &["Idle", "NotReady", "Park"];
 const NOT_READY_TYPES: &[&str] = &["NotReady", "Park"];
 
-/// Route template of the agent commands (`{userId}` then the command name).
-const USERS: &str = "/via/v2/organizations/{orgId}/engagementCenter/users/{userId}";
-
-/// The engagement-center routes, one per implemented command so that statistics count
-/// each command separately and other documented commands answer 404.
-pub(crate) fn routes() -> Router<SimState> {
-    COMMANDS.iter().fold(Router::new(), |router, &name| {
-        router.route(
-            &format!("{USERS}/{name}"),
-            post(
-                move |state: State<SimState>,
-                      path: PathParams<(String, String)>,
-                      headers: HeaderMap,
-                      body: JsonBody| command(state, path, headers, body, name),
-            ),
-        )
-    })
-}
-
-/// `POST .../engagementCenter/users/{userId}/{command}`.
-async fn command(
-    State(state): State<SimState>,
-    PathParams((_org, user_id)): PathParams<(String, String)>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody,
-    command: &'static str,
-) -> Result<Response, ApiError> {
-    let sid = session_header(&headers)?;
-    let body = require_object(body)?;
-    let cmd = Command::parse(command, &body)?;
+/// Every `engagementCenter.*` operation: 202 with the correlation header, and its events.
+pub(crate) fn command(state: &SimState, call: &Call) -> Result<Response, ApiError> {
+    let sid = call.session()?;
+    let body = call.body_object();
     let correlation: Arc<str> = Arc::from(uuid::Uuid::new_v4().to_string());
+    let name = call.op.command;
     {
         let mut d = state.lock();
-        if d.live_session(&sid).is_none() {
-            return Err(ApiError::invalid_session());
+        if d.session_for(sid, false).is_none() {
+            return Err(call.invalid_session());
         }
-        apply(&mut d, &user_id, &sid, cmd, &correlation)?;
+        match Command::parse(name, &body)? {
+            Some(cmd) => {
+                let user_id = call.path_param("userId").unwrap_or_default();
+                apply(&mut d, user_id, sid, cmd, &correlation)?;
+            }
+            None => confirm(&mut d, call, sid, &body, &correlation),
+        }
     }
-    tracing::info!(user = %user_id, %command, correlation = %correlation, "agent command accepted");
+    tracing::info!(op = call.op.name, correlation = %correlation, "agent command accepted");
     let mut resp = StatusCode::ACCEPTED.into_response();
     if let Ok(v) = HeaderValue::from_str(&correlation) {
         resp.headers_mut().insert(CORRELATION_HEADER, v);
     }
     Ok(resp)
+}
+
+/// The documents' example payload of each event type, parsed once.
+static EXAMPLES: LazyLock<HashMap<&'static str, Value>> = LazyLock::new(|| {
+    ccbridge::events::EXAMPLES
+        .iter()
+        .filter_map(|(t, text)| Some((*t, serde_json::from_str(text).ok()?)))
+        .collect()
+});
+
+/// The ids an event built from an example is about.
+struct Ids<'a> {
+    user: &'a str,
+    ehub: u64,
+    /// The path's interactionId, when the command is about an interaction.
+    interaction: Option<&'a str>,
+}
+
+/// The same kind of JSON value as `like`: a number where the example has a number, a
+/// string otherwise (the documents send ids both ways, with string twins).
+fn like(like: &Value, number: i64, text: &str) -> Value {
+    if like.is_number() {
+        Value::from(number)
+    } else {
+        Value::from(text)
+    }
+}
+
+/// Puts the ids into one level of an example (envelope or inner payload), and, in the
+/// inner payload, the body's value of any same-named scalar field of the same type (a
+/// removeEmail's emailObjectId into EmailRemoved, a dispose's dispositionId...).
+fn fill_level(m: &mut Map<String, Value>, ids: &Ids, body: Option<&Map<String, Value>>) {
+    let ehub = i64::try_from(ids.ehub).unwrap_or(0);
+    for (k, v) in m.iter_mut() {
+        match k.as_str() {
+            "userId" => *v = Value::from(ids.user),
+            "ehubSessionId" | "ehubSessionIdRev" => *v = like(v, ehub, &ids.ehub.to_string()),
+            "interactionId" | "interactionIdRev" if ids.interaction.is_some() => {
+                let text = ids.interaction.unwrap_or_default();
+                *v = like(v, text.trim().parse().unwrap_or(0), text);
+            }
+            _ => {
+                let Some(given) = body.and_then(|b| b.get(k)) else {
+                    continue;
+                };
+                let same = matches!(
+                    (&*v, given),
+                    (Value::String(_), Value::String(_))
+                        | (Value::Number(_), Value::Number(_))
+                        | (Value::Bool(_), Value::Bool(_))
+                );
+                if same {
+                    *v = given.clone();
+                }
+            }
+        }
+    }
+}
+
+/// An event of `event_type` shaped like the documents' example, about `ids`.
+fn from_example(event_type: &str, ids: &Ids, body: &Map<String, Value>) -> Value {
+    let mut event = EXAMPLES.get(event_type).cloned().unwrap_or_else(
+        || json!({"userId": "", "ehubSessionId": 0, "ehubSessionIdRev": "0", "payload": {}}),
+    );
+    if let Value::Object(envelope) = &mut event {
+        fill_level(envelope, ids, None);
+        if let Some(Value::Object(inner)) = envelope.get_mut("payload") {
+            fill_level(inner, ids, Some(body));
+        }
+    }
+    event
+}
+
+/// An event of `event_type` shaped like the documents' example, about `user` (with the
+/// login `ehub`) and the interaction `interaction`, with `set` written into its inner
+/// payload (the messaging events of a web chat).
+pub(crate) fn event_like_example(
+    event_type: &str,
+    user: &str,
+    ehub: u64,
+    interaction: &str,
+    set: Value,
+) -> Value {
+    let ids = Ids {
+        user,
+        ehub,
+        interaction: Some(interaction),
+    };
+    let mut event = from_example(event_type, &ids, &Map::new());
+    if let (Some(Value::Object(inner)), Value::Object(set)) = (event.get_mut("payload"), set) {
+        inner.extend(set);
+    }
+    event
+}
+
+/// A command without a hand-written behaviour: its `confirmed_by` events, in order, built
+/// from the documents' examples, to the user's sessions and the requesting session.
+fn confirm(d: &mut Data, call: &Call, sid: &str, body: &Map<String, Value>, corr: &Arc<str>) {
+    let user_id = call
+        .path_param("userId")
+        .map(str::to_owned)
+        .or_else(|| d.user_of_session(sid))
+        .unwrap_or_default();
+    let user = d.users.get(&user_id).filter(|u| u.connected);
+    let ehub = user
+        .and_then(|u| u.ehub_session_id)
+        .or_else(|| body.get("ehubSessionId")?.as_str()?.trim().parse().ok())
+        .unwrap_or(0);
+    let mut targets = user.map(|u| u.sessions.clone()).unwrap_or_default();
+    if !targets.iter().any(|s| s == sid) {
+        targets.push(sid.to_owned());
+    }
+    let ids = Ids {
+        user: &user_id,
+        ehub,
+        interaction: call.path_param("interactionId"),
+    };
+    let templates: Vec<EventTemplate> = call
+        .op
+        .confirmed_by
+        .iter()
+        .map(|t| EventTemplate::new(t, corr, &from_example(t, &ids, body)))
+        .collect();
+    d.emit_to_sessions(&targets, &templates);
 }
 
 /// A validated agent command.
@@ -98,9 +199,10 @@ enum Command {
 }
 
 impl Command {
-    /// Validates the body against the command's `*ParmsSchema`.
-    fn parse(name: &str, m: &Map<String, Value>) -> Result<Command, ApiError> {
-        Ok(match name {
+    /// Reads the body of a command with a hand-written behaviour (`None` for the others).
+    /// The body passed the schema already; the checks here only keep the reading total.
+    fn parse(name: &str, m: &Map<String, Value>) -> Result<Option<Command>, ApiError> {
+        Ok(Some(match name {
             "connect" => {
                 let attach = req_bool(m, "attach")?;
                 let initial_state = opt_str(m, "initialState")?;
@@ -155,12 +257,8 @@ impl Command {
                     request_timestamp: ts,
                 }
             }
-            other => {
-                return Err(ApiError::not_found(format!(
-                    "unknown engagementCenter command {other}"
-                )))
-            }
-        })
+            _ => return Ok(None),
+        }))
     }
 }
 
@@ -222,7 +320,7 @@ fn apply(
                 json!({"userId": user_id, "ehubSessionId": ehub.to_string()}),
             );
             // Only the attaching client learns about its attachment.
-            d.enqueue(sid, &[confirm], 1, false);
+            d.enqueue(sid, &[confirm], 1, None);
         }
         Command::Connect {
             attach: false,

@@ -75,31 +75,6 @@ pub(crate) fn session_header(headers: &HeaderMap) -> Result<String, ApiError> {
         .ok_or_else(ApiError::missing_session_header)
 }
 
-/// A required JSON object body.
-pub(crate) fn require_object(body: Option<Value>) -> Result<Map<String, Value>, ApiError> {
-    match body {
-        Some(Value::Object(m)) => Ok(m),
-        Some(_) => Err(ApiError::bad_request(
-            "body",
-            "body",
-            "request body must be a JSON object",
-        )),
-        None => Err(ApiError::bad_request(
-            "body",
-            "body",
-            "request body is required",
-        )),
-    }
-}
-
-/// An optional JSON object body (empty body = empty object).
-pub(crate) fn optional_object(body: Option<Value>) -> Result<Map<String, Value>, ApiError> {
-    match body {
-        None | Some(Value::Null) => Ok(Map::new()),
-        other => require_object(other),
-    }
-}
-
 fn missing(field: &str) -> ApiError {
     ApiError::bad_request("body", field, format!("{field} is required"))
 }
@@ -145,18 +120,6 @@ pub(crate) fn opt_number(m: &Map<String, Value>, field: &str) -> Result<Option<f
             .map(Some)
             .ok_or_else(|| wrong_type(field, "a number")),
         Some(_) => Err(wrong_type(field, "a number")),
-    }
-}
-
-/// An optional integer field.
-pub(crate) fn opt_integer(m: &Map<String, Value>, field: &str) -> Result<Option<i64>, ApiError> {
-    match m.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| wrong_type(field, "an integer")),
-        Some(_) => Err(wrong_type(field, "an integer")),
     }
 }
 

@@ -1,10 +1,13 @@
 //! `ccbridge-sim`: a stateful, in-memory simulator of the Alvaria Cloud ("Via") REST APIs.
 //!
-//! It follows the API documents in `spec/`, not any client: OAuth2 client credentials with
-//! expiring tokens, `x-api-key`, rate-limit headers and 429, Streaming v3 sessions with long
-//! polls, inactivity expiry and acknowledgement, and the Engagement Center agent commands
-//! with the event sequences they cause. A control API under `/sim/` injects events and
-//! faults and exposes statistics (see `README.md`).
+//! It follows the API description of the core (`core/api`, through `ccbridge::ops`), not
+//! any client: every documented operation is routed and its requests are validated like
+//! the real service does. OAuth2 client credentials and web tokens with expiry,
+//! `x-api-key`, rate-limit headers and 429, Streaming v3 and v2 sessions with long polls,
+//! inactivity expiry, acknowledgement and subscriptions, the Engagement Center agent
+//! commands with the event sequences they cause, and the public chat. A control API under
+//! `/sim/` injects events and faults, plays the agent of web chats and exposes statistics
+//! (see `README.md`).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -16,7 +19,9 @@
 
 #![warn(missing_docs)]
 
+mod api;
 mod auth;
+mod checks;
 mod cli;
 mod config;
 mod control;
@@ -27,6 +32,8 @@ mod faults;
 mod server;
 mod state;
 mod streaming;
+mod subscriptions;
+mod webchat;
 
 use std::net::SocketAddr;
 
@@ -42,6 +49,7 @@ pub use state::{
     ConfigUpdate, InjectEvent, InjectResult, SessionInfo, SimState, Stats, UserInfo,
     MAX_INJECT_COUNT,
 };
+pub use webchat::{ChatInfo, ChatMessage};
 
 /// How the server of a [`Simulator`] runs.
 enum Runner {

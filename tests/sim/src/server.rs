@@ -11,7 +11,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -22,7 +22,7 @@ use tower::ServiceExt;
 use crate::error::ApiError;
 use crate::faults::ConnectionKill;
 use crate::state::SimState;
-use crate::{auth, control, ec, streaming};
+use crate::{api, auth, control};
 
 /// How long open connections get to finish when the simulator stops.
 const GRACEFUL_TIMEOUT: Duration = Duration::from_secs(1);
@@ -42,19 +42,13 @@ async fn method_not_allowed() -> impl IntoResponse {
     )
 }
 
-/// The complete application: Via API routes, control routes, 404/405 handlers and the
-/// guard middleware (stats, faults, rate limit, auth).
+/// The complete application: the token endpoint, a route for every operation of the
+/// description, control routes, 404/405 handlers and the guard middleware (stats, faults,
+/// rate limit, auth).
 pub(crate) fn router(state: SimState) -> Router {
-    const V3: &str = "/via/v3/organizations/{orgId}/streaming";
     Router::new()
         .route("/via/v2/oauth2/token", post(auth::token))
-        .route(
-            &format!("{V3}/session"),
-            post(streaming::create_session).delete(streaming::delete_session),
-        )
-        .route(&format!("{V3}/events"), get(streaming::get_events))
-        .route(&format!("{V3}/acknowledge"), post(streaming::acknowledge))
-        .merge(ec::routes())
+        .merge(api::routes())
         .merge(control::routes())
         // Must come before `layer`: it only reaches routes that are still method routers.
         .method_not_allowed_fallback(method_not_allowed)

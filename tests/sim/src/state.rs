@@ -1,5 +1,5 @@
-//! The simulator's in-memory state: tokens, streaming sessions and their event queues,
-//! engagement-center users, faults and statistics.
+//! The simulator's in-memory state: tokens, streaming sessions with their event queues and
+//! subscriptions, engagement-center users, web chats, faults and statistics.
 //!
 //! Everything lives behind one `std::sync::Mutex`. It is never held across an `.await`, and
 //! the operations under it are short, so one lock is both simpler and fast enough (a 100k
@@ -17,6 +17,8 @@ use tokio::sync::Notify;
 use crate::config::{RuntimeConfig, SimConfig};
 use crate::error::ApiError;
 use crate::faults::{Fault, FaultSpec};
+use crate::subscriptions::Subscription;
+use crate::webchat::Chat;
 
 /// Cheap, cloneable handle on the simulator state (an `Arc` inside).
 ///
@@ -97,6 +99,9 @@ pub(crate) struct EventTemplate {
     pub event_type: Arc<str>,
     pub correlation_id: Arc<str>,
     pub payload: Arc<str>,
+    /// `userId` of the payload's envelope: what subscriptions with resourceType `users`
+    /// match on. Kept apart so filtering never re-parses the payload.
+    pub user_id: Option<Arc<str>>,
 }
 
 impl EventTemplate {
@@ -105,12 +110,47 @@ impl EventTemplate {
             event_type: Arc::from(event_type),
             correlation_id: Arc::clone(correlation_id),
             payload: Arc::from(payload.to_string()),
+            user_id: payload.get("userId").and_then(Value::as_str).map(Arc::from),
+        }
+    }
+
+    /// A template whose payload text is taken verbatim (it may not even be JSON).
+    pub fn raw(event_type: &str, correlation_id: Arc<str>, payload: String) -> Self {
+        let user_id = serde_json::from_str::<Value>(&payload)
+            .ok()
+            .and_then(|v| v.get("userId").and_then(Value::as_str).map(Arc::from));
+        EventTemplate {
+            event_type: Arc::from(event_type),
+            correlation_id,
+            payload: Arc::from(payload),
+            user_id,
         }
     }
 }
 
-/// A streaming session (v3).
+/// Which API created a streaming session. v2 and v3 share one store (a session of either
+/// can be polled by both); web-client sessions belong to the public chat and answer only
+/// requests made with a web token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SessionKind {
+    V3,
+    V2,
+    WebClient,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::V3 => "v3",
+            SessionKind::V2 => "v2",
+            SessionKind::WebClient => "webClient",
+        }
+    }
+}
+
+/// A streaming session.
 pub(crate) struct Session {
+    pub kind: SessionKind,
     pub creation_time: String,
     pub inactivity_delay: u32,
     pub require_ack: bool,
@@ -122,6 +162,8 @@ pub(crate) struct Session {
     pub notify: Arc<Notify>,
     pub active_polls: u32,
     pub max_active_polls: u32,
+    /// Filters of the session, in creation order; none = every event is delivered.
+    pub subscriptions: Vec<Subscription>,
     next_seq: u64,
 }
 
@@ -131,6 +173,15 @@ impl Session {
         self.active_polls == 0
             && now.saturating_duration_since(self.last_activity)
                 >= Duration::from_secs(u64::from(self.inactivity_delay))
+    }
+
+    /// Whether an event passes the session's subscriptions (any one of them).
+    fn accepts(&self, t: &EventTemplate) -> bool {
+        self.subscriptions.is_empty()
+            || self
+                .subscriptions
+                .iter()
+                .any(|s| s.criteria.matches(&t.event_type, t.user_id.as_deref()))
     }
 
     fn push(&mut self, t: &EventTemplate, published: &Arc<str>) -> String {
@@ -161,7 +212,9 @@ pub(crate) struct User {
 #[derive(Default)]
 pub(crate) struct Counters {
     pub token_requests: u64,
+    pub total_requests: u64,
     pub requests: BTreeMap<String, u64>,
+    pub operations: BTreeMap<String, u64>,
     pub max_concurrent_polls: u32,
     pub acknowledged: u64,
     pub faults_injected: u64,
@@ -172,8 +225,13 @@ pub(crate) struct Data {
     pub runtime: RuntimeConfig,
     /// Access token -> expiry.
     pub tokens: HashMap<String, Instant>,
+    /// Web token (public chat) -> expiry.
+    pub web_tokens: HashMap<String, Instant>,
     pub sessions: HashMap<String, Session>,
     pub users: HashMap<String, User>,
+    /// Web chats by web-client session id; kept after the session ends so tests can read
+    /// the transcript.
+    pub chats: HashMap<String, Chat>,
     pub faults: Vec<Fault>,
     pub counters: Counters,
     pub next_ehub: u64,
@@ -192,8 +250,10 @@ impl Data {
         Data {
             runtime: RuntimeConfig::from(config),
             tokens: HashMap::new(),
+            web_tokens: HashMap::new(),
             sessions: HashMap::new(),
             users: HashMap::new(),
+            chats: HashMap::new(),
             faults: Vec::new(),
             counters: Counters::default(),
             next_ehub: FIRST_EHUB_SESSION_ID,
@@ -213,7 +273,28 @@ impl Data {
         self.sessions.get_mut(id)
     }
 
-    /// Removes a session, wakes its pending polls, and drops it from user subscriptions.
+    /// The live session if it belongs to the family of the request: web-client sessions
+    /// for web-token requests, agent (v2/v3) sessions otherwise. A session of the other
+    /// family is reported as unknown, as the service does not share them.
+    pub fn session_for(&mut self, id: &str, web_client: bool) -> Option<&mut Session> {
+        let s = self.live_session(id)?;
+        ((s.kind == SessionKind::WebClient) == web_client).then_some(s)
+    }
+
+    /// The user whose events the session receives (the first by id when several, so the
+    /// answer does not depend on hash order).
+    pub fn user_of_session(&self, session_id: &str) -> Option<String> {
+        let mut users: Vec<(&String, &User)> = self
+            .users
+            .iter()
+            .filter(|(_, u)| u.sessions.iter().any(|s| s == session_id))
+            .collect();
+        users.sort_by(|a, b| a.0.cmp(b.0));
+        users.first().map(|(id, _)| (*id).clone())
+    }
+
+    /// Removes a session, wakes its pending polls, detaches it from its users and
+    /// ends its web chat.
     pub fn remove_session(&mut self, id: &str) -> bool {
         let Some(session) = self.sessions.remove(id) else {
             return false;
@@ -222,6 +303,7 @@ impl Data {
         for user in self.users.values_mut() {
             user.sessions.retain(|s| s != id);
         }
+        self.end_chat(id);
         tracing::debug!(session = id, "streaming session removed");
         true
     }
@@ -240,30 +322,51 @@ impl Data {
             self.remove_session(&id);
         }
         self.tokens.retain(|_, exp| *exp > now);
+        self.web_tokens.retain(|_, exp| *exp > now);
     }
 
-    /// Queues `count` copies of each template, in order, on one session and wakes its
-    /// polls. Returns the new event ids, or `None` when the session is not live.
+    /// Queues `count` copies of each template that passes the session's subscriptions, in
+    /// order, and wakes its polls. The new event ids are appended to `ids` when given.
+    /// Returns how many events were queued, or `None` when the session is not live.
     pub fn enqueue(
         &mut self,
         session_id: &str,
         templates: &[EventTemplate],
         count: u64,
-        collect_ids: bool,
-    ) -> Option<Vec<String>> {
+        mut ids: Option<&mut Vec<String>>,
+    ) -> Option<u64> {
         let published: Arc<str> = Arc::from(now_iso());
         let session = self.live_session(session_id)?;
-        let mut ids = Vec::new();
+        let accepted: Vec<&EventTemplate> =
+            templates.iter().filter(|t| session.accepts(t)).collect();
+        let mut queued = 0;
         for _ in 0..count {
-            for t in templates {
+            for t in &accepted {
                 let id = session.push(t, &published);
-                if collect_ids {
+                queued += 1;
+                if let Some(ids) = ids.as_deref_mut() {
                     ids.push(id);
                 }
             }
         }
-        session.notify.notify_waiters();
-        Some(ids)
+        if queued > 0 {
+            session.notify.notify_waiters();
+        }
+        Some(queued)
+    }
+
+    /// Queues events on each of `sessions` (skipping those that are gone) and returns the
+    /// new event ids.
+    pub fn emit_to_sessions(
+        &mut self,
+        sessions: &[String],
+        templates: &[EventTemplate],
+    ) -> Vec<String> {
+        let mut ids = Vec::new();
+        for sid in sessions {
+            self.enqueue(sid, templates, 1, Some(&mut ids));
+        }
+        ids
     }
 
     /// Queues events on every live session subscribed to `user_id`.
@@ -273,13 +376,7 @@ impl Data {
             .get(user_id)
             .map(|u| u.sessions.clone())
             .unwrap_or_default();
-        let mut ids = Vec::new();
-        for sid in sessions {
-            if let Some(mut new) = self.enqueue(&sid, templates, 1, true) {
-                ids.append(&mut new);
-            }
-        }
-        ids
+        self.emit_to_sessions(&sessions, templates)
     }
 
     /// The outer engagement-center envelope for an event payload about `user_id`.
@@ -341,6 +438,8 @@ pub struct ConfigUpdate {
     pub poll_wait_ms: Option<u64>,
     /// New lifetime of tokens issued from now on, in seconds.
     pub token_ttl_secs: Option<u64>,
+    /// New lifetime of web tokens issued from now on, in seconds.
+    pub web_token_ttl_secs: Option<u64>,
     /// New rate limit per second (0 disables).
     pub rate_limit_per_second: Option<u32>,
 }
@@ -351,8 +450,15 @@ pub struct ConfigUpdate {
 pub struct Stats {
     /// Calls of the token endpoint (successful or not).
     pub token_requests: u64,
+    /// Every request that reached the simulator outside `/sim/`, whatever its answer
+    /// (401, 429, 400, injected fault...): a client test asserts that nothing was sent
+    /// after a client-side validation failure by seeing this unchanged.
+    pub total_requests: u64,
     /// Requests per `"<METHOD> <route template>"`.
     pub requests: BTreeMap<String, u64>,
+    /// Requests per operation name of the description (`"engagementCenter.hold"`),
+    /// whatever their answer.
+    pub operations: BTreeMap<String, u64>,
     /// Highest number of simultaneous `GET /events` ever seen on one session.
     pub max_concurrent_polls: u32,
     /// Live streaming sessions.
@@ -373,6 +479,10 @@ pub struct SessionInfo {
     pub queued: usize,
     /// Delivered, not yet acknowledged.
     pub in_flight: usize,
+    /// `v3`, `v2` or `webClient`: which endpoint created it.
+    pub kind: String,
+    /// Subscriptions (filters) of the session.
+    pub subscriptions: usize,
     /// As created.
     pub require_acknowledgement: bool,
     /// As created.
@@ -425,6 +535,11 @@ impl SimState {
         self.lock().runtime.poll_wait
     }
 
+    /// Current lifetime of newly issued web tokens.
+    pub fn web_token_ttl(&self) -> Duration {
+        self.lock().runtime.web_token_ttl
+    }
+
     /// Issues an access token directly (as the token endpoint would) and returns it.
     pub fn issue_token(&self) -> String {
         let mut d = self.lock();
@@ -466,14 +581,10 @@ impl SimState {
             (_, Value::Null) => json!({}),
             (_, p) => p.clone(),
         };
-        let template = EventTemplate {
-            event_type: Arc::from(req.event_type.as_str()),
-            correlation_id: correlation,
-            // A string payload is taken verbatim so tests can send odd payloads.
-            payload: match payload {
-                Value::String(s) => Arc::from(s),
-                other => Arc::from(other.to_string()),
-            },
+        // A string payload is taken verbatim so tests can send odd payloads.
+        let template = match payload {
+            Value::String(s) => EventTemplate::raw(&req.event_type, correlation, s),
+            other => EventTemplate::new(&req.event_type, &correlation, &other),
         };
         let targets: Vec<String> = match (&req.session_id, &req.user_id) {
             (Some(sid), _) => {
@@ -495,14 +606,14 @@ impl SimState {
                 ))
             }
         };
-        let total = count * targets.len() as u64;
-        let collect = total <= MAX_RETURNED_IDS;
+        let collect = count * targets.len() as u64 <= MAX_RETURNED_IDS;
         let mut ids = Vec::new();
+        let mut total = 0;
         for sid in targets {
-            if let Some(mut new) = d.enqueue(&sid, std::slice::from_ref(&template), count, collect)
-            {
-                ids.append(&mut new);
-            }
+            let sink = if collect { Some(&mut ids) } else { None };
+            total += d
+                .enqueue(&sid, std::slice::from_ref(&template), count, sink)
+                .unwrap_or(0);
         }
         Ok(InjectResult {
             queued: total,
@@ -576,9 +687,11 @@ impl SimState {
         ids.len()
     }
 
-    /// Invalidates every issued token.
+    /// Invalidates every issued token: access tokens and web tokens.
     pub fn expire_tokens(&self) {
-        self.lock().tokens.clear();
+        let mut d = self.lock();
+        d.tokens.clear();
+        d.web_tokens.clear();
     }
 
     /// Adds a fault rule.
@@ -602,6 +715,9 @@ impl SimState {
         if let Some(secs) = update.token_ttl_secs {
             d.runtime.token_ttl = Duration::from_secs(secs);
         }
+        if let Some(secs) = update.web_token_ttl_secs {
+            d.runtime.web_token_ttl = Duration::from_secs(secs);
+        }
         if let Some(n) = update.rate_limit_per_second {
             d.runtime.rate_limit_per_second = n;
         }
@@ -613,7 +729,9 @@ impl SimState {
         d.sweep();
         Stats {
             token_requests: d.counters.token_requests,
+            total_requests: d.counters.total_requests,
             requests: d.counters.requests.clone(),
+            operations: d.counters.operations.clone(),
             max_concurrent_polls: d.counters.max_concurrent_polls,
             sessions: d.sessions.len(),
             acknowledged: d.counters.acknowledged,
@@ -629,6 +747,8 @@ impl SimState {
             creation_time: s.creation_time.clone(),
             queued: s.queue.len(),
             in_flight: s.in_flight.len(),
+            kind: s.kind.as_str().to_owned(),
+            subscriptions: s.subscriptions.len(),
             require_acknowledgement: s.require_ack,
             inactivity_delay: s.inactivity_delay,
             active_polls: s.active_polls,
@@ -671,12 +791,14 @@ impl SimState {
     /// Creates a streaming session and returns its id and creation time.
     pub(crate) fn create_session(
         &self,
+        kind: SessionKind,
         inactivity_delay: u32,
         require_ack: bool,
     ) -> (String, String) {
         let id = uuid::Uuid::new_v4().to_string();
         let creation_time = now_iso();
         let session = Session {
+            kind,
             creation_time: creation_time.clone(),
             inactivity_delay,
             require_ack,
@@ -686,6 +808,7 @@ impl SimState {
             notify: Arc::new(Notify::new()),
             active_polls: 0,
             max_active_polls: 0,
+            subscriptions: Vec::new(),
             next_seq: 0,
         };
         self.lock().sessions.insert(id.clone(), session);
@@ -702,19 +825,22 @@ pub(crate) struct PollGuard {
 }
 
 impl PollGuard {
-    /// Registers a poll on a live session, or answers "Invalid or expired session".
-    pub fn begin(state: &SimState, session_id: &str) -> Result<(PollGuard, Arc<Notify>), ApiError> {
+    /// Registers a poll on a live session of the family (`web_client` or agent); `None`
+    /// when there is no such session.
+    pub fn begin(
+        state: &SimState,
+        session_id: &str,
+        web_client: bool,
+    ) -> Option<(PollGuard, Arc<Notify>)> {
         let mut d = state.lock();
-        let s = d
-            .live_session(session_id)
-            .ok_or_else(ApiError::invalid_session)?;
+        let s = d.session_for(session_id, web_client)?;
         s.last_activity = Instant::now();
         s.active_polls += 1;
         s.max_active_polls = s.max_active_polls.max(s.active_polls);
         let notify = Arc::clone(&s.notify);
         let active = s.active_polls;
         d.counters.max_concurrent_polls = d.counters.max_concurrent_polls.max(active);
-        Ok((
+        Some((
             PollGuard {
                 state: state.clone(),
                 session_id: session_id.to_owned(),
@@ -751,7 +877,7 @@ mod tests {
     #[test]
     fn inactive_session_expires_and_leaves_subscriptions() {
         let state = SimState::new(SimConfig::default());
-        let (id, _) = state.create_session(60, false);
+        let (id, _) = state.create_session(SessionKind::V3, 60, false);
         state.lock().users.insert(
             "u1".to_owned(),
             User {
@@ -771,9 +897,9 @@ mod tests {
     #[test]
     fn sweeper_expires_and_polls_keep_sessions_alive() {
         let state = SimState::new(SimConfig::default());
-        let (idle, _) = state.create_session(60, false);
-        let (polled, _) = state.create_session(60, false);
-        let (guard, _notify) = PollGuard::begin(&state, &polled).expect("live");
+        let (idle, _) = state.create_session(SessionKind::V3, 60, false);
+        let (polled, _) = state.create_session(SessionKind::V3, 60, false);
+        let (guard, _notify) = PollGuard::begin(&state, &polled, false).expect("live");
         age(&state, &idle, 120);
         age(&state, &polled, 120);
         state.sweep();
@@ -793,7 +919,7 @@ mod tests {
     #[test]
     fn event_ids_are_unique_and_kinds_follow_the_category() {
         let state = SimState::new(SimConfig::default());
-        let (id, _) = state.create_session(60, false);
+        let (id, _) = state.create_session(SessionKind::V3, 60, false);
         let r = state
             .inject_event(InjectEvent {
                 session_id: Some(id),

@@ -1,45 +1,41 @@
-//! Streaming Client REST API v3: sessions, long-poll events, acknowledgement.
+//! Streaming sessions and long polls: the v3 API (with acknowledgement), the deprecated v2
+//! API and the public-chat web-client stream, all on one session store.
 
 use std::time::Instant;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::ser::SerializeStruct;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::api::Call;
+use crate::checks::{inactivity_delay, INACTIVITY_MAX, INACTIVITY_MIN};
 use crate::error::ApiError;
-use crate::extract::{
-    opt_bool, opt_integer, optional_object, require_object, session_header, JsonBody, QueryMap,
-};
-use crate::state::{Event, PollGuard, SimState};
+use crate::state::{Event, PollGuard, SessionKind, SimState};
 
-/// Documented default and bounds of `inactivityDelay` (seconds).
+/// Documented default of `inactivityDelay` (seconds).
 const INACTIVITY_DEFAULT: i64 = 60;
-const INACTIVITY_MIN: i64 = 60;
-const INACTIVITY_MAX: i64 = 600;
-/// Documented bound of `maxEvents`.
-const MAX_EVENTS_LIMIT: usize = 200;
 
-/// `POST /via/v3/organizations/{orgId}/streaming/session`.
-pub(crate) async fn create_session(
-    State(state): State<SimState>,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let m = optional_object(body)?;
-    let delay = opt_integer(&m, "inactivityDelay")?.unwrap_or(INACTIVITY_DEFAULT);
-    if !(INACTIVITY_MIN..=INACTIVITY_MAX).contains(&delay) {
-        return Err(ApiError::bad_request(
-            "body",
-            "inactivityDelay",
-            format!("inactivityDelay must be between {INACTIVITY_MIN} and {INACTIVITY_MAX}"),
-        ));
-    }
-    let require_ack = opt_bool(&m, "requireAcknowledgement")?.unwrap_or(false);
-    // In range 60..=600, so the conversion cannot fail.
-    let delay = u32::try_from(delay).unwrap_or(INACTIVITY_DEFAULT as u32);
-    let (id, creation_time) = state.create_session(delay, require_ack);
+/// Within the documented bounds (the request was validated), as the session stores it.
+fn delay_secs(delay: i64) -> u32 {
+    u32::try_from(delay.clamp(INACTIVITY_MIN, INACTIVITY_MAX)).unwrap_or(60)
+}
+
+/// `streaming.createSession` (v3): `NewSessionV3` → `SessionResponseV3`.
+pub(crate) fn create_session(state: &SimState, call: &Call) -> Result<Response, ApiError> {
+    let m = call.body_object();
+    let delay = delay_secs(
+        m.get("inactivityDelay")
+            .and_then(Value::as_i64)
+            .unwrap_or(INACTIVITY_DEFAULT),
+    );
+    let require_ack = m
+        .get("requireAcknowledgement")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let (id, creation_time) = state.create_session(SessionKind::V3, delay, require_ack);
     tracing::info!(session = %id, delay, require_ack, "streaming session created");
     Ok(Json(json!({
         "sessionId": id,
@@ -50,66 +46,106 @@ pub(crate) async fn create_session(
     .into_response())
 }
 
-/// `DELETE /via/v3/organizations/{orgId}/streaming/session`.
-pub(crate) async fn delete_session(
-    State(state): State<SimState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let sid = session_header(&headers)?;
-    let mut d = state.lock();
-    if d.live_session(&sid).is_none() {
-        return Err(ApiError::invalid_session());
+/// `streaming.createSessionV2` and `webClient.createSession`: a `NewSession` array of
+/// `{propertyName, propertyValue}` → `SessionResponse`.
+pub(crate) fn create_session_v2(state: &SimState, call: &Call) -> Result<Response, ApiError> {
+    let delay = delay_secs(inactivity_delay(call.body.as_ref()).unwrap_or(INACTIVITY_DEFAULT));
+    let kind = if call.web() {
+        SessionKind::WebClient
+    } else {
+        SessionKind::V2
+    };
+    let (id, creation_time) = state.create_session(kind, delay, false);
+    if kind == SessionKind::WebClient {
+        state.open_chat_record(&id);
     }
-    d.remove_session(&sid);
+    tracing::info!(session = %id, delay, kind = kind.as_str(), "streaming session created");
+    Ok(Json(json!({
+        "sessionId": id,
+        "creationTime": creation_time,
+        "inactivityDelay": delay,
+    }))
+    .into_response())
+}
+
+/// `streaming.deleteSession` and `streaming.deleteSessionV2`.
+pub(crate) fn delete_session(state: &SimState, call: &Call) -> Result<Response, ApiError> {
+    let sid = call.session()?;
+    let mut d = state.lock();
+    if d.session_for(sid, false).is_none() {
+        return Err(call.invalid_session());
+    }
+    d.remove_session(sid);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn parse_max_events(q: &QueryMap) -> Result<usize, ApiError> {
-    let Some(raw) = q.0.get("maxEvents") else {
-        return Ok(1);
-    };
-    raw.trim()
-        .parse::<usize>()
-        .ok()
-        .filter(|n| (1..=MAX_EVENTS_LIMIT).contains(n))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "query",
-                "maxEvents",
-                format!("maxEvents must be an integer between 1 and {MAX_EVENTS_LIMIT}"),
-            )
-        })
+/// Which event envelope a poll answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Envelope {
+    /// `EventEnvelopeV3`: `eventId`, `correlationId`, `eventType`.
+    V3,
+    /// `EventEnvelopeV2`: `id` and `type`, no correlation id (v2 agent streaming and the
+    /// web-client stream).
+    V2,
 }
 
-/// `EventResponseV3`, serialized straight from the queued events (no intermediate `Value`:
-/// benchmarks drain large queues through this).
+/// One event in the v2 envelope.
+struct EventV2(Event);
+
+impl Serialize for EventV2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = &self.0;
+        let mut st = s.serialize_struct("EventEnvelopeV2", 6)?;
+        st.serialize_field("kind", e.kind)?;
+        st.serialize_field("id", &e.event_id)?;
+        st.serialize_field("type", &*e.event_type)?;
+        st.serialize_field("publishedTime", &*e.published_time)?;
+        st.serialize_field("schemaVersion", "1")?;
+        st.serialize_field("payload", &*e.payload)?;
+        st.end()
+    }
+}
+
+/// `EventResponseV3` / `EventResponse`, serialized straight from the queued events (no
+/// intermediate `Value`: benchmarks drain large queues through this).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct EventCollection {
+struct EventCollection<E> {
     kind: &'static str,
     total_items: usize,
-    events: Vec<Event>,
+    events: Vec<E>,
 }
 
-fn collection(events: Vec<Event>) -> Response {
-    Json(EventCollection {
-        kind: "via#streamingEventCollection",
-        total_items: events.len(),
-        events,
-    })
-    .into_response()
+fn collection(events: Vec<Event>, envelope: Envelope) -> Response {
+    const KIND: &str = "via#streamingEventCollection";
+    match envelope {
+        Envelope::V3 => Json(EventCollection {
+            kind: KIND,
+            total_items: events.len(),
+            events,
+        })
+        .into_response(),
+        Envelope::V2 => Json(EventCollection {
+            kind: KIND,
+            total_items: events.len(),
+            events: events.into_iter().map(EventV2).collect(),
+        })
+        .into_response(),
+    }
 }
 
-/// `GET /via/v3/organizations/{orgId}/streaming/events`: answers at once when events are
-/// queued, otherwise waits up to the poll wait for one.
+/// `streaming.getEvents`, `streaming.getEventsV2` and `webClient.getEvents`: answers at once
+/// when events are queued, otherwise waits up to the poll wait for one.
 pub(crate) async fn get_events(
-    State(state): State<SimState>,
-    headers: HeaderMap,
-    query: QueryMap,
+    state: &SimState,
+    call: &Call,
+    envelope: Envelope,
 ) -> Result<Response, ApiError> {
-    let sid = session_header(&headers)?;
-    let max = parse_max_events(&query)?;
-    let (_guard, notify) = PollGuard::begin(&state, &sid)?;
+    let sid = call.session()?;
+    let web = call.web();
+    let max = call.max_events();
+    let (_guard, notify) =
+        PollGuard::begin(state, sid, web).ok_or_else(|| call.invalid_session())?;
     let deadline = Instant::now() + state.poll_wait();
     let mut first = true;
     loop {
@@ -119,7 +155,9 @@ pub(crate) async fn get_events(
         let notified = notify.notified();
         {
             let mut d = state.lock();
-            let s = d.live_session(&sid).ok_or_else(ApiError::invalid_session)?;
+            let s = d
+                .session_for(sid, web)
+                .ok_or_else(|| call.invalid_session())?;
             if first && !s.in_flight.is_empty() {
                 // Unacknowledged deliveries go back to the front, oldest first.
                 while let Some(ev) = s.in_flight.pop_back() {
@@ -133,7 +171,7 @@ pub(crate) async fn get_events(
                 if s.require_ack {
                     s.in_flight.extend(events.iter().cloned());
                 }
-                return Ok(collection(events));
+                return Ok(collection(events, envelope));
             }
         }
         let now = Instant::now();
@@ -142,65 +180,27 @@ pub(crate) async fn get_events(
                 .await
                 .is_err()
         {
-            return Ok(collection(Vec::new()));
+            return Ok(collection(Vec::new(), envelope));
         }
     }
 }
 
-/// `POST /via/v3/organizations/{orgId}/streaming/acknowledge`.
-pub(crate) async fn acknowledge(
-    State(state): State<SimState>,
-    headers: HeaderMap,
-    JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let sid = session_header(&headers)?;
-    let m = require_object(body)?;
-    let events = match m.get("events") {
-        Some(Value::Array(a)) if !a.is_empty() => a,
-        Some(Value::Array(_)) => {
-            return Err(ApiError::bad_request(
-                "body",
-                "events",
-                "events must contain at least one event",
-            ))
-        }
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "body",
-                "events",
-                "events must be an array",
-            ))
-        }
-        None => {
-            return Err(ApiError::bad_request(
-                "body",
-                "events",
-                "events is required",
-            ))
-        }
-    };
-    let mut ids = Vec::with_capacity(events.len());
-    for (i, e) in events.iter().enumerate() {
-        match e.get("eventId") {
-            Some(Value::String(id)) => ids.push(id.clone()),
-            Some(_) => {
-                return Err(ApiError::bad_request(
-                    "body",
-                    "eventId",
-                    format!("events[{i}].eventId must be a string"),
-                ))
-            }
-            None => {
-                return Err(ApiError::bad_request(
-                    "body",
-                    "eventId",
-                    format!("events[{i}].eventId is required"),
-                ))
-            }
-        }
-    }
+/// `streaming.acknowledge` (body validated as `AcknowledgePayload`).
+pub(crate) fn acknowledge(state: &SimState, call: &Call) -> Result<Response, ApiError> {
+    let sid = call.session()?;
+    let ids: Vec<String> = call
+        .body
+        .as_ref()
+        .and_then(|b| b.get("events"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("eventId").and_then(Value::as_str).map(str::to_owned))
+        .collect();
     let mut d = state.lock();
-    let s = d.live_session(&sid).ok_or_else(ApiError::invalid_session)?;
+    let s = d
+        .session_for(sid, false)
+        .ok_or_else(|| call.invalid_session())?;
     let mut acked = Vec::new();
     let mut not_found = Vec::new();
     for id in ids {

@@ -459,3 +459,110 @@ async fn unknown_command_and_wrong_method() {
         .unwrap();
     error_body(resp, StatusCode::METHOD_NOT_ALLOWED).await;
 }
+
+#[tokio::test]
+async fn other_commands_emit_their_confirming_events() {
+    let h = Harness::start().await;
+    let sid = connected(&h, "u1").await;
+    let second = h.create_session(json!({})).await;
+    let resp = h
+        .ec(&second, "u1", "connect", json!({"attach": true}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    h.poll(&second, 10).await;
+
+    let interaction = |id: &str, command: &str, body: Value| {
+        let h = &h;
+        let sid = sid.clone();
+        let url = h.org_url(
+            "v2",
+            &format!("/engagementCenter/interactions/{id}/{command}"),
+        );
+        async move {
+            h.api(reqwest::Method::POST, url)
+                .header("via-client-sessionid", sid)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // hold: engagementCenter.Held, shaped like the documents' example, about u1's login
+    // and the path's interaction, to every session of the user.
+    let resp = interaction("151", "hold", json!({"ehubSessionId": "100"})).await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let correlation = resp.headers()["x-correlation-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for s in [&sid, &second] {
+        let events = h.poll(s, 10).await;
+        assert_eq!(types(&events), vec!["engagementCenter.Held"]);
+        assert_eq!(events[0]["correlationId"], correlation.as_str());
+        assert_eq!(
+            payload(&events[0]),
+            json!({"userId": "u1", "ehubSessionId": 100, "ehubSessionIdRev": "100",
+                   "payload": {"interactionId": 151, "interactionIdRev": "151"}})
+        );
+    }
+
+    // Several confirming events come in the documented order.
+    let resp = interaction("151", "terminate", json!({"ehubSessionId": "100"})).await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        types(&h.poll(&sid, 10).await),
+        vec!["engagementCenter.InteractionClear", "engagementCenter.Wrap"]
+    );
+
+    // An interaction id that is not a number keeps its text in the string twin.
+    interaction("chat-7", "hold", json!({"ehubSessionId": "100"})).await;
+    let p = payload(&h.poll(&sid, 10).await[0]);
+    assert_eq!(p["payload"]["interactionId"], 0);
+    assert_eq!(p["payload"]["interactionIdRev"], "chat-7");
+
+    // Fields the body and the event share carry the body's value.
+    let resp = h
+        .ec(
+            &sid,
+            "u1",
+            "removeEmail",
+            json!({"ehubSessionId": "100", "emailObjectId": "email/sim-1/2-0"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let events = h.poll(&sid, 10).await;
+    assert_eq!(types(&events), vec!["engagementCenter.EmailRemoved"]);
+    assert_eq!(
+        payload(&events[0])["payload"]["emailObjectId"],
+        "email/sim-1/2-0"
+    );
+
+    // A command the documents confirm by no event answers 202 and queues nothing.
+    let resp = interaction(
+        "151",
+        "reject",
+        json!({"ehubSessionId": "100", "reason": "busy"}),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    assert_eq!(h.sim.state().session_info(&sid).unwrap().queued, 0);
+
+    // Without a login, the events still go to the requesting session (no state checks yet).
+    let lone = h.create_session(json!({})).await;
+    let resp = h
+        .api(
+            reqwest::Method::POST,
+            h.org_url("v2", "/engagementCenter/interactions/9/retrieve"),
+        )
+        .header("via-client-sessionid", &lone)
+        .json(&json!({"ehubSessionId": "4875"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let p = payload(&h.poll(&lone, 10).await[0]);
+    assert_eq!(p["userId"], "");
+    assert_eq!(p["ehubSessionId"], 4875);
+    assert_eq!(p["payload"]["interactionId"], 9);
+}

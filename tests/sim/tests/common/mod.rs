@@ -128,6 +128,87 @@ impl Harness {
         .expect("ec command")
     }
 
+    /// A web token from `webToken.createToken` (x-api-key only).
+    pub async fn web_token(&self) -> String {
+        let resp = self
+            .http
+            .post(self.org_url("v2", "/webToken/tokens"))
+            .header("x-api-key", "sim-api-key")
+            .send()
+            .await
+            .expect("web token");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let v: Value = resp.json().await.expect("json");
+        v["tokenId"].as_str().expect("tokenId").to_owned()
+    }
+
+    /// A request of the public chat, authenticated with a web token.
+    pub fn web(&self, method: Method, url: String, token: &str) -> RequestBuilder {
+        self.http
+            .request(method, url)
+            .header("x-api-key", "sim-api-key")
+            .bearer_auth(token)
+    }
+
+    /// A web-client streaming session (`webClient.createSession`).
+    pub async fn web_session(&self, token: &str) -> String {
+        let resp = self
+            .web(
+                Method::POST,
+                self.org_url("v2", "/streaming/session/webClient"),
+                token,
+            )
+            .send()
+            .await
+            .expect("web session");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let v: Value = resp.json().await.expect("json");
+        v["sessionId"].as_str().expect("sessionId").to_owned()
+    }
+
+    /// One successful `webClient.getEvents`; returns the events array (v2 envelopes).
+    pub async fn web_poll(&self, token: &str, session: &str, max: u32) -> Vec<Value> {
+        let resp = self
+            .web(
+                Method::GET,
+                self.org_url(
+                    "v2",
+                    &format!("/streaming/events/webClient?maxEvents={max}"),
+                ),
+                token,
+            )
+            .header("via-client-sessionid", session)
+            .send()
+            .await
+            .expect("web poll");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let v: Value = resp.json().await.expect("json");
+        let events = v["events"].as_array().cloned().unwrap_or_default();
+        assert_eq!(v["totalItems"], json!(events.len()));
+        events
+    }
+
+    /// A `messaging.*` command of the customer.
+    pub async fn messaging(
+        &self,
+        token: &str,
+        session: &str,
+        command: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .web(
+                Method::POST,
+                self.org_url("v2", &format!("/messaging/{command}")),
+                token,
+            )
+            .header("via-client-sessionid", session);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("messaging command")
+    }
+
     pub async fn control(&self, method: Method, path: &str, body: Option<Value>) -> Response {
         let mut req = self.http.request(method, self.url(path));
         if let Some(b) = body {
