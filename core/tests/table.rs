@@ -32,9 +32,42 @@ fn substitute(v: &Value, saved: &HashMap<String, Value>) -> Value {
     }
 }
 
+/// Polls the session until an event of `event_type` arrives; returns its decoded payload.
+fn await_event(client: &ViaClient, session: &Value, event_type: &str) -> Value {
+    for _ in 0..50 {
+        let batch = block(client.call(
+            "streaming.getEvents",
+            serde_json::json!({"sessionId": session, "query": {"maxEvents": 200}}),
+        ))
+        .expect("poll");
+        for e in batch["events"].as_array().into_iter().flatten() {
+            if e["eventType"] == event_type {
+                return serde_json::from_str(e["payload"].as_str().unwrap()).unwrap();
+            }
+        }
+    }
+    panic!("no {event_type}");
+}
+
+/// The value at a dotted path (`payload.ehubSessionId`).
+fn at(v: &Value, path: &str) -> Value {
+    path.split('.').fold(v.clone(), |v, k| v[k].clone())
+}
+
 fn run_setup(client: &ViaClient, case: &Value) -> HashMap<String, Value> {
     let mut saved = HashMap::new();
     for step in case["setup"].as_array().unwrap() {
+        if let Some(wait) = step.get("await") {
+            let payload = await_event(
+                client,
+                &saved["SESSION"],
+                wait["eventType"].as_str().unwrap(),
+            );
+            for (name, path) in step["save"].as_object().unwrap() {
+                saved.insert(name.clone(), at(&payload, path.as_str().unwrap()));
+            }
+            continue;
+        }
         let op = step["op"].as_str().unwrap();
         let out = block(client.call(op, substitute(&step["params"], &saved)))
             .unwrap_or_else(|e| panic!("setup {op}: {e}"));
@@ -75,7 +108,7 @@ fn every_invalid_variant_is_refused_before_sending() {
     for case in v["operations"].as_array().unwrap() {
         let op = case["op"].as_str().unwrap();
         // Placeholders only need a plausible value: nothing may reach the service.
-        let saved: HashMap<String, Value> = ["SESSION", "SUBSCRIPTION"]
+        let saved: HashMap<String, Value> = ["SESSION", "SUBSCRIPTION", "EHUB"]
             .into_iter()
             .map(|k| (k.to_string(), Value::from(format!("{k}-placeholder"))))
             .collect();

@@ -37,11 +37,41 @@ struct PythonCall {
     kwargs: Map<String, Value>,
 }
 
+/// One setup step: a call whose answer's fields are saved, or (with `await`) a wait for an
+/// event on `$SESSION` whose payload holds the value to save.
 #[derive(Serialize, Clone)]
 struct Setup {
-    op: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    op: Option<&'static str>,
+    #[serde(skip_serializing_if = "Value::is_null")]
     params: Value,
+    #[serde(rename = "await", skip_serializing_if = "Option::is_none")]
+    await_event: Option<AwaitEvent>,
     save: Map<String, Value>,
+}
+
+#[derive(Serialize, Clone)]
+struct AwaitEvent {
+    #[serde(rename = "eventType")]
+    event_type: &'static str,
+}
+
+impl Setup {
+    fn call(op: &'static str, params: Value, save: &[(&str, &str)]) -> Setup {
+        Setup {
+            op: Some(op),
+            params,
+            await_event: None,
+            save: saves(save),
+        }
+    }
+}
+
+fn saves(pairs: &[(&str, &str)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -126,13 +156,11 @@ fn op_vector(api: &Api, op: &Operation) -> Result<OpVector, String> {
             Some(t) => example_of(api, t)?,
             None => Value::Null,
         };
-        setup.push(Setup {
-            op: create,
-            params: json!({ "body": body }),
-            save: [("SESSION".to_string(), json!("sessionId"))]
-                .into_iter()
-                .collect(),
-        });
+        setup.push(Setup::call(
+            create,
+            json!({ "body": body }),
+            &[("SESSION", "sessionId")],
+        ));
         valid.insert("sessionId".into(), json!("$SESSION"));
     }
     for p in &op.path_params {
@@ -143,19 +171,18 @@ fn op_vector(api: &Api, op: &Operation) -> Result<OpVector, String> {
                     .iter()
                     .find(|o| o.name == "streaming.createSubscription")
                     .ok_or("no createSubscription")?;
-                setup.push(Setup {
-                    op: "streaming.createSubscription",
-                    params: json!({
+                setup.push(Setup::call(
+                    "streaming.createSubscription",
+                    json!({
                         "sessionId": "$SESSION",
                         "body": example_of(api, create.body.as_ref().ok_or("no body")?)?,
                     }),
-                    save: [("SUBSCRIPTION".to_string(), json!("subscriptionId"))]
-                        .into_iter()
-                        .collect(),
-                });
+                    &[("SUBSCRIPTION", "subscriptionId")],
+                ));
                 json!("$SUBSCRIPTION")
             }
-            "userId" => json!("agent-vectors"),
+            // One agent per operation, so no case sees another's login.
+            "userId" => json!(format!("agent-{}", op.command)),
             "interactionId" => json!("4321"),
             other => json!(format!("{other}-1")),
         };
@@ -168,9 +195,55 @@ fn op_vector(api: &Api, op: &Operation) -> Result<OpVector, String> {
     if !query.is_empty() {
         valid.insert("query".into(), Value::Object(query));
     }
+    let agent_command = op.service == "engagementCenter"
+        && op.command != "connect"
+        && op.path_params.iter().any(|p| p.wire == "userId");
+    if agent_command {
+        // A command for an agent needs its login, and the ehubSessionId its ConnectConfirm
+        // carries, as an integrator's code does.
+        let connect = api
+            .operations
+            .iter()
+            .find(|o| o.name == "engagementCenter.connect")
+            .ok_or("no connect")?;
+        let mut login = example_of(api, connect.body.as_ref().ok_or("no body")?)?;
+        login["attach"] = json!(false);
+        setup.push(Setup::call(
+            "engagementCenter.connect",
+            json!({"sessionId": "$SESSION", "userId": valid["userId"], "body": login}),
+            &[],
+        ));
+        setup.push(Setup {
+            op: None,
+            params: Value::Null,
+            await_event: Some(AwaitEvent {
+                event_type: "engagementCenter.ConnectConfirm",
+            }),
+            save: saves(&[("EHUB", "payload.ehubSessionId")]),
+        });
+    }
+    if op.service == "messaging" && !matches!(op.command.as_str(), "connect" | "scheduleCallBack")
+    {
+        let connect = api
+            .operations
+            .iter()
+            .find(|o| o.name == "messaging.connect")
+            .ok_or("no messaging.connect")?;
+        setup.push(Setup::call(
+            "messaging.connect",
+            json!({
+                "sessionId": "$SESSION",
+                "body": example_of(api, connect.body.as_ref().ok_or("no body")?)?,
+            }),
+            &[],
+        ));
+    }
     let mut invalid = Vec::new();
     if let Some(body_ty) = &op.body {
-        let body = example_of(api, body_ty)?;
+        let mut body = example_of(api, body_ty)?;
+        if agent_command && body.get("ehubSessionId").is_some() {
+            body["ehubSessionId"] = json!("$EHUB");
+        }
         valid.insert("body".into(), body.clone());
         if let (Value::Object(fields), "object") = (&body, body_ty.kind.as_str()) {
             let s = api.structs.iter().find(|s| s.name == body_ty.name).unwrap();
