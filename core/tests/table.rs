@@ -55,7 +55,10 @@ fn at(v: &Value, path: &str) -> Value {
 }
 
 fn run_setup(client: &ViaClient, case: &Value) -> HashMap<String, Value> {
+    static CASES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut saved = HashMap::new();
+    saved.insert("USER".to_string(), Value::from(format!("rust-agent-{n}")));
     for step in case["setup"].as_array().unwrap() {
         if let Some(wait) = step.get("await") {
             let payload = await_event(
@@ -108,7 +111,7 @@ fn every_invalid_variant_is_refused_before_sending() {
     for case in v["operations"].as_array().unwrap() {
         let op = case["op"].as_str().unwrap();
         // Placeholders only need a plausible value: nothing may reach the service.
-        let saved: HashMap<String, Value> = ["SESSION", "SUBSCRIPTION", "EHUB"]
+        let saved: HashMap<String, Value> = ["SESSION", "SUBSCRIPTION", "EHUB", "USER"]
             .into_iter()
             .map(|k| (k.to_string(), Value::from(format!("{k}-placeholder"))))
             .collect();

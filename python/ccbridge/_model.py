@@ -34,7 +34,9 @@ class Model:
         return dict(self._data)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and dict(self._data) == dict(other._data)  # type: ignore[attr-defined]
+        return isinstance(other, Model) and type(other) is type(self) and (
+            dict(self._data) == dict(other._data)
+        )
 
     def __hash__(self) -> int:
         return hash(type(self))

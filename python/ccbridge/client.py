@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from ccbridge import _native
+from ccbridge import _native, services
 from ccbridge._native import Event
+from ccbridge.models import InitialState, NotReadyType
 from ccbridge.stream import EventCallback, StatusCallback, Stream
 
 __all__ = ["ViaClient", "InitialState", "NotReadyType"]
-
-#: State an agent enters once logged in.
-InitialState = Literal["Idle", "NotReady", "Park"]
-#: Kind of not-ready state.
-NotReadyType = Literal["NotReady", "Park"]
 
 
 class ViaClient:
@@ -102,6 +98,33 @@ class ViaClient:
     def __repr__(self) -> str:
         return repr(self._native)
 
+    # -- services: a typed method per operation of the description -------------------------
+
+    @property
+    def engagement_center(self) -> services.EngagementCenter:
+        """Engagement Center agent-control commands (``client.engagement_center.hold(...)``)."""
+        return services.EngagementCenter(self._native)
+
+    @property
+    def streaming(self) -> services.Streaming:
+        """Streaming sessions, events, acknowledgement and subscriptions."""
+        return services.Streaming(self._native)
+
+    @property
+    def messaging(self) -> services.Messaging:
+        """Public-chat messaging: what a customer's chat client sends."""
+        return services.Messaging(self._native)
+
+    @property
+    def web_token(self) -> services.WebToken:
+        """Web tokens of the public-chat client."""
+        return services.WebToken(self._native)
+
+    @property
+    def web_client(self) -> services.WebClient:
+        """Streaming of the public-chat client."""
+        return services.WebClient(self._native)
+
     def rate_limits(self) -> List[Dict[str, Any]]:
         """The last rate-limit figures the service reported.
 
@@ -115,7 +138,9 @@ class ViaClient:
         """Calls any operation by name (see :func:`ccbridge.operations`).
 
         ``params`` holds the path parameters (``"userId"``), ``"sessionId"`` (for
-        session-bound operations), ``"query"`` (a dict) and ``"body"`` (the JSON body).
+        session-bound operations), ``"query"`` (a dict), ``"body"`` (the JSON body) and
+        ``"extraBody"`` (body fields the documents do not describe yet). Everything is
+        checked against the API description before anything is sent.
         Returns the decoded JSON response, or None when the service sent no body.
 
         :raises InvalidArgumentError: unknown operation, or parameters that do not fit it.

@@ -10,7 +10,7 @@ use std::mem::ManuallyDrop;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::convert::{repr_str, seconds, to_py};
+use crate::convert::{from_py, repr_str, seconds, to_py};
 use crate::errors::{invalid, to_py_err, IntoPyResult};
 use crate::logging::log_callback_error;
 use crate::process::{
@@ -90,6 +90,27 @@ impl PyEvent {
     #[getter]
     fn raw_payload(&self) -> &str {
         &self.inner.raw_payload
+    }
+
+    /// The payload decoded into the model of its type (wire names, integer/string twins
+    /// merged into text), or None when the type is not documented or the payload is not an
+    /// object. Decoded on each call: ``ccbridge.events.typed_payload`` wraps it.
+    fn typed_payload(&self, py: Python<'_>) -> PyResult<Option<PyObject>> {
+        match self.inner.typed_payload().to_json() {
+            Some(v) => Ok(Some(to_py(py, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Decodes one event as the service sends it (the v3 envelope: ``eventId``,
+    /// ``eventType``, ``payload`` as a JSON string...): for replaying stored events and for
+    /// tests.
+    #[staticmethod]
+    fn from_wire(py: Python<'_>, envelope: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let v = from_py(envelope)?;
+        Event::from_wire(&v)
+            .map(PyEvent::new)
+            .map_err(|e| to_py_err(py, e))
     }
 
     /// The envelope as a dict with snake_case keys and the decoded payload.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from typing import Any, Dict, List, Mapping
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 import ccbridge
 from ccbridge import events
 
-from .conftest import REPO, Sim
+from conftest import REPO, Sim
 
 VECTORS: Dict[str, Any] = json.loads((REPO / "tests" / "vectors" / "api.json").read_text())
 OPERATIONS: List[Dict[str, Any]] = VECTORS["operations"]
@@ -35,9 +36,30 @@ def substitute(value: Any, saved: Mapping[str, Any]) -> Any:
     return value
 
 
+def await_event(client: ccbridge.ViaClient, session: str, event_type: str) -> Any:
+    """Polls the session until an event of ``event_type``; returns its decoded payload."""
+    for _ in range(50):
+        batch = client.call("streaming.getEvents", {"sessionId": session, "query": {"maxEvents": 200}})
+        for e in batch["events"]:
+            if e["eventType"] == event_type:
+                return json.loads(e["payload"])
+    raise AssertionError(f"no {event_type}")
+
+
+def at(value: Any, path: str) -> Any:
+    for key in path.split("."):
+        value = value[key]
+    return value
+
+
 def setup(client: ccbridge.ViaClient, case: Mapping[str, Any]) -> Dict[str, Any]:
-    saved: Dict[str, Any] = {}
+    saved: Dict[str, Any] = {"USER": f"py-agent-{uuid.uuid4().hex[:10]}"}
     for step in case["setup"]:
+        if "await" in step:
+            payload = await_event(client, saved["SESSION"], step["await"]["eventType"])
+            for name, path in step["save"].items():
+                saved[name] = at(payload, path)
+            continue
         out = client.call(step["op"], substitute(step["params"], saved))
         for name, field in step["save"].items():
             saved[name] = out[field]
@@ -73,7 +95,7 @@ def test_typed_method_succeeds(client: ccbridge.ViaClient, case: Dict[str, Any])
 def test_invalid_variants_are_refused_before_sending(
     sim: Sim, client: ccbridge.ViaClient, case: Dict[str, Any]
 ) -> None:
-    placeholders = {"SESSION": "session-placeholder", "SUBSCRIPTION": "subscription-placeholder"}
+    placeholders = {"SESSION": "s", "SUBSCRIPTION": "s", "EHUB": "1", "USER": "u"}
     for bad in case["invalid"]:
         before = requests_seen(sim)
         with pytest.raises(ccbridge.InvalidArgumentError) as info:
@@ -96,7 +118,9 @@ def test_wrong_python_types_and_typos_name_the_field(client: ccbridge.ViaClient)
             {"sessionId": "s", "userId": "u", "body": {"attach": False, "initalState": "Idle"}},
         )
     assert info.value.field == "initalState"
-    items = [{"key": f"k{i}", "value": "v"} for i in range(21)]
+    items: List[ccbridge.models.InteractionDataItem] = [
+        {"key": f"k{i}", "value": "v"} for i in range(21)
+    ]
     with pytest.raises(ccbridge.InvalidArgumentError) as info:
         ec.consult("s", "i", consult_type="User", ehub_session_id="1", user_id="u",
                    interaction_data_collection=items)

@@ -4,7 +4,8 @@
 //!
 //! A call is the generic form every binding accepts (`{"userId": ..., "sessionId": ...,
 //! "query": {...}, "body": {...}}`). A string `"$NAME"` stands for a value an earlier setup
-//! call saved (`"save": {"NAME": "fieldOfItsAnswer"}`).
+//! call saved (`"save": {"NAME": "fieldOfItsAnswer"}`); `"$USER"` is a fresh agent id the
+//! runner makes up for each case.
 
 use crate::spec::{Api, Operation, Ty};
 use serde::Serialize;
@@ -181,8 +182,9 @@ fn op_vector(api: &Api, op: &Operation) -> Result<OpVector, String> {
                 ));
                 json!("$SUBSCRIPTION")
             }
-            // One agent per operation, so no case sees another's login.
-            "userId" => json!(format!("agent-{}", op.command)),
+            // A fresh agent per case (the runner's "$USER"), so no case meets another's
+            // login.
+            "userId" => json!("$USER"),
             "interactionId" => json!("4321"),
             other => json!(format!("{other}-1")),
         };
