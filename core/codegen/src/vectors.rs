@@ -224,8 +224,7 @@ fn op_vector(api: &Api, op: &Operation) -> Result<OpVector, String> {
             save: saves(&[("EHUB", "payload.ehubSessionId")]),
         });
     }
-    if op.service == "messaging" && !matches!(op.command.as_str(), "connect" | "scheduleCallBack")
-    {
+    if op.service == "messaging" && !matches!(op.command.as_str(), "connect" | "scheduleCallBack") {
         let connect = api
             .operations
             .iter()
