@@ -196,6 +196,11 @@ fn failing_listener_is_counted_and_the_stream_goes_on() {
     assert_eq!(seen[0], "status:started");
     assert_eq!(seen[1], "engagementCenter.Connecting");
     assert_eq!(seen[4].as_str(), "engagementCenter.Idle", "{seen:?}");
+    // The listener reports the event before its error reaches the counter.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while stream.stats().listener_errors < 4 && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
     assert_eq!(stream.stats().listener_errors, 4);
     // Closing the last reference cancels the subscription.
     drop(stream);
