@@ -4,11 +4,13 @@
 # where the Kotlin tests load it. Generated files are not committed; run this after every
 # change to bindings/uniffi/src.
 #
-# Outputs:
+# Outputs (one file per crate with uniffi items: the binding, and the core's shared records):
 #   kotlin/src/main/kotlin/com/ccbridge/ccbridge_uniffi.kt
+#   kotlin/src/main/kotlin/com/ccbridge/api/ccbridge.kt
 #   kotlin/src/main/resources/<jna-platform>/libccbridge_uniffi.so   (JNA loads it from the classpath)
-#   swift/Sources/CCBridge/ccbridge_uniffi.swift
+#   swift/Sources/CCBridge/{ccbridge_uniffi.swift,CCBridgeAPI.swift}
 #   swift/Sources/CCBridgeFFI/{CCBridgeFFI.h,module.modulemap}
+#   swift/Sources/CCBridgeAPIFFI/{CCBridgeAPIFFI.h,module.modulemap}
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,23 +39,29 @@ bindgen="$target_dir/debug/uniffi-bindgen"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-# Kotlin: package com.ccbridge (uniffi.toml), written under its package directory.
+# Kotlin: packages com.ccbridge (uniffi.toml) and com.ccbridge.api (core/uniffi.toml),
+# each written under its package directory.
 kotlin_src="$here/kotlin/src/main/kotlin"
-rm -rf "$kotlin_src/com/ccbridge/ccbridge_uniffi.kt"
+rm -rf "$kotlin_src/com/ccbridge/ccbridge_uniffi.kt" "$kotlin_src/com/ccbridge/api"
 "$bindgen" generate --library "$lib" --language kotlin --no-format --out-dir "$tmp/kotlin" >&2
-mkdir -p "$kotlin_src/com/ccbridge"
+mkdir -p "$kotlin_src/com/ccbridge/api"
 cp "$tmp/kotlin/com/ccbridge/ccbridge_uniffi.kt" "$kotlin_src/com/ccbridge/ccbridge_uniffi.kt"
+cp "$tmp/kotlin/com/ccbridge/api/ccbridge.kt" "$kotlin_src/com/ccbridge/api/ccbridge.kt"
 resources="$here/kotlin/src/main/resources/$jna_platform"
 mkdir -p "$resources"
 cp "$lib" "$resources/$lib_file"
 
-# Swift: the generated Swift goes into the CCBridge target, the C header and module map
-# into the CCBridgeFFI system-library target (SwiftPM wants the map named module.modulemap).
+# Swift: both generated Swift files go into the CCBridge target (uniffi's Swift for several
+# crates expects one module), each C header and module map into its own system-library
+# target (SwiftPM wants the map named module.modulemap).
 "$bindgen" generate --library "$lib" --language swift --no-format --out-dir "$tmp/swift" >&2
-mkdir -p "$here/swift/Sources/CCBridge" "$here/swift/Sources/CCBridgeFFI"
-cp "$tmp/swift/ccbridge_uniffi.swift" "$here/swift/Sources/CCBridge/ccbridge_uniffi.swift"
-cp "$tmp/swift/CCBridgeFFI.h" "$here/swift/Sources/CCBridgeFFI/CCBridgeFFI.h"
-cp "$tmp/swift/CCBridgeFFI.modulemap" "$here/swift/Sources/CCBridgeFFI/module.modulemap"
+for ffi in CCBridgeFFI CCBridgeAPIFFI; do
+    mkdir -p "$here/swift/Sources/$ffi"
+    cp "$tmp/swift/$ffi.h" "$here/swift/Sources/$ffi/$ffi.h"
+    cp "$tmp/swift/$ffi.modulemap" "$here/swift/Sources/$ffi/module.modulemap"
+done
+mkdir -p "$here/swift/Sources/CCBridge"
+cp "$tmp/swift/ccbridge_uniffi.swift" "$tmp/swift/CCBridgeAPI.swift" "$here/swift/Sources/CCBridge/"
 
 echo "generate.sh: Kotlin -> $kotlin_src/com/ccbridge/ccbridge_uniffi.kt (+ $resources/$lib_file)" >&2
 echo "generate.sh: Swift  -> $here/swift/Sources/{CCBridge,CCBridgeFFI}" >&2

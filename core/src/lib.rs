@@ -31,6 +31,9 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 pub mod auth;
 mod client;
 pub mod config;

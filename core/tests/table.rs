@@ -144,7 +144,7 @@ fn every_event_type_decodes_from_its_documented_example() {
         .unwrap();
         let typed = event.typed_payload();
         assert!(
-            !matches!(typed, EventPayload::Unknown(_)),
+            !matches!(typed, EventPayload::Unknown),
             "{wire} did not decode: {}",
             e["payload"]
         );
@@ -170,10 +170,10 @@ fn twins_are_read_from_either_wire_and_exposed_as_text() {
     assert_eq!(h.ehub_session_id.as_deref(), Some("7"));
     assert!(matches!(
         EventPayload::decode("engagementCenter.Held", &Value::from("not an object")),
-        EventPayload::Unknown(_)
+        EventPayload::Unknown
     ));
     assert!(matches!(
         EventPayload::decode("engagementCenter.SomethingNew", &serde_json::json!({})),
-        EventPayload::Unknown(_)
+        EventPayload::Unknown
     ));
 }

@@ -22,113 +22,113 @@ __all__ = [
     "EVENT_TYPES",
     "typed_payload",
     "AgentStatisticsItem",
-    "EcAcceptCallTimeout",
-    "EcActivateInteraction",
-    "EcActive",
-    "EcActivePayload",
-    "EcAdvanceFeature",
-    "EcAgentStatistics",
-    "EcAgentStatisticsPayload",
-    "EcAudioPathConnection",
-    "EcAudioPathConnectionPayload",
-    "EcCallReRouted",
-    "EcClientSessionKeepAlive",
-    "EcClientSessionKeepAlivePayload",
-    "EcConference",
-    "EcConferencePayload",
-    "EcConnectConfirm",
-    "EcConnectConfirmPayload",
-    "EcConnected",
-    "EcConnecting",
-    "EcConsult",
-    "EcConsultInitiated",
-    "EcConsultInitiatedPayload",
-    "EcConsultPayload",
-    "EcDialing",
-    "EcDialingPayload",
-    "EcDialInitiated",
-    "EcDialInitiatedPayload",
-    "EcDisconnected",
-    "EcDisconnectPending",
-    "EcDispositionInitiated",
-    "EcDispositionInitiatedPayload",
-    "EcEmailRemoved",
-    "EcEmailRemovedPayload",
-    "EcError",
-    "EcErrorPayload",
-    "EcHeld",
-    "EcIdle",
-    "EcInteractionClear",
-    "EcInteractionClearPayload",
-    "EcInteractionReleasedXferred",
-    "EcInteractionTransferred",
-    "EcInteractionTransferredPayload",
-    "EcMessageStatus",
-    "EcMessageStatusPayload",
-    "EcMonitorState",
-    "EcMonitorStatePayload",
-    "EcMultiTaskingStatus",
-    "EcMultiTaskingStatusPayload",
-    "EcMultiTaskingStatusPayloadMultiTaskingStatusCode",
-    "EcNewTeam",
-    "EcNewVoiceMail",
-    "EcNewVoiceMailPayload",
-    "EcNewWorkType",
-    "EcNewWorkTypePayload",
-    "EcNotReady",
-    "EcNotReadyPayload",
-    "EcNotReadyPending",
-    "EcPark",
-    "EcParkPayload",
-    "EcPhoneFoul",
-    "EcPhoneOffhook",
-    "EcPhoneReconnect",
-    "EcPreviewScreenPop",
-    "EcPreviewScreenPopPayload",
-    "EcReassignEmailAck",
-    "EcReassignEmailAckPayload",
-    "EcRecordingState",
-    "EcRecordingStatePayload",
-    "EcRemoveTeam",
-    "EcRemoveTeamPayload",
-    "EcRemoveWorkType",
-    "EcRemoveWorkTypePayload",
-    "EcScreenPop",
-    "EcScreenPopPayload",
-    "EcSystemAvailable",
-    "EcSystemStandby",
-    "EcSystemUnavailable",
-    "EcTelephonyAvailable",
-    "EcTelephonyUnavailable",
-    "EcUpdateAgentStatusReason",
-    "EcUpdateDisposition",
-    "EcUpdateDispositionPayload",
-    "EcUpdateDispositionPlan",
-    "EcUpdateDispositionPlanPayload",
-    "EcUpdateTeam",
-    "EcUpdateWorkType",
-    "EcUpdateWorkTypePayload",
-    "EcVoiceLock",
-    "EcVoiceUnlock",
-    "EcWrap",
-    "EcWrapTimeout",
-    "EcWrapTimeoutPayload",
+    "EcAcceptCallTimeoutEvent",
+    "EcActivateInteractionEvent",
+    "EcActiveEvent",
+    "EcActiveEventPayload",
+    "EcAdvanceFeatureEvent",
+    "EcAgentStatisticsEvent",
+    "EcAgentStatisticsEventPayload",
+    "EcAudioPathConnectionEvent",
+    "EcAudioPathConnectionEventPayload",
+    "EcCallReRoutedEvent",
+    "EcClientSessionKeepAliveEvent",
+    "EcClientSessionKeepAliveEventPayload",
+    "EcConferenceEvent",
+    "EcConferenceEventPayload",
+    "EcConnectConfirmEvent",
+    "EcConnectConfirmEventPayload",
+    "EcConnectedEvent",
+    "EcConnectingEvent",
+    "EcConsultEvent",
+    "EcConsultEventPayload",
+    "EcConsultInitiatedEvent",
+    "EcConsultInitiatedEventPayload",
+    "EcDialingEvent",
+    "EcDialingEventPayload",
+    "EcDialInitiatedEvent",
+    "EcDialInitiatedEventPayload",
+    "EcDisconnectedEvent",
+    "EcDisconnectPendingEvent",
+    "EcDispositionInitiatedEvent",
+    "EcDispositionInitiatedEventPayload",
+    "EcEmailRemovedEvent",
+    "EcEmailRemovedEventPayload",
+    "EcErrorEvent",
+    "EcErrorEventPayload",
+    "EcHeldEvent",
+    "EcIdleEvent",
+    "EcInteractionClearEvent",
+    "EcInteractionClearEventPayload",
+    "EcInteractionReleasedXferredEvent",
+    "EcInteractionTransferredEvent",
+    "EcInteractionTransferredEventPayload",
+    "EcMessageStatusEvent",
+    "EcMessageStatusEventPayload",
+    "EcMonitorStateEvent",
+    "EcMonitorStateEventPayload",
+    "EcMultiTaskingStatusEvent",
+    "EcMultiTaskingStatusEventPayload",
+    "EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode",
+    "EcNewTeamEvent",
+    "EcNewVoiceMailEvent",
+    "EcNewVoiceMailEventPayload",
+    "EcNewWorkTypeEvent",
+    "EcNewWorkTypeEventPayload",
+    "EcNotReadyEvent",
+    "EcNotReadyEventPayload",
+    "EcNotReadyPendingEvent",
+    "EcParkEvent",
+    "EcParkEventPayload",
+    "EcPhoneFoulEvent",
+    "EcPhoneOffhookEvent",
+    "EcPhoneReconnectEvent",
+    "EcPreviewScreenPopEvent",
+    "EcPreviewScreenPopEventPayload",
+    "EcReassignEmailAckEvent",
+    "EcReassignEmailAckEventPayload",
+    "EcRecordingStateEvent",
+    "EcRecordingStateEventPayload",
+    "EcRemoveTeamEvent",
+    "EcRemoveTeamEventPayload",
+    "EcRemoveWorkTypeEvent",
+    "EcRemoveWorkTypeEventPayload",
+    "EcScreenPopEvent",
+    "EcScreenPopEventPayload",
+    "EcSystemAvailableEvent",
+    "EcSystemStandbyEvent",
+    "EcSystemUnavailableEvent",
+    "EcTelephonyAvailableEvent",
+    "EcTelephonyUnavailableEvent",
+    "EcUpdateAgentStatusReasonEvent",
+    "EcUpdateDispositionEvent",
+    "EcUpdateDispositionEventPayload",
+    "EcUpdateDispositionPlanEvent",
+    "EcUpdateDispositionPlanEventPayload",
+    "EcUpdateTeamEvent",
+    "EcUpdateWorkTypeEvent",
+    "EcUpdateWorkTypeEventPayload",
+    "EcVoiceLockEvent",
+    "EcVoiceUnlockEvent",
+    "EcWrapEvent",
+    "EcWrapTimeoutEvent",
+    "EcWrapTimeoutEventPayload",
     "InteractionDataItem",
     "InteractionPayload",
     "InteractionSessionPayload",
-    "MessagingEntityAdded",
-    "MessagingEntityDialRequest",
-    "MessagingEntityDialRequestPayload",
-    "MessagingEntityList",
+    "MessagingEntityAddedEvent",
+    "MessagingEntityDialRequestEvent",
+    "MessagingEntityDialRequestEventPayload",
+    "MessagingEntityListEvent",
     "MessagingEntityPayload",
-    "MessagingEntityPushURL",
-    "MessagingEntityPushURLPayload",
-    "MessagingEntityRemoved",
-    "MessagingEntitySendText",
-    "MessagingEntitySendTextPayload",
-    "OutreachAutomationScriptStatus",
-    "OutreachDisposition",
-    "OutreachStatus",
+    "MessagingEntityPushUrlEvent",
+    "MessagingEntityPushUrlEventPayload",
+    "MessagingEntityRemovedEvent",
+    "MessagingEntitySendTextEvent",
+    "MessagingEntitySendTextEventPayload",
+    "OutreachAutomationScriptStatusEvent",
+    "OutreachDispositionEvent",
+    "OutreachStatusEvent",
     "ScreenPopCallBackData",
     "ScreenPopEmailData",
     "ScreenPopInteractionInfo",
@@ -172,7 +172,7 @@ class InteractionDataItem(Model):
         return cast(Optional[bool], self._data.get("isMasked"))
 
 
-class EcAcceptCallTimeout(EventPayload):
+class EcAcceptCallTimeoutEvent(EventPayload):
     """
     This event will fire if an accept interaction has been sent to a client and the client
     does not accept in the proper amount of time. If the timeout occurs the interaction will
@@ -230,7 +230,7 @@ class InteractionSessionPayload(Model):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
 
-class EcActivateInteraction(EventPayload):
+class EcActivateInteractionEvent(EventPayload):
     """
     This event indicates to a client that one of their interactions should get focus.
     """
@@ -262,7 +262,7 @@ class EcActivateInteraction(EventPayload):
         return self._model(InteractionSessionPayload, "payload")
 
 
-class EcActive(EventPayload):
+class EcActiveEvent(EventPayload):
     """
     This event will be received when an interaction has entered the active state.
     """
@@ -287,14 +287,14 @@ class EcActive(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcActivePayload"]:
+    def payload(self) -> Optional["EcActiveEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcActivePayload, "payload")
+        return self._model(EcActiveEventPayload, "payload")
 
 
-class EcActivePayload(Model):
+class EcActiveEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -334,7 +334,7 @@ class EcActivePayload(Model):
         return cast(Optional[int], self._data.get("statusReason"))
 
 
-class EcAdvanceFeature(EventPayload):
+class EcAdvanceFeatureEvent(EventPayload):
     """
     A client will receive this event when the client has been placed in advanced feature
     state. This state is used when the client is doing work outside of interactions. For
@@ -369,7 +369,7 @@ class EcAdvanceFeature(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcAgentStatistics(EventPayload):
+class EcAgentStatisticsEvent(EventPayload):
     """
     This event is received in response to a request for agent statistics.
     """
@@ -394,14 +394,14 @@ class EcAgentStatistics(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcAgentStatisticsPayload"]:
+    def payload(self) -> Optional["EcAgentStatisticsEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcAgentStatisticsPayload, "payload")
+        return self._model(EcAgentStatisticsEventPayload, "payload")
 
 
-class EcAgentStatisticsPayload(Model):
+class EcAgentStatisticsEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -625,7 +625,7 @@ class AgentStatisticsItem(Model):
         return cast(Optional[int], self._data.get("numberOfSuccesses"))
 
 
-class EcAudioPathConnection(EventPayload):
+class EcAudioPathConnectionEvent(EventPayload):
     """
     This event is an indication that the audio path associated with the station id passed in
     with the connect request has been tied up.
@@ -651,14 +651,14 @@ class EcAudioPathConnection(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcAudioPathConnectionPayload"]:
+    def payload(self) -> Optional["EcAudioPathConnectionEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcAudioPathConnectionPayload, "payload")
+        return self._model(EcAudioPathConnectionEventPayload, "payload")
 
 
-class EcAudioPathConnectionPayload(Model):
+class EcAudioPathConnectionEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -673,7 +673,7 @@ class EcAudioPathConnectionPayload(Model):
         return cast(Optional[bool], self._data.get("state"))
 
 
-class EcCallReRouted(EventPayload):
+class EcCallReRoutedEvent(EventPayload):
     """
     This event informs the client that the call has been transferred in response to a
     previously executed transfer request.
@@ -722,7 +722,7 @@ class InteractionPayload(Model):
         return cast(Optional[str], self._data.get("interactionId"))
 
 
-class EcClientSessionKeepAlive(EventPayload):
+class EcClientSessionKeepAliveEvent(EventPayload):
     """
     This event will be received in response to the client sending a keep alive request.
     """
@@ -747,14 +747,14 @@ class EcClientSessionKeepAlive(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcClientSessionKeepAlivePayload"]:
+    def payload(self) -> Optional["EcClientSessionKeepAliveEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcClientSessionKeepAlivePayload, "payload")
+        return self._model(EcClientSessionKeepAliveEventPayload, "payload")
 
 
-class EcClientSessionKeepAlivePayload(Model):
+class EcClientSessionKeepAliveEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -771,7 +771,7 @@ class EcClientSessionKeepAlivePayload(Model):
         return cast(Optional[str], self._data.get("requestTimestamp"))
 
 
-class EcConference(EventPayload):
+class EcConferenceEvent(EventPayload):
     """
     If the system can successfully execute the conference request, all parties will be made
     Active and able to simultaneously communicate with each other and the Agent will receive
@@ -798,14 +798,14 @@ class EcConference(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcConferencePayload"]:
+    def payload(self) -> Optional["EcConferenceEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcConferencePayload, "payload")
+        return self._model(EcConferenceEventPayload, "payload")
 
 
-class EcConferencePayload(Model):
+class EcConferenceEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -853,7 +853,7 @@ class EcConferencePayload(Model):
         return cast(Optional[str], self._data.get("originalInteractionId"))
 
 
-class EcConnectConfirm(EventPayload):
+class EcConnectConfirmEvent(EventPayload):
     """
     This event is part of the connection sequence of events. The payload of this event will
     contain the EhubSessionId which should be used to create the session with the streaming
@@ -880,14 +880,14 @@ class EcConnectConfirm(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcConnectConfirmPayload"]:
+    def payload(self) -> Optional["EcConnectConfirmEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcConnectConfirmPayload, "payload")
+        return self._model(EcConnectConfirmEventPayload, "payload")
 
 
-class EcConnectConfirmPayload(Model):
+class EcConnectConfirmEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -910,7 +910,7 @@ class EcConnectConfirmPayload(Model):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
 
-class EcConnected(EventPayload):
+class EcConnectedEvent(EventPayload):
     """
     This state change event informs the client that the connection sequence is complete.
     This should be followed by either a not ready or idle state change event.
@@ -943,7 +943,7 @@ class EcConnected(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcConnecting(EventPayload):
+class EcConnectingEvent(EventPayload):
     """
     This event is part of the connection sequence of events. It is a signal that the
     connection sequence is under way. Not much needs to be done in response to this event.
@@ -976,7 +976,7 @@ class EcConnecting(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcConsult(EventPayload):
+class EcConsultEvent(EventPayload):
     """
     The receipt of this state change event will indicate that the client is in a
     consultation interaction with another party.
@@ -1002,14 +1002,14 @@ class EcConsult(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcConsultPayload"]:
+    def payload(self) -> Optional["EcConsultEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcConsultPayload, "payload")
+        return self._model(EcConsultEventPayload, "payload")
 
 
-class EcConsultPayload(Model):
+class EcConsultEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1041,7 +1041,7 @@ class EcConsultPayload(Model):
         return cast(Optional[str], self._data.get("consultedEhubSessionId"))
 
 
-class EcConsultInitiated(EventPayload):
+class EcConsultInitiatedEvent(EventPayload):
     """
     This indicates that some client has initiated a consult on behalf of this user. It is
     possible that this is from the same user in which case it can be ignored. The event is
@@ -1068,14 +1068,14 @@ class EcConsultInitiated(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcConsultInitiatedPayload"]:
+    def payload(self) -> Optional["EcConsultInitiatedEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcConsultInitiatedPayload, "payload")
+        return self._model(EcConsultInitiatedEventPayload, "payload")
 
 
-class EcConsultInitiatedPayload(Model):
+class EcConsultInitiatedEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1151,7 +1151,7 @@ class EcConsultInitiatedPayload(Model):
         return self._models(InteractionDataItem, "interactionData")
 
 
-class EcDialing(EventPayload):
+class EcDialingEvent(EventPayload):
     """
     Receipt of this event is an indication that an interaction is in the dialing state. When
     you get this, you should use it as a signal to update your UI to reflect the state
@@ -1178,14 +1178,14 @@ class EcDialing(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcDialingPayload"]:
+    def payload(self) -> Optional["EcDialingEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcDialingPayload, "payload")
+        return self._model(EcDialingEventPayload, "payload")
 
 
-class EcDialingPayload(Model):
+class EcDialingEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1209,7 +1209,7 @@ class EcDialingPayload(Model):
         return cast(Optional[str], self._data.get("mediaType"))
 
 
-class EcDialInitiated(EventPayload):
+class EcDialInitiatedEvent(EventPayload):
     """
     This indicates that some client has initiated a dial on behalf of this user. It is
     possible that this is from the same user in which case it can be ignored. The event is
@@ -1236,14 +1236,14 @@ class EcDialInitiated(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcDialInitiatedPayload"]:
+    def payload(self) -> Optional["EcDialInitiatedEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcDialInitiatedPayload, "payload")
+        return self._model(EcDialInitiatedEventPayload, "payload")
 
 
-class EcDialInitiatedPayload(Model):
+class EcDialInitiatedEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1311,7 +1311,7 @@ class EcDialInitiatedPayload(Model):
         return cast(Optional[str], self._data.get("entity"))
 
 
-class EcDisconnected(EventPayload):
+class EcDisconnectedEvent(EventPayload):
     """
     This event will signal that your client has been disconnected from the backend system.
     Once you receive this event you should clean up your streaming session.
@@ -1344,7 +1344,7 @@ class EcDisconnected(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcDisconnectPending(EventPayload):
+class EcDisconnectPendingEvent(EventPayload):
     """
     This event will be received in response to the client sending a disconnect request. The
     pending state means that the client has an active interaction and the state will stay
@@ -1378,7 +1378,7 @@ class EcDisconnectPending(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcDispositionInitiated(EventPayload):
+class EcDispositionInitiatedEvent(EventPayload):
     """
     This event will be received in response to a request to disposition an interaction.
     """
@@ -1395,14 +1395,14 @@ class EcDispositionInitiated(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcDispositionInitiatedPayload"]:
+    def payload(self) -> Optional["EcDispositionInitiatedEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcDispositionInitiatedPayload, "payload")
+        return self._model(EcDispositionInitiatedEventPayload, "payload")
 
 
-class EcDispositionInitiatedPayload(Model):
+class EcDispositionInitiatedEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1461,7 +1461,7 @@ class EcDispositionInitiatedPayload(Model):
         return self._models(InteractionDataItem, "interactionData")
 
 
-class EcEmailRemoved(EventPayload):
+class EcEmailRemovedEvent(EventPayload):
     """
     This event signals that an email has been removed from the personal or work type email
     queue, for example, after the user requests to remove the email due to its content no
@@ -1488,14 +1488,14 @@ class EcEmailRemoved(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcEmailRemovedPayload"]:
+    def payload(self) -> Optional["EcEmailRemovedEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcEmailRemovedPayload, "payload")
+        return self._model(EcEmailRemovedEventPayload, "payload")
 
 
-class EcEmailRemovedPayload(Model):
+class EcEmailRemovedEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1510,7 +1510,7 @@ class EcEmailRemovedPayload(Model):
         return cast(Optional[str], self._data.get("emailObjectId"))
 
 
-class EcError(EventPayload):
+class EcErrorEvent(EventPayload):
     """
     Whenever a request issued by the user fails, or when any general errors pertaining to
     the user's session or to the system occur, the system sends the user an "Error" event
@@ -1544,14 +1544,14 @@ class EcError(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcErrorPayload"]:
+    def payload(self) -> Optional["EcErrorEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcErrorPayload, "payload")
+        return self._model(EcErrorEventPayload, "payload")
 
 
-class EcErrorPayload(Model):
+class EcErrorEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1607,7 +1607,7 @@ class EcErrorPayload(Model):
         return cast(Optional[str], self._data.get("localizedFailReason"))
 
 
-class EcHeld(EventPayload):
+class EcHeldEvent(EventPayload):
     """
     The receipt of this event is an indication that the interaction contained in the payload
     has been placed in held state.
@@ -1640,7 +1640,7 @@ class EcHeld(EventPayload):
         return self._model(InteractionPayload, "payload")
 
 
-class EcIdle(EventPayload):
+class EcIdleEvent(EventPayload):
     """
     This state change event is sent for multiple reasons. First it would be sent with an Id
     of 0 which indicates that the clients state was moved to Idle. When the Id has a value
@@ -1675,7 +1675,7 @@ class EcIdle(EventPayload):
         return self._model(InteractionPayload, "payload")
 
 
-class EcInteractionClear(EventPayload):
+class EcInteractionClearEvent(EventPayload):
     """
     This event is received when an interaction is cleared or ended. The id or the
     interaction is contained in the event.
@@ -1701,14 +1701,14 @@ class EcInteractionClear(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcInteractionClearPayload"]:
+    def payload(self) -> Optional["EcInteractionClearEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcInteractionClearPayload, "payload")
+        return self._model(EcInteractionClearEventPayload, "payload")
 
 
-class EcInteractionClearPayload(Model):
+class EcInteractionClearEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1732,7 +1732,7 @@ class EcInteractionClearPayload(Model):
         return cast(Optional[int], self._data.get("state"))
 
 
-class EcInteractionTransferred(EventPayload):
+class EcInteractionTransferredEvent(EventPayload):
     """
     If the 3rd party of a conference is an agent, that agent will receive an
     "InteractionTransferred" event signaling that the original interaction on which he/she
@@ -1762,14 +1762,14 @@ class EcInteractionTransferred(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcInteractionTransferredPayload"]:
+    def payload(self) -> Optional["EcInteractionTransferredEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcInteractionTransferredPayload, "payload")
+        return self._model(EcInteractionTransferredEventPayload, "payload")
 
 
-class EcInteractionTransferredPayload(Model):
+class EcInteractionTransferredEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1809,7 +1809,7 @@ class EcInteractionTransferredPayload(Model):
         return cast(Optional[str], self._data.get("originalEhubSessionId"))
 
 
-class EcInteractionReleasedXferred(EventPayload):
+class EcInteractionReleasedXferredEvent(EventPayload):
     """
     This event indicates that the original interaction of a consult has been released to the
     consulted party.
@@ -1842,7 +1842,7 @@ class EcInteractionReleasedXferred(EventPayload):
         return self._model(InteractionPayload, "payload")
 
 
-class EcMessageStatus(EventPayload):
+class EcMessageStatusEvent(EventPayload):
     """
     This event will return the current status of an execution of the request that plays an
     audio message to the customer.
@@ -1868,14 +1868,14 @@ class EcMessageStatus(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcMessageStatusPayload"]:
+    def payload(self) -> Optional["EcMessageStatusEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcMessageStatusPayload, "payload")
+        return self._model(EcMessageStatusEventPayload, "payload")
 
 
-class EcMessageStatusPayload(Model):
+class EcMessageStatusEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1899,7 +1899,7 @@ class EcMessageStatusPayload(Model):
         return cast(Optional[int], self._data.get("status"))
 
 
-class EcMonitorState(EventPayload):
+class EcMonitorStateEvent(EventPayload):
     """
     This event will report the state change for a previously sent monitor request.
     """
@@ -1924,14 +1924,14 @@ class EcMonitorState(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcMonitorStatePayload"]:
+    def payload(self) -> Optional["EcMonitorStateEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcMonitorStatePayload, "payload")
+        return self._model(EcMonitorStateEventPayload, "payload")
 
 
-class EcMonitorStatePayload(Model):
+class EcMonitorStateEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -1975,7 +1975,7 @@ class EcMonitorStatePayload(Model):
         return cast(Optional[str], self._data.get("ipAddress"))
 
 
-class EcMultiTaskingStatus(EventPayload):
+class EcMultiTaskingStatusEvent(EventPayload):
     """
     This event will report the multitasking status of the user.
     """
@@ -1992,14 +1992,14 @@ class EcMultiTaskingStatus(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcMultiTaskingStatusPayload"]:
+    def payload(self) -> Optional["EcMultiTaskingStatusEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcMultiTaskingStatusPayload, "payload")
+        return self._model(EcMultiTaskingStatusEventPayload, "payload")
 
 
-class EcMultiTaskingStatusPayload(Model):
+class EcMultiTaskingStatusEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2023,15 +2023,15 @@ class EcMultiTaskingStatusPayload(Model):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def multi_tasking_status_code(self) -> Optional["EcMultiTaskingStatusPayloadMultiTaskingStatusCode"]:
+    def multi_tasking_status_code(self) -> Optional["EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode"]:
         """
         Structure containing information related to the multitasking status. Wire name
         ``multiTaskingStatusCode``.
         """
-        return self._model(EcMultiTaskingStatusPayloadMultiTaskingStatusCode, "multiTaskingStatusCode")
+        return self._model(EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode, "multiTaskingStatusCode")
 
 
-class EcMultiTaskingStatusPayloadMultiTaskingStatusCode(Model):
+class EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode(Model):
     """
     Structure containing information related to the multitasking status.
     """
@@ -2053,7 +2053,7 @@ class EcMultiTaskingStatusPayloadMultiTaskingStatusCode(Model):
         return cast(Optional[str], self._data.get("value"))
 
 
-class EcNewTeam(EventPayload):
+class EcNewTeamEvent(EventPayload):
     """
     This event indicates that a new team has been added.
     """
@@ -2107,7 +2107,7 @@ class TeamPayload(Model):
         return cast(Optional[str], self._data.get("friendlyName"))
 
 
-class EcNewVoiceMail(EventPayload):
+class EcNewVoiceMailEvent(EventPayload):
     """
     This event indicates that a voicemail has been added to the users voicemail or a work
     type that the user is part of.
@@ -2133,14 +2133,14 @@ class EcNewVoiceMail(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcNewVoiceMailPayload"]:
+    def payload(self) -> Optional["EcNewVoiceMailEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcNewVoiceMailPayload, "payload")
+        return self._model(EcNewVoiceMailEventPayload, "payload")
 
 
-class EcNewVoiceMailPayload(Model):
+class EcNewVoiceMailEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2156,7 +2156,7 @@ class EcNewVoiceMailPayload(Model):
         return cast(Optional[str], self._data.get("workTypeId"))
 
 
-class EcNewWorkType(EventPayload):
+class EcNewWorkTypeEvent(EventPayload):
     """
     The payload object of this event carries the pointer to the information and settings of
     a work type to which this user has been assigned. Retrieve and save this data in your
@@ -2186,14 +2186,14 @@ class EcNewWorkType(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcNewWorkTypePayload"]:
+    def payload(self) -> Optional["EcNewWorkTypeEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcNewWorkTypePayload, "payload")
+        return self._model(EcNewWorkTypeEventPayload, "payload")
 
 
-class EcNewWorkTypePayload(Model):
+class EcNewWorkTypeEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2209,7 +2209,7 @@ class EcNewWorkTypePayload(Model):
         return cast(Optional[str], self._data.get("id"))
 
 
-class EcNotReady(EventPayload):
+class EcNotReadyEvent(EventPayload):
     """
     This event indicates that the user has been moved to the not ready state. No work type
     calls will be sent to the user while in this state.
@@ -2235,14 +2235,14 @@ class EcNotReady(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcNotReadyPayload"]:
+    def payload(self) -> Optional["EcNotReadyEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcNotReadyPayload, "payload")
+        return self._model(EcNotReadyEventPayload, "payload")
 
 
-class EcNotReadyPayload(Model):
+class EcNotReadyEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2258,7 +2258,7 @@ class EcNotReadyPayload(Model):
         return cast(Optional[str], self._data.get("reasonId"))
 
 
-class EcNotReadyPending(EventPayload):
+class EcNotReadyPendingEvent(EventPayload):
     """
     This event indicates that a not ready request was received by the back end while the
     user was busy with an interaction. The user will not be moved to the not ready state
@@ -2292,7 +2292,7 @@ class EcNotReadyPending(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcPark(EventPayload):
+class EcParkEvent(EventPayload):
     """
     This event indicates that the user has been moved to the park state. No work type calls
     will be sent to the user while in this state. They will however be sent DID calls if one
@@ -2319,14 +2319,14 @@ class EcPark(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcParkPayload"]:
+    def payload(self) -> Optional["EcParkEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcParkPayload, "payload")
+        return self._model(EcParkEventPayload, "payload")
 
 
-class EcParkPayload(Model):
+class EcParkEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2350,7 +2350,7 @@ class EcParkPayload(Model):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
 
-class EcPhoneFoul(EventPayload):
+class EcPhoneFoulEvent(EventPayload):
     """
     This event indicates that the back end has lost connection with the telephony endpoint
     passed in on the connect. Plainly stated that telephony endpoint was hung up.
@@ -2383,7 +2383,7 @@ class EcPhoneFoul(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcPhoneOffhook(EventPayload):
+class EcPhoneOffhookEvent(EventPayload):
     """
     This event is sent when the audio path establishment for an agent fails due to the fact
     that the device is off hook.
@@ -2416,7 +2416,7 @@ class EcPhoneOffhook(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcPhoneReconnect(EventPayload):
+class EcPhoneReconnectEvent(EventPayload):
     """
     This event indicates that a previously disconnect connection has been reestablished.
     """
@@ -2448,7 +2448,7 @@ class EcPhoneReconnect(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcPreviewScreenPop(EventPayload):
+class EcPreviewScreenPopEvent(EventPayload):
     """
     This event contains the screen pop information for a preview interaction. The agent
     would display this information and would then decide if the interaction would be
@@ -2475,14 +2475,14 @@ class EcPreviewScreenPop(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcPreviewScreenPopPayload"]:
+    def payload(self) -> Optional["EcPreviewScreenPopEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcPreviewScreenPopPayload, "payload")
+        return self._model(EcPreviewScreenPopEventPayload, "payload")
 
 
-class EcPreviewScreenPopPayload(Model):
+class EcPreviewScreenPopEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2823,7 +2823,7 @@ class ScreenPopScreenData(Model):
         return cast(Optional[str], self._data.get("umid"))
 
 
-class EcReassignEmailAck(EventPayload):
+class EcReassignEmailAckEvent(EventPayload):
     """
     This event is sent when a reassignEmail request has been sent. The status property will
     contain the status of the request.
@@ -2848,14 +2848,14 @@ class EcReassignEmailAck(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcReassignEmailAckPayload"]:
+    def payload(self) -> Optional["EcReassignEmailAckEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcReassignEmailAckPayload, "payload")
+        return self._model(EcReassignEmailAckEventPayload, "payload")
 
 
-class EcReassignEmailAckPayload(Model):
+class EcReassignEmailAckEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2879,7 +2879,7 @@ class EcReassignEmailAckPayload(Model):
         return cast(Optional[int], self._data.get("status"))
 
 
-class EcRecordingState(EventPayload):
+class EcRecordingStateEvent(EventPayload):
     """
     This event will return the current playback or record state of a personal greeting
     recording.
@@ -2905,14 +2905,14 @@ class EcRecordingState(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcRecordingStatePayload"]:
+    def payload(self) -> Optional["EcRecordingStateEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcRecordingStatePayload, "payload")
+        return self._model(EcRecordingStateEventPayload, "payload")
 
 
-class EcRecordingStatePayload(Model):
+class EcRecordingStateEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2952,7 +2952,7 @@ class EcRecordingStatePayload(Model):
         return cast(Optional[str], self._data.get("fileName"))
 
 
-class EcRemoveTeam(EventPayload):
+class EcRemoveTeamEvent(EventPayload):
     """
     This event indicates that a team has been removed.
     """
@@ -2977,14 +2977,14 @@ class EcRemoveTeam(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcRemoveTeamPayload"]:
+    def payload(self) -> Optional["EcRemoveTeamEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcRemoveTeamPayload, "payload")
+        return self._model(EcRemoveTeamEventPayload, "payload")
 
 
-class EcRemoveTeamPayload(Model):
+class EcRemoveTeamEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -2999,7 +2999,7 @@ class EcRemoveTeamPayload(Model):
         return cast(Optional[str], self._data.get("id"))
 
 
-class EcRemoveWorkType(EventPayload):
+class EcRemoveWorkTypeEvent(EventPayload):
     """
     This event is sent when an agent is removed from a work type and will now longer be
     considered as a destination for an interaction associated with the work type. The id in
@@ -3026,14 +3026,14 @@ class EcRemoveWorkType(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcRemoveWorkTypePayload"]:
+    def payload(self) -> Optional["EcRemoveWorkTypeEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcRemoveWorkTypePayload, "payload")
+        return self._model(EcRemoveWorkTypeEventPayload, "payload")
 
 
-class EcRemoveWorkTypePayload(Model):
+class EcRemoveWorkTypeEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -3049,7 +3049,7 @@ class EcRemoveWorkTypePayload(Model):
         return cast(Optional[str], self._data.get("id"))
 
 
-class EcScreenPop(EventPayload):
+class EcScreenPopEvent(EventPayload):
     """
     This event contains all the information known by the system for an interaction that is
     being established.
@@ -3075,14 +3075,14 @@ class EcScreenPop(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcScreenPopPayload"]:
+    def payload(self) -> Optional["EcScreenPopEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcScreenPopPayload, "payload")
+        return self._model(EcScreenPopEventPayload, "payload")
 
 
-class EcScreenPopPayload(Model):
+class EcScreenPopEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -3170,7 +3170,7 @@ class EcScreenPopPayload(Model):
         return self._model(ScreenPopInteractionInfo, "interactionInfo")
 
 
-class EcSystemAvailable(EventPayload):
+class EcSystemAvailableEvent(EventPayload):
     """
     This event indicates that a previously unavailable Engagement Hub was now on line and
     available.
@@ -3203,7 +3203,7 @@ class EcSystemAvailable(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcSystemStandby(EventPayload):
+class EcSystemStandbyEvent(EventPayload):
     """
     This event is sent to indicate that the system is in the process of coming on line. This
     state should be reported to the agent so they know that the system is in a waiting
@@ -3237,7 +3237,7 @@ class EcSystemStandby(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcSystemUnavailable(EventPayload):
+class EcSystemUnavailableEvent(EventPayload):
     """
     This event indicates that the system has gone offline and the current session has ended.
     """
@@ -3269,7 +3269,7 @@ class EcSystemUnavailable(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcTelephonyAvailable(EventPayload):
+class EcTelephonyAvailableEvent(EventPayload):
     """
     This event indicates that the telephony subsystem that was previously unavailable to
     Alvaria™ Cloud is now available.
@@ -3302,7 +3302,7 @@ class EcTelephonyAvailable(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcTelephonyUnavailable(EventPayload):
+class EcTelephonyUnavailableEvent(EventPayload):
     """
     This event indicates that the telephony subsystem has issues and is not available to
     Alvaria™ Cloud.
@@ -3335,7 +3335,7 @@ class EcTelephonyUnavailable(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcUpdateAgentStatusReason(EventPayload):
+class EcUpdateAgentStatusReasonEvent(EventPayload):
     """
     This event indicates that the agent status reason list has been updated and the client
     should retrieve the new list of reason codes.
@@ -3368,7 +3368,7 @@ class EcUpdateAgentStatusReason(EventPayload):
         return cast(Optional[Dict[str, Any]], self._data.get("payload"))
 
 
-class EcUpdateDisposition(EventPayload):
+class EcUpdateDispositionEvent(EventPayload):
     """
     This event indicates that a disposition code has been modified and the client should
     update any cache of disposition codes.
@@ -3394,14 +3394,14 @@ class EcUpdateDisposition(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcUpdateDispositionPayload"]:
+    def payload(self) -> Optional["EcUpdateDispositionEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcUpdateDispositionPayload, "payload")
+        return self._model(EcUpdateDispositionEventPayload, "payload")
 
 
-class EcUpdateDispositionPayload(Model):
+class EcUpdateDispositionEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -3417,7 +3417,7 @@ class EcUpdateDispositionPayload(Model):
         return cast(Optional[str], self._data.get("id"))
 
 
-class EcUpdateDispositionPlan(EventPayload):
+class EcUpdateDispositionPlanEvent(EventPayload):
     """
     This event indicates that a disposition plan has been modified and the client should
     update any cache of disposition plans.
@@ -3443,14 +3443,14 @@ class EcUpdateDispositionPlan(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcUpdateDispositionPlanPayload"]:
+    def payload(self) -> Optional["EcUpdateDispositionPlanEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcUpdateDispositionPlanPayload, "payload")
+        return self._model(EcUpdateDispositionPlanEventPayload, "payload")
 
 
-class EcUpdateDispositionPlanPayload(Model):
+class EcUpdateDispositionPlanEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -3466,7 +3466,7 @@ class EcUpdateDispositionPlanPayload(Model):
         return cast(Optional[str], self._data.get("id"))
 
 
-class EcUpdateTeam(EventPayload):
+class EcUpdateTeamEvent(EventPayload):
     """
     This event indicates that a team has been updated.
     """
@@ -3498,7 +3498,7 @@ class EcUpdateTeam(EventPayload):
         return self._model(TeamPayload, "payload")
 
 
-class EcUpdateWorkType(EventPayload):
+class EcUpdateWorkTypeEvent(EventPayload):
     """
     This event indicates that a work type has been modified and the client should update it
     cache that contains the settings contained in the work type definition.
@@ -3524,14 +3524,14 @@ class EcUpdateWorkType(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcUpdateWorkTypePayload"]:
+    def payload(self) -> Optional["EcUpdateWorkTypeEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcUpdateWorkTypePayload, "payload")
+        return self._model(EcUpdateWorkTypeEventPayload, "payload")
 
 
-class EcUpdateWorkTypePayload(Model):
+class EcUpdateWorkTypeEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -3547,7 +3547,7 @@ class EcUpdateWorkTypePayload(Model):
         return cast(Optional[str], self._data.get("id"))
 
 
-class EcVoiceLock(EventPayload):
+class EcVoiceLockEvent(EventPayload):
     """
     Voice lock is an indication that the customer audio is not available to the user. This
     is done for the privacy of the customer.
@@ -3580,7 +3580,7 @@ class EcVoiceLock(EventPayload):
         return self._model(InteractionPayload, "payload")
 
 
-class EcVoiceUnlock(EventPayload):
+class EcVoiceUnlockEvent(EventPayload):
     """
     This indicates that a previous voice lock state has ended.
     """
@@ -3612,7 +3612,7 @@ class EcVoiceUnlock(EventPayload):
         return self._model(InteractionPayload, "payload")
 
 
-class EcWrap(EventPayload):
+class EcWrapEvent(EventPayload):
     """
     This event indicates that the agent has entered the wrap state after an interaction has
     been terminated. The next step for the agent would be to dispose the interaction.
@@ -3645,7 +3645,7 @@ class EcWrap(EventPayload):
         return self._model(InteractionPayload, "payload")
 
 
-class EcWrapTimeout(EventPayload):
+class EcWrapTimeoutEvent(EventPayload):
     """
     This event indicates that an agent has been in the wrap state longer then the configured
     time allowed to stay in wrap. The client should signal this to the agent.
@@ -3671,14 +3671,14 @@ class EcWrapTimeout(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["EcWrapTimeoutPayload"]:
+    def payload(self) -> Optional["EcWrapTimeoutEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(EcWrapTimeoutPayload, "payload")
+        return self._model(EcWrapTimeoutEventPayload, "payload")
 
 
-class EcWrapTimeoutPayload(Model):
+class EcWrapTimeoutEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -3702,7 +3702,7 @@ class EcWrapTimeoutPayload(Model):
         return cast(Optional[int], self._data.get("dispositionExpected"))
 
 
-class MessagingEntityAdded(EventPayload):
+class MessagingEntityAddedEvent(EventPayload):
     """
     This event indicates that an entity has been added to a CHAT or SMS session.
     """
@@ -3772,7 +3772,7 @@ class MessagingEntityPayload(Model):
         return cast(Optional[str], self._data.get("entityName"))
 
 
-class MessagingEntityDialRequest(EventPayload):
+class MessagingEntityDialRequestEvent(EventPayload):
     """
     This event indicates that a dial request has been sent by the customer entity.
     """
@@ -3797,14 +3797,14 @@ class MessagingEntityDialRequest(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["MessagingEntityDialRequestPayload"]:
+    def payload(self) -> Optional["MessagingEntityDialRequestEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(MessagingEntityDialRequestPayload, "payload")
+        return self._model(MessagingEntityDialRequestEventPayload, "payload")
 
 
-class MessagingEntityDialRequestPayload(Model):
+class MessagingEntityDialRequestEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -3828,7 +3828,7 @@ class MessagingEntityDialRequestPayload(Model):
         return cast(Optional[str], self._data.get("phoneNumber"))
 
 
-class MessagingEntityList(EventPayload):
+class MessagingEntityListEvent(EventPayload):
     """
     This event specifies the list of entities in a CHAT or SMS session
     """
@@ -3860,7 +3860,7 @@ class MessagingEntityList(EventPayload):
         return self._model(MessagingEntityPayload, "payload")
 
 
-class MessagingEntityPushURL(EventPayload):
+class MessagingEntityPushUrlEvent(EventPayload):
     """
     This event indicates that a a push url request has been sent by the customer entity.
     """
@@ -3885,14 +3885,14 @@ class MessagingEntityPushURL(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["MessagingEntityPushURLPayload"]:
+    def payload(self) -> Optional["MessagingEntityPushUrlEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(MessagingEntityPushURLPayload, "payload")
+        return self._model(MessagingEntityPushUrlEventPayload, "payload")
 
 
-class MessagingEntityPushURLPayload(Model):
+class MessagingEntityPushUrlEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -3930,7 +3930,7 @@ class MessagingEntityPushURLPayload(Model):
         return cast(Optional[str], self._data.get("url"))
 
 
-class MessagingEntityRemoved(EventPayload):
+class MessagingEntityRemovedEvent(EventPayload):
     """
     This event indicates that an entity has been removed from a CHAT or SMS session.
     """
@@ -3962,7 +3962,7 @@ class MessagingEntityRemoved(EventPayload):
         return self._model(MessagingEntityPayload, "payload")
 
 
-class MessagingEntitySendText(EventPayload):
+class MessagingEntitySendTextEvent(EventPayload):
     """
     This event indicates that text has been received from a customer entity.
     """
@@ -3987,14 +3987,14 @@ class MessagingEntitySendText(EventPayload):
         return cast(Optional[str], self._data.get("ehubSessionId"))
 
     @property
-    def payload(self) -> Optional["MessagingEntitySendTextPayload"]:
+    def payload(self) -> Optional["MessagingEntitySendTextEventPayload"]:
         """
         Structure containing information related to the event. Wire name ``payload``.
         """
-        return self._model(MessagingEntitySendTextPayload, "payload")
+        return self._model(MessagingEntitySendTextEventPayload, "payload")
 
 
-class MessagingEntitySendTextPayload(Model):
+class MessagingEntitySendTextEventPayload(Model):
     """
     Structure containing information related to the event
     """
@@ -4032,7 +4032,7 @@ class MessagingEntitySendTextPayload(Model):
         return cast(Optional[str], self._data.get("text"))
 
 
-class OutreachDisposition(EventPayload):
+class OutreachDispositionEvent(EventPayload):
     """
     This event indicates that the Fast Path record has been dispositioned.
     """
@@ -4088,7 +4088,7 @@ class OutreachDisposition(EventPayload):
         return cast(Optional[str], self._data.get("dispositionTime"))
 
 
-class OutreachStatus(EventPayload):
+class OutreachStatusEvent(EventPayload):
     """
     This event indicates the dialing status of the Fast Path record.
     """
@@ -4137,7 +4137,7 @@ class OutreachStatus(EventPayload):
         return cast(Optional[int], self._data.get("recordNumber"))
 
 
-class OutreachAutomationScriptStatus(EventPayload):
+class OutreachAutomationScriptStatusEvent(EventPayload):
     """
     This event indicates the status an outreach automation script that has been stopped or
     started through an API call or through the Campaign Operations browser session.
@@ -4180,73 +4180,73 @@ class OutreachAutomationScriptStatus(EventPayload):
 
 #: The payload class of every documented event type, by wire name.
 EVENT_TYPES: Dict[str, Type[EventPayload]] = {
-    "engagementCenter.AcceptCallTimeout": EcAcceptCallTimeout,
-    "engagementCenter.ActivateInteraction": EcActivateInteraction,
-    "engagementCenter.Active": EcActive,
-    "engagementCenter.AdvanceFeature": EcAdvanceFeature,
-    "engagementCenter.AgentStatistics": EcAgentStatistics,
-    "engagementCenter.AudioPathConnection": EcAudioPathConnection,
-    "engagementCenter.CallReRouted": EcCallReRouted,
-    "engagementCenter.ClientSessionKeepAlive": EcClientSessionKeepAlive,
-    "engagementCenter.Conference": EcConference,
-    "engagementCenter.ConnectConfirm": EcConnectConfirm,
-    "engagementCenter.Connected": EcConnected,
-    "engagementCenter.Connecting": EcConnecting,
-    "engagementCenter.Consult": EcConsult,
-    "engagementCenter.ConsultInitiated": EcConsultInitiated,
-    "engagementCenter.Dialing": EcDialing,
-    "engagementCenter.DialInitiated": EcDialInitiated,
-    "engagementCenter.Disconnected": EcDisconnected,
-    "engagementCenter.DisconnectPending": EcDisconnectPending,
-    "engagementCenter.DispositionInitiated": EcDispositionInitiated,
-    "engagementCenter.EmailRemoved": EcEmailRemoved,
-    "engagementCenter.Error": EcError,
-    "engagementCenter.Held": EcHeld,
-    "engagementCenter.Idle": EcIdle,
-    "engagementCenter.InteractionClear": EcInteractionClear,
-    "engagementCenter.InteractionTransferred": EcInteractionTransferred,
-    "engagementCenter.InteractionReleasedXferred": EcInteractionReleasedXferred,
-    "engagementCenter.MessageStatus": EcMessageStatus,
-    "engagementCenter.MonitorState": EcMonitorState,
-    "engagementCenter.MultiTaskingStatus": EcMultiTaskingStatus,
-    "engagementCenter.NewTeam": EcNewTeam,
-    "engagementCenter.NewVoiceMail": EcNewVoiceMail,
-    "engagementCenter.NewWorkType": EcNewWorkType,
-    "engagementCenter.NotReady": EcNotReady,
-    "engagementCenter.NotReadyPending": EcNotReadyPending,
-    "engagementCenter.Park": EcPark,
-    "engagementCenter.PhoneFoul": EcPhoneFoul,
-    "engagementCenter.PhoneOffhook": EcPhoneOffhook,
-    "engagementCenter.PhoneReconnect": EcPhoneReconnect,
-    "engagementCenter.PreviewScreenPop": EcPreviewScreenPop,
-    "engagementCenter.ReassignEmailAck": EcReassignEmailAck,
-    "engagementCenter.RecordingState": EcRecordingState,
-    "engagementCenter.RemoveTeam": EcRemoveTeam,
-    "engagementCenter.RemoveWorkType": EcRemoveWorkType,
-    "engagementCenter.ScreenPop": EcScreenPop,
-    "engagementCenter.SystemAvailable": EcSystemAvailable,
-    "engagementCenter.SystemStandby": EcSystemStandby,
-    "engagementCenter.SystemUnavailable": EcSystemUnavailable,
-    "engagementCenter.TelephonyAvailable": EcTelephonyAvailable,
-    "engagementCenter.TelephonyUnavailable": EcTelephonyUnavailable,
-    "engagementCenter.UpdateAgentStatusReason": EcUpdateAgentStatusReason,
-    "engagementCenter.UpdateDisposition": EcUpdateDisposition,
-    "engagementCenter.UpdateDispositionPlan": EcUpdateDispositionPlan,
-    "engagementCenter.UpdateTeam": EcUpdateTeam,
-    "engagementCenter.UpdateWorkType": EcUpdateWorkType,
-    "engagementCenter.VoiceLock": EcVoiceLock,
-    "engagementCenter.VoiceUnlock": EcVoiceUnlock,
-    "engagementCenter.Wrap": EcWrap,
-    "engagementCenter.WrapTimeout": EcWrapTimeout,
-    "messaging.EntityAdded": MessagingEntityAdded,
-    "messaging.EntityDialRequest": MessagingEntityDialRequest,
-    "messaging.EntityList": MessagingEntityList,
-    "messaging.EntityPushURL": MessagingEntityPushURL,
-    "messaging.EntityRemoved": MessagingEntityRemoved,
-    "messaging.EntitySendText": MessagingEntitySendText,
-    "outreach.disposition": OutreachDisposition,
-    "outreach.status": OutreachStatus,
-    "outreach.automationScriptStatus": OutreachAutomationScriptStatus,
+    "engagementCenter.AcceptCallTimeout": EcAcceptCallTimeoutEvent,
+    "engagementCenter.ActivateInteraction": EcActivateInteractionEvent,
+    "engagementCenter.Active": EcActiveEvent,
+    "engagementCenter.AdvanceFeature": EcAdvanceFeatureEvent,
+    "engagementCenter.AgentStatistics": EcAgentStatisticsEvent,
+    "engagementCenter.AudioPathConnection": EcAudioPathConnectionEvent,
+    "engagementCenter.CallReRouted": EcCallReRoutedEvent,
+    "engagementCenter.ClientSessionKeepAlive": EcClientSessionKeepAliveEvent,
+    "engagementCenter.Conference": EcConferenceEvent,
+    "engagementCenter.ConnectConfirm": EcConnectConfirmEvent,
+    "engagementCenter.Connected": EcConnectedEvent,
+    "engagementCenter.Connecting": EcConnectingEvent,
+    "engagementCenter.Consult": EcConsultEvent,
+    "engagementCenter.ConsultInitiated": EcConsultInitiatedEvent,
+    "engagementCenter.Dialing": EcDialingEvent,
+    "engagementCenter.DialInitiated": EcDialInitiatedEvent,
+    "engagementCenter.Disconnected": EcDisconnectedEvent,
+    "engagementCenter.DisconnectPending": EcDisconnectPendingEvent,
+    "engagementCenter.DispositionInitiated": EcDispositionInitiatedEvent,
+    "engagementCenter.EmailRemoved": EcEmailRemovedEvent,
+    "engagementCenter.Error": EcErrorEvent,
+    "engagementCenter.Held": EcHeldEvent,
+    "engagementCenter.Idle": EcIdleEvent,
+    "engagementCenter.InteractionClear": EcInteractionClearEvent,
+    "engagementCenter.InteractionTransferred": EcInteractionTransferredEvent,
+    "engagementCenter.InteractionReleasedXferred": EcInteractionReleasedXferredEvent,
+    "engagementCenter.MessageStatus": EcMessageStatusEvent,
+    "engagementCenter.MonitorState": EcMonitorStateEvent,
+    "engagementCenter.MultiTaskingStatus": EcMultiTaskingStatusEvent,
+    "engagementCenter.NewTeam": EcNewTeamEvent,
+    "engagementCenter.NewVoiceMail": EcNewVoiceMailEvent,
+    "engagementCenter.NewWorkType": EcNewWorkTypeEvent,
+    "engagementCenter.NotReady": EcNotReadyEvent,
+    "engagementCenter.NotReadyPending": EcNotReadyPendingEvent,
+    "engagementCenter.Park": EcParkEvent,
+    "engagementCenter.PhoneFoul": EcPhoneFoulEvent,
+    "engagementCenter.PhoneOffhook": EcPhoneOffhookEvent,
+    "engagementCenter.PhoneReconnect": EcPhoneReconnectEvent,
+    "engagementCenter.PreviewScreenPop": EcPreviewScreenPopEvent,
+    "engagementCenter.ReassignEmailAck": EcReassignEmailAckEvent,
+    "engagementCenter.RecordingState": EcRecordingStateEvent,
+    "engagementCenter.RemoveTeam": EcRemoveTeamEvent,
+    "engagementCenter.RemoveWorkType": EcRemoveWorkTypeEvent,
+    "engagementCenter.ScreenPop": EcScreenPopEvent,
+    "engagementCenter.SystemAvailable": EcSystemAvailableEvent,
+    "engagementCenter.SystemStandby": EcSystemStandbyEvent,
+    "engagementCenter.SystemUnavailable": EcSystemUnavailableEvent,
+    "engagementCenter.TelephonyAvailable": EcTelephonyAvailableEvent,
+    "engagementCenter.TelephonyUnavailable": EcTelephonyUnavailableEvent,
+    "engagementCenter.UpdateAgentStatusReason": EcUpdateAgentStatusReasonEvent,
+    "engagementCenter.UpdateDisposition": EcUpdateDispositionEvent,
+    "engagementCenter.UpdateDispositionPlan": EcUpdateDispositionPlanEvent,
+    "engagementCenter.UpdateTeam": EcUpdateTeamEvent,
+    "engagementCenter.UpdateWorkType": EcUpdateWorkTypeEvent,
+    "engagementCenter.VoiceLock": EcVoiceLockEvent,
+    "engagementCenter.VoiceUnlock": EcVoiceUnlockEvent,
+    "engagementCenter.Wrap": EcWrapEvent,
+    "engagementCenter.WrapTimeout": EcWrapTimeoutEvent,
+    "messaging.EntityAdded": MessagingEntityAddedEvent,
+    "messaging.EntityDialRequest": MessagingEntityDialRequestEvent,
+    "messaging.EntityList": MessagingEntityListEvent,
+    "messaging.EntityPushURL": MessagingEntityPushUrlEvent,
+    "messaging.EntityRemoved": MessagingEntityRemovedEvent,
+    "messaging.EntitySendText": MessagingEntitySendTextEvent,
+    "outreach.disposition": OutreachDispositionEvent,
+    "outreach.status": OutreachStatusEvent,
+    "outreach.automationScriptStatus": OutreachAutomationScriptStatusEvent,
 }
 
 

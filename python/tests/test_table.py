@@ -134,7 +134,7 @@ def test_every_event_type_decodes_from_its_example(case: Dict[str, Any]) -> None
     )
     typed = events.typed_payload(event)
     assert typed is not None
-    assert type(typed).__name__ == case["variant"]
+    assert type(typed).__name__ == case["model"]
     assert typed.event_type == case["type"]
     # Every documented attribute is readable; a twin reads as text.
     for name in dir(type(typed)):

@@ -3,8 +3,9 @@
 use crate::error::CcbError;
 use crate::runtime::on_core_runtime;
 use crate::stream::{EventListener, EventStreamHandle, ListenerAdapter};
-use crate::types::{millis, InitialState, NotReadyType, RateLimit, StreamOptions};
+use crate::types::{millis, RateLimit, StreamOptions};
 use ccbridge::models;
+use ccbridge::models::{InitialState, NotReadyType};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -40,7 +41,7 @@ pub struct ViaClientOptions {
 /// thread. One client serves any number of streams and agents.
 #[derive(uniffi::Object)]
 pub struct ViaClient {
-    inner: ccbridge::ViaClient,
+    pub(crate) inner: ccbridge::ViaClient,
 }
 
 impl std::fmt::Debug for ViaClient {
@@ -136,7 +137,7 @@ impl ViaClient {
         attach: bool,
     ) -> Result<(), CcbError> {
         let params = models::ConnectParams {
-            initial_state: initial_state.map(Into::into),
+            initial_state,
             station,
             attach,
             ..Default::default()
@@ -169,7 +170,7 @@ impl ViaClient {
         let params = models::NotReadyParams {
             ehub_session_id,
             reason_id,
-            not_ready_type: not_ready_type.into(),
+            not_ready_type,
         };
         let ec = self.inner.engagement_center();
         Ok(on_core_runtime(ec.not_ready(&session_id, &user_id, &params)).await?)

@@ -23,12 +23,21 @@ uniffi::setup_scaffolding!();
 mod client;
 mod error;
 mod runtime;
+mod services;
 mod stream;
 mod types;
 
 pub use client::{operation_names, ViaClient, ViaClientOptions};
 pub use error::{ApiErrorItem, CcbError, ListenerError};
+pub use services::*;
 pub use stream::{EventListener, EventStreamHandle};
-pub use types::{
-    Event, InitialState, NotReadyType, RateLimit, StreamOptions, StreamStats, StreamStatusRecord,
-};
+pub use types::{Event, RateLimit, StreamOptions, StreamStats, StreamStatusRecord};
+
+/// The payload of an event of type `event_type` (`Event.eventType`), decoded into the
+/// record of its type; [`ccbridge::EventPayload::Unknown`] when the type is not documented
+/// or the payload (`Event.payloadJson`) is not an object.
+#[uniffi::export]
+pub fn typed_payload(event_type: String, payload_json: String) -> ccbridge::EventPayload {
+    let payload = serde_json::from_str(&payload_json).unwrap_or(serde_json::Value::Null);
+    ccbridge::EventPayload::decode(&event_type, &payload)
+}

@@ -1,47 +1,7 @@
 //! Records and enums shared by the client and the stream, with their conversions.
 
 use crate::error::CcbError;
-use ccbridge::models;
 use std::time::Duration;
-
-/// State an agent enters once logged in (`initialState` of `connect`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum InitialState {
-    /// Ready for work.
-    Idle,
-    /// Not ready.
-    NotReady,
-    /// Parked: no work-type calls, DID calls still arrive.
-    Park,
-}
-
-impl From<InitialState> for models::InitialState {
-    fn from(s: InitialState) -> Self {
-        match s {
-            InitialState::Idle => models::InitialState::Idle,
-            InitialState::NotReady => models::InitialState::NotReady,
-            InitialState::Park => models::InitialState::Park,
-        }
-    }
-}
-
-/// Kind of not-ready state (`notReadyType` of `notReady`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum NotReadyType {
-    /// Not ready.
-    NotReady,
-    /// Parked.
-    Park,
-}
-
-impl From<NotReadyType> for models::NotReadyType {
-    fn from(t: NotReadyType) -> Self {
-        match t {
-            NotReadyType::NotReady => models::NotReadyType::NotReady,
-            NotReadyType::Park => models::NotReadyType::Park,
-        }
-    }
-}
 
 /// One event of a streaming session.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

@@ -1,10 +1,11 @@
 //! The exported API driven the way uniffi drives it from Kotlin or Swift: futures polled on
 //! a plain thread outside any tokio runtime, and listeners that fail.
 
+use ccbridge::models::{InitialState, NotReadyType};
 use ccbridge_sim::{SimConfig, Simulator};
 use ccbridge_uniffi::{
-    CcbError, Event, EventListener, InitialState, ListenerError, NotReadyType, StreamOptions,
-    StreamStatusRecord, ViaClient, ViaClientOptions,
+    CcbError, Event, EventListener, ListenerError, StreamOptions, StreamStatusRecord, ViaClient,
+    ViaClientOptions,
 };
 use std::future::Future;
 use std::sync::mpsc;

@@ -46,6 +46,11 @@ const OUTPUTS: &[(&str, &str, Lang)] = &[
         Lang::Python,
     ),
     ("events.py.jinja", "python/ccbridge/events.py", Lang::Python),
+    (
+        "uniffi.rs.jinja",
+        "bindings/uniffi/src/services.rs",
+        Lang::Rust,
+    ),
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -85,6 +90,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/events.py.jinja"),
     ),
     ("python.jinja", include_str!("../templates/python.jinja")),
+    (
+        "uniffi.rs.jinja",
+        include_str!("../templates/uniffi.rs.jinja"),
+    ),
 ];
 
 fn main() {

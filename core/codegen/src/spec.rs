@@ -333,22 +333,9 @@ fn type_name(component: &str) -> String {
         Some(b) => format!("{b}Params"),
         None => base.to_string(),
     };
-    base.to_pascal_case_keep()
-}
-
-trait KeepCase {
-    fn to_pascal_case_keep(&self) -> String;
-}
-
-impl KeepCase for str {
-    /// Upper-cases the first letter and keeps the rest, so `EntityPushURL` stays as is.
-    fn to_pascal_case_keep(&self) -> String {
-        let mut c = self.chars();
-        match c.next() {
-            Some(f) => f.to_uppercase().chain(c).collect(),
-            None => String::new(),
-        }
-    }
+    // Pascal case as Kotlin and Swift spell it (`PushUrl`, not `PushURL`), so every
+    // language has the same name.
+    base.to_pascal_case()
 }
 
 impl Builder {
@@ -531,10 +518,13 @@ impl Builder {
                 .ok_or_else(|| format!("{}: {name}: bad x-event-type {wire}", doc.file))?;
             let prefix = match family {
                 "engagementCenter" => "Ec".to_string(),
-                f => f.to_pascal_case_keep(),
+                f => f.to_pascal_case(),
             };
-            let variant = format!("{prefix}{}", short.to_pascal_case_keep());
-            self.object(doc, &variant, s)
+            let variant = format!("{prefix}{}", short.to_pascal_case());
+            // `EcHeldEvent`, not `EcHeld`: Kotlin and Swift nest an enum's variants in the
+            // enum, where a variant named like its payload type would shadow that type.
+            let type_name = format!("{variant}Event");
+            self.object(doc, &type_name, s)
                 .map_err(|e| format!("{}: {name}: {e}", doc.file))?;
             let example = get(s, "examples")
                 .and_then(Value::as_sequence)
@@ -544,7 +534,7 @@ impl Builder {
                 wire: wire.into(),
                 family: family.into(),
                 doc: text(s, "description"),
-                type_name: variant.clone(),
+                type_name,
                 variant,
                 example: to_json(example)?,
             });
@@ -580,6 +570,10 @@ impl Builder {
                     .collect();
                 if ts.len() == 1 {
                     ts[0].to_string()
+                } else if ts.contains(&"string") {
+                    // Text is what every spelling of the value can become; the decoders
+                    // read numbers and booleans as text.
+                    "string".into()
                 } else {
                     "any".into()
                 }
@@ -600,15 +594,14 @@ impl Builder {
             "string" | "integer" | "number" | "boolean" => ty.kind = kind,
             "array" => {
                 let items = get(s, "items").ok_or("array without items")?;
-                let item_owner =
-                    format!("{}{}", owner.to_pascal_case_keep(), prop.to_pascal_case());
+                let item_owner = format!("{}{}", owner.to_pascal_case(), prop.to_pascal_case());
                 ty.kind = "array".into();
                 ty.items = Some(Box::new(self.ty(doc, &item_owner, "Item", items)?));
             }
             "object" if get(s, "properties").is_some() => {
                 let name = match ref_name {
                     Some(r) => type_name(&r),
-                    None => format!("{}{}", owner.to_pascal_case_keep(), prop.to_pascal_case()),
+                    None => format!("{}{}", owner.to_pascal_case(), prop.to_pascal_case()),
                 };
                 self.object(doc, &name, s)?;
                 ty.kind = "object".into();
@@ -716,7 +709,7 @@ impl Builder {
             if e.values == values {
                 return name;
             }
-            name = format!("{}{}", owner.to_pascal_case_keep(), base);
+            name = format!("{}{}", owner.to_pascal_case(), base);
             if self.enums.iter().any(|e| e.name == name) {
                 return name;
             }

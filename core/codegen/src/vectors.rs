@@ -87,6 +87,7 @@ struct EventVector<'a> {
     #[serde(rename = "type")]
     event_type: &'a str,
     variant: &'a str,
+    model: &'a str,
     payload: Value,
 }
 
@@ -104,6 +105,7 @@ pub fn render(api: &Api) -> Result<String, String> {
         events.push(EventVector {
             event_type: &e.wire,
             variant: &e.variant,
+            model: &e.type_name,
             payload: serde_json::from_str(&e.example).map_err(|x| x.to_string())?,
         });
     }

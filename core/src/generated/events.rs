@@ -7,6 +7,7 @@ use serde_json::Value;
 
 /// Every event type the streaming document lists.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum EventType {
     /// `engagementCenter.AcceptCallTimeout`
@@ -132,7 +133,7 @@ pub enum EventType {
     /// `messaging.EntityList`
     MessagingEntityList,
     /// `messaging.EntityPushURL`
-    MessagingEntityPushURL,
+    MessagingEntityPushUrl,
     /// `messaging.EntityRemoved`
     MessagingEntityRemoved,
     /// `messaging.EntitySendText`
@@ -211,7 +212,7 @@ impl EventType {
         EventType::MessagingEntityAdded,
         EventType::MessagingEntityDialRequest,
         EventType::MessagingEntityList,
-        EventType::MessagingEntityPushURL,
+        EventType::MessagingEntityPushUrl,
         EventType::MessagingEntityRemoved,
         EventType::MessagingEntitySendText,
         EventType::OutreachDisposition,
@@ -285,7 +286,7 @@ impl EventType {
             "messaging.EntityAdded" => EventType::MessagingEntityAdded,
             "messaging.EntityDialRequest" => EventType::MessagingEntityDialRequest,
             "messaging.EntityList" => EventType::MessagingEntityList,
-            "messaging.EntityPushURL" => EventType::MessagingEntityPushURL,
+            "messaging.EntityPushURL" => EventType::MessagingEntityPushUrl,
             "messaging.EntityRemoved" => EventType::MessagingEntityRemoved,
             "messaging.EntitySendText" => EventType::MessagingEntitySendText,
             "outreach.disposition" => EventType::OutreachDisposition,
@@ -361,7 +362,7 @@ impl EventType {
             EventType::MessagingEntityAdded => "messaging.EntityAdded",
             EventType::MessagingEntityDialRequest => "messaging.EntityDialRequest",
             EventType::MessagingEntityList => "messaging.EntityList",
-            EventType::MessagingEntityPushURL => "messaging.EntityPushURL",
+            EventType::MessagingEntityPushUrl => "messaging.EntityPushURL",
             EventType::MessagingEntityRemoved => "messaging.EntityRemoved",
             EventType::MessagingEntitySendText => "messaging.EntitySendText",
             EventType::OutreachDisposition => "outreach.disposition",
@@ -435,7 +436,7 @@ impl EventType {
             EventType::MessagingEntityAdded => "This event indicates that an entity has been added to a CHAT or SMS session.",
             EventType::MessagingEntityDialRequest => "This event indicates that a dial request has been sent by the customer entity.",
             EventType::MessagingEntityList => "This event specifies the list of entities in a CHAT or SMS session",
-            EventType::MessagingEntityPushURL => "This event indicates that a a push url request has been sent by the customer entity.",
+            EventType::MessagingEntityPushUrl => "This event indicates that a a push url request has been sent by the customer entity.",
             EventType::MessagingEntityRemoved => "This event indicates that an entity has been removed from a CHAT or SMS session.",
             EventType::MessagingEntitySendText => "This event indicates that text has been received from a customer entity.",
             EventType::OutreachDisposition => "This event indicates that the Fast Path record has been dispositioned.",
@@ -448,76 +449,78 @@ impl EventType {
 
 /// An event's payload, decoded into the model of its type.
 ///
-/// A type the documents do not list, or a payload that is not a JSON object, stays
-/// available as [`EventPayload::Unknown`] with the JSON as it came: never an error.
+/// A type the documents do not list, or a payload that is not a JSON object, is
+/// [`EventPayload::Unknown`]: never an error, and the event keeps its payload as it came
+/// ([`crate::Event::payload`], [`crate::Event::raw_payload`]).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum EventPayload {
     /// This event will fire if an accept interaction has been sent to a client and the client
     /// does not accept in the proper amount of time. If the timeout occurs the interaction will
     /// be moved on to another client.
-    EcAcceptCallTimeout(EcAcceptCallTimeout),
+    EcAcceptCallTimeout(EcAcceptCallTimeoutEvent),
     /// This event indicates to a client that one of their interactions should get focus.
-    EcActivateInteraction(EcActivateInteraction),
+    EcActivateInteraction(EcActivateInteractionEvent),
     /// This event will be received when an interaction has entered the active state.
-    EcActive(EcActive),
+    EcActive(EcActiveEvent),
     /// A client will receive this event when the client has been placed in advanced feature
     /// state. This state is used when the client is doing work outside of interactions. For
     /// example, when a team lead is monitoring other clients the team lead will enter this
     /// state.
-    EcAdvanceFeature(EcAdvanceFeature),
+    EcAdvanceFeature(EcAdvanceFeatureEvent),
     /// This event is received in response to a request for agent statistics.
-    EcAgentStatistics(EcAgentStatistics),
+    EcAgentStatistics(EcAgentStatisticsEvent),
     /// This event is an indication that the audio path associated with the station id passed in
     /// with the connect request has been tied up.
-    EcAudioPathConnection(EcAudioPathConnection),
+    EcAudioPathConnection(EcAudioPathConnectionEvent),
     /// This event informs the client that the call has been transferred in response to a
     /// previously executed transfer request.
-    EcCallReRouted(EcCallReRouted),
+    EcCallReRouted(EcCallReRoutedEvent),
     /// This event will be received in response to the client sending a keep alive request.
-    EcClientSessionKeepAlive(EcClientSessionKeepAlive),
+    EcClientSessionKeepAlive(EcClientSessionKeepAliveEvent),
     /// If the system can successfully execute the conference request, all parties will be made
     /// Active and able to simultaneously communicate with each other and the Agent will receive
     /// a "Conference" event indicating that the Conference call is now Active.
-    EcConference(EcConference),
+    EcConference(EcConferenceEvent),
     /// This event is part of the connection sequence of events. The payload of this event will
     /// contain the EhubSessionId which should be used to create the session with the streaming
     /// api.
-    EcConnectConfirm(EcConnectConfirm),
+    EcConnectConfirm(EcConnectConfirmEvent),
     /// This state change event informs the client that the connection sequence is complete.
     /// This should be followed by either a not ready or idle state change event.
-    EcConnected(EcConnected),
+    EcConnected(EcConnectedEvent),
     /// This event is part of the connection sequence of events. It is a signal that the
     /// connection sequence is under way. Not much needs to be done in response to this event.
-    EcConnecting(EcConnecting),
+    EcConnecting(EcConnectingEvent),
     /// The receipt of this state change event will indicate that the client is in a
     /// consultation interaction with another party.
-    EcConsult(EcConsult),
+    EcConsult(EcConsultEvent),
     /// This indicates that some client has initiated a consult on behalf of this user. It is
     /// possible that this is from the same user in which case it can be ignored. The event is
     /// available so in the case of multiple attached clients all clients can stay in sync.
-    EcConsultInitiated(EcConsultInitiated),
+    EcConsultInitiated(EcConsultInitiatedEvent),
     /// Receipt of this event is an indication that an interaction is in the dialing state. When
     /// you get this, you should use it as a signal to update your UI to reflect the state
     /// change.
-    EcDialing(EcDialing),
+    EcDialing(EcDialingEvent),
     /// This indicates that some client has initiated a dial on behalf of this user. It is
     /// possible that this is from the same user in which case it can be ignored. The event is
     /// available so in the case of multiple attached clients all clients can stay in sync.
-    EcDialInitiated(EcDialInitiated),
+    EcDialInitiated(EcDialInitiatedEvent),
     /// This event will signal that your client has been disconnected from the backend system.
     /// Once you receive this event you should clean up your streaming session.
-    EcDisconnected(EcDisconnected),
+    EcDisconnected(EcDisconnectedEvent),
     /// This event will be received in response to the client sending a disconnect request. The
     /// pending state means that the client has an active interaction and the state will stay
     /// pending until the interaction is complete or a cancel request is sent.
-    EcDisconnectPending(EcDisconnectPending),
+    EcDisconnectPending(EcDisconnectPendingEvent),
     /// This event will be received in response to a request to disposition an interaction.
-    EcDispositionInitiated(EcDispositionInitiated),
+    EcDispositionInitiated(EcDispositionInitiatedEvent),
     /// This event signals that an email has been removed from the personal or work type email
     /// queue, for example, after the user requests to remove the email due to its content no
     /// longer being found in storage.
-    EcEmailRemoved(EcEmailRemoved),
+    EcEmailRemoved(EcEmailRemovedEvent),
     /// Whenever a request issued by the user fails, or when any general errors pertaining to
     /// the user's session or to the system occur, the system sends the user an "Error" event
     /// containing the Id of the error (failCode parameter) and the description of the error
@@ -528,347 +531,352 @@ pub enum EventPayload {
     /// send the appropriate event after the Error event. For example, if the login process
     /// fails, the system will send the user an Error event indicating the cause and will then
     /// follow it with a "Disconnect" event prompting the Agent to shut down.
-    EcError(EcError),
+    EcError(EcErrorEvent),
     /// The receipt of this event is an indication that the interaction contained in the payload
     /// has been placed in held state.
-    EcHeld(EcHeld),
+    EcHeld(EcHeldEvent),
     /// This state change event is sent for multiple reasons. First it would be sent with an Id
     /// of 0 which indicates that the clients state was moved to Idle. When the Id has a value
     /// other than 0 then this is an indication that the interaction referred to with the
     /// interactionId has been disposed.
-    EcIdle(EcIdle),
+    EcIdle(EcIdleEvent),
     /// This event is received when an interaction is cleared or ended. The id or the
     /// interaction is contained in the event.
-    EcInteractionClear(EcInteractionClear),
+    EcInteractionClear(EcInteractionClearEvent),
     /// If the 3rd party of a conference is an agent, that agent will receive an
     /// "InteractionTransferred" event signaling that the original interaction on which he/she
     /// was being consulted was transferred to him/her and that he/she is now handling the
     /// original interaction. The "InteractionTransferred" event will carry a new
     /// interaction(newInteractionId) id which the user must now use when referring to the
     /// original interaction in any subsequent requests to the system.
-    EcInteractionTransferred(EcInteractionTransferred),
+    EcInteractionTransferred(EcInteractionTransferredEvent),
     /// This event indicates that the original interaction of a consult has been released to the
     /// consulted party.
-    EcInteractionReleasedXferred(EcInteractionReleasedXferred),
+    EcInteractionReleasedXferred(EcInteractionReleasedXferredEvent),
     /// This event will return the current status of an execution of the request that plays an
     /// audio message to the customer.
-    EcMessageStatus(EcMessageStatus),
+    EcMessageStatus(EcMessageStatusEvent),
     /// This event will report the state change for a previously sent monitor request.
-    EcMonitorState(EcMonitorState),
+    EcMonitorState(EcMonitorStateEvent),
     /// This event will report the multitasking status of the user.
-    EcMultiTaskingStatus(EcMultiTaskingStatus),
+    EcMultiTaskingStatus(EcMultiTaskingStatusEvent),
     /// This event indicates that a new team has been added.
-    EcNewTeam(EcNewTeam),
+    EcNewTeam(EcNewTeamEvent),
     /// This event indicates that a voicemail has been added to the users voicemail or a work
     /// type that the user is part of.
-    EcNewVoiceMail(EcNewVoiceMail),
+    EcNewVoiceMail(EcNewVoiceMailEvent),
     /// The payload object of this event carries the pointer to the information and settings of
     /// a work type to which this user has been assigned. Retrieve and save this data in your
     /// application This will then be your collection of Assigned Work Types which you will
     /// later need for other use cases (e.g., prompting user to choose one of these work types
     /// before making a manual call, validating the functions on the GUI based on the settings
     /// of the current call's work type, etc.
-    EcNewWorkType(EcNewWorkType),
+    EcNewWorkType(EcNewWorkTypeEvent),
     /// This event indicates that the user has been moved to the not ready state. No work type
     /// calls will be sent to the user while in this state.
-    EcNotReady(EcNotReady),
+    EcNotReady(EcNotReadyEvent),
     /// This event indicates that a not ready request was received by the back end while the
     /// user was busy with an interaction. The user will not be moved to the not ready state
     /// until they are no longer busy on an interaction.
-    EcNotReadyPending(EcNotReadyPending),
+    EcNotReadyPending(EcNotReadyPendingEvent),
     /// This event indicates that the user has been moved to the park state. No work type calls
     /// will be sent to the user while in this state. They will however be sent DID calls if one
     /// is sent.
-    EcPark(EcPark),
+    EcPark(EcParkEvent),
     /// This event indicates that the back end has lost connection with the telephony endpoint
     /// passed in on the connect. Plainly stated that telephony endpoint was hung up.
-    EcPhoneFoul(EcPhoneFoul),
+    EcPhoneFoul(EcPhoneFoulEvent),
     /// This event is sent when the audio path establishment for an agent fails due to the fact
     /// that the device is off hook.
-    EcPhoneOffhook(EcPhoneOffhook),
+    EcPhoneOffhook(EcPhoneOffhookEvent),
     /// This event indicates that a previously disconnect connection has been reestablished.
-    EcPhoneReconnect(EcPhoneReconnect),
+    EcPhoneReconnect(EcPhoneReconnectEvent),
     /// This event contains the screen pop information for a preview interaction. The agent
     /// would display this information and would then decide if the interaction would be
     /// executed.
-    EcPreviewScreenPop(EcPreviewScreenPop),
+    EcPreviewScreenPop(EcPreviewScreenPopEvent),
     /// This event is sent when a reassignEmail request has been sent. The status property will
     /// contain the status of the request.
-    EcReassignEmailAck(EcReassignEmailAck),
+    EcReassignEmailAck(EcReassignEmailAckEvent),
     /// This event will return the current playback or record state of a personal greeting
     /// recording.
-    EcRecordingState(EcRecordingState),
+    EcRecordingState(EcRecordingStateEvent),
     /// This event indicates that a team has been removed.
-    EcRemoveTeam(EcRemoveTeam),
+    EcRemoveTeam(EcRemoveTeamEvent),
     /// This event is sent when an agent is removed from a work type and will now longer be
     /// considered as a destination for an interaction associated with the work type. The id in
     /// the payload is the reference to the work type.
-    EcRemoveWorkType(EcRemoveWorkType),
+    EcRemoveWorkType(EcRemoveWorkTypeEvent),
     /// This event contains all the information known by the system for an interaction that is
     /// being established.
-    EcScreenPop(EcScreenPop),
+    EcScreenPop(EcScreenPopEvent),
     /// This event indicates that a previously unavailable Engagement Hub was now on line and
     /// available.
-    EcSystemAvailable(EcSystemAvailable),
+    EcSystemAvailable(EcSystemAvailableEvent),
     /// This event is sent to indicate that the system is in the process of coming on line. This
     /// state should be reported to the agent so they know that the system is in a waiting
     /// state.
-    EcSystemStandby(EcSystemStandby),
+    EcSystemStandby(EcSystemStandbyEvent),
     /// This event indicates that the system has gone offline and the current session has ended.
-    EcSystemUnavailable(EcSystemUnavailable),
+    EcSystemUnavailable(EcSystemUnavailableEvent),
     /// This event indicates that the telephony subsystem that was previously unavailable to
     /// Alvaria™ Cloud is now available.
-    EcTelephonyAvailable(EcTelephonyAvailable),
+    EcTelephonyAvailable(EcTelephonyAvailableEvent),
     /// This event indicates that the telephony subsystem has issues and is not available to
     /// Alvaria™ Cloud.
-    EcTelephonyUnavailable(EcTelephonyUnavailable),
+    EcTelephonyUnavailable(EcTelephonyUnavailableEvent),
     /// This event indicates that the agent status reason list has been updated and the client
     /// should retrieve the new list of reason codes.
-    EcUpdateAgentStatusReason(EcUpdateAgentStatusReason),
+    EcUpdateAgentStatusReason(EcUpdateAgentStatusReasonEvent),
     /// This event indicates that a disposition code has been modified and the client should
     /// update any cache of disposition codes.
-    EcUpdateDisposition(EcUpdateDisposition),
+    EcUpdateDisposition(EcUpdateDispositionEvent),
     /// This event indicates that a disposition plan has been modified and the client should
     /// update any cache of disposition plans.
-    EcUpdateDispositionPlan(EcUpdateDispositionPlan),
+    EcUpdateDispositionPlan(EcUpdateDispositionPlanEvent),
     /// This event indicates that a team has been updated.
-    EcUpdateTeam(EcUpdateTeam),
+    EcUpdateTeam(EcUpdateTeamEvent),
     /// This event indicates that a work type has been modified and the client should update it
     /// cache that contains the settings contained in the work type definition.
-    EcUpdateWorkType(EcUpdateWorkType),
+    EcUpdateWorkType(EcUpdateWorkTypeEvent),
     /// Voice lock is an indication that the customer audio is not available to the user. This
     /// is done for the privacy of the customer.
-    EcVoiceLock(EcVoiceLock),
+    EcVoiceLock(EcVoiceLockEvent),
     /// This indicates that a previous voice lock state has ended.
-    EcVoiceUnlock(EcVoiceUnlock),
+    EcVoiceUnlock(EcVoiceUnlockEvent),
     /// This event indicates that the agent has entered the wrap state after an interaction has
     /// been terminated. The next step for the agent would be to dispose the interaction.
-    EcWrap(EcWrap),
+    EcWrap(EcWrapEvent),
     /// This event indicates that an agent has been in the wrap state longer then the configured
     /// time allowed to stay in wrap. The client should signal this to the agent.
-    EcWrapTimeout(EcWrapTimeout),
+    EcWrapTimeout(EcWrapTimeoutEvent),
     /// This event indicates that an entity has been added to a CHAT or SMS session.
-    MessagingEntityAdded(MessagingEntityAdded),
+    MessagingEntityAdded(MessagingEntityAddedEvent),
     /// This event indicates that a dial request has been sent by the customer entity.
-    MessagingEntityDialRequest(MessagingEntityDialRequest),
+    MessagingEntityDialRequest(MessagingEntityDialRequestEvent),
     /// This event specifies the list of entities in a CHAT or SMS session
-    MessagingEntityList(MessagingEntityList),
+    MessagingEntityList(MessagingEntityListEvent),
     /// This event indicates that a a push url request has been sent by the customer entity.
-    MessagingEntityPushURL(MessagingEntityPushURL),
+    MessagingEntityPushUrl(MessagingEntityPushUrlEvent),
     /// This event indicates that an entity has been removed from a CHAT or SMS session.
-    MessagingEntityRemoved(MessagingEntityRemoved),
+    MessagingEntityRemoved(MessagingEntityRemovedEvent),
     /// This event indicates that text has been received from a customer entity.
-    MessagingEntitySendText(MessagingEntitySendText),
+    MessagingEntitySendText(MessagingEntitySendTextEvent),
     /// This event indicates that the Fast Path record has been dispositioned.
-    OutreachDisposition(OutreachDisposition),
+    OutreachDisposition(OutreachDispositionEvent),
     /// This event indicates the dialing status of the Fast Path record.
-    OutreachStatus(OutreachStatus),
+    OutreachStatus(OutreachStatusEvent),
     /// This event indicates the status an outreach automation script that has been stopped or
     /// started through an API call or through the Campaign Operations browser session.
-    OutreachAutomationScriptStatus(OutreachAutomationScriptStatus),
+    OutreachAutomationScriptStatus(OutreachAutomationScriptStatusEvent),
     /// Not decoded: the type is not documented or the payload is not an object.
-    Unknown(Value),
+    Unknown,
 }
 
 impl EventPayload {
     /// Decodes the payload of an event of type `event_type` (its wire name).
     pub fn decode(event_type: &str, payload: &Value) -> EventPayload {
         if !payload.is_object() {
-            return EventPayload::Unknown(payload.clone());
+            return EventPayload::Unknown;
         }
         let typed = match event_type {
-            "engagementCenter.AcceptCallTimeout" => {
-                EcAcceptCallTimeout::deserialize(payload).map(EventPayload::EcAcceptCallTimeout)
-            }
+            "engagementCenter.AcceptCallTimeout" => EcAcceptCallTimeoutEvent::deserialize(payload)
+                .map(EventPayload::EcAcceptCallTimeout),
             "engagementCenter.ActivateInteraction" => {
-                EcActivateInteraction::deserialize(payload).map(EventPayload::EcActivateInteraction)
+                EcActivateInteractionEvent::deserialize(payload)
+                    .map(EventPayload::EcActivateInteraction)
             }
-            "engagementCenter.Active" => EcActive::deserialize(payload).map(EventPayload::EcActive),
+            "engagementCenter.Active" => {
+                EcActiveEvent::deserialize(payload).map(EventPayload::EcActive)
+            }
             "engagementCenter.AdvanceFeature" => {
-                EcAdvanceFeature::deserialize(payload).map(EventPayload::EcAdvanceFeature)
+                EcAdvanceFeatureEvent::deserialize(payload).map(EventPayload::EcAdvanceFeature)
             }
             "engagementCenter.AgentStatistics" => {
-                EcAgentStatistics::deserialize(payload).map(EventPayload::EcAgentStatistics)
+                EcAgentStatisticsEvent::deserialize(payload).map(EventPayload::EcAgentStatistics)
             }
             "engagementCenter.AudioPathConnection" => {
-                EcAudioPathConnection::deserialize(payload).map(EventPayload::EcAudioPathConnection)
+                EcAudioPathConnectionEvent::deserialize(payload)
+                    .map(EventPayload::EcAudioPathConnection)
             }
             "engagementCenter.CallReRouted" => {
-                EcCallReRouted::deserialize(payload).map(EventPayload::EcCallReRouted)
+                EcCallReRoutedEvent::deserialize(payload).map(EventPayload::EcCallReRouted)
             }
             "engagementCenter.ClientSessionKeepAlive" => {
-                EcClientSessionKeepAlive::deserialize(payload)
+                EcClientSessionKeepAliveEvent::deserialize(payload)
                     .map(EventPayload::EcClientSessionKeepAlive)
             }
             "engagementCenter.Conference" => {
-                EcConference::deserialize(payload).map(EventPayload::EcConference)
+                EcConferenceEvent::deserialize(payload).map(EventPayload::EcConference)
             }
             "engagementCenter.ConnectConfirm" => {
-                EcConnectConfirm::deserialize(payload).map(EventPayload::EcConnectConfirm)
+                EcConnectConfirmEvent::deserialize(payload).map(EventPayload::EcConnectConfirm)
             }
             "engagementCenter.Connected" => {
-                EcConnected::deserialize(payload).map(EventPayload::EcConnected)
+                EcConnectedEvent::deserialize(payload).map(EventPayload::EcConnected)
             }
             "engagementCenter.Connecting" => {
-                EcConnecting::deserialize(payload).map(EventPayload::EcConnecting)
+                EcConnectingEvent::deserialize(payload).map(EventPayload::EcConnecting)
             }
             "engagementCenter.Consult" => {
-                EcConsult::deserialize(payload).map(EventPayload::EcConsult)
+                EcConsultEvent::deserialize(payload).map(EventPayload::EcConsult)
             }
             "engagementCenter.ConsultInitiated" => {
-                EcConsultInitiated::deserialize(payload).map(EventPayload::EcConsultInitiated)
+                EcConsultInitiatedEvent::deserialize(payload).map(EventPayload::EcConsultInitiated)
             }
             "engagementCenter.Dialing" => {
-                EcDialing::deserialize(payload).map(EventPayload::EcDialing)
+                EcDialingEvent::deserialize(payload).map(EventPayload::EcDialing)
             }
             "engagementCenter.DialInitiated" => {
-                EcDialInitiated::deserialize(payload).map(EventPayload::EcDialInitiated)
+                EcDialInitiatedEvent::deserialize(payload).map(EventPayload::EcDialInitiated)
             }
             "engagementCenter.Disconnected" => {
-                EcDisconnected::deserialize(payload).map(EventPayload::EcDisconnected)
+                EcDisconnectedEvent::deserialize(payload).map(EventPayload::EcDisconnected)
             }
-            "engagementCenter.DisconnectPending" => {
-                EcDisconnectPending::deserialize(payload).map(EventPayload::EcDisconnectPending)
+            "engagementCenter.DisconnectPending" => EcDisconnectPendingEvent::deserialize(payload)
+                .map(EventPayload::EcDisconnectPending),
+            "engagementCenter.DispositionInitiated" => {
+                EcDispositionInitiatedEvent::deserialize(payload)
+                    .map(EventPayload::EcDispositionInitiated)
             }
-            "engagementCenter.DispositionInitiated" => EcDispositionInitiated::deserialize(payload)
-                .map(EventPayload::EcDispositionInitiated),
             "engagementCenter.EmailRemoved" => {
-                EcEmailRemoved::deserialize(payload).map(EventPayload::EcEmailRemoved)
+                EcEmailRemovedEvent::deserialize(payload).map(EventPayload::EcEmailRemoved)
             }
-            "engagementCenter.Error" => EcError::deserialize(payload).map(EventPayload::EcError),
-            "engagementCenter.Held" => EcHeld::deserialize(payload).map(EventPayload::EcHeld),
-            "engagementCenter.Idle" => EcIdle::deserialize(payload).map(EventPayload::EcIdle),
+            "engagementCenter.Error" => {
+                EcErrorEvent::deserialize(payload).map(EventPayload::EcError)
+            }
+            "engagementCenter.Held" => EcHeldEvent::deserialize(payload).map(EventPayload::EcHeld),
+            "engagementCenter.Idle" => EcIdleEvent::deserialize(payload).map(EventPayload::EcIdle),
             "engagementCenter.InteractionClear" => {
-                EcInteractionClear::deserialize(payload).map(EventPayload::EcInteractionClear)
+                EcInteractionClearEvent::deserialize(payload).map(EventPayload::EcInteractionClear)
             }
             "engagementCenter.InteractionTransferred" => {
-                EcInteractionTransferred::deserialize(payload)
+                EcInteractionTransferredEvent::deserialize(payload)
                     .map(EventPayload::EcInteractionTransferred)
             }
             "engagementCenter.InteractionReleasedXferred" => {
-                EcInteractionReleasedXferred::deserialize(payload)
+                EcInteractionReleasedXferredEvent::deserialize(payload)
                     .map(EventPayload::EcInteractionReleasedXferred)
             }
             "engagementCenter.MessageStatus" => {
-                EcMessageStatus::deserialize(payload).map(EventPayload::EcMessageStatus)
+                EcMessageStatusEvent::deserialize(payload).map(EventPayload::EcMessageStatus)
             }
             "engagementCenter.MonitorState" => {
-                EcMonitorState::deserialize(payload).map(EventPayload::EcMonitorState)
+                EcMonitorStateEvent::deserialize(payload).map(EventPayload::EcMonitorState)
             }
             "engagementCenter.MultiTaskingStatus" => {
-                EcMultiTaskingStatus::deserialize(payload).map(EventPayload::EcMultiTaskingStatus)
+                EcMultiTaskingStatusEvent::deserialize(payload)
+                    .map(EventPayload::EcMultiTaskingStatus)
             }
             "engagementCenter.NewTeam" => {
-                EcNewTeam::deserialize(payload).map(EventPayload::EcNewTeam)
+                EcNewTeamEvent::deserialize(payload).map(EventPayload::EcNewTeam)
             }
             "engagementCenter.NewVoiceMail" => {
-                EcNewVoiceMail::deserialize(payload).map(EventPayload::EcNewVoiceMail)
+                EcNewVoiceMailEvent::deserialize(payload).map(EventPayload::EcNewVoiceMail)
             }
             "engagementCenter.NewWorkType" => {
-                EcNewWorkType::deserialize(payload).map(EventPayload::EcNewWorkType)
+                EcNewWorkTypeEvent::deserialize(payload).map(EventPayload::EcNewWorkType)
             }
             "engagementCenter.NotReady" => {
-                EcNotReady::deserialize(payload).map(EventPayload::EcNotReady)
+                EcNotReadyEvent::deserialize(payload).map(EventPayload::EcNotReady)
             }
             "engagementCenter.NotReadyPending" => {
-                EcNotReadyPending::deserialize(payload).map(EventPayload::EcNotReadyPending)
+                EcNotReadyPendingEvent::deserialize(payload).map(EventPayload::EcNotReadyPending)
             }
-            "engagementCenter.Park" => EcPark::deserialize(payload).map(EventPayload::EcPark),
+            "engagementCenter.Park" => EcParkEvent::deserialize(payload).map(EventPayload::EcPark),
             "engagementCenter.PhoneFoul" => {
-                EcPhoneFoul::deserialize(payload).map(EventPayload::EcPhoneFoul)
+                EcPhoneFoulEvent::deserialize(payload).map(EventPayload::EcPhoneFoul)
             }
             "engagementCenter.PhoneOffhook" => {
-                EcPhoneOffhook::deserialize(payload).map(EventPayload::EcPhoneOffhook)
+                EcPhoneOffhookEvent::deserialize(payload).map(EventPayload::EcPhoneOffhook)
             }
             "engagementCenter.PhoneReconnect" => {
-                EcPhoneReconnect::deserialize(payload).map(EventPayload::EcPhoneReconnect)
+                EcPhoneReconnectEvent::deserialize(payload).map(EventPayload::EcPhoneReconnect)
             }
             "engagementCenter.PreviewScreenPop" => {
-                EcPreviewScreenPop::deserialize(payload).map(EventPayload::EcPreviewScreenPop)
+                EcPreviewScreenPopEvent::deserialize(payload).map(EventPayload::EcPreviewScreenPop)
             }
             "engagementCenter.ReassignEmailAck" => {
-                EcReassignEmailAck::deserialize(payload).map(EventPayload::EcReassignEmailAck)
+                EcReassignEmailAckEvent::deserialize(payload).map(EventPayload::EcReassignEmailAck)
             }
             "engagementCenter.RecordingState" => {
-                EcRecordingState::deserialize(payload).map(EventPayload::EcRecordingState)
+                EcRecordingStateEvent::deserialize(payload).map(EventPayload::EcRecordingState)
             }
             "engagementCenter.RemoveTeam" => {
-                EcRemoveTeam::deserialize(payload).map(EventPayload::EcRemoveTeam)
+                EcRemoveTeamEvent::deserialize(payload).map(EventPayload::EcRemoveTeam)
             }
             "engagementCenter.RemoveWorkType" => {
-                EcRemoveWorkType::deserialize(payload).map(EventPayload::EcRemoveWorkType)
+                EcRemoveWorkTypeEvent::deserialize(payload).map(EventPayload::EcRemoveWorkType)
             }
             "engagementCenter.ScreenPop" => {
-                EcScreenPop::deserialize(payload).map(EventPayload::EcScreenPop)
+                EcScreenPopEvent::deserialize(payload).map(EventPayload::EcScreenPop)
             }
             "engagementCenter.SystemAvailable" => {
-                EcSystemAvailable::deserialize(payload).map(EventPayload::EcSystemAvailable)
+                EcSystemAvailableEvent::deserialize(payload).map(EventPayload::EcSystemAvailable)
             }
             "engagementCenter.SystemStandby" => {
-                EcSystemStandby::deserialize(payload).map(EventPayload::EcSystemStandby)
+                EcSystemStandbyEvent::deserialize(payload).map(EventPayload::EcSystemStandby)
             }
-            "engagementCenter.SystemUnavailable" => {
-                EcSystemUnavailable::deserialize(payload).map(EventPayload::EcSystemUnavailable)
-            }
+            "engagementCenter.SystemUnavailable" => EcSystemUnavailableEvent::deserialize(payload)
+                .map(EventPayload::EcSystemUnavailable),
             "engagementCenter.TelephonyAvailable" => {
-                EcTelephonyAvailable::deserialize(payload).map(EventPayload::EcTelephonyAvailable)
+                EcTelephonyAvailableEvent::deserialize(payload)
+                    .map(EventPayload::EcTelephonyAvailable)
             }
-            "engagementCenter.TelephonyUnavailable" => EcTelephonyUnavailable::deserialize(payload)
-                .map(EventPayload::EcTelephonyUnavailable),
+            "engagementCenter.TelephonyUnavailable" => {
+                EcTelephonyUnavailableEvent::deserialize(payload)
+                    .map(EventPayload::EcTelephonyUnavailable)
+            }
             "engagementCenter.UpdateAgentStatusReason" => {
-                EcUpdateAgentStatusReason::deserialize(payload)
+                EcUpdateAgentStatusReasonEvent::deserialize(payload)
                     .map(EventPayload::EcUpdateAgentStatusReason)
             }
-            "engagementCenter.UpdateDisposition" => {
-                EcUpdateDisposition::deserialize(payload).map(EventPayload::EcUpdateDisposition)
-            }
+            "engagementCenter.UpdateDisposition" => EcUpdateDispositionEvent::deserialize(payload)
+                .map(EventPayload::EcUpdateDisposition),
             "engagementCenter.UpdateDispositionPlan" => {
-                EcUpdateDispositionPlan::deserialize(payload)
+                EcUpdateDispositionPlanEvent::deserialize(payload)
                     .map(EventPayload::EcUpdateDispositionPlan)
             }
             "engagementCenter.UpdateTeam" => {
-                EcUpdateTeam::deserialize(payload).map(EventPayload::EcUpdateTeam)
+                EcUpdateTeamEvent::deserialize(payload).map(EventPayload::EcUpdateTeam)
             }
             "engagementCenter.UpdateWorkType" => {
-                EcUpdateWorkType::deserialize(payload).map(EventPayload::EcUpdateWorkType)
+                EcUpdateWorkTypeEvent::deserialize(payload).map(EventPayload::EcUpdateWorkType)
             }
             "engagementCenter.VoiceLock" => {
-                EcVoiceLock::deserialize(payload).map(EventPayload::EcVoiceLock)
+                EcVoiceLockEvent::deserialize(payload).map(EventPayload::EcVoiceLock)
             }
             "engagementCenter.VoiceUnlock" => {
-                EcVoiceUnlock::deserialize(payload).map(EventPayload::EcVoiceUnlock)
+                EcVoiceUnlockEvent::deserialize(payload).map(EventPayload::EcVoiceUnlock)
             }
-            "engagementCenter.Wrap" => EcWrap::deserialize(payload).map(EventPayload::EcWrap),
+            "engagementCenter.Wrap" => EcWrapEvent::deserialize(payload).map(EventPayload::EcWrap),
             "engagementCenter.WrapTimeout" => {
-                EcWrapTimeout::deserialize(payload).map(EventPayload::EcWrapTimeout)
+                EcWrapTimeoutEvent::deserialize(payload).map(EventPayload::EcWrapTimeout)
             }
-            "messaging.EntityAdded" => {
-                MessagingEntityAdded::deserialize(payload).map(EventPayload::MessagingEntityAdded)
-            }
-            "messaging.EntityDialRequest" => MessagingEntityDialRequest::deserialize(payload)
+            "messaging.EntityAdded" => MessagingEntityAddedEvent::deserialize(payload)
+                .map(EventPayload::MessagingEntityAdded),
+            "messaging.EntityDialRequest" => MessagingEntityDialRequestEvent::deserialize(payload)
                 .map(EventPayload::MessagingEntityDialRequest),
-            "messaging.EntityList" => {
-                MessagingEntityList::deserialize(payload).map(EventPayload::MessagingEntityList)
-            }
-            "messaging.EntityPushURL" => MessagingEntityPushURL::deserialize(payload)
-                .map(EventPayload::MessagingEntityPushURL),
-            "messaging.EntityRemoved" => MessagingEntityRemoved::deserialize(payload)
+            "messaging.EntityList" => MessagingEntityListEvent::deserialize(payload)
+                .map(EventPayload::MessagingEntityList),
+            "messaging.EntityPushURL" => MessagingEntityPushUrlEvent::deserialize(payload)
+                .map(EventPayload::MessagingEntityPushUrl),
+            "messaging.EntityRemoved" => MessagingEntityRemovedEvent::deserialize(payload)
                 .map(EventPayload::MessagingEntityRemoved),
-            "messaging.EntitySendText" => MessagingEntitySendText::deserialize(payload)
+            "messaging.EntitySendText" => MessagingEntitySendTextEvent::deserialize(payload)
                 .map(EventPayload::MessagingEntitySendText),
-            "outreach.disposition" => {
-                OutreachDisposition::deserialize(payload).map(EventPayload::OutreachDisposition)
-            }
+            "outreach.disposition" => OutreachDispositionEvent::deserialize(payload)
+                .map(EventPayload::OutreachDisposition),
             "outreach.status" => {
-                OutreachStatus::deserialize(payload).map(EventPayload::OutreachStatus)
+                OutreachStatusEvent::deserialize(payload).map(EventPayload::OutreachStatus)
             }
             "outreach.automationScriptStatus" => {
-                OutreachAutomationScriptStatus::deserialize(payload)
+                OutreachAutomationScriptStatusEvent::deserialize(payload)
                     .map(EventPayload::OutreachAutomationScriptStatus)
             }
-            _ => return EventPayload::Unknown(payload.clone()),
+            _ => return EventPayload::Unknown,
         };
-        typed.unwrap_or_else(|_| EventPayload::Unknown(payload.clone()))
+        typed.unwrap_or(EventPayload::Unknown)
     }
 
     /// The decoded payload as JSON, for bindings that hand out JSON: the documents' wire
@@ -937,13 +945,13 @@ impl EventPayload {
             EventPayload::MessagingEntityAdded(p) => serde_json::to_value(p).ok(),
             EventPayload::MessagingEntityDialRequest(p) => serde_json::to_value(p).ok(),
             EventPayload::MessagingEntityList(p) => serde_json::to_value(p).ok(),
-            EventPayload::MessagingEntityPushURL(p) => serde_json::to_value(p).ok(),
+            EventPayload::MessagingEntityPushUrl(p) => serde_json::to_value(p).ok(),
             EventPayload::MessagingEntityRemoved(p) => serde_json::to_value(p).ok(),
             EventPayload::MessagingEntitySendText(p) => serde_json::to_value(p).ok(),
             EventPayload::OutreachDisposition(p) => serde_json::to_value(p).ok(),
             EventPayload::OutreachStatus(p) => serde_json::to_value(p).ok(),
             EventPayload::OutreachAutomationScriptStatus(p) => serde_json::to_value(p).ok(),
-            EventPayload::Unknown(_) => None,
+            EventPayload::Unknown => None,
         }
     }
 
@@ -1017,7 +1025,7 @@ impl EventPayload {
                 Some(EventType::MessagingEntityDialRequest)
             }
             EventPayload::MessagingEntityList(_) => Some(EventType::MessagingEntityList),
-            EventPayload::MessagingEntityPushURL(_) => Some(EventType::MessagingEntityPushURL),
+            EventPayload::MessagingEntityPushUrl(_) => Some(EventType::MessagingEntityPushUrl),
             EventPayload::MessagingEntityRemoved(_) => Some(EventType::MessagingEntityRemoved),
             EventPayload::MessagingEntitySendText(_) => Some(EventType::MessagingEntitySendText),
             EventPayload::OutreachDisposition(_) => Some(EventType::OutreachDisposition),
@@ -1025,7 +1033,7 @@ impl EventPayload {
             EventPayload::OutreachAutomationScriptStatus(_) => {
                 Some(EventType::OutreachAutomationScriptStatus)
             }
-            EventPayload::Unknown(_) => None,
+            EventPayload::Unknown => None,
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Type of consult
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ConsultType {
     /// `User`
     User,
@@ -79,6 +80,7 @@ impl<'de> Deserialize<'de> for ConsultType {
 
 /// Type of dial
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DialType {
     /// `User`
     User,
@@ -151,6 +153,7 @@ impl<'de> Deserialize<'de> for DialType {
 
 /// Type of entity
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EntityType {
     /// `Agent`
     Agent,
@@ -215,6 +218,7 @@ impl<'de> Deserialize<'de> for EntityType {
 
 /// Type of transfer, which can be Consulted Party, User, External, or Work type
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TransferType {
     /// `ConsultedParty`
     ConsultedParty,
@@ -292,6 +296,7 @@ impl<'de> Deserialize<'de> for TransferType {
 
 /// Type of interaction, which can be Voice or ChatSms
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum InteractionType {
     /// `Voice`
     Voice,
@@ -351,6 +356,7 @@ impl<'de> Deserialize<'de> for InteractionType {
 
 /// Type of warning
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum WarningType {
     /// `Wrap`
     Wrap,
@@ -415,6 +421,7 @@ impl<'de> Deserialize<'de> for WarningType {
 
 /// The IETF Language for the audio message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Language {
     /// `en-US`
     EnUs,
@@ -497,6 +504,7 @@ impl<'de> Deserialize<'de> for Language {
 
 /// Type of pending command that you want to cancel
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CancelType {
     /// `Disconnect`
     Disconnect,
@@ -557,6 +565,7 @@ impl<'de> Deserialize<'de> for CancelType {
 /// State that the agent is put into when connected, this property is not required when
 /// setting 'attach' to True.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum InitialState {
     /// `Idle`
     Idle,
@@ -624,6 +633,7 @@ impl<'de> Deserialize<'de> for InitialState {
 
 /// Monitor type that specifies which type of monitoring that you want to use
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MonitorType {
     /// `StartSilent`
     StartSilent,
@@ -721,6 +731,7 @@ impl<'de> Deserialize<'de> for MonitorType {
 
 /// Type of not ready type, which is Park or Not Ready
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum NotReadyType {
     /// `NotReady`
     NotReady,
@@ -780,6 +791,7 @@ impl<'de> Deserialize<'de> for NotReadyType {
 
 /// Type of Email Queue
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum QueueType {
     /// `Personal`
     Personal,
@@ -839,6 +851,7 @@ impl<'de> Deserialize<'de> for QueueType {
 
 /// This value identifies the type of media used for the referenced interaction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MediaType {
     /// `None`
     None,
@@ -1061,6 +1074,7 @@ impl<'de> Deserialize<'de> for MediaType {
 
 /// the type of dial that was requested;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MakeCallType {
     /// `User`
     User,
@@ -1133,6 +1147,7 @@ impl<'de> Deserialize<'de> for MakeCallType {
 
 /// String identifier of the multitasking status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Value {
     /// `Unknown`
     Unknown,
@@ -1196,6 +1211,7 @@ impl<'de> Deserialize<'de> for Value {
 
 /// value contained is the type of interaction passed in the screenpop
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ScreenPopOtherDataInteractionType {
     /// `ACD`
     Acd,
@@ -1403,6 +1419,7 @@ impl<'de> Deserialize<'de> for ScreenPopOtherDataInteractionType {
 
 /// Property Name
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PropertyName {
     /// `inactivityDelay`
     InactivityDelay,
@@ -1458,6 +1475,7 @@ impl<'de> Deserialize<'de> for PropertyName {
 
 /// Client change of state notification, e.g. composing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum State {
     /// `composing`
     Composing,
@@ -1514,6 +1532,7 @@ impl<'de> Deserialize<'de> for State {
 /// Group name that the event falls under. Please contact Alvaria Customer Care to enable
 /// the events for catalogType engagementCenterThirdParty
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CatalogType {
     /// `changeNotification`
     ChangeNotification,
@@ -1577,6 +1596,7 @@ impl<'de> Deserialize<'de> for CatalogType {
 /// One event name of a FilterCriteria: 'all', a changeNotification event (user, team) or an
 /// engagementCenterThirdParty event (the eventType without its 'engagementCenter.' prefix).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CatalogTypeEvent {
     /// `all`
     All,
@@ -1937,6 +1957,7 @@ impl<'de> Deserialize<'de> for CatalogTypeEvent {
 /// for engagementCenterThirdParty and changeNotification catalogTypeEvents. ResourceType
 /// 'teams' for changeNotification catalogTypeEvents.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ResourceType {
     /// `*`
     Any,
@@ -2001,6 +2022,7 @@ impl<'de> Deserialize<'de> for ResourceType {
 
 /// Accept information (AcceptParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AcceptParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2014,6 +2036,7 @@ pub struct AcceptParams {
 
 /// Activate information (ActivateParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ActivateParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2027,6 +2050,7 @@ pub struct ActivateParams {
 
 /// Callback information (CallbackParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CallbackParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2103,6 +2127,7 @@ pub struct CallbackParams {
 
 /// Conference information (ConferenceParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ConferenceParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2124,6 +2149,7 @@ pub struct ConferenceParams {
 
 /// Consult information (ConsultParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ConsultParams {
     /// Type of consult
     #[serde(
@@ -2197,6 +2223,7 @@ pub struct ConsultParams {
 /// interactionDataCollection arrays of ConsultParmsSchema, DisposeParmsSchema,
 /// TransferParmsSchema and the e-mail commands' schemas.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct InteractionDataItem {
     /// This is the key of the key value pair (in the e-mail commands: the caption/label of the
     /// field).
@@ -2228,6 +2255,7 @@ pub struct InteractionDataItem {
 
 /// Dial information (DialParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DialParams {
     /// Type of dial
     #[serde(
@@ -2299,6 +2327,7 @@ pub struct DialParams {
 
 /// Digits information (DigitsParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DigitsParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2319,6 +2348,7 @@ pub struct DigitsParams {
 
 /// Dispose information (DisposeParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DisposeParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2367,6 +2397,7 @@ pub struct DisposeParams {
 
 /// Hold information (HoldParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HoldParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2380,6 +2411,7 @@ pub struct HoldParams {
 
 /// MessageActive information (MessageActiveParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MessageActiveParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2430,6 +2462,7 @@ pub struct MessageActiveParams {
 
 /// Reject information (RejectParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RejectParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2450,6 +2483,7 @@ pub struct RejectParams {
 
 /// Retrieve information (RetrieveParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RetrieveParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2463,6 +2497,7 @@ pub struct RetrieveParams {
 
 /// Terminate information (TerminateParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TerminateParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2476,6 +2511,7 @@ pub struct TerminateParams {
 
 /// Transfer information (TransferParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransferParams {
     /// Type of transfer, which can be Consulted Party, User, External, or Work type
     #[serde(
@@ -2580,6 +2616,7 @@ pub struct TransferParams {
 
 /// Warning information (WarningParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WarningParams {
     /// Type of warning
     #[serde(
@@ -2600,6 +2637,7 @@ pub struct WarningParams {
 
 /// PlayMessage information (PlayMessageParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PlayMessageParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2629,6 +2667,7 @@ pub struct PlayMessageParams {
 
 /// PauseMessage information (PauseMessageParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PauseMessageParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2642,6 +2681,7 @@ pub struct PauseMessageParams {
 
 /// ResumeMessage information (ResumeMessageParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ResumeMessageParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2655,6 +2695,7 @@ pub struct ResumeMessageParams {
 
 /// StopMessage information (StopMessageParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StopMessageParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2668,6 +2709,7 @@ pub struct StopMessageParams {
 
 /// Cancel information (CancelParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CancelParams {
     /// Type of pending command that you want to cancel
     #[serde(
@@ -2688,6 +2730,7 @@ pub struct CancelParams {
 
 /// Connect information (ConnectParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ConnectParams {
     /// State that the agent is put into when connected, this property is not required when
     /// setting 'attach' to True.
@@ -2745,6 +2788,7 @@ pub struct ConnectParams {
 
 /// Keep Alive information (KeepAliveParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KeepAliveParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2778,6 +2822,7 @@ pub struct KeepAliveParams {
 
 /// Disconnect information (DisconnectParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DisconnectParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect. If a malformed string is sent an HTTP return code 400 'Bad
@@ -2803,6 +2848,7 @@ pub struct DisconnectParams {
 
 /// Force disconnect information (ForceDisconnectParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ForceDisconnectParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect. This is the ehubSessionId of the session making the request
@@ -2826,6 +2872,7 @@ pub struct ForceDisconnectParams {
 
 /// Monitor information (MonitorParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MonitorParams {
     /// Monitor type that specifies which type of monitoring that you want to use
     #[serde(
@@ -2867,6 +2914,7 @@ pub struct MonitorParams {
 
 /// Multitasking information (MultitaskingParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MultitaskingParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2887,6 +2935,7 @@ pub struct MultitaskingParams {
 
 /// Not ready information (NotReadyParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NotReadyParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2915,6 +2964,7 @@ pub struct NotReadyParams {
 
 /// Ready information (ReadyParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReadyParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2928,6 +2978,7 @@ pub struct ReadyParams {
 
 /// Voicemail Forwarded information (VoicemailForwardedParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VoicemailForwardedParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2955,6 +3006,7 @@ pub struct VoicemailForwardedParams {
 
 /// Voicemail Updated information (VoicemailUpdatedParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VoicemailUpdatedParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -2975,6 +3027,7 @@ pub struct VoicemailUpdatedParams {
 
 /// PlayPersonalGreeting information (PlayPersonalGreetingParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PlayPersonalGreetingParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3004,6 +3057,7 @@ pub struct PlayPersonalGreetingParams {
 
 /// StopPlayPersonalGreeting information (StopPlayPersonalGreetingParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StopPlayPersonalGreetingParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3025,6 +3079,7 @@ pub struct StopPlayPersonalGreetingParams {
 
 /// PausePlayPersonalGreeting information (PausePlayPersonalGreetingParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PausePlayPersonalGreetingParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3046,6 +3101,7 @@ pub struct PausePlayPersonalGreetingParams {
 
 /// RecordPersonalGreeting information (RecordPersonalGreetingParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RecordPersonalGreetingParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3067,6 +3123,7 @@ pub struct RecordPersonalGreetingParams {
 
 /// StopRecordPersonalGreeting information (StopRecordPersonalGreetingParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StopRecordPersonalGreetingParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3104,6 +3161,7 @@ pub struct StopRecordPersonalGreetingParams {
 
 /// DeletePersonalGreeting information (DeletePersonalGreetingParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DeletePersonalGreetingParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3125,6 +3183,7 @@ pub struct DeletePersonalGreetingParams {
 
 /// PersonalGreetingUpdated information (PersonalGreetingUpdatedParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PersonalGreetingUpdatedParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3152,6 +3211,7 @@ pub struct PersonalGreetingUpdatedParams {
 
 /// Request Agent Statistics information (AgentStatisticsParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AgentStatisticsParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3165,6 +3225,7 @@ pub struct AgentStatisticsParams {
 
 /// Reassign email information (ReassignEmailParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReassignEmailParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3207,6 +3268,7 @@ pub struct ReassignEmailParams {
 
 /// CloseEmail information (CloseEmailParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CloseEmailParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3237,6 +3299,7 @@ pub struct CloseEmailParams {
 
 /// EmailActive information (EmailActiveParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EmailActiveParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3250,6 +3313,7 @@ pub struct EmailActiveParams {
 
 /// EmailError information (EmailErrorParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EmailErrorParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3271,6 +3335,7 @@ pub struct EmailErrorParams {
 
 /// ForwardEmail information (ForwardEmailParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ForwardEmailParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3303,6 +3368,7 @@ pub struct ForwardEmailParams {
 
 /// SaveEmail information (SaveEmailParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SaveEmailParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3350,6 +3416,7 @@ pub struct SaveEmailParams {
 
 /// SendEmail information (SendEmailParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SendEmailParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3388,6 +3455,7 @@ pub struct SendEmailParams {
 
 /// TransferEmailToUser information (TransferEmailToUserParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransferEmailToUserParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3424,6 +3492,7 @@ pub struct TransferEmailToUserParams {
 
 /// TransferEmailToWorkType information (TransferEmailToWorkTypeParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TransferEmailToWorkTypeParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3461,6 +3530,7 @@ pub struct TransferEmailToWorkTypeParams {
 
 /// ComposeEmail information (ComposeEmailParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ComposeEmailParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3486,6 +3556,7 @@ pub struct ComposeEmailParams {
 
 /// RemoveEmail information (RemoveEmailParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RemoveEmailParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3507,6 +3578,7 @@ pub struct RemoveEmailParams {
 
 /// ReviewEmail information (ReviewEmailParmsSchema)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReviewEmailParams {
     /// Alvaria-generated unique identifier for the session with the Alvaria™ Cloud system,
     /// which is unique per connect.
@@ -3537,8 +3609,9 @@ pub struct ReviewEmailParams {
 /// does not accept in the proper amount of time. If the timeout occurs the interaction will
 /// be moved on to another client.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcAcceptCallTimeoutWire")]
-pub struct EcAcceptCallTimeout {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcAcceptCallTimeoutEventWire")]
+pub struct EcAcceptCallTimeoutEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -3570,6 +3643,7 @@ pub struct EcAcceptCallTimeout {
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(from = "InteractionSessionPayloadWire")]
 pub struct InteractionSessionPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
@@ -3595,8 +3669,9 @@ pub struct InteractionSessionPayload {
 
 /// This event indicates to a client that one of their interactions should get focus.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcActivateInteractionWire")]
-pub struct EcActivateInteraction {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcActivateInteractionEventWire")]
+pub struct EcActivateInteractionEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -3628,8 +3703,9 @@ pub struct EcActivateInteraction {
 
 /// This event will be received when an interaction has entered the active state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcActiveWire")]
-pub struct EcActive {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcActiveEventWire")]
+pub struct EcActiveEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -3656,13 +3732,14 @@ pub struct EcActive {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcActivePayload>,
+    pub payload: Option<EcActiveEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcActivePayloadWire")]
-pub struct EcActivePayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcActiveEventPayloadWire")]
+pub struct EcActiveEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -3706,8 +3783,9 @@ pub struct EcActivePayload {
 /// example, when a team lead is monitoring other clients the team lead will enter this
 /// state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcAdvanceFeatureWire")]
-pub struct EcAdvanceFeature {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcAdvanceFeatureEventWire")]
+pub struct EcAdvanceFeatureEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -3728,14 +3806,20 @@ pub struct EcAdvanceFeature {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event is received in response to a request for agent statistics.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcAgentStatisticsWire")]
-pub struct EcAgentStatistics {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcAgentStatisticsEventWire")]
+pub struct EcAgentStatisticsEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -3762,12 +3846,13 @@ pub struct EcAgentStatistics {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcAgentStatisticsPayload>,
+    pub payload: Option<EcAgentStatisticsEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcAgentStatisticsPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcAgentStatisticsEventPayload {
     /// This is a collection of Agent Statistics.
     #[serde(
         rename = "agentStatistics",
@@ -3780,6 +3865,7 @@ pub struct EcAgentStatisticsPayload {
 
 /// Statistics of the agent for one work type: one item of the agentStatistics collection.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AgentStatisticsItem {
     /// Alvaria-generated unique identifier for a WorkType
     #[serde(
@@ -3994,8 +4080,9 @@ pub struct AgentStatisticsItem {
 /// This event is an indication that the audio path associated with the station id passed in
 /// with the connect request has been tied up.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcAudioPathConnectionWire")]
-pub struct EcAudioPathConnection {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcAudioPathConnectionEventWire")]
+pub struct EcAudioPathConnectionEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4022,12 +4109,13 @@ pub struct EcAudioPathConnection {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcAudioPathConnectionPayload>,
+    pub payload: Option<EcAudioPathConnectionEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcAudioPathConnectionPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcAudioPathConnectionEventPayload {
     /// state of the audiopath associated with the user
     #[serde(
         rename = "state",
@@ -4041,8 +4129,9 @@ pub struct EcAudioPathConnectionPayload {
 /// This event informs the client that the call has been transferred in response to a
 /// previously executed transfer request.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcCallReRoutedWire")]
-pub struct EcCallReRouted {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcCallReRoutedEventWire")]
+pub struct EcCallReRoutedEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4074,6 +4163,7 @@ pub struct EcCallReRouted {
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(from = "InteractionPayloadWire")]
 pub struct InteractionPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
@@ -4090,8 +4180,9 @@ pub struct InteractionPayload {
 
 /// This event will be received in response to the client sending a keep alive request.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcClientSessionKeepAliveWire")]
-pub struct EcClientSessionKeepAlive {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcClientSessionKeepAliveEventWire")]
+pub struct EcClientSessionKeepAliveEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4118,12 +4209,13 @@ pub struct EcClientSessionKeepAlive {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcClientSessionKeepAlivePayload>,
+    pub payload: Option<EcClientSessionKeepAliveEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcClientSessionKeepAlivePayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcClientSessionKeepAliveEventPayload {
     /// Returns the same timestamp that was sent as part of the keep alive request payload,
     /// specified in ISO 8601 format and in UTC time zone (1985-04-12T23:20:50.525Z)
     #[serde(
@@ -4139,8 +4231,9 @@ pub struct EcClientSessionKeepAlivePayload {
 /// Active and able to simultaneously communicate with each other and the Agent will receive
 /// a "Conference" event indicating that the Conference call is now Active.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConferenceWire")]
-pub struct EcConference {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConferenceEventWire")]
+pub struct EcConferenceEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4167,13 +4260,14 @@ pub struct EcConference {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcConferencePayload>,
+    pub payload: Option<EcConferenceEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConferencePayloadWire")]
-pub struct EcConferencePayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConferenceEventPayloadWire")]
+pub struct EcConferenceEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -4229,8 +4323,9 @@ pub struct EcConferencePayload {
 /// contain the EhubSessionId which should be used to create the session with the streaming
 /// api.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConnectConfirmWire")]
-pub struct EcConnectConfirm {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConnectConfirmEventWire")]
+pub struct EcConnectConfirmEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4257,12 +4352,13 @@ pub struct EcConnectConfirm {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcConnectConfirmPayload>,
+    pub payload: Option<EcConnectConfirmEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcConnectConfirmPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcConnectConfirmEventPayload {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4285,8 +4381,9 @@ pub struct EcConnectConfirmPayload {
 /// This state change event informs the client that the connection sequence is complete.
 /// This should be followed by either a not ready or idle state change event.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConnectedWire")]
-pub struct EcConnected {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConnectedEventWire")]
+pub struct EcConnectedEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4307,15 +4404,21 @@ pub struct EcConnected {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event is part of the connection sequence of events. It is a signal that the
 /// connection sequence is under way. Not much needs to be done in response to this event.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConnectingWire")]
-pub struct EcConnecting {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConnectingEventWire")]
+pub struct EcConnectingEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4336,15 +4439,21 @@ pub struct EcConnecting {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// The receipt of this state change event will indicate that the client is in a
 /// consultation interaction with another party.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConsultWire")]
-pub struct EcConsult {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConsultEventWire")]
+pub struct EcConsultEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4371,13 +4480,14 @@ pub struct EcConsult {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcConsultPayload>,
+    pub payload: Option<EcConsultEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConsultPayloadWire")]
-pub struct EcConsultPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConsultEventPayloadWire")]
+pub struct EcConsultEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `consultInteractionId` or its string twin `consultInteractionIdRev`.
@@ -4413,8 +4523,9 @@ pub struct EcConsultPayload {
 /// possible that this is from the same user in which case it can be ignored. The event is
 /// available so in the case of multiple attached clients all clients can stay in sync.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConsultInitiatedWire")]
-pub struct EcConsultInitiated {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConsultInitiatedEventWire")]
+pub struct EcConsultInitiatedEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4441,13 +4552,14 @@ pub struct EcConsultInitiated {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcConsultInitiatedPayload>,
+    pub payload: Option<EcConsultInitiatedEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcConsultInitiatedPayloadWire")]
-pub struct EcConsultInitiatedPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcConsultInitiatedEventPayloadWire")]
+pub struct EcConsultInitiatedEventPayload {
     /// To be deprecated. Alvaria-generated unique ID of the parent interaction associated with
     /// the consult request
     ///
@@ -4530,8 +4642,9 @@ pub struct EcConsultInitiatedPayload {
 /// you get this, you should use it as a signal to update your UI to reflect the state
 /// change.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcDialingWire")]
-pub struct EcDialing {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcDialingEventWire")]
+pub struct EcDialingEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4558,13 +4671,14 @@ pub struct EcDialing {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcDialingPayload>,
+    pub payload: Option<EcDialingEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcDialingPayloadWire")]
-pub struct EcDialingPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcDialingEventPayloadWire")]
+pub struct EcDialingEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -4589,8 +4703,9 @@ pub struct EcDialingPayload {
 /// possible that this is from the same user in which case it can be ignored. The event is
 /// available so in the case of multiple attached clients all clients can stay in sync.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcDialInitiatedWire")]
-pub struct EcDialInitiated {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcDialInitiatedEventWire")]
+pub struct EcDialInitiatedEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4617,13 +4732,14 @@ pub struct EcDialInitiated {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcDialInitiatedPayload>,
+    pub payload: Option<EcDialInitiatedEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcDialInitiatedPayloadWire")]
-pub struct EcDialInitiatedPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcDialInitiatedEventPayloadWire")]
+pub struct EcDialInitiatedEventPayload {
     /// To be deprecated. Alvaria-generated unique ID of the parent interaction associated with
     /// the dial request
     ///
@@ -4697,8 +4813,9 @@ pub struct EcDialInitiatedPayload {
 /// This event will signal that your client has been disconnected from the backend system.
 /// Once you receive this event you should clean up your streaming session.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcDisconnectedWire")]
-pub struct EcDisconnected {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcDisconnectedEventWire")]
+pub struct EcDisconnectedEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4719,16 +4836,22 @@ pub struct EcDisconnected {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event will be received in response to the client sending a disconnect request. The
 /// pending state means that the client has an active interaction and the state will stay
 /// pending until the interaction is complete or a cancel request is sent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcDisconnectPendingWire")]
-pub struct EcDisconnectPending {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcDisconnectPendingEventWire")]
+pub struct EcDisconnectPendingEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4749,13 +4872,19 @@ pub struct EcDisconnectPending {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event will be received in response to a request to disposition an interaction.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcDispositionInitiated {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcDispositionInitiatedEvent {
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
     #[serde(
@@ -4772,12 +4901,13 @@ pub struct EcDispositionInitiated {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcDispositionInitiatedPayload>,
+    pub payload: Option<EcDispositionInitiatedEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcDispositionInitiatedPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcDispositionInitiatedEventPayload {
     /// Alvaria-generated unique identifier of the requested disposition.
     #[serde(
         rename = "dispositionId",
@@ -4841,8 +4971,9 @@ pub struct EcDispositionInitiatedPayload {
 /// queue, for example, after the user requests to remove the email due to its content no
 /// longer being found in storage.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcEmailRemovedWire")]
-pub struct EcEmailRemoved {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcEmailRemovedEventWire")]
+pub struct EcEmailRemovedEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4869,12 +5000,13 @@ pub struct EcEmailRemoved {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcEmailRemovedPayload>,
+    pub payload: Option<EcEmailRemovedEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcEmailRemovedPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcEmailRemovedEventPayload {
     /// id that identifies the object in storage
     #[serde(
         rename = "emailObjectId",
@@ -4896,8 +5028,9 @@ pub struct EcEmailRemovedPayload {
 /// fails, the system will send the user an Error event indicating the cause and will then
 /// follow it with a "Disconnect" event prompting the Agent to shut down.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcErrorWire")]
-pub struct EcError {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcErrorEventWire")]
+pub struct EcErrorEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -4924,13 +5057,14 @@ pub struct EcError {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcErrorPayload>,
+    pub payload: Option<EcErrorEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcErrorPayloadWire")]
-pub struct EcErrorPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcErrorEventPayloadWire")]
+pub struct EcErrorEventPayload {
     /// Alvaria-generated unique ID for an interaction instance
     #[serde(
         rename = "interactionId",
@@ -4988,8 +5122,9 @@ pub struct EcErrorPayload {
 /// The receipt of this event is an indication that the interaction contained in the payload
 /// has been placed in held state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcHeldWire")]
-pub struct EcHeld {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcHeldEventWire")]
+pub struct EcHeldEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5024,8 +5159,9 @@ pub struct EcHeld {
 /// other than 0 then this is an indication that the interaction referred to with the
 /// interactionId has been disposed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcIdleWire")]
-pub struct EcIdle {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcIdleEventWire")]
+pub struct EcIdleEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5058,8 +5194,9 @@ pub struct EcIdle {
 /// This event is received when an interaction is cleared or ended. The id or the
 /// interaction is contained in the event.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcInteractionClearWire")]
-pub struct EcInteractionClear {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcInteractionClearEventWire")]
+pub struct EcInteractionClearEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5086,13 +5223,14 @@ pub struct EcInteractionClear {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcInteractionClearPayload>,
+    pub payload: Option<EcInteractionClearEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcInteractionClearPayloadWire")]
-pub struct EcInteractionClearPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcInteractionClearEventPayloadWire")]
+pub struct EcInteractionClearEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -5121,8 +5259,9 @@ pub struct EcInteractionClearPayload {
 /// interaction(newInteractionId) id which the user must now use when referring to the
 /// original interaction in any subsequent requests to the system.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcInteractionTransferredWire")]
-pub struct EcInteractionTransferred {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcInteractionTransferredEventWire")]
+pub struct EcInteractionTransferredEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5149,13 +5288,14 @@ pub struct EcInteractionTransferred {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcInteractionTransferredPayload>,
+    pub payload: Option<EcInteractionTransferredEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcInteractionTransferredPayloadWire")]
-pub struct EcInteractionTransferredPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcInteractionTransferredEventPayloadWire")]
+pub struct EcInteractionTransferredEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -5200,8 +5340,9 @@ pub struct EcInteractionTransferredPayload {
 /// This event indicates that the original interaction of a consult has been released to the
 /// consulted party.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcInteractionReleasedXferredWire")]
-pub struct EcInteractionReleasedXferred {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcInteractionReleasedXferredEventWire")]
+pub struct EcInteractionReleasedXferredEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5234,8 +5375,9 @@ pub struct EcInteractionReleasedXferred {
 /// This event will return the current status of an execution of the request that plays an
 /// audio message to the customer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcMessageStatusWire")]
-pub struct EcMessageStatus {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcMessageStatusEventWire")]
+pub struct EcMessageStatusEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5262,13 +5404,14 @@ pub struct EcMessageStatus {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcMessageStatusPayload>,
+    pub payload: Option<EcMessageStatusEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcMessageStatusPayloadWire")]
-pub struct EcMessageStatusPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcMessageStatusEventPayloadWire")]
+pub struct EcMessageStatusEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -5291,8 +5434,9 @@ pub struct EcMessageStatusPayload {
 
 /// This event will report the state change for a previously sent monitor request.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcMonitorStateWire")]
-pub struct EcMonitorState {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcMonitorStateEventWire")]
+pub struct EcMonitorStateEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5319,13 +5463,14 @@ pub struct EcMonitorState {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcMonitorStatePayload>,
+    pub payload: Option<EcMonitorStateEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcMonitorStatePayloadWire")]
-pub struct EcMonitorStatePayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcMonitorStateEventPayloadWire")]
+pub struct EcMonitorStateEventPayload {
     /// To be deprecated. This field refers to the interactionId of the monitored interaction.
     ///
     /// Read from `monitoringInteractionId` or its string twin `monitoringInteractionIdRev`.
@@ -5367,7 +5512,8 @@ pub struct EcMonitorStatePayload {
 
 /// This event will report the multitasking status of the user.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcMultiTaskingStatus {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcMultiTaskingStatusEvent {
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
     #[serde(
@@ -5384,13 +5530,14 @@ pub struct EcMultiTaskingStatus {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcMultiTaskingStatusPayload>,
+    pub payload: Option<EcMultiTaskingStatusEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcMultiTaskingStatusPayloadWire")]
-pub struct EcMultiTaskingStatusPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcMultiTaskingStatusEventPayloadWire")]
+pub struct EcMultiTaskingStatusEventPayload {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5417,12 +5564,13 @@ pub struct EcMultiTaskingStatusPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub multi_tasking_status_code: Option<EcMultiTaskingStatusPayloadMultiTaskingStatusCode>,
+    pub multi_tasking_status_code: Option<EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode>,
 }
 
 /// Structure containing information related to the multitasking status.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcMultiTaskingStatusPayloadMultiTaskingStatusCode {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode {
     /// Integer identifier of the multitasking status.
     #[serde(
         rename = "ordinal",
@@ -5443,8 +5591,9 @@ pub struct EcMultiTaskingStatusPayloadMultiTaskingStatusCode {
 
 /// This event indicates that a new team has been added.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcNewTeamWire")]
-pub struct EcNewTeam {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcNewTeamEventWire")]
+pub struct EcNewTeamEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5476,6 +5625,7 @@ pub struct EcNewTeam {
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TeamPayload {
     /// id of the Team.
     #[serde(
@@ -5498,8 +5648,9 @@ pub struct TeamPayload {
 /// This event indicates that a voicemail has been added to the users voicemail or a work
 /// type that the user is part of.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcNewVoiceMailWire")]
-pub struct EcNewVoiceMail {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcNewVoiceMailEventWire")]
+pub struct EcNewVoiceMailEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5526,13 +5677,14 @@ pub struct EcNewVoiceMail {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcNewVoiceMailPayload>,
+    pub payload: Option<EcNewVoiceMailEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcNewVoiceMailPayloadWire")]
-pub struct EcNewVoiceMailPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcNewVoiceMailEventPayloadWire")]
+pub struct EcNewVoiceMailEventPayload {
     /// To be deprecated. Id of the WorkType this voice-mail is associated with.
     ///
     /// Read from `workTypeId` or its string twin `workTypeIdRev`.
@@ -5552,8 +5704,9 @@ pub struct EcNewVoiceMailPayload {
 /// before making a manual call, validating the functions on the GUI based on the settings
 /// of the current call's work type, etc.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcNewWorkTypeWire")]
-pub struct EcNewWorkType {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcNewWorkTypeEventWire")]
+pub struct EcNewWorkTypeEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5580,13 +5733,14 @@ pub struct EcNewWorkType {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcNewWorkTypePayload>,
+    pub payload: Option<EcNewWorkTypeEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcNewWorkTypePayloadWire")]
-pub struct EcNewWorkTypePayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcNewWorkTypeEventPayloadWire")]
+pub struct EcNewWorkTypeEventPayload {
     /// To be deprecated. Alvaria-generated unique identifier for a WorkType
     ///
     /// Read from `id` or its string twin `idRev`.
@@ -5602,8 +5756,9 @@ pub struct EcNewWorkTypePayload {
 /// This event indicates that the user has been moved to the not ready state. No work type
 /// calls will be sent to the user while in this state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcNotReadyWire")]
-pub struct EcNotReady {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcNotReadyEventWire")]
+pub struct EcNotReadyEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5630,13 +5785,14 @@ pub struct EcNotReady {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcNotReadyPayload>,
+    pub payload: Option<EcNotReadyEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcNotReadyPayloadWire")]
-pub struct EcNotReadyPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcNotReadyEventPayloadWire")]
+pub struct EcNotReadyEventPayload {
     /// To be deprecated. The code that represents the reason for going not ready
     ///
     /// Read from `reasonId` or its string twin `reasonIdRev`.
@@ -5653,8 +5809,9 @@ pub struct EcNotReadyPayload {
 /// user was busy with an interaction. The user will not be moved to the not ready state
 /// until they are no longer busy on an interaction.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcNotReadyPendingWire")]
-pub struct EcNotReadyPending {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcNotReadyPendingEventWire")]
+pub struct EcNotReadyPendingEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5675,16 +5832,22 @@ pub struct EcNotReadyPending {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event indicates that the user has been moved to the park state. No work type calls
 /// will be sent to the user while in this state. They will however be sent DID calls if one
 /// is sent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcParkWire")]
-pub struct EcPark {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcParkEventWire")]
+pub struct EcParkEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5711,13 +5874,14 @@ pub struct EcPark {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcParkPayload>,
+    pub payload: Option<EcParkEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcParkPayloadWire")]
-pub struct EcParkPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcParkEventPayloadWire")]
+pub struct EcParkEventPayload {
     /// To be deprecated. The code that represents the reason for going not ready
     ///
     /// Read from `reasonId` or its string twin `reasonIdRev`.
@@ -5742,8 +5906,9 @@ pub struct EcParkPayload {
 /// This event indicates that the back end has lost connection with the telephony endpoint
 /// passed in on the connect. Plainly stated that telephony endpoint was hung up.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcPhoneFoulWire")]
-pub struct EcPhoneFoul {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcPhoneFoulEventWire")]
+pub struct EcPhoneFoulEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5764,15 +5929,21 @@ pub struct EcPhoneFoul {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event is sent when the audio path establishment for an agent fails due to the fact
 /// that the device is off hook.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcPhoneOffhookWire")]
-pub struct EcPhoneOffhook {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcPhoneOffhookEventWire")]
+pub struct EcPhoneOffhookEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5793,14 +5964,20 @@ pub struct EcPhoneOffhook {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event indicates that a previously disconnect connection has been reestablished.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcPhoneReconnectWire")]
-pub struct EcPhoneReconnect {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcPhoneReconnectEventWire")]
+pub struct EcPhoneReconnectEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5821,16 +5998,22 @@ pub struct EcPhoneReconnect {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event contains the screen pop information for a preview interaction. The agent
 /// would display this information and would then decide if the interaction would be
 /// executed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcPreviewScreenPopWire")]
-pub struct EcPreviewScreenPop {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcPreviewScreenPopEventWire")]
+pub struct EcPreviewScreenPopEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -5857,13 +6040,14 @@ pub struct EcPreviewScreenPop {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcPreviewScreenPopPayload>,
+    pub payload: Option<EcPreviewScreenPopEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcPreviewScreenPopPayloadWire")]
-pub struct EcPreviewScreenPopPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcPreviewScreenPopEventPayloadWire")]
+pub struct EcPreviewScreenPopEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -5911,6 +6095,7 @@ pub struct EcPreviewScreenPopPayload {
 
 /// Structure containing information related to the interaction
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ScreenPopInteractionInfo {
     /// Structure containing outreach information related to the interaction
     #[serde(
@@ -5964,6 +6149,7 @@ pub struct ScreenPopInteractionInfo {
 
 /// Structure containing outreach information related to the interaction
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ScreenPopOutreach {
     /// record number reference to the call table in outreach if an outbound interaction
     #[serde(
@@ -5977,6 +6163,7 @@ pub struct ScreenPopOutreach {
 
 /// Structure containing callback information related to the interaction if applicable
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ScreenPopCallBackData {
     /// indicates if this callback and if so is it a priority callback vs a normal call back,
     /// 0:not callback, 1:normal callback, 2:priority callback
@@ -6009,6 +6196,7 @@ pub struct ScreenPopCallBackData {
 
 /// Structure containing email information related to the interaction if applicable
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(from = "ScreenPopEmailDataWire")]
 pub struct ScreenPopEmailData {
     /// N/A
@@ -6089,6 +6277,7 @@ pub struct ScreenPopEmailData {
 
 /// Structure containing general information related to the interaction
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(from = "ScreenPopOtherDataWire")]
 pub struct ScreenPopOtherData {
     /// value contained is the category for the interaction, INBOUND: 1, OUTBOUND: 2, INTERNAL:
@@ -6153,6 +6342,7 @@ pub struct ScreenPopOtherData {
 
 /// Structure containing screen information related to the interaction
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ScreenPopScreenData {
     /// the ani of the incoming interaction if applicable
     #[serde(
@@ -6215,7 +6405,8 @@ pub struct ScreenPopScreenData {
 /// This event is sent when a reassignEmail request has been sent. The status property will
 /// contain the status of the request.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcReassignEmailAck {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcReassignEmailAckEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6240,12 +6431,13 @@ pub struct EcReassignEmailAck {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcReassignEmailAckPayload>,
+    pub payload: Option<EcReassignEmailAckEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcReassignEmailAckPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcReassignEmailAckEventPayload {
     /// Alvaria-generated unique ID for an entity
     #[serde(
         rename = "emailObjectId",
@@ -6268,8 +6460,9 @@ pub struct EcReassignEmailAckPayload {
 /// This event will return the current playback or record state of a personal greeting
 /// recording.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcRecordingStateWire")]
-pub struct EcRecordingState {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcRecordingStateEventWire")]
+pub struct EcRecordingStateEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6296,12 +6489,13 @@ pub struct EcRecordingState {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcRecordingStatePayload>,
+    pub payload: Option<EcRecordingStateEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcRecordingStatePayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcRecordingStateEventPayload {
     /// This value indicates the state of the personal greeting recording such as buffering,
     /// none, playing, recording, paused, rewinding, fast forwarding, stopped, error or play
     /// pending.
@@ -6342,8 +6536,9 @@ pub struct EcRecordingStatePayload {
 
 /// This event indicates that a team has been removed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcRemoveTeamWire")]
-pub struct EcRemoveTeam {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcRemoveTeamEventWire")]
+pub struct EcRemoveTeamEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6370,12 +6565,13 @@ pub struct EcRemoveTeam {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcRemoveTeamPayload>,
+    pub payload: Option<EcRemoveTeamEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EcRemoveTeamPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EcRemoveTeamEventPayload {
     /// id of the Team.
     #[serde(
         rename = "id",
@@ -6390,8 +6586,9 @@ pub struct EcRemoveTeamPayload {
 /// considered as a destination for an interaction associated with the work type. The id in
 /// the payload is the reference to the work type.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcRemoveWorkTypeWire")]
-pub struct EcRemoveWorkType {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcRemoveWorkTypeEventWire")]
+pub struct EcRemoveWorkTypeEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6418,13 +6615,14 @@ pub struct EcRemoveWorkType {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcRemoveWorkTypePayload>,
+    pub payload: Option<EcRemoveWorkTypeEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcRemoveWorkTypePayloadWire")]
-pub struct EcRemoveWorkTypePayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcRemoveWorkTypeEventPayloadWire")]
+pub struct EcRemoveWorkTypeEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an entity
     ///
     /// Read from `id` or its string twin `idRev`.
@@ -6440,8 +6638,9 @@ pub struct EcRemoveWorkTypePayload {
 /// This event contains all the information known by the system for an interaction that is
 /// being established.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcScreenPopWire")]
-pub struct EcScreenPop {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcScreenPopEventWire")]
+pub struct EcScreenPopEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6468,13 +6667,14 @@ pub struct EcScreenPop {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcScreenPopPayload>,
+    pub payload: Option<EcScreenPopEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcScreenPopPayloadWire")]
-pub struct EcScreenPopPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcScreenPopEventPayloadWire")]
+pub struct EcScreenPopEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -6567,8 +6767,9 @@ pub struct EcScreenPopPayload {
 /// This event indicates that a previously unavailable Engagement Hub was now on line and
 /// available.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcSystemAvailableWire")]
-pub struct EcSystemAvailable {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcSystemAvailableEventWire")]
+pub struct EcSystemAvailableEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6589,16 +6790,22 @@ pub struct EcSystemAvailable {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event is sent to indicate that the system is in the process of coming on line. This
 /// state should be reported to the agent so they know that the system is in a waiting
 /// state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcSystemStandbyWire")]
-pub struct EcSystemStandby {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcSystemStandbyEventWire")]
+pub struct EcSystemStandbyEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6619,14 +6826,20 @@ pub struct EcSystemStandby {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event indicates that the system has gone offline and the current session has ended.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcSystemUnavailableWire")]
-pub struct EcSystemUnavailable {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcSystemUnavailableEventWire")]
+pub struct EcSystemUnavailableEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6647,15 +6860,21 @@ pub struct EcSystemUnavailable {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event indicates that the telephony subsystem that was previously unavailable to
 /// Alvaria™ Cloud is now available.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcTelephonyAvailableWire")]
-pub struct EcTelephonyAvailable {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcTelephonyAvailableEventWire")]
+pub struct EcTelephonyAvailableEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6676,15 +6895,21 @@ pub struct EcTelephonyAvailable {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event indicates that the telephony subsystem has issues and is not available to
 /// Alvaria™ Cloud.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcTelephonyUnavailableWire")]
-pub struct EcTelephonyUnavailable {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcTelephonyUnavailableEventWire")]
+pub struct EcTelephonyUnavailableEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6705,15 +6930,21 @@ pub struct EcTelephonyUnavailable {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event indicates that the agent status reason list has been updated and the client
 /// should retrieve the new list of reason codes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcUpdateAgentStatusReasonWire")]
-pub struct EcUpdateAgentStatusReason {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcUpdateAgentStatusReasonEventWire")]
+pub struct EcUpdateAgentStatusReasonEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6734,15 +6965,21 @@ pub struct EcUpdateAgentStatusReason {
     )]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
 }
 
 /// This event indicates that a disposition code has been modified and the client should
 /// update any cache of disposition codes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcUpdateDispositionWire")]
-pub struct EcUpdateDisposition {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcUpdateDispositionEventWire")]
+pub struct EcUpdateDispositionEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6769,13 +7006,14 @@ pub struct EcUpdateDisposition {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcUpdateDispositionPayload>,
+    pub payload: Option<EcUpdateDispositionEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcUpdateDispositionPayloadWire")]
-pub struct EcUpdateDispositionPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcUpdateDispositionEventPayloadWire")]
+pub struct EcUpdateDispositionEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for a Disposition entity
     ///
     /// Read from `id` or its string twin `idRev`.
@@ -6791,8 +7029,9 @@ pub struct EcUpdateDispositionPayload {
 /// This event indicates that a disposition plan has been modified and the client should
 /// update any cache of disposition plans.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcUpdateDispositionPlanWire")]
-pub struct EcUpdateDispositionPlan {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcUpdateDispositionPlanEventWire")]
+pub struct EcUpdateDispositionPlanEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6819,13 +7058,14 @@ pub struct EcUpdateDispositionPlan {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcUpdateDispositionPlanPayload>,
+    pub payload: Option<EcUpdateDispositionPlanEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcUpdateDispositionPlanPayloadWire")]
-pub struct EcUpdateDispositionPlanPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcUpdateDispositionPlanEventPayloadWire")]
+pub struct EcUpdateDispositionPlanEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for a DispostionPlan entity
     ///
     /// Read from `id` or its string twin `idRev`.
@@ -6840,8 +7080,9 @@ pub struct EcUpdateDispositionPlanPayload {
 
 /// This event indicates that a team has been updated.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcUpdateTeamWire")]
-pub struct EcUpdateTeam {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcUpdateTeamEventWire")]
+pub struct EcUpdateTeamEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6874,8 +7115,9 @@ pub struct EcUpdateTeam {
 /// This event indicates that a work type has been modified and the client should update it
 /// cache that contains the settings contained in the work type definition.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcUpdateWorkTypeWire")]
-pub struct EcUpdateWorkType {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcUpdateWorkTypeEventWire")]
+pub struct EcUpdateWorkTypeEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6902,13 +7144,14 @@ pub struct EcUpdateWorkType {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcUpdateWorkTypePayload>,
+    pub payload: Option<EcUpdateWorkTypeEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcUpdateWorkTypePayloadWire")]
-pub struct EcUpdateWorkTypePayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcUpdateWorkTypeEventPayloadWire")]
+pub struct EcUpdateWorkTypeEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for a WorkType entity
     ///
     /// Read from `id` or its string twin `idRev`.
@@ -6924,8 +7167,9 @@ pub struct EcUpdateWorkTypePayload {
 /// Voice lock is an indication that the customer audio is not available to the user. This
 /// is done for the privacy of the customer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcVoiceLockWire")]
-pub struct EcVoiceLock {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcVoiceLockEventWire")]
+pub struct EcVoiceLockEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6957,8 +7201,9 @@ pub struct EcVoiceLock {
 
 /// This indicates that a previous voice lock state has ended.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcVoiceUnlockWire")]
-pub struct EcVoiceUnlock {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcVoiceUnlockEventWire")]
+pub struct EcVoiceUnlockEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -6991,8 +7236,9 @@ pub struct EcVoiceUnlock {
 /// This event indicates that the agent has entered the wrap state after an interaction has
 /// been terminated. The next step for the agent would be to dispose the interaction.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcWrapWire")]
-pub struct EcWrap {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcWrapEventWire")]
+pub struct EcWrapEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -7025,8 +7271,9 @@ pub struct EcWrap {
 /// This event indicates that an agent has been in the wrap state longer then the configured
 /// time allowed to stay in wrap. The client should signal this to the agent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcWrapTimeoutWire")]
-pub struct EcWrapTimeout {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcWrapTimeoutEventWire")]
+pub struct EcWrapTimeoutEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -7053,13 +7300,14 @@ pub struct EcWrapTimeout {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcWrapTimeoutPayload>,
+    pub payload: Option<EcWrapTimeoutEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "EcWrapTimeoutPayloadWire")]
-pub struct EcWrapTimeoutPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "EcWrapTimeoutEventPayloadWire")]
+pub struct EcWrapTimeoutEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -7082,8 +7330,9 @@ pub struct EcWrapTimeoutPayload {
 
 /// This event indicates that an entity has been added to a CHAT or SMS session.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntityAddedWire")]
-pub struct MessagingEntityAdded {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntityAddedEventWire")]
+pub struct MessagingEntityAddedEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -7115,6 +7364,7 @@ pub struct MessagingEntityAdded {
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(from = "MessagingEntityPayloadWire")]
 pub struct MessagingEntityPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
@@ -7156,8 +7406,9 @@ pub struct MessagingEntityPayload {
 
 /// This event indicates that a dial request has been sent by the customer entity.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntityDialRequestWire")]
-pub struct MessagingEntityDialRequest {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntityDialRequestEventWire")]
+pub struct MessagingEntityDialRequestEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -7184,13 +7435,14 @@ pub struct MessagingEntityDialRequest {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<MessagingEntityDialRequestPayload>,
+    pub payload: Option<MessagingEntityDialRequestEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntityDialRequestPayloadWire")]
-pub struct MessagingEntityDialRequestPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntityDialRequestEventPayloadWire")]
+pub struct MessagingEntityDialRequestEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -7213,8 +7465,9 @@ pub struct MessagingEntityDialRequestPayload {
 
 /// This event specifies the list of entities in a CHAT or SMS session
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntityListWire")]
-pub struct MessagingEntityList {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntityListEventWire")]
+pub struct MessagingEntityListEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -7246,8 +7499,9 @@ pub struct MessagingEntityList {
 
 /// This event indicates that a a push url request has been sent by the customer entity.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntityPushURLWire")]
-pub struct MessagingEntityPushURL {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntityPushUrlEventWire")]
+pub struct MessagingEntityPushUrlEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -7274,13 +7528,14 @@ pub struct MessagingEntityPushURL {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<MessagingEntityPushURLPayload>,
+    pub payload: Option<MessagingEntityPushUrlEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntityPushURLPayloadWire")]
-pub struct MessagingEntityPushURLPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntityPushUrlEventPayloadWire")]
+pub struct MessagingEntityPushUrlEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -7320,8 +7575,9 @@ pub struct MessagingEntityPushURLPayload {
 
 /// This event indicates that an entity has been removed from a CHAT or SMS session.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntityRemovedWire")]
-pub struct MessagingEntityRemoved {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntityRemovedEventWire")]
+pub struct MessagingEntityRemovedEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -7353,8 +7609,9 @@ pub struct MessagingEntityRemoved {
 
 /// This event indicates that text has been received from a customer entity.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntitySendTextWire")]
-pub struct MessagingEntitySendText {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntitySendTextEventWire")]
+pub struct MessagingEntitySendTextEvent {
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
         rename = "userId",
@@ -7381,13 +7638,14 @@ pub struct MessagingEntitySendText {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<MessagingEntitySendTextPayload>,
+    pub payload: Option<MessagingEntitySendTextEventPayload>,
 }
 
 /// Structure containing information related to the event
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(from = "MessagingEntitySendTextPayloadWire")]
-pub struct MessagingEntitySendTextPayload {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(from = "MessagingEntitySendTextEventPayloadWire")]
+pub struct MessagingEntitySendTextEventPayload {
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
     /// Read from `interactionId` or its string twin `interactionIdRev`.
@@ -7427,7 +7685,8 @@ pub struct MessagingEntitySendTextPayload {
 
 /// This event indicates that the Fast Path record has been dispositioned.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct OutreachDisposition {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct OutreachDispositionEvent {
     /// Alvaria generated alpha numeric id to uniquely identify one instance of session.
     #[serde(
         rename = "sessionId",
@@ -7480,7 +7739,8 @@ pub struct OutreachDisposition {
 
 /// This event indicates the dialing status of the Fast Path record.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct OutreachStatus {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct OutreachStatusEvent {
     /// Alvaria generated unique identifier to identify fastpath request given by customer
     #[serde(
         rename = "requestId",
@@ -7526,7 +7786,8 @@ pub struct OutreachStatus {
 /// This event indicates the status an outreach automation script that has been stopped or
 /// started through an API call or through the Campaign Operations browser session.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct OutreachAutomationScriptStatus {
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct OutreachAutomationScriptStatusEvent {
     /// Alvaria-generated unique identifier for automationScript instance
     #[serde(
         rename = "automationScriptId",
@@ -7565,6 +7826,7 @@ pub struct OutreachAutomationScriptStatus {
 
 /// An Alvaria™ Web Token
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WebTokenResponse {
     /// The web token; sent as 'Authorization: Bearer {tokenId}' on every later call of the chat
     #[serde(
@@ -7584,6 +7846,7 @@ pub struct WebTokenResponse {
 
 /// `SessionResponse` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionResponse {
     /// Alvaria-generated unique identifier for the Session. Use this name in all subsequent
     /// Streaming and Messaging API calls
@@ -7612,6 +7875,7 @@ pub struct SessionResponse {
 
 /// `SessionProperty` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionProperty {
     /// Property Name
     #[serde(
@@ -7633,6 +7897,7 @@ pub struct SessionProperty {
 
 /// `EventResponse` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EventResponse {
     /// Identifier used by Alvaria™ Cloud components to serialize the payload of the results
     /// (via#streamingEventCollection)
@@ -7661,6 +7926,7 @@ pub struct EventResponse {
 /// The v2 event envelope (event id in id, type in type), delivered by the deprecated v2
 /// agent streaming endpoints and by the public-chat web-client stream.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EventEnvelopeV2 {
     /// Identifier used by Alvaria™ Cloud components to serialize the payload of the results
     #[serde(
@@ -7688,8 +7954,12 @@ pub struct EventEnvelopeV2 {
     )]
     pub published_time: String,
     /// Version of the payload
-    #[serde(rename = "schemaVersion", default)]
-    pub schema_version: serde_json::Value,
+    #[serde(
+        rename = "schemaVersion",
+        default,
+        deserialize_with = "lenient::required::string"
+    )]
+    pub schema_version: String,
     /// Application specific content
     #[serde(
         rename = "payload",
@@ -7701,6 +7971,7 @@ pub struct EventEnvelopeV2 {
 
 /// `Connect` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Connect {
     /// Alvaria-generated unique identifier for the WorkType.
     #[serde(
@@ -7737,6 +8008,7 @@ pub struct Connect {
 
 /// `ContactData` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ContactData {
     /// Name of the value, in the format of UIP user defined data (szUserDefined1)
     #[serde(
@@ -7758,6 +8030,7 @@ pub struct ContactData {
 
 /// `SendText` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SendText {
     /// Text entered by user
     #[serde(
@@ -7771,6 +8044,7 @@ pub struct SendText {
 
 /// `PushUrl` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PushUrl {
     /// Url entered by user
     #[serde(
@@ -7784,6 +8058,7 @@ pub struct PushUrl {
 
 /// `DialRequest` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DialRequest {
     /// Contact information entered by user
     #[serde(
@@ -7797,6 +8072,7 @@ pub struct DialRequest {
 
 /// `Notification` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Notification {
     /// Client change of state notification, e.g. composing.
     #[serde(
@@ -7822,6 +8098,7 @@ pub struct Notification {
 /// the call should be made. Optionally, an array of up to 20 UserDefined fields can be
 /// added.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ScheduleCallback {
     /// Alvaria-generated unique identifier for the WorkType.
     #[serde(
@@ -7875,6 +8152,7 @@ pub struct ScheduleCallback {
 
 /// `SessionResponseV3` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SessionResponseV3 {
     /// Alvaria-generated unique identifier for the Session. Use this name in all subsequent
     /// Streaming and Messaging API calls
@@ -7910,6 +8188,7 @@ pub struct SessionResponseV3 {
 
 /// `NewSessionV3` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewSessionV3 {
     /// Period of polling inactivity in seconds after which the session will be closed (default
     /// 60, min 60, max 600)
@@ -7936,6 +8215,7 @@ pub struct NewSessionV3 {
 
 /// `EventResponseV3` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EventResponseV3 {
     /// Identifier used by Alvaria™ Cloud components to serialize the payload of the results
     /// (via#streamingEventCollection)
@@ -7964,6 +8244,7 @@ pub struct EventResponseV3 {
 /// The v3 event envelope. payload holds the event itself (EventEC*, EventMessaging*,
 /// outreach events: see events.yaml) as a JSON document in a string.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EventEnvelopeV3 {
     /// Identifier used by Alvaria™ Cloud components to serialize the payload of the results
     /// (via#engagementCenterEvent...)
@@ -8003,8 +8284,12 @@ pub struct EventEnvelopeV3 {
     )]
     pub published_time: String,
     /// Version of the payload
-    #[serde(rename = "schemaVersion", default)]
-    pub schema_version: serde_json::Value,
+    #[serde(
+        rename = "schemaVersion",
+        default,
+        deserialize_with = "lenient::required::string"
+    )]
+    pub schema_version: String,
     /// Application specific content
     #[serde(
         rename = "payload",
@@ -8016,6 +8301,7 @@ pub struct EventEnvelopeV3 {
 
 /// `AcknowledgeResponse` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AcknowledgeResponse {
     /// Array of eventIds acknowledged successfully
     #[serde(
@@ -8036,6 +8322,7 @@ pub struct AcknowledgeResponse {
 
 /// `AcknowledgePayload` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AcknowledgePayload {
     /// Collection of one or more event objects to acknowledge
     #[serde(
@@ -8048,6 +8335,7 @@ pub struct AcknowledgePayload {
 
 /// Event object to aknowledge
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AcknowledgeEvent {
     /// Unique event Id to acknowledge
     #[serde(
@@ -8060,6 +8348,7 @@ pub struct AcknowledgeEvent {
 
 /// The subscriptions of a streaming session
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SubscriptionCollection {
     /// via#subscriptionsCollection
     #[serde(
@@ -8079,6 +8368,7 @@ pub struct SubscriptionCollection {
 
 /// user supplied definition or alternate name for the subscription
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SubscriptionResponse {
     /// via#subscription
     #[serde(
@@ -8131,6 +8421,7 @@ pub struct SubscriptionResponse {
 
 /// Rules to be used to filter the event stream for the consumer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FilterCriteria {
     /// Group name that the event falls under. Please contact Alvaria Customer Care to enable
     /// the events for catalogType engagementCenterThirdParty
@@ -8171,6 +8462,7 @@ pub struct FilterCriteria {
 
 /// `Resources` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Resources {
     /// The class of resource to filter the catalogTypeEvents on. Wildcard "*" for all
     /// resourceType, the resourceIds field will be skipped in this case. ResourceType 'users'
@@ -8194,6 +8486,7 @@ pub struct Resources {
 
 /// `Subscription` of the documents.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Subscription {
     /// User supplied definition or name for the subscription
     #[serde(
@@ -8212,10 +8505,10 @@ pub struct Subscription {
     pub filter_criteria: FilterCriteria,
 }
 
-/// `EcAcceptCallTimeout` as it arrives, before its integer/string twins are merged (the string
+/// `EcAcceptCallTimeoutEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcAcceptCallTimeoutWire {
+struct EcAcceptCallTimeoutEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8245,9 +8538,9 @@ struct EcAcceptCallTimeoutWire {
     pub payload: Option<InteractionSessionPayload>,
 }
 
-impl From<EcAcceptCallTimeoutWire> for EcAcceptCallTimeout {
-    fn from(w: EcAcceptCallTimeoutWire) -> Self {
-        EcAcceptCallTimeout {
+impl From<EcAcceptCallTimeoutEventWire> for EcAcceptCallTimeoutEvent {
+    fn from(w: EcAcceptCallTimeoutEventWire) -> Self {
+        EcAcceptCallTimeoutEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8290,10 +8583,10 @@ impl From<InteractionSessionPayloadWire> for InteractionSessionPayload {
     }
 }
 
-/// `EcActivateInteraction` as it arrives, before its integer/string twins are merged (the string
+/// `EcActivateInteractionEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcActivateInteractionWire {
+struct EcActivateInteractionEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8323,9 +8616,9 @@ struct EcActivateInteractionWire {
     pub payload: Option<InteractionSessionPayload>,
 }
 
-impl From<EcActivateInteractionWire> for EcActivateInteraction {
-    fn from(w: EcActivateInteractionWire) -> Self {
-        EcActivateInteraction {
+impl From<EcActivateInteractionEventWire> for EcActivateInteractionEvent {
+    fn from(w: EcActivateInteractionEventWire) -> Self {
+        EcActivateInteractionEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8333,10 +8626,10 @@ impl From<EcActivateInteractionWire> for EcActivateInteraction {
     }
 }
 
-/// `EcActive` as it arrives, before its integer/string twins are merged (the string
+/// `EcActiveEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcActiveWire {
+struct EcActiveEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8363,12 +8656,12 @@ struct EcActiveWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcActivePayload>,
+    pub payload: Option<EcActiveEventPayload>,
 }
 
-impl From<EcActiveWire> for EcActive {
-    fn from(w: EcActiveWire) -> Self {
-        EcActive {
+impl From<EcActiveEventWire> for EcActiveEvent {
+    fn from(w: EcActiveEventWire) -> Self {
+        EcActiveEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8376,10 +8669,10 @@ impl From<EcActiveWire> for EcActive {
     }
 }
 
-/// `EcActivePayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcActiveEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcActivePayloadWire {
+struct EcActiveEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -8409,9 +8702,9 @@ struct EcActivePayloadWire {
     pub status_reason: Option<i64>,
 }
 
-impl From<EcActivePayloadWire> for EcActivePayload {
-    fn from(w: EcActivePayloadWire) -> Self {
-        EcActivePayload {
+impl From<EcActiveEventPayloadWire> for EcActiveEventPayload {
+    fn from(w: EcActiveEventPayloadWire) -> Self {
+        EcActiveEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             category: w.category,
             status_reason: w.status_reason,
@@ -8419,48 +8712,10 @@ impl From<EcActivePayloadWire> for EcActivePayload {
     }
 }
 
-/// `EcAdvanceFeature` as it arrives, before its integer/string twins are merged (the string
+/// `EcAdvanceFeatureEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcAdvanceFeatureWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcAdvanceFeatureWire> for EcAdvanceFeature {
-    fn from(w: EcAdvanceFeatureWire) -> Self {
-        EcAdvanceFeature {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcAgentStatistics` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcAgentStatisticsWire {
+struct EcAdvanceFeatureEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8487,12 +8742,12 @@ struct EcAgentStatisticsWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcAgentStatisticsPayload>,
+    pub payload: Option<crate::models::JsonObject>,
 }
 
-impl From<EcAgentStatisticsWire> for EcAgentStatistics {
-    fn from(w: EcAgentStatisticsWire) -> Self {
-        EcAgentStatistics {
+impl From<EcAdvanceFeatureEventWire> for EcAdvanceFeatureEvent {
+    fn from(w: EcAdvanceFeatureEventWire) -> Self {
+        EcAdvanceFeatureEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8500,10 +8755,10 @@ impl From<EcAgentStatisticsWire> for EcAgentStatistics {
     }
 }
 
-/// `EcAudioPathConnection` as it arrives, before its integer/string twins are merged (the string
+/// `EcAgentStatisticsEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcAudioPathConnectionWire {
+struct EcAgentStatisticsEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8530,12 +8785,12 @@ struct EcAudioPathConnectionWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcAudioPathConnectionPayload>,
+    pub payload: Option<EcAgentStatisticsEventPayload>,
 }
 
-impl From<EcAudioPathConnectionWire> for EcAudioPathConnection {
-    fn from(w: EcAudioPathConnectionWire) -> Self {
-        EcAudioPathConnection {
+impl From<EcAgentStatisticsEventWire> for EcAgentStatisticsEvent {
+    fn from(w: EcAgentStatisticsEventWire) -> Self {
+        EcAgentStatisticsEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8543,10 +8798,53 @@ impl From<EcAudioPathConnectionWire> for EcAudioPathConnection {
     }
 }
 
-/// `EcCallReRouted` as it arrives, before its integer/string twins are merged (the string
+/// `EcAudioPathConnectionEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcCallReRoutedWire {
+struct EcAudioPathConnectionEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<EcAudioPathConnectionEventPayload>,
+}
+
+impl From<EcAudioPathConnectionEventWire> for EcAudioPathConnectionEvent {
+    fn from(w: EcAudioPathConnectionEventWire) -> Self {
+        EcAudioPathConnectionEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcCallReRoutedEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcCallReRoutedEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8576,9 +8874,9 @@ struct EcCallReRoutedWire {
     pub payload: Option<InteractionPayload>,
 }
 
-impl From<EcCallReRoutedWire> for EcCallReRouted {
-    fn from(w: EcCallReRoutedWire) -> Self {
-        EcCallReRouted {
+impl From<EcCallReRoutedEventWire> for EcCallReRoutedEvent {
+    fn from(w: EcCallReRoutedEventWire) -> Self {
+        EcCallReRoutedEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8613,10 +8911,10 @@ impl From<InteractionPayloadWire> for InteractionPayload {
     }
 }
 
-/// `EcClientSessionKeepAlive` as it arrives, before its integer/string twins are merged (the string
+/// `EcClientSessionKeepAliveEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcClientSessionKeepAliveWire {
+struct EcClientSessionKeepAliveEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8643,12 +8941,12 @@ struct EcClientSessionKeepAliveWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcClientSessionKeepAlivePayload>,
+    pub payload: Option<EcClientSessionKeepAliveEventPayload>,
 }
 
-impl From<EcClientSessionKeepAliveWire> for EcClientSessionKeepAlive {
-    fn from(w: EcClientSessionKeepAliveWire) -> Self {
-        EcClientSessionKeepAlive {
+impl From<EcClientSessionKeepAliveEventWire> for EcClientSessionKeepAliveEvent {
+    fn from(w: EcClientSessionKeepAliveEventWire) -> Self {
+        EcClientSessionKeepAliveEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8656,10 +8954,10 @@ impl From<EcClientSessionKeepAliveWire> for EcClientSessionKeepAlive {
     }
 }
 
-/// `EcConference` as it arrives, before its integer/string twins are merged (the string
+/// `EcConferenceEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcConferenceWire {
+struct EcConferenceEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8686,12 +8984,12 @@ struct EcConferenceWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcConferencePayload>,
+    pub payload: Option<EcConferenceEventPayload>,
 }
 
-impl From<EcConferenceWire> for EcConference {
-    fn from(w: EcConferenceWire) -> Self {
-        EcConference {
+impl From<EcConferenceEventWire> for EcConferenceEvent {
+    fn from(w: EcConferenceEventWire) -> Self {
+        EcConferenceEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8699,10 +8997,10 @@ impl From<EcConferenceWire> for EcConference {
     }
 }
 
-/// `EcConferencePayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcConferenceEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcConferencePayloadWire {
+struct EcConferenceEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -8764,9 +9062,9 @@ struct EcConferencePayloadWire {
     pub original_interaction_id_twin: Option<String>,
 }
 
-impl From<EcConferencePayloadWire> for EcConferencePayload {
-    fn from(w: EcConferencePayloadWire) -> Self {
-        EcConferencePayload {
+impl From<EcConferenceEventPayloadWire> for EcConferenceEventPayload {
+    fn from(w: EcConferenceEventPayloadWire) -> Self {
+        EcConferenceEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             consult_interaction_id: w.consult_interaction_id_twin.or(w.consult_interaction_id),
             conference_interaction_id: w
@@ -8778,10 +9076,10 @@ impl From<EcConferencePayloadWire> for EcConferencePayload {
     }
 }
 
-/// `EcConnectConfirm` as it arrives, before its integer/string twins are merged (the string
+/// `EcConnectConfirmEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcConnectConfirmWire {
+struct EcConnectConfirmEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8808,12 +9106,12 @@ struct EcConnectConfirmWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcConnectConfirmPayload>,
+    pub payload: Option<EcConnectConfirmEventPayload>,
 }
 
-impl From<EcConnectConfirmWire> for EcConnectConfirm {
-    fn from(w: EcConnectConfirmWire) -> Self {
-        EcConnectConfirm {
+impl From<EcConnectConfirmEventWire> for EcConnectConfirmEvent {
+    fn from(w: EcConnectConfirmEventWire) -> Self {
+        EcConnectConfirmEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8821,86 +9119,10 @@ impl From<EcConnectConfirmWire> for EcConnectConfirm {
     }
 }
 
-/// `EcConnected` as it arrives, before its integer/string twins are merged (the string
+/// `EcConnectedEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcConnectedWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcConnectedWire> for EcConnected {
-    fn from(w: EcConnectedWire) -> Self {
-        EcConnected {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcConnecting` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcConnectingWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcConnectingWire> for EcConnecting {
-    fn from(w: EcConnectingWire) -> Self {
-        EcConnecting {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcConsult` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcConsultWire {
+struct EcConnectedEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -8927,12 +9149,12 @@ struct EcConsultWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcConsultPayload>,
+    pub payload: Option<crate::models::JsonObject>,
 }
 
-impl From<EcConsultWire> for EcConsult {
-    fn from(w: EcConsultWire) -> Self {
-        EcConsult {
+impl From<EcConnectedEventWire> for EcConnectedEvent {
+    fn from(w: EcConnectedEventWire) -> Self {
+        EcConnectedEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -8940,10 +9162,96 @@ impl From<EcConsultWire> for EcConsult {
     }
 }
 
-/// `EcConsultPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcConnectingEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcConsultPayloadWire {
+struct EcConnectingEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
+}
+
+impl From<EcConnectingEventWire> for EcConnectingEvent {
+    fn from(w: EcConnectingEventWire) -> Self {
+        EcConnectingEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcConsultEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcConsultEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<EcConsultEventPayload>,
+}
+
+impl From<EcConsultEventWire> for EcConsultEvent {
+    fn from(w: EcConsultEventWire) -> Self {
+        EcConsultEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcConsultEventPayload` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcConsultEventPayloadWire {
     #[serde(
         rename = "consultInteractionId",
         default,
@@ -8979,9 +9287,9 @@ struct EcConsultPayloadWire {
     pub consulted_ehub_session_id: Option<String>,
 }
 
-impl From<EcConsultPayloadWire> for EcConsultPayload {
-    fn from(w: EcConsultPayloadWire) -> Self {
-        EcConsultPayload {
+impl From<EcConsultEventPayloadWire> for EcConsultEventPayload {
+    fn from(w: EcConsultEventPayloadWire) -> Self {
+        EcConsultEventPayload {
             consult_interaction_id: w.consult_interaction_id_twin.or(w.consult_interaction_id),
             original_interaction_id: w.original_interaction_id_twin.or(w.original_interaction_id),
             consulted_ehub_session_id: w.consulted_ehub_session_id,
@@ -8989,10 +9297,10 @@ impl From<EcConsultPayloadWire> for EcConsultPayload {
     }
 }
 
-/// `EcConsultInitiated` as it arrives, before its integer/string twins are merged (the string
+/// `EcConsultInitiatedEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcConsultInitiatedWire {
+struct EcConsultInitiatedEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9019,12 +9327,12 @@ struct EcConsultInitiatedWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcConsultInitiatedPayload>,
+    pub payload: Option<EcConsultInitiatedEventPayload>,
 }
 
-impl From<EcConsultInitiatedWire> for EcConsultInitiated {
-    fn from(w: EcConsultInitiatedWire) -> Self {
-        EcConsultInitiated {
+impl From<EcConsultInitiatedEventWire> for EcConsultInitiatedEvent {
+    fn from(w: EcConsultInitiatedEventWire) -> Self {
+        EcConsultInitiatedEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9032,10 +9340,10 @@ impl From<EcConsultInitiatedWire> for EcConsultInitiated {
     }
 }
 
-/// `EcConsultInitiatedPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcConsultInitiatedEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcConsultInitiatedPayloadWire {
+struct EcConsultInitiatedEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -9107,9 +9415,9 @@ struct EcConsultInitiatedPayloadWire {
     pub interaction_data: Option<Vec<InteractionDataItem>>,
 }
 
-impl From<EcConsultInitiatedPayloadWire> for EcConsultInitiatedPayload {
-    fn from(w: EcConsultInitiatedPayloadWire) -> Self {
-        EcConsultInitiatedPayload {
+impl From<EcConsultInitiatedEventPayloadWire> for EcConsultInitiatedEventPayload {
+    fn from(w: EcConsultInitiatedEventPayloadWire) -> Self {
+        EcConsultInitiatedEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             consult_type: w.consult_type,
             work_type_id: w.work_type_id,
@@ -9123,10 +9431,10 @@ impl From<EcConsultInitiatedPayloadWire> for EcConsultInitiatedPayload {
     }
 }
 
-/// `EcDialing` as it arrives, before its integer/string twins are merged (the string
+/// `EcDialingEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcDialingWire {
+struct EcDialingEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9153,12 +9461,12 @@ struct EcDialingWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcDialingPayload>,
+    pub payload: Option<EcDialingEventPayload>,
 }
 
-impl From<EcDialingWire> for EcDialing {
-    fn from(w: EcDialingWire) -> Self {
-        EcDialing {
+impl From<EcDialingEventWire> for EcDialingEvent {
+    fn from(w: EcDialingEventWire) -> Self {
+        EcDialingEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9166,10 +9474,10 @@ impl From<EcDialingWire> for EcDialing {
     }
 }
 
-/// `EcDialingPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcDialingEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcDialingPayloadWire {
+struct EcDialingEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -9192,19 +9500,19 @@ struct EcDialingPayloadWire {
     pub media_type: Option<MediaType>,
 }
 
-impl From<EcDialingPayloadWire> for EcDialingPayload {
-    fn from(w: EcDialingPayloadWire) -> Self {
-        EcDialingPayload {
+impl From<EcDialingEventPayloadWire> for EcDialingEventPayload {
+    fn from(w: EcDialingEventPayloadWire) -> Self {
+        EcDialingEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             media_type: w.media_type,
         }
     }
 }
 
-/// `EcDialInitiated` as it arrives, before its integer/string twins are merged (the string
+/// `EcDialInitiatedEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcDialInitiatedWire {
+struct EcDialInitiatedEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9231,12 +9539,12 @@ struct EcDialInitiatedWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcDialInitiatedPayload>,
+    pub payload: Option<EcDialInitiatedEventPayload>,
 }
 
-impl From<EcDialInitiatedWire> for EcDialInitiated {
-    fn from(w: EcDialInitiatedWire) -> Self {
-        EcDialInitiated {
+impl From<EcDialInitiatedEventWire> for EcDialInitiatedEvent {
+    fn from(w: EcDialInitiatedEventWire) -> Self {
+        EcDialInitiatedEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9244,10 +9552,10 @@ impl From<EcDialInitiatedWire> for EcDialInitiated {
     }
 }
 
-/// `EcDialInitiatedPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcDialInitiatedEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcDialInitiatedPayloadWire {
+struct EcDialInitiatedEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -9312,9 +9620,9 @@ struct EcDialInitiatedPayloadWire {
     pub entity: Option<String>,
 }
 
-impl From<EcDialInitiatedPayloadWire> for EcDialInitiatedPayload {
-    fn from(w: EcDialInitiatedPayloadWire) -> Self {
-        EcDialInitiatedPayload {
+impl From<EcDialInitiatedEventPayloadWire> for EcDialInitiatedEventPayload {
+    fn from(w: EcDialInitiatedEventPayloadWire) -> Self {
+        EcDialInitiatedEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             phone_number: w.phone_number,
             work_type_id: w.work_type_id,
@@ -9327,86 +9635,10 @@ impl From<EcDialInitiatedPayloadWire> for EcDialInitiatedPayload {
     }
 }
 
-/// `EcDisconnected` as it arrives, before its integer/string twins are merged (the string
+/// `EcDisconnectedEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcDisconnectedWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcDisconnectedWire> for EcDisconnected {
-    fn from(w: EcDisconnectedWire) -> Self {
-        EcDisconnected {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcDisconnectPending` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcDisconnectPendingWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcDisconnectPendingWire> for EcDisconnectPending {
-    fn from(w: EcDisconnectPendingWire) -> Self {
-        EcDisconnectPending {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcEmailRemoved` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcEmailRemovedWire {
+struct EcDisconnectedEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9433,12 +9665,12 @@ struct EcEmailRemovedWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcEmailRemovedPayload>,
+    pub payload: Option<crate::models::JsonObject>,
 }
 
-impl From<EcEmailRemovedWire> for EcEmailRemoved {
-    fn from(w: EcEmailRemovedWire) -> Self {
-        EcEmailRemoved {
+impl From<EcDisconnectedEventWire> for EcDisconnectedEvent {
+    fn from(w: EcDisconnectedEventWire) -> Self {
+        EcDisconnectedEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9446,10 +9678,10 @@ impl From<EcEmailRemovedWire> for EcEmailRemoved {
     }
 }
 
-/// `EcError` as it arrives, before its integer/string twins are merged (the string
+/// `EcDisconnectPendingEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcErrorWire {
+struct EcDisconnectPendingEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9476,12 +9708,12 @@ struct EcErrorWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcErrorPayload>,
+    pub payload: Option<crate::models::JsonObject>,
 }
 
-impl From<EcErrorWire> for EcError {
-    fn from(w: EcErrorWire) -> Self {
-        EcError {
+impl From<EcDisconnectPendingEventWire> for EcDisconnectPendingEvent {
+    fn from(w: EcDisconnectPendingEventWire) -> Self {
+        EcDisconnectPendingEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9489,10 +9721,96 @@ impl From<EcErrorWire> for EcError {
     }
 }
 
-/// `EcErrorPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcEmailRemovedEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcErrorPayloadWire {
+struct EcEmailRemovedEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<EcEmailRemovedEventPayload>,
+}
+
+impl From<EcEmailRemovedEventWire> for EcEmailRemovedEvent {
+    fn from(w: EcEmailRemovedEventWire) -> Self {
+        EcEmailRemovedEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcErrorEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcErrorEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<EcErrorEventPayload>,
+}
+
+impl From<EcErrorEventWire> for EcErrorEvent {
+    fn from(w: EcErrorEventWire) -> Self {
+        EcErrorEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcErrorEventPayload` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcErrorEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -9543,9 +9861,9 @@ struct EcErrorPayloadWire {
     pub localized_fail_reason: Option<String>,
 }
 
-impl From<EcErrorPayloadWire> for EcErrorPayload {
-    fn from(w: EcErrorPayloadWire) -> Self {
-        EcErrorPayload {
+impl From<EcErrorEventPayloadWire> for EcErrorEventPayload {
+    fn from(w: EcErrorEventPayloadWire) -> Self {
+        EcErrorEventPayload {
             interaction_id: w.interaction_id,
             event_code: w.event_code,
             fail_code: w.fail_code,
@@ -9556,10 +9874,10 @@ impl From<EcErrorPayloadWire> for EcErrorPayload {
     }
 }
 
-/// `EcHeld` as it arrives, before its integer/string twins are merged (the string
+/// `EcHeldEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcHeldWire {
+struct EcHeldEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9589,9 +9907,9 @@ struct EcHeldWire {
     pub payload: Option<InteractionPayload>,
 }
 
-impl From<EcHeldWire> for EcHeld {
-    fn from(w: EcHeldWire) -> Self {
-        EcHeld {
+impl From<EcHeldEventWire> for EcHeldEvent {
+    fn from(w: EcHeldEventWire) -> Self {
+        EcHeldEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9599,10 +9917,10 @@ impl From<EcHeldWire> for EcHeld {
     }
 }
 
-/// `EcIdle` as it arrives, before its integer/string twins are merged (the string
+/// `EcIdleEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcIdleWire {
+struct EcIdleEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9632,9 +9950,9 @@ struct EcIdleWire {
     pub payload: Option<InteractionPayload>,
 }
 
-impl From<EcIdleWire> for EcIdle {
-    fn from(w: EcIdleWire) -> Self {
-        EcIdle {
+impl From<EcIdleEventWire> for EcIdleEvent {
+    fn from(w: EcIdleEventWire) -> Self {
+        EcIdleEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9642,10 +9960,10 @@ impl From<EcIdleWire> for EcIdle {
     }
 }
 
-/// `EcInteractionClear` as it arrives, before its integer/string twins are merged (the string
+/// `EcInteractionClearEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcInteractionClearWire {
+struct EcInteractionClearEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9672,12 +9990,12 @@ struct EcInteractionClearWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcInteractionClearPayload>,
+    pub payload: Option<EcInteractionClearEventPayload>,
 }
 
-impl From<EcInteractionClearWire> for EcInteractionClear {
-    fn from(w: EcInteractionClearWire) -> Self {
-        EcInteractionClear {
+impl From<EcInteractionClearEventWire> for EcInteractionClearEvent {
+    fn from(w: EcInteractionClearEventWire) -> Self {
+        EcInteractionClearEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9685,10 +10003,10 @@ impl From<EcInteractionClearWire> for EcInteractionClear {
     }
 }
 
-/// `EcInteractionClearPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcInteractionClearEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcInteractionClearPayloadWire {
+struct EcInteractionClearEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -9711,19 +10029,19 @@ struct EcInteractionClearPayloadWire {
     pub state: Option<i64>,
 }
 
-impl From<EcInteractionClearPayloadWire> for EcInteractionClearPayload {
-    fn from(w: EcInteractionClearPayloadWire) -> Self {
-        EcInteractionClearPayload {
+impl From<EcInteractionClearEventPayloadWire> for EcInteractionClearEventPayload {
+    fn from(w: EcInteractionClearEventPayloadWire) -> Self {
+        EcInteractionClearEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             state: w.state,
         }
     }
 }
 
-/// `EcInteractionTransferred` as it arrives, before its integer/string twins are merged (the string
+/// `EcInteractionTransferredEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcInteractionTransferredWire {
+struct EcInteractionTransferredEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9750,12 +10068,12 @@ struct EcInteractionTransferredWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcInteractionTransferredPayload>,
+    pub payload: Option<EcInteractionTransferredEventPayload>,
 }
 
-impl From<EcInteractionTransferredWire> for EcInteractionTransferred {
-    fn from(w: EcInteractionTransferredWire) -> Self {
-        EcInteractionTransferred {
+impl From<EcInteractionTransferredEventWire> for EcInteractionTransferredEvent {
+    fn from(w: EcInteractionTransferredEventWire) -> Self {
+        EcInteractionTransferredEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9763,10 +10081,10 @@ impl From<EcInteractionTransferredWire> for EcInteractionTransferred {
     }
 }
 
-/// `EcInteractionTransferredPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcInteractionTransferredEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcInteractionTransferredPayloadWire {
+struct EcInteractionTransferredEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -9815,9 +10133,9 @@ struct EcInteractionTransferredPayloadWire {
     pub original_ehub_session_id: Option<String>,
 }
 
-impl From<EcInteractionTransferredPayloadWire> for EcInteractionTransferredPayload {
-    fn from(w: EcInteractionTransferredPayloadWire) -> Self {
-        EcInteractionTransferredPayload {
+impl From<EcInteractionTransferredEventPayloadWire> for EcInteractionTransferredEventPayload {
+    fn from(w: EcInteractionTransferredEventPayloadWire) -> Self {
+        EcInteractionTransferredEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             consult_interaction_id: w.consult_interaction_id_twin.or(w.consult_interaction_id),
             new_interaction_id: w.new_interaction_id_twin.or(w.new_interaction_id),
@@ -9826,10 +10144,10 @@ impl From<EcInteractionTransferredPayloadWire> for EcInteractionTransferredPaylo
     }
 }
 
-/// `EcInteractionReleasedXferred` as it arrives, before its integer/string twins are merged (the string
+/// `EcInteractionReleasedXferredEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcInteractionReleasedXferredWire {
+struct EcInteractionReleasedXferredEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9859,9 +10177,9 @@ struct EcInteractionReleasedXferredWire {
     pub payload: Option<InteractionPayload>,
 }
 
-impl From<EcInteractionReleasedXferredWire> for EcInteractionReleasedXferred {
-    fn from(w: EcInteractionReleasedXferredWire) -> Self {
-        EcInteractionReleasedXferred {
+impl From<EcInteractionReleasedXferredEventWire> for EcInteractionReleasedXferredEvent {
+    fn from(w: EcInteractionReleasedXferredEventWire) -> Self {
+        EcInteractionReleasedXferredEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9869,10 +10187,10 @@ impl From<EcInteractionReleasedXferredWire> for EcInteractionReleasedXferred {
     }
 }
 
-/// `EcMessageStatus` as it arrives, before its integer/string twins are merged (the string
+/// `EcMessageStatusEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcMessageStatusWire {
+struct EcMessageStatusEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9899,12 +10217,12 @@ struct EcMessageStatusWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcMessageStatusPayload>,
+    pub payload: Option<EcMessageStatusEventPayload>,
 }
 
-impl From<EcMessageStatusWire> for EcMessageStatus {
-    fn from(w: EcMessageStatusWire) -> Self {
-        EcMessageStatus {
+impl From<EcMessageStatusEventWire> for EcMessageStatusEvent {
+    fn from(w: EcMessageStatusEventWire) -> Self {
+        EcMessageStatusEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9912,10 +10230,10 @@ impl From<EcMessageStatusWire> for EcMessageStatus {
     }
 }
 
-/// `EcMessageStatusPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcMessageStatusEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcMessageStatusPayloadWire {
+struct EcMessageStatusEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -9938,19 +10256,19 @@ struct EcMessageStatusPayloadWire {
     pub status: Option<i64>,
 }
 
-impl From<EcMessageStatusPayloadWire> for EcMessageStatusPayload {
-    fn from(w: EcMessageStatusPayloadWire) -> Self {
-        EcMessageStatusPayload {
+impl From<EcMessageStatusEventPayloadWire> for EcMessageStatusEventPayload {
+    fn from(w: EcMessageStatusEventPayloadWire) -> Self {
+        EcMessageStatusEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             status: w.status,
         }
     }
 }
 
-/// `EcMonitorState` as it arrives, before its integer/string twins are merged (the string
+/// `EcMonitorStateEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcMonitorStateWire {
+struct EcMonitorStateEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -9977,12 +10295,12 @@ struct EcMonitorStateWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcMonitorStatePayload>,
+    pub payload: Option<EcMonitorStateEventPayload>,
 }
 
-impl From<EcMonitorStateWire> for EcMonitorState {
-    fn from(w: EcMonitorStateWire) -> Self {
-        EcMonitorState {
+impl From<EcMonitorStateEventWire> for EcMonitorStateEvent {
+    fn from(w: EcMonitorStateEventWire) -> Self {
+        EcMonitorStateEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -9990,10 +10308,10 @@ impl From<EcMonitorStateWire> for EcMonitorState {
     }
 }
 
-/// `EcMonitorStatePayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcMonitorStateEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcMonitorStatePayloadWire {
+struct EcMonitorStateEventPayloadWire {
     #[serde(
         rename = "monitoringInteractionId",
         default,
@@ -10030,9 +10348,9 @@ struct EcMonitorStatePayloadWire {
     pub ip_address: Option<String>,
 }
 
-impl From<EcMonitorStatePayloadWire> for EcMonitorStatePayload {
-    fn from(w: EcMonitorStatePayloadWire) -> Self {
-        EcMonitorStatePayload {
+impl From<EcMonitorStateEventPayloadWire> for EcMonitorStateEventPayload {
+    fn from(w: EcMonitorStateEventPayloadWire) -> Self {
+        EcMonitorStateEventPayload {
             monitoring_interaction_id: w
                 .monitoring_interaction_id_twin
                 .or(w.monitoring_interaction_id),
@@ -10043,10 +10361,10 @@ impl From<EcMonitorStatePayloadWire> for EcMonitorStatePayload {
     }
 }
 
-/// `EcMultiTaskingStatusPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcMultiTaskingStatusEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcMultiTaskingStatusPayloadWire {
+struct EcMultiTaskingStatusEventPayloadWire {
     #[serde(
         rename = "userId",
         default,
@@ -10073,12 +10391,12 @@ struct EcMultiTaskingStatusPayloadWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub multi_tasking_status_code: Option<EcMultiTaskingStatusPayloadMultiTaskingStatusCode>,
+    pub multi_tasking_status_code: Option<EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode>,
 }
 
-impl From<EcMultiTaskingStatusPayloadWire> for EcMultiTaskingStatusPayload {
-    fn from(w: EcMultiTaskingStatusPayloadWire) -> Self {
-        EcMultiTaskingStatusPayload {
+impl From<EcMultiTaskingStatusEventPayloadWire> for EcMultiTaskingStatusEventPayload {
+    fn from(w: EcMultiTaskingStatusEventPayloadWire) -> Self {
+        EcMultiTaskingStatusEventPayload {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             multi_tasking_status_code: w.multi_tasking_status_code,
@@ -10086,10 +10404,10 @@ impl From<EcMultiTaskingStatusPayloadWire> for EcMultiTaskingStatusPayload {
     }
 }
 
-/// `EcNewTeam` as it arrives, before its integer/string twins are merged (the string
+/// `EcNewTeamEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcNewTeamWire {
+struct EcNewTeamEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10119,9 +10437,9 @@ struct EcNewTeamWire {
     pub payload: Option<TeamPayload>,
 }
 
-impl From<EcNewTeamWire> for EcNewTeam {
-    fn from(w: EcNewTeamWire) -> Self {
-        EcNewTeam {
+impl From<EcNewTeamEventWire> for EcNewTeamEvent {
+    fn from(w: EcNewTeamEventWire) -> Self {
+        EcNewTeamEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10129,10 +10447,10 @@ impl From<EcNewTeamWire> for EcNewTeam {
     }
 }
 
-/// `EcNewVoiceMail` as it arrives, before its integer/string twins are merged (the string
+/// `EcNewVoiceMailEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcNewVoiceMailWire {
+struct EcNewVoiceMailEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10159,12 +10477,12 @@ struct EcNewVoiceMailWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcNewVoiceMailPayload>,
+    pub payload: Option<EcNewVoiceMailEventPayload>,
 }
 
-impl From<EcNewVoiceMailWire> for EcNewVoiceMail {
-    fn from(w: EcNewVoiceMailWire) -> Self {
-        EcNewVoiceMail {
+impl From<EcNewVoiceMailEventWire> for EcNewVoiceMailEvent {
+    fn from(w: EcNewVoiceMailEventWire) -> Self {
+        EcNewVoiceMailEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10172,10 +10490,10 @@ impl From<EcNewVoiceMailWire> for EcNewVoiceMail {
     }
 }
 
-/// `EcNewVoiceMailPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcNewVoiceMailEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcNewVoiceMailPayloadWire {
+struct EcNewVoiceMailEventPayloadWire {
     #[serde(
         rename = "workTypeId",
         default,
@@ -10191,18 +10509,18 @@ struct EcNewVoiceMailPayloadWire {
     pub work_type_id_twin: Option<String>,
 }
 
-impl From<EcNewVoiceMailPayloadWire> for EcNewVoiceMailPayload {
-    fn from(w: EcNewVoiceMailPayloadWire) -> Self {
-        EcNewVoiceMailPayload {
+impl From<EcNewVoiceMailEventPayloadWire> for EcNewVoiceMailEventPayload {
+    fn from(w: EcNewVoiceMailEventPayloadWire) -> Self {
+        EcNewVoiceMailEventPayload {
             work_type_id: w.work_type_id_twin.or(w.work_type_id),
         }
     }
 }
 
-/// `EcNewWorkType` as it arrives, before its integer/string twins are merged (the string
+/// `EcNewWorkTypeEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcNewWorkTypeWire {
+struct EcNewWorkTypeEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10229,12 +10547,12 @@ struct EcNewWorkTypeWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcNewWorkTypePayload>,
+    pub payload: Option<EcNewWorkTypeEventPayload>,
 }
 
-impl From<EcNewWorkTypeWire> for EcNewWorkType {
-    fn from(w: EcNewWorkTypeWire) -> Self {
-        EcNewWorkType {
+impl From<EcNewWorkTypeEventWire> for EcNewWorkTypeEvent {
+    fn from(w: EcNewWorkTypeEventWire) -> Self {
+        EcNewWorkTypeEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10242,10 +10560,10 @@ impl From<EcNewWorkTypeWire> for EcNewWorkType {
     }
 }
 
-/// `EcNewWorkTypePayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcNewWorkTypeEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcNewWorkTypePayloadWire {
+struct EcNewWorkTypeEventPayloadWire {
     #[serde(
         rename = "id",
         default,
@@ -10257,18 +10575,18 @@ struct EcNewWorkTypePayloadWire {
     pub id_twin: Option<String>,
 }
 
-impl From<EcNewWorkTypePayloadWire> for EcNewWorkTypePayload {
-    fn from(w: EcNewWorkTypePayloadWire) -> Self {
-        EcNewWorkTypePayload {
+impl From<EcNewWorkTypeEventPayloadWire> for EcNewWorkTypeEventPayload {
+    fn from(w: EcNewWorkTypeEventPayloadWire) -> Self {
+        EcNewWorkTypeEventPayload {
             id: w.id_twin.or(w.id),
         }
     }
 }
 
-/// `EcNotReady` as it arrives, before its integer/string twins are merged (the string
+/// `EcNotReadyEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcNotReadyWire {
+struct EcNotReadyEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10295,12 +10613,12 @@ struct EcNotReadyWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcNotReadyPayload>,
+    pub payload: Option<EcNotReadyEventPayload>,
 }
 
-impl From<EcNotReadyWire> for EcNotReady {
-    fn from(w: EcNotReadyWire) -> Self {
-        EcNotReady {
+impl From<EcNotReadyEventWire> for EcNotReadyEvent {
+    fn from(w: EcNotReadyEventWire) -> Self {
+        EcNotReadyEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10308,10 +10626,10 @@ impl From<EcNotReadyWire> for EcNotReady {
     }
 }
 
-/// `EcNotReadyPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcNotReadyEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcNotReadyPayloadWire {
+struct EcNotReadyEventPayloadWire {
     #[serde(
         rename = "reasonId",
         default,
@@ -10323,56 +10641,18 @@ struct EcNotReadyPayloadWire {
     pub reason_id_twin: Option<String>,
 }
 
-impl From<EcNotReadyPayloadWire> for EcNotReadyPayload {
-    fn from(w: EcNotReadyPayloadWire) -> Self {
-        EcNotReadyPayload {
+impl From<EcNotReadyEventPayloadWire> for EcNotReadyEventPayload {
+    fn from(w: EcNotReadyEventPayloadWire) -> Self {
+        EcNotReadyEventPayload {
             reason_id: w.reason_id_twin.or(w.reason_id),
         }
     }
 }
 
-/// `EcNotReadyPending` as it arrives, before its integer/string twins are merged (the string
+/// `EcNotReadyPendingEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcNotReadyPendingWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcNotReadyPendingWire> for EcNotReadyPending {
-    fn from(w: EcNotReadyPendingWire) -> Self {
-        EcNotReadyPending {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcPark` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcParkWire {
+struct EcNotReadyPendingEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10399,12 +10679,12 @@ struct EcParkWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcParkPayload>,
+    pub payload: Option<crate::models::JsonObject>,
 }
 
-impl From<EcParkWire> for EcPark {
-    fn from(w: EcParkWire) -> Self {
-        EcPark {
+impl From<EcNotReadyPendingEventWire> for EcNotReadyPendingEvent {
+    fn from(w: EcNotReadyPendingEventWire) -> Self {
+        EcNotReadyPendingEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10412,10 +10692,53 @@ impl From<EcParkWire> for EcPark {
     }
 }
 
-/// `EcParkPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcParkEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcParkPayloadWire {
+struct EcParkEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<EcParkEventPayload>,
+}
+
+impl From<EcParkEventWire> for EcParkEvent {
+    fn from(w: EcParkEventWire) -> Self {
+        EcParkEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcParkEventPayload` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcParkEventPayloadWire {
     #[serde(
         rename = "reasonId",
         default,
@@ -10434,133 +10757,19 @@ struct EcParkPayloadWire {
     pub ehub_session_id: Option<String>,
 }
 
-impl From<EcParkPayloadWire> for EcParkPayload {
-    fn from(w: EcParkPayloadWire) -> Self {
-        EcParkPayload {
+impl From<EcParkEventPayloadWire> for EcParkEventPayload {
+    fn from(w: EcParkEventPayloadWire) -> Self {
+        EcParkEventPayload {
             reason_id: w.reason_id_twin.or(w.reason_id),
             ehub_session_id: w.ehub_session_id,
         }
     }
 }
 
-/// `EcPhoneFoul` as it arrives, before its integer/string twins are merged (the string
+/// `EcPhoneFoulEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcPhoneFoulWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcPhoneFoulWire> for EcPhoneFoul {
-    fn from(w: EcPhoneFoulWire) -> Self {
-        EcPhoneFoul {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcPhoneOffhook` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcPhoneOffhookWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcPhoneOffhookWire> for EcPhoneOffhook {
-    fn from(w: EcPhoneOffhookWire) -> Self {
-        EcPhoneOffhook {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcPhoneReconnect` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcPhoneReconnectWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcPhoneReconnectWire> for EcPhoneReconnect {
-    fn from(w: EcPhoneReconnectWire) -> Self {
-        EcPhoneReconnect {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcPreviewScreenPop` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcPreviewScreenPopWire {
+struct EcPhoneFoulEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10587,12 +10796,12 @@ struct EcPreviewScreenPopWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcPreviewScreenPopPayload>,
+    pub payload: Option<crate::models::JsonObject>,
 }
 
-impl From<EcPreviewScreenPopWire> for EcPreviewScreenPop {
-    fn from(w: EcPreviewScreenPopWire) -> Self {
-        EcPreviewScreenPop {
+impl From<EcPhoneFoulEventWire> for EcPhoneFoulEvent {
+    fn from(w: EcPhoneFoulEventWire) -> Self {
+        EcPhoneFoulEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10600,10 +10809,139 @@ impl From<EcPreviewScreenPopWire> for EcPreviewScreenPop {
     }
 }
 
-/// `EcPreviewScreenPopPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcPhoneOffhookEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcPreviewScreenPopPayloadWire {
+struct EcPhoneOffhookEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
+}
+
+impl From<EcPhoneOffhookEventWire> for EcPhoneOffhookEvent {
+    fn from(w: EcPhoneOffhookEventWire) -> Self {
+        EcPhoneOffhookEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcPhoneReconnectEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcPhoneReconnectEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
+}
+
+impl From<EcPhoneReconnectEventWire> for EcPhoneReconnectEvent {
+    fn from(w: EcPhoneReconnectEventWire) -> Self {
+        EcPhoneReconnectEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcPreviewScreenPopEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcPreviewScreenPopEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<EcPreviewScreenPopEventPayload>,
+}
+
+impl From<EcPreviewScreenPopEventWire> for EcPreviewScreenPopEvent {
+    fn from(w: EcPreviewScreenPopEventWire) -> Self {
+        EcPreviewScreenPopEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcPreviewScreenPopEventPayload` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcPreviewScreenPopEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -10640,9 +10978,9 @@ struct EcPreviewScreenPopPayloadWire {
     pub interaction_info: Option<ScreenPopInteractionInfo>,
 }
 
-impl From<EcPreviewScreenPopPayloadWire> for EcPreviewScreenPopPayload {
-    fn from(w: EcPreviewScreenPopPayloadWire) -> Self {
-        EcPreviewScreenPopPayload {
+impl From<EcPreviewScreenPopEventPayloadWire> for EcPreviewScreenPopEventPayload {
+    fn from(w: EcPreviewScreenPopEventPayloadWire) -> Self {
+        EcPreviewScreenPopEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             preemptive: w.preemptive,
             status_reason: w.status_reason,
@@ -10817,10 +11155,10 @@ impl From<ScreenPopOtherDataWire> for ScreenPopOtherData {
     }
 }
 
-/// `EcRecordingState` as it arrives, before its integer/string twins are merged (the string
+/// `EcRecordingStateEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcRecordingStateWire {
+struct EcRecordingStateEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10847,12 +11185,12 @@ struct EcRecordingStateWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcRecordingStatePayload>,
+    pub payload: Option<EcRecordingStateEventPayload>,
 }
 
-impl From<EcRecordingStateWire> for EcRecordingState {
-    fn from(w: EcRecordingStateWire) -> Self {
-        EcRecordingState {
+impl From<EcRecordingStateEventWire> for EcRecordingStateEvent {
+    fn from(w: EcRecordingStateEventWire) -> Self {
+        EcRecordingStateEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10860,10 +11198,10 @@ impl From<EcRecordingStateWire> for EcRecordingState {
     }
 }
 
-/// `EcRemoveTeam` as it arrives, before its integer/string twins are merged (the string
+/// `EcRemoveTeamEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcRemoveTeamWire {
+struct EcRemoveTeamEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10890,12 +11228,12 @@ struct EcRemoveTeamWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcRemoveTeamPayload>,
+    pub payload: Option<EcRemoveTeamEventPayload>,
 }
 
-impl From<EcRemoveTeamWire> for EcRemoveTeam {
-    fn from(w: EcRemoveTeamWire) -> Self {
-        EcRemoveTeam {
+impl From<EcRemoveTeamEventWire> for EcRemoveTeamEvent {
+    fn from(w: EcRemoveTeamEventWire) -> Self {
+        EcRemoveTeamEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10903,10 +11241,10 @@ impl From<EcRemoveTeamWire> for EcRemoveTeam {
     }
 }
 
-/// `EcRemoveWorkType` as it arrives, before its integer/string twins are merged (the string
+/// `EcRemoveWorkTypeEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcRemoveWorkTypeWire {
+struct EcRemoveWorkTypeEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10933,12 +11271,12 @@ struct EcRemoveWorkTypeWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcRemoveWorkTypePayload>,
+    pub payload: Option<EcRemoveWorkTypeEventPayload>,
 }
 
-impl From<EcRemoveWorkTypeWire> for EcRemoveWorkType {
-    fn from(w: EcRemoveWorkTypeWire) -> Self {
-        EcRemoveWorkType {
+impl From<EcRemoveWorkTypeEventWire> for EcRemoveWorkTypeEvent {
+    fn from(w: EcRemoveWorkTypeEventWire) -> Self {
+        EcRemoveWorkTypeEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -10946,10 +11284,10 @@ impl From<EcRemoveWorkTypeWire> for EcRemoveWorkType {
     }
 }
 
-/// `EcRemoveWorkTypePayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcRemoveWorkTypeEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcRemoveWorkTypePayloadWire {
+struct EcRemoveWorkTypeEventPayloadWire {
     #[serde(
         rename = "id",
         default,
@@ -10961,18 +11299,18 @@ struct EcRemoveWorkTypePayloadWire {
     pub id_twin: Option<String>,
 }
 
-impl From<EcRemoveWorkTypePayloadWire> for EcRemoveWorkTypePayload {
-    fn from(w: EcRemoveWorkTypePayloadWire) -> Self {
-        EcRemoveWorkTypePayload {
+impl From<EcRemoveWorkTypeEventPayloadWire> for EcRemoveWorkTypeEventPayload {
+    fn from(w: EcRemoveWorkTypeEventPayloadWire) -> Self {
+        EcRemoveWorkTypeEventPayload {
             id: w.id_twin.or(w.id),
         }
     }
 }
 
-/// `EcScreenPop` as it arrives, before its integer/string twins are merged (the string
+/// `EcScreenPopEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcScreenPopWire {
+struct EcScreenPopEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -10999,12 +11337,12 @@ struct EcScreenPopWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcScreenPopPayload>,
+    pub payload: Option<EcScreenPopEventPayload>,
 }
 
-impl From<EcScreenPopWire> for EcScreenPop {
-    fn from(w: EcScreenPopWire) -> Self {
-        EcScreenPop {
+impl From<EcScreenPopEventWire> for EcScreenPopEvent {
+    fn from(w: EcScreenPopEventWire) -> Self {
+        EcScreenPopEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11012,10 +11350,10 @@ impl From<EcScreenPopWire> for EcScreenPop {
     }
 }
 
-/// `EcScreenPopPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcScreenPopEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcScreenPopPayloadWire {
+struct EcScreenPopEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -11100,9 +11438,9 @@ struct EcScreenPopPayloadWire {
     pub interaction_info: Option<ScreenPopInteractionInfo>,
 }
 
-impl From<EcScreenPopPayloadWire> for EcScreenPopPayload {
-    fn from(w: EcScreenPopPayloadWire) -> Self {
-        EcScreenPopPayload {
+impl From<EcScreenPopEventPayloadWire> for EcScreenPopEventPayload {
+    fn from(w: EcScreenPopEventPayloadWire) -> Self {
+        EcScreenPopEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             play_audio_alert: w.play_audio_alert,
             preemptive: w.preemptive,
@@ -11117,238 +11455,10 @@ impl From<EcScreenPopPayloadWire> for EcScreenPopPayload {
     }
 }
 
-/// `EcSystemAvailable` as it arrives, before its integer/string twins are merged (the string
+/// `EcSystemAvailableEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcSystemAvailableWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcSystemAvailableWire> for EcSystemAvailable {
-    fn from(w: EcSystemAvailableWire) -> Self {
-        EcSystemAvailable {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcSystemStandby` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcSystemStandbyWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcSystemStandbyWire> for EcSystemStandby {
-    fn from(w: EcSystemStandbyWire) -> Self {
-        EcSystemStandby {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcSystemUnavailable` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcSystemUnavailableWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcSystemUnavailableWire> for EcSystemUnavailable {
-    fn from(w: EcSystemUnavailableWire) -> Self {
-        EcSystemUnavailable {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcTelephonyAvailable` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcTelephonyAvailableWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcTelephonyAvailableWire> for EcTelephonyAvailable {
-    fn from(w: EcTelephonyAvailableWire) -> Self {
-        EcTelephonyAvailable {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcTelephonyUnavailable` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcTelephonyUnavailableWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcTelephonyUnavailableWire> for EcTelephonyUnavailable {
-    fn from(w: EcTelephonyUnavailableWire) -> Self {
-        EcTelephonyUnavailable {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcUpdateAgentStatusReason` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcUpdateAgentStatusReasonWire {
-    #[serde(
-        rename = "userId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub user_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id: Option<String>,
-    #[serde(
-        rename = "ehubSessionIdRev",
-        default,
-        deserialize_with = "lenient::string"
-    )]
-    pub ehub_session_id_twin: Option<String>,
-    #[serde(rename = "payload", default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl From<EcUpdateAgentStatusReasonWire> for EcUpdateAgentStatusReason {
-    fn from(w: EcUpdateAgentStatusReasonWire) -> Self {
-        EcUpdateAgentStatusReason {
-            user_id: w.user_id,
-            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
-            payload: w.payload,
-        }
-    }
-}
-
-/// `EcUpdateDisposition` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcUpdateDispositionWire {
+struct EcSystemAvailableEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11375,12 +11485,12 @@ struct EcUpdateDispositionWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcUpdateDispositionPayload>,
+    pub payload: Option<crate::models::JsonObject>,
 }
 
-impl From<EcUpdateDispositionWire> for EcUpdateDisposition {
-    fn from(w: EcUpdateDispositionWire) -> Self {
-        EcUpdateDisposition {
+impl From<EcSystemAvailableEventWire> for EcSystemAvailableEvent {
+    fn from(w: EcSystemAvailableEventWire) -> Self {
+        EcSystemAvailableEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11388,33 +11498,10 @@ impl From<EcUpdateDispositionWire> for EcUpdateDisposition {
     }
 }
 
-/// `EcUpdateDispositionPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcSystemStandbyEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcUpdateDispositionPayloadWire {
-    #[serde(
-        rename = "id",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::string"
-    )]
-    pub id: Option<String>,
-    #[serde(rename = "idRev", default, deserialize_with = "lenient::string")]
-    pub id_twin: Option<String>,
-}
-
-impl From<EcUpdateDispositionPayloadWire> for EcUpdateDispositionPayload {
-    fn from(w: EcUpdateDispositionPayloadWire) -> Self {
-        EcUpdateDispositionPayload {
-            id: w.id_twin.or(w.id),
-        }
-    }
-}
-
-/// `EcUpdateDispositionPlan` as it arrives, before its integer/string twins are merged (the string
-/// twin is exact where the integer may be rounded or absent).
-#[derive(Deserialize)]
-struct EcUpdateDispositionPlanWire {
+struct EcSystemStandbyEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11441,12 +11528,12 @@ struct EcUpdateDispositionPlanWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcUpdateDispositionPlanPayload>,
+    pub payload: Option<crate::models::JsonObject>,
 }
 
-impl From<EcUpdateDispositionPlanWire> for EcUpdateDispositionPlan {
-    fn from(w: EcUpdateDispositionPlanWire) -> Self {
-        EcUpdateDispositionPlan {
+impl From<EcSystemStandbyEventWire> for EcSystemStandbyEvent {
+    fn from(w: EcSystemStandbyEventWire) -> Self {
+        EcSystemStandbyEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11454,10 +11541,225 @@ impl From<EcUpdateDispositionPlanWire> for EcUpdateDispositionPlan {
     }
 }
 
-/// `EcUpdateDispositionPlanPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcSystemUnavailableEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcUpdateDispositionPlanPayloadWire {
+struct EcSystemUnavailableEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
+}
+
+impl From<EcSystemUnavailableEventWire> for EcSystemUnavailableEvent {
+    fn from(w: EcSystemUnavailableEventWire) -> Self {
+        EcSystemUnavailableEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcTelephonyAvailableEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcTelephonyAvailableEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
+}
+
+impl From<EcTelephonyAvailableEventWire> for EcTelephonyAvailableEvent {
+    fn from(w: EcTelephonyAvailableEventWire) -> Self {
+        EcTelephonyAvailableEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcTelephonyUnavailableEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcTelephonyUnavailableEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
+}
+
+impl From<EcTelephonyUnavailableEventWire> for EcTelephonyUnavailableEvent {
+    fn from(w: EcTelephonyUnavailableEventWire) -> Self {
+        EcTelephonyUnavailableEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcUpdateAgentStatusReasonEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcUpdateAgentStatusReasonEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<crate::models::JsonObject>,
+}
+
+impl From<EcUpdateAgentStatusReasonEventWire> for EcUpdateAgentStatusReasonEvent {
+    fn from(w: EcUpdateAgentStatusReasonEventWire) -> Self {
+        EcUpdateAgentStatusReasonEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcUpdateDispositionEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcUpdateDispositionEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<EcUpdateDispositionEventPayload>,
+}
+
+impl From<EcUpdateDispositionEventWire> for EcUpdateDispositionEvent {
+    fn from(w: EcUpdateDispositionEventWire) -> Self {
+        EcUpdateDispositionEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcUpdateDispositionEventPayload` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcUpdateDispositionEventPayloadWire {
     #[serde(
         rename = "id",
         default,
@@ -11469,18 +11771,84 @@ struct EcUpdateDispositionPlanPayloadWire {
     pub id_twin: Option<String>,
 }
 
-impl From<EcUpdateDispositionPlanPayloadWire> for EcUpdateDispositionPlanPayload {
-    fn from(w: EcUpdateDispositionPlanPayloadWire) -> Self {
-        EcUpdateDispositionPlanPayload {
+impl From<EcUpdateDispositionEventPayloadWire> for EcUpdateDispositionEventPayload {
+    fn from(w: EcUpdateDispositionEventPayloadWire) -> Self {
+        EcUpdateDispositionEventPayload {
             id: w.id_twin.or(w.id),
         }
     }
 }
 
-/// `EcUpdateTeam` as it arrives, before its integer/string twins are merged (the string
+/// `EcUpdateDispositionPlanEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcUpdateTeamWire {
+struct EcUpdateDispositionPlanEventWire {
+    #[serde(
+        rename = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub user_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id: Option<String>,
+    #[serde(
+        rename = "ehubSessionIdRev",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    pub ehub_session_id_twin: Option<String>,
+    #[serde(
+        rename = "payload",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::model"
+    )]
+    pub payload: Option<EcUpdateDispositionPlanEventPayload>,
+}
+
+impl From<EcUpdateDispositionPlanEventWire> for EcUpdateDispositionPlanEvent {
+    fn from(w: EcUpdateDispositionPlanEventWire) -> Self {
+        EcUpdateDispositionPlanEvent {
+            user_id: w.user_id,
+            ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
+            payload: w.payload,
+        }
+    }
+}
+
+/// `EcUpdateDispositionPlanEventPayload` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcUpdateDispositionPlanEventPayloadWire {
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::string"
+    )]
+    pub id: Option<String>,
+    #[serde(rename = "idRev", default, deserialize_with = "lenient::string")]
+    pub id_twin: Option<String>,
+}
+
+impl From<EcUpdateDispositionPlanEventPayloadWire> for EcUpdateDispositionPlanEventPayload {
+    fn from(w: EcUpdateDispositionPlanEventPayloadWire) -> Self {
+        EcUpdateDispositionPlanEventPayload {
+            id: w.id_twin.or(w.id),
+        }
+    }
+}
+
+/// `EcUpdateTeamEvent` as it arrives, before its integer/string twins are merged (the string
+/// twin is exact where the integer may be rounded or absent).
+#[derive(Deserialize)]
+struct EcUpdateTeamEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11510,9 +11878,9 @@ struct EcUpdateTeamWire {
     pub payload: Option<TeamPayload>,
 }
 
-impl From<EcUpdateTeamWire> for EcUpdateTeam {
-    fn from(w: EcUpdateTeamWire) -> Self {
-        EcUpdateTeam {
+impl From<EcUpdateTeamEventWire> for EcUpdateTeamEvent {
+    fn from(w: EcUpdateTeamEventWire) -> Self {
+        EcUpdateTeamEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11520,10 +11888,10 @@ impl From<EcUpdateTeamWire> for EcUpdateTeam {
     }
 }
 
-/// `EcUpdateWorkType` as it arrives, before its integer/string twins are merged (the string
+/// `EcUpdateWorkTypeEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcUpdateWorkTypeWire {
+struct EcUpdateWorkTypeEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11550,12 +11918,12 @@ struct EcUpdateWorkTypeWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcUpdateWorkTypePayload>,
+    pub payload: Option<EcUpdateWorkTypeEventPayload>,
 }
 
-impl From<EcUpdateWorkTypeWire> for EcUpdateWorkType {
-    fn from(w: EcUpdateWorkTypeWire) -> Self {
-        EcUpdateWorkType {
+impl From<EcUpdateWorkTypeEventWire> for EcUpdateWorkTypeEvent {
+    fn from(w: EcUpdateWorkTypeEventWire) -> Self {
+        EcUpdateWorkTypeEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11563,10 +11931,10 @@ impl From<EcUpdateWorkTypeWire> for EcUpdateWorkType {
     }
 }
 
-/// `EcUpdateWorkTypePayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcUpdateWorkTypeEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcUpdateWorkTypePayloadWire {
+struct EcUpdateWorkTypeEventPayloadWire {
     #[serde(
         rename = "id",
         default,
@@ -11578,18 +11946,18 @@ struct EcUpdateWorkTypePayloadWire {
     pub id_twin: Option<String>,
 }
 
-impl From<EcUpdateWorkTypePayloadWire> for EcUpdateWorkTypePayload {
-    fn from(w: EcUpdateWorkTypePayloadWire) -> Self {
-        EcUpdateWorkTypePayload {
+impl From<EcUpdateWorkTypeEventPayloadWire> for EcUpdateWorkTypeEventPayload {
+    fn from(w: EcUpdateWorkTypeEventPayloadWire) -> Self {
+        EcUpdateWorkTypeEventPayload {
             id: w.id_twin.or(w.id),
         }
     }
 }
 
-/// `EcVoiceLock` as it arrives, before its integer/string twins are merged (the string
+/// `EcVoiceLockEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcVoiceLockWire {
+struct EcVoiceLockEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11619,9 +11987,9 @@ struct EcVoiceLockWire {
     pub payload: Option<InteractionPayload>,
 }
 
-impl From<EcVoiceLockWire> for EcVoiceLock {
-    fn from(w: EcVoiceLockWire) -> Self {
-        EcVoiceLock {
+impl From<EcVoiceLockEventWire> for EcVoiceLockEvent {
+    fn from(w: EcVoiceLockEventWire) -> Self {
+        EcVoiceLockEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11629,10 +11997,10 @@ impl From<EcVoiceLockWire> for EcVoiceLock {
     }
 }
 
-/// `EcVoiceUnlock` as it arrives, before its integer/string twins are merged (the string
+/// `EcVoiceUnlockEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcVoiceUnlockWire {
+struct EcVoiceUnlockEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11662,9 +12030,9 @@ struct EcVoiceUnlockWire {
     pub payload: Option<InteractionPayload>,
 }
 
-impl From<EcVoiceUnlockWire> for EcVoiceUnlock {
-    fn from(w: EcVoiceUnlockWire) -> Self {
-        EcVoiceUnlock {
+impl From<EcVoiceUnlockEventWire> for EcVoiceUnlockEvent {
+    fn from(w: EcVoiceUnlockEventWire) -> Self {
+        EcVoiceUnlockEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11672,10 +12040,10 @@ impl From<EcVoiceUnlockWire> for EcVoiceUnlock {
     }
 }
 
-/// `EcWrap` as it arrives, before its integer/string twins are merged (the string
+/// `EcWrapEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcWrapWire {
+struct EcWrapEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11705,9 +12073,9 @@ struct EcWrapWire {
     pub payload: Option<InteractionPayload>,
 }
 
-impl From<EcWrapWire> for EcWrap {
-    fn from(w: EcWrapWire) -> Self {
-        EcWrap {
+impl From<EcWrapEventWire> for EcWrapEvent {
+    fn from(w: EcWrapEventWire) -> Self {
+        EcWrapEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11715,10 +12083,10 @@ impl From<EcWrapWire> for EcWrap {
     }
 }
 
-/// `EcWrapTimeout` as it arrives, before its integer/string twins are merged (the string
+/// `EcWrapTimeoutEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcWrapTimeoutWire {
+struct EcWrapTimeoutEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11745,12 +12113,12 @@ struct EcWrapTimeoutWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<EcWrapTimeoutPayload>,
+    pub payload: Option<EcWrapTimeoutEventPayload>,
 }
 
-impl From<EcWrapTimeoutWire> for EcWrapTimeout {
-    fn from(w: EcWrapTimeoutWire) -> Self {
-        EcWrapTimeout {
+impl From<EcWrapTimeoutEventWire> for EcWrapTimeoutEvent {
+    fn from(w: EcWrapTimeoutEventWire) -> Self {
+        EcWrapTimeoutEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11758,10 +12126,10 @@ impl From<EcWrapTimeoutWire> for EcWrapTimeout {
     }
 }
 
-/// `EcWrapTimeoutPayload` as it arrives, before its integer/string twins are merged (the string
+/// `EcWrapTimeoutEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct EcWrapTimeoutPayloadWire {
+struct EcWrapTimeoutEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -11784,19 +12152,19 @@ struct EcWrapTimeoutPayloadWire {
     pub disposition_expected: Option<i64>,
 }
 
-impl From<EcWrapTimeoutPayloadWire> for EcWrapTimeoutPayload {
-    fn from(w: EcWrapTimeoutPayloadWire) -> Self {
-        EcWrapTimeoutPayload {
+impl From<EcWrapTimeoutEventPayloadWire> for EcWrapTimeoutEventPayload {
+    fn from(w: EcWrapTimeoutEventPayloadWire) -> Self {
+        EcWrapTimeoutEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             disposition_expected: w.disposition_expected,
         }
     }
 }
 
-/// `MessagingEntityAdded` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntityAddedEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntityAddedWire {
+struct MessagingEntityAddedEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11826,9 +12194,9 @@ struct MessagingEntityAddedWire {
     pub payload: Option<MessagingEntityPayload>,
 }
 
-impl From<MessagingEntityAddedWire> for MessagingEntityAdded {
-    fn from(w: MessagingEntityAddedWire) -> Self {
-        MessagingEntityAdded {
+impl From<MessagingEntityAddedEventWire> for MessagingEntityAddedEvent {
+    fn from(w: MessagingEntityAddedEventWire) -> Self {
+        MessagingEntityAddedEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11887,10 +12255,10 @@ impl From<MessagingEntityPayloadWire> for MessagingEntityPayload {
     }
 }
 
-/// `MessagingEntityDialRequest` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntityDialRequestEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntityDialRequestWire {
+struct MessagingEntityDialRequestEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11917,12 +12285,12 @@ struct MessagingEntityDialRequestWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<MessagingEntityDialRequestPayload>,
+    pub payload: Option<MessagingEntityDialRequestEventPayload>,
 }
 
-impl From<MessagingEntityDialRequestWire> for MessagingEntityDialRequest {
-    fn from(w: MessagingEntityDialRequestWire) -> Self {
-        MessagingEntityDialRequest {
+impl From<MessagingEntityDialRequestEventWire> for MessagingEntityDialRequestEvent {
+    fn from(w: MessagingEntityDialRequestEventWire) -> Self {
+        MessagingEntityDialRequestEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -11930,10 +12298,10 @@ impl From<MessagingEntityDialRequestWire> for MessagingEntityDialRequest {
     }
 }
 
-/// `MessagingEntityDialRequestPayload` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntityDialRequestEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntityDialRequestPayloadWire {
+struct MessagingEntityDialRequestEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -11956,19 +12324,19 @@ struct MessagingEntityDialRequestPayloadWire {
     pub phone_number: Option<String>,
 }
 
-impl From<MessagingEntityDialRequestPayloadWire> for MessagingEntityDialRequestPayload {
-    fn from(w: MessagingEntityDialRequestPayloadWire) -> Self {
-        MessagingEntityDialRequestPayload {
+impl From<MessagingEntityDialRequestEventPayloadWire> for MessagingEntityDialRequestEventPayload {
+    fn from(w: MessagingEntityDialRequestEventPayloadWire) -> Self {
+        MessagingEntityDialRequestEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             phone_number: w.phone_number,
         }
     }
 }
 
-/// `MessagingEntityList` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntityListEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntityListWire {
+struct MessagingEntityListEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -11998,9 +12366,9 @@ struct MessagingEntityListWire {
     pub payload: Option<MessagingEntityPayload>,
 }
 
-impl From<MessagingEntityListWire> for MessagingEntityList {
-    fn from(w: MessagingEntityListWire) -> Self {
-        MessagingEntityList {
+impl From<MessagingEntityListEventWire> for MessagingEntityListEvent {
+    fn from(w: MessagingEntityListEventWire) -> Self {
+        MessagingEntityListEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -12008,10 +12376,10 @@ impl From<MessagingEntityListWire> for MessagingEntityList {
     }
 }
 
-/// `MessagingEntityPushURL` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntityPushUrlEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntityPushURLWire {
+struct MessagingEntityPushUrlEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -12038,12 +12406,12 @@ struct MessagingEntityPushURLWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<MessagingEntityPushURLPayload>,
+    pub payload: Option<MessagingEntityPushUrlEventPayload>,
 }
 
-impl From<MessagingEntityPushURLWire> for MessagingEntityPushURL {
-    fn from(w: MessagingEntityPushURLWire) -> Self {
-        MessagingEntityPushURL {
+impl From<MessagingEntityPushUrlEventWire> for MessagingEntityPushUrlEvent {
+    fn from(w: MessagingEntityPushUrlEventWire) -> Self {
+        MessagingEntityPushUrlEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -12051,10 +12419,10 @@ impl From<MessagingEntityPushURLWire> for MessagingEntityPushURL {
     }
 }
 
-/// `MessagingEntityPushURLPayload` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntityPushUrlEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntityPushURLPayloadWire {
+struct MessagingEntityPushUrlEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -12091,9 +12459,9 @@ struct MessagingEntityPushURLPayloadWire {
     pub url: Option<String>,
 }
 
-impl From<MessagingEntityPushURLPayloadWire> for MessagingEntityPushURLPayload {
-    fn from(w: MessagingEntityPushURLPayloadWire) -> Self {
-        MessagingEntityPushURLPayload {
+impl From<MessagingEntityPushUrlEventPayloadWire> for MessagingEntityPushUrlEventPayload {
+    fn from(w: MessagingEntityPushUrlEventPayloadWire) -> Self {
+        MessagingEntityPushUrlEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             entity_type: w.entity_type,
             entity_name: w.entity_name,
@@ -12102,10 +12470,10 @@ impl From<MessagingEntityPushURLPayloadWire> for MessagingEntityPushURLPayload {
     }
 }
 
-/// `MessagingEntityRemoved` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntityRemovedEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntityRemovedWire {
+struct MessagingEntityRemovedEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -12135,9 +12503,9 @@ struct MessagingEntityRemovedWire {
     pub payload: Option<MessagingEntityPayload>,
 }
 
-impl From<MessagingEntityRemovedWire> for MessagingEntityRemoved {
-    fn from(w: MessagingEntityRemovedWire) -> Self {
-        MessagingEntityRemoved {
+impl From<MessagingEntityRemovedEventWire> for MessagingEntityRemovedEvent {
+    fn from(w: MessagingEntityRemovedEventWire) -> Self {
+        MessagingEntityRemovedEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -12145,10 +12513,10 @@ impl From<MessagingEntityRemovedWire> for MessagingEntityRemoved {
     }
 }
 
-/// `MessagingEntitySendText` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntitySendTextEvent` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntitySendTextWire {
+struct MessagingEntitySendTextEventWire {
     #[serde(
         rename = "userId",
         default,
@@ -12175,12 +12543,12 @@ struct MessagingEntitySendTextWire {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
-    pub payload: Option<MessagingEntitySendTextPayload>,
+    pub payload: Option<MessagingEntitySendTextEventPayload>,
 }
 
-impl From<MessagingEntitySendTextWire> for MessagingEntitySendText {
-    fn from(w: MessagingEntitySendTextWire) -> Self {
-        MessagingEntitySendText {
+impl From<MessagingEntitySendTextEventWire> for MessagingEntitySendTextEvent {
+    fn from(w: MessagingEntitySendTextEventWire) -> Self {
+        MessagingEntitySendTextEvent {
             user_id: w.user_id,
             ehub_session_id: w.ehub_session_id_twin.or(w.ehub_session_id),
             payload: w.payload,
@@ -12188,10 +12556,10 @@ impl From<MessagingEntitySendTextWire> for MessagingEntitySendText {
     }
 }
 
-/// `MessagingEntitySendTextPayload` as it arrives, before its integer/string twins are merged (the string
+/// `MessagingEntitySendTextEventPayload` as it arrives, before its integer/string twins are merged (the string
 /// twin is exact where the integer may be rounded or absent).
 #[derive(Deserialize)]
-struct MessagingEntitySendTextPayloadWire {
+struct MessagingEntitySendTextEventPayloadWire {
     #[serde(
         rename = "interactionId",
         default,
@@ -12228,9 +12596,9 @@ struct MessagingEntitySendTextPayloadWire {
     pub text: Option<String>,
 }
 
-impl From<MessagingEntitySendTextPayloadWire> for MessagingEntitySendTextPayload {
-    fn from(w: MessagingEntitySendTextPayloadWire) -> Self {
-        MessagingEntitySendTextPayload {
+impl From<MessagingEntitySendTextEventPayloadWire> for MessagingEntitySendTextEventPayload {
+    fn from(w: MessagingEntitySendTextEventPayloadWire) -> Self {
+        MessagingEntitySendTextEventPayload {
             interaction_id: w.interaction_id_twin.or(w.interaction_id),
             entity_type: w.entity_type,
             entity_name: w.entity_name,

@@ -1,5 +1,7 @@
 package com.ccbridge
 
+import com.ccbridge.api.InitialState
+import com.ccbridge.api.NotReadyType
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
@@ -47,7 +49,7 @@ class AgentFlowTest {
         val sid = stream.sessionId()
         assertEquals(sid, listener.awaitStatus("started").sessionId)
 
-        client.connect(sid, user, InitialState.IDLE)
+        client.connect(sid, user, InitialState.Idle)
         val login = listener.expectTypes(
             "engagementCenter.Connecting",
             "engagementCenter.ConnectConfirm",
@@ -61,7 +63,7 @@ class AgentFlowTest {
         assertTrue(login.all { it.eventId.isNotEmpty() && it.publishedTime.isNotEmpty() })
         assertEquals(1, login.map { it.correlationId }.toSet().size, "one command, one correlation id")
 
-        client.notReady(sid, user, ehub, "12", NotReadyType.PARK)
+        client.notReady(sid, user, ehub, "12", NotReadyType.Park)
         val park = listener.expectTypes("engagementCenter.Park").single()
         assertEquals("12", park.innerString("reasonIdRev"))
 
@@ -103,7 +105,7 @@ class AgentFlowTest {
             assertNull(stream.nextEvent(300u), "nothing is queued yet: timeout gives null")
             assertEquals(listOf("started"), stream.drainStatuses().map { it.name })
 
-            client.connect(sid, user, InitialState.NOT_READY)
+            client.connect(sid, user, InitialState.NotReady)
             val types = List(4) { assertNotNull(stream.nextEvent(10_000u)).eventType }
             assertEquals(
                 listOf(
@@ -194,7 +196,7 @@ class AgentFlowTest {
         }
         client.startStream(StreamOptions(), listener).use { stream ->
             val sid = stream.sessionId()
-            client.connect(sid, user, InitialState.IDLE)
+            client.connect(sid, user, InitialState.Idle)
             listener.expectTypes(
                 "engagementCenter.Connecting",
                 "engagementCenter.ConnectConfirm",
@@ -226,7 +228,7 @@ class AgentFlowTest {
             assertTrue(recreated.sessionId != first)
             assertEquals(1uL, stream.stats().sessionsRecreated)
             // The new session carries events: log an agent in on it.
-            client.connect(stream.sessionId(), "kt-agent-recreated", InitialState.PARK)
+            client.connect(stream.sessionId(), "kt-agent-recreated", InitialState.Park)
             listener.expectTypes(
                 "engagementCenter.Connecting",
                 "engagementCenter.ConnectConfirm",
@@ -246,7 +248,7 @@ class AgentFlowTest {
         }
         val stream = client.startStream(StreamOptions(), listener)
         handle.set(stream)
-        client.connect(stream.sessionId(), "kt-agent-self-cancel", InitialState.IDLE)
+        client.connect(stream.sessionId(), "kt-agent-self-cancel", InitialState.Idle)
         listener.expectTypes("engagementCenter.Connecting")
         listener.awaitStatus("stopped")
         assertTrue(stream.isStopping())
@@ -259,7 +261,7 @@ class AgentFlowTest {
         client.startStream().use { stream ->
             val (status, body) = sim.post("/sim/tokens/expire")
             assertEquals(200, status, body)
-            client.connect(stream.sessionId(), "kt-agent-token", InitialState.IDLE, "9785551212", false)
+            client.connect(stream.sessionId(), "kt-agent-token", InitialState.Idle, "9785551212", false)
             assertEquals("engagementCenter.Connecting", assertNotNull(stream.nextEvent(10_000u)).eventType)
             stream.stop()
         }
@@ -271,7 +273,7 @@ class AgentFlowTest {
         val listener = Collector()
         val stream = client.startStream(StreamOptions(), listener)
         val sid = stream.sessionId()
-        client.connect(sid, user, InitialState.IDLE)
+        client.connect(sid, user, InitialState.Idle)
         listener.expectTypes(
             "engagementCenter.Connecting",
             "engagementCenter.ConnectConfirm",

@@ -1,5 +1,7 @@
 package com.ccbridge
 
+import com.ccbridge.api.InitialState
+import com.ccbridge.api.NotReadyType
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.BeforeAll
@@ -100,11 +102,11 @@ class ValidationTest {
     fun `command arguments are checked before sending`() = runBlocking {
         client.startStream().use { stream ->
             val sid = stream.sessionId()
-            assertEquals("userId", invalidFieldAsync { client.connect(sid, "", InitialState.IDLE) })
-            assertEquals("sessionId", invalidFieldAsync { client.connect(" ", "kt-v", InitialState.IDLE) })
+            assertEquals("userId", invalidFieldAsync { client.connect(sid, "", InitialState.Idle) })
+            assertEquals("sessionId", invalidFieldAsync { client.connect(" ", "kt-v", InitialState.Idle) })
             assertEquals("station", invalidFieldAsync { client.connect(sid, "kt-v", null, "", false) })
             assertEquals("ehubSessionId", invalidFieldAsync { client.ready(sid, "kt-v", "") })
-            assertEquals("reasonId", invalidFieldAsync { client.notReady(sid, "kt-v", "1", "", NotReadyType.NOT_READY) })
+            assertEquals("reasonId", invalidFieldAsync { client.notReady(sid, "kt-v", "1", "", NotReadyType.NotReady) })
             assertEquals("reasonId", invalidFieldAsync { client.disconnect(sid, "kt-v", "1", "") })
             assertEquals("sessionTimeout", invalidFieldAsync { client.keepAlive(sid, "kt-v", "1", 0u, null) })
             assertEquals(
