@@ -230,30 +230,6 @@ mod tests {
     }
 
     #[test]
-    fn enums_map_to_the_wire_names() {
-        assert_eq!(
-            models::InitialState::from(InitialState::NotReady).as_str(),
-            "NotReady"
-        );
-        assert_eq!(
-            models::InitialState::from(InitialState::Idle).as_str(),
-            "Idle"
-        );
-        assert_eq!(
-            models::InitialState::from(InitialState::Park).as_str(),
-            "Park"
-        );
-        assert_eq!(
-            models::NotReadyType::from(NotReadyType::Park).as_str(),
-            "Park"
-        );
-        assert_eq!(
-            models::NotReadyType::from(NotReadyType::NotReady).as_str(),
-            "NotReady"
-        );
-    }
-
-    #[test]
     fn events_carry_the_decoded_payload_as_json() {
         let wire = serde_json::json!({
             "kind": "via#engagementCenterEvent",
