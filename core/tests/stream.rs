@@ -530,3 +530,51 @@ fn a_panicking_handler_loses_only_its_own_event() {
         "the panicked one is acknowledged too"
     );
 }
+
+#[test]
+fn subscriptions_are_restored_on_a_recreated_session() {
+    use ccbridge::models::{
+        CatalogType, CatalogTypeEvent, FilterCriteria, ResourceType, Resources, Subscription,
+    };
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, config()).unwrap();
+    let only_screen_pops = Subscription {
+        description: Some("screen pops only".into()),
+        filter_criteria: FilterCriteria {
+            catalog_type: CatalogType::EngagementCenterThirdParty,
+            catalog_type_events: vec![CatalogTypeEvent::ScreenPop],
+            resources: Resources {
+                resource_type: ResourceType::Any,
+                resource_ids: vec![],
+            },
+        },
+    };
+    let first = stream.subscribe_blocking(&only_screen_pops).unwrap();
+    assert_eq!(stream.subscription_ids(), [first.subscription_id.clone()]);
+    let old = stream.session_id();
+    assert!(sim.state().expire_session(&old));
+    let new = loop {
+        match stream.next_item(WAIT).unwrap() {
+            Some(StreamItem::Status(StreamStatus::SessionRecreated { new_session_id, .. })) => {
+                break new_session_id
+            }
+            Some(_) => {}
+            None => panic!("no SessionRecreated"),
+        }
+    };
+    // Restored before the recreation was reported, under a new id.
+    assert_eq!(sim.state().session_info(&new).unwrap().subscriptions, 1);
+    let restored = stream.subscription_ids();
+    assert_eq!(restored.len(), 1);
+    assert_ne!(restored[0], first.subscription_id);
+    // And it filters: the Idle is not delivered, the ScreenPop is.
+    inject(&sim, &new, "engagementCenter.Idle", 1);
+    inject(&sim, &new, "engagementCenter.ScreenPop", 1);
+    let e = stream.next_event(WAIT).unwrap().expect("the screen pop");
+    assert_eq!(e.event_type, "engagementCenter.ScreenPop");
+    stream.unsubscribe_blocking(&restored[0]).unwrap();
+    assert!(stream.subscription_ids().is_empty());
+    assert_eq!(sim.state().session_info(&new).unwrap().subscriptions, 0);
+    stream.stop().unwrap();
+}

@@ -5,7 +5,10 @@ use super::{EventHandler, StreamConfig, StreamItem, StreamStatus};
 use crate::client::ViaClient;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::models::{AcknowledgeEvent, AcknowledgePayload, NewSessionV3, SessionResponseV3};
+use crate::models::{
+    AcknowledgeEvent, AcknowledgePayload, NewSessionV3, SessionResponseV3, Subscription,
+    SubscriptionResponse,
+};
 use crate::runtime;
 use crate::transport::full_jitter;
 use std::collections::VecDeque;
@@ -94,6 +97,9 @@ struct Shared {
     callback_mode: bool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     counters: Counters,
+    /// Subscriptions made through the stream: (current id, body), restored on every new
+    /// session.
+    subscriptions: Mutex<Vec<(String, Subscription)>>,
 }
 
 /// A running stream of events from one streaming session. See the [module docs](super).
@@ -188,6 +194,7 @@ impl EventStream {
             callback_mode: handler.is_some(),
             tasks: Mutex::new(Vec::new()),
             counters: Counters::default(),
+            subscriptions: Mutex::new(Vec::new()),
         });
         tracing::info!(session_id = %info.session_id, "stream started");
         shared.push_status(StreamStatus::Started {
@@ -213,6 +220,53 @@ impl EventStream {
     /// The current session id (changes when the session is recreated).
     pub fn session_id(&self) -> String {
         lock(&self.shared.session_id).clone()
+    }
+
+    /// Subscribes the stream's session to the events `filter` describes
+    /// (`streaming.createSubscription`), and keeps the subscription: when the session is
+    /// recreated, the engine creates it again on the new session before it reports
+    /// [`StreamStatus::SessionRecreated`]. Its id then changes
+    /// ([`EventStream::subscription_ids`]).
+    pub async fn subscribe(&self, filter: &Subscription) -> Result<SubscriptionResponse> {
+        let sid = self.session_id();
+        let answer = self
+            .shared
+            .client
+            .streaming()
+            .create_subscription(&sid, filter)
+            .await?;
+        lock(&self.shared.subscriptions).push((answer.subscription_id.clone(), filter.clone()));
+        Ok(answer)
+    }
+
+    /// Blocking [`EventStream::subscribe`].
+    pub fn subscribe_blocking(&self, filter: &Subscription) -> Result<SubscriptionResponse> {
+        crate::runtime::block_on(self.subscribe(filter))?
+    }
+
+    /// Deletes a subscription made with [`EventStream::subscribe`] and stops restoring it.
+    pub async fn unsubscribe(&self, subscription_id: &str) -> Result<()> {
+        let sid = self.session_id();
+        self.shared
+            .client
+            .streaming()
+            .delete_subscription(&sid, subscription_id)
+            .await?;
+        lock(&self.shared.subscriptions).retain(|(id, _)| id != subscription_id);
+        Ok(())
+    }
+
+    /// Blocking [`EventStream::unsubscribe`].
+    pub fn unsubscribe_blocking(&self, subscription_id: &str) -> Result<()> {
+        crate::runtime::block_on(self.unsubscribe(subscription_id))?
+    }
+
+    /// The ids of the stream's subscriptions on its current session.
+    pub fn subscription_ids(&self) -> Vec<String> {
+        lock(&self.shared.subscriptions)
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// The stream's counters.
@@ -744,10 +798,36 @@ async fn wait_for_handling(
 }
 
 /// Replaces a dead session. Returns false when the stream stopped or failed meanwhile.
+/// Creates the stream's subscriptions again on a new session, so the consumer never sees a
+/// session without the filters it asked for. Each keeps its body; its id is the new one.
+async fn restore_subscriptions(shared: &Shared, session_id: &str) -> Result<()> {
+    let kept: Vec<Subscription> = lock(&shared.subscriptions)
+        .iter()
+        .map(|(_, body)| body.clone())
+        .collect();
+    let mut restored = Vec::with_capacity(kept.len());
+    for body in kept {
+        let answer = shared
+            .client
+            .streaming()
+            .create_subscription(session_id, &body)
+            .await?;
+        restored.push((answer.subscription_id, body));
+    }
+    *lock(&shared.subscriptions) = restored;
+    Ok(())
+}
+
 async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<bool>, old: &str) -> bool {
     let mut attempt = 0u32;
     loop {
-        match create_session(&shared.client, &shared.config).await {
+        let created = match create_session(&shared.client, &shared.config).await {
+            Ok(info) => restore_subscriptions(shared, &info.session_id)
+                .await
+                .map(|()| info),
+            Err(e) => Err(e),
+        };
+        match created {
             Ok(info) => {
                 *lock(&shared.session_id) = info.session_id.clone();
                 // Acknowledgements of the old session cannot be sent any more.
