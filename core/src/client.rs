@@ -3,7 +3,7 @@
 use crate::auth::{AuthProvider, ClientCredentials, WebTokens};
 use crate::config::{ViaConfig, ViaConfigBuilder};
 use crate::error::Result;
-use crate::ops::{self, Call, Operation};
+use crate::ops::{self, Call, Operation, RawRequest};
 use crate::transport::{RateLimit, Transport};
 use serde_json::Value;
 use std::sync::Arc;
@@ -91,6 +91,16 @@ impl ViaClient {
         let op = ops::require(op_name)?;
         let call = Call::from_json(op, params)?;
         self.execute(op, call).await
+    }
+
+    /// Sends a request to a Via API the description does not cover (provisioning, campaign,
+    /// reporting...) through the same transport as every operation: OAuth2 bearer and
+    /// `x-api-key`, rate-limit pacing, retries, typed errors. Returns the JSON answer
+    /// (`null` when there is none).
+    pub async fn raw(&self, request: RawRequest) -> Result<Value> {
+        let req = request.prepare(&self.inner.config.org_id)?;
+        let resp = self.inner.transport.send(req).await?;
+        Ok(resp.body.unwrap_or(Value::Null))
     }
 
     /// Checks a call against the description of `op`, sends it, and returns the JSON body

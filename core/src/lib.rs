@@ -55,6 +55,7 @@ pub use client::ViaClient;
 pub use config::{RetryPolicy, ViaConfig, ViaConfigBuilder};
 pub use error::{ApiErrorDetail, Error, ErrorCode, ErrorResponse, Result};
 pub use events::{Event, EventPayload, EventType};
+pub use ops::RawRequest;
 pub use secret::Secret;
 pub use stream::{EventHandler, EventStream, StreamConfig, StreamItem, StreamStats, StreamStatus};
 pub use transport::RateLimit;

@@ -390,6 +390,97 @@ impl Operation {
     }
 }
 
+/// A request to a Via API the description does not cover, for [`crate::ViaClient::raw`].
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// API version segment (`"v2"`).
+    pub version: String,
+    /// Path under `/via/{version}/organizations/{orgId}/`, segments unencoded and separated
+    /// by `/` (`"provisioning/users"`).
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// Value of `via-client-sessionid`, when the API wants one.
+    pub session_id: Option<String>,
+    /// JSON body.
+    pub body: Option<Value>,
+}
+
+impl RawRequest {
+    /// A request with no query, session or body.
+    pub fn new(method: HttpMethod, version: impl Into<String>, path: impl Into<String>) -> Self {
+        RawRequest {
+            method,
+            version: version.into(),
+            path: path.into(),
+            query: Vec::new(),
+            session_id: None,
+            body: None,
+        }
+    }
+
+    /// Checks the request and renders its path: a raw request may only reach the
+    /// organization's own Via APIs, so the version and path cannot climb out of
+    /// `/via/{version}/organizations/{orgId}/`.
+    pub(crate) fn prepare(self, org_id: &str) -> Result<ApiRequest> {
+        let digits = self.version.strip_prefix('v').unwrap_or_default();
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Error::invalid(
+                "version",
+                format!("{:?} is not an API version such as \"v2\"", self.version),
+            ));
+        }
+        let mut path = format!("via/{}/organizations/{}", self.version, encode(org_id));
+        for seg in self.path.trim_start_matches('/').split('/') {
+            if seg.is_empty() || seg == "." || seg == ".." {
+                return Err(Error::invalid(
+                    "path",
+                    format!(
+                        "{:?} must be segments such as \"provisioning/users\"",
+                        self.path
+                    ),
+                ));
+            }
+            path.push('/');
+            path.push_str(&encode(seg));
+        }
+        if let Some(s) = &self.session_id {
+            crate::validate::non_empty("sessionId", s)?;
+        }
+        if self.body.is_some() && matches!(self.method, HttpMethod::Get | HttpMethod::Delete) {
+            return Err(Error::invalid(
+                "body",
+                format!("a {} request takes no body", self.method.as_str()),
+            ));
+        }
+        let mut req = ApiRequest::new("raw", self.method.to_reqwest(), path);
+        req.query = self.query;
+        req.session_id = self.session_id;
+        req.body = self.body;
+        Ok(req)
+    }
+}
+
+impl std::str::FromStr for HttpMethod {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_uppercase().as_str() {
+            "GET" => Ok(HttpMethod::Get),
+            "POST" => Ok(HttpMethod::Post),
+            "PUT" => Ok(HttpMethod::Put),
+            "PATCH" => Ok(HttpMethod::Patch),
+            "DELETE" => Ok(HttpMethod::Delete),
+            _ => Err(Error::invalid(
+                "method",
+                format!("{s:?} is not one of GET, POST, PUT, PATCH, DELETE"),
+            )),
+        }
+    }
+}
+
 /// The parameters of a [`Call`] that were given, by wire name.
 pub(crate) fn fields<const N: usize>(items: [(&str, Option<Value>); N]) -> Map<String, Value> {
     items

@@ -418,3 +418,48 @@ fn unknown_session_is_reported_as_expired() {
     let err = block(client.streaming().get_events("no-such-session", Some(1))).unwrap_err();
     assert!(matches!(err, Error::SessionExpired { .. }), "{err:?}");
 }
+
+#[test]
+fn raw_requests_take_the_same_transport() {
+    use ccbridge::ops::HttpMethod;
+    use ccbridge::RawRequest;
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let sid = create_session(&client).unwrap().session_id;
+    // A documented path reached raw: same auth, headers and answer.
+    let mut poll = RawRequest::new(HttpMethod::Get, "v3", "streaming/events");
+    poll.session_id = Some(sid);
+    poll.query = vec![("maxEvents".into(), "1".into())];
+    let answer = block(client.raw(poll)).unwrap();
+    assert_eq!(answer["totalItems"], 0);
+    // An API the simulator does not serve: a typed error, not a panic or a hang.
+    let missing = RawRequest::new(HttpMethod::Get, "v2", "provisioning/users");
+    assert!(matches!(
+        block(client.raw(missing)),
+        Err(Error::NotFound { .. })
+    ));
+    // Nothing leaves the organization's Via APIs.
+    let before = sim.state().stats().requests.values().sum::<u64>();
+    for (version, path, field) in [
+        ("2", "provisioning/users", "version"),
+        ("v2", "../../oauth2/token", "path"),
+        ("v2", "a//b", "path"),
+        ("v2", "", "path"),
+    ] {
+        match block(client.raw(RawRequest::new(HttpMethod::Get, version, path))) {
+            Err(Error::InvalidArgument { field: f, .. }) => assert_eq!(f, field, "{path}"),
+            other => panic!("{version} {path}: {other:?}"),
+        }
+    }
+    let mut get_with_body = RawRequest::new(HttpMethod::Get, "v2", "provisioning/users");
+    get_with_body.body = Some(json!({}));
+    assert!(matches!(
+        block(client.raw(get_with_body)),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert_eq!(
+        sim.state().stats().requests.values().sum::<u64>(),
+        before,
+        "nothing was sent"
+    );
+}
