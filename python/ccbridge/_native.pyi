@@ -126,6 +126,26 @@ class ViaClient:
     def rate_limits(self) -> list[dict[str, Any]]: ...
     def call(self, op: str, params: Any = None) -> Any: ...
     def call_async(self, op: str, params: Any = None) -> asyncio.Future[Any]: ...
+    def raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        version: str = ...,
+        query: list[tuple[str, str]] | None = None,
+        session_id: str | None = None,
+        body: Any = None,
+    ) -> Any: ...
+    def raw_async(
+        self,
+        method: str,
+        path: str,
+        *,
+        version: str = ...,
+        query: list[tuple[str, str]] | None = None,
+        session_id: str | None = None,
+        body: Any = None,
+    ) -> asyncio.Future[Any]: ...
     def connect(
         self,
         session_id: str,

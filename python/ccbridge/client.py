@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ccbridge import _native, services
 from ccbridge._native import Event
@@ -151,6 +151,47 @@ class ViaClient:
     async def call_async(self, op: str, params: Optional[Mapping[str, Any]] = None) -> Any:
         """Awaitable :meth:`call`."""
         return await self._native.call_async(op, params)
+
+    def raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        version: str = "v2",
+        query: Optional[Sequence[Tuple[str, str]]] = None,
+        session_id: Optional[str] = None,
+        body: Any = None,
+    ) -> Any:
+        """Sends a request to a Via API the documents name but do not describe (provisioning,
+        campaign, reporting...), through the same transport as every operation: OAuth2 and
+        ``x-api-key``, pacing, retries, typed errors.
+
+        ``path`` is relative to ``/via/{version}/organizations/{orgId}/`` (``"provisioning/users"``);
+        its segments are encoded here and cannot leave that prefix. Returns the decoded JSON
+        answer, or None when the service sent no body.
+
+        :raises InvalidArgumentError: a bad method, version or path, or a body on GET/DELETE.
+        """
+        return self._native.raw(
+            method, path, version=version, query=None if query is None else list(query),
+            session_id=session_id, body=body,
+        )
+
+    async def raw_async(
+        self,
+        method: str,
+        path: str,
+        *,
+        version: str = "v2",
+        query: Optional[Sequence[Tuple[str, str]]] = None,
+        session_id: Optional[str] = None,
+        body: Any = None,
+    ) -> Any:
+        """Awaitable :meth:`raw`."""
+        return await self._native.raw_async(
+            method, path, version=version, query=None if query is None else list(query),
+            session_id=session_id, body=body,
+        )
 
     # -- Engagement Center ---------------------------------------------------------------
 

@@ -7,7 +7,8 @@ use ccbridge::models::{
     SessionResponseV3,
 };
 use ccbridge::stream::{EventStream, StreamConfig};
-use ccbridge::{RetryPolicy, ViaClient};
+use ccbridge::ops::HttpMethod;
+use ccbridge::{RawRequest, RetryPolicy, ViaClient};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
@@ -96,6 +97,26 @@ impl PyViaClient {
         let params = params.map(from_py).transpose()?.unwrap_or(Value::Null);
         let client = self.client();
         Ok(async move { client.call(&op, params).await })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn raw_fut(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        path: String,
+        version: String,
+        query: Option<Vec<(String, String)>>,
+        session_id: Option<String>,
+        body: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<impl Future<Output = CoreResult<Value>> + Send + 'static> {
+        let method: HttpMethod = method.parse().py_err(py)?;
+        let mut request = RawRequest::new(method, version, path);
+        request.query = query.unwrap_or_default();
+        request.session_id = session_id;
+        request.body = body.map(from_py).transpose()?;
+        let client = self.client();
+        Ok(async move { client.raw(request).await })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -428,6 +449,41 @@ impl PyViaClient {
         params: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.call_fut(op, params)?;
+        into_future(py, fut, json)
+    }
+
+    /// Sends a request to a Via API the description does not cover; returns the JSON answer.
+    #[pyo3(signature = (method, path, *, version="v2".to_string(), query=None, session_id=None, body=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn raw(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        path: String,
+        version: String,
+        query: Option<Vec<(String, String)>>,
+        session_id: Option<String>,
+        body: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyObject> {
+        let fut = self.raw_fut(py, method, path, version, query, session_id, body)?;
+        let v = block_on(py, fut)?;
+        to_py(py, &v)
+    }
+
+    /// Awaitable [`raw`].
+    #[pyo3(signature = (method, path, *, version="v2".to_string(), query=None, session_id=None, body=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn raw_async<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        path: String,
+        version: String,
+        query: Option<Vec<(String, String)>>,
+        session_id: Option<String>,
+        body: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.raw_fut(py, method, path, version, query, session_id, body)?;
         into_future(py, fut, json)
     }
 

@@ -8,6 +8,7 @@ each event type's documented example payload.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
@@ -155,3 +156,32 @@ def test_unknown_and_undecodable_payloads_stay_raw() -> None:
     )
     assert events.typed_payload(odd) is None
     assert odd.payload == "not json"
+
+
+def test_raw_requests_take_the_same_transport(sim: Sim, client: ccbridge.ViaClient) -> None:
+    session = client.streaming.create_session(inactivity_delay=60)
+    answer = client.raw(
+        "GET", "streaming/events", version="v3", session_id=session["sessionId"],
+        query=[("maxEvents", "1")],
+    )
+    assert answer["totalItems"] == 0
+    with pytest.raises(ccbridge.NotFoundError):
+        client.raw("GET", "provisioning/users")
+    before = requests_seen(sim)
+    for method, version, path, field in [
+        ("GET", "2", "provisioning/users", "version"),
+        ("GET", "v2", "../../oauth2/token", "path"),
+        ("FETCH", "v2", "provisioning/users", "method"),
+    ]:
+        with pytest.raises(ccbridge.InvalidArgumentError) as info:
+            client.raw(method, path, version=version)
+        assert info.value.field == field
+    assert requests_seen(sim) == before
+
+
+def test_raw_async(client: ccbridge.ViaClient) -> None:
+    async def main() -> None:
+        with pytest.raises(ccbridge.NotFoundError):
+            await client.raw_async("POST", "campaign/filters", body={"name": "x"})
+
+    asyncio.run(main())
