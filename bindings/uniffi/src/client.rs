@@ -6,6 +6,7 @@ use crate::stream::{EventListener, EventStreamHandle, ListenerAdapter};
 use crate::types::{millis, RateLimit, StreamOptions};
 use ccbridge::models;
 use ccbridge::models::{InitialState, NotReadyType};
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -121,6 +122,36 @@ impl ViaClient {
                 .map_err(|e| CcbError::invalid("params_json", format!("is not valid JSON: {e}")))?
         };
         let value = on_core_runtime(self.inner.call(&op, params)).await?;
+        Ok(value.to_string())
+    }
+
+    /// Sends a request to a Via API the description does not cover (provisioning, campaign,
+    /// reporting...) through the same transport as every operation, and returns the JSON
+    /// answer (`"null"` when there is none). `path` is relative to
+    /// `/via/{version}/organizations/{orgId}/` and cannot leave it; `body_json` empty means
+    /// no body.
+    #[uniffi::method(default(version = "v2", query = None, session_id = None, body_json = None))]
+    pub async fn raw(
+        &self,
+        method: String,
+        path: String,
+        version: String,
+        query: Option<HashMap<String, String>>,
+        session_id: Option<String>,
+        body_json: Option<String>,
+    ) -> Result<String, CcbError> {
+        let method: ccbridge::ops::HttpMethod = method.parse()?;
+        let mut request = ccbridge::RawRequest::new(method, version, path);
+        request.query = query.unwrap_or_default().into_iter().collect();
+        request.session_id = session_id;
+        request.body =
+            match body_json.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => Some(serde_json::from_str(text).map_err(|e| {
+                    CcbError::invalid("body_json", format!("is not valid JSON: {e}"))
+                })?),
+            };
+        let value = on_core_runtime(self.inner.raw(request)).await?;
         Ok(value.to_string())
     }
 

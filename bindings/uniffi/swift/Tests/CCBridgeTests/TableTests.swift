@@ -103,6 +103,20 @@ final class TableTests: XCTestCase {
         XCTAssertGreaterThan(checked, 100)
     }
 
+    func testRawRequestsTakeTheSameTransport() async throws {
+        let session = try await client.streaming().createSession(body: NewSessionV3(inactivityDelay: 60, requireAcknowledgement: nil))
+        let answer = try jsonObject(try await client.raw(
+            method: "GET", path: "streaming/events", version: "v3", query: ["maxEvents": "1"],
+            sessionId: session.sessionId, bodyJson: nil))
+        XCTAssertEqual(intValue(answer["totalItems"]), 0)
+        do {
+            _ = try await client.raw(method: "GET", path: "../../oauth2/token", version: "v2", query: nil, sessionId: nil, bodyJson: nil)
+            XCTFail("a path out of the organization's APIs was accepted")
+        } catch CcbError.InvalidArgument(let field, _) {
+            XCTAssertEqual(field, "path")
+        }
+    }
+
     func testEveryEventTypeDecodesFromItsDocumentedExample() throws {
         let events = vectors["events"] as! [[String: Any]]
         XCTAssertEqual(events.count, 67)

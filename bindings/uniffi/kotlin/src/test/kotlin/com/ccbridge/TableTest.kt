@@ -152,6 +152,20 @@ class TableTest {
     }
 
     @Test
+    fun `raw requests take the same transport`() = runBlocking {
+        val session = client.streaming().createSession(com.ccbridge.api.NewSessionV3(inactivityDelay = 60L, requireAcknowledgement = null))
+        val answer = Json.parseToJsonElement(
+            client.raw("GET", "streaming/events", version = "v3", query = mapOf("maxEvents" to "1"), sessionId = session.sessionId),
+        ).jsonObject
+        assertEquals(0, answer["totalItems"]!!.jsonPrimitive.content.toInt())
+        assertFailsWith<CcbException.NotFound> { client.raw("GET", "provisioning/users") }
+        val before = requestsSeen()
+        assertEquals("path", assertFailsWith<CcbException.InvalidArgument> { client.raw("GET", "../../oauth2/token") }.field)
+        assertEquals("version", assertFailsWith<CcbException.InvalidArgument> { client.raw("GET", "provisioning/users", version = "2") }.field)
+        assertEquals(before, requestsSeen())
+    }
+
+    @Test
     fun `every event type decodes from its documented example`() {
         val events = vectors["events"]!!.jsonArray.map { it.jsonObject }
         assertEquals(67, events.size)
