@@ -2079,6 +2079,7 @@ pub struct CallbackParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub time_zone_name: Option<String>,
     /// The phone number to call back.
     #[serde(
@@ -2096,6 +2097,7 @@ pub struct CallbackParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub date_time: Option<String>,
     /// A memo to be presented to the agent who receives the callback
     #[serde(
@@ -2104,6 +2106,7 @@ pub struct CallbackParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub memo: Option<String>,
     /// Whether the callback should be routed to the same agent who scheduled it. If false then
     /// the callback is routed to any available agent in the specified Outreach work type.
@@ -2122,6 +2125,7 @@ pub struct CallbackParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub snooze_time: Option<i64>,
 }
 
@@ -2173,6 +2177,7 @@ pub struct ConsultParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub external_route_id: Option<String>,
     /// Alvaria-generated unique identifier for the work type
     #[serde(
@@ -2181,6 +2186,7 @@ pub struct ConsultParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub work_type_id: Option<String>,
     /// Phone number that you want to dial if the request requires it
     #[serde(
@@ -2189,6 +2195,7 @@ pub struct ConsultParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
     /// Alvaria-generated unique identifier for the user instance that can be retrieved prior to
     /// use from the provisioning rest API. The url is
@@ -2208,6 +2215,7 @@ pub struct ConsultParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity: Option<String>,
     /// This is a collection of up to 20 user fields.
     #[serde(
@@ -2216,6 +2224,7 @@ pub struct ConsultParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::list"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_data_collection: Option<Vec<InteractionDataItem>>,
 }
 
@@ -2233,6 +2242,7 @@ pub struct InteractionDataItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub key: Option<String>,
     /// This is the value of the key value pair (in the e-mail commands: the value of the
     /// field).
@@ -2242,6 +2252,7 @@ pub struct InteractionDataItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub value: Option<String>,
     /// This shows whether a field should be masked in the UI.
     #[serde(
@@ -2250,6 +2261,7 @@ pub struct InteractionDataItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub is_masked: Option<bool>,
 }
 
@@ -2279,6 +2291,7 @@ pub struct DialParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub external_route_id: Option<String>,
     /// Alvaria-generated unique identifier for the work type
     #[serde(
@@ -2294,6 +2307,7 @@ pub struct DialParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
     /// Alvaria-generated unique identifier for the user instance that can be retrieved prior to
     /// use from the provisioning rest API. The url is
@@ -2312,6 +2326,7 @@ pub struct DialParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub require_wrap: Option<bool>,
     /// JSON string of the Via Entity retrieved from Alvaria™ Cloud Provisioning REST API.
     /// Expected entities: UsersFragment, workTypeTerse, SystemExternalFragment
@@ -2322,6 +2337,7 @@ pub struct DialParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity: Option<String>,
 }
 
@@ -2535,6 +2551,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub call_type: Option<String>,
     /// Alvaria-generated unique identifier for the conference
     #[serde(
@@ -2543,6 +2560,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub conference_interaction_id: Option<String>,
     /// Alvaria-generated unique identifier for the consultation leg of interaction
     #[serde(
@@ -2551,6 +2569,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub consultation_interaction_id: Option<String>,
     /// Alvaria-generated unique identifier for the work type. This should contain the work type
     /// identifier associated with the Interaction.
@@ -2567,6 +2586,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
     /// Alvaria-generated unique identifier for the external route. This optionally contains the
     /// external route ID if one is needed.
@@ -2576,6 +2596,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub external_route_id: Option<String>,
     /// Type of interaction, which can be Voice or ChatSms
     #[serde(
@@ -2584,6 +2605,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_type: Option<InteractionType>,
     /// Alvaria-generated unique identifier for the user instance that can be retrieved prior to
     /// use from the provisioning rest API. The url is
@@ -2594,6 +2616,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// JSON string of the Via Entity used to initiate the interaction. Expected entities:
     /// UsersFragment, workTypeTerse, SystemExternalFragment (ViaProvisioningExternalSwagger);
@@ -2603,6 +2626,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity: Option<String>,
     /// This is a collection of up to 20 user fields.
     #[serde(
@@ -2611,6 +2635,7 @@ pub struct TransferParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::list"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_data_collection: Option<Vec<InteractionDataItem>>,
 }
 
@@ -2740,6 +2765,7 @@ pub struct ConnectParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub initial_state: Option<InitialState>,
     /// Phone number the system uses as the endpoint for agent audio, this property is not
     /// required when setting 'attach' to True.
@@ -2749,6 +2775,7 @@ pub struct ConnectParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub station: Option<String>,
     /// Deprecated. Not used. This property is being deprecated. Alvaria-generated unique
     /// identifier for the work group, this property is not required when setting 'attach' to
@@ -2759,6 +2786,7 @@ pub struct ConnectParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub workgroup_id: Option<String>,
     /// Alvaria-generated unique identifier for the route access, this property is not required
     /// when setting 'attach' to True.
@@ -2768,6 +2796,7 @@ pub struct ConnectParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub routeaccess_id: Option<String>,
     /// Email address, this property is not required when setting 'attach' to True.
     #[serde(
@@ -2776,6 +2805,7 @@ pub struct ConnectParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email_address: Option<String>,
     /// Whether this session should connect to an existing internal session ID
     #[serde(
@@ -2807,6 +2837,7 @@ pub struct KeepAliveParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::number"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub session_timeout: Option<f64>,
     /// An absolute date and time for the keep alive request. This optional parameter can be
     /// used to track the time of the round trip and it will be passed back in the subsequent
@@ -2817,6 +2848,7 @@ pub struct KeepAliveParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub request_timestamp: Option<String>,
 }
 
@@ -2859,6 +2891,7 @@ pub struct ForceDisconnectParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Alvaria-generated unique identifier for the user to be disconnected. It can be retrieved
     /// from provisioning API url /via/v2/organizations/{orgId}/provisioning/users
@@ -3287,6 +3320,7 @@ pub struct CloseEmailParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub to: Option<String>,
     /// This is a collection of up to 20 user fields.
     #[serde(
@@ -3394,6 +3428,7 @@ pub struct SaveEmailParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub subject: Option<String>,
     /// The semicolon-delimited string containing the destination email addresses of the email
     /// message. Required only if the email is an agent-initiated, composed email and not a
@@ -3404,6 +3439,7 @@ pub struct SaveEmailParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub to: Option<String>,
     /// This is a collection of up to 20 user fields.
     #[serde(
@@ -3443,6 +3479,7 @@ pub struct SendEmailParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub to: Option<String>,
     /// This is a collection of up to 20 user fields.
     #[serde(
@@ -3619,6 +3656,7 @@ pub struct EcAcceptCallTimeoutEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -3630,6 +3668,7 @@ pub struct EcAcceptCallTimeoutEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -3638,6 +3677,7 @@ pub struct EcAcceptCallTimeoutEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionSessionPayload>,
 }
 
@@ -3655,6 +3695,7 @@ pub struct InteractionSessionPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
@@ -3664,6 +3705,7 @@ pub struct InteractionSessionPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
 }
 
@@ -3679,6 +3721,7 @@ pub struct EcActivateInteractionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -3690,6 +3733,7 @@ pub struct EcActivateInteractionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -3698,6 +3742,7 @@ pub struct EcActivateInteractionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionSessionPayload>,
 }
 
@@ -3713,6 +3758,7 @@ pub struct EcActiveEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -3724,6 +3770,7 @@ pub struct EcActiveEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -3732,6 +3779,7 @@ pub struct EcActiveEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcActiveEventPayload>,
 }
 
@@ -3749,6 +3797,7 @@ pub struct EcActiveEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// This will indicate the mediaType of the interaction. Valid mediaTypes are NONE:
     /// 0,INBOUND_ACD: 1,INBOUND_DID: 2,INBOUND_IVR: 3,INBOUND_UNDEFINED: 4,INBOUND_EXTERNAL:
@@ -3766,6 +3815,7 @@ pub struct EcActiveEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub category: Option<i64>,
     /// this will indicate the state of the agent; AgActive: 2, AgConsulting: 11,
     /// AgActiveInternal: 14
@@ -3775,6 +3825,7 @@ pub struct EcActiveEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status_reason: Option<i64>,
 }
 
@@ -3793,6 +3844,7 @@ pub struct EcAdvanceFeatureEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -3804,6 +3856,7 @@ pub struct EcAdvanceFeatureEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -3812,6 +3865,7 @@ pub struct EcAdvanceFeatureEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -3827,6 +3881,7 @@ pub struct EcAgentStatisticsEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -3838,6 +3893,7 @@ pub struct EcAgentStatisticsEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -3846,6 +3902,7 @@ pub struct EcAgentStatisticsEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcAgentStatisticsEventPayload>,
 }
 
@@ -3860,6 +3917,7 @@ pub struct EcAgentStatisticsEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::list"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub agent_statistics: Option<Vec<AgentStatisticsItem>>,
 }
 
@@ -3874,6 +3932,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub work_type_id: Option<i64>,
     /// The value indicates the name of the WorkType.
     #[serde(
@@ -3882,6 +3941,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub work_type_name: Option<String>,
     /// This value indicates the number of chat interactions handled by an agent.
     #[serde(
@@ -3890,6 +3950,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub chat_interactions: Option<i64>,
     /// This value has been deprecated.
     #[serde(
@@ -3898,6 +3959,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub cti_interactions: Option<i64>,
     /// This value indicates the number of Direct Inbound Dials handled by an agent.
     #[serde(
@@ -3906,6 +3968,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub did_interactions: Option<i64>,
     /// This value indicates the number of email interactions handled by an agent.
     #[serde(
@@ -3914,6 +3977,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email_interactions: Option<i64>,
     /// This value indicates the number of inbound interactions handled by an agent.
     #[serde(
@@ -3922,6 +3986,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub inbound_interactions: Option<i64>,
     /// This value indicates the number of internal interactions handled by an agent.
     #[serde(
@@ -3930,6 +3995,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub internal_interactions: Option<i64>,
     /// This value indicates the number of manual interactions handled by an agent.
     #[serde(
@@ -3938,6 +4004,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub manual_interactions: Option<i64>,
     /// This value indicates the number of outreach interactions handled by an agent.
     #[serde(
@@ -3946,6 +4013,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub outreach_interactions: Option<i64>,
     /// This value indicates the number of SMS interactions handled by an agent.
     #[serde(
@@ -3954,6 +4022,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub sms_interactions: Option<i64>,
     /// This value has been deprecated.
     #[serde(
@@ -3962,6 +4031,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub workflow_interactions: Option<i64>,
     /// This value indicates the number of seconds that an agent was in an active state.
     #[serde(
@@ -3970,6 +4040,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub active_seconds: Option<i64>,
     /// This value indicates the number of seconds that an agent was in an idle state.
     #[serde(
@@ -3978,6 +4049,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub idle_seconds: Option<i64>,
     /// This value indicates the number of seconds that an agent was on an internal call.
     #[serde(
@@ -3986,6 +4058,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub internal_seconds: Option<i64>,
     /// This value indicates the number of seconds that an agent was logged in for.
     #[serde(
@@ -3994,6 +4067,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub logged_in_seconds: Option<i64>,
     /// This value indicates the number of seconds that an agent was on a manual dial.
     #[serde(
@@ -4002,6 +4076,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub manual_seconds: Option<i64>,
     /// This value represents the number of seconds an agent was on multiple interactions.
     #[serde(
@@ -4010,6 +4085,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub multi_seconds: Option<i64>,
     /// This value indicates the number of seconds an agent was in a Not Ready state.
     #[serde(
@@ -4018,6 +4094,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub not_ready_seconds: Option<i64>,
     /// This value represents the number of seconds the agent was in all other states.
     #[serde(
@@ -4026,6 +4103,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub other_seconds: Option<i64>,
     /// This value indicates the number of seconds that an agent was in a Parked state.
     #[serde(
@@ -4034,6 +4112,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub park_seconds: Option<i64>,
     /// This value has been deprecated.
     #[serde(
@@ -4042,6 +4121,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status_seconds: Option<i64>,
     /// This value indicates the number of seconds that an agent was in a Wrap state.
     #[serde(
@@ -4050,6 +4130,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub wrap_seconds: Option<i64>,
     /// This value indicates the number of Callbacks initiated.
     #[serde(
@@ -4058,6 +4139,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub number_of_callbacks: Option<i64>,
     /// This value indicates the number of refusal dispositions.
     #[serde(
@@ -4066,6 +4148,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub number_of_refusals: Option<i64>,
     /// This value indicates the number of successful dispositions.
     #[serde(
@@ -4074,6 +4157,7 @@ pub struct AgentStatisticsItem {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub number_of_successes: Option<i64>,
 }
 
@@ -4090,6 +4174,7 @@ pub struct EcAudioPathConnectionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4101,6 +4186,7 @@ pub struct EcAudioPathConnectionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4109,6 +4195,7 @@ pub struct EcAudioPathConnectionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcAudioPathConnectionEventPayload>,
 }
 
@@ -4123,6 +4210,7 @@ pub struct EcAudioPathConnectionEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub state: Option<bool>,
 }
 
@@ -4139,6 +4227,7 @@ pub struct EcCallReRoutedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4150,6 +4239,7 @@ pub struct EcCallReRoutedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4158,6 +4248,7 @@ pub struct EcCallReRoutedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionPayload>,
 }
 
@@ -4175,6 +4266,7 @@ pub struct InteractionPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
 }
 
@@ -4190,6 +4282,7 @@ pub struct EcClientSessionKeepAliveEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4201,6 +4294,7 @@ pub struct EcClientSessionKeepAliveEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4209,6 +4303,7 @@ pub struct EcClientSessionKeepAliveEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcClientSessionKeepAliveEventPayload>,
 }
 
@@ -4224,6 +4319,7 @@ pub struct EcClientSessionKeepAliveEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub request_timestamp: Option<String>,
 }
 
@@ -4241,6 +4337,7 @@ pub struct EcConferenceEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4252,6 +4349,7 @@ pub struct EcConferenceEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4260,6 +4358,7 @@ pub struct EcConferenceEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcConferenceEventPayload>,
 }
 
@@ -4277,6 +4376,7 @@ pub struct EcConferenceEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
@@ -4287,6 +4387,7 @@ pub struct EcConferenceEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub consult_interaction_id: Option<String>,
     /// Alvaria-generated unique ID for an interaction instance
     ///
@@ -4297,6 +4398,7 @@ pub struct EcConferenceEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub conference_interaction_id: Option<String>,
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
@@ -4306,6 +4408,7 @@ pub struct EcConferenceEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub consult_ehub_session_id: Option<String>,
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
@@ -4316,6 +4419,7 @@ pub struct EcConferenceEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub original_interaction_id: Option<String>,
 }
 
@@ -4333,6 +4437,7 @@ pub struct EcConnectConfirmEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4344,6 +4449,7 @@ pub struct EcConnectConfirmEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4352,6 +4458,7 @@ pub struct EcConnectConfirmEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcConnectConfirmEventPayload>,
 }
 
@@ -4366,6 +4473,7 @@ pub struct EcConnectConfirmEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
@@ -4375,6 +4483,7 @@ pub struct EcConnectConfirmEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
 }
 
@@ -4391,6 +4500,7 @@ pub struct EcConnectedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4402,6 +4512,7 @@ pub struct EcConnectedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -4410,6 +4521,7 @@ pub struct EcConnectedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -4426,6 +4538,7 @@ pub struct EcConnectingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4437,6 +4550,7 @@ pub struct EcConnectingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -4445,6 +4559,7 @@ pub struct EcConnectingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -4461,6 +4576,7 @@ pub struct EcConsultEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4472,6 +4588,7 @@ pub struct EcConsultEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4480,6 +4597,7 @@ pub struct EcConsultEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcConsultEventPayload>,
 }
 
@@ -4497,6 +4615,7 @@ pub struct EcConsultEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub consult_interaction_id: Option<String>,
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
@@ -4507,6 +4626,7 @@ pub struct EcConsultEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub original_interaction_id: Option<String>,
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
@@ -4516,6 +4636,7 @@ pub struct EcConsultEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub consulted_ehub_session_id: Option<String>,
 }
 
@@ -4533,6 +4654,7 @@ pub struct EcConsultInitiatedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4544,6 +4666,7 @@ pub struct EcConsultInitiatedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4552,6 +4675,7 @@ pub struct EcConsultInitiatedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcConsultInitiatedEventPayload>,
 }
 
@@ -4570,6 +4694,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// the type of consult that was requested;
     #[serde(
@@ -4578,6 +4703,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub consult_type: Option<ConsultType>,
     /// Alvaria-generated unique identifier for a WorkType
     #[serde(
@@ -4586,6 +4712,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub work_type_id: Option<String>,
     /// external route id associated with the consult request
     #[serde(
@@ -4594,6 +4721,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub external_route_id: Option<String>,
     /// blind transfer flag indicates the the back end that the request is a cold transfer
     #[serde(
@@ -4602,6 +4730,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub blind_xfer_flag: Option<i64>,
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
@@ -4610,6 +4739,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// phone number associated with the consult
     #[serde(
@@ -4618,6 +4748,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
     /// JSON string of the Via Entity used to initiate the interaction. Expected entities:
     /// UsersFragment, workTypeTerse, SystemExternalFragment (ViaProvisioningExternalSwagger);
@@ -4627,6 +4758,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity: Option<String>,
     /// This is a collection of up to 20 user fields.
     #[serde(
@@ -4635,6 +4767,7 @@ pub struct EcConsultInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::list"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_data: Option<Vec<InteractionDataItem>>,
 }
 
@@ -4652,6 +4785,7 @@ pub struct EcDialingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4663,6 +4797,7 @@ pub struct EcDialingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4671,6 +4806,7 @@ pub struct EcDialingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcDialingEventPayload>,
 }
 
@@ -4688,6 +4824,7 @@ pub struct EcDialingEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// This value identifies the type of media used for the referenced interaction.
     #[serde(
@@ -4696,6 +4833,7 @@ pub struct EcDialingEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub media_type: Option<MediaType>,
 }
 
@@ -4713,6 +4851,7 @@ pub struct EcDialInitiatedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4724,6 +4863,7 @@ pub struct EcDialInitiatedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4732,6 +4872,7 @@ pub struct EcDialInitiatedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcDialInitiatedEventPayload>,
 }
 
@@ -4750,6 +4891,7 @@ pub struct EcDialInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// phone number associated with the consult
     #[serde(
@@ -4758,6 +4900,7 @@ pub struct EcDialInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
     /// Alvaria-generated unique identifier for a WorkType
     #[serde(
@@ -4766,6 +4909,7 @@ pub struct EcDialInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub work_type_id: Option<String>,
     /// the type of dial that was requested;
     #[serde(
@@ -4774,6 +4918,7 @@ pub struct EcDialInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub make_call_type: Option<MakeCallType>,
     /// external route id associated with the consult request
     #[serde(
@@ -4782,6 +4927,7 @@ pub struct EcDialInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub external_route_id: Option<String>,
     /// wrap required flag indicates if a wrap is required for the interaction
     #[serde(
@@ -4790,6 +4936,7 @@ pub struct EcDialInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub wrap_required_flag: Option<i64>,
     /// Alvaria-generated unique identifier for a user instance
     #[serde(
@@ -4798,6 +4945,7 @@ pub struct EcDialInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// JSON string of the Via Entity used to initiate the interaction. Expected entities:
     /// UsersFragment, workTypeTerse, SystemExternalFragment (ViaProvisioningExternalSwagger);
@@ -4807,6 +4955,7 @@ pub struct EcDialInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity: Option<String>,
 }
 
@@ -4823,6 +4972,7 @@ pub struct EcDisconnectedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4834,6 +4984,7 @@ pub struct EcDisconnectedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -4842,6 +4993,7 @@ pub struct EcDisconnectedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -4859,6 +5011,7 @@ pub struct EcDisconnectPendingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4870,6 +5023,7 @@ pub struct EcDisconnectPendingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -4878,6 +5032,7 @@ pub struct EcDisconnectPendingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -4893,6 +5048,7 @@ pub struct EcDispositionInitiatedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -4901,6 +5057,7 @@ pub struct EcDispositionInitiatedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcDispositionInitiatedEventPayload>,
 }
 
@@ -4915,6 +5072,7 @@ pub struct EcDispositionInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub disposition_id: Option<String>,
     /// Whether Wrap was required for the interaction
     #[serde(
@@ -4923,6 +5081,7 @@ pub struct EcDispositionInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub wrap_required_flag: Option<bool>,
     /// Whether the specified disposition is of type Callback
     #[serde(
@@ -4931,6 +5090,7 @@ pub struct EcDispositionInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub call_back_flag: Option<bool>,
     /// Whether the specified disposition is of type Sale
     #[serde(
@@ -4939,6 +5099,7 @@ pub struct EcDispositionInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub saleflag: Option<bool>,
     /// Alvaria-generated unique ID for an interaction instance
     #[serde(
@@ -4947,6 +5108,7 @@ pub struct EcDispositionInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// Alvaria-generated unique ID for the interaction which should subsequently receive the
     /// focus.
@@ -4956,6 +5118,7 @@ pub struct EcDispositionInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id_to: Option<String>,
     /// This is a collection of up to 20 user fields.
     #[serde(
@@ -4964,6 +5127,7 @@ pub struct EcDispositionInitiatedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::list"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_data: Option<Vec<InteractionDataItem>>,
 }
 
@@ -4981,6 +5145,7 @@ pub struct EcEmailRemovedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -4992,6 +5157,7 @@ pub struct EcEmailRemovedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5000,6 +5166,7 @@ pub struct EcEmailRemovedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcEmailRemovedEventPayload>,
 }
 
@@ -5014,6 +5181,7 @@ pub struct EcEmailRemovedEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email_object_id: Option<String>,
 }
 
@@ -5038,6 +5206,7 @@ pub struct EcErrorEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5049,6 +5218,7 @@ pub struct EcErrorEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5057,6 +5227,7 @@ pub struct EcErrorEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcErrorEventPayload>,
 }
 
@@ -5072,6 +5243,7 @@ pub struct EcErrorEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// Type of error event, 225 means this is informational and 10 is for a failure
     #[serde(
@@ -5080,6 +5252,7 @@ pub struct EcErrorEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub event_code: Option<i64>,
     /// The integer value representing the failure
     #[serde(
@@ -5088,6 +5261,7 @@ pub struct EcErrorEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub fail_code: Option<i64>,
     /// To be deprecated. Alvaria-generated unique identifier for the work type
     ///
@@ -5098,6 +5272,7 @@ pub struct EcErrorEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub worktype_id: Option<String>,
     /// Text that describes the error. Note for documentation purposes in the table below with
     /// fail reason strings, the fail code is also included in parentheses prepended at the
@@ -5108,6 +5283,7 @@ pub struct EcErrorEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub fail_reason: Option<String>,
     /// Text that describes the error and is localized to the defined localization
     #[serde(
@@ -5116,6 +5292,7 @@ pub struct EcErrorEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub localized_fail_reason: Option<String>,
 }
 
@@ -5132,6 +5309,7 @@ pub struct EcHeldEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5143,6 +5321,7 @@ pub struct EcHeldEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5151,6 +5330,7 @@ pub struct EcHeldEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionPayload>,
 }
 
@@ -5169,6 +5349,7 @@ pub struct EcIdleEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5180,6 +5361,7 @@ pub struct EcIdleEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5188,6 +5370,7 @@ pub struct EcIdleEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionPayload>,
 }
 
@@ -5204,6 +5387,7 @@ pub struct EcInteractionClearEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5215,6 +5399,7 @@ pub struct EcInteractionClearEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5223,6 +5408,7 @@ pub struct EcInteractionClearEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcInteractionClearEventPayload>,
 }
 
@@ -5240,6 +5426,7 @@ pub struct EcInteractionClearEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// this field indicates what the users next state will be. A separate state change event
     /// will follow this event.
@@ -5249,6 +5436,7 @@ pub struct EcInteractionClearEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub state: Option<i64>,
 }
 
@@ -5269,6 +5457,7 @@ pub struct EcInteractionTransferredEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5280,6 +5469,7 @@ pub struct EcInteractionTransferredEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5288,6 +5478,7 @@ pub struct EcInteractionTransferredEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcInteractionTransferredEventPayload>,
 }
 
@@ -5305,6 +5496,7 @@ pub struct EcInteractionTransferredEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
@@ -5315,6 +5507,7 @@ pub struct EcInteractionTransferredEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub consult_interaction_id: Option<String>,
     /// To be deprecated. Alvaria-generated unique ID for an interaction instance
     ///
@@ -5325,6 +5518,7 @@ pub struct EcInteractionTransferredEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub new_interaction_id: Option<String>,
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
@@ -5334,6 +5528,7 @@ pub struct EcInteractionTransferredEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub original_ehub_session_id: Option<String>,
 }
 
@@ -5350,6 +5545,7 @@ pub struct EcInteractionReleasedXferredEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5361,6 +5557,7 @@ pub struct EcInteractionReleasedXferredEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5369,6 +5566,7 @@ pub struct EcInteractionReleasedXferredEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionPayload>,
 }
 
@@ -5385,6 +5583,7 @@ pub struct EcMessageStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5396,6 +5595,7 @@ pub struct EcMessageStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5404,6 +5604,7 @@ pub struct EcMessageStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcMessageStatusEventPayload>,
 }
 
@@ -5421,6 +5622,7 @@ pub struct EcMessageStatusEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// Status of the currently playing audio message being played to the customer.
     #[serde(
@@ -5429,6 +5631,7 @@ pub struct EcMessageStatusEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<i64>,
 }
 
@@ -5444,6 +5647,7 @@ pub struct EcMonitorStateEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5455,6 +5659,7 @@ pub struct EcMonitorStateEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5463,6 +5668,7 @@ pub struct EcMonitorStateEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcMonitorStateEventPayload>,
 }
 
@@ -5480,6 +5686,7 @@ pub struct EcMonitorStateEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub monitoring_interaction_id: Option<String>,
     /// This is the state of the monitoring request. MON_SILENT: 1, MON_MONITORING 1,
     /// MON_COACHING: 2, MON_BARGEDIN: 3, MON_STOPPED: 4, MON_ERROR: 5, MON_START_ACK: 6,
@@ -5491,6 +5698,7 @@ pub struct EcMonitorStateEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub monitoring_state: Option<i64>,
     /// the port number for the chat server this is doing the monitoring if applicable
     #[serde(
@@ -5499,6 +5707,7 @@ pub struct EcMonitorStateEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub port_num: Option<i64>,
     /// the ip address for the chat server this is doing the monitoring if applicable
     #[serde(
@@ -5507,6 +5716,7 @@ pub struct EcMonitorStateEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ip_address: Option<String>,
 }
 
@@ -5522,6 +5732,7 @@ pub struct EcMultiTaskingStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5530,6 +5741,7 @@ pub struct EcMultiTaskingStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcMultiTaskingStatusEventPayload>,
 }
 
@@ -5545,6 +5757,7 @@ pub struct EcMultiTaskingStatusEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5556,6 +5769,7 @@ pub struct EcMultiTaskingStatusEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the multitasking status.
     #[serde(
@@ -5564,6 +5778,7 @@ pub struct EcMultiTaskingStatusEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub multi_tasking_status_code: Option<EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode>,
 }
 
@@ -5578,6 +5793,7 @@ pub struct EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ordinal: Option<i64>,
     /// String identifier of the multitasking status.
     #[serde(
@@ -5586,6 +5802,7 @@ pub struct EcMultiTaskingStatusEventPayloadMultiTaskingStatusCode {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub value: Option<Value>,
 }
 
@@ -5601,6 +5818,7 @@ pub struct EcNewTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5612,6 +5830,7 @@ pub struct EcNewTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5620,6 +5839,7 @@ pub struct EcNewTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<TeamPayload>,
 }
 
@@ -5634,6 +5854,7 @@ pub struct TeamPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub id: Option<String>,
     /// Friendly name of the Team.
     #[serde(
@@ -5642,6 +5863,7 @@ pub struct TeamPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub friendly_name: Option<String>,
 }
 
@@ -5658,6 +5880,7 @@ pub struct EcNewVoiceMailEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5669,6 +5892,7 @@ pub struct EcNewVoiceMailEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5677,6 +5901,7 @@ pub struct EcNewVoiceMailEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcNewVoiceMailEventPayload>,
 }
 
@@ -5694,6 +5919,7 @@ pub struct EcNewVoiceMailEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub work_type_id: Option<String>,
 }
 
@@ -5714,6 +5940,7 @@ pub struct EcNewWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5725,6 +5952,7 @@ pub struct EcNewWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5733,6 +5961,7 @@ pub struct EcNewWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcNewWorkTypeEventPayload>,
 }
 
@@ -5750,6 +5979,7 @@ pub struct EcNewWorkTypeEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub id: Option<String>,
 }
 
@@ -5766,6 +5996,7 @@ pub struct EcNotReadyEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5777,6 +6008,7 @@ pub struct EcNotReadyEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5785,6 +6017,7 @@ pub struct EcNotReadyEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcNotReadyEventPayload>,
 }
 
@@ -5802,6 +6035,7 @@ pub struct EcNotReadyEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reason_id: Option<String>,
 }
 
@@ -5819,6 +6053,7 @@ pub struct EcNotReadyPendingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5830,6 +6065,7 @@ pub struct EcNotReadyPendingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -5838,6 +6074,7 @@ pub struct EcNotReadyPendingEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -5855,6 +6092,7 @@ pub struct EcParkEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5866,6 +6104,7 @@ pub struct EcParkEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -5874,6 +6113,7 @@ pub struct EcParkEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcParkEventPayload>,
 }
 
@@ -5891,6 +6131,7 @@ pub struct EcParkEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reason_id: Option<String>,
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
@@ -5900,6 +6141,7 @@ pub struct EcParkEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
 }
 
@@ -5916,6 +6158,7 @@ pub struct EcPhoneFoulEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5927,6 +6170,7 @@ pub struct EcPhoneFoulEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -5935,6 +6179,7 @@ pub struct EcPhoneFoulEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -5951,6 +6196,7 @@ pub struct EcPhoneOffhookEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5962,6 +6208,7 @@ pub struct EcPhoneOffhookEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -5970,6 +6217,7 @@ pub struct EcPhoneOffhookEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -5985,6 +6233,7 @@ pub struct EcPhoneReconnectEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -5996,6 +6245,7 @@ pub struct EcPhoneReconnectEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -6004,6 +6254,7 @@ pub struct EcPhoneReconnectEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -6021,6 +6272,7 @@ pub struct EcPreviewScreenPopEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6032,6 +6284,7 @@ pub struct EcPreviewScreenPopEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -6040,6 +6293,7 @@ pub struct EcPreviewScreenPopEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcPreviewScreenPopEventPayload>,
 }
 
@@ -6057,6 +6311,7 @@ pub struct EcPreviewScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// indication of whether this event should get the users focus, 0 is no and 1 is yes
     #[serde(
@@ -6065,6 +6320,7 @@ pub struct EcPreviewScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub preemptive: Option<i64>,
     /// This will indicate the mediaType of the interaction. Valid mediaTypes are NONE:
     /// 0,INBOUND_ACD: 1,INBOUND_DID: 2,INBOUND_IVR: 3,INBOUND_UNDEFINED: 4,INBOUND_EXTERNAL:
@@ -6082,6 +6338,7 @@ pub struct EcPreviewScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status_reason: Option<i64>,
     /// Structure containing information related to the interaction
     #[serde(
@@ -6090,6 +6347,7 @@ pub struct EcPreviewScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_info: Option<ScreenPopInteractionInfo>,
 }
 
@@ -6104,6 +6362,7 @@ pub struct ScreenPopInteractionInfo {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub outreach: Option<ScreenPopOutreach>,
     /// Structure containing callback information related to the interaction if applicable
     #[serde(
@@ -6112,6 +6371,7 @@ pub struct ScreenPopInteractionInfo {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub call_back_data: Option<ScreenPopCallBackData>,
     /// Structure containing email information related to the interaction if applicable
     #[serde(
@@ -6120,6 +6380,7 @@ pub struct ScreenPopInteractionInfo {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email_data: Option<ScreenPopEmailData>,
     /// Structure containing general information related to the interaction
     #[serde(
@@ -6128,6 +6389,7 @@ pub struct ScreenPopInteractionInfo {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub other_data: Option<ScreenPopOtherData>,
     /// Structure containing screen information related to the interaction
     #[serde(
@@ -6136,6 +6398,7 @@ pub struct ScreenPopInteractionInfo {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub screen_data: Option<ScreenPopScreenData>,
     /// This is a collection of up to 20 user fields.
     #[serde(
@@ -6144,6 +6407,7 @@ pub struct ScreenPopInteractionInfo {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::list"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_data: Option<Vec<InteractionDataItem>>,
 }
 
@@ -6158,6 +6422,7 @@ pub struct ScreenPopOutreach {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub call_table_record_num: Option<i64>,
 }
 
@@ -6173,6 +6438,7 @@ pub struct ScreenPopCallBackData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub call_back_flag: Option<i64>,
     /// memo string added by creator of this particular call back
     #[serde(
@@ -6181,6 +6447,7 @@ pub struct ScreenPopCallBackData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub call_back_memo: Option<String>,
     /// the dial mode for an outreach interaction or if the interaction is a transfer the
     /// initiator, DIAL_MODE_AUTO: 1, DIAL_MODE_PRED: 2, DIAL_MODE_PREVIEW: 3,
@@ -6191,6 +6458,7 @@ pub struct ScreenPopCallBackData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub dial_mode_code: Option<i64>,
 }
 
@@ -6206,6 +6474,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub forward_to_m_box: Option<String>,
     /// the senders email address
     #[serde(
@@ -6214,6 +6483,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub from_address: Option<String>,
     /// id that identifies the object in storage
     #[serde(
@@ -6222,6 +6492,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email_object_id: Option<String>,
     /// the CC field of the incoming email
     #[serde(
@@ -6230,6 +6501,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub sender_cc: Option<String>,
     /// time stamp of when the email was sent
     #[serde(
@@ -6238,6 +6510,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub sender_time: Option<String>,
     /// display name of the email's sender
     #[serde(
@@ -6246,6 +6519,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub sender_name: Option<String>,
     /// The storage object access key for the reply or draft email body
     #[serde(
@@ -6254,6 +6528,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub reply_email_object_id: Option<String>,
     /// the to field of the email
     #[serde(
@@ -6262,6 +6537,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub sender_to: Option<String>,
     /// To be deprecated. Used to link the replied email with the original email
     ///
@@ -6272,6 +6548,7 @@ pub struct ScreenPopEmailData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub thread_id: Option<String>,
 }
 
@@ -6288,6 +6565,7 @@ pub struct ScreenPopOtherData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_category: Option<i64>,
     /// value contained is the type of interaction passed in the screenpop
     #[serde(
@@ -6296,6 +6574,7 @@ pub struct ScreenPopOtherData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_type: Option<ScreenPopOtherDataInteractionType>,
     /// value contained can be the following, INCOMING_EMAIL_TRANSFER_FROM_AGENT=50,
     /// INCOMING_EMAIL_TRANSFER_FROM_SERVICE=56, OTHER=31
@@ -6305,6 +6584,7 @@ pub struct ScreenPopOtherData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub screenpop_type: Option<i64>,
     /// To be deprecated. This is the original work type id that the interaction was associated
     /// with if applicable
@@ -6316,6 +6596,7 @@ pub struct ScreenPopOtherData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub original_worktype_id: Option<String>,
     /// To be deprecated. This is the work type id that the interaction is associated with if
     /// applicable
@@ -6327,6 +6608,7 @@ pub struct ScreenPopOtherData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub worktype_id: Option<String>,
     /// To be deprecated. This is the timezone id of the interaction
     ///
@@ -6337,6 +6619,7 @@ pub struct ScreenPopOtherData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub timezone_id: Option<String>,
 }
 
@@ -6351,6 +6634,7 @@ pub struct ScreenPopScreenData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ani: Option<String>,
     /// the callerId of the incoming interaction if applicable
     #[serde(
@@ -6359,6 +6643,7 @@ pub struct ScreenPopScreenData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub caller_id: Option<String>,
     /// the dnis of the incoming interaction if applicable
     #[serde(
@@ -6367,6 +6652,7 @@ pub struct ScreenPopScreenData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub dnis: Option<String>,
     /// the first name of the user related to the interaction of applicable
     #[serde(
@@ -6375,6 +6661,7 @@ pub struct ScreenPopScreenData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub first_name: Option<String>,
     /// the last name of the user related to the interaction of applicable
     #[serde(
@@ -6383,6 +6670,7 @@ pub struct ScreenPopScreenData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub last_name: Option<String>,
     /// the phone number of the incoming interaction if applicable
     #[serde(
@@ -6391,6 +6679,7 @@ pub struct ScreenPopScreenData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
     /// the umid of the incoming interaction if applicable
     #[serde(
@@ -6399,6 +6688,7 @@ pub struct ScreenPopScreenData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub umid: Option<String>,
 }
 
@@ -6414,6 +6704,7 @@ pub struct EcReassignEmailAckEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// Internal session identifier. This identifies the session with the Alvaria™ Cloud
     /// internal system, which is unique per connection.
@@ -6423,6 +6714,7 @@ pub struct EcReassignEmailAckEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -6431,6 +6723,7 @@ pub struct EcReassignEmailAckEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcReassignEmailAckEventPayload>,
 }
 
@@ -6445,6 +6738,7 @@ pub struct EcReassignEmailAckEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email_object_id: Option<String>,
     /// Status of the reassignEmail request. 0=Success 200=OperationFail 204=InvalidWorkTypeId
     /// 206=InvalidCallState, 343=InvalidDestinationWorkTypeState 344=EmailRecordNotInDB
@@ -6454,6 +6748,7 @@ pub struct EcReassignEmailAckEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<i64>,
 }
 
@@ -6470,6 +6765,7 @@ pub struct EcRecordingStateEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6481,6 +6777,7 @@ pub struct EcRecordingStateEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -6489,6 +6786,7 @@ pub struct EcRecordingStateEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcRecordingStateEventPayload>,
 }
 
@@ -6505,6 +6803,7 @@ pub struct EcRecordingStateEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub recording_state: Option<i64>,
     /// This value has been deprecated.
     #[serde(
@@ -6513,6 +6812,7 @@ pub struct EcRecordingStateEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub recording_seq: Option<i64>,
     /// The recording index of the personal greeting recording provided in the associated
     /// recording event
@@ -6522,6 +6822,7 @@ pub struct EcRecordingStateEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub recording_index: Option<i64>,
     /// The file name of the personal greeting recording, provided by the recording event upon
     /// creating a new recording.
@@ -6531,6 +6832,7 @@ pub struct EcRecordingStateEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub file_name: Option<String>,
 }
 
@@ -6546,6 +6848,7 @@ pub struct EcRemoveTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6557,6 +6860,7 @@ pub struct EcRemoveTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -6565,6 +6869,7 @@ pub struct EcRemoveTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcRemoveTeamEventPayload>,
 }
 
@@ -6579,6 +6884,7 @@ pub struct EcRemoveTeamEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub id: Option<String>,
 }
 
@@ -6596,6 +6902,7 @@ pub struct EcRemoveWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6607,6 +6914,7 @@ pub struct EcRemoveWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -6615,6 +6923,7 @@ pub struct EcRemoveWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcRemoveWorkTypeEventPayload>,
 }
 
@@ -6632,6 +6941,7 @@ pub struct EcRemoveWorkTypeEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub id: Option<String>,
 }
 
@@ -6648,6 +6958,7 @@ pub struct EcScreenPopEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6659,6 +6970,7 @@ pub struct EcScreenPopEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -6667,6 +6979,7 @@ pub struct EcScreenPopEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcScreenPopEventPayload>,
 }
 
@@ -6684,6 +6997,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// indication as to if an audio alert should be emitted for this interaction
     #[serde(
@@ -6692,6 +7006,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub play_audio_alert: Option<bool>,
     /// indication of whether this event should get the users focus, 0 is no and 1 is yes
     #[serde(
@@ -6700,6 +7015,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub preemptive: Option<i64>,
     /// indication of whether a reject reason is required if the interaction is rejected by the
     /// user
@@ -6709,6 +7025,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub required_reject_reason: Option<bool>,
     /// indication of whether a response is required for the interaction
     #[serde(
@@ -6717,6 +7034,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub required_response: Option<bool>,
     /// This value identifies the type of media used for the referenced interaction.
     #[serde(
@@ -6725,6 +7043,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub media_type: Option<MediaType>,
     /// To be deprecated. Interaction Id used by the switch if applicable
     ///
@@ -6735,6 +7054,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub switch_interaction_id: Option<String>,
     /// this is the duration of the timeout of the accept call if the work type this interaction
     /// is associated with has accept call defined
@@ -6744,6 +7064,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub timeout_for_accept_call: Option<i64>,
     /// this is the duration of the timeout of the audio alert if the work type this interaction
     /// is associated with has audio alert defined
@@ -6753,6 +7074,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub timeout_for_audio_alert: Option<i64>,
     /// Structure containing information related to the interaction
     #[serde(
@@ -6761,6 +7083,7 @@ pub struct EcScreenPopEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_info: Option<ScreenPopInteractionInfo>,
 }
 
@@ -6777,6 +7100,7 @@ pub struct EcSystemAvailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6788,6 +7112,7 @@ pub struct EcSystemAvailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -6796,6 +7121,7 @@ pub struct EcSystemAvailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -6813,6 +7139,7 @@ pub struct EcSystemStandbyEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6824,6 +7151,7 @@ pub struct EcSystemStandbyEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -6832,6 +7160,7 @@ pub struct EcSystemStandbyEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -6847,6 +7176,7 @@ pub struct EcSystemUnavailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6858,6 +7188,7 @@ pub struct EcSystemUnavailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -6866,6 +7197,7 @@ pub struct EcSystemUnavailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -6882,6 +7214,7 @@ pub struct EcTelephonyAvailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6893,6 +7226,7 @@ pub struct EcTelephonyAvailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -6901,6 +7235,7 @@ pub struct EcTelephonyAvailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -6917,6 +7252,7 @@ pub struct EcTelephonyUnavailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6928,6 +7264,7 @@ pub struct EcTelephonyUnavailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -6936,6 +7273,7 @@ pub struct EcTelephonyUnavailableEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -6952,6 +7290,7 @@ pub struct EcUpdateAgentStatusReasonEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6963,6 +7302,7 @@ pub struct EcUpdateAgentStatusReasonEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// This payload contains no properties.
     #[serde(
@@ -6971,6 +7311,7 @@ pub struct EcUpdateAgentStatusReasonEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<crate::models::JsonObject>,
 }
 
@@ -6987,6 +7328,7 @@ pub struct EcUpdateDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -6998,6 +7340,7 @@ pub struct EcUpdateDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7006,6 +7349,7 @@ pub struct EcUpdateDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcUpdateDispositionEventPayload>,
 }
 
@@ -7023,6 +7367,7 @@ pub struct EcUpdateDispositionEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub id: Option<String>,
 }
 
@@ -7039,6 +7384,7 @@ pub struct EcUpdateDispositionPlanEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7050,6 +7396,7 @@ pub struct EcUpdateDispositionPlanEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7058,6 +7405,7 @@ pub struct EcUpdateDispositionPlanEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcUpdateDispositionPlanEventPayload>,
 }
 
@@ -7075,6 +7423,7 @@ pub struct EcUpdateDispositionPlanEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub id: Option<String>,
 }
 
@@ -7090,6 +7439,7 @@ pub struct EcUpdateTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7101,6 +7451,7 @@ pub struct EcUpdateTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7109,6 +7460,7 @@ pub struct EcUpdateTeamEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<TeamPayload>,
 }
 
@@ -7125,6 +7477,7 @@ pub struct EcUpdateWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7136,6 +7489,7 @@ pub struct EcUpdateWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7144,6 +7498,7 @@ pub struct EcUpdateWorkTypeEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcUpdateWorkTypeEventPayload>,
 }
 
@@ -7161,6 +7516,7 @@ pub struct EcUpdateWorkTypeEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub id: Option<String>,
 }
 
@@ -7177,6 +7533,7 @@ pub struct EcVoiceLockEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7188,6 +7545,7 @@ pub struct EcVoiceLockEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7196,6 +7554,7 @@ pub struct EcVoiceLockEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionPayload>,
 }
 
@@ -7211,6 +7570,7 @@ pub struct EcVoiceUnlockEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7222,6 +7582,7 @@ pub struct EcVoiceUnlockEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7230,6 +7591,7 @@ pub struct EcVoiceUnlockEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionPayload>,
 }
 
@@ -7246,6 +7608,7 @@ pub struct EcWrapEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7257,6 +7620,7 @@ pub struct EcWrapEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7265,6 +7629,7 @@ pub struct EcWrapEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<InteractionPayload>,
 }
 
@@ -7281,6 +7646,7 @@ pub struct EcWrapTimeoutEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7292,6 +7658,7 @@ pub struct EcWrapTimeoutEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7300,6 +7667,7 @@ pub struct EcWrapTimeoutEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<EcWrapTimeoutEventPayload>,
 }
 
@@ -7317,6 +7685,7 @@ pub struct EcWrapTimeoutEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// Value of the disposition that was expected by the system.
     #[serde(
@@ -7325,6 +7694,7 @@ pub struct EcWrapTimeoutEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub disposition_expected: Option<i64>,
 }
 
@@ -7340,6 +7710,7 @@ pub struct MessagingEntityAddedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7351,6 +7722,7 @@ pub struct MessagingEntityAddedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7359,6 +7731,7 @@ pub struct MessagingEntityAddedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<MessagingEntityPayload>,
 }
 
@@ -7376,6 +7749,7 @@ pub struct MessagingEntityPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// identifies the type of user, possible types are Agent, 1, Monitor, 2, Customer, 3,
     /// System, 4
@@ -7385,6 +7759,7 @@ pub struct MessagingEntityPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity_type: Option<i64>,
     /// the id of the user
     #[serde(
@@ -7393,6 +7768,7 @@ pub struct MessagingEntityPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity_id: Option<String>,
     /// the user’s First & Last name in a human readable form
     #[serde(
@@ -7401,6 +7777,7 @@ pub struct MessagingEntityPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity_name: Option<String>,
 }
 
@@ -7416,6 +7793,7 @@ pub struct MessagingEntityDialRequestEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7427,6 +7805,7 @@ pub struct MessagingEntityDialRequestEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7435,6 +7814,7 @@ pub struct MessagingEntityDialRequestEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<MessagingEntityDialRequestEventPayload>,
 }
 
@@ -7452,6 +7832,7 @@ pub struct MessagingEntityDialRequestEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// the customer entered phone number they request to be called at
     #[serde(
@@ -7460,6 +7841,7 @@ pub struct MessagingEntityDialRequestEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
 }
 
@@ -7475,6 +7857,7 @@ pub struct MessagingEntityListEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7486,6 +7869,7 @@ pub struct MessagingEntityListEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7494,6 +7878,7 @@ pub struct MessagingEntityListEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<MessagingEntityPayload>,
 }
 
@@ -7509,6 +7894,7 @@ pub struct MessagingEntityPushUrlEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7520,6 +7906,7 @@ pub struct MessagingEntityPushUrlEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7528,6 +7915,7 @@ pub struct MessagingEntityPushUrlEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<MessagingEntityPushUrlEventPayload>,
 }
 
@@ -7545,6 +7933,7 @@ pub struct MessagingEntityPushUrlEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// identifies the type of user, possible types are Agent, 1, Monitor, 2, Customer, 3,
     /// System, 4
@@ -7554,6 +7943,7 @@ pub struct MessagingEntityPushUrlEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity_type: Option<i64>,
     /// the user’s First & Last name in a human readable form
     #[serde(
@@ -7562,6 +7952,7 @@ pub struct MessagingEntityPushUrlEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity_name: Option<String>,
     /// the customer entered URL that they want to push to the agent
     #[serde(
@@ -7570,6 +7961,7 @@ pub struct MessagingEntityPushUrlEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub url: Option<String>,
 }
 
@@ -7585,6 +7977,7 @@ pub struct MessagingEntityRemovedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7596,6 +7989,7 @@ pub struct MessagingEntityRemovedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7604,6 +7998,7 @@ pub struct MessagingEntityRemovedEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<MessagingEntityPayload>,
 }
 
@@ -7619,6 +8014,7 @@ pub struct MessagingEntitySendTextEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     /// To be deprecated. Internal session identifier. This identifies the session with the
     /// Alvaria™ Cloud internal system, which is unique per connection.
@@ -7630,6 +8026,7 @@ pub struct MessagingEntitySendTextEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub ehub_session_id: Option<String>,
     /// Structure containing information related to the event
     #[serde(
@@ -7638,6 +8035,7 @@ pub struct MessagingEntitySendTextEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub payload: Option<MessagingEntitySendTextEventPayload>,
 }
 
@@ -7655,6 +8053,7 @@ pub struct MessagingEntitySendTextEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub interaction_id: Option<String>,
     /// identifies the type of user, possible types are Agent, 1, Monitor, 2, Customer, 3,
     /// System, 4
@@ -7664,6 +8063,7 @@ pub struct MessagingEntitySendTextEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity_type: Option<i64>,
     /// the user’s First & Last name in a human readable form
     #[serde(
@@ -7672,6 +8072,7 @@ pub struct MessagingEntitySendTextEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub entity_name: Option<String>,
     /// the text sent by the sender as a distinct message
     #[serde(
@@ -7680,6 +8081,7 @@ pub struct MessagingEntitySendTextEventPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub text: Option<String>,
 }
 
@@ -7694,6 +8096,7 @@ pub struct OutreachDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub session_id: Option<String>,
     /// Name of the fastpath List which was used to dial fast path record.
     #[serde(
@@ -7702,6 +8105,7 @@ pub struct OutreachDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub fast_path_list_name: Option<String>,
     /// Alvaria generated numeric id to uniquely identify fastpath record supplied.
     #[serde(
@@ -7710,6 +8114,7 @@ pub struct OutreachDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub record_number: Option<i64>,
     /// phone number used for dialing
     #[serde(
@@ -7718,6 +8123,7 @@ pub struct OutreachDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
     /// disposition code returned from dialer to outreach for fastpath record.
     #[serde(
@@ -7726,6 +8132,7 @@ pub struct OutreachDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub disposition_code: Option<String>,
     /// disposition time returned from dialer to outreach for fastpath record.
     #[serde(
@@ -7734,6 +8141,7 @@ pub struct OutreachDispositionEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub disposition_time: Option<String>,
 }
 
@@ -7748,6 +8156,7 @@ pub struct OutreachStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub request_id: Option<String>,
     /// Alvaria generated alpha numeric id to uniquely identify one instance of session.
     #[serde(
@@ -7756,6 +8165,7 @@ pub struct OutreachStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub session_id: Option<String>,
     /// Name of the fastpath List which was used to dial fast path record.
     #[serde(
@@ -7764,6 +8174,7 @@ pub struct OutreachStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub fast_path_list_name: Option<String>,
     /// status message from outreach to customer about fastpath record supplied.
     #[serde(
@@ -7772,6 +8183,7 @@ pub struct OutreachStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub message: Option<String>,
     /// Alvaria generated numeric id to uniquely identify fastpath record supplied.
     #[serde(
@@ -7780,6 +8192,7 @@ pub struct OutreachStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub record_number: Option<i64>,
 }
 
@@ -7795,6 +8208,7 @@ pub struct OutreachAutomationScriptStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub automation_script_id: Option<i64>,
     /// Name of the automation script.
     #[serde(
@@ -7803,6 +8217,7 @@ pub struct OutreachAutomationScriptStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub script_name: Option<String>,
     /// Show script running state. This can be false - script is not running, true - script is
     /// running
@@ -7812,6 +8227,7 @@ pub struct OutreachAutomationScriptStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub running_state: Option<bool>,
     /// The current state of the automation script. This can be ‘0’ - Ok,‘1’ -
     /// Warning,‘2’ – Error
@@ -7821,6 +8237,7 @@ pub struct OutreachAutomationScriptStatusEvent {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<i64>,
 }
 
@@ -7884,6 +8301,7 @@ pub struct SessionProperty {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::model"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub property_name: Option<PropertyName>,
     /// Property Value
     #[serde(
@@ -7892,6 +8310,7 @@ pub struct SessionProperty {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub property_value: Option<String>,
 }
 
@@ -7994,6 +8413,7 @@ pub struct Connect {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub contact_email: Option<String>,
     /// Name/Value pairs for use be the WorkType handler. Names to be the same format as UIP
     /// user defined data, eg szUserDefined1. Up to 20.
@@ -8003,6 +8423,7 @@ pub struct Connect {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::list"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub contact_data_collection: Option<Vec<ContactData>>,
 }
 
@@ -8017,6 +8438,7 @@ pub struct ContactData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub contact_data_key: Option<String>,
     /// The value
     #[serde(
@@ -8025,6 +8447,7 @@ pub struct ContactData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub contact_data_value: Option<String>,
 }
 
@@ -8039,6 +8462,7 @@ pub struct SendText {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub text: Option<String>,
 }
 
@@ -8053,6 +8477,7 @@ pub struct PushUrl {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub url: Option<String>,
 }
 
@@ -8067,6 +8492,7 @@ pub struct DialRequest {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub digits: Option<String>,
 }
 
@@ -8130,6 +8556,7 @@ pub struct ScheduleCallback {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub call_back_time: Option<String>,
     /// Number of minutes to wait before the call should be placed. The request should have
     /// either callbackTime or delayStartDuration, but not both.
@@ -8139,6 +8566,7 @@ pub struct ScheduleCallback {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub delay_start_duration: Option<i64>,
     /// Name/Value pairs for use by the WorkType handler. Up to 20.
     #[serde(
@@ -8147,6 +8575,7 @@ pub struct ScheduleCallback {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::list"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub contact_data_collection: Option<Vec<ContactData>>,
 }
 
@@ -8198,6 +8627,7 @@ pub struct NewSessionV3 {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::integer"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub inactivity_delay: Option<i64>,
     /// Boolean indicating whether the client must acknowledge events before the system will
     /// remove the events from the queue (default false). When this parameter is set to true,
@@ -8210,6 +8640,7 @@ pub struct NewSessionV3 {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::boolean"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub require_acknowledgement: Option<bool>,
 }
 
@@ -8495,6 +8926,7 @@ pub struct Subscription {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::string"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub description: Option<String>,
     /// Rules to be used to filter the event stream for the consumer.
     #[serde(
