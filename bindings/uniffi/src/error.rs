@@ -105,22 +105,28 @@ pub enum CcbError {
 }
 
 impl CcbError {
-    /// The category's name, the same in every binding (`"invalid_argument"`...).
-    pub fn code_name(&self) -> &'static str {
+    /// The core's category of the error.
+    pub fn code(&self) -> ccbridge::ErrorCode {
+        use ccbridge::ErrorCode as C;
         match self {
-            CcbError::InvalidArgument { .. } => "invalid_argument",
-            CcbError::Auth { .. } => "auth",
-            CcbError::Forbidden { .. } => "forbidden",
-            CcbError::NotFound { .. } => "not_found",
-            CcbError::Conflict { .. } => "conflict",
-            CcbError::RateLimited { .. } => "rate_limited",
-            CcbError::Api { .. } => "api",
-            CcbError::SessionExpired { .. } => "session_expired",
-            CcbError::Timeout { .. } => "timeout",
-            CcbError::Transport { .. } => "transport",
-            CcbError::Decode { .. } => "decode",
-            CcbError::Closed { .. } => "closed",
+            CcbError::InvalidArgument { .. } => C::InvalidArgument,
+            CcbError::Auth { .. } => C::Auth,
+            CcbError::Forbidden { .. } => C::Forbidden,
+            CcbError::NotFound { .. } => C::NotFound,
+            CcbError::Conflict { .. } => C::Conflict,
+            CcbError::RateLimited { .. } => C::RateLimited,
+            CcbError::Api { .. } => C::Api,
+            CcbError::SessionExpired { .. } => C::SessionExpired,
+            CcbError::Timeout { .. } => C::Timeout,
+            CcbError::Transport { .. } => C::Transport,
+            CcbError::Decode { .. } => C::Decode,
+            CcbError::Closed { .. } => C::Closed,
         }
+    }
+
+    /// The category's name, the core's for every binding (`"invalid_argument"`...).
+    pub fn code_name(&self) -> &'static str {
+        self.code().as_str()
     }
 
     pub(crate) fn invalid(field: &str, detail: impl Into<String>) -> Self {
