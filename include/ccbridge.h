@@ -19,7 +19,8 @@
  *   object                 created by                               released with
  *   ccb_client_t *         ccb_client_new                           ccb_client_free
  *   ccb_stream_t *         ccb_stream_start, ccb_stream_start_pull  ccb_stream_free
- *   ccb_event_t *          ccb_stream_next_event, ccb_event_clone   ccb_event_free
+ *   ccb_event_t *          ccb_stream_next_event, ccb_event_clone,  ccb_event_free
+ *                          ccb_event_from_json
  *   ccb_error_t *          any function returning ccb_error_t *     ccb_error_free
  *   char *                 out-parameters `char **`                 ccb_string_free
  * Events passed to a ccb_event_cb are borrowed: valid only during the call (copy one with
@@ -557,6 +558,39 @@ struct ccb_error_t *ccb_event_payload_get(const struct ccb_event_t *event,
                                           char **out);
 
 /**
+ * The payload decoded into the documented model of the event's type, as compact JSON in
+ * `*out_json` (free it with ccb_string_free()): the documents' wire names, each
+ * integer/string pair of twins (`ehubSessionId` / `ehubSessionIdRev`, `interactionId` /
+ * `interactionIdRev`...) merged into one text value under the plain name (so an id never
+ * loses digits to a C double), fields that do not fit their model left out. Decoded on
+ * each call.
+ *
+ * `*out_json` is NULL, and no error is returned, when the type is not documented (a type
+ * newer than this library) or the payload is not a JSON object: the event is still whole,
+ * and ccb_event_payload_json() and ccb_event_raw_payload() still give its payload.
+ *
+ * # Safety
+ * `event` is NULL or a live event; `out_json` NULL or writable.
+ */
+struct ccb_error_t *ccb_event_typed_payload_json(const struct ccb_event_t *event, char **out_json);
+
+/**
+ * Makes an event from one JSON object in the service's v3 envelope (`kind`, `eventId`,
+ * `correlationId`, `eventType`, `publishedTime`, `schemaVersion`, `payload`), for replaying
+ * stored events and for tests. `payload` may be a string holding the JSON document, as the
+ * service sends it, or the document itself, as ccb_event_json() gives it: an event written
+ * with ccb_event_json() reads back the same. Only `eventId` and `eventType` are required;
+ * a payload string that is not JSON is kept as text. Free `*out` with ccb_event_free().
+ *
+ * Errors: CCB_ERR_INVALID_ARGUMENT naming `envelope_json` when it is not JSON, not an
+ * object, or lacks `eventId` or `eventType`.
+ *
+ * # Safety
+ * `envelope_json` is NULL or NUL-terminated; `out` NULL or writable.
+ */
+struct ccb_error_t *ccb_event_from_json(const char *envelope_json, struct ccb_event_t **out);
+
+/**
  * Copies an event, for instance to keep one passed to a callback. Free the copy with
  * ccb_event_free().
  *
@@ -566,7 +600,8 @@ struct ccb_error_t *ccb_event_payload_get(const struct ccb_event_t *event,
 struct ccb_error_t *ccb_event_clone(const struct ccb_event_t *event, struct ccb_event_t **out);
 
 /**
- * Releases an event from ccb_stream_next_event() or ccb_event_clone(). NULL is ignored.
+ * Releases an event from ccb_stream_next_event(), ccb_event_clone() or
+ * ccb_event_from_json(). NULL is ignored.
  * Never pass an event received by a callback: the library owns it.
  *
  * # Safety
@@ -582,6 +617,26 @@ void ccb_event_free(struct ccb_event_t *event);
  * `s` is NULL or a string returned by this library, not yet freed.
  */
 void ccb_string_free(char *s);
+
+/**
+ * Every operation ccb_client_call() accepts, as a JSON array in `*out_json` (free it with
+ * ccb_string_free()), in the order of the API description. Each element is an object:
+ * - `"name"`: what ccb_client_call() takes (`"engagementCenter.ready"`);
+ * - `"method"`: the HTTP method (`"POST"`);
+ * - `"path"`: the full path with its placeholders
+ *   (`"/via/v2/organizations/{orgId}/engagementCenter/users/{userId}/ready"`); each
+ *   `{param}` after `{orgId}` is a key of the call's `params_json`;
+ * - `"safeToRetry"`: whether sending it twice does no harm (only such calls are retried
+ *   after an answer that leaves the outcome unknown);
+ * - `"deprecated"`: whether the API documents deprecate it;
+ * - `"summary"`: the documents' one-line description.
+ *
+ * Needs no client and sends nothing. The only error is a NULL `out_json`.
+ *
+ * # Safety
+ * `out_json` is NULL or writable.
+ */
+struct ccb_error_t *ccb_operations_json(char **out_json);
 
 /**
  * Fills `options` with the recommended values. NULL is ignored.

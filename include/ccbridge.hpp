@@ -108,6 +108,14 @@ std::uint32_t to_u32_ms(std::chrono::duration<Rep, Period> d) {
 /// The library version.
 inline std::string version() { return ccb_version(); }
 
+/// Every operation Client::call() accepts, as the JSON array of ccb_operations_json()
+/// (name, method, path, safeToRetry, deprecated, summary of each).
+inline std::string operations_json() {
+    char *out = nullptr;
+    detail::check(ccb_operations_json(&out));
+    return detail::take(out);
+}
+
 /// Settings of a Client. Empty optionals and zero durations mean the library's defaults.
 struct ClientOptions {
     std::string org_id;
@@ -131,6 +139,13 @@ public:
     static Event borrow(const ccb_event_t *e) noexcept { return Event(e, nullptr); }
     /// Takes ownership of a C event.
     static Event adopt(ccb_event_t *e) noexcept { return Event(e, e); }
+    /// An owned event from its v3 envelope as JSON (stored events, tests); see
+    /// ccb_event_from_json().
+    static Event from_json(const std::string &envelope_json) {
+        ccb_event_t *e = nullptr;
+        detail::check(ccb_event_from_json(envelope_json.c_str(), &e));
+        return adopt(e);
+    }
 
     Event(Event &&o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), owner_(std::move(o.owner_)) {}
     Event &operator=(Event &&o) noexcept {
@@ -168,6 +183,18 @@ public:
     std::optional<std::string> payload_get(const std::string &pointer) const {
         char *out = nullptr;
         detail::check(ccb_event_payload_get(ptr_, pointer.c_str(), &out));
+        if (out == nullptr) {
+            return std::nullopt;
+        }
+        return detail::take(out);
+    }
+
+    /// The payload decoded into its documented model as JSON (twins merged into text), or
+    /// nullopt when the type is not documented or the payload is not an object. See
+    /// ccb_event_typed_payload_json().
+    std::optional<std::string> typed_payload_json() const {
+        char *out = nullptr;
+        detail::check(ccb_event_typed_payload_json(ptr_, &out));
         if (out == nullptr) {
             return std::nullopt;
         }

@@ -41,6 +41,8 @@ pub struct StringRule {
     pub values: &'static [&'static str],
     /// Whether it must be an RFC 3339 date-time.
     pub date_time: bool,
+    /// A regular expression the string must match.
+    pub pattern: Option<&'static str>,
 }
 
 /// Bounds of a number.
@@ -50,6 +52,8 @@ pub struct NumberRule {
     pub min: Option<f64>,
     /// Largest value.
     pub max: Option<f64>,
+    /// A value the number must be greater than (`exclusiveMinimum`).
+    pub above: Option<f64>,
 }
 
 /// Limits of an array.
@@ -224,6 +228,14 @@ fn string(rule: &StringRule, s: &str, at: &str) -> Result<()> {
             ));
         }
     }
+    if let Some(pattern) = rule.pattern {
+        if !matches_pattern(pattern, s)? {
+            return Err(Error::invalid(
+                name(at),
+                format!("{s:?} does not match the documented pattern {pattern}"),
+            ));
+        }
+    }
     if rule.date_time {
         time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(
             |e| Error::invalid(name(at), format!("{s:?} is not an ISO 8601 date-time: {e}")),
@@ -232,7 +244,30 @@ fn string(rule: &StringRule, s: &str, at: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether `s` matches `pattern`; each pattern is compiled once per process.
+fn matches_pattern(pattern: &'static str, s: &str) -> Result<bool> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static COMPILED: Mutex<Option<HashMap<&'static str, regex::Regex>>> = Mutex::new(None);
+    let mut cache = COMPILED.lock().unwrap_or_else(|p| p.into_inner());
+    let cache = cache.get_or_insert_with(HashMap::new);
+    if !cache.contains_key(pattern) {
+        let re = regex::Regex::new(pattern)
+            .map_err(|e| Error::decode(format!("bad pattern in the description: {e}")))?;
+        cache.insert(pattern, re);
+    }
+    Ok(cache[pattern].is_match(s))
+}
+
 fn number(rule: &NumberRule, n: f64, at: &str) -> Result<()> {
+    if let Some(above) = rule.above {
+        if n <= above {
+            return Err(Error::invalid(
+                name(at),
+                format!("{n} must be greater than {above}"),
+            ));
+        }
+    }
     let below = rule.min.is_some_and(|m| n < m);
     let above = rule.max.is_some_and(|m| n > m);
     if below || above {
@@ -307,6 +342,7 @@ mod tests {
                 max_len: Some(5),
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
     };
@@ -324,6 +360,7 @@ mod tests {
                     max_len: None,
                     values: &["User", "External"],
                     date_time: false,
+                    pattern: Some("^[A-Z]"),
                 }),
             },
             FieldRule {
@@ -341,6 +378,7 @@ mod tests {
                 node: Node::Integer(NumberRule {
                     min: Some(60.0),
                     max: Some(600.0),
+                    above: None,
                 }),
             },
             FieldRule {
@@ -351,6 +389,7 @@ mod tests {
                     max_len: None,
                     values: &[],
                     date_time: true,
+                    pattern: None,
                 }),
             },
         ],

@@ -16,6 +16,9 @@ command -v valgrind >/dev/null 2>&1 || need_pkgs+=(valgrind)
 if [ ! -e /usr/include/gtest/gtest.h ] && [ ! -e /usr/local/include/gtest/gtest.h ]; then
   need_pkgs+=(libgtest-dev)
 fi
+if [ ! -e /usr/include/nlohmann/json.hpp ] && [ ! -e /usr/local/include/nlohmann/json.hpp ]; then
+  need_pkgs+=(nlohmann-json3-dev)
+fi
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "tests/c: installing ${need_pkgs[*]}"

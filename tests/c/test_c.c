@@ -315,6 +315,8 @@ static void agent_flow(ccb_client_t *client, ccb_stream_t *stream, const char *u
     char *sid = NULL;
     char *ehub = NULL;
     char *user_in_payload = NULL;
+    char *typed = NULL;
+    char expected[160];
     char correlation[128];
     const ccb_event_t *ev;
 
@@ -341,6 +343,12 @@ static void agent_flow(ccb_client_t *client, ccb_stream_t *stream, const char *u
     REQUIRE_OK(ccb_event_payload_get(ev, "/userId", &user_in_payload));
     CHECK_STREQ(user_in_payload, user);
     ccb_string_free(user_in_payload);
+    REQUIRE_OK(ccb_event_typed_payload_json(ev, &typed));
+    REQUIRE(typed != NULL);
+    snprintf(expected, sizeof expected, "\"ehubSessionId\":\"%s\"", ehub);
+    CHECK(strstr(typed, expected) != NULL);
+    CHECK(strstr(typed, "ehubSessionIdRev") == NULL);
+    ccb_string_free(typed);
 
     EXPECT_NEXT(next, ctx, "engagementCenter.Connected", ev);
     CHECK_STREQ(ccb_event_correlation_id(ev), correlation);
@@ -631,6 +639,15 @@ static void test_null_pointers(void) {
     EXPECT_ERROR(ccb_event_payload_get(NULL, "/a", &str), CCB_ERR_INVALID_ARGUMENT, "event");
     EXPECT_ERROR(ccb_event_clone(NULL, &e_out), CCB_ERR_INVALID_ARGUMENT, "event");
     EXPECT_ERROR(ccb_event_clone(NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    str = (char *)&o;
+    EXPECT_ERROR(ccb_event_typed_payload_json(NULL, &str), CCB_ERR_INVALID_ARGUMENT, "event");
+    CHECK(str == NULL);
+    e_out = (ccb_event_t *)&o;
+    EXPECT_ERROR(ccb_event_from_json(NULL, &e_out), CCB_ERR_INVALID_ARGUMENT, "envelope_json");
+    CHECK(e_out == NULL);
+    EXPECT_ERROR(ccb_event_from_json("{\"eventId\":\"1\",\"eventType\":\"t\"}", NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_operations_json(NULL), CCB_ERR_INVALID_ARGUMENT, "out_json");
 
     /* Accessors of NULL objects answer NULL / neutral values instead of crashing. */
     CHECK(ccb_event_type(NULL) == NULL);
@@ -847,6 +864,146 @@ static void test_service_errors(void) {
     ccb_client_free(client);
 }
 
+/* Occurrences of `needle` in `haystack`. */
+static size_t count_of(const char *haystack, const char *needle) {
+    size_t n = 0;
+    const char *p = haystack;
+    while ((p = strstr(p, needle)) != NULL) {
+        n++;
+        p += strlen(needle);
+    }
+    return n;
+}
+
+static void test_operations_json(void) {
+    char *ops = (char *)&failures; /* garbage that must be replaced */
+    char *again = NULL;
+    char *result = NULL;
+    ccb_client_t *client = sim_client();
+    size_t n;
+    REQUIRE(client != NULL);
+    REQUIRE_OK(ccb_operations_json(&ops));
+    REQUIRE(ops != NULL && ops[0] == '[');
+    /* Every element has each key once; keys are never escaped inside summaries. */
+    n = count_of(ops, "\"name\":\"");
+    CHECK(n > 50);
+    CHECK(count_of(ops, "\"method\":\"") == n);
+    CHECK(count_of(ops, "\"path\":\"/via/") == n);
+    CHECK(count_of(ops, "\"safeToRetry\":") == n);
+    CHECK(count_of(ops, "\"deprecated\":") == n);
+    CHECK(count_of(ops, "\"summary\":\"") == n);
+    CHECK(count_of(ops, "/organizations/{orgId}/") == n);
+    CHECK(strstr(ops, "\"name\":\"engagementCenter.ready\"") != NULL);
+    CHECK(strstr(ops, "\"path\":\"/via/v2/organizations/{orgId}/engagementCenter/users/{userId}/ready\"") != NULL);
+    CHECK(strstr(ops, "\"name\":\"streaming.getEvents\"") != NULL);
+    CHECK(strstr(ops, "\"method\":\"GET\"") != NULL);
+    CHECK(strstr(ops, "\"deprecated\":true") != NULL);
+    CHECK(strstr(ops, "\"safeToRetry\":true") != NULL);
+    CHECK(strstr(ops, "\"safeToRetry\":false") != NULL);
+    /* A fresh string each time, the same content. */
+    REQUIRE_OK(ccb_operations_json(&again));
+    CHECK(again != ops);
+    CHECK_STREQ(again, ops);
+    ccb_string_free(again);
+    /* A listed name is one ccb_client_call() knows: it gets past the name check (and fails
+     * on its missing session instead). */
+    EXPECT_ERROR(ccb_client_call(client, "streaming.getEvents", "{}", &result),
+                 CCB_ERR_INVALID_ARGUMENT, "sessionId");
+    ccb_string_free(ops);
+    ccb_client_free(client);
+}
+
+static void test_event_from_json(void) {
+    static const char *const envelope =
+        "{\"kind\":\"via#engagementCenterEvent\",\"eventId\":\"1519073278252-0\","
+        "\"correlationId\":\"def6\",\"eventType\":\"engagementCenter.Held\","
+        "\"publishedTime\":\"2018-01-30T14:04:20.539Z\",\"schemaVersion\":1,"
+        "\"payload\":\"{\\\"userId\\\":\\\"5aa0\\\",\\\"ehubSessionId\\\":215,"
+        "\\\"ehubSessionIdRev\\\":\\\"215\\\",\\\"payload\\\":{\\\"interactionId\\\":1030,"
+        "\\\"interactionIdRev\\\":\\\"1030\\\"}}\"}";
+    char bad_utf8[] = {'{', '"', (char)0xFF, '"', ':', '1', '}', '\0'};
+    ccb_event_t *ev = NULL;
+    ccb_event_t *back = NULL;
+    ccb_event_t *copy = NULL;
+    char *typed = NULL;
+    char *value = NULL;
+
+    REQUIRE_OK(ccb_event_from_json(envelope, &ev));
+    REQUIRE(ev != NULL);
+    CHECK_STREQ(ccb_event_type(ev), "engagementCenter.Held");
+    CHECK_STREQ(ccb_event_id(ev), "1519073278252-0");
+    CHECK_STREQ(ccb_event_correlation_id(ev), "def6");
+    CHECK_STREQ(ccb_event_kind(ev), "via#engagementCenterEvent");
+    CHECK_STREQ(ccb_event_published_time(ev), "2018-01-30T14:04:20.539Z");
+    CHECK_STREQ(ccb_event_schema_version(ev), "1");
+    CHECK(strncmp(ccb_event_raw_payload(ev), "{\"userId\"", 9) == 0);
+
+    /* The untyped lookup still sees the wire form: the integer twin stays a number. */
+    REQUIRE_OK(ccb_event_payload_get(ev, "/ehubSessionId", &value));
+    CHECK_STREQ(value, "215");
+    ccb_string_free(value);
+    REQUIRE_OK(ccb_event_payload_get(ev, "/ehubSessionIdRev", &value));
+    CHECK_STREQ(value, "215");
+    ccb_string_free(value);
+
+    /* The typed form merges each pair of twins into one text value. */
+    REQUIRE_OK(ccb_event_typed_payload_json(ev, &typed));
+    REQUIRE(typed != NULL && typed[0] == '{');
+    CHECK(strstr(typed, "\"ehubSessionId\":\"215\"") != NULL);
+    CHECK(strstr(typed, "\"interactionId\":\"1030\"") != NULL);
+    CHECK(strstr(typed, "\"userId\":\"5aa0\"") != NULL);
+    CHECK(strstr(typed, "Rev") == NULL);
+    ccb_string_free(typed);
+
+    /* What ccb_event_json() writes reads back as the same event; so does a clone. */
+    REQUIRE_OK(ccb_event_from_json(ccb_event_json(ev), &back));
+    CHECK_STREQ(ccb_event_json(back), ccb_event_json(ev));
+    REQUIRE_OK(ccb_event_typed_payload_json(back, &typed));
+    CHECK(typed != NULL && strstr(typed, "\"ehubSessionId\":\"215\"") != NULL);
+    ccb_string_free(typed);
+    REQUIRE_OK(ccb_event_clone(back, &copy));
+    CHECK_STREQ(ccb_event_json(copy), ccb_event_json(ev));
+    ccb_event_free(copy);
+    ccb_event_free(back);
+    ccb_event_free(ev);
+
+    /* No typed form, and no error, for an undocumented type or a payload that is not an
+     * object; the payload itself is kept. */
+    REQUIRE_OK(ccb_event_from_json(
+        "{\"eventId\":\"2\",\"eventType\":\"engagementCenter.SomethingNew\",\"payload\":\"{\\\"a\\\":1}\"}",
+        &ev));
+    typed = (char *)&failures;
+    REQUIRE_OK(ccb_event_typed_payload_json(ev, &typed));
+    CHECK(typed == NULL);
+    CHECK_STREQ(ccb_event_payload_json(ev), "{\"a\":1}");
+    ccb_event_free(ev);
+    REQUIRE_OK(ccb_event_from_json(
+        "{\"eventId\":\"3\",\"eventType\":\"engagementCenter.Held\",\"payload\":\"not json\"}", &ev));
+    REQUIRE_OK(ccb_event_typed_payload_json(ev, &typed));
+    CHECK(typed == NULL);
+    CHECK_STREQ(ccb_event_raw_payload(ev), "not json");
+    ccb_event_free(ev);
+    /* No payload at all: an event, with "null" as its payload. */
+    REQUIRE_OK(ccb_event_from_json("{\"eventId\":\"4\",\"eventType\":\"engagementCenter.Idle\"}", &ev));
+    CHECK_STREQ(ccb_event_payload_json(ev), "null");
+    REQUIRE_OK(ccb_event_typed_payload_json(ev, &typed));
+    CHECK(typed == NULL);
+    ccb_event_free(ev);
+
+    /* Bad envelopes name the argument and leave *out NULL. */
+    ev = (ccb_event_t *)&failures;
+    EXPECT_ERROR(ccb_event_from_json("{\"eventId\":", &ev), CCB_ERR_INVALID_ARGUMENT, "envelope_json");
+    CHECK(ev == NULL);
+    EXPECT_ERROR(ccb_event_from_json("[1]", &ev), CCB_ERR_INVALID_ARGUMENT, "envelope_json");
+    EXPECT_ERROR(ccb_event_from_json("{\"eventType\":\"engagementCenter.Idle\"}", &ev),
+                 CCB_ERR_INVALID_ARGUMENT, "envelope_json");
+    EXPECT_ERROR(ccb_event_from_json("{\"eventId\":\"5\"}", &ev), CCB_ERR_INVALID_ARGUMENT, "envelope_json");
+    EXPECT_ERROR(ccb_event_from_json("{\"eventId\":\"\",\"eventType\":\"x\"}", &ev),
+                 CCB_ERR_INVALID_ARGUMENT, "envelope_json");
+    EXPECT_ERROR(ccb_event_from_json(bad_utf8, &ev), CCB_ERR_INVALID_ARGUMENT, "envelope_json");
+    CHECK(ev == NULL);
+}
+
 /* ---- Runner ----------------------------------------------------------------------------- */
 
 typedef struct test_case {
@@ -866,6 +1023,8 @@ static const test_case TESTS[] = {
     {"stream_option_errors", test_stream_option_errors},
     {"command_argument_errors", test_command_argument_errors},
     {"service_errors", test_service_errors},
+    {"operations_json", test_operations_json},
+    {"event_from_json", test_event_from_json},
 };
 
 int main(int argc, char **argv) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +61,10 @@ struct Collector {
     void on_event(const ccb::Event &e) {
         EXPECT_FALSE(e.owned());
         ccb::Event copy = e.clone();
+        // The borrowed view decodes as its copy does; every simulated type is documented.
+        const std::optional<std::string> typed = e.typed_payload_json();
+        EXPECT_TRUE(typed.has_value()) << e.type();
+        EXPECT_EQ(copy.typed_payload_json(), typed);
         std::lock_guard<std::mutex> lock(mu);
         events.push_back(std::move(copy));
         cv.notify_all();
@@ -147,6 +152,10 @@ TEST_F(CcbridgeTest, AgentFlowPull) {
             EXPECT_EQ(e->payload_get("/userId").value_or(""), "cpp-pull-agent");
             EXPECT_FALSE(e->payload_get("/no/such/field").has_value());
             *ehub = e->payload_get("/payload/ehubSessionId").value_or("");
+            // The typed form gives the id as text under its plain wire name.
+            const std::string typed = e->typed_payload_json().value_or("");
+            EXPECT_NE(typed.find("\"ehubSessionId\":\"" + *ehub + "\""), std::string::npos)
+                << typed;
         }
         // An owned event can be moved around and keeps its content.
         ccb::Event moved = std::move(*e);

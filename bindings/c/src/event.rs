@@ -205,6 +205,69 @@ pub unsafe extern "C" fn ccb_event_payload_get(
     })
 }
 
+/// The payload decoded into the documented model of the event's type, as compact JSON in
+/// `*out_json` (free it with ccb_string_free()): the documents' wire names, each
+/// integer/string pair of twins (`ehubSessionId` / `ehubSessionIdRev`, `interactionId` /
+/// `interactionIdRev`...) merged into one text value under the plain name (so an id never
+/// loses digits to a C double), fields that do not fit their model left out. Decoded on
+/// each call.
+///
+/// `*out_json` is NULL, and no error is returned, when the type is not documented (a type
+/// newer than this library) or the payload is not a JSON object: the event is still whole,
+/// and ccb_event_payload_json() and ccb_event_raw_payload() still give its payload.
+///
+/// # Safety
+/// `event` is NULL or a live event; `out_json` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_event_typed_payload_json(
+    event: *const ccb_event_t,
+    out_json: *mut *mut c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let out = unsafe { out_ptr(out_json, "out_json") }?;
+        let event = unsafe { arg_ref(event, "event") }?;
+        if let Some(v) = event.event().typed_payload().to_json() {
+            *out = into_c_str(v.to_string());
+        }
+        Ok(())
+    })
+}
+
+/// Makes an event from one JSON object in the service's v3 envelope (`kind`, `eventId`,
+/// `correlationId`, `eventType`, `publishedTime`, `schemaVersion`, `payload`), for replaying
+/// stored events and for tests. `payload` may be a string holding the JSON document, as the
+/// service sends it, or the document itself, as ccb_event_json() gives it: an event written
+/// with ccb_event_json() reads back the same. Only `eventId` and `eventType` are required;
+/// a payload string that is not JSON is kept as text. Free `*out` with ccb_event_free().
+///
+/// Errors: CCB_ERR_INVALID_ARGUMENT naming `envelope_json` when it is not JSON, not an
+/// object, or lacks `eventId` or `eventType`.
+///
+/// # Safety
+/// `envelope_json` is NULL or NUL-terminated; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_event_from_json(
+    envelope_json: *const c_char,
+    out: *mut *mut ccb_event_t,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let out = unsafe { out_ptr(out, "out") }?;
+        let text = unsafe { arg_str(envelope_json, "envelope_json") }?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("envelope_json", format!("is not valid JSON: {e}")))?;
+        // The envelope is the caller's input, not a service answer: a bad one is an
+        // argument error, whatever the core calls it when a batch holds one.
+        let event = Event::from_wire(&value).map_err(|e| match e {
+            Error::Decode { message } => Error::invalid("envelope_json", message),
+            other => other,
+        })?;
+        *out = Box::into_raw(Box::new(ccb_event_t::owned(event)));
+        Ok(())
+    })
+}
+
 /// Copies an event, for instance to keep one passed to a callback. Free the copy with
 /// ccb_event_free().
 ///
@@ -224,7 +287,8 @@ pub unsafe extern "C" fn ccb_event_clone(
     })
 }
 
-/// Releases an event from ccb_stream_next_event() or ccb_event_clone(). NULL is ignored.
+/// Releases an event from ccb_stream_next_event(), ccb_event_clone() or
+/// ccb_event_from_json(). NULL is ignored.
 /// Never pass an event received by a callback: the library owns it.
 ///
 /// # Safety
@@ -303,6 +367,81 @@ mod tests {
             assert!(!e.is_null() && copy.is_null());
             crate::ccb_error_free(e);
             ccb_event_free(ptr::null_mut());
+        }
+    }
+
+    unsafe fn field_of(e: *mut ccb_error_t) -> String {
+        assert!(!e.is_null());
+        let f = unsafe { s(crate::ccb_error_field(e)) }.to_string();
+        unsafe { crate::ccb_error_free(e) };
+        f
+    }
+
+    #[test]
+    fn typed_payload_merges_twins_and_is_null_when_undocumented() {
+        let ev = sample();
+        let view = ccb_event_t::borrowed(&ev);
+        unsafe {
+            let mut out = ptr::null_mut();
+            assert!(ccb_event_typed_payload_json(&view, &mut out).is_null());
+            let v: serde_json::Value = serde_json::from_str(s(out)).unwrap();
+            crate::ccb_string_free(out);
+            assert_eq!(v["ehubSessionId"], "100");
+            assert_eq!(v["userId"], "u1");
+
+            let mut unknown = ptr::null_mut();
+            let envelope = c"{\"eventId\":\"9\",\"eventType\":\"engagementCenter.SomethingNew\",\"payload\":\"{}\"}";
+            assert!(ccb_event_from_json(envelope.as_ptr(), &mut unknown).is_null());
+            out = ptr::dangling_mut();
+            assert!(ccb_event_typed_payload_json(unknown, &mut out).is_null());
+            assert!(out.is_null());
+            ccb_event_free(unknown);
+
+            assert_eq!(
+                field_of(ccb_event_typed_payload_json(ptr::null(), &mut out)),
+                "event"
+            );
+            assert_eq!(
+                field_of(ccb_event_typed_payload_json(&view, ptr::null_mut())),
+                "out_json"
+            );
+        }
+    }
+
+    #[test]
+    fn from_json_round_trips_and_names_the_argument() {
+        let ev = sample();
+        let view = ccb_event_t::borrowed(&ev);
+        unsafe {
+            let json = CString::new(s(ccb_event_json(&view))).unwrap();
+            let mut back = ptr::null_mut();
+            assert!(ccb_event_from_json(json.as_ptr(), &mut back).is_null());
+            assert_eq!(s(ccb_event_json(back)), s(ccb_event_json(&view)));
+            assert_eq!(s(ccb_event_type(back)), "engagementCenter.ConnectConfirm");
+            ccb_event_free(back);
+
+            for bad in [
+                c"{",
+                c"[]",
+                c"{\"eventType\":\"x\"}",
+                c"{\"eventId\":\"1\"}",
+            ] {
+                let mut out: *mut ccb_event_t = ptr::dangling_mut();
+                assert_eq!(
+                    field_of(ccb_event_from_json(bad.as_ptr(), &mut out)),
+                    "envelope_json"
+                );
+                assert!(out.is_null());
+            }
+            let mut out = ptr::null_mut();
+            assert_eq!(
+                field_of(ccb_event_from_json(ptr::null(), &mut out)),
+                "envelope_json"
+            );
+            assert_eq!(
+                field_of(ccb_event_from_json(c"{}".as_ptr(), ptr::null_mut())),
+                "out"
+            );
         }
     }
 }

@@ -16,12 +16,14 @@ mod client;
 mod error;
 mod event;
 mod ffi;
+mod operations;
 mod stream;
 
 pub use client::*;
 pub use error::*;
 pub use event::*;
 pub use ffi::ccb_string_free;
+pub use operations::*;
 pub use stream::*;
 
 /// The library version (`"0.1.0"`), a static string: never free it.

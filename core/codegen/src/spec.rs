@@ -99,6 +99,9 @@ pub struct Ty {
     pub format: String,
     /// The documented values of an `enum`.
     pub values: Vec<String>,
+    /// A regular expression the whole string must match.
+    pub pattern: Option<String>,
+    pub exclusive_minimum: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -558,7 +561,19 @@ impl Builder {
             max_items: uint(s, "maxItems"),
             format: text(s, "format"),
             values: Vec::new(),
+            pattern: get(s, "pattern")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            exclusive_minimum: num(s, "exclusiveMinimum"),
         };
+        if let Some(unknown) = s.as_mapping().into_iter().flatten().find_map(|(k, _)| {
+            let k = k.as_str().unwrap_or_default();
+            (!SCHEMA_KEYWORDS.contains(&k)).then_some(k)
+        }) {
+            return Err(format!(
+                "{owner}.{prop}: the generator does not know the schema keyword {unknown:?}"
+            ));
+        }
         let kind = match get(s, "type") {
             Some(Value::String(t)) => t.clone(),
             // `[string, integer]` and friends: values whose type the documents disagree on.
@@ -733,6 +748,41 @@ fn variant_name(wire: &str) -> String {
         Some(_) => v,
     }
 }
+
+/// The schema keywords the generator understands. Anything else is an error, so that a
+/// limit written in the description can never be silently left unchecked. `allOf` is
+/// accepted for the conditional rules the client leaves to the service (see README).
+const SCHEMA_KEYWORDS: &[&str] = &[
+    "$ref",
+    "type",
+    "properties",
+    "required",
+    "items",
+    "enum",
+    "description",
+    "examples",
+    "format",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "minItems",
+    "maxItems",
+    "pattern",
+    "additionalProperties",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "default",
+    "deprecated",
+    "contentMediaType",
+    "x-note",
+    "x-aliases",
+    "x-string-twin",
+    "x-event-type",
+    "x-known-values",
+];
 
 /// The field sets of an `anyOf`/`oneOf` whose branches only list `required` fields: the
 /// one kind of alternative the validation knows.

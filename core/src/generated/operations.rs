@@ -22,6 +22,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -54,6 +55,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -86,6 +88,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -118,6 +121,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -150,6 +154,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -185,6 +190,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -217,6 +223,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -249,6 +256,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -284,6 +292,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -316,6 +325,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -348,6 +358,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -380,6 +391,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -412,6 +424,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -444,6 +457,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -479,6 +493,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -511,6 +526,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -543,6 +559,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -575,6 +592,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -607,6 +625,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -639,6 +658,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -671,6 +691,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -706,6 +727,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -738,6 +760,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -773,6 +796,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -805,6 +829,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -837,6 +862,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -869,6 +895,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -905,6 +932,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -937,6 +965,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -969,6 +998,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1001,6 +1031,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1033,6 +1064,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1065,6 +1097,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1097,6 +1130,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1129,6 +1163,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1161,6 +1196,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1193,6 +1229,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1225,6 +1262,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1257,6 +1295,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1289,6 +1328,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1321,6 +1361,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1353,6 +1394,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1385,6 +1427,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1417,6 +1460,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1449,6 +1493,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1481,6 +1526,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1513,6 +1559,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1545,6 +1592,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1577,6 +1625,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1609,6 +1658,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -1690,6 +1740,7 @@ pub static OPERATIONS: &[Operation] = &[
             node: Node::Integer(NumberRule {
                 min: Some(1.0_f64),
                 max: Some(200.0_f64),
+                above: None,
             }),
         }],
         session: SessionHeader::Required,
@@ -1927,6 +1978,7 @@ pub static OPERATIONS: &[Operation] = &[
             node: Node::Integer(NumberRule {
                 min: Some(1.0_f64),
                 max: Some(200.0_f64),
+                above: None,
             }),
         }],
         session: SessionHeader::Required,
@@ -2030,6 +2082,7 @@ pub static OPERATIONS: &[Operation] = &[
             node: Node::Integer(NumberRule {
                 min: Some(1.0_f64),
                 max: Some(200.0_f64),
+                above: None,
             }),
         }],
         session: SessionHeader::Required,
@@ -2107,6 +2160,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -2139,6 +2193,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -2171,6 +2226,7 @@ pub static OPERATIONS: &[Operation] = &[
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         }],
         query: &[],
@@ -2203,6 +2259,7 @@ pub static ACCEPT_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -2220,6 +2277,7 @@ pub static ACTIVATE_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -2238,6 +2296,7 @@ pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2248,6 +2307,7 @@ pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2258,6 +2318,7 @@ pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2268,6 +2329,7 @@ pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2278,6 +2340,7 @@ pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2288,6 +2351,7 @@ pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2301,6 +2365,7 @@ pub static CALLBACK_PARAMS: ObjectRule = ObjectRule {
             node: Node::Integer(NumberRule {
                 min: None,
                 max: None,
+                above: None,
             }),
         },
     ],
@@ -2320,6 +2385,7 @@ pub static CONFERENCE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2330,6 +2396,7 @@ pub static CONFERENCE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -2349,6 +2416,7 @@ pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["User", "External", "Worktype"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2359,6 +2427,7 @@ pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2369,6 +2438,7 @@ pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2379,6 +2449,7 @@ pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2389,6 +2460,7 @@ pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2399,6 +2471,7 @@ pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2409,6 +2482,7 @@ pub static CONSULT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2437,6 +2511,7 @@ pub static INTERACTION_DATA_ITEM: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2447,6 +2522,7 @@ pub static INTERACTION_DATA_ITEM: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2471,6 +2547,7 @@ pub static DIAL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["User", "External", "Preview", "WorkType"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2481,6 +2558,7 @@ pub static DIAL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2491,6 +2569,7 @@ pub static DIAL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2501,6 +2580,7 @@ pub static DIAL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2511,6 +2591,7 @@ pub static DIAL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2521,6 +2602,7 @@ pub static DIAL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2536,6 +2618,7 @@ pub static DIAL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -2555,6 +2638,7 @@ pub static DIGITS_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2565,6 +2649,7 @@ pub static DIGITS_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -2584,6 +2669,7 @@ pub static DISPOSE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2594,6 +2680,7 @@ pub static DISPOSE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2636,6 +2723,7 @@ pub static HOLD_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -2654,6 +2742,7 @@ pub static MESSAGE_ACTIVE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2664,6 +2753,7 @@ pub static MESSAGE_ACTIVE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2674,6 +2764,7 @@ pub static MESSAGE_ACTIVE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["Agent", "Monitor", "System"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2684,6 +2775,7 @@ pub static MESSAGE_ACTIVE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2694,6 +2786,7 @@ pub static MESSAGE_ACTIVE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2704,6 +2797,7 @@ pub static MESSAGE_ACTIVE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -2723,6 +2817,7 @@ pub static REJECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2733,6 +2828,7 @@ pub static REJECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -2751,6 +2847,7 @@ pub static RETRIEVE_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -2768,6 +2865,7 @@ pub static TERMINATE_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -2792,6 +2890,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                     "WorkType",
                 ],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2802,6 +2901,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2812,6 +2912,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2822,6 +2923,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2832,6 +2934,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2842,6 +2945,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2852,6 +2956,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2862,6 +2967,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2872,6 +2978,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["Voice", "ChatSms"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2882,6 +2989,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2892,6 +3000,7 @@ pub static TRANSFER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2920,6 +3029,7 @@ pub static WARNING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["Wrap", "NotReady", "Park"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2930,6 +3040,7 @@ pub static WARNING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -2949,6 +3060,7 @@ pub static PLAY_MESSAGE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2959,6 +3071,7 @@ pub static PLAY_MESSAGE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -2969,6 +3082,7 @@ pub static PLAY_MESSAGE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["en-US", "es-ES", "de-DE", "pt-BR", "en-GB", "fr-CA"],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -2987,6 +3101,7 @@ pub static PAUSE_MESSAGE_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -3004,6 +3119,7 @@ pub static RESUME_MESSAGE_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -3021,6 +3137,7 @@ pub static STOP_MESSAGE_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -3039,6 +3156,7 @@ pub static CANCEL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["Disconnect", "NotReady"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3049,6 +3167,7 @@ pub static CANCEL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3068,6 +3187,7 @@ pub static CONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["Idle", "NotReady", "Park"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3078,6 +3198,7 @@ pub static CONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3088,6 +3209,7 @@ pub static CONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3098,6 +3220,7 @@ pub static CONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3108,6 +3231,7 @@ pub static CONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3132,6 +3256,7 @@ pub static KEEP_ALIVE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3140,6 +3265,7 @@ pub static KEEP_ALIVE_PARAMS: ObjectRule = ObjectRule {
             node: Node::Number(NumberRule {
                 min: Some(1.0_f64),
                 max: None,
+                above: None,
             }),
         },
         FieldRule {
@@ -3150,6 +3276,7 @@ pub static KEEP_ALIVE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: true,
+                pattern: None,
             }),
         },
     ],
@@ -3169,6 +3296,7 @@ pub static DISCONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3179,6 +3307,7 @@ pub static DISCONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3198,6 +3327,7 @@ pub static FORCE_DISCONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3208,6 +3338,7 @@ pub static FORCE_DISCONNECT_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3237,6 +3368,7 @@ pub static MONITOR_PARAMS: ObjectRule = ObjectRule {
                     "StopCoach",
                 ],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3247,6 +3379,7 @@ pub static MONITOR_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3257,6 +3390,7 @@ pub static MONITOR_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3267,6 +3401,7 @@ pub static MONITOR_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3277,6 +3412,7 @@ pub static MONITOR_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3296,6 +3432,7 @@ pub static MULTITASKING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3320,6 +3457,7 @@ pub static NOT_READY_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3330,6 +3468,7 @@ pub static NOT_READY_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3340,6 +3479,7 @@ pub static NOT_READY_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["NotReady", "Park"],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3358,6 +3498,7 @@ pub static READY_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -3376,6 +3517,7 @@ pub static VOICEMAIL_FORWARDED_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3386,6 +3528,7 @@ pub static VOICEMAIL_FORWARDED_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3396,6 +3539,7 @@ pub static VOICEMAIL_FORWARDED_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3415,6 +3559,7 @@ pub static VOICEMAIL_UPDATED_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3425,6 +3570,7 @@ pub static VOICEMAIL_UPDATED_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3444,6 +3590,7 @@ pub static PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3454,6 +3601,7 @@ pub static PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3464,6 +3612,7 @@ pub static PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3483,6 +3632,7 @@ pub static STOP_PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3493,6 +3643,7 @@ pub static STOP_PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3512,6 +3663,7 @@ pub static PAUSE_PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3522,6 +3674,7 @@ pub static PAUSE_PLAY_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3541,6 +3694,7 @@ pub static RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3551,6 +3705,7 @@ pub static RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3570,6 +3725,7 @@ pub static STOP_RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3580,6 +3736,7 @@ pub static STOP_RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3590,6 +3747,7 @@ pub static STOP_RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3600,6 +3758,7 @@ pub static STOP_RECORD_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3619,6 +3778,7 @@ pub static DELETE_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3629,6 +3789,7 @@ pub static DELETE_PERSONAL_GREETING_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3648,6 +3809,7 @@ pub static PERSONAL_GREETING_UPDATED_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3658,6 +3820,7 @@ pub static PERSONAL_GREETING_UPDATED_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3668,6 +3831,7 @@ pub static PERSONAL_GREETING_UPDATED_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3686,6 +3850,7 @@ pub static AGENT_STATISTICS_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -3704,6 +3869,7 @@ pub static REASSIGN_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3714,6 +3880,7 @@ pub static REASSIGN_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3724,6 +3891,7 @@ pub static REASSIGN_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3734,6 +3902,7 @@ pub static REASSIGN_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -3753,6 +3922,7 @@ pub static CLOSE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3763,6 +3933,7 @@ pub static CLOSE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3790,6 +3961,7 @@ pub static EMAIL_ACTIVE_PARAMS: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -3808,6 +3980,7 @@ pub static EMAIL_ERROR_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3816,6 +3989,7 @@ pub static EMAIL_ERROR_PARAMS: ObjectRule = ObjectRule {
             node: Node::Number(NumberRule {
                 min: None,
                 max: None,
+                above: None,
             }),
         },
     ],
@@ -3835,6 +4009,7 @@ pub static FORWARD_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3845,6 +4020,7 @@ pub static FORWARD_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3855,6 +4031,7 @@ pub static FORWARD_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3883,6 +4060,7 @@ pub static SAVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3893,6 +4071,7 @@ pub static SAVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3903,6 +4082,7 @@ pub static SAVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3913,6 +4093,7 @@ pub static SAVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3941,6 +4122,7 @@ pub static SEND_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3951,6 +4133,7 @@ pub static SEND_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3961,6 +4144,7 @@ pub static SEND_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3989,6 +4173,7 @@ pub static TRANSFER_EMAIL_TO_USER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -3999,6 +4184,7 @@ pub static TRANSFER_EMAIL_TO_USER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4009,6 +4195,7 @@ pub static TRANSFER_EMAIL_TO_USER_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4037,6 +4224,7 @@ pub static TRANSFER_EMAIL_TO_WORK_TYPE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4047,6 +4235,7 @@ pub static TRANSFER_EMAIL_TO_WORK_TYPE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4057,6 +4246,7 @@ pub static TRANSFER_EMAIL_TO_WORK_TYPE_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4085,6 +4275,7 @@ pub static COMPOSE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4095,6 +4286,7 @@ pub static COMPOSE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -4114,6 +4306,7 @@ pub static REMOVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4124,6 +4317,7 @@ pub static REMOVE_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -4143,6 +4337,7 @@ pub static REVIEW_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4153,6 +4348,7 @@ pub static REVIEW_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4163,6 +4359,7 @@ pub static REVIEW_EMAIL_PARAMS: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["Personal", "WorkType"],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -4182,6 +4379,7 @@ pub static SESSION_PROPERTY: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["inactivityDelay"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4192,6 +4390,7 @@ pub static SESSION_PROPERTY: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: Some("^(6[0-9]|[7-9][0-9]|[1-5][0-9]{2}|600)$"),
             }),
         },
     ],
@@ -4211,6 +4410,7 @@ pub static CONNECT: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4221,6 +4421,7 @@ pub static CONNECT: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4231,6 +4432,7 @@ pub static CONNECT: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4259,6 +4461,7 @@ pub static CONTACT_DATA: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4269,6 +4472,7 @@ pub static CONTACT_DATA: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
     ],
@@ -4287,6 +4491,7 @@ pub static SEND_TEXT: ObjectRule = ObjectRule {
             max_len: Some(2000),
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -4304,6 +4509,7 @@ pub static PUSH_URL: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -4321,6 +4527,7 @@ pub static DIAL_REQUEST: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -4339,6 +4546,7 @@ pub static NOTIFICATION: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["composing"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4347,6 +4555,7 @@ pub static NOTIFICATION: ObjectRule = ObjectRule {
             node: Node::Number(NumberRule {
                 min: None,
                 max: Some(30.0_f64),
+                above: Some(0.0_f64),
             }),
         },
     ],
@@ -4366,6 +4575,7 @@ pub static SCHEDULE_CALLBACK: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4376,6 +4586,7 @@ pub static SCHEDULE_CALLBACK: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4386,6 +4597,7 @@ pub static SCHEDULE_CALLBACK: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4396,6 +4608,7 @@ pub static SCHEDULE_CALLBACK: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: true,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4404,6 +4617,7 @@ pub static SCHEDULE_CALLBACK: ObjectRule = ObjectRule {
             node: Node::Integer(NumberRule {
                 min: Some(0.0_f64),
                 max: None,
+                above: None,
             }),
         },
         FieldRule {
@@ -4430,6 +4644,7 @@ pub static NEW_SESSION_V3: ObjectRule = ObjectRule {
             node: Node::Integer(NumberRule {
                 min: Some(60.0_f64),
                 max: Some(600.0_f64),
+                above: None,
             }),
         },
         FieldRule {
@@ -4469,6 +4684,7 @@ pub static ACKNOWLEDGE_EVENT: ObjectRule = ObjectRule {
             max_len: None,
             values: &[],
             date_time: false,
+            pattern: None,
         }),
     }],
 };
@@ -4487,6 +4703,7 @@ pub static FILTER_CRITERIA: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["changeNotification", "engagementCenterThirdParty"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4560,6 +4777,7 @@ pub static FILTER_CRITERIA: ObjectRule = ObjectRule {
                         "WrapTimeout",
                     ],
                     date_time: false,
+                    pattern: None,
                 }),
                 min_items: Some(1),
                 max_items: None,
@@ -4587,6 +4805,7 @@ pub static RESOURCES: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &["*", "users", "teams"],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
@@ -4598,6 +4817,7 @@ pub static RESOURCES: ObjectRule = ObjectRule {
                     max_len: None,
                     values: &[],
                     date_time: false,
+                    pattern: None,
                 }),
                 min_items: None,
                 max_items: None,
@@ -4620,6 +4840,7 @@ pub static SUBSCRIPTION: ObjectRule = ObjectRule {
                 max_len: None,
                 values: &[],
                 date_time: false,
+                pattern: None,
             }),
         },
         FieldRule {
