@@ -324,7 +324,7 @@ impl Transport {
             });
         }
         let err = map_status(status, &bytes, retry_after);
-        if status == 401 {
+        if status == 401 && !matches!(err, Error::SessionExpired { .. }) {
             Err(AttemptError::Unauthorized(err))
         } else {
             Err(AttemptError::Other(err))
@@ -509,7 +509,9 @@ pub(crate) fn map_status(status: u16, body: &[u8], retry_after: Option<Duration>
                 .is_some_and(|m| m.to_ascii_lowercase().contains(INVALID_SESSION))
         });
     match status {
-        400 if mentions_invalid_session => Error::SessionExpired { message },
+        // The streaming document answers 400 and the public-chat one 401 for the same dead
+        // session: the message decides, so neither is taken for a credentials problem.
+        400 | 401 if mentions_invalid_session => Error::SessionExpired { message },
         401 => Error::Auth {
             status: Some(401),
             message,
@@ -557,6 +559,16 @@ mod tests {
         assert!(matches!(
             map_status(400, body, None),
             Error::SessionExpired { .. }
+        ));
+        // The public-chat document's form of the same answer.
+        let body = br#"{"message":"Invalid or expired session"}"#;
+        assert!(matches!(
+            map_status(401, body, None),
+            Error::SessionExpired { .. }
+        ));
+        assert!(matches!(
+            map_status(401, br#"{"message":"Unauthorized"}"#, None),
+            Error::Auth { .. }
         ));
         let body = br#"{"code":422,"message":"user not connected","errors":[{"scope":"userId","reason":"state","message":"m"}]}"#;
         match map_status(422, body, None) {
