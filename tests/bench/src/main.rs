@@ -6,8 +6,14 @@
 //!
 //! Usage: `ccbridge-bench [--events N] [--rounds R] [--sim PATH]`
 //!
+//! With `--commands N [--command-rounds R]`, it measures instead the per-command overhead
+//! of the generated layer against a bare HTTP POST (N calls per variant and round, R rounds;
+//! see `commands.rs`).
+//!
 //! With `--sim`, the simulator runs as its own process (the binary at PATH), as in the
 //! Python benchmark, so the two figures compare like with like; without it, in-process.
+
+mod commands;
 
 use ccbridge::{Event, EventStream, RetryPolicy, StreamConfig, ViaClient};
 use ccbridge_sim::{SimConfig, Simulator};
@@ -19,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where the simulator runs: in this process, or as a child process.
-enum Sim {
+pub(crate) enum Sim {
     Embedded(Simulator),
     Process { child: Child, base_url: String },
 }
@@ -55,7 +61,7 @@ impl Sim {
         Sim::Process { child, base_url }
     }
 
-    fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         match self {
             Sim::Embedded(s) => s.base_url(),
             Sim::Process { base_url, .. } => base_url.clone(),
@@ -167,6 +173,11 @@ fn main() {
     let rounds = arg("--rounds", 3).max(1);
     let sim = Sim::start(arg_str("--sim"));
     let client = client(&sim);
+    if let Some(calls) = arg_str("--commands").and_then(|v| v.parse().ok()) {
+        let report = json!({ "rust_commands": commands::report(&sim, &client, calls, arg("--command-rounds", 50)) });
+        println!("{}", serde_json::to_string_pretty(&report).expect("json"));
+        return;
+    }
     let report = json!({
         "benchmark": "stream_throughput",
         "description": "events/s from a session with queued events (maxEvents=200) to a no-op handler, loopback simulator",
