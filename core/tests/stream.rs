@@ -551,7 +551,10 @@ fn subscriptions_are_restored_on_a_recreated_session() {
         },
     };
     let first = stream.subscribe_blocking(&only_screen_pops).unwrap();
-    assert_eq!(stream.subscription_ids(), std::slice::from_ref(&first.subscription_id));
+    assert_eq!(
+        stream.subscription_ids(),
+        std::slice::from_ref(&first.subscription_id)
+    );
     let old = stream.session_id();
     assert!(sim.state().expire_session(&old));
     let new = loop {

@@ -11,9 +11,15 @@ loses nor duplicates events.
     client = ccbridge.ViaClient(org_id="acme", client_id="...", client_secret="...",
                                 api_key="...")
     with client.stream() as stream:
-        client.connect(stream.session_id, "agent-1", initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, "agent-1", attach=False,
+                                         initial_state="Idle")
         for event in stream:
             print(event.event_type, event.payload)
+
+Every operation of the API description is a method of a service object of the client
+(``client.engagement_center``, ``client.streaming``, ``client.messaging``,
+``client.web_token``, ``client.web_client``), generated from the description; typed event
+payloads come from :func:`ccbridge.events.typed_payload`.
 
 Blocking calls release the GIL; every call has an ``*_async`` twin for asyncio. Errors are
 :class:`ccbridge.Error` subclasses. The library logs to the ``logging`` logger

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ccbridge import _native, services
-from ccbridge._native import Event
 from ccbridge.models import InitialState, NotReadyType
 from ccbridge.stream import EventCallback, StatusCallback, Stream
 
@@ -14,6 +13,22 @@ __all__ = ["ViaClient", "InitialState", "NotReadyType"]
 
 class ViaClient:
     """A client of the Alvaria Cloud ("Via") APIs for one organization.
+
+    Every operation of the API description is a method of a service object, generated from
+    it: :attr:`engagement_center` (agent control: ``connect``, ``ready``, ``not_ready``,
+    ``keep_alive``, ``disconnect``, interactions...), :attr:`streaming` (sessions,
+    ``get_events``, ``acknowledge``, subscriptions), :attr:`messaging`, :attr:`web_token` and
+    :attr:`web_client`. Their keyword arguments are the documented body fields in snake case,
+    with the documents' defaults, and they return the documented JSON (camelCase keys)::
+
+        client.engagement_center.connect(session_id, "agent-1", attach=False,
+                                         initial_state="Idle")
+        client.engagement_center.ready(session_id, "agent-1", ehub_session_id=ehub)
+
+    :meth:`stream` runs the event engine on a streaming session of its own (polling,
+    acknowledgement, deduplication, session recreation); prefer it to polling
+    ``streaming.get_events`` by hand. :meth:`call` reaches any operation by name and
+    :meth:`raw` the Via APIs the description does not cover.
 
     No request is sent until the first call. Every blocking method releases the GIL while
     it waits and has an ``*_async`` twin for asyncio. Errors are
@@ -192,189 +207,6 @@ class ViaClient:
             method, path, version=version, query=None if query is None else list(query),
             session_id=session_id, body=body,
         )
-
-    # -- Engagement Center ---------------------------------------------------------------
-
-    def connect(
-        self,
-        session_id: str,
-        user_id: str,
-        *,
-        initial_state: Optional[InitialState] = None,
-        station: Optional[str] = None,
-        routeaccess_id: Optional[str] = None,
-        email_address: Optional[str] = None,
-        attach: bool = False,
-    ) -> None:
-        """Logs the agent ``user_id`` in (or, with ``attach=True``, attaches to its login).
-
-        The outcome arrives as events on the streaming session ``session_id``:
-        Connecting, ConnectConfirm (whose ``payload["payload"]["ehubSessionId"]`` the other
-        commands need), Connected, then the initial state's event.
-        """
-        self._native.connect(
-            session_id,
-            user_id,
-            initial_state=initial_state,
-            station=station,
-            routeaccess_id=routeaccess_id,
-            email_address=email_address,
-            attach=attach,
-        )
-
-    async def connect_async(
-        self,
-        session_id: str,
-        user_id: str,
-        *,
-        initial_state: Optional[InitialState] = None,
-        station: Optional[str] = None,
-        routeaccess_id: Optional[str] = None,
-        email_address: Optional[str] = None,
-        attach: bool = False,
-    ) -> None:
-        """Awaitable :meth:`connect`."""
-        await self._native.connect_async(
-            session_id,
-            user_id,
-            initial_state=initial_state,
-            station=station,
-            routeaccess_id=routeaccess_id,
-            email_address=email_address,
-            attach=attach,
-        )
-
-    def ready(self, session_id: str, user_id: str, ehub_session_id: str) -> None:
-        """Moves the agent to Idle (event ``engagementCenter.Idle``)."""
-        self._native.ready(session_id, user_id, ehub_session_id)
-
-    async def ready_async(self, session_id: str, user_id: str, ehub_session_id: str) -> None:
-        """Awaitable :meth:`ready`."""
-        await self._native.ready_async(session_id, user_id, ehub_session_id)
-
-    def not_ready(
-        self,
-        session_id: str,
-        user_id: str,
-        ehub_session_id: str,
-        reason_id: str,
-        not_ready_type: NotReadyType,
-    ) -> None:
-        """Moves the agent to NotReady or Park with a reason code."""
-        self._native.not_ready(session_id, user_id, ehub_session_id, reason_id, not_ready_type)
-
-    async def not_ready_async(
-        self,
-        session_id: str,
-        user_id: str,
-        ehub_session_id: str,
-        reason_id: str,
-        not_ready_type: NotReadyType,
-    ) -> None:
-        """Awaitable :meth:`not_ready`."""
-        await self._native.not_ready_async(
-            session_id, user_id, ehub_session_id, reason_id, not_ready_type
-        )
-
-    def disconnect(
-        self, session_id: str, user_id: str, ehub_session_id: str, reason_id: str
-    ) -> None:
-        """Logs the agent out (``reason_id`` ``"-1"`` forces it)."""
-        self._native.disconnect(session_id, user_id, ehub_session_id, reason_id)
-
-    async def disconnect_async(
-        self, session_id: str, user_id: str, ehub_session_id: str, reason_id: str
-    ) -> None:
-        """Awaitable :meth:`disconnect`."""
-        await self._native.disconnect_async(session_id, user_id, ehub_session_id, reason_id)
-
-    def keep_alive(
-        self,
-        session_id: str,
-        user_id: str,
-        ehub_session_id: str,
-        *,
-        session_timeout: Optional[int] = None,
-        request_timestamp: Optional[str] = None,
-    ) -> None:
-        """Keeps the agent's login alive; once sent, repeat it every minute.
-
-        ``request_timestamp`` (ISO 8601) comes back in the ClientSessionKeepAlive event.
-        """
-        self._native.keep_alive(
-            session_id,
-            user_id,
-            ehub_session_id,
-            session_timeout=session_timeout,
-            request_timestamp=request_timestamp,
-        )
-
-    async def keep_alive_async(
-        self,
-        session_id: str,
-        user_id: str,
-        ehub_session_id: str,
-        *,
-        session_timeout: Optional[int] = None,
-        request_timestamp: Optional[str] = None,
-    ) -> None:
-        """Awaitable :meth:`keep_alive`."""
-        await self._native.keep_alive_async(
-            session_id,
-            user_id,
-            ehub_session_id,
-            session_timeout=session_timeout,
-            request_timestamp=request_timestamp,
-        )
-
-    # -- Streaming, low level ------------------------------------------------------------
-
-    def create_session(
-        self, *, inactivity_delay: Optional[int] = None, require_acknowledgement: bool = True
-    ) -> Dict[str, Any]:
-        """Creates a streaming session; prefer :meth:`stream`, which also keeps it alive.
-
-        Returns ``{"session_id", "creation_time", "inactivity_delay",
-        "require_acknowledgement"}``.
-        """
-        return self._native.create_session(
-            inactivity_delay=inactivity_delay, require_acknowledgement=require_acknowledgement
-        )
-
-    async def create_session_async(
-        self, *, inactivity_delay: Optional[int] = None, require_acknowledgement: bool = True
-    ) -> Dict[str, Any]:
-        """Awaitable :meth:`create_session`."""
-        return await self._native.create_session_async(
-            inactivity_delay=inactivity_delay, require_acknowledgement=require_acknowledgement
-        )
-
-    def get_events(self, session_id: str, max_events: int = 50) -> List[Event]:
-        """One long poll of a session: returns at once when events are queued, else after
-        the service's wait with an empty list."""
-        return self._native.get_events(session_id, max_events)
-
-    async def get_events_async(self, session_id: str, max_events: int = 50) -> List[Event]:
-        """Awaitable :meth:`get_events`."""
-        return await self._native.get_events_async(session_id, max_events)
-
-    def acknowledge(self, session_id: str, event_ids: Sequence[str]) -> Dict[str, List[str]]:
-        """Acknowledges events; returns ``{"event_ids_acknowledged", "event_ids_not_found"}``."""
-        return self._native.acknowledge(session_id, list(event_ids))
-
-    async def acknowledge_async(
-        self, session_id: str, event_ids: Sequence[str]
-    ) -> Dict[str, List[str]]:
-        """Awaitable :meth:`acknowledge`."""
-        return await self._native.acknowledge_async(session_id, list(event_ids))
-
-    def delete_session(self, session_id: str) -> None:
-        """Deletes a streaming session."""
-        self._native.delete_session(session_id)
-
-    async def delete_session_async(self, session_id: str) -> None:
-        """Awaitable :meth:`delete_session`."""
-        await self._native.delete_session_async(session_id)
 
     # -- Event streams -------------------------------------------------------------------
 

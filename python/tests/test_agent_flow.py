@@ -26,29 +26,34 @@ def test_callbacks_receive_every_command_outcome(client: ccbridge.ViaClient, use
         assert started.session_id == stream.session_id
         sid = stream.session_id
 
-        client.connect(sid, user_id, initial_state="Idle")
+        ec = client.engagement_center
+        ec.connect(sid, user_id, attach=False, initial_state="Idle")
         sink.wait_event("engagementCenter.Idle")
         assert [e.event_type for e in sink.events] == LOGIN
         ehub = ehub_of(sink.events[1])
         assert len({e.correlation_id for e in sink.events}) == 1
 
         n = len(sink.events)
-        client.not_ready(sid, user_id, ehub, "12", "Park")
+        ec.not_ready(sid, user_id, ehub_session_id=ehub, reason_id="12", not_ready_type="Park")
         park = sink.wait_event("engagementCenter.Park", after=n)
         assert park.payload["userId"] == user_id
 
         n = len(sink.events)
-        client.ready(sid, user_id, ehub)
+        ec.ready(sid, user_id, ehub_session_id=ehub)
         sink.wait_event("engagementCenter.Idle", after=n)
 
         n = len(sink.events)
-        client.keep_alive(
-            sid, user_id, ehub, session_timeout=120, request_timestamp="2024-05-01T10:00:00Z"
+        ec.keep_alive(
+            sid,
+            user_id,
+            ehub_session_id=ehub,
+            session_timeout=120,
+            request_timestamp="2024-05-01T10:00:00Z",
         )
         sink.wait_event("engagementCenter.ClientSessionKeepAlive", after=n)
 
         n = len(sink.events)
-        client.disconnect(sid, user_id, ehub, "0")
+        ec.disconnect(sid, user_id, ehub_session_id=ehub, reason_id="0")
         sink.wait_event("engagementCenter.Disconnected", after=n)
     finally:
         stream.stop()
@@ -61,7 +66,7 @@ def test_callbacks_receive_every_command_outcome(client: ccbridge.ViaClient, use
 
 def test_event_attributes(client: ccbridge.ViaClient, user_id: str) -> None:
     with client.stream() as stream:
-        client.connect(stream.session_id, user_id, initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
         events = pull_until(stream, "engagementCenter.ConnectConfirm")
     confirm = events[-1]
     assert confirm.kind
@@ -81,7 +86,7 @@ def test_event_attributes(client: ccbridge.ViaClient, user_id: str) -> None:
 
 def test_iteration_ends_when_the_stream_stops(client: ccbridge.ViaClient, user_id: str) -> None:
     stream = client.stream()
-    client.connect(stream.session_id, user_id, initial_state="Idle")
+    client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
     seen: List[str] = []
     for event in stream:
         seen.append(event.event_type)
@@ -111,12 +116,13 @@ def test_next_event_times_out_and_sets_statuses_aside(client: ccbridge.ViaClient
 
 def test_async_for_and_async_commands(sim: Sim, user_id: str) -> None:
     client = make_client(sim)
+    ec = client.engagement_center
 
     async def main() -> List[str]:
         seen: List[str] = []
         async with await client.stream_async() as stream:
             sid = stream.session_id
-            await client.connect_async(sid, user_id, initial_state="NotReady")
+            await ec.connect_async(sid, user_id, attach=False, initial_state="NotReady")
             ehub = ""
             # Each expected event triggers the next command, once.
             script = [
@@ -134,13 +140,15 @@ def test_async_for_and_async_commands(sim: Sim, user_id: str) -> None:
                     continue
                 step = script.pop(0)
                 if step == "engagementCenter.NotReady":
-                    await client.ready_async(sid, user_id, ehub)
+                    await ec.ready_async(sid, user_id, ehub_session_id=ehub)
                 elif step == "engagementCenter.Idle":
-                    await client.not_ready_async(sid, user_id, ehub, "7", "Park")
+                    await ec.not_ready_async(
+                        sid, user_id, ehub_session_id=ehub, reason_id="7", not_ready_type="Park"
+                    )
                 elif step == "engagementCenter.Park":
-                    await client.keep_alive_async(sid, user_id, ehub)
+                    await ec.keep_alive_async(sid, user_id, ehub_session_id=ehub)
                 elif step == "engagementCenter.ClientSessionKeepAlive":
-                    await client.disconnect_async(sid, user_id, ehub, "0")
+                    await ec.disconnect_async(sid, user_id, ehub_session_id=ehub, reason_id="0")
                 else:
                     await stream.stop_async()
         return seen
@@ -159,10 +167,11 @@ def test_async_calls_run_concurrently(sim: Sim) -> None:
     client = make_client(sim)
 
     async def main() -> None:
-        infos = await asyncio.gather(*(client.create_session_async() for _ in range(5)))
-        ids = {i["session_id"] for i in infos}
+        streaming = client.streaming
+        infos = await asyncio.gather(*(streaming.create_session_async() for _ in range(5)))
+        ids = {i["sessionId"] for i in infos}
         assert len(ids) == 5
-        await asyncio.gather(*(client.delete_session_async(s) for s in ids))
+        await asyncio.gather(*(streaming.delete_session_async(s) for s in ids))
         stream = await client.stream_async()
         try:
             assert await stream.next_event_async(timeout=0.2) is None
@@ -183,7 +192,9 @@ def test_cancelled_await_leaves_the_stream_usable(client: ccbridge.ViaClient, us
                 await waiter
             except asyncio.CancelledError:
                 pass
-            await client.connect_async(stream.session_id, user_id, initial_state="Idle")
+            await client.engagement_center.connect_async(
+                stream.session_id, user_id, attach=False, initial_state="Idle"
+            )
             event = await stream.next_event_async(timeout=10)
             assert event is not None
             return event.event_type

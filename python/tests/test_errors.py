@@ -113,23 +113,35 @@ def test_command_arguments(client: ccbridge.ViaClient) -> None:
         return info.value.field
 
     # The core checks every call against the API description and names the wire field.
-    assert field_of(client.connect, "sid", "u", initial_state="Ready") == "initialState"
-    assert field_of(client.not_ready, "sid", "u", "1", "12", "Busy") == "notReadyType"
-    assert field_of(client.connect, "sid", "", initial_state="Idle") == "userId"
-    assert field_of(client.connect, " ", "u") == "sessionId"
-    assert field_of(client.ready, "sid", "u", "") == "ehubSessionId"
-    assert field_of(client.disconnect, "sid", "u", "1", "") == "reasonId"
-    assert field_of(client.keep_alive, "sid", "u", "1", session_timeout=0) == "sessionTimeout"
-    assert field_of(client.keep_alive, "sid", "u", "1", request_timestamp="yesterday") == "requestTimestamp"
-    assert field_of(client.get_events, "sid", 0) == "maxEvents"
-    assert field_of(client.get_events, "sid", 201) == "maxEvents"
-    assert field_of(client.get_events, "sid", -1) == "maxEvents"
-    assert field_of(client.acknowledge, "sid", []) == "events"
-    assert field_of(client.acknowledge, "sid", ["1-0", ""]) == "events[1].eventId"
-    assert field_of(client.create_session, inactivity_delay=30) == "inactivityDelay"
-    assert field_of(client.create_session, inactivity_delay=-1) == "inactivityDelay"
+    ec, streaming = client.engagement_center, client.streaming
+    assert field_of(ec.connect, "sid", "u", attach=False, initial_state="Ready") == "initialState"
+    assert (
+        field_of(ec.not_ready, "sid", "u", ehub_session_id="1", reason_id="12", not_ready_type="Busy")
+        == "notReadyType"
+    )
+    assert field_of(ec.connect, "sid", "", attach=False, initial_state="Idle") == "userId"
+    assert field_of(ec.connect, " ", "u", attach=False) == "sessionId"
+    assert field_of(ec.ready, "sid", "u", ehub_session_id="") == "ehubSessionId"
+    assert field_of(ec.disconnect, "sid", "u", ehub_session_id="1", reason_id="") == "reasonId"
+    assert field_of(ec.keep_alive, "sid", "u", ehub_session_id="1", session_timeout=0) == "sessionTimeout"
+    assert (
+        field_of(ec.keep_alive, "sid", "u", ehub_session_id="1", request_timestamp="yesterday")
+        == "requestTimestamp"
+    )
+    assert field_of(streaming.get_events, "sid", max_events=0) == "maxEvents"
+    assert field_of(streaming.get_events, "sid", max_events=201) == "maxEvents"
+    assert field_of(streaming.get_events, "sid", max_events=-1) == "maxEvents"
+    assert field_of(streaming.acknowledge, "sid", events=[]) == "events"
+    assert (
+        field_of(streaming.acknowledge, "sid", events=[{"eventId": "1-0"}, {"eventId": ""}])
+        == "events[1].eventId"
+    )
+    assert field_of(streaming.create_session, inactivity_delay=30) == "inactivityDelay"
+    assert field_of(streaming.create_session, inactivity_delay=-1) == "inactivityDelay"
+    # A value JSON cannot express is a TypeError (a JSON value of the wrong type is an
+    # InvalidArgumentError naming the field: see test_table).
     with pytest.raises(TypeError):
-        client.ready("sid", "u", 7)  # type: ignore[arg-type]
+        ec.ready("sid", "u", ehub_session_id=object())  # type: ignore[arg-type]
 
 
 def test_generic_call_arguments(client: ccbridge.ViaClient) -> None:
@@ -153,7 +165,7 @@ def test_generic_call_arguments(client: ccbridge.ViaClient) -> None:
 def test_wrong_secret_is_an_auth_error_without_the_secret(sim: Sim) -> None:
     client = make_client(sim, client_secret="wrong-secret-xyz")
     with pytest.raises(ccbridge.AuthError) as info:
-        client.create_session()
+        client.streaming.create_session()
     err = info.value
     assert err.http_status == 401
     assert err.code == "auth"
@@ -165,7 +177,7 @@ def test_wrong_secret_is_an_auth_error_without_the_secret(sim: Sim) -> None:
 def test_wrong_api_key_is_an_auth_error(sim: Sim) -> None:
     client = make_client(sim, api_key="wrong-key-abc")
     with pytest.raises(ccbridge.AuthError) as info:
-        client.create_session()
+        client.streaming.create_session()
     assert info.value.http_status == 401
     assert "wrong-key-abc" not in str(info.value) and "wrong-key-abc" not in repr(info.value)
 
@@ -174,7 +186,7 @@ def test_server_errors_map_to_api_error(sim: Sim) -> None:
     client = make_client(sim, max_attempts=1)
     sim.post("/sim/faults", {"kind": "status", "status": 503, "pathContains": "streaming/session", "method": "POST"})
     with pytest.raises(ccbridge.ApiError) as info:
-        client.create_session()
+        client.streaming.create_session()
     err = info.value
     assert err.status == 503 and err.http_status == 503 and err.code == "api"
     assert isinstance(err.errors, list)
@@ -187,17 +199,17 @@ def test_rate_limited_carries_retry_after(sim: Sim) -> None:
         {"kind": "status", "status": 429, "retryAfter": 7, "pathContains": "streaming/session", "method": "POST"},
     )
     with pytest.raises(ccbridge.RateLimitedError) as info:
-        client.create_session()
+        client.streaming.create_session()
     assert info.value.retry_after == 7.0
     assert info.value.http_status == 429
 
 
 def test_timeout_is_also_the_builtin_timeout_error(sim: Sim) -> None:
     client = make_client(sim, max_attempts=1, request_timeout=0.3)
-    client.create_session()  # token fetched before the stall
+    client.streaming.create_session()  # token fetched before the stall
     sim.post("/sim/faults", {"kind": "stall", "stallMs": 2000, "pathContains": "streaming/session", "method": "POST"})
     with pytest.raises(builtins.TimeoutError) as info:
-        client.create_session()
+        client.streaming.create_session()
     assert isinstance(info.value, ccbridge.TimeoutError)
     assert info.value.code == "timeout"
 
@@ -205,15 +217,15 @@ def test_timeout_is_also_the_builtin_timeout_error(sim: Sim) -> None:
 def test_transport_error_when_nothing_listens() -> None:
     client = ccbridge.ViaClient(**GOOD, base_url="http://127.0.0.1:1", max_attempts=1)
     with pytest.raises(ccbridge.TransportError) as info:
-        client.create_session()
+        client.streaming.create_session()
     assert info.value.http_status is None and info.value.code == "transport"
 
 
 def test_expired_session_is_session_expired(client: ccbridge.ViaClient) -> None:
-    sid = client.create_session()["session_id"]
-    client.delete_session(sid)
+    sid = client.streaming.create_session()["sessionId"]
+    client.streaming.delete_session(sid)
     with pytest.raises(ccbridge.SessionExpiredError) as info:
-        client.get_events(sid)
+        client.streaming.get_events(sid)
     assert info.value.code == "session_expired"
 
 

@@ -24,7 +24,7 @@ def test_records_go_to_the_ccbridge_logger_without_secrets(
     caplog.set_level(logging.DEBUG, logger="ccbridge")
     client = make_client(sim)
     with client.stream() as stream:
-        client.connect(stream.session_id, user_id, initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
         assert stream.next_event(timeout=10) is not None
     ours = [r for r in caplog.records if r.name.startswith("ccbridge")]
     messages = [r.getMessage() for r in ours]
@@ -43,7 +43,7 @@ def test_records_go_to_the_ccbridge_logger_without_secrets(
 def test_level_follows_the_logger(sim: Sim, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="ccbridge")
     client = make_client(sim)
-    client.delete_session(client.create_session()["session_id"])
+    client.streaming.delete_session(client.streaming.create_session()["sessionId"])
     assert not [r for r in caplog.records if r.name.startswith("ccbridge") and r.levelno < logging.WARNING]
 
 
@@ -53,16 +53,17 @@ def test_async_low_level_calls(sim: Sim, user_id: str) -> None:
     async def main() -> None:
         info = await client.call_async("streaming.createSession", {"body": {"requireAcknowledgement": True}})
         sid = info["sessionId"]
-        await client.connect_async(sid, user_id, initial_state="Park")
-        events = await client.get_events_async(sid, 10)
-        assert events[-1].event_type == "engagementCenter.Park"
-        ack = await client.acknowledge_async(sid, [e.event_id for e in events])
-        assert len(ack["event_ids_acknowledged"]) == len(events)
-        await client.delete_session_async(sid)
+        ec, streaming = client.engagement_center, client.streaming
+        await ec.connect_async(sid, user_id, attach=False, initial_state="Park")
+        events = (await streaming.get_events_async(sid, max_events=10))["events"]
+        assert events[-1]["eventType"] == "engagementCenter.Park"
+        ack = await streaming.acknowledge_async(sid, events=[{"eventId": e["eventId"]} for e in events])
+        assert len(ack["eventIdsAcknowledged"]) == len(events)
+        await streaming.delete_session_async(sid)
         with pytest.raises(ccbridge.SessionExpiredError):
-            await client.get_events_async(sid)
+            await streaming.get_events_async(sid)
         with pytest.raises(ccbridge.InvalidArgumentError):
-            await client.ready_async(sid, user_id, "")
+            await ec.ready_async(sid, user_id, ehub_session_id="")
 
     asyncio.run(asyncio.wait_for(main(), 30))
 
@@ -74,7 +75,8 @@ def test_async_call_needs_a_running_loop(client: ccbridge.ViaClient) -> None:
 
 def test_forked_child_is_refused(sim: Sim) -> None:
     client = make_client(sim)
-    client.delete_session(client.create_session()["session_id"])  # the runtime is in use
+    streaming = client.streaming
+    streaming.delete_session(streaming.create_session()["sessionId"])  # the runtime is in use
     with warnings.catch_warnings():
         # Python 3.12+ warns that forking a multi-threaded process is risky: that is the
         # point of this test.
@@ -83,13 +85,13 @@ def test_forked_child_is_refused(sim: Sim) -> None:
     if pid == 0:  # pragma: no cover - runs in the child
         code = 1
         try:
-            client.create_session()
+            streaming.create_session()
         except ccbridge.ClosedError as e:
             code = 0 if "fork" in str(e) else 2
         except BaseException:
             code = 3
         try:
-            make_client(sim).create_session()
+            make_client(sim).streaming.create_session()
             code = code or 4
         except ccbridge.ClosedError:
             pass
@@ -99,7 +101,7 @@ def test_forked_child_is_refused(sim: Sim) -> None:
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
     # The parent is unaffected.
-    client.delete_session(client.create_session()["session_id"])
+    streaming.delete_session(streaming.create_session()["sessionId"])
 
 
 def run_script(sim: Sim, body: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -124,8 +126,9 @@ def test_interpreter_exit_with_running_streams(sim: Sim) -> None:
         seen = threading.Event()
         pushed = client.stream(on_event=lambda e: seen.set())
         pulled = client.stream()
-        client.connect(pushed.session_id, "exit-agent-1", initial_state="Idle")
-        client.connect(pulled.session_id, "exit-agent-2", initial_state="Idle")
+        ec = client.engagement_center
+        ec.connect(pushed.session_id, "exit-agent-1", attach=False, initial_state="Idle")
+        ec.connect(pulled.session_id, "exit-agent-2", attach=False, initial_state="Idle")
         assert seen.wait(10)
         assert pulled.next_event(timeout=10) is not None
         # Daemon threads still waiting on a stream when the interpreter exits: CPython ends
@@ -155,7 +158,9 @@ def test_interpreter_exit_from_an_asyncio_program(sim: Sim) -> None:
         import asyncio
         async def main():
             stream = await client.stream_async(on_event=lambda e: None)
-            await client.connect_async(stream.session_id, "exit-agent-3", initial_state="Idle")
+            await client.engagement_center.connect_async(
+                stream.session_id, "exit-agent-3", attach=False, initial_state="Idle"
+            )
             # Left pending when the loop closes.
             asyncio.ensure_future(client.stream_async())
         asyncio.run(main())
@@ -176,7 +181,7 @@ def test_interpreter_exit_during_a_callback_that_never_returns(sim: Sim, busy: s
             inside.set()
             {busy}
         stream = client.stream(on_event=on_event)
-        client.connect(stream.session_id, {user_id!r}, initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, {user_id!r}, attach=False, initial_state="Idle")
         assert inside.wait(10)
         print("exiting")
         """,

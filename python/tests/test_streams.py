@@ -26,7 +26,7 @@ def test_expired_session_is_recreated_and_reported(sim: Sim, client: ccbridge.Vi
         assert old in status.description
         assert stream.stats.sessions_recreated == 1
         # The new session delivers: an agent logs in on it.
-        client.connect(stream.session_id, user_id, initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
         sink.wait_event("engagementCenter.Idle")
     finally:
         stream.stop()
@@ -44,7 +44,7 @@ def test_callback_exception_is_logged_not_fatal(
 
     caplog.set_level(logging.ERROR, logger="ccbridge")
     with client.stream(on_event=on_event) as stream:
-        client.connect(stream.session_id, user_id, initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
         sink.wait_event("engagementCenter.Idle")
     failures = [r for r in caplog.records if r.name == "ccbridge" and r.exc_info]
     assert len(failures) == 1
@@ -66,7 +66,7 @@ def test_stop_from_inside_the_callback(client: ccbridge.ViaClient, user_id: str)
 
     stream = client.stream(on_event=on_event, on_status=sink.on_status)
     holder.append(stream)
-    client.connect(stream.session_id, user_id, initial_state="Idle")
+    client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
     assert returned.wait(10)
     sink.wait_status("stopped")
     assert stream.is_stopping
@@ -79,7 +79,7 @@ def test_callbacks_can_be_replaced(client: ccbridge.ViaClient, user_id: str) -> 
         returned = stream.on_event(second.on_event)
         assert returned == second.on_event
         stream.on_status(second.on_status)
-        client.connect(stream.session_id, user_id, initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
         second.wait_event("engagementCenter.Idle")
     assert first.events == []
     with pytest.raises(TypeError):
@@ -119,7 +119,7 @@ def test_events_are_acknowledged_and_counted(client: ccbridge.ViaClient, user_id
     sink = Collector()
     stream = client.stream(on_event=sink.on_event, ack_interval=0.01)
     try:
-        client.connect(stream.session_id, user_id, initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
         sink.wait_event("engagementCenter.Idle")
         deadline = time.monotonic() + 10
         while stream.stats.events_acknowledged < 4 and time.monotonic() < deadline:
@@ -136,7 +136,7 @@ def test_events_are_acknowledged_and_counted(client: ccbridge.ViaClient, user_id
 
 def test_injected_events_reach_the_stream(sim: Sim, client: ccbridge.ViaClient, user_id: str) -> None:
     with client.stream() as stream:
-        client.connect(stream.session_id, user_id, initial_state="Idle")
+        client.engagement_center.connect(stream.session_id, user_id, attach=False, initial_state="Idle")
         pull_until(stream, "engagementCenter.Idle")
         sim.post(f"/sim/users/{user_id}/screenPop")
         pop = pull_until(stream, "engagementCenter.ScreenPop")[-1]
@@ -166,27 +166,33 @@ def test_generic_call_drives_the_same_flow(client: ccbridge.ViaClient, user_id: 
 
 
 def test_low_level_session_operations(client: ccbridge.ViaClient, user_id: str) -> None:
-    info = client.create_session(inactivity_delay=90)
-    sid = info["session_id"]
-    assert info["inactivity_delay"] == 90 and info["require_acknowledgement"] is True
-    client.connect(sid, user_id, initial_state="Idle")
-    first = client.get_events(sid, max_events=2)
+    streaming = client.streaming
+    info = streaming.create_session(inactivity_delay=90, require_acknowledgement=True)
+    sid = info["sessionId"]
+    assert info["inactivityDelay"] == 90 and info["requireAcknowledgement"] is True
+    client.engagement_center.connect(sid, user_id, attach=False, initial_state="Idle")
+
+    def poll(max_events: int) -> List[ccbridge.Event]:
+        return [ccbridge.Event.from_wire(e) for e in streaming.get_events(sid, max_events=max_events)["events"]]
+
+    first = poll(2)
     assert [e.event_type for e in first] == ["engagementCenter.Connecting", "engagementCenter.ConnectConfirm"]
     ehub_of(first[1])
     # Unacknowledged events come back; acknowledged ones do not.
-    again = client.get_events(sid, max_events=2)
+    again = poll(2)
     assert [e.event_id for e in again] == [e.event_id for e in first]
-    ack = client.acknowledge(sid, [e.event_id for e in first] + ["no-such-event"])
-    assert sorted(ack["event_ids_acknowledged"]) == sorted(e.event_id for e in first)
-    assert ack["event_ids_not_found"] == ["no-such-event"]
-    rest = client.get_events(sid, max_events=50)
+    ids = [e.event_id for e in first] + ["no-such-event"]
+    ack = streaming.acknowledge(sid, events=[{"eventId": i} for i in ids])
+    assert sorted(ack["eventIdsAcknowledged"]) == sorted(e.event_id for e in first)
+    assert ack["eventIdsNotFound"] == ["no-such-event"]
+    rest = poll(50)
     assert [e.event_type for e in rest] == ["engagementCenter.Connected", "engagementCenter.Idle"]
-    client.delete_session(sid)
+    streaming.delete_session(sid)
 
 
 def test_rate_limits_are_reported(client: ccbridge.ViaClient) -> None:
     assert client.rate_limits() == []
-    client.delete_session(client.create_session()["session_id"])
+    client.streaming.delete_session(client.streaming.create_session()["sessionId"])
     limits = client.rate_limits()
     assert limits and all(set(d) == {"window", "limit", "remaining"} for d in limits)
     assert any(isinstance(d["remaining"], int) for d in limits)
@@ -250,12 +256,12 @@ def test_ctrl_c_interrupts_a_wait_for_events(client: ccbridge.ViaClient) -> None
 
 
 def test_ctrl_c_interrupts_a_blocking_request(sim: Sim, client: ccbridge.ViaClient) -> None:
-    client.delete_session(client.create_session()["session_id"])
+    client.streaming.delete_session(client.streaming.create_session()["sessionId"])
     sim.post("/sim/faults", {"kind": "stall", "stallMs": 3000, "pathContains": "streaming/session", "method": "POST"})
     started = time.monotonic()
     timer = interrupt_main_thread_after(0.3)
     with pytest.raises(KeyboardInterrupt):
-        client.create_session()
+        client.streaming.create_session()
     timer.join()
     assert time.monotonic() - started < 2
 

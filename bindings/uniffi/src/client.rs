@@ -4,8 +4,6 @@ use crate::error::CcbError;
 use crate::runtime::on_core_runtime;
 use crate::stream::{EventListener, EventStreamHandle, ListenerAdapter};
 use crate::types::{millis, RateLimit, StreamOptions};
-use ccbridge::models;
-use ccbridge::models::{InitialState, NotReadyType};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -37,6 +35,13 @@ pub struct ViaClientOptions {
 }
 
 /// A client of the Alvaria Cloud ("Via") APIs for one organization.
+///
+/// Every operation of the API description is a method of a service object, generated from
+/// it: `engagementCenter()` (agent control: `connect`, `ready`, `notReady`, `keepAlive`,
+/// `disconnect`...), `streaming()`, `messaging()`, `webToken()` and `webClient()`, each
+/// taking the documented records. `startStream` runs the event engine on a session of its
+/// own; `call` reaches any operation by name and `raw` the Via APIs the description does
+/// not cover.
 ///
 /// Every command is `suspend` in Kotlin and `async` in Swift; none blocks the caller's
 /// thread. One client serves any number of streams and agents.
@@ -153,94 +158,6 @@ impl ViaClient {
             };
         let value = on_core_runtime(self.inner.raw(request)).await?;
         Ok(value.to_string())
-    }
-
-    /// `connect`: logs the agent in (`attach = false`) or attaches to its login. The outcome
-    /// arrives as events: Connecting, ConnectConfirm (with the ehubSessionId), Connected,
-    /// then the initial state's event.
-    #[uniffi::method(default(initial_state = None, station = None, attach = false))]
-    pub async fn connect(
-        &self,
-        session_id: String,
-        user_id: String,
-        initial_state: Option<InitialState>,
-        station: Option<String>,
-        attach: bool,
-    ) -> Result<(), CcbError> {
-        let params = models::ConnectParams {
-            initial_state,
-            station,
-            attach,
-            ..Default::default()
-        };
-        let ec = self.inner.engagement_center();
-        Ok(on_core_runtime(ec.connect(&session_id, &user_id, &params)).await?)
-    }
-
-    /// `ready`: moves the agent to Idle.
-    pub async fn ready(
-        &self,
-        session_id: String,
-        user_id: String,
-        ehub_session_id: String,
-    ) -> Result<(), CcbError> {
-        let params = models::ReadyParams { ehub_session_id };
-        let ec = self.inner.engagement_center();
-        Ok(on_core_runtime(ec.ready(&session_id, &user_id, &params)).await?)
-    }
-
-    /// `notReady`: moves the agent to NotReady or Park with a reason code.
-    pub async fn not_ready(
-        &self,
-        session_id: String,
-        user_id: String,
-        ehub_session_id: String,
-        reason_id: String,
-        not_ready_type: NotReadyType,
-    ) -> Result<(), CcbError> {
-        let params = models::NotReadyParams {
-            ehub_session_id,
-            reason_id,
-            not_ready_type,
-        };
-        let ec = self.inner.engagement_center();
-        Ok(on_core_runtime(ec.not_ready(&session_id, &user_id, &params)).await?)
-    }
-
-    /// `disconnect`: logs the agent out (reason `"-1"` forces it).
-    pub async fn disconnect(
-        &self,
-        session_id: String,
-        user_id: String,
-        ehub_session_id: String,
-        reason_id: String,
-    ) -> Result<(), CcbError> {
-        let params = models::DisconnectParams {
-            ehub_session_id,
-            reason_id,
-        };
-        let ec = self.inner.engagement_center();
-        Ok(on_core_runtime(ec.disconnect(&session_id, &user_id, &params)).await?)
-    }
-
-    /// `keepAlive`: once sent, repeat it every minute or the service logs the agent out.
-    /// `request_timestamp` (ISO 8601) comes back in the ClientSessionKeepAlive event.
-    #[uniffi::method(default(session_timeout_s = None, request_timestamp = None))]
-    pub async fn keep_alive(
-        &self,
-        session_id: String,
-        user_id: String,
-        ehub_session_id: String,
-        session_timeout_s: Option<u32>,
-        request_timestamp: Option<String>,
-    ) -> Result<(), CcbError> {
-        let params = models::KeepAliveParams {
-            ehub_session_id,
-            session_timeout: session_timeout_s.map(f64::from),
-            request_timestamp,
-        };
-        let ec = self.inner.engagement_center();
-        Ok(on_core_runtime(ec.keep_alive(&session_id, &user_id, &params)).await?)
     }
 
     /// The last rate-limit figures the service reported (no request is sent).

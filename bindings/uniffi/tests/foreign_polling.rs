@@ -1,7 +1,7 @@
 //! The exported API driven the way uniffi drives it from Kotlin or Swift: futures polled on
 //! a plain thread outside any tokio runtime, and listeners that fail.
 
-use ccbridge::models::{InitialState, NotReadyType};
+use ccbridge::models::{ConnectParams, InitialState, NotReadyParams, NotReadyType};
 use ccbridge_sim::{SimConfig, Simulator};
 use ccbridge_uniffi::{
     CcbError, Event, EventListener, ListenerError, StreamOptions, StreamStatusRecord, ViaClient,
@@ -72,16 +72,18 @@ fn commands_and_pull_work_without_a_runtime_context() {
     block_on(async {
         let stream = client.start_stream(None, None).await.unwrap();
         let sid = stream.session_id();
-        client
-            .connect(
-                sid.clone(),
-                "rs-pull".into(),
-                Some(InitialState::Idle),
-                None,
-                false,
-            )
-            .await
-            .unwrap();
+        let ec = client.engagement_center();
+        ec.connect(
+            sid.clone(),
+            "rs-pull".into(),
+            ConnectParams {
+                initial_state: Some(InitialState::Idle),
+                attach: false,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         let mut types = Vec::new();
         let mut confirm = None;
         for _ in 0..4 {
@@ -101,16 +103,17 @@ fn commands_and_pull_work_without_a_runtime_context() {
             ]
         );
         let ehub = ehub_of(&confirm.unwrap());
-        client
-            .not_ready(
-                sid.clone(),
-                "rs-pull".into(),
-                ehub.clone(),
-                "7".into(),
-                NotReadyType::NotReady,
-            )
-            .await
-            .unwrap();
+        ec.not_ready(
+            sid.clone(),
+            "rs-pull".into(),
+            NotReadyParams {
+                ehub_session_id: ehub.clone(),
+                reason_id: "7".into(),
+                not_ready_type: NotReadyType::NotReady,
+            },
+        )
+        .await
+        .unwrap();
         let e = stream.next_event(10_000).await.unwrap().unwrap();
         assert_eq!(e.event_type, "engagementCenter.NotReady");
         assert_eq!(stream.next_event(200).await.unwrap(), None);
@@ -179,12 +182,14 @@ fn failing_listener_is_counted_and_the_stream_goes_on() {
     let (tx, rx) = mpsc::channel();
     let listener = Arc::new(Failing { tx: Mutex::new(tx) });
     let stream = block_on(client.start_stream(None, Some(listener))).unwrap();
-    block_on(client.connect(
+    block_on(client.engagement_center().connect(
         stream.session_id(),
         "rs-push".into(),
-        Some(InitialState::Idle),
-        None,
-        false,
+        ConnectParams {
+            initial_state: Some(InitialState::Idle),
+            attach: false,
+            ..Default::default()
+        },
     ))
     .unwrap();
     let mut seen = Vec::new();

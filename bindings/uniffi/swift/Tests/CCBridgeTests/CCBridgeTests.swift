@@ -36,7 +36,8 @@ final class CCBridgeTests: XCTestCase {
         let started = try await listener.awaitStatus("started")
         XCTAssertEqual(started.sessionId, sid)
 
-        try await client.connect(sessionId: sid, userId: user, initialState: .idle, station: nil, attach: false)
+        let ec = client.engagementCenter()
+        try await ec.connect(sessionId: sid, userId: user, body: ConnectParams(initialState: .idle, attach: false))
         let events = try await listener.expectTypes(login)
         let ehub = try XCTUnwrap(events[1].innerString("ehubSessionId"), "ConnectConfirm carries the ehubSessionId")
         XCTAssertEqual(events[1].innerString("userId"), user)
@@ -44,23 +45,24 @@ final class CCBridgeTests: XCTestCase {
         XCTAssertEqual(try canonicalJSON(events[1].rawPayload), try canonicalJSON(events[1].payloadJson))
         XCTAssertEqual(Set(events.map { $0.correlationId }).count, 1, "one command, one correlation id")
 
-        try await client.notReady(sessionId: sid, userId: user, ehubSessionId: ehub, reasonId: "12", notReadyType: .park)
+        try await ec.notReady(sessionId: sid, userId: user,
+                              body: NotReadyParams(ehubSessionId: ehub, reasonId: "12", notReadyType: .park))
         let park = try await listener.expectTypes(["engagementCenter.Park"])
         XCTAssertEqual(park[0].innerString("reasonIdRev"), "12")
 
-        try await client.ready(sessionId: sid, userId: user, ehubSessionId: ehub)
+        try await ec.ready(sessionId: sid, userId: user, body: ReadyParams(ehubSessionId: ehub))
         _ = try await listener.expectTypes(["engagementCenter.Idle"])
 
         let stamp = "2024-05-01T12:00:00Z"
-        try await client.keepAlive(sessionId: sid, userId: user, ehubSessionId: ehub, sessionTimeoutS: 120,
-                                   requestTimestamp: stamp)
+        try await ec.keepAlive(sessionId: sid, userId: user,
+                               body: KeepAliveParams(ehubSessionId: ehub, sessionTimeout: 120, requestTimestamp: stamp))
         let keepAlive = try await listener.expectTypes(["engagementCenter.ClientSessionKeepAlive"])
         XCTAssertEqual(keepAlive[0].innerString("requestTimestamp"), stamp)
 
         try sim.screenPop(user)
         _ = try await listener.expectTypes(["engagementCenter.ScreenPop"])
 
-        try await client.disconnect(sessionId: sid, userId: user, ehubSessionId: ehub, reasonId: "0")
+        try await ec.disconnect(sessionId: sid, userId: user, body: DisconnectParams(ehubSessionId: ehub, reasonId: "0"))
         _ = try await listener.expectTypes(["engagementCenter.Disconnected"])
 
         try await stream.stop()
@@ -83,7 +85,8 @@ final class CCBridgeTests: XCTestCase {
         XCTAssertNil(nothing, "nothing is queued yet: timeout gives nil")
         XCTAssertEqual(stream.drainStatuses().map { $0.name }, ["started"])
 
-        try await client.connect(sessionId: sid, userId: user, initialState: .notReady, station: nil, attach: false)
+        try await client.engagementCenter().connect(sessionId: sid, userId: user,
+                                                    body: ConnectParams(initialState: .notReady, attach: false))
         var types: [String] = []
         for _ in 0..<4 {
             let event = try await stream.nextEvent(timeoutMs: 10_000)
@@ -163,8 +166,8 @@ final class CCBridgeTests: XCTestCase {
             }
         }
         let stream = try await client.startStream(options: StreamOptions(), listener: listener)
-        try await client.connect(sessionId: stream.sessionId(), userId: user, initialState: .idle, station: nil,
-                                 attach: false)
+        try await client.engagementCenter().connect(sessionId: stream.sessionId(), userId: user,
+                                                    body: ConnectParams(initialState: .idle, attach: false))
         _ = try await listener.expectTypes(login)
         try sim.screenPop(user)
         _ = try await listener.expectTypes(["engagementCenter.ScreenPop"])
@@ -188,8 +191,8 @@ final class CCBridgeTests: XCTestCase {
         XCTAssertEqual(recreated.sessionId, stream.sessionId())
         XCTAssertNotEqual(recreated.sessionId, first)
         XCTAssertEqual(stream.stats().sessionsRecreated, 1)
-        try await client.connect(sessionId: stream.sessionId(), userId: "sw-agent-recreated", initialState: .park,
-                                 station: nil, attach: false)
+        try await client.engagementCenter().connect(sessionId: stream.sessionId(), userId: "sw-agent-recreated",
+                                                    body: ConnectParams(initialState: .park, attach: false))
         _ = try await listener.expectTypes([
             "engagementCenter.Connecting",
             "engagementCenter.ConnectConfirm",
@@ -213,8 +216,8 @@ final class CCBridgeTests: XCTestCase {
         }
         let stream = try await client.startStream(options: StreamOptions(), listener: listener)
         box.set(stream)
-        try await client.connect(sessionId: stream.sessionId(), userId: "sw-agent-self-cancel", initialState: .idle,
-                                 station: nil, attach: false)
+        try await client.engagementCenter().connect(sessionId: stream.sessionId(), userId: "sw-agent-self-cancel",
+                                                    body: ConnectParams(initialState: .idle, attach: false))
         _ = try await listener.expectTypes(["engagementCenter.Connecting"])
         _ = try await listener.awaitStatus("stopped")
         XCTAssertTrue(stream.isStopping())
@@ -226,8 +229,9 @@ final class CCBridgeTests: XCTestCase {
         let stream = try await client.startStream(options: nil, listener: nil)
         let (status, body) = try sim.request("POST", "/sim/tokens/expire", body: "{}")
         XCTAssertEqual(status, 200, body)
-        try await client.connect(sessionId: stream.sessionId(), userId: "sw-agent-token", initialState: .idle,
-                                 station: "9785551212", attach: false)
+        try await client.engagementCenter().connect(
+            sessionId: stream.sessionId(), userId: "sw-agent-token",
+            body: ConnectParams(initialState: .idle, station: "9785551212", attach: false))
         let first = try await stream.nextEvent(timeoutMs: 10_000)
         XCTAssertEqual(first?.eventType, "engagementCenter.Connecting")
         try await stream.stop()
@@ -238,7 +242,8 @@ final class CCBridgeTests: XCTestCase {
         let listener = Collector()
         var stream: EventStreamHandle? = try await client.startStream(options: StreamOptions(), listener: listener)
         let sid = try XCTUnwrap(stream?.sessionId())
-        try await client.connect(sessionId: sid, userId: user, initialState: .idle, station: nil, attach: false)
+        try await client.engagementCenter().connect(sessionId: sid, userId: user,
+                                                    body: ConnectParams(initialState: .idle, attach: false))
         _ = try await listener.expectTypes(login)
         stream = nil
         _ = try await listener.awaitStatus("stopped")
@@ -331,27 +336,34 @@ final class CCBridgeTests: XCTestCase {
         let stream = try await client.startStream(options: nil, listener: nil)
         let sid = stream.sessionId()
         let c = client!
-        var f = await invalidField { try await c.connect(sessionId: sid, userId: "", initialState: .idle, station: nil, attach: false) }
+        let ec = c.engagementCenter()
+        let idle = ConnectParams(initialState: .idle, attach: false)
+        var f = await invalidField { try await ec.connect(sessionId: sid, userId: "", body: idle) }
         XCTAssertEqual(f, "userId")
-        f = await invalidField { try await c.connect(sessionId: " ", userId: "sw-v", initialState: .idle, station: nil, attach: false) }
+        f = await invalidField { try await ec.connect(sessionId: " ", userId: "sw-v", body: idle) }
         XCTAssertEqual(f, "sessionId")
-        f = await invalidField { try await c.connect(sessionId: sid, userId: "sw-v", initialState: nil, station: "", attach: false) }
+        f = await invalidField {
+            try await ec.connect(sessionId: sid, userId: "sw-v", body: ConnectParams(station: "", attach: false))
+        }
         XCTAssertEqual(f, "station")
-        f = await invalidField { try await c.ready(sessionId: sid, userId: "sw-v", ehubSessionId: "") }
+        f = await invalidField { try await ec.ready(sessionId: sid, userId: "sw-v", body: ReadyParams(ehubSessionId: "")) }
         XCTAssertEqual(f, "ehubSessionId")
         f = await invalidField {
-            try await c.notReady(sessionId: sid, userId: "sw-v", ehubSessionId: "1", reasonId: "", notReadyType: .notReady)
+            try await ec.notReady(sessionId: sid, userId: "sw-v",
+                                  body: NotReadyParams(ehubSessionId: "1", reasonId: "", notReadyType: .notReady))
         }
         XCTAssertEqual(f, "reasonId")
-        f = await invalidField { try await c.disconnect(sessionId: sid, userId: "sw-v", ehubSessionId: "1", reasonId: "") }
+        f = await invalidField {
+            try await ec.disconnect(sessionId: sid, userId: "sw-v", body: DisconnectParams(ehubSessionId: "1", reasonId: ""))
+        }
         XCTAssertEqual(f, "reasonId")
         f = await invalidField {
-            try await c.keepAlive(sessionId: sid, userId: "sw-v", ehubSessionId: "1", sessionTimeoutS: 0, requestTimestamp: nil)
+            try await ec.keepAlive(sessionId: sid, userId: "sw-v", body: KeepAliveParams(ehubSessionId: "1", sessionTimeout: 0))
         }
         XCTAssertEqual(f, "sessionTimeout")
         f = await invalidField {
-            try await c.keepAlive(sessionId: sid, userId: "sw-v", ehubSessionId: "1", sessionTimeoutS: nil,
-                                  requestTimestamp: "yesterday")
+            try await ec.keepAlive(sessionId: sid, userId: "sw-v",
+                                   body: KeepAliveParams(ehubSessionId: "1", requestTimestamp: "yesterday"))
         }
         XCTAssertEqual(f, "requestTimestamp")
 
@@ -363,7 +375,7 @@ final class CCBridgeTests: XCTestCase {
 
         // Well-formed but refused by the service: the agent is not logged in.
         do {
-            try await c.ready(sessionId: sid, userId: "sw-not-connected", ehubSessionId: "1")
+            try await ec.ready(sessionId: sid, userId: "sw-not-connected", body: ReadyParams(ehubSessionId: "1"))
             XCTFail("ready for a user who is not logged in must fail")
         } catch let CcbError.Api(_, httpStatus, _, errors) {
             XCTAssertEqual(httpStatus, 422)

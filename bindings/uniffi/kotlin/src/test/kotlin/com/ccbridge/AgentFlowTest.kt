@@ -1,7 +1,12 @@
 package com.ccbridge
 
+import com.ccbridge.api.ConnectParams
+import com.ccbridge.api.DisconnectParams
 import com.ccbridge.api.InitialState
+import com.ccbridge.api.KeepAliveParams
+import com.ccbridge.api.NotReadyParams
 import com.ccbridge.api.NotReadyType
+import com.ccbridge.api.ReadyParams
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
@@ -28,15 +33,18 @@ import kotlin.test.assertTrue
 class AgentFlowTest {
     private lateinit var sim: Simulator
     private lateinit var client: ViaClient
+    private lateinit var ec: EngagementCenter
 
     @BeforeAll
     fun startSimulator() {
         sim = Simulator.start("agent-flow")
         client = sim.client()
+        ec = client.engagementCenter()
     }
 
     @AfterAll
     fun stopSimulator() {
+        ec.close()
         client.close()
         sim.close()
     }
@@ -49,7 +57,7 @@ class AgentFlowTest {
         val sid = stream.sessionId()
         assertEquals(sid, listener.awaitStatus("started").sessionId)
 
-        client.connect(sid, user, InitialState.Idle)
+        ec.connect(sid, user, ConnectParams(initialState = InitialState.Idle, attach = false))
         val login = listener.expectTypes(
             "engagementCenter.Connecting",
             "engagementCenter.ConnectConfirm",
@@ -63,22 +71,22 @@ class AgentFlowTest {
         assertTrue(login.all { it.eventId.isNotEmpty() && it.publishedTime.isNotEmpty() })
         assertEquals(1, login.map { it.correlationId }.toSet().size, "one command, one correlation id")
 
-        client.notReady(sid, user, ehub, "12", NotReadyType.Park)
+        ec.notReady(sid, user, NotReadyParams(ehubSessionId = ehub, reasonId = "12", notReadyType = NotReadyType.Park))
         val park = listener.expectTypes("engagementCenter.Park").single()
         assertEquals("12", park.innerString("reasonIdRev"))
 
-        client.ready(sid, user, ehub)
+        ec.ready(sid, user, ReadyParams(ehubSessionId = ehub))
         listener.expectTypes("engagementCenter.Idle")
 
         val stamp = "2024-05-01T12:00:00Z"
-        client.keepAlive(sid, user, ehub, 120u, stamp)
+        ec.keepAlive(sid, user, KeepAliveParams(ehubSessionId = ehub, sessionTimeout = 120.0, requestTimestamp = stamp))
         val keepAlive = listener.expectTypes("engagementCenter.ClientSessionKeepAlive").single()
         assertEquals(stamp, keepAlive.innerString("requestTimestamp"))
 
         sim.screenPop(user)
         listener.expectTypes("engagementCenter.ScreenPop")
 
-        client.disconnect(sid, user, ehub, "0")
+        ec.disconnect(sid, user, DisconnectParams(ehubSessionId = ehub, reasonId = "0"))
         listener.expectTypes("engagementCenter.Disconnected")
 
         // Listener calls run on the stream's dispatcher thread, never on the caller's.
@@ -105,7 +113,7 @@ class AgentFlowTest {
             assertNull(stream.nextEvent(300u), "nothing is queued yet: timeout gives null")
             assertEquals(listOf("started"), stream.drainStatuses().map { it.name })
 
-            client.connect(sid, user, InitialState.NotReady)
+            ec.connect(sid, user, ConnectParams(initialState = InitialState.NotReady, attach = false))
             val types = List(4) { assertNotNull(stream.nextEvent(10_000u)).eventType }
             assertEquals(
                 listOf(
@@ -196,7 +204,7 @@ class AgentFlowTest {
         }
         client.startStream(StreamOptions(), listener).use { stream ->
             val sid = stream.sessionId()
-            client.connect(sid, user, InitialState.Idle)
+            ec.connect(sid, user, ConnectParams(initialState = InitialState.Idle, attach = false))
             listener.expectTypes(
                 "engagementCenter.Connecting",
                 "engagementCenter.ConnectConfirm",
@@ -228,7 +236,7 @@ class AgentFlowTest {
             assertTrue(recreated.sessionId != first)
             assertEquals(1uL, stream.stats().sessionsRecreated)
             // The new session carries events: log an agent in on it.
-            client.connect(stream.sessionId(), "kt-agent-recreated", InitialState.Park)
+            ec.connect(stream.sessionId(), "kt-agent-recreated", ConnectParams(initialState = InitialState.Park, attach = false))
             listener.expectTypes(
                 "engagementCenter.Connecting",
                 "engagementCenter.ConnectConfirm",
@@ -248,7 +256,7 @@ class AgentFlowTest {
         }
         val stream = client.startStream(StreamOptions(), listener)
         handle.set(stream)
-        client.connect(stream.sessionId(), "kt-agent-self-cancel", InitialState.Idle)
+        ec.connect(stream.sessionId(), "kt-agent-self-cancel", ConnectParams(initialState = InitialState.Idle, attach = false))
         listener.expectTypes("engagementCenter.Connecting")
         listener.awaitStatus("stopped")
         assertTrue(stream.isStopping())
@@ -261,7 +269,11 @@ class AgentFlowTest {
         client.startStream().use { stream ->
             val (status, body) = sim.post("/sim/tokens/expire")
             assertEquals(200, status, body)
-            client.connect(stream.sessionId(), "kt-agent-token", InitialState.Idle, "9785551212", false)
+            ec.connect(
+                stream.sessionId(),
+                "kt-agent-token",
+                ConnectParams(initialState = InitialState.Idle, station = "9785551212", attach = false),
+            )
             assertEquals("engagementCenter.Connecting", assertNotNull(stream.nextEvent(10_000u)).eventType)
             stream.stop()
         }
@@ -273,7 +285,7 @@ class AgentFlowTest {
         val listener = Collector()
         val stream = client.startStream(StreamOptions(), listener)
         val sid = stream.sessionId()
-        client.connect(sid, user, InitialState.Idle)
+        ec.connect(sid, user, ConnectParams(initialState = InitialState.Idle, attach = false))
         listener.expectTypes(
             "engagementCenter.Connecting",
             "engagementCenter.ConnectConfirm",

@@ -1,7 +1,12 @@
 package com.ccbridge
 
+import com.ccbridge.api.ConnectParams
+import com.ccbridge.api.DisconnectParams
 import com.ccbridge.api.InitialState
+import com.ccbridge.api.KeepAliveParams
+import com.ccbridge.api.NotReadyParams
 import com.ccbridge.api.NotReadyType
+import com.ccbridge.api.ReadyParams
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.BeforeAll
@@ -102,16 +107,26 @@ class ValidationTest {
     fun `command arguments are checked before sending`() = runBlocking {
         client.startStream().use { stream ->
             val sid = stream.sessionId()
-            assertEquals("userId", invalidFieldAsync { client.connect(sid, "", InitialState.Idle) })
-            assertEquals("sessionId", invalidFieldAsync { client.connect(" ", "kt-v", InitialState.Idle) })
-            assertEquals("station", invalidFieldAsync { client.connect(sid, "kt-v", null, "", false) })
-            assertEquals("ehubSessionId", invalidFieldAsync { client.ready(sid, "kt-v", "") })
-            assertEquals("reasonId", invalidFieldAsync { client.notReady(sid, "kt-v", "1", "", NotReadyType.NotReady) })
-            assertEquals("reasonId", invalidFieldAsync { client.disconnect(sid, "kt-v", "1", "") })
-            assertEquals("sessionTimeout", invalidFieldAsync { client.keepAlive(sid, "kt-v", "1", 0u, null) })
+            val ec = client.engagementCenter()
+            val idle = ConnectParams(initialState = InitialState.Idle, attach = false)
+            assertEquals("userId", invalidFieldAsync { ec.connect(sid, "", idle) })
+            assertEquals("sessionId", invalidFieldAsync { ec.connect(" ", "kt-v", idle) })
+            assertEquals("station", invalidFieldAsync { ec.connect(sid, "kt-v", ConnectParams(station = "", attach = false)) })
+            assertEquals("ehubSessionId", invalidFieldAsync { ec.ready(sid, "kt-v", ReadyParams(ehubSessionId = "")) })
+            assertEquals(
+                "reasonId",
+                invalidFieldAsync {
+                    ec.notReady(sid, "kt-v", NotReadyParams(ehubSessionId = "1", reasonId = "", notReadyType = NotReadyType.NotReady))
+                },
+            )
+            assertEquals("reasonId", invalidFieldAsync { ec.disconnect(sid, "kt-v", DisconnectParams(ehubSessionId = "1", reasonId = "")) })
+            assertEquals(
+                "sessionTimeout",
+                invalidFieldAsync { ec.keepAlive(sid, "kt-v", KeepAliveParams(ehubSessionId = "1", sessionTimeout = 0.0)) },
+            )
             assertEquals(
                 "requestTimestamp",
-                invalidFieldAsync { client.keepAlive(sid, "kt-v", "1", null, "yesterday") },
+                invalidFieldAsync { ec.keepAlive(sid, "kt-v", KeepAliveParams(ehubSessionId = "1", requestTimestamp = "yesterday")) },
             )
             // A listener stream is not pulled.
             client.startStream(StreamOptions(), Collector()).use { pushed ->
@@ -119,7 +134,9 @@ class ValidationTest {
                 pushed.stop()
             }
             // Well-formed but refused by the service: the agent is not logged in.
-            val refused = assertFailsWith<CcbException.Api> { client.ready(sid, "kt-not-connected", "1") }
+            val refused = assertFailsWith<CcbException.Api> {
+                ec.ready(sid, "kt-not-connected", ReadyParams(ehubSessionId = "1"))
+            }
             assertEquals(422.toUShort(), refused.httpStatus)
             assertTrue(refused.errors.any { it.reason == "userNotConnected" }, "${refused.errors}")
             stream.stop()
