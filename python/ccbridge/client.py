@@ -11,7 +11,7 @@ from ccbridge.stream import EventCallback, StatusCallback, Stream
 __all__ = ["ViaClient", "InitialState", "NotReadyType"]
 
 
-class ViaClient:
+class ViaClient(services.ServiceAccessors):
     """A client of the Alvaria Cloud ("Via") APIs for one organization.
 
     Every operation of the API description is a method of a service object, generated from
@@ -112,33 +112,6 @@ class ViaClient:
 
     def __repr__(self) -> str:
         return repr(self._native)
-
-    # -- services: a typed method per operation of the description -------------------------
-
-    @property
-    def engagement_center(self) -> services.EngagementCenter:
-        """Engagement Center agent-control commands (``client.engagement_center.hold(...)``)."""
-        return services.EngagementCenter(self._native)
-
-    @property
-    def streaming(self) -> services.Streaming:
-        """Streaming sessions, events, acknowledgement and subscriptions."""
-        return services.Streaming(self._native)
-
-    @property
-    def messaging(self) -> services.Messaging:
-        """Public-chat messaging: what a customer's chat client sends."""
-        return services.Messaging(self._native)
-
-    @property
-    def web_token(self) -> services.WebToken:
-        """Web tokens of the public-chat client."""
-        return services.WebToken(self._native)
-
-    @property
-    def web_client(self) -> services.WebClient:
-        """Streaming of the public-chat client."""
-        return services.WebClient(self._native)
 
     def rate_limits(self) -> List[Dict[str, Any]]:
         """The last rate-limit figures the service reported.

@@ -15,6 +15,7 @@ from ccbridge import _native, models
 from ccbridge._call import deprecated, params
 
 __all__ = [
+    "ServiceAccessors",
     "EngagementCenter",
     "WebToken",
     "WebClient",
@@ -4614,3 +4615,35 @@ class Streaming:
                 path={"subscriptionId": subscription_id},
             ),
         )
+
+
+class ServiceAccessors:
+    """The service objects of a client, one per API area (mixed into ViaClient)."""
+
+    __slots__ = ()
+    _native: _native.ViaClient
+
+    @property
+    def engagement_center(self) -> EngagementCenter:
+        """Engagement Center agent-control commands."""
+        return EngagementCenter(self._native)
+
+    @property
+    def web_token(self) -> WebToken:
+        """Web tokens for the public-chat client."""
+        return WebToken(self._native)
+
+    @property
+    def web_client(self) -> WebClient:
+        """Streaming for the public-chat client."""
+        return WebClient(self._native)
+
+    @property
+    def messaging(self) -> Messaging:
+        """Public-chat messaging: what a customer's chat client sends."""
+        return Messaging(self._native)
+
+    @property
+    def streaming(self) -> Streaming:
+        """Streaming API: sessions, long-poll events, acknowledgement, subscriptions."""
+        return Streaming(self._native)
