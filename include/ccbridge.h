@@ -405,7 +405,7 @@ struct ccb_error_t *ccb_ec_disconnect(const struct ccb_client_t *client,
 /**
  * `engagementCenter.keepAlive` (event engagementCenter.ClientSessionKeepAlive). Once sent,
  * it must be repeated every minute or the service logs the agent out.
- * `session_timeout_s`: 0 leaves it unset. `request_timestamp`: an ISO 8601 date-time echoed
+ * `session_timeout` (seconds): 0 leaves it unset. `request_timestamp`: an ISO 8601 date-time echoed
  * in the event, or NULL.
  *
  * # Safety
@@ -415,7 +415,7 @@ struct ccb_error_t *ccb_ec_keep_alive(const struct ccb_client_t *client,
                                       const char *session_id,
                                       const char *user_id,
                                       const char *ehub_session_id,
-                                      uint32_t session_timeout_s,
+                                      uint32_t session_timeout,
                                       const char *request_timestamp);
 
 /**

@@ -127,6 +127,34 @@ impl ViaConfig {
     }
 }
 
+/// The optional settings of a client, as the bindings take them. Holds no secret, so
+/// printing it is harmless; the credentials are separate arguments everywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ClientOptions {
+    /// OAuth2 scopes (default: `engagementcenterapi streamingapi`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub scopes: Option<Vec<String>>,
+    /// Overrides `https://{orgId}.via.aspect-cloud.net` (simulator, other domains).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub base_url: Option<String>,
+    /// Overrides the token endpoint (default: `{base_url}/via/v2/oauth2/token`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub token_url: Option<String>,
+    /// Timeout of one ordinary request, ms (default 30 000; 0 is refused).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub request_timeout_ms: Option<u64>,
+    /// TCP connect timeout, ms (default 10 000; 0 is refused).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub connect_timeout_ms: Option<u64>,
+    /// Attempts per request, the first included (default 4; 1 disables retries).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_attempts: Option<u32>,
+    /// Allows `http://` to a host that is not loopback (credentials would travel in clear).
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub allow_insecure_http: bool,
+}
+
 /// Builder of [`ViaConfig`]. Required: `org_id`, `client_id`, `client_secret`, `api_key`.
 #[derive(Debug, Clone, Default)]
 pub struct ViaConfigBuilder {
@@ -207,6 +235,33 @@ impl ViaConfigBuilder {
     pub fn allow_insecure_http(mut self, v: bool) -> Self {
         self.allow_insecure_http = v;
         self
+    }
+
+    /// Applies the optional settings every binding takes ([`ClientOptions`]): one mapping
+    /// for C, Python, Kotlin and Swift.
+    pub fn options(mut self, o: ClientOptions) -> Self {
+        if let Some(scopes) = o.scopes {
+            self = self.scopes(scopes);
+        }
+        if let Some(u) = o.base_url {
+            self = self.base_url(u);
+        }
+        if let Some(u) = o.token_url {
+            self = self.token_url(u);
+        }
+        if let Some(ms) = o.request_timeout_ms {
+            self = self.request_timeout(Duration::from_millis(ms));
+        }
+        if let Some(ms) = o.connect_timeout_ms {
+            self = self.connect_timeout(Duration::from_millis(ms));
+        }
+        if let Some(n) = o.max_attempts {
+            self = self.retry(RetryPolicy {
+                max_attempts: n,
+                ..RetryPolicy::default()
+            });
+        }
+        self.allow_insecure_http(o.allow_insecure_http)
     }
 
     /// Validates and builds the configuration.

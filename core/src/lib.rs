@@ -52,7 +52,7 @@ pub mod validate;
 pub mod via;
 
 pub use client::ViaClient;
-pub use config::{RetryPolicy, ViaConfig, ViaConfigBuilder};
+pub use config::{ClientOptions, RetryPolicy, ViaConfig, ViaConfigBuilder};
 pub use error::{ApiErrorDetail, Error, ErrorCode, ErrorResponse, Result};
 pub use events::{Event, EventPayload, EventType};
 pub use ops::RawRequest;

@@ -4,7 +4,7 @@
 
 use ccbridge::ops::HttpMethod;
 use ccbridge::stream::{EventStream, StreamConfig};
-use ccbridge::{RawRequest, RetryPolicy, ViaClient};
+use ccbridge::{ClientOptions, RawRequest, ViaClient};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
@@ -176,33 +176,33 @@ impl PyViaClient {
         allow_insecure_http: bool,
     ) -> PyResult<Self> {
         crate::logging::sync_level(py);
-        let mut b = ViaClient::builder()
+        // Python speaks seconds; a non-zero timeout shorter than a millisecond rounds up
+        // rather than down to the refused zero.
+        let millis = |field: &str, t: Option<f64>| -> PyResult<Option<u64>> {
+            t.map(|t| {
+                let d = seconds(py, field, t)?;
+                let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+                Ok(if ms == 0 && !d.is_zero() { 1 } else { ms })
+            })
+            .transpose()
+        };
+        let options = ClientOptions {
+            scopes,
+            base_url,
+            token_url,
+            request_timeout_ms: millis("request_timeout", request_timeout)?,
+            connect_timeout_ms: millis("connect_timeout", connect_timeout)?,
+            max_attempts: max_attempts
+                .map(|n| to_u32(py, "max_attempts", n))
+                .transpose()?,
+            allow_insecure_http,
+        };
+        let b = ViaClient::builder()
             .org_id(org_id)
             .client_id(client_id)
             .client_secret(client_secret)
             .api_key(api_key)
-            .allow_insecure_http(allow_insecure_http);
-        if let Some(s) = scopes {
-            b = b.scopes(s);
-        }
-        if let Some(u) = base_url {
-            b = b.base_url(u);
-        }
-        if let Some(u) = token_url {
-            b = b.token_url(u);
-        }
-        if let Some(t) = request_timeout {
-            b = b.request_timeout(seconds(py, "request_timeout", t)?);
-        }
-        if let Some(t) = connect_timeout {
-            b = b.connect_timeout(seconds(py, "connect_timeout", t)?);
-        }
-        if let Some(n) = max_attempts {
-            b = b.retry(RetryPolicy {
-                max_attempts: to_u32(py, "max_attempts", n)?,
-                ..RetryPolicy::default()
-            });
-        }
+            .options(options);
         let config = b.build().py_err(py)?;
         let client = ViaClient::new(config).py_err(py)?;
         Ok(PyViaClient {

@@ -158,27 +158,14 @@ pub(crate) struct PyStatus {
 
 impl PyStatus {
     fn new(py: Python<'_>, status: &StreamStatus) -> Self {
-        let (session_id, old_session_id, error) = match status {
-            StreamStatus::Started { session_id } => (Some(session_id.clone()), None, None),
-            StreamStatus::SessionRecreated {
-                old_session_id,
-                new_session_id,
-            } => (
-                Some(new_session_id.clone()),
-                Some(old_session_id.clone()),
-                None,
-            ),
-            StreamStatus::Retrying { error, .. }
-            | StreamStatus::AckFailed { error }
-            | StreamStatus::Failed { error } => (None, None, Some(error.clone())),
-            _ => (None, None, None),
-        };
         PyStatus {
             name: status.name(),
             description: status.describe(),
-            session_id,
-            old_session_id,
-            error: error.map(|e| to_py_err(py, e).into_value(py).into_any()),
+            session_id: status.session_id().map(str::to_string),
+            old_session_id: status.old_session_id().map(str::to_string),
+            error: status
+                .error()
+                .map(|e| to_py_err(py, e.clone()).into_value(py).into_any()),
         }
     }
 }

@@ -6,9 +6,8 @@ use ccbridge::models::{
     ConnectParams, DisconnectParams, InitialState, KeepAliveParams, NotReadyParams, NotReadyType,
     ReadyParams,
 };
-use ccbridge::{Error, Result, RetryPolicy, ViaClient, ViaConfig};
+use ccbridge::{ClientOptions, Error, Result, ViaClient, ViaConfig};
 use std::os::raw::c_char;
-use std::time::Duration;
 
 /// Settings of a client. Fill it with ccb_client_options_init() first, then set fields;
 /// `const char *` fields are borrowed only during ccb_client_new(). NULL strings and 0
@@ -113,29 +112,21 @@ fn config_from(o: &ccb_client_options_t) -> Result<ViaConfig> {
         if let Some(v) = opt_str(o.api_key, "api_key")? {
             b = b.api_key(v);
         }
-        if let Some(v) = opt_str(o.scopes, "scopes")? {
-            b = b.scopes(v.split_whitespace());
-        }
-        if let Some(v) = opt_str(o.base_url, "base_url")? {
-            b = b.base_url(v);
-        }
-        if let Some(v) = opt_str(o.token_url, "token_url")? {
-            b = b.token_url(v);
-        }
+        // C's 0 means "not set" for the numbers, as the header documents.
+        let positive = |v: u32| (v > 0).then_some(v);
+        let options = ClientOptions {
+            scopes: opt_str(o.scopes, "scopes")?
+                .map(|v| v.split_whitespace().map(str::to_string).collect()),
+            base_url: opt_str(o.base_url, "base_url")?.map(str::to_string),
+            token_url: opt_str(o.token_url, "token_url")?.map(str::to_string),
+            request_timeout_ms: positive(o.request_timeout_ms).map(u64::from),
+            connect_timeout_ms: positive(o.connect_timeout_ms).map(u64::from),
+            max_attempts: positive(o.max_attempts),
+            allow_insecure_http: o.allow_insecure_http,
+        };
+        b = b.options(options);
     }
-    if o.request_timeout_ms > 0 {
-        b = b.request_timeout(Duration::from_millis(o.request_timeout_ms.into()));
-    }
-    if o.connect_timeout_ms > 0 {
-        b = b.connect_timeout(Duration::from_millis(o.connect_timeout_ms.into()));
-    }
-    if o.max_attempts > 0 {
-        b = b.retry(RetryPolicy {
-            max_attempts: o.max_attempts,
-            ..RetryPolicy::default()
-        });
-    }
-    b.allow_insecure_http(o.allow_insecure_http).build()
+    b.build()
 }
 
 /// Creates a client. The configuration is validated here (a bad value is an error naming
@@ -330,7 +321,7 @@ pub unsafe extern "C" fn ccb_ec_disconnect(
 
 /// `engagementCenter.keepAlive` (event engagementCenter.ClientSessionKeepAlive). Once sent,
 /// it must be repeated every minute or the service logs the agent out.
-/// `session_timeout_s`: 0 leaves it unset. `request_timestamp`: an ISO 8601 date-time echoed
+/// `session_timeout` (seconds): 0 leaves it unset. `request_timestamp`: an ISO 8601 date-time echoed
 /// in the event, or NULL.
 ///
 /// # Safety
@@ -341,7 +332,7 @@ pub unsafe extern "C" fn ccb_ec_keep_alive(
     session_id: *const c_char,
     user_id: *const c_char,
     ehub_session_id: *const c_char,
-    session_timeout_s: u32,
+    session_timeout: u32,
     request_timestamp: *const c_char,
 ) -> *mut ccb_error_t {
     guard(|| {
@@ -353,7 +344,7 @@ pub unsafe extern "C" fn ccb_ec_keep_alive(
         let timestamp = unsafe { opt_str(request_timestamp, "request_timestamp") }?;
         let params = KeepAliveParams {
             ehub_session_id: ehub.to_string(),
-            session_timeout: (session_timeout_s > 0).then_some(f64::from(session_timeout_s)),
+            session_timeout: (session_timeout > 0).then_some(f64::from(session_timeout)),
             request_timestamp: timestamp.map(str::to_string),
         };
         let ec = client.client.engagement_center();

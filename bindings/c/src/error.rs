@@ -280,7 +280,24 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(name(0), "ok");
-        assert_eq!(name(1), "invalid_argument");
+        // C spells each category as the core does (its names are C literals only because
+        // a C string must end in a NUL).
+        for core in [
+            ErrorCode::InvalidArgument,
+            ErrorCode::Auth,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::RateLimited,
+            ErrorCode::Api,
+            ErrorCode::SessionExpired,
+            ErrorCode::Timeout,
+            ErrorCode::Transport,
+            ErrorCode::Decode,
+            ErrorCode::Closed,
+        ] {
+            assert_eq!(name(core as i32), core.as_str());
+        }
         assert_eq!(name(100), "internal");
         assert_eq!(name(55), "unknown");
     }

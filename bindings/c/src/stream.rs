@@ -86,12 +86,7 @@ impl EventHandler for CHandler {
         let Some(cb) = self.on_status else { return };
         let name = c_string(status.name().to_string());
         let description = c_string(status.describe());
-        let error = match status {
-            StreamStatus::Retrying { error, .. }
-            | StreamStatus::AckFailed { error }
-            | StreamStatus::Failed { error } => Some(ccb_error_t::from_core(error)),
-            _ => None,
-        };
+        let error = status.error().map(ccb_error_t::from_core);
         let error_ptr = error
             .as_ref()
             .map_or(ptr::null(), |e| e as *const ccb_error_t);

@@ -3,36 +3,11 @@
 use crate::error::CcbError;
 use crate::runtime::on_core_runtime;
 use crate::stream::{EventListener, EventStreamHandle, ListenerAdapter};
-use crate::types::{millis, RateLimit, StreamOptions};
+use crate::types::{RateLimit, StreamOptions};
+use ccbridge::ClientOptions;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-
-/// Optional settings of a [`ViaClient`]. Holds no secret, so printing it is harmless.
-#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
-pub struct ViaClientOptions {
-    /// OAuth2 scopes (default: `engagementcenterapi streamingapi`).
-    #[uniffi(default = None)]
-    pub scopes: Option<Vec<String>>,
-    /// Overrides `https://{orgId}.via.aspect-cloud.net` (simulator, other domains).
-    #[uniffi(default = None)]
-    pub base_url: Option<String>,
-    /// Overrides the token endpoint (default: `{base_url}/via/v2/oauth2/token`).
-    #[uniffi(default = None)]
-    pub token_url: Option<String>,
-    /// Timeout of one ordinary request, ms (default 30 000).
-    #[uniffi(default = None)]
-    pub request_timeout_ms: Option<u64>,
-    /// TCP connect timeout, ms (default 10 000).
-    #[uniffi(default = None)]
-    pub connect_timeout_ms: Option<u64>,
-    /// Attempts per request, the first included (default 4; 1 disables retries).
-    #[uniffi(default = None)]
-    pub max_attempts: Option<u32>,
-    /// Allows `http://` to a host that is not loopback (credentials would travel in clear).
-    #[uniffi(default = false)]
-    pub allow_insecure_http: bool,
-}
 
 /// A client of the Alvaria Cloud ("Via") APIs for one organization.
 ///
@@ -68,36 +43,14 @@ impl ViaClient {
         client_id: String,
         client_secret: String,
         api_key: String,
-        options: Option<ViaClientOptions>,
+        options: Option<ClientOptions>,
     ) -> Result<Arc<Self>, CcbError> {
-        let options = options.unwrap_or_default();
-        let mut b = ccbridge::ViaConfig::builder()
+        let b = ccbridge::ViaConfig::builder()
             .org_id(org_id)
             .client_id(client_id)
             .client_secret(client_secret)
             .api_key(api_key)
-            .allow_insecure_http(options.allow_insecure_http);
-        if let Some(scopes) = options.scopes {
-            b = b.scopes(scopes);
-        }
-        if let Some(u) = options.base_url {
-            b = b.base_url(u);
-        }
-        if let Some(u) = options.token_url {
-            b = b.token_url(u);
-        }
-        if let Some(ms) = options.request_timeout_ms {
-            b = b.request_timeout(millis(ms));
-        }
-        if let Some(ms) = options.connect_timeout_ms {
-            b = b.connect_timeout(millis(ms));
-        }
-        if let Some(n) = options.max_attempts {
-            b = b.retry(ccbridge::RetryPolicy {
-                max_attempts: n,
-                ..ccbridge::RetryPolicy::default()
-            });
-        }
+            .options(options.unwrap_or_default());
         let inner = ccbridge::ViaClient::new(b.build()?)?;
         Ok(Arc::new(ViaClient { inner }))
     }
@@ -219,7 +172,7 @@ mod tests {
             "cid".into(),
             "s3cr3t-value".into(),
             "k3y-value".into(),
-            Some(ViaClientOptions {
+            Some(ClientOptions {
                 base_url: Some("http://127.0.0.1:9".into()),
                 ..Default::default()
             }),
@@ -241,7 +194,7 @@ mod tests {
                 "cid".into(),
                 "secret".into(),
                 "key".into(),
-                Some(ViaClientOptions {
+                Some(ClientOptions {
                     base_url: Some(url.into()),
                     ..Default::default()
                 }),

@@ -27,7 +27,7 @@ mod services;
 mod stream;
 mod types;
 
-pub use client::{operation_names, ViaClient, ViaClientOptions};
+pub use client::{operation_names, ViaClient};
 pub use error::{ApiErrorItem, CcbError, ListenerError};
 pub use services::*;
 pub use stream::{EventListener, EventStreamHandle};

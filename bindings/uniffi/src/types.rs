@@ -51,25 +51,16 @@ pub struct StreamStatusRecord {
     /// The session concerned: the new one for `started` and `session_recreated`.
     pub session_id: Option<String>,
     /// The session that died, for `session_recreated`.
-    pub previous_session_id: Option<String>,
+    pub old_session_id: Option<String>,
 }
 
 impl From<&ccbridge::StreamStatus> for StreamStatusRecord {
     fn from(s: &ccbridge::StreamStatus) -> Self {
-        use ccbridge::StreamStatus as S;
-        let (session_id, previous_session_id) = match s {
-            S::Started { session_id } => (Some(session_id.clone()), None),
-            S::SessionRecreated {
-                old_session_id,
-                new_session_id,
-            } => (Some(new_session_id.clone()), Some(old_session_id.clone())),
-            _ => (None, None),
-        };
         StreamStatusRecord {
             name: s.name().to_string(),
             description: s.describe(),
-            session_id,
-            previous_session_id,
+            session_id: s.session_id().map(str::to_string),
+            old_session_id: s.old_session_id().map(str::to_string),
         }
     }
 }

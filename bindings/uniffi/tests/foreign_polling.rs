@@ -2,10 +2,10 @@
 //! a plain thread outside any tokio runtime, and listeners that fail.
 
 use ccbridge::models::{ConnectParams, InitialState, NotReadyParams, NotReadyType};
+use ccbridge::ClientOptions;
 use ccbridge_sim::{SimConfig, Simulator};
 use ccbridge_uniffi::{
     CcbError, Event, EventListener, ListenerError, StreamOptions, StreamStatusRecord, ViaClient,
-    ViaClientOptions,
 };
 use std::future::Future;
 use std::sync::mpsc;
@@ -49,7 +49,7 @@ fn client(sim: &Simulator) -> Arc<ViaClient> {
         "sim-client".into(),
         "sim-secret".into(),
         "sim-api-key".into(),
-        Some(ViaClientOptions {
+        Some(ClientOptions {
             base_url: Some(sim.base_url()),
             ..Default::default()
         }),

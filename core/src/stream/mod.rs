@@ -192,6 +192,33 @@ impl StreamStatus {
         }
     }
 
+    /// The session the status concerns: the new one for `started` and `session_recreated`.
+    pub fn session_id(&self) -> Option<&str> {
+        match self {
+            StreamStatus::Started { session_id } => Some(session_id),
+            StreamStatus::SessionRecreated { new_session_id, .. } => Some(new_session_id),
+            _ => None,
+        }
+    }
+
+    /// The session that died, for `session_recreated`.
+    pub fn old_session_id(&self) -> Option<&str> {
+        match self {
+            StreamStatus::SessionRecreated { old_session_id, .. } => Some(old_session_id),
+            _ => None,
+        }
+    }
+
+    /// The error behind `retrying`, `ack_failed` and `failed`.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            StreamStatus::Retrying { error, .. }
+            | StreamStatus::AckFailed { error }
+            | StreamStatus::Failed { error } => Some(error),
+            _ => None,
+        }
+    }
+
     /// A one-line human description.
     pub fn describe(&self) -> String {
         match self {

@@ -187,7 +187,7 @@ final class CCBridgeTests: XCTestCase {
         let (status, body) = try sim.request("POST", "/sim/sessions/\(first)/expire", body: "{}")
         XCTAssertEqual(status, 200, body)
         let recreated = try await listener.awaitStatus("session_recreated")
-        XCTAssertEqual(recreated.previousSessionId, first)
+        XCTAssertEqual(recreated.oldSessionId, first)
         XCTAssertEqual(recreated.sessionId, stream.sessionId())
         XCTAssertNotEqual(recreated.sessionId, first)
         XCTAssertEqual(stream.stats().sessionsRecreated, 1)
@@ -303,10 +303,10 @@ final class CCBridgeTests: XCTestCase {
     func testBadClientConfigurationNamesTheField() throws {
         let base = sim.baseUrl
         func field(org: String = Simulator.org, id: String = Simulator.clientId, secret: String = Simulator.secret,
-                   key: String = Simulator.apiKey, options: ViaClientOptions? = nil) -> String? {
+                   key: String = Simulator.apiKey, options: ClientOptions? = nil) -> String? {
             do {
                 _ = try ViaClient(orgId: org, clientId: id, clientSecret: secret, apiKey: key,
-                                  options: options ?? ViaClientOptions(baseUrl: base))
+                                  options: options ?? ClientOptions(baseUrl: base))
                 return nil
             } catch CcbError.InvalidArgument(let field, _) {
                 return field
@@ -319,13 +319,13 @@ final class CCBridgeTests: XCTestCase {
         XCTAssertEqual(field(id: " "), "client_id")
         XCTAssertEqual(field(secret: ""), "client_secret")
         XCTAssertEqual(field(key: ""), "api_key")
-        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: "not a url")), "base_url")
-        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: "http://example.com")), "base_url")
-        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: base, tokenUrl: "ftp://x/")), "token_url")
-        XCTAssertEqual(field(options: ViaClientOptions(scopes: [""], baseUrl: base)), "scopes")
-        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: base, requestTimeoutMs: 0)), "request_timeout")
-        XCTAssertEqual(field(options: ViaClientOptions(baseUrl: base, maxAttempts: 0)), "retry.max_attempts")
-        XCTAssertNil(field(options: ViaClientOptions(baseUrl: "http://example.com", allowInsecureHttp: true)))
+        XCTAssertEqual(field(options: ClientOptions(baseUrl: "not a url")), "base_url")
+        XCTAssertEqual(field(options: ClientOptions(baseUrl: "http://example.com")), "base_url")
+        XCTAssertEqual(field(options: ClientOptions(baseUrl: base, tokenUrl: "ftp://x/")), "token_url")
+        XCTAssertEqual(field(options: ClientOptions(scopes: [""], baseUrl: base)), "scopes")
+        XCTAssertEqual(field(options: ClientOptions(baseUrl: base, requestTimeoutMs: 0)), "request_timeout")
+        XCTAssertEqual(field(options: ClientOptions(baseUrl: base, maxAttempts: 0)), "retry.max_attempts")
+        XCTAssertNil(field(options: ClientOptions(baseUrl: "http://example.com", allowInsecureHttp: true)))
         let remote = try ViaClient(orgId: Simulator.org, clientId: Simulator.clientId, clientSecret: Simulator.secret,
                                    apiKey: Simulator.apiKey, options: nil)
         XCTAssertEqual(remote.baseUrl(), "https://simorg.via.aspect-cloud.net/")
@@ -407,7 +407,7 @@ final class CCBridgeTests: XCTestCase {
             XCTAssertFalse(String(describing: error).contains(wrongKey))
         }
         // Options hold no secret, so printing them is harmless.
-        let printed = String(describing: ViaClientOptions(baseUrl: sim.baseUrl))
+        let printed = String(describing: ClientOptions(baseUrl: sim.baseUrl))
         XCTAssertFalse(printed.contains(Simulator.secret) || printed.contains(Simulator.apiKey))
     }
 

@@ -92,7 +92,7 @@ final class Simulator {
                 maxAttempts: UInt32? = nil) throws -> ViaClient {
         try ViaClient(
             orgId: Simulator.org, clientId: Simulator.clientId, clientSecret: secret, apiKey: apiKey,
-            options: ViaClientOptions(baseUrl: baseUrl, maxAttempts: maxAttempts)
+            options: ClientOptions(baseUrl: baseUrl, maxAttempts: maxAttempts)
         )
     }
 

@@ -231,7 +231,7 @@ class AgentFlowTest {
             val (status, body) = sim.post("/sim/sessions/$first/expire")
             assertEquals(200, status, body)
             val recreated = listener.awaitStatus("session_recreated")
-            assertEquals(first, recreated.previousSessionId)
+            assertEquals(first, recreated.oldSessionId)
             assertEquals(stream.sessionId(), recreated.sessionId)
             assertTrue(recreated.sessionId != first)
             assertEquals(1uL, stream.stats().sessionsRecreated)

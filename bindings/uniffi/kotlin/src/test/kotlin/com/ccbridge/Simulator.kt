@@ -1,5 +1,6 @@
 package com.ccbridge
 
+import com.ccbridge.api.ClientOptions
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
@@ -25,7 +26,7 @@ class Simulator private constructor(private val process: Process, val baseUrl: S
 
     /** A client of this simulator with the credentials it accepts. */
     fun client(secret: String = SECRET, apiKey: String = API_KEY, maxAttempts: UInt? = null): ViaClient =
-        ViaClient(ORG, CLIENT_ID, secret, apiKey, ViaClientOptions(baseUrl = baseUrl, maxAttempts = maxAttempts))
+        ViaClient(ORG, CLIENT_ID, secret, apiKey, ClientOptions(baseUrl = baseUrl, maxAttempts = maxAttempts))
 
     /** POST to the control API; returns the status and the body. */
     fun post(path: String, body: String = "{}"): Pair<Int, String> = send(

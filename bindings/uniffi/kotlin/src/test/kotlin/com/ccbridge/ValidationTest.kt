@@ -1,5 +1,6 @@
 package com.ccbridge
 
+import com.ccbridge.api.ClientOptions
 import com.ccbridge.api.ConnectParams
 import com.ccbridge.api.DisconnectParams
 import com.ccbridge.api.InitialState
@@ -75,7 +76,7 @@ class ValidationTest {
             id: String = Simulator.CLIENT_ID,
             secret: String = Simulator.SECRET,
             key: String = Simulator.API_KEY,
-            options: ViaClientOptions = ViaClientOptions(baseUrl = sim.baseUrl),
+            options: ClientOptions = ClientOptions(baseUrl = sim.baseUrl),
         ) = ViaClient(org, id, secret, key, options).close()
 
         assertEquals("org_id", invalidField { make(org = "") })
@@ -83,20 +84,20 @@ class ValidationTest {
         assertEquals("client_id", invalidField { make(id = " ") })
         assertEquals("client_secret", invalidField { make(secret = "") })
         assertEquals("api_key", invalidField { make(key = "") })
-        assertEquals("base_url", invalidField { make(options = ViaClientOptions(baseUrl = "not a url")) })
-        assertEquals("base_url", invalidField { make(options = ViaClientOptions(baseUrl = "http://example.com")) })
-        assertEquals("token_url", invalidField { make(options = ViaClientOptions(baseUrl = sim.baseUrl, tokenUrl = "ftp://x/")) })
-        assertEquals("scopes", invalidField { make(options = ViaClientOptions(baseUrl = sim.baseUrl, scopes = listOf(""))) })
+        assertEquals("base_url", invalidField { make(options = ClientOptions(baseUrl = "not a url")) })
+        assertEquals("base_url", invalidField { make(options = ClientOptions(baseUrl = "http://example.com")) })
+        assertEquals("token_url", invalidField { make(options = ClientOptions(baseUrl = sim.baseUrl, tokenUrl = "ftp://x/")) })
+        assertEquals("scopes", invalidField { make(options = ClientOptions(baseUrl = sim.baseUrl, scopes = listOf(""))) })
         assertEquals(
             "request_timeout",
-            invalidField { make(options = ViaClientOptions(baseUrl = sim.baseUrl, requestTimeoutMs = 0uL)) },
+            invalidField { make(options = ClientOptions(baseUrl = sim.baseUrl, requestTimeoutMs = 0uL)) },
         )
         assertEquals(
             "retry.max_attempts",
-            invalidField { make(options = ViaClientOptions(baseUrl = sim.baseUrl, maxAttempts = 0u)) },
+            invalidField { make(options = ClientOptions(baseUrl = sim.baseUrl, maxAttempts = 0u)) },
         )
         // Clear text to a remote host only when asked for explicitly.
-        make(options = ViaClientOptions(baseUrl = "http://example.com", allowInsecureHttp = true))
+        make(options = ClientOptions(baseUrl = "http://example.com", allowInsecureHttp = true))
         ViaClient(Simulator.ORG, Simulator.CLIENT_ID, Simulator.SECRET, Simulator.API_KEY).use {
             assertEquals("https://simorg.via.aspect-cloud.net/", it.baseUrl())
             assertEquals("simorg", it.orgId())
@@ -160,7 +161,7 @@ class ValidationTest {
             assertFalse(wrongKey in e.toString())
         }
         // Options are a plain data class without secrets, so printing them is harmless.
-        val printed = ViaClientOptions(baseUrl = sim.baseUrl).toString()
+        val printed = ClientOptions(baseUrl = sim.baseUrl).toString()
         assertFalse(Simulator.SECRET in printed || Simulator.API_KEY in printed)
     }
 }
