@@ -23,6 +23,7 @@
  *                          ccb_event_from_json
  *   ccb_error_t *          any function returning ccb_error_t *     ccb_error_free
  *   char *                 out-parameters `char **`                 ccb_string_free
+ *   ccb_simulator_t *      ccb_simulator_start                      ccb_simulator_free
  * Events passed to a ccb_event_cb are borrowed: valid only during the call (copy one with
  * ccb_event_clone). Strings returned by accessors (`const char *`: ccb_event_type(),
  * ccb_error_message()...) are borrowed from their object and valid until it is freed.
@@ -39,6 +40,8 @@
  *   ccb_stream_stop() may be called from any thread, also while another thread waits in
  *   ccb_stream_next_event() (which then returns CCB_ERR_CLOSED once the buffer is empty).
  * - Event, error and string objects are immutable and may be read from several threads.
+ * - A ccb_simulator_t runs on its own thread and runtime; its accessors may be called from
+ *   any thread.
  * - The library does not survive fork(): use it in the child only after exec.
  *
  * Shutdown order
@@ -57,7 +60,17 @@
  * 3. ccb_client_free() the client. A stream keeps what it needs of its client alive, so
  *    freeing the client first is safe, but the order above is the clear one.
  * 4. Free remaining events, errors and strings, in any order, at any time.
+ * 5. ccb_simulator_free() an embedded simulator last: streams still running against it
+ *    could not delete their sessions.
  * The library's runtime threads live until the process exits; do not dlclose() it.
+ *
+ * Embedded simulator
+ * ------------------
+ * ccb_simulator_start() runs the simulator of the APIs (ccbridge-sim) inside the process,
+ * on 127.0.0.1, for tests and offline development; ccb_simulator_url() and the credential
+ * accessors give what a ccb_client_options_t needs. These functions exist when the library
+ * was built with its cargo feature `simulator` (the default); a build with
+ * `--no-default-features` leaves them out, and a program calling them does not link.
  */
 
 
@@ -163,6 +176,11 @@ typedef struct ccb_error_t ccb_error_t;
 typedef struct ccb_event_t ccb_event_t;
 
 /**
+ * A running simulator. Release it with ccb_simulator_free(), which stops it.
+ */
+typedef struct ccb_simulator_t ccb_simulator_t;
+
+/**
  * A running stream of events from one streaming session. Release it with
  * ccb_stream_free().
  */
@@ -225,6 +243,39 @@ typedef struct ccb_client_options_t {
      */
     bool allow_insecure_http;
 } ccb_client_options_t;
+
+/**
+ * Settings of an embedded simulator. Fill it with ccb_simulator_options_init() (which sets
+ * the simulator's defaults), then change what you need. Values are taken as they are.
+ */
+typedef struct ccb_simulator_options_t {
+    /**
+     * Size of this struct as the caller's header defines it; set by
+     * ccb_simulator_options_init().
+     */
+    uint32_t struct_size;
+    /**
+     * Port on 127.0.0.1 to listen on; 0 (the default) picks a free port.
+     */
+    uint16_t port;
+    /**
+     * How long `GET /events` waits when no event is queued, in milliseconds (default: the
+     * documented 15000; tests shorten it).
+     */
+    uint32_t poll_wait_ms;
+    /**
+     * Lifetime of the access tokens it issues, in seconds (default 3600).
+     */
+    uint32_t token_ttl_s;
+    /**
+     * Lifetime of the web tokens (public chat) it issues, in seconds (default 3600).
+     */
+    uint32_t web_token_ttl_s;
+    /**
+     * Requests per second before it answers 429; 0 means unlimited (default 100).
+     */
+    uint32_t rate_limit_per_second;
+} ccb_simulator_options_t;
 
 /**
  * Settings of a stream. Fill it with ccb_stream_options_init() (which sets the
@@ -637,6 +688,94 @@ void ccb_string_free(char *s);
  * `out_json` is NULL or writable.
  */
 struct ccb_error_t *ccb_operations_json(char **out_json);
+
+/**
+ * Fills `options` with the simulator's defaults: any free port, the documented 15 s
+ * long-poll wait, one-hour tokens, 100 requests per second. NULL is ignored.
+ *
+ * # Safety
+ * `options` is NULL or points to writable storage for a `ccb_simulator_options_t`.
+ */
+void ccb_simulator_options_init(struct ccb_simulator_options_t *options);
+
+/**
+ * Starts a simulator of the APIs on 127.0.0.1, on a thread of its own, and returns once
+ * it accepts connections. It accepts the organization, client id, secret and API key that
+ * ccb_simulator_org_id() and the other accessors give (`simorg`, `sim-client`,
+ * `sim-secret`, `sim-api-key`); point a client at it with `base_url` =
+ * ccb_simulator_url(). Its control API (`/sim/...`: inject events, expire sessions and
+ * tokens, inject faults) is plain HTTP on the same URL.
+ *
+ * `options` may be NULL (the defaults of ccb_simulator_options_init()). Errors:
+ * CCB_ERR_INVALID_ARGUMENT (NULL `out`, wrong `struct_size`), CCB_ERR_TRANSPORT when it
+ * cannot listen (the port is taken).
+ *
+ * The simulator is an in-memory test double: nothing persists, and it must not be exposed
+ * beyond this machine.
+ *
+ * # Safety
+ * `options` is NULL or points to an initialised `ccb_simulator_options_t`; `out` is NULL
+ * or writable.
+ */
+struct ccb_error_t *ccb_simulator_start(const struct ccb_simulator_options_t *options,
+                                        struct ccb_simulator_t **out);
+
+/**
+ * The simulator's base URL, `http://127.0.0.1:PORT` (no trailing slash). Borrowed: valid
+ * until ccb_simulator_free(). NULL when `sim` is NULL.
+ *
+ * # Safety
+ * `sim` is NULL or a live simulator.
+ */
+const char *ccb_simulator_url(const struct ccb_simulator_t *sim);
+
+/**
+ * The only organization id the simulator knows. Borrowed: valid until
+ * ccb_simulator_free(). NULL when `sim` is NULL.
+ *
+ * # Safety
+ * `sim` is NULL or a live simulator.
+ */
+const char *ccb_simulator_org_id(const struct ccb_simulator_t *sim);
+
+/**
+ * The OAuth2 client id the simulator accepts. Borrowed: valid until ccb_simulator_free().
+ * NULL when `sim` is NULL.
+ *
+ * # Safety
+ * `sim` is NULL or a live simulator.
+ */
+const char *ccb_simulator_client_id(const struct ccb_simulator_t *sim);
+
+/**
+ * The OAuth2 client secret the simulator accepts (a fixed test value, not a secret).
+ * Borrowed: valid until ccb_simulator_free(). NULL when `sim` is NULL.
+ *
+ * # Safety
+ * `sim` is NULL or a live simulator.
+ */
+const char *ccb_simulator_client_secret(const struct ccb_simulator_t *sim);
+
+/**
+ * The `x-api-key` value the simulator requires (a fixed test value). Borrowed: valid until
+ * ccb_simulator_free(). NULL when `sim` is NULL.
+ *
+ * # Safety
+ * `sim` is NULL or a live simulator.
+ */
+const char *ccb_simulator_api_key(const struct ccb_simulator_t *sim);
+
+/**
+ * Stops the simulator and releases it. NULL is ignored. Blocks until the server stopped
+ * (open connections are closed; a client's next request to it fails with
+ * CCB_ERR_TRANSPORT). Free the streams using it first, so that they can delete their
+ * sessions.
+ *
+ * # Safety
+ * `sim` is NULL or a simulator from ccb_simulator_start(), not yet freed, and no other
+ * thread is using it.
+ */
+void ccb_simulator_free(struct ccb_simulator_t *sim);
 
 /**
  * Fills `options` with the recommended values. NULL is ignored.

@@ -3,6 +3,8 @@
 // - Every failing call throws ccb::Error (code, HTTP status, field, message).
 // - ccb::Client and ccb::Stream own their handles (move-only); destruction frees them, and
 //   destroying a Stream stops it first (see "Shutdown order" in ccbridge.h).
+// - ccb::Simulator runs the simulator of the APIs in the process, for tests and offline
+//   development; destroying it stops it.
 // - Stream callbacks are std::function objects run on the stream's dispatcher thread. The
 //   Event they receive is a view valid during the call; Event::clone() keeps a copy. An
 //   exception escaping a callback is caught at the C boundary and counted
@@ -89,6 +91,9 @@ struct StreamDeleter {
 };
 struct EventDeleter {
     void operator()(ccb_event_t *e) const noexcept { ccb_event_free(e); }
+};
+struct SimulatorDeleter {
+    void operator()(ccb_simulator_t *s) const noexcept { ccb_simulator_free(s); }
 };
 
 template <class Rep, class Period>
@@ -451,6 +456,80 @@ private:
     // Declared before handle_ so it is destroyed after it: callbacks outlive the stream.
     std::unique_ptr<Callbacks> callbacks_;
     std::unique_ptr<ccb_stream_t, detail::StreamDeleter> handle_;
+};
+
+/// Settings of a Simulator; starts from the simulator's defaults (any free port, the
+/// documented 15 s long-poll wait, one-hour tokens, 100 requests per second).
+class SimulatorOptions {
+public:
+    SimulatorOptions() noexcept { ccb_simulator_options_init(&raw_); }
+
+    /// Port on 127.0.0.1; 0 picks a free one.
+    SimulatorOptions &port(std::uint16_t p) noexcept {
+        raw_.port = p;
+        return *this;
+    }
+    /// How long `GET /events` waits when no event is queued.
+    SimulatorOptions &poll_wait(std::chrono::milliseconds d) {
+        raw_.poll_wait_ms = detail::to_u32_ms(d);
+        return *this;
+    }
+    /// Lifetime of the access tokens it issues.
+    SimulatorOptions &token_ttl(std::chrono::seconds d) {
+        raw_.token_ttl_s = detail::to_u32_ms(d) / 1000;
+        return *this;
+    }
+    /// Lifetime of the web tokens (public chat) it issues.
+    SimulatorOptions &web_token_ttl(std::chrono::seconds d) {
+        raw_.web_token_ttl_s = detail::to_u32_ms(d) / 1000;
+        return *this;
+    }
+    /// Requests per second before it answers 429; 0 means unlimited.
+    SimulatorOptions &rate_limit_per_second(std::uint32_t n) noexcept {
+        raw_.rate_limit_per_second = n;
+        return *this;
+    }
+
+    const ccb_simulator_options_t &raw() const noexcept { return raw_; }
+
+private:
+    ccb_simulator_options_t raw_;
+};
+
+/// The simulator of the APIs, running inside this process on 127.0.0.1 (see
+/// ccb_simulator_start()); for tests and offline development. Move-only; destroying it
+/// stops the server, so destroy the Streams using it first. Exists when the library was
+/// built with its `simulator` feature (the default).
+class Simulator {
+public:
+    explicit Simulator(const SimulatorOptions &options = SimulatorOptions()) {
+        ccb_simulator_t *s = nullptr;
+        detail::check(ccb_simulator_start(&options.raw(), &s));
+        handle_.reset(s);
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    std::string url() const { return detail::str(ccb_simulator_url(get())); }
+    std::string org_id() const { return detail::str(ccb_simulator_org_id(get())); }
+    std::string client_id() const { return detail::str(ccb_simulator_client_id(get())); }
+    std::string client_secret() const { return detail::str(ccb_simulator_client_secret(get())); }
+    std::string api_key() const { return detail::str(ccb_simulator_api_key(get())); }
+
+    /// Options of a Client of this simulator: its credentials and base URL.
+    ClientOptions client_options() const {
+        ClientOptions o;
+        o.org_id = org_id();
+        o.client_id = client_id();
+        o.client_secret = client_secret();
+        o.api_key = api_key();
+        o.base_url = url();
+        return o;
+    }
+
+    ccb_simulator_t *get() const noexcept { return handle_.get(); }
+
+private:
+    std::unique_ptr<ccb_simulator_t, detail::SimulatorDeleter> handle_;
 };
 
 } // namespace ccb

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Tests of the Python binding: builds the simulator and the extension, installs the package
-# into <repo>/.venv, then runs stubtest (the committed .pyi against the built module), mypy
-# and pytest. Non-interactive; exits non-zero on any failure.
+# Tests of the Python binding: builds the extension (with the simulator it embeds, which the
+# tests run against), installs the package into <repo>/.venv, then runs stubtest (the
+# committed .pyi against the built module), mypy and pytest. Non-interactive; exits non-zero
+# on any failure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 venv="$repo/.venv"
-cargo="${CARGO:-cargo}"
 python="${PYTHON:-python3}"
 
 make_venv() {
@@ -36,9 +36,6 @@ vpy="$venv/bin/python"
 
 echo "== API description (OpenAPI validator, examples against their schemas)"
 "$vpy" "$repo/tests/spec/check.py"
-
-"$cargo" build -q -p ccbridge-sim
-export CCBRIDGE_SIM="${CCBRIDGE_SIM:-${CARGO_TARGET_DIR:-$repo/target}/debug/ccbridge-sim}"
 
 cd "$here"
 VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" "$venv/bin/maturin" develop --quiet

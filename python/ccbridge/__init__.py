@@ -25,6 +25,10 @@ Blocking calls release the GIL; every call has an ``*_async`` twin for asyncio. 
 :class:`ccbridge.Error` subclasses. The library logs to the ``logging`` logger
 ``ccbridge``; set its level to see more (``logging.getLogger("ccbridge").setLevel(...)``).
 
+For development and tests without the service, :class:`ccbridge.Simulator` runs the
+simulator of the APIs inside the process (``with ccbridge.Simulator() as sim: client =
+sim.client()``).
+
 ccbridge cannot be used in a child process forked after it made its first request in the
 parent (its I/O threads do not survive ``fork()``): such calls raise
 :class:`ccbridge.ClosedError`.
@@ -48,6 +52,7 @@ from ccbridge.errors import (
     TimeoutError,
     TransportError,
 )
+from ccbridge.simulator import Simulator
 from ccbridge.stream import EventCallback, StatusCallback, Stream
 
 #: Version of the library.
@@ -65,6 +70,7 @@ __all__ = [
     "InitialState",
     "NotReadyType",
     "operations",
+    "Simulator",
     "Error",
     "InvalidArgumentError",
     "AuthError",

@@ -13,6 +13,7 @@ __all__ = [
     "Event",
     "StreamStatus",
     "StreamStats",
+    "Simulator",
     "operations",
     "_atexit",
     "__version__",
@@ -174,3 +175,28 @@ class ViaClient:
         on_event: Callable[[Event], object] | None = None,
         on_status: Callable[[StreamStatus], object] | None = None,
     ) -> asyncio.Future[Stream]: ...
+
+@final
+class Simulator:
+    def __new__(
+        cls,
+        *,
+        port: int = 0,
+        poll_wait: float | None = None,
+        token_ttl: float | None = None,
+        web_token_ttl: float | None = None,
+        rate_limit: int | None = None,
+    ) -> Simulator: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def org_id(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def api_key(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None: ...

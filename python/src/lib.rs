@@ -2,6 +2,9 @@
 //!
 //! Glue only: argument conversion, the error mapping, GIL handling, callbacks, logging,
 //! fork and exit safety. The typed, documented API is the pure-Python package around it.
+//!
+//! The cargo feature `simulator` (on by default) adds the class `Simulator`: the simulator of
+//! the APIs (crate `ccbridge-sim`) embedded in the module.
 
 #![warn(missing_docs)]
 
@@ -10,6 +13,8 @@ mod convert;
 mod errors;
 mod logging;
 mod process;
+#[cfg(feature = "simulator")]
+mod simulator;
 mod stream;
 
 use pyo3::prelude::*;
@@ -28,6 +33,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::PyEvent>()?;
     m.add_class::<stream::PyStatus>()?;
     m.add_class::<stream::PyStats>()?;
+    #[cfg(feature = "simulator")]
+    m.add_class::<simulator::PySimulator>()?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add_function(wrap_pyfunction!(process::_atexit, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

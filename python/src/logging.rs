@@ -1,7 +1,8 @@
 //! Rust `tracing` → Python `logging`, under the `ccbridge` logger.
 //!
 //! Only the library's own records are forwarded (targets `ccbridge::*`, mapped to the
-//! loggers `ccbridge.*`); the HTTP stack's are dropped at the callsite. The level is the
+//! loggers `ccbridge.*`, and the embedded simulator's `ccbridge_sim::*`, mapped to
+//! `ccbridge.sim.*`); the HTTP stack's are dropped at the callsite. The level is the
 //! effective level of the `ccbridge` logger, re-read whenever Python calls into the library,
 //! so that records nobody wants never cost a trip to the GIL.
 
@@ -170,7 +171,7 @@ where
             }
         }
         let meta = event.metadata();
-        let name = meta.target().replace("::", ".");
+        let name = logger_name(meta.target());
         let record = Forwarded {
             name,
             level: python_level(meta.level()),
@@ -185,6 +186,17 @@ where
             let _ = record.emit(py);
         });
     }
+}
+
+/// The Python logger of a tracing target: `ccbridge::stream::engine` logs to
+/// `ccbridge.stream.engine`, the simulator's `ccbridge_sim::streaming` to
+/// `ccbridge.sim.streaming`, so the `ccbridge` logger's level governs both.
+fn logger_name(target: &str) -> String {
+    let target = match target.strip_prefix("ccbridge_sim") {
+        Some(rest) => format!("ccbridge::sim{rest}"),
+        None => target.to_string(),
+    };
+    target.replace("::", ".")
 }
 
 struct Forwarded {

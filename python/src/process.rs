@@ -3,8 +3,9 @@
 //!
 //! The global tokio runtime lives in threads that `fork()` does not copy: in a forked child
 //! every call would hang. The pid that first used the runtime is recorded and any other pid
-//! is refused. At interpreter exit, running streams are stopped within a short deadline and
-//! foreign threads stop entering Python before the interpreter is torn down.
+//! is refused. At interpreter exit, running streams are stopped within a short deadline, then
+//! the embedded simulators still running, and foreign threads stop entering Python before the
+//! interpreter is torn down.
 
 use ccbridge::{Error, EventStream};
 use pyo3::ffi;
@@ -34,6 +35,15 @@ static RETURNING: AtomicUsize = AtomicUsize::new(0);
 static EXIT_THREAD: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
 /// Streams to stop at exit.
 static STREAMS: Mutex<Vec<Weak<EventStream>>> = Mutex::new(Vec::new());
+/// Other things to stop at exit, after the streams (embedded simulators: a stream stopping
+/// at exit still deletes its session on one).
+static AT_EXIT: Mutex<Vec<Weak<dyn ExitClose>>> = Mutex::new(Vec::new());
+
+/// Something that interpreter exit stops, if it still runs then.
+pub(crate) trait ExitClose: Send + Sync {
+    /// Stops it and waits for it; called without the GIL. Idempotent.
+    fn close(&self);
+}
 
 /// How long interpreter exit waits for running streams to stop (flush acks, delete sessions).
 const EXIT_STOP_DEADLINE: Duration = Duration::from_secs(2);
@@ -208,6 +218,14 @@ pub(crate) fn register_stream(stream: &Arc<EventStream>) {
     streams.push(Arc::downgrade(stream));
 }
 
+/// Remembers something that interpreter exit must stop, after the streams.
+#[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+pub(crate) fn close_at_exit(item: Weak<dyn ExitClose>) {
+    let mut items = lock(&AT_EXIT);
+    items.retain(|w| w.strong_count() > 0);
+    items.push(item);
+}
+
 /// Registered with `atexit` when the module is imported.
 #[pyfunction]
 pub(crate) fn _atexit(py: Python<'_>) {
@@ -221,22 +239,30 @@ pub(crate) fn _atexit(py: Python<'_>) {
         .filter_map(|w| w.upgrade())
         .filter(|s| !s.is_stopping())
         .collect();
+    let others: Vec<Arc<dyn ExitClose>> = lock(&AT_EXIT)
+        .drain(..)
+        .filter_map(|w| w.upgrade())
+        .collect();
     py.allow_threads(move || {
-        if streams.is_empty() {
-            return;
+        if !streams.is_empty() {
+            tracing::debug!(target: "ccbridge::python", count = streams.len(), "stopping streams at exit");
+            let deadline = tokio::time::Instant::now() + EXIT_STOP_DEADLINE;
+            let rt = ccbridge::runtime::handle();
+            let tasks: Vec<_> = streams
+                .into_iter()
+                .map(|s| rt.spawn(async move { s.stop_async().await }))
+                .collect();
+            let _ = ccbridge::runtime::block_on(async move {
+                for t in tasks {
+                    let _ = tokio::time::timeout_at(deadline, t).await;
+                }
+            });
         }
-        tracing::debug!(target: "ccbridge::python", count = streams.len(), "stopping streams at exit");
-        let deadline = tokio::time::Instant::now() + EXIT_STOP_DEADLINE;
-        let rt = ccbridge::runtime::handle();
-        let tasks: Vec<_> = streams
-            .into_iter()
-            .map(|s| rt.spawn(async move { s.stop_async().await }))
-            .collect();
-        let _ = ccbridge::runtime::block_on(async move {
-            for t in tasks {
-                let _ = tokio::time::timeout_at(deadline, t).await;
-            }
-        });
+        // Still before EXITING: their threads may be waiting for the GIL to log, which is
+        // released here, so they finish instead of blocking the join.
+        for item in others {
+            item.close();
+        }
     });
     EXITING.store(true, Ordering::SeqCst);
     if wait_for_callbacks(py) {

@@ -1,17 +1,14 @@
-"""Fixtures: a ccbridge simulator process shared by the session, clients of it, helpers."""
+"""Fixtures: the embedded simulator shared by the session, clients of it, helpers."""
 
 from __future__ import annotations
 
 import json
-import os
-import queue
-import subprocess
 import threading
 import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import pytest
 
@@ -19,13 +16,16 @@ import ccbridge
 
 REPO = Path(__file__).resolve().parents[2]
 ORG, CLIENT_ID, SECRET, API_KEY = "simorg", "sim-client", "sim-secret", "sim-api-key"
+#: Long-poll wait of the tests' simulator, in seconds: short so that tests are fast.
+POLL_WAIT = 0.3
 
 
 class Sim:
-    """A running simulator: its base URL and its control API."""
+    """A running simulator (:class:`ccbridge.Simulator`): its base URL and its control API."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, simulator: ccbridge.Simulator) -> None:
+        self.simulator = simulator
+        self.url = simulator.url
 
     def control(self, method: str, path: str, body: Optional[Any] = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -42,45 +42,14 @@ class Sim:
 
 @pytest.fixture(scope="session")
 def sim() -> Iterator[Sim]:
-    binary = os.environ.get("CCBRIDGE_SIM", str(REPO / "target" / "debug" / "ccbridge-sim"))
-    proc = subprocess.Popen(
-        [binary, "--port", "0", "--poll-wait-ms", "300", "--exit-on-stdin-close"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    lines: "queue.Queue[str]" = queue.Queue()
-    assert proc.stdout is not None
-    stdout = proc.stdout
-    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
-    try:
-        line = lines.get(timeout=30)
-    except queue.Empty:
-        proc.kill()
-        raise RuntimeError("the simulator printed nothing in 30 s")
-    prefix = "ccbridge-sim listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        raise RuntimeError(f"unexpected simulator output: {line!r}")
-    try:
-        yield Sim(line[len(prefix) :].strip())
-    finally:
-        # Graceful shutdown would wait for the clients' pooled keep-alive connections.
-        proc.kill()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """The simulator embedded in ccbridge, in this process. Child processes of a test reach
+    it by its URL as long as the session runs."""
+    with ccbridge.Simulator(poll_wait=POLL_WAIT) as simulator:
+        yield Sim(simulator)
 
 
 def make_client(sim: Sim, **overrides: Any) -> ccbridge.ViaClient:
-    kwargs: Dict[str, Any] = dict(
-        org_id=ORG, client_id=CLIENT_ID, client_secret=SECRET, api_key=API_KEY, base_url=sim.url
-    )
-    kwargs.update(overrides)
-    return ccbridge.ViaClient(**kwargs)
+    return sim.simulator.client(**overrides)
 
 
 @pytest.fixture

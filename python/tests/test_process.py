@@ -190,3 +190,64 @@ def test_interpreter_exit_during_a_callback_that_never_returns(sim: Sim, busy: s
     assert proc.stdout.strip() == "exiting"
     assert "Fatal" not in proc.stderr and "panicked" not in proc.stderr
     assert time.monotonic() - started < 15
+
+
+def test_interpreter_exit_with_a_running_simulator() -> None:
+    """A script that leaves its embedded simulator running (streams on it, a daemon thread
+    waiting on one, the simulator's own records logged through Python) exits at once and
+    cleanly: the exit hook stops the streams, which delete their sessions on the simulator,
+    then the simulator."""
+    script = textwrap.dedent(
+        """
+        import ccbridge, logging, threading, time
+        # Every record of the simulator's threads goes through the GIL to Python.
+        logging.basicConfig(level=logging.DEBUG)
+        sim = ccbridge.Simulator(poll_wait=0.2)
+        client = sim.client()
+        seen = threading.Event()
+        pushed = client.stream(on_event=lambda e: seen.set())
+        pulled = client.stream()
+        client.engagement_center.connect(pushed.session_id, "sim-exit-1", attach=False, initial_state="Idle")
+        client.engagement_center.connect(pulled.session_id, "sim-exit-2", attach=False, initial_state="Idle")
+        assert seen.wait(10)
+        assert pulled.next_event(timeout=10) is not None
+        threading.Thread(target=lambda: list(pulled), daemon=True).start()
+        # Another simulator, only referenced by a collected cycle: its drop stops it too.
+        class Holder: pass
+        h = Holder(); h.me = h; h.sim = ccbridge.Simulator(); del h
+        time.sleep(0.3)
+        print("exiting", flush=True)
+        """
+    )
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "exiting"
+    assert "panicked" not in proc.stderr and "Fatal" not in proc.stderr
+    # The simulator's records went through Python, and the exit hook stopped the streams.
+    assert ":ccbridge.sim." in proc.stderr, proc.stderr[-3000:]
+    assert "stream stopped" in proc.stderr, proc.stderr[-3000:]
+    assert time.monotonic() - started < 15
+
+
+def test_forked_child_leaves_the_parents_simulator_alone() -> None:
+    with ccbridge.Simulator(poll_wait=0.1) as sim:
+        client = sim.client()
+        client.streaming.delete_session(client.streaming.create_session()["sessionId"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            # Its thread is not in this process: closing forgets it instead of joining it.
+            code = 1
+            try:
+                sim.close()
+                code = 0 if sim.closed else 2
+            except BaseException:
+                code = 3
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+        # The parent's simulator still serves.
+        assert not sim.closed
+        client.streaming.delete_session(client.streaming.create_session()["sessionId"])

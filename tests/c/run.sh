@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the C library and the simulator, then builds and runs the C/C++ tests with CTest
-# (including the valgrind memcheck run). Exits non-zero on any failure.
+# Builds the C library (with the simulator it embeds), then builds and runs the C/C++ tests
+# with CTest (including the valgrind memcheck run). Exits non-zero on any failure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,13 +31,13 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
 fi
 
 cd "$repo"
-"$cargo" build -p ccbridge-c -p ccbridge-sim
+"$cargo" build -p ccbridge-c
 target="${CARGO_TARGET_DIR:-target}"
 case "$target" in /*) ;; *) target="$repo/$target" ;; esac
 
 build="$here/build"
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-  -DCCB_LIB_DIR="$target/debug" -DCCB_SIM="$target/debug/ccbridge-sim"
+  -DCCB_LIB_DIR="$target/debug"
 cmake --build "$build"
 cd "$build"
 ctest --output-on-failure -j "${CTEST_JOBS:-2}"

@@ -111,10 +111,10 @@ static void sleep_ms(long ms) {
 static ccb_client_options_t sim_options(void) {
     ccb_client_options_t o;
     ccb_client_options_init(&o);
-    o.org_id = "simorg";
-    o.client_id = "sim-client";
-    o.client_secret = "sim-secret";
-    o.api_key = "sim-api-key";
+    o.org_id = ccb_simulator_org_id(SIM.sim);
+    o.client_id = ccb_simulator_client_id(SIM.sim);
+    o.client_secret = ccb_simulator_client_secret(SIM.sim);
+    o.api_key = ccb_simulator_api_key(SIM.sim);
     o.base_url = SIM.url;
     o.request_timeout_ms = 10000;
     return o;
@@ -864,6 +864,71 @@ static void test_service_errors(void) {
     ccb_client_free(client);
 }
 
+/* The embedded simulator itself: options, accessors, a second one beside the suite's, a
+ * taken port, NULL handling, and a client of a freed one. */
+static void test_simulator(void) {
+    ccb_simulator_options_t options;
+    ccb_simulator_t *sim = NULL;
+    ccb_simulator_t *other = (ccb_simulator_t *)&options; /* garbage that must be cleared */
+    ccb_client_options_t o;
+    ccb_client_t *client = NULL;
+    char *result = NULL;
+    const char *url;
+    char taken[16];
+    const char *colon;
+
+    ccb_simulator_options_init(NULL);
+    ccb_simulator_options_init(&options);
+    CHECK(options.struct_size == sizeof options);
+    CHECK(options.port == 0);
+    CHECK(options.poll_wait_ms == 15000);
+    CHECK(options.token_ttl_s == 3600 && options.web_token_ttl_s == 3600);
+    CHECK(options.rate_limit_per_second == 100);
+    EXPECT_ERROR(ccb_simulator_start(&options, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    options.struct_size = 4;
+    EXPECT_ERROR(ccb_simulator_start(&options, &other), CCB_ERR_INVALID_ARGUMENT, "struct_size");
+    CHECK(other == NULL);
+    CHECK(ccb_simulator_url(NULL) == NULL);
+    CHECK(ccb_simulator_org_id(NULL) == NULL);
+    CHECK(ccb_simulator_client_id(NULL) == NULL);
+    CHECK(ccb_simulator_client_secret(NULL) == NULL);
+    CHECK(ccb_simulator_api_key(NULL) == NULL);
+    ccb_simulator_free(NULL);
+
+    /* NULL options: the defaults. A second simulator runs beside the suite's. */
+    REQUIRE_OK(ccb_simulator_start(NULL, &sim));
+    url = ccb_simulator_url(sim);
+    REQUIRE(url != NULL && strncmp(url, "http://127.0.0.1:", 17) == 0);
+    CHECK(strcmp(url, SIM.url) != 0);
+    CHECK_STREQ(ccb_simulator_org_id(sim), "simorg");
+    CHECK_STREQ(ccb_simulator_client_id(sim), "sim-client");
+    CHECK_STREQ(ccb_simulator_client_secret(sim), "sim-secret");
+    CHECK_STREQ(ccb_simulator_api_key(sim), "sim-api-key");
+
+    /* Its port is taken while it runs. */
+    colon = strrchr(url, ':');
+    REQUIRE(colon != NULL && strlen(colon + 1) < sizeof taken);
+    strcpy(taken, colon + 1);
+    ccb_simulator_options_init(&options);
+    options.port = (uint16_t)atoi(taken);
+    EXPECT_ERROR(ccb_simulator_start(&options, &other), CCB_ERR_TRANSPORT, NULL);
+    CHECK(other == NULL);
+
+    ccb_client_options_init(&o);
+    o.org_id = ccb_simulator_org_id(sim);
+    o.client_id = ccb_simulator_client_id(sim);
+    o.client_secret = ccb_simulator_client_secret(sim);
+    o.api_key = ccb_simulator_api_key(sim);
+    o.base_url = url;
+    o.max_attempts = 1;
+    REQUIRE_OK(ccb_client_new(&o, &client));
+    ccb_simulator_free(sim); /* the client copied what it keeps */
+    EXPECT_ERROR(ccb_client_call(client, "streaming.createSession", "{}", &result),
+                 CCB_ERR_TRANSPORT, NULL);
+    CHECK(result == NULL);
+    ccb_client_free(client);
+}
+
 /* Occurrences of `needle` in `haystack`. */
 static size_t count_of(const char *haystack, const char *needle) {
     size_t n = 0;
@@ -1025,6 +1090,7 @@ static const test_case TESTS[] = {
     {"service_errors", test_service_errors},
     {"operations_json", test_operations_json},
     {"event_from_json", test_event_from_json},
+    {"simulator", test_simulator},
 };
 
 int main(int argc, char **argv) {

@@ -2,13 +2,14 @@
 
 #include "ccbridge.hpp"
 
-#include "sim.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <thread>
@@ -20,20 +21,22 @@ namespace {
 
 constexpr auto kWait = 20s;
 
-ccb_test_sim g_sim;
+// The simulator embedded in the library (ccb::Simulator), one per test suite, with a short
+// long-poll wait so tests are fast.
+std::unique_ptr<ccb::Simulator> g_sim;
 
 class CcbridgeTest : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { ASSERT_EQ(ccb_test_sim_start(&g_sim), 0); }
-    static void TearDownTestSuite() { ccb_test_sim_stop(&g_sim); }
+    static void SetUpTestSuite() {
+        g_sim = std::make_unique<ccb::Simulator>(ccb::SimulatorOptions().poll_wait(200ms));
+    }
+    static void TearDownTestSuite() { g_sim.reset(); }
 
     static ccb::ClientOptions options() {
-        ccb::ClientOptions o;
-        o.org_id = "simorg";
-        o.client_id = "sim-client";
-        o.client_secret = "sim-secret";
-        o.api_key = "sim-api-key";
-        o.base_url = std::string(g_sim.url);
+        if (!g_sim) {
+            throw std::runtime_error("the simulator did not start");
+        }
+        ccb::ClientOptions o = g_sim->client_options();
         o.request_timeout = 10s;
         return o;
     }
@@ -127,6 +130,38 @@ void agent_flow(const ccb::Client &client, const ccb::Stream &stream, const std:
 }
 
 TEST_F(CcbridgeTest, VersionIsSet) { EXPECT_FALSE(ccb::version().empty()); }
+
+TEST(Simulator, StartsServesAndStops) {
+    ccb::Simulator sim(ccb::SimulatorOptions().poll_wait(100ms).token_ttl(60s).rate_limit_per_second(0));
+    EXPECT_EQ(sim.url().rfind("http://127.0.0.1:", 0), 0u) << sim.url();
+    EXPECT_EQ(sim.org_id(), "simorg");
+    EXPECT_EQ(sim.client_id(), "sim-client");
+    EXPECT_EQ(sim.client_secret(), "sim-secret");
+    EXPECT_EQ(sim.api_key(), "sim-api-key");
+    const ccb::ClientOptions o = sim.client_options();
+    EXPECT_EQ(o.base_url, sim.url());
+
+    // A client of it works end to end; moving the simulator keeps it running.
+    ccb::Simulator moved = std::move(sim);
+    EXPECT_EQ(sim.get(), nullptr);
+    ccb::Client client(moved.client_options());
+    const std::string created = client.call("streaming.createSession", "{}");
+    EXPECT_NE(created.find("sessionId"), std::string::npos) << created;
+
+    // Its port is taken while it runs.
+    const std::string url = moved.url();
+    const auto port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+    ccb::Error e = expect_error([&] { ccb::Simulator(ccb::SimulatorOptions().port(port)); });
+    EXPECT_EQ(e.code(), CCB_ERR_TRANSPORT);
+
+    // Destroyed: the client's next request finds nobody listening.
+    { ccb::Simulator gone = std::move(moved); }
+    ccb::ClientOptions once = o;
+    once.max_attempts = 1;
+    ccb::Client orphan(once);
+    e = expect_error([&] { orphan.call("streaming.createSession", "{}"); });
+    EXPECT_EQ(e.code(), CCB_ERR_TRANSPORT);
+}
 
 TEST_F(CcbridgeTest, AgentFlowPull) {
     ccb::Client client(options());

@@ -8,6 +8,11 @@
 //!
 //! The C types carry their C names (`ccb_client_t`...) so the header reads the same as the
 //! Rust sources.
+//!
+//! The cargo feature `simulator` (on by default) adds `ccb_simulator_*`, the simulator of
+//! the APIs embedded in the library. The header declares those functions either way;
+//! without the feature they are not in the library (`cargo build -p ccbridge-c
+//! --no-default-features`).
 
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]
@@ -17,6 +22,8 @@ mod error;
 mod event;
 mod ffi;
 mod operations;
+#[cfg(feature = "simulator")]
+mod simulator;
 mod stream;
 
 pub use client::*;
@@ -24,6 +31,8 @@ pub use error::*;
 pub use event::*;
 pub use ffi::ccb_string_free;
 pub use operations::*;
+#[cfg(feature = "simulator")]
+pub use simulator::*;
 pub use stream::*;
 
 /// The library version (`"0.1.0"`), a static string: never free it.

@@ -11,6 +11,8 @@
 //!   `deinit`) or [`EventStreamHandle::cancel`] stops the subscription.
 //! - Every failure is one [`CcbError`] (Kotlin `CcbException`), mapped once from the core's
 //!   error.
+//! - `Simulator` (cargo feature `simulator`, on by default) runs the simulator of the APIs
+//!   inside the process, for tests and offline development.
 //!
 //! Secrets are never part of a record: records become Kotlin data classes and Swift
 //! structs, whose `toString()`/`description` print every field. The client secret and the
@@ -24,12 +26,16 @@ mod client;
 mod error;
 mod runtime;
 mod services;
+#[cfg(feature = "simulator")]
+mod simulator;
 mod stream;
 mod types;
 
 pub use client::{operation_names, ViaClient};
 pub use error::{ApiErrorItem, CcbError, ListenerError};
 pub use services::*;
+#[cfg(feature = "simulator")]
+pub use simulator::Simulator;
 pub use stream::{EventListener, EventStreamHandle};
 pub use types::{Event, RateLimit, StreamOptions, StreamStats, StreamStatusRecord};
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the Swift binding tests (XCTest via `swift test`) against the ccbridge simulator.
+# Runs the Swift binding tests (XCTest via `swift test`) against the ccbridge simulator, the
+# one the library embeds (class Simulator).
 # Expects ../generate.sh to have run (make does); runs it itself when the generated sources
 # are missing. Without a Swift toolchain the tests cannot be compiled: the script says so
 # and exits 0, leaving the generated sources in place.
@@ -20,10 +21,9 @@ if ! command -v swift >/dev/null 2>&1 || ! command -v swiftc >/dev/null 2>&1; th
     exit 0
 fi
 
-(cd "$root" && "$cargo" build -q -p ccbridge-uniffi --lib && "$cargo" build -q -p ccbridge-sim)
+(cd "$root" && "$cargo" build -q -p ccbridge-uniffi --lib)
 
 export CCBRIDGE_LIB_DIR="$target_dir/debug"
-export CCBRIDGE_SIM="${CCBRIDGE_SIM:-$target_dir/debug/ccbridge-sim}"
 # At run time too, for toolchains that drop the rpath.
 export LD_LIBRARY_PATH="$CCBRIDGE_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export DYLD_LIBRARY_PATH="$CCBRIDGE_LIB_DIR${DYLD_LIBRARY_PATH:+:$DYLD_LIBRARY_PATH}"

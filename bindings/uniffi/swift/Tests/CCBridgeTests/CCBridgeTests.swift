@@ -5,11 +5,11 @@ import XCTest
 /// The Swift bindings over the simulator: an agent's life through both event models, the
 /// generic call, and bad input giving typed errors. Mirrors the Kotlin tests.
 final class CCBridgeTests: XCTestCase {
-    private var sim: Simulator!
+    private var sim: SimFixture!
     private var client: ViaClient!
 
     override func setUpWithError() throws {
-        sim = try Simulator.start()
+        sim = try SimFixture.start()
         client = try sim.client()
     }
 
@@ -302,8 +302,8 @@ final class CCBridgeTests: XCTestCase {
 
     func testBadClientConfigurationNamesTheField() throws {
         let base = sim.baseUrl
-        func field(org: String = Simulator.org, id: String = Simulator.clientId, secret: String = Simulator.secret,
-                   key: String = Simulator.apiKey, options: ClientOptions? = nil) -> String? {
+        func field(org: String = SimFixture.org, id: String = SimFixture.clientId, secret: String = SimFixture.secret,
+                   key: String = SimFixture.apiKey, options: ClientOptions? = nil) -> String? {
             do {
                 _ = try ViaClient(orgId: org, clientId: id, clientSecret: secret, apiKey: key,
                                   options: options ?? ClientOptions(baseUrl: base))
@@ -326,8 +326,8 @@ final class CCBridgeTests: XCTestCase {
         XCTAssertEqual(field(options: ClientOptions(baseUrl: base, requestTimeoutMs: 0)), "request_timeout")
         XCTAssertEqual(field(options: ClientOptions(baseUrl: base, maxAttempts: 0)), "retry.max_attempts")
         XCTAssertNil(field(options: ClientOptions(baseUrl: "http://example.com", allowInsecureHttp: true)))
-        let remote = try ViaClient(orgId: Simulator.org, clientId: Simulator.clientId, clientSecret: Simulator.secret,
-                                   apiKey: Simulator.apiKey, options: nil)
+        let remote = try ViaClient(orgId: SimFixture.org, clientId: SimFixture.clientId, clientSecret: SimFixture.secret,
+                                   apiKey: SimFixture.apiKey, options: nil)
         XCTAssertEqual(remote.baseUrl(), "https://simorg.via.aspect-cloud.net/")
         XCTAssertEqual(remote.orgId(), "simorg")
     }
@@ -408,7 +408,7 @@ final class CCBridgeTests: XCTestCase {
         }
         // Options hold no secret, so printing them is harmless.
         let printed = String(describing: ClientOptions(baseUrl: sim.baseUrl))
-        XCTAssertFalse(printed.contains(Simulator.secret) || printed.contains(Simulator.apiKey))
+        XCTAssertFalse(printed.contains(SimFixture.secret) || printed.contains(SimFixture.apiKey))
     }
 
     // MARK: - Helpers

@@ -9,89 +9,39 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The ccbridge simulator as a child process on a free loopback port, with a short long-poll
-/// wait so that tests do not sit through the documented 15 s.
-final class Simulator {
+/// The tests' simulator: the one the library embeds (`Simulator`, in this process on a free
+/// loopback port), with a short long-poll wait so that tests do not sit through the
+/// documented 15 s, plus helpers for its control API (`/sim/...`, plain HTTP).
+final class SimFixture {
     static let org = "simorg"
     static let clientId = "sim-client"
     static let secret = "sim-secret"
     static let apiKey = "sim-api-key"
-    private static let banner = "ccbridge-sim listening on "
+    /// Long-poll wait of the tests' simulator.
+    static let pollWaitMs: UInt64 = 300
 
+    let simulator: Simulator
     let baseUrl: String
-    private let process: Process
-    // Kept open: the simulator exits when its standard input closes (if this process dies).
-    private let stdinPipe: Pipe
 
-    private init(process: Process, stdinPipe: Pipe, baseUrl: String) {
-        self.process = process
-        self.stdinPipe = stdinPipe
-        self.baseUrl = baseUrl
+    init(_ simulator: Simulator) {
+        self.simulator = simulator
+        self.baseUrl = simulator.url()
     }
 
-    /// `$CCBRIDGE_SIM`, else the workspace's debug build.
-    static func binary() -> String {
-        if let path = ProcessInfo.processInfo.environment["CCBRIDGE_SIM"], !path.isEmpty {
-            return path
-        }
-        let root = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()
-            .appendingPathComponent("../../../../..")
-            .standardized
-        return root.appendingPathComponent("target/debug/ccbridge-sim").path
+    static func start() throws -> SimFixture {
+        try SimFixture(Simulator(pollWaitMs: pollWaitMs))
     }
 
-    static func start() throws -> Simulator {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary())
-        process.arguments = ["--port", "0", "--poll-wait-ms", "300", "--exit-on-stdin-close"]
-        let stdoutPipe = Pipe()
-        let stdinPipe = Pipe()
-        process.standardOutput = stdoutPipe
-        process.standardInput = stdinPipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-
-        // The read blocks; do it on another thread so that a silent simulator fails the test
-        // after a bounded wait instead of hanging it.
-        final class LineBox: @unchecked Sendable { var line: String? }
-        let box = LineBox()
-        let done = DispatchSemaphore(value: 0)
-        let reader = stdoutPipe.fileHandleForReading
-        DispatchQueue.global().async {
-            var data = Data()
-            while !data.contains(UInt8(ascii: "\n")) {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                data.append(chunk)
-            }
-            box.line = String(decoding: data, as: UTF8.self)
-                .split(separator: "\n", omittingEmptySubsequences: false)
-                .first.map(String.init)
-            done.signal()
-        }
-        guard done.wait(timeout: .now() + 30) == .success,
-              let line = box.line, line.hasPrefix(banner)
-        else {
-            process.terminate()
-            throw TestFailure("simulator at \(binary()) did not start (banner: \(box.line ?? "none"))")
-        }
-        let url = String(line.dropFirst(banner.count)).trimmingCharacters(in: .whitespaces)
-        return Simulator(process: process, stdinPipe: stdinPipe, baseUrl: url)
-    }
-
+    /// Stops the simulator (releasing the last reference would too).
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        simulator.stop()
     }
 
     /// A client of this simulator with the credentials it accepts.
-    func client(secret: String = Simulator.secret, apiKey: String = Simulator.apiKey,
-                maxAttempts: UInt32? = nil) throws -> ViaClient {
+    func client(secret: String? = nil, apiKey: String? = nil, maxAttempts: UInt32? = nil) throws -> ViaClient {
         try ViaClient(
-            orgId: Simulator.org, clientId: Simulator.clientId, clientSecret: secret, apiKey: apiKey,
+            orgId: simulator.orgId(), clientId: simulator.clientId(),
+            clientSecret: secret ?? simulator.clientSecret(), apiKey: apiKey ?? simulator.apiKey(),
             options: ClientOptions(baseUrl: baseUrl, maxAttempts: maxAttempts)
         )
     }

@@ -5,12 +5,12 @@ import XCTest
 /// Table-driven tests over every operation and event type of the API description, from the
 /// vectors `make codegen` writes (tests/vectors/api.json). Mirrors the Kotlin TableTest.
 final class TableTests: XCTestCase {
-    private var sim: Simulator!
+    private var sim: SimFixture!
     private var client: ViaClient!
     private var vectors: [String: Any] = [:]
 
     override func setUpWithError() throws {
-        sim = try Simulator.start()
+        sim = try SimFixture.start()
         client = try sim.client()
         let repo = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().appendingPathComponent("../../../../..").standardized

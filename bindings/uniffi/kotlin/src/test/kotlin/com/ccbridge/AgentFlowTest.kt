@@ -31,13 +31,13 @@ import kotlin.test.assertTrue
 /** An agent's life over the simulator, through both event models. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentFlowTest {
-    private lateinit var sim: Simulator
+    private lateinit var sim: SimFixture
     private lateinit var client: ViaClient
     private lateinit var ec: EngagementCenter
 
     @BeforeAll
     fun startSimulator() {
-        sim = Simulator.start("agent-flow")
+        sim = SimFixture.start()
         client = sim.client()
         ec = client.engagementCenter()
     }

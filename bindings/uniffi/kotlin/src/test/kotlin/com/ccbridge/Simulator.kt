@@ -6,27 +6,29 @@ import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
-import java.io.BufferedReader
-import java.io.File
-import java.io.InputStreamReader
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.time.Duration
-import java.util.concurrent.Executors
-import java.util.concurrent.TimeUnit
 
 /**
- * The ccbridge simulator as a child process, on a free loopback port, with a short long-poll
- * wait so that tests do not sit through the documented 15 s.
+ * The tests' simulator: the one the library embeds ([Simulator], in this process on a free
+ * loopback port), with a short long-poll wait so that tests do not sit through the
+ * documented 15 s, plus helpers for its control API (`/sim/...`, plain HTTP).
  */
-class Simulator private constructor(private val process: Process, val baseUrl: String) : AutoCloseable {
+class SimFixture(val simulator: Simulator) : AutoCloseable {
     private val http: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
 
+    /** `http://127.0.0.1:PORT`. */
+    val baseUrl: String = simulator.url()
+
     /** A client of this simulator with the credentials it accepts. */
-    fun client(secret: String = SECRET, apiKey: String = API_KEY, maxAttempts: UInt? = null): ViaClient =
-        ViaClient(ORG, CLIENT_ID, secret, apiKey, ClientOptions(baseUrl = baseUrl, maxAttempts = maxAttempts))
+    fun client(secret: String = simulator.clientSecret(), apiKey: String = simulator.apiKey(), maxAttempts: UInt? = null): ViaClient =
+        ViaClient(
+            simulator.orgId(), simulator.clientId(), secret, apiKey,
+            ClientOptions(baseUrl = baseUrl, maxAttempts = maxAttempts),
+        )
 
     /** POST to the control API; returns the status and the body. */
     fun post(path: String, body: String = "{}"): Pair<Int, String> = send(
@@ -74,12 +76,9 @@ class Simulator private constructor(private val process: Process, val baseUrl: S
         return resp.statusCode() to resp.body()
     }
 
+    /** Stops the simulator (and frees it). */
     override fun close() {
-        process.destroy()
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-            process.destroyForcibly()
-            process.waitFor(5, TimeUnit.SECONDS)
-        }
+        simulator.close()
     }
 
     companion object {
@@ -87,45 +86,12 @@ class Simulator private constructor(private val process: Process, val baseUrl: S
         const val CLIENT_ID = "sim-client"
         const val SECRET = "sim-secret"
         const val API_KEY = "sim-api-key"
-        private const val BANNER = "ccbridge-sim listening on "
 
-        /** The simulator binary: `$CCBRIDGE_SIM`, else the workspace's debug build. */
-        fun binary(): File {
-            System.getenv("CCBRIDGE_SIM")?.takeIf { it.isNotBlank() }?.let { return File(it) }
-            val root = File(System.getProperty("ccbridge.root") ?: "../../..").canonicalFile
-            val target = System.getenv("CARGO_TARGET_DIR")?.takeIf { it.isNotBlank() }?.let { File(it) }
-                ?: File(root, "target")
-            return File(target, "debug/ccbridge-sim")
-        }
+        /** Long-poll wait of the tests' simulator. */
+        const val POLL_WAIT_MS = 300uL
 
-        /** Starts a simulator and waits for its banner line. */
-        fun start(logName: String): Simulator {
-            val bin = binary()
-            check(bin.canExecute()) { "simulator not found at $bin: run `cargo build -p ccbridge-sim`" }
-            val log = File("target/$logName-sim.log").apply { parentFile.mkdirs() }
-            val process = ProcessBuilder(
-                bin.path, "--port", "0", "--poll-wait-ms", "300", "--exit-on-stdin-close",
-            )
-                .redirectError(ProcessBuilder.Redirect.to(log))
-                .start()
-            val reader = BufferedReader(InputStreamReader(process.inputStream))
-            // The read blocks; run it on a thread so that a silent simulator fails the test
-            // after a bounded wait instead of hanging it.
-            val exec = Executors.newSingleThreadExecutor()
-            val line = try {
-                exec.submit<String?> { reader.readLine() }.get(30, TimeUnit.SECONDS)
-            } catch (e: Exception) {
-                process.destroyForcibly()
-                throw IllegalStateException("simulator did not start (see $log)", e)
-            } finally {
-                exec.shutdownNow()
-            }
-            if (line == null || !line.startsWith(BANNER)) {
-                process.destroyForcibly()
-                error("unexpected simulator banner: $line (see $log)")
-            }
-            return Simulator(process, line.removePrefix(BANNER).trim())
-        }
+        /** Starts a simulator in this process. */
+        fun start(): SimFixture = SimFixture(Simulator(pollWaitMs = POLL_WAIT_MS))
     }
 }
 

@@ -32,7 +32,7 @@ import kotlin.test.assertTrue
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TableTest {
-    private lateinit var sim: Simulator
+    private lateinit var sim: SimFixture
     private lateinit var client: ViaClient
     private val vectors: JsonObject = Json.parseToJsonElement(
         File(System.getProperty("ccbridge.repo", "../../..") + "/tests/vectors/api.json").readText(),
@@ -40,7 +40,7 @@ class TableTest {
 
     @BeforeAll
     fun startSimulator() {
-        sim = Simulator.start("table")
+        sim = SimFixture.start()
         client = sim.client()
     }
 

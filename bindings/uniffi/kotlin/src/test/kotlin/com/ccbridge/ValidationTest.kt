@@ -21,12 +21,12 @@ import kotlin.test.assertTrue
 /** Bad input gives a typed exception naming the field; failures from the service are typed too. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ValidationTest {
-    private lateinit var sim: Simulator
+    private lateinit var sim: SimFixture
     private lateinit var client: ViaClient
 
     @BeforeAll
     fun startSimulator() {
-        sim = Simulator.start("validation")
+        sim = SimFixture.start()
         client = sim.client()
     }
 
@@ -72,10 +72,10 @@ class ValidationTest {
     @Test
     fun `bad client configuration names the field`() {
         fun make(
-            org: String = Simulator.ORG,
-            id: String = Simulator.CLIENT_ID,
-            secret: String = Simulator.SECRET,
-            key: String = Simulator.API_KEY,
+            org: String = SimFixture.ORG,
+            id: String = SimFixture.CLIENT_ID,
+            secret: String = SimFixture.SECRET,
+            key: String = SimFixture.API_KEY,
             options: ClientOptions = ClientOptions(baseUrl = sim.baseUrl),
         ) = ViaClient(org, id, secret, key, options).close()
 
@@ -98,7 +98,7 @@ class ValidationTest {
         )
         // Clear text to a remote host only when asked for explicitly.
         make(options = ClientOptions(baseUrl = "http://example.com", allowInsecureHttp = true))
-        ViaClient(Simulator.ORG, Simulator.CLIENT_ID, Simulator.SECRET, Simulator.API_KEY).use {
+        ViaClient(SimFixture.ORG, SimFixture.CLIENT_ID, SimFixture.SECRET, SimFixture.API_KEY).use {
             assertEquals("https://simorg.via.aspect-cloud.net/", it.baseUrl())
             assertEquals("simorg", it.orgId())
         }
@@ -162,6 +162,6 @@ class ValidationTest {
         }
         // Options are a plain data class without secrets, so printing them is harmless.
         val printed = ClientOptions(baseUrl = sim.baseUrl).toString()
-        assertFalse(Simulator.SECRET in printed || Simulator.API_KEY in printed)
+        assertFalse(SimFixture.SECRET in printed || SimFixture.API_KEY in printed)
     }
 }

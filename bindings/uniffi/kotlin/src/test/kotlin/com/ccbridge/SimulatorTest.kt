@@ -1,0 +1,58 @@
+package com.ccbridge
+
+import com.ccbridge.api.ClientOptions
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
+import kotlin.test.assertNotEquals
+import kotlin.test.assertTrue
+
+/** The simulator the library embeds: settings, credentials, clients of it, stopping. */
+class SimulatorTest {
+    @Test
+    fun `serves a client with the credentials it reports`() = runBlocking {
+        Simulator(pollWaitMs = 100uL, tokenTtlSecs = 60uL, webTokenTtlSecs = 60uL, rateLimitPerSecond = 0u).use { sim ->
+            assertTrue(sim.url().startsWith("http://127.0.0.1:"), sim.url())
+            assertEquals(
+                listOf(SimFixture.ORG, SimFixture.CLIENT_ID, SimFixture.SECRET, SimFixture.API_KEY),
+                listOf(sim.orgId(), sim.clientId(), sim.clientSecret(), sim.apiKey()),
+            )
+            assertTrue(sim.isRunning())
+            ViaClient(sim.orgId(), sim.clientId(), sim.clientSecret(), sim.apiKey(), ClientOptions(baseUrl = sim.url())).use { client ->
+                val created = client.call("streaming.createSession", "{}")
+                assertTrue("sessionId" in created, created)
+            }
+            // The settings are in force (the control API answers with them).
+            val (status, body) = SimFixture(sim).post("/sim/config")
+            assertEquals(200, status, body)
+            for (setting in listOf("\"pollWaitMs\":100", "\"tokenTtlSecs\":60", "\"webTokenTtlSecs\":60", "\"rateLimitPerSecond\":0")) {
+                assertTrue(setting in body, body)
+            }
+        }
+    }
+
+    @Test
+    fun `stop is idempotent and ends the service`() = runBlocking {
+        val sim = Simulator()
+        val client = ViaClient(sim.orgId(), sim.clientId(), sim.clientSecret(), sim.apiKey(), ClientOptions(baseUrl = sim.url(), maxAttempts = 1u))
+        client.call("streaming.createSession", "{}")
+        sim.stop()
+        sim.stop()
+        assertFalse(sim.isRunning())
+        assertEquals("simorg", sim.orgId())
+        assertFailsWith<CcbException.Transport> { client.call("streaming.createSession", "{}") }
+        client.close()
+        sim.close()
+    }
+
+    @Test
+    fun `two run side by side and a taken port is a transport error`() {
+        Simulator().use { one ->
+            Simulator().use { two -> assertNotEquals(one.url(), two.url()) }
+            val port = one.url().substringAfterLast(':').toUShort()
+            assertFailsWith<CcbException.Transport> { Simulator(port = port) }
+        }
+    }
+}
