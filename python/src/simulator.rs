@@ -5,10 +5,8 @@
 //! (its records go through the `logging` bridge), so every wait for it to stop releases the
 //! GIL: its thread may be waiting for the GIL to log its last record.
 
-use ccbridge::Error;
-use ccbridge_sim::{SimConfig, Simulator};
+use ccbridge_sim::{SimOptions, Simulator};
 use pyo3::prelude::*;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use crate::convert::{repr_str, seconds, to_u32};
@@ -87,27 +85,17 @@ impl PySimulator {
         crate::logging::sync_level(py);
         let port = u16::try_from(port)
             .map_err(|_| invalid(py, "port", format!("{port} is not a port number")))?;
-        let mut config = SimConfig {
-            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-            ..SimConfig::default()
+        let secs = |field: &str, v: Option<f64>| v.map(|v| seconds(py, field, v)).transpose();
+        let options = SimOptions {
+            port: Some(port),
+            poll_wait: secs("poll_wait", poll_wait)?,
+            token_ttl: secs("token_ttl", token_ttl)?,
+            web_token_ttl: secs("web_token_ttl", web_token_ttl)?,
+            rate_limit_per_second: rate_limit
+                .map(|v| to_u32(py, "rate_limit", v))
+                .transpose()?,
         };
-        if let Some(v) = poll_wait {
-            config.poll_wait = seconds(py, "poll_wait", v)?;
-        }
-        if let Some(v) = token_ttl {
-            config.token_ttl = seconds(py, "token_ttl", v)?;
-        }
-        if let Some(v) = web_token_ttl {
-            config.web_token_ttl = seconds(py, "web_token_ttl", v)?;
-        }
-        if let Some(v) = rate_limit {
-            config.rate_limit_per_second = to_u32(py, "rate_limit", v)?;
-        }
-        let sim = without_gil(py, move || Simulator::start_blocking(config))
-            .map_err(|e| Error::Transport {
-                message: format!("cannot start the simulator: {e}"),
-            })
-            .py_err(py)?;
+        let sim = without_gil(py, move || Simulator::start_embedded(&options)).py_err(py)?;
         let c = sim.config();
         let this = PySimulator {
             url: sim.base_url(),

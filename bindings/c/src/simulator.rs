@@ -8,10 +8,9 @@
 use crate::client::check_struct_size;
 use crate::error::{ccb_error_t, guard, guard_value};
 use crate::ffi::{c_string, out_ptr};
-use ccbridge::{Error, Result};
-use ccbridge_sim::{SimConfig, Simulator};
+use ccbridge::Result;
+use ccbridge_sim::{SimConfig, SimOptions, Simulator};
 use std::ffi::CString;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::os::raw::c_char;
 use std::ptr;
 use std::time::Duration;
@@ -83,22 +82,21 @@ pub unsafe extern "C" fn ccb_simulator_options_init(options: *mut ccb_simulator_
     })
 }
 
-fn config_from(options: *const ccb_simulator_options_t) -> Result<SimConfig> {
+fn options_from(options: *const ccb_simulator_options_t) -> Result<SimOptions> {
     // SAFETY: the caller passes NULL or an initialised options struct.
     let Some(o) = (unsafe { options.as_ref() }) else {
-        return Ok(SimConfig::default());
+        return Ok(SimOptions::default());
     };
     check_struct_size(
         o.struct_size,
         std::mem::size_of::<ccb_simulator_options_t>(),
     )?;
-    Ok(SimConfig {
-        bind: SocketAddr::from((Ipv4Addr::LOCALHOST, o.port)),
-        poll_wait: Duration::from_millis(o.poll_wait_ms.into()),
-        token_ttl: Duration::from_secs(o.token_ttl_s.into()),
-        web_token_ttl: Duration::from_secs(o.web_token_ttl_s.into()),
-        rate_limit_per_second: o.rate_limit_per_second,
-        ..SimConfig::default()
+    Ok(SimOptions {
+        port: Some(o.port),
+        poll_wait: Some(Duration::from_millis(o.poll_wait_ms.into())),
+        token_ttl: Some(Duration::from_secs(o.token_ttl_s.into())),
+        web_token_ttl: Some(Duration::from_secs(o.web_token_ttl_s.into())),
+        rate_limit_per_second: Some(o.rate_limit_per_second),
     })
 }
 
@@ -127,10 +125,7 @@ pub unsafe extern "C" fn ccb_simulator_start(
     guard(|| {
         // SAFETY: pointer contracts forwarded from the caller.
         let out = unsafe { out_ptr(out, "out") }?;
-        let config = config_from(options)?;
-        let sim = Simulator::start_blocking(config).map_err(|e| Error::Transport {
-            message: format!("cannot start the simulator: {e}"),
-        })?;
+        let sim = Simulator::start_embedded(&options_from(options)?)?;
         let c = sim.config();
         let handle = ccb_simulator_t {
             url: c_string(sim.base_url()),

@@ -6,7 +6,6 @@
 //! thread.
 
 use crate::error::CcbError;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -61,20 +60,14 @@ impl Simulator {
         web_token_ttl_secs: Option<u64>,
         rate_limit_per_second: Option<u32>,
     ) -> Result<Arc<Self>, CcbError> {
-        let d = ccbridge_sim::SimConfig::default();
-        let config = ccbridge_sim::SimConfig {
-            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, port.unwrap_or(0))),
-            poll_wait: poll_wait_ms.map_or(d.poll_wait, Duration::from_millis),
-            token_ttl: token_ttl_secs.map_or(d.token_ttl, Duration::from_secs),
-            web_token_ttl: web_token_ttl_secs.map_or(d.web_token_ttl, Duration::from_secs),
-            rate_limit_per_second: rate_limit_per_second.unwrap_or(d.rate_limit_per_second),
-            ..d
+        let options = ccbridge_sim::SimOptions {
+            port,
+            poll_wait: poll_wait_ms.map(Duration::from_millis),
+            token_ttl: token_ttl_secs.map(Duration::from_secs),
+            web_token_ttl: web_token_ttl_secs.map(Duration::from_secs),
+            rate_limit_per_second,
         };
-        let sim = ccbridge_sim::Simulator::start_blocking(config).map_err(|e| {
-            CcbError::from(ccbridge::Error::Transport {
-                message: format!("cannot start the simulator: {e}"),
-            })
-        })?;
+        let sim = ccbridge_sim::Simulator::start_embedded(&options)?;
         let c = sim.config();
         Ok(Arc::new(Simulator {
             url: sim.base_url(),

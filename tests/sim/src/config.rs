@@ -66,3 +66,37 @@ impl From<&SimConfig> for RuntimeConfig {
         }
     }
 }
+
+/// The settings a language binding offers for an embedded simulator (C, Python, Kotlin,
+/// Swift): each one left out keeps the [`SimConfig`] default. The bindings only convert
+/// their units; merging and starting happen here, once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SimOptions {
+    /// Port on 127.0.0.1; `None` or 0 takes a free one.
+    pub port: Option<u16>,
+    /// How long `GET /events` waits for an event (the documented 15 s by default).
+    pub poll_wait: Option<Duration>,
+    /// Lifetime of an OAuth2 access token.
+    pub token_ttl: Option<Duration>,
+    /// Lifetime of a public-chat web token.
+    pub web_token_ttl: Option<Duration>,
+    /// Requests per second before 429 (0: unlimited).
+    pub rate_limit_per_second: Option<u32>,
+}
+
+impl SimOptions {
+    /// The configuration these options describe.
+    pub fn to_config(&self) -> SimConfig {
+        let d = SimConfig::default();
+        SimConfig {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, self.port.unwrap_or(0))),
+            poll_wait: self.poll_wait.unwrap_or(d.poll_wait),
+            token_ttl: self.token_ttl.unwrap_or(d.token_ttl),
+            web_token_ttl: self.web_token_ttl.unwrap_or(d.web_token_ttl),
+            rate_limit_per_second: self
+                .rate_limit_per_second
+                .unwrap_or(d.rate_limit_per_second),
+            ..d
+        }
+    }
+}

@@ -41,7 +41,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
 pub use cli::{run_cli, run_with_args, serve_until_ctrl_c, serve_until_stopped, SimArgs};
-pub use config::SimConfig;
+pub use config::{SimConfig, SimOptions};
 pub use ec::CORRELATION_HEADER;
 pub use error::{ApiError, ErrorDetail, INVALID_SESSION};
 pub use faults::{FaultKind, FaultSpec};
@@ -135,6 +135,15 @@ impl Simulator {
                 stop: Some(stop_tx),
                 thread: Some(thread),
             },
+        })
+    }
+
+    /// Starts an embedded simulator for a language binding ([`Simulator::start_blocking`]
+    /// on the options' configuration); a failure to listen is the client library's
+    /// [`ccbridge::Error::Transport`], as every binding reports it.
+    pub fn start_embedded(options: &SimOptions) -> ccbridge::Result<Simulator> {
+        Simulator::start_blocking(options.to_config()).map_err(|e| ccbridge::Error::Transport {
+            message: format!("cannot start the simulator: {e}"),
         })
     }
 
