@@ -177,3 +177,26 @@ fn twins_are_read_from_either_wire_and_exposed_as_text() {
         EventPayload::Unknown
     ));
 }
+
+#[test]
+fn texts_over_the_documented_limit_are_refused_before_sending() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let before = requests(&sim);
+    let long = ccbridge::models::SendText {
+        text: Some("x".repeat(2001)),
+    };
+    match block(client.messaging().send_text("session", &long)) {
+        Err(Error::InvalidArgument { field, .. }) => assert_eq!(field, "text"),
+        other => panic!("{other:?}"),
+    }
+    let fits = ccbridge::models::SendText {
+        text: Some("é".repeat(2000)),
+    };
+    // 2,000 characters (not bytes) fit; the call then fails only for its unknown session.
+    assert!(!matches!(
+        block(client.messaging().send_text("session", &fits)),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(requests(&sim) > before);
+}

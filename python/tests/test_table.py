@@ -126,6 +126,9 @@ def test_wrong_python_types_and_typos_name_the_field(client: ccbridge.ViaClient)
         ec.consult("s", "i", consult_type="User", ehub_session_id="1", user_id="u",
                    interaction_data_collection=items)
     assert info.value.field == "interactionDataCollection"
+    with pytest.raises(ccbridge.InvalidArgumentError) as info:
+        client.messaging.send_text("s", text="x" * 2001)
+    assert info.value.field == "text"
 
 
 @pytest.mark.parametrize("case", EVENTS, ids=[e["type"] for e in EVENTS])
