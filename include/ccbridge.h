@@ -385,7 +385,10 @@ void ccb_client_free(struct ccb_client_t *client);
  * none, as for `202 Accepted`) in `*result_json` (free it with ccb_string_free()).
  *
  * `params_json` is an object: the operation's path parameters (`"userId"`), `"sessionId"`
- * (sent as `via-client-sessionid`), `"query"` (an object) and `"body"` (the JSON body).
+ * (sent as `via-client-sessionid`), `"query"` (an object), `"body"` (the JSON body) and
+ * `"extraBody"` (body fields the documents do not describe yet). Everything is checked
+ * against the API description before anything is sent: a failure is
+ * CCB_ERR_INVALID_ARGUMENT naming the wire field (ccb_error_field()).
  *
  * # Safety
  * Pointers are NULL or valid: `client` live, strings NUL-terminated, `result_json`
@@ -395,6 +398,29 @@ struct ccb_error_t *ccb_client_call(const struct ccb_client_t *client,
                                     const char *operation,
                                     const char *params_json,
                                     char **result_json);
+
+/**
+ * Sends a request to a Via API the description does not cover (provisioning, campaign,
+ * reporting...) through the same transport as every operation (OAuth2 and `x-api-key`,
+ * pacing, retries, typed errors), and returns the JSON answer (`"null"` when there is
+ * none) in `*result_json` (free it with ccb_string_free()).
+ *
+ * `method` is `"GET"`, `"POST"`, `"PUT"`, `"PATCH"` or `"DELETE"`; `version` is NULL
+ * (`"v2"`) or `"vN"`; `path` is relative to `/via/{version}/organizations/{orgId}/`
+ * (`"provisioning/users"`), its segments unencoded, and cannot leave that prefix.
+ * `params_json` is NULL or an object with `"query"` (an object of strings), `"sessionId"`
+ * and `"body"`.
+ *
+ * # Safety
+ * Pointers are NULL or valid: `client` live, strings NUL-terminated, `result_json`
+ * writable.
+ */
+struct ccb_error_t *ccb_client_raw(const struct ccb_client_t *client,
+                                   const char *method,
+                                   const char *version,
+                                   const char *path,
+                                   const char *params_json,
+                                   char **result_json);
 
 /**
  * `engagementCenter.connect`: logs the agent `user_id` in on the streaming session

@@ -294,6 +294,17 @@ public:
         return detail::take(out);
     }
 
+    /// A request to a Via API the description does not cover (ccb_client_raw); `path` is
+    /// relative to /via/{version}/organizations/{orgId}/.
+    std::string raw(const std::string &method, const std::string &path,
+                    const std::optional<std::string> &params_json = std::nullopt,
+                    const std::string &version = "v2") const {
+        char *out = nullptr;
+        detail::check(ccb_client_raw(get(), method.c_str(), version.c_str(), path.c_str(),
+                                     detail::or_null(params_json), &out));
+        return detail::take(out);
+    }
+
     /// engagementCenter.connect; initial_state "Idle", "NotReady" or "Park".
     void connect(const std::string &session_id, const std::string &user_id,
                  const std::optional<std::string> &initial_state = std::nullopt,

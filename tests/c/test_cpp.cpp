@@ -324,6 +324,16 @@ TEST_F(CcbridgeTest, GenericCall) {
     ccb::Error bad = expect_error([&] { client.call("engagementCenter.connect", "{oops"); });
     EXPECT_EQ(bad.code(), CCB_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(bad.field(), "params_json");
+
+    // The Via APIs the description does not cover, through the same transport.
+    const std::string polled = client.raw(
+        "GET", "streaming/events", "{\"sessionId\":\"" + sid + "\",\"query\":{\"maxEvents\":\"1\"}}",
+        "v3");
+    EXPECT_NE(polled.find("\"events\""), std::string::npos);
+    ccb::Error missing = expect_error([&] { client.raw("GET", "provisioning/users"); });
+    EXPECT_EQ(missing.code(), CCB_ERR_NOT_FOUND);
+    ccb::Error escape = expect_error([&] { client.raw("GET", "../oauth2/token"); });
+    EXPECT_EQ(escape.field(), "path");
 }
 
 TEST_F(CcbridgeTest, ConfigurationErrors) {

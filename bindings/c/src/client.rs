@@ -6,7 +6,8 @@ use ccbridge::models::{
     ConnectParams, DisconnectParams, InitialState, KeepAliveParams, NotReadyParams, NotReadyType,
     ReadyParams,
 };
-use ccbridge::{ClientOptions, Error, Result, ViaClient, ViaConfig};
+use ccbridge::ops::HttpMethod;
+use ccbridge::{ClientOptions, Error, RawRequest, Result, ViaClient, ViaConfig};
 use std::os::raw::c_char;
 
 /// Settings of a client. Fill it with ccb_client_options_init() first, then set fields;
@@ -170,7 +171,10 @@ pub unsafe extern "C" fn ccb_client_free(client: *mut ccb_client_t) {
 /// none, as for `202 Accepted`) in `*result_json` (free it with ccb_string_free()).
 ///
 /// `params_json` is an object: the operation's path parameters (`"userId"`), `"sessionId"`
-/// (sent as `via-client-sessionid`), `"query"` (an object) and `"body"` (the JSON body).
+/// (sent as `via-client-sessionid`), `"query"` (an object), `"body"` (the JSON body) and
+/// `"extraBody"` (body fields the documents do not describe yet). Everything is checked
+/// against the API description before anything is sent: a failure is
+/// CCB_ERR_INVALID_ARGUMENT naming the wire field (ccb_error_field()).
 ///
 /// # Safety
 /// Pointers are NULL or valid: `client` live, strings NUL-terminated, `result_json`
@@ -191,6 +195,78 @@ pub unsafe extern "C" fn ccb_client_call(
         let params: serde_json::Value = serde_json::from_str(params)
             .map_err(|e| Error::invalid("params_json", format!("is not valid JSON: {e}")))?;
         let result = block_on(client.client.call(operation, params))?;
+        *out = into_c_str(result.to_string());
+        Ok(())
+    })
+}
+
+/// Sends a request to a Via API the description does not cover (provisioning, campaign,
+/// reporting...) through the same transport as every operation (OAuth2 and `x-api-key`,
+/// pacing, retries, typed errors), and returns the JSON answer (`"null"` when there is
+/// none) in `*result_json` (free it with ccb_string_free()).
+///
+/// `method` is `"GET"`, `"POST"`, `"PUT"`, `"PATCH"` or `"DELETE"`; `version` is NULL
+/// (`"v2"`) or `"vN"`; `path` is relative to `/via/{version}/organizations/{orgId}/`
+/// (`"provisioning/users"`), its segments unencoded, and cannot leave that prefix.
+/// `params_json` is NULL or an object with `"query"` (an object of strings), `"sessionId"`
+/// and `"body"`.
+///
+/// # Safety
+/// Pointers are NULL or valid: `client` live, strings NUL-terminated, `result_json`
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_client_raw(
+    client: *const ccb_client_t,
+    method: *const c_char,
+    version: *const c_char,
+    path: *const c_char,
+    params_json: *const c_char,
+    result_json: *mut *mut c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let out = unsafe { out_ptr(result_json, "result_json") }?;
+        let client = unsafe { arg_ref(client, "client") }?;
+        let method: HttpMethod = unsafe { arg_str(method, "method") }?.parse()?;
+        let version = unsafe { opt_str(version, "version") }?.unwrap_or("v2");
+        let path = unsafe { arg_str(path, "path") }?;
+        let params: serde_json::Value = match unsafe { opt_str(params_json, "params_json") }? {
+            None => serde_json::Value::Null,
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| Error::invalid("params_json", format!("is not valid JSON: {e}")))?,
+        };
+        let mut request = RawRequest::new(method, version, path);
+        match params {
+            serde_json::Value::Null => {}
+            serde_json::Value::Object(mut m) => {
+                if let Some(q) = m.remove("query") {
+                    let serde_json::Value::Object(q) = q else {
+                        return Err(Error::invalid("query", "must be an object of strings"));
+                    };
+                    for (k, v) in q {
+                        let v = match v {
+                            serde_json::Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        request.query.push((k, v));
+                    }
+                }
+                request.session_id = match m.remove("sessionId") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(serde_json::Value::String(s)) => Some(s),
+                    Some(_) => return Err(Error::invalid("sessionId", "must be a string")),
+                };
+                request.body = m.remove("body").filter(|b| !b.is_null());
+                if let Some(k) = m.keys().next() {
+                    return Err(Error::invalid(
+                        k.clone(),
+                        "unknown parameter (expected: query, sessionId, body)",
+                    ));
+                }
+            }
+            _ => return Err(Error::invalid("params_json", "must be a JSON object")),
+        }
+        let result = block_on(client.client.raw(request))?;
         *out = into_c_str(result.to_string());
         Ok(())
     })
