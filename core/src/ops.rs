@@ -240,6 +240,37 @@ impl Operation {
         self.path_params.iter().map(|p| p.name)
     }
 
+    /// Checks one value against the rule of the body field `wire`; a failure names
+    /// `field` (a setting that ends up in that field, as `inactivity_delay` in
+    /// [`crate::StreamConfig`]).
+    pub fn check_body_field(&self, wire: &str, field: &str, value: impl Into<Value>) -> Result<()> {
+        match &self.body {
+            Some(Node::Object(rule)) => match rule.field(wire) {
+                Some(f) => schema::validate(&f.node, &value.into(), field),
+                None => Err(Error::invalid(
+                    field,
+                    format!("{} has no body field {wire}", self.name),
+                )),
+            },
+            _ => Err(Error::invalid(
+                field,
+                format!("{} has no object body", self.name),
+            )),
+        }
+    }
+
+    /// Checks one value against the rule of the query parameter `wire`; a failure names
+    /// `field`.
+    pub fn check_query(&self, wire: &str, field: &str, value: impl Into<Value>) -> Result<()> {
+        match self.query.iter().find(|p| p.name == wire) {
+            Some(p) => schema::validate(&p.node, &value.into(), field),
+            None => Err(Error::invalid(
+                field,
+                format!("{} has no query parameter {wire}", self.name),
+            )),
+        }
+    }
+
     /// Checks a call against the description and turns it into a request. Nothing is sent
     /// when this fails.
     pub fn prepare(&'static self, org_id: &str, call: Call) -> Result<ApiRequest> {

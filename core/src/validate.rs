@@ -11,19 +11,8 @@ pub fn non_empty(field: &str, value: &str) -> Result<()> {
     }
 }
 
-/// Rejects a value outside `min..=max`.
-pub fn in_range<T: PartialOrd + std::fmt::Display>(
-    field: &str,
-    value: T,
-    min: T,
-    max: T,
-) -> Result<()> {
-    if value < min || value > max {
-        Err(Error::invalid(
-            field,
-            format!("{value} is out of range {min}..={max}"),
-        ))
-    } else {
-        Ok(())
-    }
+/// Parses JSON text a caller handed over (the bindings' `params_json`, `body_json`...). A
+/// syntax error is an argument error naming `field`.
+pub fn json_text(field: &str, text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| Error::invalid(field, format!("is not valid JSON: {e}")))
 }

@@ -7,6 +7,7 @@ use ccbridge::models::{
     ReadyParams,
 };
 use ccbridge::ops::HttpMethod;
+use ccbridge::validate::json_text;
 use ccbridge::{ClientOptions, Error, RawRequest, Result, ViaClient, ViaConfig};
 use std::os::raw::c_char;
 
@@ -192,8 +193,7 @@ pub unsafe extern "C" fn ccb_client_call(
         let client = unsafe { arg_ref(client, "client") }?;
         let operation = unsafe { arg_str(operation, "operation") }?;
         let params = unsafe { arg_str(params_json, "params_json") }?;
-        let params: serde_json::Value = serde_json::from_str(params)
-            .map_err(|e| Error::invalid("params_json", format!("is not valid JSON: {e}")))?;
+        let params = json_text("params_json", params)?;
         let result = block_on(client.client.call(operation, params))?;
         *out = into_c_str(result.to_string());
         Ok(())
@@ -230,10 +230,9 @@ pub unsafe extern "C" fn ccb_client_raw(
         let method: HttpMethod = unsafe { arg_str(method, "method") }?.parse()?;
         let version = unsafe { opt_str(version, "version") }?.unwrap_or("v2");
         let path = unsafe { arg_str(path, "path") }?;
-        let params: serde_json::Value = match unsafe { opt_str(params_json, "params_json") }? {
+        let params = match unsafe { opt_str(params_json, "params_json") }? {
             None => serde_json::Value::Null,
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| Error::invalid("params_json", format!("is not valid JSON: {e}")))?,
+            Some(text) => json_text("params_json", text)?,
         };
         let mut request = RawRequest::new(method, version, path);
         match params {

@@ -255,8 +255,7 @@ pub unsafe extern "C" fn ccb_event_from_json(
         // SAFETY: pointer contracts forwarded from the caller.
         let out = unsafe { out_ptr(out, "out") }?;
         let text = unsafe { arg_str(envelope_json, "envelope_json") }?;
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| Error::invalid("envelope_json", format!("is not valid JSON: {e}")))?;
+        let value = ccbridge::validate::json_text("envelope_json", text)?;
         // The envelope is the caller's input, not a service answer: a bad one is an
         // argument error, whatever the core calls it when a batch holds one.
         let event = Event::from_wire(&value).map_err(|e| match e {

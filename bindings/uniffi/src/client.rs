@@ -76,8 +76,7 @@ impl ViaClient {
         let params = if params_json.trim().is_empty() {
             serde_json::Value::Null
         } else {
-            serde_json::from_str(&params_json)
-                .map_err(|e| CcbError::invalid("params_json", format!("is not valid JSON: {e}")))?
+            ccbridge::validate::json_text("params_json", &params_json)?
         };
         let value = on_core_runtime(self.inner.call(&op, params)).await?;
         Ok(value.to_string())
@@ -102,13 +101,12 @@ impl ViaClient {
         let mut request = ccbridge::RawRequest::new(method, version, path);
         request.query = query.unwrap_or_default().into_iter().collect();
         request.session_id = session_id;
-        request.body =
-            match body_json.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(text) => Some(serde_json::from_str(text).map_err(|e| {
-                    CcbError::invalid("body_json", format!("is not valid JSON: {e}"))
-                })?),
-            };
+        request.body = match body_json {
+            Some(text) => {
+                Some(ccbridge::validate::json_text("body_json", &text)?).filter(|b| !b.is_null())
+            }
+            None => None,
+        };
         let value = on_core_runtime(self.inner.raw(request)).await?;
         Ok(value.to_string())
     }

@@ -26,10 +26,8 @@ pub use engine::{EventStream, StreamStats};
 
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::validate;
-use crate::via::streaming::{
-    INACTIVITY_DELAY_RANGE, MAX_EVENTS_RANGE, POLL_TIMEOUT_MARGIN, SERVER_POLL_WAIT,
-};
+use crate::ops;
+use crate::via::streaming::{POLL_TIMEOUT_MARGIN, SERVER_POLL_WAIT};
 use std::time::Duration;
 
 /// Settings of an [`EventStream`].
@@ -79,17 +77,16 @@ impl Default for StreamConfig {
 impl StreamConfig {
     /// Checks every bound, naming the field at fault.
     pub fn validate(&self) -> Result<()> {
-        validate::in_range(
+        // The documented limits, from the description rather than a copy of them.
+        ops::require("streaming.createSession")?.check_body_field(
+            "inactivityDelay",
             "inactivity_delay",
             self.inactivity_delay,
-            INACTIVITY_DELAY_RANGE.0,
-            INACTIVITY_DELAY_RANGE.1,
         )?;
-        validate::in_range(
+        ops::require("streaming.getEvents")?.check_query(
+            "maxEvents",
             "max_events",
             self.max_events,
-            MAX_EVENTS_RANGE.0,
-            MAX_EVENTS_RANGE.1,
         )?;
         if self.buffer_capacity == 0 {
             return Err(Error::invalid("buffer_capacity", "must be at least 1"));

@@ -7,10 +7,6 @@ use crate::ops::{self, Call};
 use serde_json::Value;
 use std::time::Duration;
 
-/// Documented bounds of `inactivityDelay`, in seconds.
-pub const INACTIVITY_DELAY_RANGE: (u32, u32) = (60, 600);
-/// Documented bounds of `maxEvents`.
-pub const MAX_EVENTS_RANGE: (u32, u32) = (1, 200);
 /// How long the service holds a `GET /events` open when no event is queued.
 pub const SERVER_POLL_WAIT: Duration = Duration::from_secs(15);
 /// Margin added to the server's wait for the client read timeout of a poll.
