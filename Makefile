@@ -3,13 +3,15 @@
 #   make demo      build the CLI and run the demo on the embedded simulator
 #   make test      every test of every language (what CI runs)
 #   make bench     benchmarks, printed as JSON
+#   make bench-compare REV=<commit>
+#                  Python callback throughput against an earlier revision's, same run
 #   make bindings  generate the Kotlin and Swift sources (uniffi, library mode)
 #   make codegen   regenerate the per-endpoint and per-event code from core/api/*.yaml
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all demo test bench bindings codegen codegen-check lint test-rust test-c test-python test-kotlin test-swift header-check sim clean
+.PHONY: all demo test bench bench-compare bindings codegen codegen-check lint test-rust test-c test-python test-kotlin test-swift header-check sim clean
 
 all: test
 
@@ -58,6 +60,9 @@ test-swift: bindings
 
 bench:
 	bash tests/bench/run.sh
+
+bench-compare:
+	bash tests/bench/compare_revision.sh
 
 clean:
 	$(CARGO) clean

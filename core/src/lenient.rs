@@ -71,7 +71,22 @@ pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error
 
 /// Any model; `None` when the value does not fit it.
 pub fn model<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
-    Ok(T::deserialize(Value::deserialize(d)?).ok())
+    Ok(fit(Value::deserialize(d)?))
+}
+
+/// The value as `T`, or `None`. `null` is no value, and an array is never an object or an
+/// enumeration value (serde would otherwise read an object's fields by position).
+fn fit<T: DeserializeOwned>(v: Value) -> Option<T> {
+    match v {
+        Value::Null | Value::Array(_) => None,
+        v => T::deserialize(v).ok(),
+    }
+}
+
+/// An enumeration value: its text (a number or boolean as text), or an error that the
+/// field's decoder turns into `None`.
+pub fn enumeration<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    string(d)?.ok_or_else(|| serde::de::Error::custom("not a text value"))
 }
 
 /// A list; items that do not fit are left out, and a single value counts as a list of one.
@@ -79,16 +94,11 @@ pub fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
     d: D,
 ) -> Result<Option<Vec<T>>, D::Error> {
     Ok(match Value::deserialize(d)? {
-        Value::Array(items) => Some(
-            items
-                .into_iter()
-                .filter_map(|i| T::deserialize(i).ok())
-                .collect(),
-        ),
+        Value::Array(items) => Some(items.into_iter().filter_map(fit).collect()),
         Value::Null => None,
         // `" "` where the documents' schema says an array: no items.
         Value::String(s) if s.trim().is_empty() => Some(Vec::new()),
-        one => T::deserialize(one).ok().map(|t| vec![t]),
+        one => fit(one).map(|t| vec![t]),
     })
 }
 

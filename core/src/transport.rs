@@ -48,6 +48,10 @@ pub struct ApiRequest {
     pub retry: bool,
     /// Which credential goes in `Authorization`.
     pub auth: AuthKind,
+    /// Hand a successful body over as bytes ([`ApiResponse::raw`]) instead of decoding it
+    /// into [`ApiResponse::body`]: the stream engine decodes event batches straight into
+    /// its own types, without a JSON tree in between.
+    pub raw_body: bool,
 }
 
 impl ApiRequest {
@@ -63,6 +67,7 @@ impl ApiRequest {
             timeout: None,
             retry: true,
             auth: AuthKind::OAuth2,
+            raw_body: false,
         }
     }
 }
@@ -72,8 +77,11 @@ impl ApiRequest {
 pub struct ApiResponse {
     /// HTTP status (2xx).
     pub status: u16,
-    /// Decoded JSON body; `None` for an empty body (202, 204).
+    /// Decoded JSON body; `None` for an empty body (202, 204), or when the request asked
+    /// for the raw body.
     pub body: Option<Value>,
+    /// The body as received, when the request asked for it ([`ApiRequest::raw_body`]).
+    pub raw: Option<bytes::Bytes>,
     /// `x-correlation-id` response header, when the service sent one.
     pub correlation_id: Option<String>,
 }
@@ -310,6 +318,14 @@ impl Transport {
             .map_err(|e| AttemptError::Other(map_reqwest_error(&e)))?;
         tracing::debug!(status, bytes = bytes.len(), "response");
         if (200..300).contains(&status) {
+            if req.raw_body {
+                return Ok(ApiResponse {
+                    status,
+                    body: None,
+                    raw: Some(bytes),
+                    correlation_id,
+                });
+            }
             let body = if bytes.iter().all(u8::is_ascii_whitespace) {
                 None
             } else {
@@ -320,6 +336,7 @@ impl Transport {
             return Ok(ApiResponse {
                 status,
                 body,
+                raw: None,
                 correlation_id,
             });
         }

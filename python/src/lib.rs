@@ -19,6 +19,10 @@ mod stream;
 
 use pyo3::prelude::*;
 
+/// Rust allocations of the module only; Python's objects keep Python's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Names of every operation `ViaClient.call` accepts.
 #[pyfunction]
 fn operations() -> Vec<&'static str> {

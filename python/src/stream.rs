@@ -322,11 +322,11 @@ impl PyHandler {
 }
 
 impl PyHandler {
-    fn event(&self, py: Python<'_>, event: &Event) {
+    fn event(&self, py: Python<'_>, event: Event) {
         let Some(f) = Callbacks::get(&self.callbacks.on_event, py) else {
             return;
         };
-        let result = Py::new(py, PyEvent::new(event.clone())).and_then(|e| f.call1(py, (e,)));
+        let result = Py::new(py, PyEvent::new(event)).and_then(|e| f.call1(py, (e,)));
         if let Err(e) = result {
             // At exit, a callback still running is interrupted on purpose.
             if !exiting() {
@@ -350,7 +350,7 @@ impl PyHandler {
 
 impl EventHandler for PyHandler {
     fn on_event(&mut self, event: &Event) {
-        with_python(|py| self.event(py, event));
+        with_python(|py| self.event(py, event.clone()));
     }
 
     fn on_status(&mut self, status: &StreamStatus) {
@@ -359,7 +359,7 @@ impl EventHandler for PyHandler {
 
     /// One GIL acquisition per batch: while other Python threads are busy, acquiring it
     /// per event would cost a switch interval each time.
-    fn on_batch(&mut self, items: &[StreamItem]) {
+    fn on_batch(&mut self, items: Vec<StreamItem>) {
         with_python(|py| {
             for item in items {
                 if exiting() {
@@ -367,7 +367,7 @@ impl EventHandler for PyHandler {
                 }
                 match item {
                     StreamItem::Event(e) => self.event(py, e),
-                    StreamItem::Status(s) => self.status(py, s),
+                    StreamItem::Status(s) => self.status(py, &s),
                 }
             }
         });

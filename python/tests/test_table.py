@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import uuid
 from typing import Any, Dict, List, Mapping
 
@@ -147,6 +148,87 @@ def test_every_event_type_decodes_from_its_example(case: Dict[str, Any]) -> None
     if "ehubSessionId" in case["payload"] or "ehubSessionIdRev" in case["payload"]:
         value = getattr(typed, "ehub_session_id")
         assert value is None or isinstance(value, str)
+
+
+# Values a service could send in place of any documented one.
+ODD_VALUES: List[Any] = [
+    None, True, False, 0, 1, -7, 2**63, 3.0, 2.5, 1e20, "", " ", "42", " 17 ", "+5", "1_0",
+    "TRUE", "false", "1.5", "x", [], [1, "a"], {}, {"k": 1}, [{"key": "a", "value": "b"}],
+]
+
+
+def distort(value: Any, rng: random.Random) -> Any:
+    """A copy of ``value`` with about a third of its leaves and objects replaced by odd
+    values, twins and lists included."""
+    if isinstance(value, dict):
+        return {
+            k: (rng.choice(ODD_VALUES) if rng.random() < 0.3 else distort(v, rng))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        items = [distort(v, rng) for v in value]
+        return items[0] if items and rng.random() < 0.2 else items
+    return rng.choice(ODD_VALUES) if rng.random() < 0.35 else value
+
+
+@pytest.mark.parametrize("case", EVENTS, ids=[e["type"] for e in EVENTS])
+def test_attribute_reads_agree_with_the_core_decoder(case: Dict[str, Any]) -> None:
+    """The payload classes decode on attribute access, in Python; the core decodes the same
+    payload in Rust (``Event.typed_payload()``, what Kotlin, Swift and C read). Both must
+    give the same values, on the example and on distorted copies of it."""
+    rng = random.Random(case["type"])
+    payloads = [case["payload"]] + [distort(case["payload"], rng) for _ in range(40)]
+    for payload in payloads:
+        event = ccbridge.Event.from_wire(
+            {"eventId": "1", "eventType": case["type"], "payload": json.dumps(payload)}
+        )
+        typed = events.typed_payload(event)
+        assert typed is not None
+        assert typed.to_dict() == event.typed_payload(), json.dumps(payload)
+
+
+def test_attribute_reads_follow_the_lenient_rules() -> None:
+    payload = {
+        "ehubSessionId": 100,
+        "ehubSessionIdRev": "0100",
+        "userId": 7,
+        "payload": {
+            "interactionId": "151",
+            "mediaType": "SomethingNew",
+            "preemptive": "1",
+            "playAudioAlert": "TRUE",
+            "interactionInfo": {"interactionData": {"key": "k", "value": "v"}},
+        },
+    }
+    event = ccbridge.Event.from_wire(
+        {"eventId": "1", "eventType": "engagementCenter.ScreenPop", "payload": json.dumps(payload)}
+    )
+    typed = events.typed_payload(event)
+    assert isinstance(typed, events.EcScreenPopEvent)
+    # The string twin wins: it is exact where the integer may be rounded.
+    assert typed.ehub_session_id == "0100"
+    assert typed.user_id == "7"
+    inner = typed.payload
+    assert inner is not None
+    assert inner.interaction_id == "151"
+    assert inner.media_type == "SomethingNew"
+    assert inner.preemptive == 1
+    assert inner.play_audio_alert is True
+    # One object where the documents say a list reads as a list of one.
+    info = inner.interaction_info
+    items = info.interaction_data if info else None
+    assert items is not None and [(i.key, i.value) for i in items] == [("k", "v")]
+    odd = ccbridge.Event.from_wire(
+        {
+            "eventId": "2",
+            "eventType": "engagementCenter.ScreenPop",
+            "payload": json.dumps({"userId": {"no": 1}, "payload": [1, 2]}),
+        }
+    )
+    typed_odd = events.typed_payload(odd)
+    assert isinstance(typed_odd, events.EcScreenPopEvent)
+    assert typed_odd.user_id is None and typed_odd.payload is None
+    assert typed_odd.to_dict() == {} == odd.typed_payload()
 
 
 def test_unknown_and_undecodable_payloads_stay_raw() -> None:

@@ -53,55 +53,27 @@ pub struct Event {
     pub raw_payload: String,
 }
 
-impl Event {
-    /// The event type as the catalogue enum.
-    pub fn typed(&self) -> EventType {
-        EventType::parse(&self.event_type)
-    }
+/// One `EventPayloadV3` object as it arrives.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireEvent {
+    #[serde(default)]
+    kind: Option<String>,
+    event_id: Option<String>,
+    #[serde(default)]
+    correlation_id: Option<String>,
+    event_type: Option<String>,
+    #[serde(default)]
+    published_time: Option<String>,
+    #[serde(default)]
+    schema_version: Option<Value>,
+    #[serde(default)]
+    payload: Option<Value>,
+}
 
-    /// The payload decoded into the model of its type. Decoded on each call, not when the
-    /// event arrives, so consumers that only route on the type pay nothing for it.
-    pub fn typed_payload(&self) -> EventPayload {
-        EventPayload::decode(&self.event_type, &self.payload)
-    }
-
-    /// The envelope and decoded payload as one JSON object (camelCase, as on the wire,
-    /// with `payload` decoded): the form the C and generic bindings hand out.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "kind": self.kind,
-            "eventId": self.event_id,
-            "correlationId": self.correlation_id,
-            "eventType": self.event_type,
-            "publishedTime": self.published_time,
-            "schemaVersion": self.schema_version,
-            "payload": self.payload,
-        })
-    }
-
-    /// Decodes one `EventPayloadV3` object.
-    ///
-    /// Lenient where the documents are inconsistent (schemaVersion as number or string,
-    /// payload as a JSON string or an object); strict where a field the engine depends on
-    /// (`eventId`, `eventType`) is missing.
-    pub fn from_wire(v: &Value) -> Result<Event> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Wire {
-            #[serde(default)]
-            kind: Option<String>,
-            event_id: Option<String>,
-            #[serde(default)]
-            correlation_id: Option<String>,
-            event_type: Option<String>,
-            #[serde(default)]
-            published_time: Option<String>,
-            #[serde(default)]
-            schema_version: Option<Value>,
-            #[serde(default)]
-            payload: Option<Value>,
-        }
-        let w = Wire::deserialize(v).map_err(|e| Error::decode(format!("event: {e}")))?;
+impl WireEvent {
+    fn into_event(self) -> Result<Event> {
+        let w = self;
         let event_id = w
             .event_id
             .filter(|s| !s.is_empty())
@@ -143,6 +115,56 @@ impl Event {
             payload,
             raw_payload,
         })
+    }
+}
+
+impl Event {
+    /// The event type as the catalogue enum.
+    pub fn typed(&self) -> EventType {
+        EventType::parse(&self.event_type)
+    }
+
+    /// The payload decoded into the model of its type. Decoded on each call, not when the
+    /// event arrives, so consumers that only route on the type pay nothing for it.
+    pub fn typed_payload(&self) -> EventPayload {
+        EventPayload::decode(&self.event_type, &self.payload)
+    }
+
+    /// The envelope and decoded payload as one JSON object (camelCase, as on the wire,
+    /// with `payload` decoded): the form the C and generic bindings hand out.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "kind": self.kind,
+            "eventId": self.event_id,
+            "correlationId": self.correlation_id,
+            "eventType": self.event_type,
+            "publishedTime": self.published_time,
+            "schemaVersion": self.schema_version,
+            "payload": self.payload,
+        })
+    }
+
+    /// Decodes one `EventPayloadV3` object.
+    ///
+    /// Lenient where the documents are inconsistent (schemaVersion as number or string,
+    /// payload as a JSON string or an object); strict where a field the engine depends on
+    /// (`eventId`, `eventType`) is missing.
+    pub fn from_wire(v: &Value) -> Result<Event> {
+        WireEvent::deserialize(v)
+            .map_err(|e| Error::decode(format!("event: {e}")))?
+            .into_event()
+    }
+
+    /// [`Event::from_wire`] from the event's JSON text, without building a JSON tree of
+    /// the envelope first: how the engine decodes each event of a batch.
+    pub fn from_wire_text(text: &str) -> Result<Event> {
+        // Checked first: serde would read an array positionally into the envelope.
+        if !text.trim_start().starts_with('{') {
+            return Err(Error::decode("event: not a JSON object"));
+        }
+        serde_json::from_str::<WireEvent>(text)
+            .map_err(|e| Error::decode(format!("event: {e}")))?
+            .into_event()
     }
 }
 

@@ -74,7 +74,7 @@ impl Serialize for ConsultType {
 
 impl<'de> Deserialize<'de> for ConsultType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -147,7 +147,7 @@ impl Serialize for DialType {
 
 impl<'de> Deserialize<'de> for DialType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -212,7 +212,7 @@ impl Serialize for EntityType {
 
 impl<'de> Deserialize<'de> for EntityType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -290,7 +290,7 @@ impl Serialize for TransferType {
 
 impl<'de> Deserialize<'de> for TransferType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -350,7 +350,7 @@ impl Serialize for InteractionType {
 
 impl<'de> Deserialize<'de> for InteractionType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -415,7 +415,7 @@ impl Serialize for WarningType {
 
 impl<'de> Deserialize<'de> for WarningType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -498,7 +498,7 @@ impl Serialize for Language {
 
 impl<'de> Deserialize<'de> for Language {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -558,7 +558,7 @@ impl Serialize for CancelType {
 
 impl<'de> Deserialize<'de> for CancelType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -627,7 +627,7 @@ impl Serialize for InitialState {
 
 impl<'de> Deserialize<'de> for InitialState {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -725,7 +725,7 @@ impl Serialize for MonitorType {
 
 impl<'de> Deserialize<'de> for MonitorType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -785,7 +785,7 @@ impl Serialize for NotReadyType {
 
 impl<'de> Deserialize<'de> for NotReadyType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -845,7 +845,7 @@ impl Serialize for QueueType {
 
 impl<'de> Deserialize<'de> for QueueType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -1068,7 +1068,7 @@ impl Serialize for MediaType {
 
 impl<'de> Deserialize<'de> for MediaType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -1141,7 +1141,7 @@ impl Serialize for MakeCallType {
 
 impl<'de> Deserialize<'de> for MakeCallType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -1205,7 +1205,7 @@ impl Serialize for Value {
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -1413,7 +1413,7 @@ impl Serialize for ScreenPopOtherDataInteractionType {
 
 impl<'de> Deserialize<'de> for ScreenPopOtherDataInteractionType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -1469,7 +1469,7 @@ impl Serialize for PropertyName {
 
 impl<'de> Deserialize<'de> for PropertyName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -1525,7 +1525,7 @@ impl Serialize for State {
 
 impl<'de> Deserialize<'de> for State {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -1589,7 +1589,7 @@ impl Serialize for CatalogType {
 
 impl<'de> Deserialize<'de> for CatalogType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -1948,7 +1948,7 @@ impl Serialize for CatalogTypeEvent {
 
 impl<'de> Deserialize<'de> for CatalogTypeEvent {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 
@@ -2016,7 +2016,7 @@ impl Serialize for ResourceType {
 
 impl<'de> Deserialize<'de> for ResourceType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::parse(&lenient::string(d)?.unwrap_or_default()))
+        lenient::enumeration(d).map(|s| Self::parse(&s))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The bounded window of seen event ids.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// What the window knows about an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +18,9 @@ pub(crate) enum Seen {
 #[derive(Debug)]
 pub(crate) struct Dedupe {
     capacity: usize,
-    states: HashMap<String, bool>,
-    order: VecDeque<String>,
+    // One allocation per id, shared by the map and the order.
+    states: HashMap<Arc<str>, bool>,
+    order: VecDeque<Arc<str>>,
 }
 
 impl Dedupe {
@@ -39,8 +41,10 @@ impl Dedupe {
     }
 
     pub(crate) fn insert_pending(&mut self, id: &str) {
-        if self.states.insert(id.to_string(), false).is_none() {
-            self.order.push_back(id.to_string());
+        if !self.states.contains_key(id) {
+            let id: Arc<str> = Arc::from(id);
+            self.states.insert(Arc::clone(&id), false);
+            self.order.push_back(id);
             while self.order.len() > self.capacity {
                 if let Some(old) = self.order.pop_front() {
                     self.states.remove(&old);

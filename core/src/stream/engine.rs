@@ -5,10 +5,7 @@ use super::{EventHandler, StreamConfig, StreamItem, StreamStatus};
 use crate::client::ViaClient;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::models::{
-    AcknowledgeEvent, AcknowledgePayload, NewSessionV3, SessionResponseV3, Subscription,
-    SubscriptionResponse,
-};
+use crate::models::{NewSessionV3, SessionResponseV3, Subscription, SubscriptionResponse};
 use crate::runtime;
 use crate::transport::full_jitter;
 use std::collections::VecDeque;
@@ -513,15 +510,32 @@ impl Shared {
     }
 
     fn handled(&self, id: &str) {
-        lock(&self.dedupe).mark_handled(id);
+        self.handled_all(vec![id.to_string()]);
+    }
+
+    /// The handler is done with these events: they count as handled for duplicate
+    /// detection and are queued for acknowledgement. One lock and one wake-up per batch.
+    fn handled_all(&self, ids: Vec<String>) {
+        if ids.is_empty() {
+            return;
+        }
+        let count = ids.len();
+        {
+            let mut seen = lock(&self.dedupe);
+            for id in &ids {
+                seen.mark_handled(id);
+            }
+        }
         if self.config.require_acknowledgement {
-            lock(&self.pending_acks).push(id.to_string());
+            lock(&self.pending_acks).extend(ids);
             self.ack_ready.notify_one();
         }
         // Saturating: an event handled after a session recreation reset nothing, but stay safe.
         let _ = self
             .in_hand
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_sub(count))
+            });
         self.progress.notify_one();
     }
 
@@ -542,19 +556,11 @@ impl Shared {
                 p.drain(..n).collect()
             };
             let sid = self.current_session();
-            let body = AcknowledgePayload {
-                events: batch
-                    .iter()
-                    .map(|id| AcknowledgeEvent {
-                        event_id: id.clone(),
-                    })
-                    .collect(),
-            };
-            match self.client.streaming().acknowledge(&sid, &body).await {
-                Ok(r) => {
+            match self.client.streaming().acknowledge_ids(&sid, &batch).await {
+                Ok(count) => {
                     self.counters
                         .acknowledged
-                        .fetch_add(r.event_ids_acknowledged.len() as u64, Ordering::Relaxed);
+                        .fetch_add(count, Ordering::Relaxed);
                 }
                 Err(Error::SessionExpired { .. }) => {
                     // The session and its queue are gone: nothing left to acknowledge.
@@ -890,14 +896,18 @@ fn dispatch_loop(shared: Arc<Shared>, mut handler: Box<dyn EventHandler>) {
         if batch.is_empty() {
             break;
         }
-        if catch_unwind(AssertUnwindSafe(|| handler.on_batch(&batch))).is_err() {
+        // Taken before the batch is handed over: the handler owns the events from then on.
+        let ids: Vec<String> = batch
+            .iter()
+            .filter_map(|item| match item {
+                StreamItem::Event(event) => Some(event.event_id.clone()),
+                StreamItem::Status(_) => None,
+            })
+            .collect();
+        if catch_unwind(AssertUnwindSafe(|| handler.on_batch(batch))).is_err() {
             tracing::error!("event handler panicked");
         }
-        for item in &batch {
-            if let StreamItem::Event(event) = item {
-                shared.handled(&event.event_id);
-            }
-        }
+        shared.handled_all(ids);
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
         handler.on_status(&StreamStatus::Stopped)

@@ -261,9 +261,11 @@ pub trait EventHandler: Send + 'static {
     /// Called with the items available at once (at most 64), in order. The default calls
     /// [`EventHandler::on_event`] / [`EventHandler::on_status`] for each, a panic affecting
     /// only its own item. Override it where entering the handler costs something per call
-    /// (a foreign interpreter's lock): the events are acknowledged after it returns.
-    fn on_batch(&mut self, items: &[StreamItem]) {
-        for item in items {
+    /// (a foreign interpreter's lock) or where the handler keeps the events: they are handed
+    /// over, not lent, so keeping one costs no copy. The events are acknowledged after it
+    /// returns.
+    fn on_batch(&mut self, items: Vec<StreamItem>) {
+        for item in &items {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match item {
                 StreamItem::Event(e) => self.on_event(e),
                 StreamItem::Status(s) => self.on_status(s),

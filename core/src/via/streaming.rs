@@ -4,6 +4,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 pub use crate::generated::services::Streaming;
 use crate::ops::{self, Call};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -43,22 +45,78 @@ impl Streaming {
         let mut req = op.prepare(&self.client.config().org_id, call)?;
         req.timeout = Some(timeout.unwrap_or(SERVER_POLL_WAIT + POLL_TIMEOUT_MARGIN));
         req.retry = retry;
+        req.raw_body = true;
         let resp = self.client.transport().send(req).await?;
-        decode_event_batch(resp.body.unwrap_or(Value::Null))
+        decode_event_batch(resp.raw.as_deref().unwrap_or_default())
     }
 }
 
-fn decode_event_batch(body: Value) -> Result<Vec<Result<Event>>> {
-    let events = match body {
-        Value::Object(mut m) => match m.remove("events") {
-            Some(Value::Array(a)) => a,
-            Some(Value::Null) | None => Vec::new(),
-            Some(_) => return Err(Error::decode("events response: `events` is not an array")),
-        },
-        Value::Null => Vec::new(),
-        _ => return Err(Error::decode("events response: not a JSON object")),
-    };
-    Ok(events.iter().map(Event::from_wire).collect())
+impl Streaming {
+    /// Acknowledges events for the engine: the body built straight from the ids (still
+    /// checked against the description), and of the response only the number of ids the
+    /// service acknowledged is read.
+    pub(crate) async fn acknowledge_ids(&self, session_id: &str, ids: &[String]) -> Result<u64> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Counted {
+            #[serde(default)]
+            event_ids_acknowledged: Option<Vec<serde::de::IgnoredAny>>,
+        }
+        let op = ops::require("streaming.acknowledge")?;
+        let events = ids
+            .iter()
+            .map(|id| {
+                let mut m = serde_json::Map::with_capacity(1);
+                m.insert("eventId".into(), Value::String(id.clone()));
+                Value::Object(m)
+            })
+            .collect();
+        let mut body = serde_json::Map::with_capacity(1);
+        body.insert("events".into(), Value::Array(events));
+        let call = Call {
+            session_id: Some(session_id.to_string()),
+            body: Some(Value::Object(body)),
+            ..Call::default()
+        };
+        let mut req = op.prepare(&self.client.config().org_id, call)?;
+        req.raw_body = true;
+        let resp = self.client.transport().send(req).await?;
+        let raw = resp.raw.as_deref().unwrap_or_default();
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            return Ok(0);
+        }
+        let counted: Counted = serde_json::from_slice(raw)
+            .map_err(|e| Error::decode(format!("streaming.acknowledge response body: {e}")))?;
+        Ok(counted.event_ids_acknowledged.map_or(0, |v| v.len() as u64))
+    }
+}
+
+/// Decodes an events response straight into [`Event`]s: each event's text is borrowed from
+/// the body and decoded on its own, so a malformed event fails alone and no JSON tree of
+/// the whole batch is built.
+fn decode_event_batch(body: &[u8]) -> Result<Vec<Result<Event>>> {
+    #[derive(Deserialize)]
+    struct Batch<'a> {
+        #[serde(borrow, default)]
+        events: Option<Vec<&'a RawValue>>,
+    }
+    // Checked first: serde would read an array positionally into the struct.
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Ok(Vec::new()),
+        Some(b'{' | b'n') => {}
+        Some(_) => return Err(Error::decode("events response: not a JSON object")),
+    }
+    let batch: Option<Batch<'_>> = serde_json::from_slice(body).map_err(|e| {
+        Error::decode(format!(
+            "events response: not a JSON object with an `events` array ({e})"
+        ))
+    })?;
+    Ok(batch
+        .and_then(|b| b.events)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|raw| Event::from_wire_text(raw.get()))
+        .collect())
 }
 
 #[cfg(test)]
@@ -68,15 +126,19 @@ mod tests {
 
     #[test]
     fn batch_decoding_is_strict_on_shape_lenient_per_event() {
-        assert!(decode_event_batch(json!([1, 2])).is_err());
-        assert!(decode_event_batch(json!({"events": "x"})).is_err());
-        assert!(decode_event_batch(json!({"kind": "k", "totalItems": 0}))
+        let decode = |v: Value| decode_event_batch(v.to_string().as_bytes());
+        assert!(decode(json!([1, 2])).is_err());
+        assert!(decode(json!({"events": "x"})).is_err());
+        assert!(decode(json!({"kind": "k", "totalItems": 0}))
             .unwrap()
             .is_empty());
+        assert!(decode(Value::Null).unwrap().is_empty());
+        assert!(decode_event_batch(b"  ").unwrap().is_empty());
+        assert!(decode_event_batch(b"{\"events\": [").is_err());
         let b =
-            decode_event_batch(json!({"events": [{"eventId": "1", "eventType": "t"}, {"x": 1}]}))
-                .unwrap();
+            decode(json!({"events": [{"eventId": "1", "eventType": "t"}, {"x": 1}, 5]})).unwrap();
         assert!(b[0].is_ok());
         assert!(b[1].is_err());
+        assert!(b[2].is_err());
     }
 }
