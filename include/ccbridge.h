@@ -145,6 +145,12 @@ enum ccb_error_code_t
      */
     CCB_ERR_CLOSED = 12,
     /**
+     * An agent command was accepted and then reported failed by an
+     * engagementCenter.Error event (or a login ended with Disconnected); the message
+     * carries the failCode and failReason.
+     */
+    CCB_ERR_COMMAND_FAILED = 13,
+    /**
      * A bug inside ccbridge (a caught panic). Please report it.
      */
     CCB_ERR_INTERNAL = 100,

@@ -127,6 +127,19 @@ pub enum Error {
         /// What was closed.
         message: String,
     },
+    /// An agent command was accepted (202) and then reported failed by an
+    /// `engagementCenter.Error` event (or a login ended with `Disconnected`).
+    #[error("{command} failed{}: {fail_reason}", fail_code.map(|c| format!(" (failCode {c})")).unwrap_or_default())]
+    CommandFailed {
+        /// The operation that failed (`"engagementCenter.hold"`).
+        command: String,
+        /// `failCode` of the Error event.
+        fail_code: Option<i64>,
+        /// `failReason` of the Error event.
+        fail_reason: String,
+        /// The interaction the error is about, when it names one.
+        interaction_id: Option<String>,
+    },
 }
 
 /// Stable numeric category of an [`Error`], shared by every binding (C enum values included).
@@ -157,6 +170,8 @@ pub enum ErrorCode {
     Decode = 11,
     /// [`Error::Closed`]
     Closed = 12,
+    /// [`Error::CommandFailed`]
+    CommandFailed = 13,
 }
 
 impl ErrorCode {
@@ -175,6 +190,7 @@ impl ErrorCode {
             ErrorCode::Transport => "transport",
             ErrorCode::Decode => "decode",
             ErrorCode::Closed => "closed",
+            ErrorCode::CommandFailed => "command_failed",
         }
     }
 }
@@ -215,6 +231,7 @@ impl Error {
             Error::Transport { .. } => ErrorCode::Transport,
             Error::Decode { .. } => ErrorCode::Decode,
             Error::Closed { .. } => ErrorCode::Closed,
+            Error::CommandFailed { .. } => ErrorCode::CommandFailed,
         }
     }
 

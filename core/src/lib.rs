@@ -34,6 +34,7 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 
+pub mod agent;
 pub mod auth;
 mod client;
 pub mod config;
@@ -51,6 +52,10 @@ pub mod transport;
 pub mod validate;
 pub mod via;
 
+pub use agent::{
+    AgentChange, AgentChangeKind, AgentListener, AgentOptions, AgentSession, AgentSnapshot,
+    AgentState, CommandOutcome, Interaction, InteractionState, PendingRequest,
+};
 pub use client::ViaClient;
 pub use config::{ClientOptions, RetryPolicy, ViaConfig, ViaConfigBuilder};
 pub use error::{ApiErrorDetail, Error, ErrorCode, ErrorResponse, Result};

@@ -41,6 +41,7 @@ from ccbridge.errors import (
     ApiError,
     AuthError,
     ClosedError,
+    CommandFailedError,
     ConflictError,
     DecodeError,
     Error,
@@ -84,4 +85,5 @@ __all__ = [
     "TransportError",
     "DecodeError",
     "ClosedError",
+    "CommandFailedError",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "TransportError",
     "DecodeError",
     "ClosedError",
+    "CommandFailedError",
 ]
 
 
@@ -158,3 +159,30 @@ class ClosedError(Error):
     """The stream or client is closed, or unusable in this process (after fork)."""
 
     code = "closed"
+
+
+class CommandFailedError(Error):
+    """An agent command was accepted and then reported failed by an
+    ``engagementCenter.Error`` event (or a login ended with ``Disconnected``)."""
+
+    code = "command_failed"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str = "",
+        fail_code: Optional[int] = None,
+        fail_reason: str = "",
+        interaction_id: Optional[str] = None,
+        http_status: Optional[int] = None,
+    ) -> None:
+        super().__init__(message, http_status=http_status)
+        #: The operation that failed (``"engagementCenter.hold"``).
+        self.command: str = command
+        #: ``failCode`` of the Error event.
+        self.fail_code: Optional[int] = fail_code
+        #: ``failReason`` of the Error event.
+        self.fail_reason: str = fail_reason
+        #: The interaction the error is about, when it names one.
+        self.interaction_id: Optional[str] = interaction_id

@@ -29,6 +29,7 @@ fn class_name(code: ErrorCode) -> &'static str {
         ErrorCode::Transport => "TransportError",
         ErrorCode::Decode => "DecodeError",
         ErrorCode::Closed => "ClosedError",
+        ErrorCode::CommandFailed => "CommandFailedError",
     }
 }
 
@@ -68,6 +69,17 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
                 list.append(d)?;
             }
             kwargs.set_item("errors", list)?;
+        }
+        Error::CommandFailed {
+            command,
+            fail_code,
+            fail_reason,
+            interaction_id,
+        } => {
+            kwargs.set_item("command", command)?;
+            kwargs.set_item("fail_code", fail_code)?;
+            kwargs.set_item("fail_reason", fail_reason)?;
+            kwargs.set_item("interaction_id", interaction_id)?;
         }
         _ => {}
     }

@@ -39,6 +39,10 @@ pub enum ccb_error_code_t {
     CCB_ERR_DECODE = 11,
     /// The object (a stream) is stopped.
     CCB_ERR_CLOSED = 12,
+    /// An agent command was accepted and then reported failed by an
+    /// engagementCenter.Error event (or a login ended with Disconnected); the message
+    /// carries the failCode and failReason.
+    CCB_ERR_COMMAND_FAILED = 13,
     /// A bug inside ccbridge (a caught panic). Please report it.
     CCB_ERR_INTERNAL = 100,
 }
@@ -59,6 +63,7 @@ impl From<ErrorCode> for ccb_error_code_t {
             ErrorCode::Transport => ccb_error_code_t::CCB_ERR_TRANSPORT,
             ErrorCode::Decode => ccb_error_code_t::CCB_ERR_DECODE,
             ErrorCode::Closed => ccb_error_code_t::CCB_ERR_CLOSED,
+            ErrorCode::CommandFailed => ccb_error_code_t::CCB_ERR_COMMAND_FAILED,
         }
     }
 }
@@ -79,6 +84,7 @@ impl ccb_error_code_t {
             ccb_error_code_t::CCB_ERR_TRANSPORT => c"transport",
             ccb_error_code_t::CCB_ERR_DECODE => c"decode",
             ccb_error_code_t::CCB_ERR_CLOSED => c"closed",
+            ccb_error_code_t::CCB_ERR_COMMAND_FAILED => c"command_failed",
             ccb_error_code_t::CCB_ERR_INTERNAL => c"internal",
         }
     }
@@ -99,6 +105,7 @@ impl ccb_error_code_t {
             CCB_ERR_TRANSPORT,
             CCB_ERR_DECODE,
             CCB_ERR_CLOSED,
+            CCB_ERR_COMMAND_FAILED,
             CCB_ERR_INTERNAL,
         ]
         .into_iter()

@@ -102,6 +102,19 @@ pub enum CcbError {
         /// What was closed.
         detail: String,
     },
+    /// An agent command was accepted and then reported failed by an
+    /// `engagementCenter.Error` event (or a login ended with `Disconnected`).
+    #[error("{command} failed: {detail}")]
+    CommandFailed {
+        /// The Error event's `failReason`.
+        detail: String,
+        /// The operation (`"engagementCenter.hold"`).
+        command: String,
+        /// The Error event's `failCode`.
+        fail_code: Option<i64>,
+        /// The interaction the error is about, when it names one.
+        interaction_id: Option<String>,
+    },
 }
 
 impl CcbError {
@@ -121,6 +134,7 @@ impl CcbError {
             CcbError::Transport { .. } => C::Transport,
             CcbError::Decode { .. } => C::Decode,
             CcbError::Closed { .. } => C::Closed,
+            CcbError::CommandFailed { .. } => C::CommandFailed,
         }
     }
 
@@ -180,6 +194,17 @@ impl From<ccbridge::Error> for CcbError {
             E::Transport { message } => CcbError::Transport { detail: message },
             E::Decode { message } => CcbError::Decode { detail: message },
             E::Closed { message } => CcbError::Closed { detail: message },
+            E::CommandFailed {
+                command,
+                fail_code,
+                fail_reason,
+                interaction_id,
+            } => CcbError::CommandFailed {
+                detail: fail_reason,
+                command,
+                fail_code,
+                interaction_id,
+            },
             // The core's enum is non-exhaustive; its numeric category is not, so a variant
             // added later still lands in the right category, with its text.
             other => from_code(&other),
@@ -217,6 +242,12 @@ fn from_code(e: &ccbridge::Error) -> CcbError {
         C::Transport => CcbError::Transport { detail },
         C::Decode => CcbError::Decode { detail },
         C::Closed => CcbError::Closed { detail },
+        C::CommandFailed => CcbError::CommandFailed {
+            detail,
+            command: String::new(),
+            fail_code: None,
+            interaction_id: None,
+        },
     }
 }
 

@@ -1,0 +1,702 @@
+//! The agent's live state, rebuilt from its events.
+//!
+//! [`AgentModel::apply`] is a pure function of the events in order: no I/O, no clock, so the
+//! rules are unit-tested on their own. It never fails: an event about another agent or an
+//! interaction it has not seen is reported in the change it returns, not rejected.
+
+use crate::events::{Event, EventPayload};
+use crate::models::{AgentStatisticsItem, EcScreenPopEvent};
+
+/// The agent's state as its events report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum AgentState {
+    /// Not logged in (before login, after logout or a forced logout).
+    Disconnected,
+    /// Login under way (`Connecting` / `ConnectConfirm` / `Connected` seen, no state yet).
+    Connecting,
+    /// Available for work.
+    Idle,
+    /// Not ready, with [`AgentSnapshot::reason_id`].
+    NotReady,
+    /// Parked, with [`AgentSnapshot::reason_id`].
+    Park,
+    /// Handling work: an interaction is offered, active or held.
+    Busy,
+    /// Every interaction has ended and one at least waits for its disposition.
+    Wrap,
+    /// Logged in, state not reported yet: just attached to an existing login.
+    Unknown,
+}
+
+impl AgentState {
+    /// The state's name as the documents spell the matching event (`"NotReady"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentState::Disconnected => "Disconnected",
+            AgentState::Connecting => "Connecting",
+            AgentState::Idle => "Idle",
+            AgentState::NotReady => "NotReady",
+            AgentState::Park => "Park",
+            AgentState::Busy => "Busy",
+            AgentState::Wrap => "Wrap",
+            AgentState::Unknown => "Unknown",
+        }
+    }
+}
+
+/// A request the service holds until the agent's interactions are over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum PendingRequest {
+    /// `NotReadyPending`: the agent goes not ready once its interactions are disposed.
+    NotReady,
+    /// `DisconnectPending`: the agent is logged out once its interactions are disposed.
+    Disconnect,
+}
+
+/// Where one interaction is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum InteractionState {
+    /// Presented to the agent (`ScreenPop`), not accepted yet.
+    Offered,
+    /// Being dialled (`DialInitiated` / `Dialing`).
+    Dialing,
+    /// Connected (`Active`).
+    Active,
+    /// On hold (`Held`).
+    Held,
+    /// Ended (`InteractionClear`), its wrap not started.
+    Cleared,
+    /// In wrap-up (`Wrap`): waits for its disposition.
+    Wrap,
+}
+
+/// One interaction of the agent.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Interaction {
+    /// `interactionId`, as text.
+    pub interaction_id: String,
+    /// `mediaType` of its screen pop (`"InboundACD"`, `"InboundChat"`...), when known.
+    pub media_type: Option<String>,
+    /// Where it is.
+    pub state: InteractionState,
+    /// A consultation is under way on it (`ConsultInitiated` / `Consult`).
+    pub consulting: bool,
+    /// It is a conference (`Conference`).
+    pub conference: bool,
+    /// It was transferred away (`CallReRouted`, `InteractionReleasedXferred`,
+    /// `InteractionTransferred`).
+    pub transferred: bool,
+    /// The screen pop that presented it: caller data (`interactionInfo.screenData`), user
+    /// fields, email data. `None` for an interaction seen first through a later event.
+    pub screen_pop: Option<EcScreenPopEvent>,
+}
+
+impl Interaction {
+    fn new(id: &str, state: InteractionState) -> Self {
+        Interaction {
+            interaction_id: id.to_string(),
+            media_type: None,
+            state,
+            consulting: false,
+            conference: false,
+            transferred: false,
+            screen_pop: None,
+        }
+    }
+}
+
+/// Everything known about the agent at one moment.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct AgentSnapshot {
+    /// The agent (`userId`).
+    pub user_id: String,
+    /// The login's `ehubSessionId`, once `ConnectConfirm` gave it.
+    pub ehub_session_id: Option<String>,
+    /// The agent's state.
+    pub state: AgentState,
+    /// The reason of the NotReady or Park state (`reasonId`).
+    pub reason_id: Option<String>,
+    /// A not-ready or disconnect request the service holds until the work is over.
+    pub pending: Option<PendingRequest>,
+    /// The interactions, oldest first.
+    pub interactions: Vec<Interaction>,
+    /// The last `AgentStatistics` figures, one item per work type.
+    pub statistics: Vec<AgentStatisticsItem>,
+    /// False after events may have been lost (the stream was recreated) until an event
+    /// states the agent's state again; read the state with that in mind.
+    pub in_sync: bool,
+}
+
+/// What one event changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum AgentChangeKind {
+    /// The agent's state, reason, pending request or login changed.
+    State,
+    /// A new interaction was presented (`ScreenPop`) or dialled.
+    InteractionOffered,
+    /// An interaction changed (accepted, held, consult, conference, wrap...).
+    InteractionChanged,
+    /// An interaction is gone (disposed, rejected, transferred and disposed).
+    InteractionRemoved,
+    /// New statistics (`AgentStatistics`).
+    Statistics,
+    /// An `engagementCenter.Error` that answered no command of this session (informational
+    /// notices such as a far-end hang-up, or the failure of a request made elsewhere).
+    Error,
+    /// The agent was logged out (`Disconnected`): by its own logout, by the service
+    /// (keep-alives missed, forced logout) or after a failed login.
+    LoggedOut,
+    /// Events may have been lost: the stream was recreated. The session re-attached; the
+    /// state is confirmed again by the next events ([`AgentSnapshot::in_sync`]).
+    Gap,
+    /// An event about another agent, reported and otherwise ignored.
+    OtherAgent,
+    /// Any other event of the agent (monitoring, recording, messaging...), passed on.
+    Other,
+}
+
+/// One change of the agent's state, with the event that caused it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentChange {
+    /// What changed.
+    pub kind: AgentChangeKind,
+    /// The agent's state before.
+    pub old_state: AgentState,
+    /// The agent's state after.
+    pub new_state: AgentState,
+    /// The interaction concerned, when there is one.
+    pub interaction_id: Option<String>,
+    /// The event that caused the change; `None` for [`AgentChangeKind::Gap`].
+    pub event: Option<Event>,
+    /// A sentence for the log: the error's `failReason`, why an event was set aside...
+    pub message: Option<String>,
+}
+
+/// The state machine behind [`AgentSnapshot`].
+#[derive(Debug, Clone)]
+pub(crate) struct AgentModel {
+    pub snapshot: AgentSnapshot,
+    /// Last state event: Idle, NotReady or Park (what the agent returns to without work);
+    /// Connecting before the first, Unknown when attached.
+    base: AgentState,
+    connected: bool,
+}
+
+fn text(id: Option<&String>) -> Option<String> {
+    id.filter(|s| !s.is_empty() && s.as_str() != "0").cloned()
+}
+
+impl AgentModel {
+    pub fn new(user_id: &str) -> Self {
+        AgentModel {
+            snapshot: AgentSnapshot {
+                user_id: user_id.to_string(),
+                ehub_session_id: None,
+                state: AgentState::Disconnected,
+                reason_id: None,
+                pending: None,
+                interactions: Vec::new(),
+                statistics: Vec::new(),
+                in_sync: true,
+            },
+            base: AgentState::Connecting,
+            connected: false,
+        }
+    }
+
+    /// The state the events imply: work first, then wrap, then the last state event.
+    fn derive(&self) -> AgentState {
+        if !self.connected {
+            return if self.snapshot.ehub_session_id.is_some() {
+                AgentState::Connecting
+            } else {
+                AgentState::Disconnected
+            };
+        }
+        let s = &self.snapshot.interactions;
+        if s.iter().any(|i| {
+            matches!(
+                i.state,
+                InteractionState::Offered
+                    | InteractionState::Dialing
+                    | InteractionState::Active
+                    | InteractionState::Held
+            )
+        }) {
+            AgentState::Busy
+        } else if s
+            .iter()
+            .any(|i| matches!(i.state, InteractionState::Wrap | InteractionState::Cleared))
+        {
+            AgentState::Wrap
+        } else {
+            self.base
+        }
+    }
+
+    /// The interaction `id`, adopted when it was not known (its first events were lost or
+    /// came before this session attached).
+    fn adopt(&mut self, id: &str, state: InteractionState, adopted: &mut bool) -> &mut Interaction {
+        if let Some(pos) = self
+            .snapshot
+            .interactions
+            .iter()
+            .position(|i| i.interaction_id == id)
+        {
+            return &mut self.snapshot.interactions[pos];
+        }
+        *adopted = true;
+        self.snapshot.interactions.push(Interaction::new(id, state));
+        self.snapshot.interactions.last_mut().expect("just pushed")
+    }
+
+    fn remove(&mut self, id: &str) -> bool {
+        let before = self.snapshot.interactions.len();
+        self.snapshot
+            .interactions
+            .retain(|i| i.interaction_id != id);
+        before != self.snapshot.interactions.len()
+    }
+
+    /// Attached to an existing login: logged in, state unknown until its next event.
+    pub fn attached(&mut self) {
+        self.connected = true;
+        self.base = AgentState::Unknown;
+        self.snapshot.in_sync = false;
+        self.snapshot.state = self.derive();
+    }
+
+    /// Marks the model as possibly stale: events were lost.
+    pub fn gap(&mut self) -> AgentChange {
+        self.snapshot.in_sync = false;
+        let state = self.snapshot.state;
+        AgentChange {
+            kind: AgentChangeKind::Gap,
+            old_state: state,
+            new_state: state,
+            interaction_id: None,
+            event: None,
+            message: Some(
+                "events may have been lost: the stream was recreated and the session re-attached"
+                    .into(),
+            ),
+        }
+    }
+
+    /// Applies one event of the stream, in order.
+    pub fn apply(&mut self, event: &Event) -> AgentChange {
+        let old_state = self.snapshot.state;
+        let payload = event.typed_payload();
+        let envelope_user = envelope_user(event);
+        if let Some(user) = envelope_user.filter(|u| !u.is_empty() && *u != self.snapshot.user_id) {
+            return AgentChange {
+                kind: AgentChangeKind::OtherAgent,
+                old_state,
+                new_state: old_state,
+                interaction_id: None,
+                event: Some(event.clone()),
+                message: Some(format!(
+                    "event about agent {user}, not {}",
+                    self.snapshot.user_id
+                )),
+            };
+        }
+        let mut kind = AgentChangeKind::Other;
+        let mut interaction_id = None;
+        let mut message = None;
+        let mut adopted = false;
+        let mut states_agent = false;
+        use InteractionState as I;
+        match &payload {
+            EventPayload::EcConnecting(_) => {
+                kind = AgentChangeKind::State;
+                self.connected = false;
+                self.base = AgentState::Connecting;
+            }
+            EventPayload::EcConnectConfirm(p) => {
+                kind = AgentChangeKind::State;
+                let inner = p.payload.as_ref().and_then(|i| i.ehub_session_id.clone());
+                if let Some(ehub) = inner.or_else(|| p.ehub_session_id.clone()) {
+                    self.snapshot.ehub_session_id = Some(ehub);
+                }
+            }
+            EventPayload::EcConnected(_) => {
+                kind = AgentChangeKind::State;
+                self.connected = true;
+            }
+            EventPayload::EcIdle(p) => {
+                kind = AgentChangeKind::State;
+                states_agent = true;
+                let disposed = text(p.payload.as_ref().and_then(|i| i.interaction_id.as_ref()));
+                self.connected = true;
+                self.base = AgentState::Idle;
+                self.snapshot.reason_id = None;
+                match disposed {
+                    Some(id) => {
+                        // Idle with an interaction id: that interaction is disposed.
+                        if self.remove(&id) {
+                            kind = AgentChangeKind::InteractionRemoved;
+                        }
+                        interaction_id = Some(id);
+                    }
+                    None => {
+                        // Back to idle: rejected or cleared interactions are gone too.
+                        self.snapshot
+                            .interactions
+                            .retain(|i| i.state != InteractionState::Cleared);
+                        if self.snapshot.pending == Some(PendingRequest::NotReady) {
+                            self.snapshot.pending = None;
+                        }
+                    }
+                }
+            }
+            EventPayload::EcNotReady(p) => {
+                kind = AgentChangeKind::State;
+                states_agent = true;
+                self.connected = true;
+                self.base = AgentState::NotReady;
+                self.snapshot.reason_id = p.payload.as_ref().and_then(|i| i.reason_id.clone());
+                if self.snapshot.pending == Some(PendingRequest::NotReady) {
+                    self.snapshot.pending = None;
+                }
+            }
+            EventPayload::EcPark(p) => {
+                kind = AgentChangeKind::State;
+                states_agent = true;
+                self.connected = true;
+                self.base = AgentState::Park;
+                self.snapshot.reason_id = p.payload.as_ref().and_then(|i| i.reason_id.clone());
+                if self.snapshot.pending == Some(PendingRequest::NotReady) {
+                    self.snapshot.pending = None;
+                }
+            }
+            EventPayload::EcNotReadyPending(_) => {
+                kind = AgentChangeKind::State;
+                self.snapshot.pending = Some(PendingRequest::NotReady);
+            }
+            EventPayload::EcDisconnectPending(_) => {
+                kind = AgentChangeKind::State;
+                self.snapshot.pending = Some(PendingRequest::Disconnect);
+            }
+            EventPayload::EcDisconnected(_) => {
+                kind = AgentChangeKind::LoggedOut;
+                states_agent = true;
+                self.connected = false;
+                self.base = AgentState::Connecting;
+                self.snapshot.ehub_session_id = None;
+                self.snapshot.reason_id = None;
+                self.snapshot.pending = None;
+                self.snapshot.interactions.clear();
+            }
+            EventPayload::EcScreenPop(p) => {
+                kind = AgentChangeKind::InteractionOffered;
+                states_agent = true;
+                let inner = p.payload.as_ref();
+                if let Some(id) = text(inner.and_then(|i| i.interaction_id.as_ref())) {
+                    let media = inner
+                        .and_then(|i| i.media_type.as_ref())
+                        .map(|m| m.to_string());
+                    // A screen pop introduces its interaction: nothing is adopted.
+                    let i = self.adopt(&id, I::Offered, &mut false);
+                    i.state = I::Offered;
+                    i.media_type = media;
+                    i.screen_pop = Some(p.clone());
+                    interaction_id = Some(id);
+                }
+            }
+            EventPayload::EcDialInitiated(_) | EventPayload::EcDialing(_) => {
+                kind = AgentChangeKind::InteractionOffered;
+                states_agent = true;
+                if let Some(id) = interaction_of(event) {
+                    let i = self.adopt(&id, I::Dialing, &mut false);
+                    if i.state == I::Offered {
+                        i.state = I::Dialing;
+                    }
+                    interaction_id = Some(id);
+                }
+            }
+            EventPayload::EcActive(_)
+            | EventPayload::EcHeld(_)
+            | EventPayload::EcWrap(_)
+            | EventPayload::EcConsultInitiated(_)
+            | EventPayload::EcConsult(_)
+            | EventPayload::EcConference(_)
+            | EventPayload::EcCallReRouted(_)
+            | EventPayload::EcInteractionReleasedXferred(_)
+            | EventPayload::EcInteractionTransferred(_)
+            | EventPayload::EcInteractionClear(_)
+            | EventPayload::EcActivateInteraction(_) => {
+                kind = AgentChangeKind::InteractionChanged;
+                states_agent = true;
+                if let Some(id) = interaction_of(event) {
+                    let initial = match &payload {
+                        EventPayload::EcHeld(_) => I::Held,
+                        EventPayload::EcWrap(_) => I::Wrap,
+                        EventPayload::EcInteractionClear(_) => I::Cleared,
+                        _ => I::Active,
+                    };
+                    let i = self.adopt(&id, initial, &mut adopted);
+                    match &payload {
+                        EventPayload::EcActive(_) => {
+                            i.state = I::Active;
+                            i.consulting = false;
+                        }
+                        EventPayload::EcHeld(_) => i.state = I::Held,
+                        EventPayload::EcWrap(_) => {
+                            i.state = I::Wrap;
+                            i.consulting = false;
+                        }
+                        EventPayload::EcConsultInitiated(_) | EventPayload::EcConsult(_) => {
+                            i.consulting = true
+                        }
+                        EventPayload::EcConference(_) => {
+                            i.conference = true;
+                            i.consulting = false;
+                            i.state = I::Active;
+                        }
+                        EventPayload::EcCallReRouted(_)
+                        | EventPayload::EcInteractionReleasedXferred(_)
+                        | EventPayload::EcInteractionTransferred(_) => {
+                            i.transferred = true;
+                            i.consulting = false;
+                        }
+                        EventPayload::EcInteractionClear(_) => {
+                            i.consulting = false;
+                            if i.state == I::Offered {
+                                // Cleared before it was accepted (rejected, abandoned).
+                                i.state = I::Cleared;
+                            } else if i.state != I::Wrap {
+                                i.state = I::Cleared;
+                            }
+                        }
+                        _ => {}
+                    }
+                    interaction_id = Some(id);
+                }
+                if adopted {
+                    message = Some("an interaction not seen before: adopted".into());
+                }
+            }
+            EventPayload::EcAgentStatistics(p) => {
+                kind = AgentChangeKind::Statistics;
+                self.snapshot.statistics = p
+                    .payload
+                    .as_ref()
+                    .and_then(|i| i.agent_statistics.clone())
+                    .unwrap_or_default();
+            }
+            EventPayload::EcError(p) => {
+                kind = AgentChangeKind::Error;
+                let inner = p.payload.as_ref();
+                interaction_id = text(inner.and_then(|i| i.interaction_id.as_ref()));
+                message = inner.and_then(|i| i.fail_reason.clone());
+            }
+            _ => {
+                interaction_id = interaction_of(event);
+            }
+        }
+        if states_agent {
+            self.snapshot.in_sync = true;
+        }
+        self.snapshot.state = self.derive();
+        AgentChange {
+            kind,
+            old_state,
+            new_state: self.snapshot.state,
+            interaction_id,
+            event: Some(event.clone()),
+            message,
+        }
+    }
+}
+
+/// The `userId` of an agent event's envelope.
+fn envelope_user(event: &Event) -> Option<&str> {
+    event.payload.get("userId")?.as_str()
+}
+
+/// The `interactionId` inside an event's payload (its string twin first), when it names
+/// one: 0 names none.
+fn interaction_of(event: &Event) -> Option<String> {
+    let inner = event.payload.get("payload")?;
+    let id = ["interactionIdRev", "interactionId"]
+        .iter()
+        .find_map(|k| match inner.get(*k)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })?;
+    text(Some(&id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn ev(event_type: &str, inner: serde_json::Value) -> Event {
+        ev_for("u1", event_type, inner)
+    }
+
+    pub(crate) fn ev_for(user: &str, event_type: &str, inner: serde_json::Value) -> Event {
+        let payload =
+            json!({"userId": user, "ehubSessionId": 7, "ehubSessionIdRev": "7", "payload": inner});
+        Event::from_wire(&json!({
+            "eventId": uuid_like(event_type, &inner),
+            "eventType": format!("engagementCenter.{event_type}"),
+            "payload": payload.to_string(),
+        }))
+        .unwrap()
+    }
+
+    fn uuid_like(t: &str, v: &serde_json::Value) -> String {
+        format!("{t}-{v}")
+    }
+
+    fn logged_in() -> AgentModel {
+        let mut m = AgentModel::new("u1");
+        for (t, p) in [
+            ("Connecting", json!({})),
+            (
+                "ConnectConfirm",
+                json!({"userId": "u1", "ehubSessionId": "7"}),
+            ),
+            ("Connected", json!({})),
+            ("Idle", json!({"interactionId": 0, "interactionIdRev": "0"})),
+        ] {
+            m.apply(&ev(t, p));
+        }
+        m
+    }
+
+    fn one(id: u64) -> serde_json::Value {
+        json!({"interactionId": id, "interactionIdRev": id.to_string()})
+    }
+
+    #[test]
+    fn login_sequence_reaches_idle_with_the_ehub_session() {
+        let mut m = AgentModel::new("u1");
+        let c = m.apply(&ev("Connecting", json!({})));
+        assert_eq!(c.new_state, AgentState::Disconnected);
+        let c = m.apply(&ev("ConnectConfirm", json!({"ehubSessionId": "7"})));
+        assert_eq!(c.new_state, AgentState::Connecting);
+        assert_eq!(m.snapshot.ehub_session_id.as_deref(), Some("7"));
+        m.apply(&ev("Connected", json!({})));
+        let c = m.apply(&ev(
+            "NotReady",
+            json!({"reasonId": 15, "reasonIdRev": "15"}),
+        ));
+        assert_eq!(
+            (c.old_state, c.new_state),
+            (AgentState::Connecting, AgentState::NotReady)
+        );
+        assert_eq!(m.snapshot.reason_id.as_deref(), Some("15"));
+    }
+
+    #[test]
+    fn an_interaction_from_screen_pop_to_disposition() {
+        let mut m = logged_in();
+        let mut pop = one(151);
+        pop["mediaType"] = json!("InboundACD");
+        pop["interactionInfo"] = json!({"screenData": {"ani": "6035551212"}});
+        let c = m.apply(&ev("ScreenPop", pop));
+        assert_eq!(c.kind, AgentChangeKind::InteractionOffered);
+        assert_eq!(
+            (c.old_state, c.new_state),
+            (AgentState::Idle, AgentState::Busy)
+        );
+        let i = &m.snapshot.interactions[0];
+        assert_eq!(
+            (i.interaction_id.as_str(), i.state),
+            ("151", InteractionState::Offered)
+        );
+        assert_eq!(i.media_type.as_deref(), Some("InboundACD"));
+        assert!(i.screen_pop.is_some());
+        m.apply(&ev("Active", one(151)));
+        m.apply(&ev("Held", one(151)));
+        assert_eq!(m.snapshot.interactions[0].state, InteractionState::Held);
+        m.apply(&ev("Active", one(151)));
+        m.apply(&ev("ConsultInitiated", one(151)));
+        assert!(m.snapshot.interactions[0].consulting);
+        m.apply(&ev("Conference", one(151)));
+        assert!(m.snapshot.interactions[0].conference);
+        m.apply(&ev("NotReadyPending", json!({})));
+        assert_eq!(m.snapshot.pending, Some(PendingRequest::NotReady));
+        m.apply(&ev("InteractionClear", one(151)));
+        let c = m.apply(&ev("Wrap", one(151)));
+        assert_eq!(
+            (c.old_state, c.new_state),
+            (AgentState::Wrap, AgentState::Wrap)
+        );
+        let c = m.apply(&ev("Idle", one(151)));
+        assert_eq!(c.kind, AgentChangeKind::InteractionRemoved);
+        assert!(m.snapshot.interactions.is_empty());
+        let c = m.apply(&ev("NotReady", json!({"reasonId": 3})));
+        assert_eq!(c.new_state, AgentState::NotReady);
+        assert_eq!(m.snapshot.pending, None);
+    }
+
+    #[test]
+    fn a_rejected_offer_leaves_with_the_next_idle() {
+        let mut m = logged_in();
+        m.apply(&ev("ScreenPop", one(9)));
+        m.apply(&ev("InteractionClear", one(9)));
+        assert_eq!(m.snapshot.state, AgentState::Wrap);
+        let c = m.apply(&ev("Idle", one(0)));
+        assert_eq!(c.new_state, AgentState::Idle);
+        assert!(m.snapshot.interactions.is_empty());
+    }
+
+    #[test]
+    fn other_agents_and_unknown_interactions_are_reported_not_fatal() {
+        let mut m = logged_in();
+        let c = m.apply(&ev_for("someone-else", "Active", one(5)));
+        assert_eq!(c.kind, AgentChangeKind::OtherAgent);
+        assert!(m.snapshot.interactions.is_empty());
+        let c = m.apply(&ev("Held", one(77)));
+        assert_eq!(c.kind, AgentChangeKind::InteractionChanged);
+        assert!(c.message.unwrap().contains("adopted"));
+        assert_eq!(m.snapshot.interactions[0].state, InteractionState::Held);
+        // Garbage payloads change nothing and do not panic.
+        let odd = Event::from_wire(
+            &json!({"eventId": "x", "eventType": "engagementCenter.Active", "payload": "[1,2]"}),
+        )
+        .unwrap();
+        let c = m.apply(&odd);
+        assert_eq!(c.new_state, AgentState::Busy);
+    }
+
+    #[test]
+    fn logout_clears_everything_and_gap_marks_out_of_sync() {
+        let mut m = logged_in();
+        m.apply(&ev("ScreenPop", one(1)));
+        let g = m.gap();
+        assert_eq!(g.kind, AgentChangeKind::Gap);
+        assert!(!m.snapshot.in_sync);
+        m.apply(&ev("Active", one(1)));
+        assert!(m.snapshot.in_sync);
+        let c = m.apply(&ev("Disconnected", json!({})));
+        assert_eq!(c.kind, AgentChangeKind::LoggedOut);
+        assert_eq!(c.new_state, AgentState::Disconnected);
+        assert!(m.snapshot.interactions.is_empty());
+        assert_eq!(m.snapshot.ehub_session_id, None);
+    }
+
+    #[test]
+    fn attach_is_logged_in_with_an_unknown_state_until_told() {
+        let mut m = AgentModel::new("u1");
+        m.apply(&ev("ConnectConfirm", json!({"ehubSessionId": "7"})));
+        m.attached();
+        assert_eq!(m.snapshot.state, AgentState::Unknown);
+        assert!(!m.snapshot.in_sync);
+        m.apply(&ev("Park", json!({"reasonId": 2})));
+        assert_eq!(m.snapshot.state, AgentState::Park);
+        assert!(m.snapshot.in_sync);
+    }
+}
