@@ -39,6 +39,7 @@ const OUTPUTS: &[(&str, &str, Lang)] = &[
         "core/src/generated/services.rs",
         Lang::Rust,
     ),
+    ("agent.rs.jinja", "core/src/generated/agent.rs", Lang::Rust),
     ("models.py.jinja", "python/ccbridge/models.py", Lang::Python),
     (
         "services.py.jinja",
@@ -75,6 +76,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "services.rs.jinja",
         include_str!("../templates/services.rs.jinja"),
+    ),
+    (
+        "agent.rs.jinja",
+        include_str!("../templates/agent.rs.jinja"),
     ),
     ("rust.jinja", include_str!("../templates/rust.jinja")),
     (

@@ -410,6 +410,24 @@ impl AgentSession {
             .await
     }
 
+    /// [`AgentSession::command`] for an operation of the table: what the generated typed
+    /// methods call.
+    pub(crate) async fn command_op(
+        &self,
+        op: &'static Operation,
+        interaction_id: Option<&str>,
+        body: Value,
+    ) -> Result<CommandOutcome> {
+        self.shared
+            .command(
+                op,
+                interaction_id,
+                body,
+                self.shared.options.command_timeout,
+            )
+            .await
+    }
+
     /// Blocking [`AgentSession::command`].
     pub fn command_blocking(
         &self,
