@@ -232,7 +232,7 @@ def test_expired_session_is_session_expired(client: ccbridge.ViaClient) -> None:
 def test_every_category_has_its_class() -> None:
     classes = [getattr(ccbridge, n) for n in ccbridge.__all__ if n.endswith("Error") and n != "Error"]
     codes = {c.code for c in classes}
-    assert len(codes) == len(classes) == 12
+    assert len(codes) == len(classes) == 13
     for c in classes:
         assert issubclass(c, ccbridge.Error)
     err = ccbridge.RateLimitedError("slow down", retry_after=1.5, http_status=429)

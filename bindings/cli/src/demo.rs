@@ -1,38 +1,32 @@
-//! `ccbridge demo`: the whole agent flow on the embedded simulator, printed as it happens.
+//! `ccbridge demo`: an agent's working minute on the embedded simulator, through an
+//! [`AgentSession`], every change printed as it happens.
 
 use crate::format::event_line;
 use ccbridge::models::{
-    ConnectParams, DisconnectParams, InitialState, KeepAliveParams, NotReadyParams, NotReadyType,
-    ReadyParams,
+    DisposeParams, InitialState, KeepAliveParams, NotReadyParams, NotReadyType,
 };
-use ccbridge::{Event, EventHandler, EventStream, StreamConfig, StreamStatus, ViaClient};
-use ccbridge_sim::{SimConfig, Simulator};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Duration;
+use ccbridge::{AgentChange, AgentListener, AgentOptions, AgentSession, CommandOutcome, ViaClient};
+use ccbridge_sim::{Offer, SimConfig, Simulator};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(10);
+/// Prints each change: the agent's state before and after, and the event behind it.
+struct Printer;
 
-/// Prints each event and forwards it, so the demo can wait for the step's outcome.
-struct Printer(Sender<Event>);
-
-impl EventHandler for Printer {
-    fn on_event(&mut self, event: &Event) {
-        println!("  {}", event_line(event));
-        let _ = self.0.send(event.clone());
-    }
-
-    fn on_status(&mut self, status: &StreamStatus) {
-        println!("  -- stream {}", status.describe());
-    }
-}
-
-fn wait_for(rx: &Receiver<Event>, event_type: &str) -> Result<Event, String> {
-    loop {
-        let e = rx
-            .recv_timeout(WAIT)
-            .map_err(|_| format!("no {event_type} within {WAIT:?}"))?;
-        if e.event_type == event_type {
-            return Ok(e);
+impl AgentListener for Printer {
+    fn on_change(&self, c: &AgentChange) {
+        let states = if c.old_state == c.new_state {
+            c.new_state.as_str().to_string()
+        } else {
+            format!("{} -> {}", c.old_state.as_str(), c.new_state.as_str())
+        };
+        match &c.event {
+            Some(e) => println!("  {states:26} {}", event_line(e)),
+            None => println!(
+                "  {states:26} {:?}: {}",
+                c.kind,
+                c.message.as_deref().unwrap_or("")
+            ),
         }
     }
 }
@@ -45,6 +39,13 @@ fn block<T>(f: impl std::future::Future<Output = ccbridge::Result<T>>) -> Result
     ccbridge::runtime::block_on(f)
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())
+}
+
+fn done(o: CommandOutcome) {
+    let by = o
+        .event
+        .map_or_else(|| "accepted".to_string(), |e| e.event_type);
+    println!("  = {} confirmed by {by}", o.command);
 }
 
 /// Runs the demo for `user`.
@@ -60,7 +61,6 @@ pub fn run(user: &str) -> Result<(), String> {
         sim.base_url(),
         sc.org_id
     );
-
     let client = ViaClient::new(
         ViaClient::builder()
             .org_id(&sc.org_id)
@@ -73,90 +73,97 @@ pub fn run(user: &str) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
 
-    let (tx, rx) = mpsc::channel();
-    step("open a streaming session (acknowledged, deduplicated)");
-    let stream =
-        EventStream::start_with_handler_blocking(&client, StreamConfig::default(), Printer(tx))
-            .map_err(|e| e.to_string())?;
-    let sid = stream.session_id();
-    let ec = client.engagement_center();
-
-    step(&format!("log agent {user} in, not ready"));
-    block(ec.connect(
-        &sid,
+    step(&format!(
+        "log agent {user} in, not ready (a streaming session, acknowledged and deduplicated, \
+         carries its events)"
+    ));
+    let agent = AgentSession::login_blocking(
+        &client,
         user,
-        &ConnectParams {
+        AgentOptions {
             initial_state: Some(InitialState::NotReady),
             station: Some("9785551212".into()),
-            ..Default::default()
+            ..AgentOptions::default()
         },
-    ))?;
-    let confirm = wait_for(&rx, "engagementCenter.ConnectConfirm")?;
-    let ehub = confirm.payload["payload"]["ehubSessionId"]
-        .as_str()
-        .ok_or("ConnectConfirm without ehubSessionId")?
-        .to_string();
-    wait_for(&rx, "engagementCenter.NotReady")?;
+    )
+    .map_err(|e| e.to_string())?;
+    // The login's own changes are queued; print them, then switch to the listener.
+    while let Ok(Some(c)) = agent.next_change(Duration::ZERO) {
+        Printer.on_change(&c);
+    }
+    agent.set_listener(Some(Arc::new(Printer)));
+    println!(
+        "  = logged in, ehubSessionId {}",
+        agent.ehub_session_id().unwrap_or_default()
+    );
 
     step("set the agent ready");
-    block(ec.ready(
-        &sid,
-        user,
-        &ReadyParams {
-            ehub_session_id: ehub.clone(),
-        },
-    ))?;
-    wait_for(&rx, "engagementCenter.Idle")?;
+    done(block(agent.ready())?);
 
-    step("an inbound call arrives (simulator control API)");
-    sim.state().screen_pop(user, None);
-    wait_for(&rx, "engagementCenter.ScreenPop")?;
+    step("an inbound call arrives (simulator control API): screen pop with the caller");
+    let call = sim
+        .state()
+        .offer(user, Offer::default())
+        .map_err(|e| e.to_string())?
+        .to_string();
+    wait_until(|| !agent.snapshot().interactions.is_empty())?;
+
+    step("accept, hold, retrieve, hang up, wrap up");
+    done(block(agent.accept(&call))?);
+    done(block(agent.hold(&call))?);
+    done(block(agent.retrieve(&call))?);
+    done(block(agent.terminate(&call))?);
+    done(block(agent.dispose(
+        &call,
+        &DisposeParams {
+            disposition_id: "1".into(),
+            ..DisposeParams::default()
+        },
+    ))?);
 
     step("keep the login alive");
-    block(ec.keep_alive(
-        &sid,
-        user,
-        &KeepAliveParams {
-            ehub_session_id: ehub.clone(),
-            session_timeout: Some(600.0),
-            request_timestamp: None,
-        },
-    ))?;
-    wait_for(&rx, "engagementCenter.ClientSessionKeepAlive")?;
+    done(block(agent.keep_alive(&KeepAliveParams {
+        session_timeout: Some(600.0),
+        ..KeepAliveParams::default()
+    }))?);
+
+    step("a command the state does not allow is a typed error, not a silent 202");
+    match block(agent.hold(&call)) {
+        Err(e) => println!("  = {e}"),
+        Ok(_) => return Err("holding a disposed call worked".into()),
+    }
 
     step("take a break (park), then log out");
-    block(ec.not_ready(
-        &sid,
-        user,
-        &NotReadyParams {
-            ehub_session_id: ehub.clone(),
-            reason_id: "12".into(),
-            not_ready_type: NotReadyType::Park,
-        },
-    ))?;
-    wait_for(&rx, "engagementCenter.Park")?;
-    block(ec.disconnect(
-        &sid,
-        user,
-        &DisconnectParams {
-            ehub_session_id: ehub,
-            reason_id: "0".into(),
-        },
-    ))?;
-    wait_for(&rx, "engagementCenter.Disconnected")?;
+    done(block(agent.not_ready(&NotReadyParams {
+        reason_id: "12".into(),
+        not_ready_type: NotReadyType::Park,
+        ..NotReadyParams::default()
+    }))?);
+    done(block(agent.logout("0", Duration::from_secs(10)))?);
 
-    step("stop the stream: drain, acknowledge, delete the session");
-    stream.stop().map_err(|e| e.to_string())?;
-    let stats = stream.stats();
-    let sim_stats = sim.state().stats();
+    step("close the session: drain, acknowledge, delete the streaming session");
+    let snapshot = agent.snapshot();
+    agent.set_listener(None);
+    agent.close_blocking().map_err(|e| e.to_string())?;
+    wait_until(|| sim.state().stats().sessions == 0)?;
+    let stats = sim.state().stats();
     println!(
-        "\ndone: {} events delivered, {} acknowledged, {} duplicates hidden, {} polls, {} live sessions left",
-        stats.events_delivered,
-        sim_stats.acknowledged,
-        stats.duplicates_suppressed,
-        stats.polls,
-        sim_stats.sessions
+        "\ndone: agent {}, {} events acknowledged, {} live sessions left",
+        snapshot.state.as_str(),
+        stats.acknowledged,
+        stats.sessions
     );
     sim.shutdown();
     Ok(())
+}
+
+fn wait_until(ok: impl Fn() -> bool) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err("the simulator did not answer within 10 s".into())
 }

@@ -1,15 +1,17 @@
 //! `ccbridge`: the command-line face of the SDK.
 //!
 //! - `ccbridge demo`: an agent's working minute on the embedded simulator.
+//! - `ccbridge agent`: an interactive agent console, on the simulator or the service.
 //! - `ccbridge sim --port N`: the simulator, for offline development.
 //! - `ccbridge tail`: prints the events of a new streaming session.
 //! - `ccbridge call OP JSON`: calls any operation of the table.
 //! - `ccbridge ops`: lists the operations.
 //!
-//! `tail` and `call` read their credentials from the environment (`CCBRIDGE_ORG_ID`,
+//! `agent`, `tail` and `call` read their credentials from the environment (`CCBRIDGE_ORG_ID`,
 //! `CCBRIDGE_CLIENT_ID`, `CCBRIDGE_CLIENT_SECRET`, `CCBRIDGE_API_KEY`, optional
 //! `CCBRIDGE_BASE_URL`), never from arguments, so secrets stay out of shell history and `ps`.
 
+mod agent;
 mod demo;
 mod format;
 
@@ -36,6 +38,29 @@ enum Command {
         /// User id of the demo agent.
         #[arg(long, default_value = "agent-1001")]
         user: String,
+    },
+    /// An interactive agent console: log in, then one command per line (`help` lists
+    /// them), with every change of the agent's state printed as it happens.
+    Agent {
+        /// The agent's user id.
+        #[arg(long)]
+        user: String,
+        /// Run on the embedded simulator (adds `offer` and `hangup`) instead of the
+        /// service named by the CCBRIDGE_* environment variables.
+        #[arg(long)]
+        sim: bool,
+        /// initialState of the login: Idle, NotReady or Park.
+        #[arg(long)]
+        initial_state: Option<String>,
+        /// Attach to the agent's existing login instead of logging in.
+        #[arg(long)]
+        attach: bool,
+        /// Send keepAlive every this many seconds.
+        #[arg(long)]
+        keep_alive: Option<u64>,
+        /// Print each change's event in full.
+        #[arg(long)]
+        verbose: bool,
     },
     /// Run the simulator of the Via APIs.
     Sim(#[command(flatten)] ccbridge_sim::SimArgs),
@@ -67,6 +92,24 @@ fn main() -> ExitCode {
         Command::Demo { user } => {
             init_logging("warn");
             demo::run(&user)
+        }
+        Command::Agent {
+            user,
+            sim,
+            initial_state,
+            attach,
+            keep_alive,
+            verbose,
+        } => {
+            init_logging("warn");
+            agent::run(agent::Settings {
+                user,
+                sim,
+                initial_state,
+                attach,
+                keep_alive,
+                verbose,
+            })
         }
         Command::Sim(args) => ccbridge_sim::run_with_args(&args).map_err(|e| e.to_string()),
         Command::Tail { json, max_events } => {
@@ -124,7 +167,7 @@ fn init_logging(default: &str) {
         .try_init();
 }
 
-fn client_from_env() -> Result<ViaClient, String> {
+pub(crate) fn client_from_env() -> Result<ViaClient, String> {
     let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let mut b = ViaClient::builder()
         .org_id(var("CCBRIDGE_ORG_ID")?)

@@ -18,13 +18,19 @@ fn demo_walks_the_agent_flow_and_cleans_up() {
     let order = [
         "engagementCenter.Connecting",
         "engagementCenter.ConnectConfirm",
-        "engagementCenter.Connected",
-        "engagementCenter.NotReady",
-        "engagementCenter.Idle",
+        "Connecting -> NotReady",
+        "NotReady -> Idle",
+        "Idle -> Busy",
         "engagementCenter.ScreenPop",
-        "engagementCenter.ClientSessionKeepAlive",
-        "engagementCenter.Park",
-        "engagementCenter.Disconnected",
+        "accept confirmed by engagementCenter.Active",
+        "hold confirmed by engagementCenter.Held",
+        "retrieve confirmed by engagementCenter.Active",
+        "Busy -> Wrap",
+        "dispose confirmed by engagementCenter.DispositionInitiated",
+        "keepAlive confirmed by engagementCenter.ClientSessionKeepAlive",
+        "hold failed (failCode 11)",
+        "Idle -> Park",
+        "Park -> Disconnected",
     ];
     let mut at = 0;
     for t in order {
@@ -35,6 +41,62 @@ fn demo_walks_the_agent_flow_and_cleans_up() {
     }
     assert!(stdout.contains("caller=\"ELLEN FROST\""), "{stdout}");
     assert!(stdout.contains("0 live sessions left"), "{stdout}");
+}
+
+#[test]
+fn agent_console_runs_a_script_on_the_simulator() {
+    use std::io::Write;
+    let mut child = ccbridge()
+        .args([
+            "agent",
+            "--sim",
+            "--user",
+            "console-1",
+            "--initial-state",
+            "notready",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let script = "ready\noffer\naccept\nhold\nretrieve\nhold 424242\nnotready 15\n\
+                  terminate\ndispose\nstate\nbogus\nlogout\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let order = [
+        "state=NotReady",
+        "ok engagementCenter.ready: engagementCenter.Idle",
+        "caller: ELLEN FROST",
+        "ok engagementCenter.accept: engagementCenter.Active",
+        "ok engagementCenter.hold: engagementCenter.Held",
+        "ok engagementCenter.retrieve: engagementCenter.Active",
+        "error: engagementCenter.hold failed (failCode 11)",
+        "ok engagementCenter.notReady: engagementCenter.NotReadyPending",
+        "[Busy -> Wrap]",
+        "ok engagementCenter.dispose",
+        "error: unknown command \"bogus\"",
+        "[NotReady -> Disconnected]",
+        "ok engagementCenter.disconnect: engagementCenter.Disconnected",
+    ];
+    let mut at = 0;
+    for t in order {
+        let pos = stdout[at..]
+            .find(t)
+            .unwrap_or_else(|| panic!("{t} missing or out of order:\n{stdout}"));
+        at += pos + t.len();
+    }
 }
 
 #[test]

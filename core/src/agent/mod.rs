@@ -536,6 +536,13 @@ impl Drop for AgentSession {
     }
 }
 
+fn send_replies(replies: Vec<pending::Outgoing>) {
+    for (reply, result) in replies {
+        // The waiter may have timed out and gone: nothing to tell then.
+        let _ = reply.send(result);
+    }
+}
+
 /// The agent command `name` (`"hold"` or `"engagementCenter.hold"`).
 fn agent_operation(name: &str) -> Result<&'static Operation> {
     let full = if name.contains('.') {
@@ -543,7 +550,20 @@ fn agent_operation(name: &str) -> Result<&'static Operation> {
     } else {
         format!("engagementCenter.{name}")
     };
-    let op = ops::require(&full)?;
+    let op = ops::find(&full).ok_or_else(|| {
+        let known: Vec<&str> = ops::OPERATIONS
+            .iter()
+            .filter(|o| o.service == "engagementCenter" && o.command != "connect")
+            .map(|o| o.command)
+            .collect();
+        Error::invalid(
+            "op",
+            format!(
+                "unknown Engagement Center command {name:?}; known: {}",
+                known.join(", ")
+            ),
+        )
+    })?;
     if op.service != "engagementCenter" {
         return Err(Error::invalid(
             "op",
@@ -740,12 +760,16 @@ impl Shared {
         let id = lock(&self.inner)
             .pending
             .register(op, interaction_id.map(str::to_string), tx);
-        match self.client.transport().send(req).await {
-            Ok(resp) => lock(&self.inner).pending.answered(id, resp.correlation_id),
-            Err(e) => {
-                lock(&self.inner).pending.abandon(id, e.clone());
+        let sent = self.client.transport().send(req).await;
+        let replies = {
+            let mut inner = lock(&self.inner);
+            match sent {
+                Ok(resp) => inner.pending.answered(id, resp.correlation_id),
+                Err(e) => inner.pending.abandon(id, e),
             }
-        }
+            inner.pending.take_outbox()
+        };
+        send_replies(replies);
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(Error::closed("the agent session is closed")),
@@ -800,6 +824,7 @@ impl Shared {
     fn on_event(&self, event: &Event) {
         let mut out = Vec::new();
         let listener;
+        let replies;
         {
             let mut inner = lock(&self.inner);
             let change = inner.model.apply(event);
@@ -815,17 +840,23 @@ impl Shared {
                     correlation_id: Some(event.correlation_id.clone()).filter(|c| !c.is_empty()),
                     event: Some(event.clone()),
                 };
-                for w in inner.logout.drain(..) {
-                    let _ = w.send(Ok(outcome.clone()));
-                }
+                let waiting: Vec<_> = inner.logout.drain(..).collect();
+                inner
+                    .pending
+                    .defer(waiting.into_iter().map(|w| (w, Ok(outcome.clone()))));
             }
+            replies = inner.pending.take_outbox();
             // An Error that answered a command is that command's failure, not news.
-            if answered && change.kind == model::AgentChangeKind::Error {
-                return;
-            }
-            listener = self.publish(&mut inner, change, &mut out);
+            listener = if answered && change.kind == model::AgentChangeKind::Error {
+                None
+            } else {
+                self.publish(&mut inner, change, &mut out)
+            };
         }
+        // The change first, then the command's reply: a command returns after the
+        // listener saw what it did.
         self.notify(listener, out);
+        send_replies(replies);
     }
 
     /// Moves a waiting login or attachment forward with the change just applied.
@@ -873,6 +904,7 @@ impl Shared {
                 tracing::warn!(user = %self.user_id, session = %new_session_id, "stream recreated: re-attaching the agent");
                 let mut out = Vec::new();
                 let listener;
+                let replies;
                 {
                     let mut inner = lock(&self.inner);
                     let gap = inner.model.gap();
@@ -885,6 +917,7 @@ impl Shared {
                     let first_attach = !inner.attached;
                     inner.attached = true;
                     listener = self.publish(&mut inner, gap, &mut out);
+                    replies = inner.pending.take_outbox();
                     if first_attach {
                         // The login's own session is gone: from now on the agent's events
                         // come through an attachment, which must be renewed.
@@ -892,19 +925,33 @@ impl Shared {
                     }
                 }
                 self.notify(listener, out);
+                send_replies(replies);
                 let shared = self.clone();
                 runtime::handle().spawn(async move {
                     if let Err(error) = shared.send_connect(true).await {
                         tracing::warn!(user = %shared.user_id, %error, "re-attach after the stream was recreated failed");
+                        return;
+                    }
+                    // The statistics are the one part of the state the service restates on
+                    // request; the rest comes back with the agent's next events.
+                    if let Ok(op) = agent_operation("agentStatistics") {
+                        let timeout = shared.options.command_timeout;
+                        if let Err(error) = shared.command(op, None, Value::Object(Map::new()), timeout).await {
+                            tracing::debug!(user = %shared.user_id, %error, "statistics after re-attach");
+                        }
                     }
                 });
             }
             StreamStatus::Failed { error } => {
-                let mut inner = lock(&self.inner);
-                inner.pending.fail_all(error, |_| false);
-                if let Some(w) = inner.login.take() {
-                    let _ = w.reply.send(Err(error.clone()));
-                }
+                let replies = {
+                    let mut inner = lock(&self.inner);
+                    inner.pending.fail_all(error, |_| false);
+                    if let Some(w) = inner.login.take() {
+                        let _ = w.reply.send(Err(error.clone()));
+                    }
+                    inner.pending.take_outbox()
+                };
+                send_replies(replies);
             }
             _ => {}
         }
@@ -917,14 +964,16 @@ impl Shared {
             t.abort();
         }
         let stream = lock(&self.stream).take();
-        {
+        let replies = {
             let mut inner = lock(&self.inner);
             inner
                 .pending
-                .fail_all(&Error::closed("the agent session is closed"), |_| false);
+                .close_all(&Error::closed("the agent session is closed"));
             inner.logout.clear();
             inner.login = None;
-        }
+            inner.pending.take_outbox()
+        };
+        send_replies(replies);
         self.changed.notify_all();
         self.change_ready.notify_waiters();
         if let Some(s) = &stream {

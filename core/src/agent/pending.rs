@@ -38,6 +38,10 @@ const BACKLOG: usize = 512;
 
 pub(crate) type Reply = oneshot::Sender<crate::Result<CommandOutcome>>;
 
+/// A reply ready to be sent: sent by the caller once the change that caused it was
+/// published, so a command returns after its listener saw the change.
+pub(crate) type Outgoing = (Reply, crate::Result<CommandOutcome>);
+
 struct Waiting {
     id: u64,
     op: &'static Operation,
@@ -46,6 +50,9 @@ struct Waiting {
     since: u64,
     answered: bool,
     correlation_id: Option<String>,
+    /// Set when the session ended the command's hopes (logout, lost events) before its
+    /// 202 arrived: the events that came in between still decide first.
+    doomed: Option<Error>,
     reply: Reply,
 }
 
@@ -62,6 +69,7 @@ pub(crate) struct Pending {
     seq: u64,
     waiting: Vec<Waiting>,
     backlog: VecDeque<Seen>,
+    outbox: Vec<Outgoing>,
 }
 
 enum Verdict {
@@ -131,7 +139,7 @@ impl Waiting {
         None
     }
 
-    fn resolve(self, verdict: Verdict, event: &Event) {
+    fn resolve(self, verdict: Verdict, event: &Event) -> Outgoing {
         let result = match verdict {
             Verdict::Confirmed => Ok(CommandOutcome {
                 command: self.op.name.to_string(),
@@ -140,8 +148,7 @@ impl Waiting {
             }),
             Verdict::Failed(e) => Err(e),
         };
-        // The waiter may have timed out and gone: nothing to tell then.
-        let _ = self.reply.send(result);
+        (self.reply, result)
     }
 }
 
@@ -161,6 +168,7 @@ impl Pending {
             since: self.seq,
             answered: false,
             correlation_id: None,
+            doomed: None,
             reply,
         });
         self.next_id
@@ -182,7 +190,7 @@ impl Pending {
                 correlation_id: w.correlation_id,
                 event: None,
             };
-            let _ = w.reply.send(Ok(outcome));
+            self.outbox.push((w.reply, Ok(outcome)));
             return;
         }
         let since = w.since;
@@ -196,16 +204,33 @@ impl Pending {
                 Some((verdict, s.event.clone()))
             });
         if let Some((verdict, event)) = found {
-            self.waiting.remove(pos).resolve(verdict, &event);
+            let out = self.waiting.remove(pos).resolve(verdict, &event);
+            self.outbox.push(out);
+        } else if self.waiting[pos].doomed.is_some() {
+            let w = self.waiting.remove(pos);
+            let error = w.doomed.clone().unwrap_or_else(|| Error::closed("ended"));
+            self.outbox.push((w.reply, Err(error)));
         }
         self.trim();
     }
 
-    /// The request failed or was never sent: the waiter gets `error` now.
+    /// The request failed or was never sent: the waiter gets `error`.
     pub fn abandon(&mut self, id: u64, error: Error) {
         if let Some(pos) = self.waiting.iter().position(|w| w.id == id) {
-            let _ = self.waiting.remove(pos).reply.send(Err(error));
+            let w = self.waiting.remove(pos);
+            self.outbox.push((w.reply, Err(error)));
         }
+    }
+
+    /// Adds replies decided elsewhere (a logout's) to the ones sent after publishing.
+    pub fn defer(&mut self, replies: impl IntoIterator<Item = Outgoing>) {
+        self.outbox.extend(replies);
+    }
+
+    /// The replies decided since the last call, to send once the lock is released and the
+    /// changes are published. A waiter that gave up (timeout) is simply gone.
+    pub fn take_outbox(&mut self) -> Vec<Outgoing> {
+        std::mem::take(&mut self.outbox)
     }
 
     /// Forgets a command whose waiter gave up (timeout).
@@ -226,7 +251,8 @@ impl Pending {
             Some(pos) => {
                 let w = self.waiting.remove(pos);
                 if let Some(verdict) = w.judge(event) {
-                    w.resolve(verdict, event);
+                    let out = w.resolve(verdict, event);
+                    self.outbox.push(out);
                 }
                 true
             }
@@ -246,14 +272,31 @@ impl Pending {
     }
 
     /// Every waiting command ends with `error` (the agent was logged out, the session
-    /// closed, events were lost), except those the predicate keeps.
+    /// closed, events were lost), except those the predicate keeps. A command whose 202
+    /// is still on its way ends when it arrives, unless an event already received
+    /// confirms it (its events may come before its 202).
     pub fn fail_all(&mut self, error: &Error, keep: impl Fn(&'static Operation) -> bool) {
-        let (kept, failed): (Vec<_>, Vec<_>) = self.waiting.drain(..).partition(|w| keep(w.op));
+        let (kept, failed): (Vec<_>, Vec<_>) = self
+            .waiting
+            .drain(..)
+            .partition(|w| keep(w.op) || !w.answered);
         self.waiting = kept;
+        for w in self.waiting.iter_mut().filter(|w| !w.answered && !keep(w.op)) {
+            w.doomed = Some(error.clone());
+        }
         for w in failed {
-            let _ = w.reply.send(Err(error.clone()));
+            self.outbox.push((w.reply, Err(error.clone())));
         }
         self.trim();
+    }
+
+    /// Every waiting command ends with `error` now, answered or not: the session is
+    /// closing and nobody will read their events.
+    pub fn close_all(&mut self, error: &Error) {
+        for w in self.waiting.drain(..) {
+            self.outbox.push((w.reply, Err(error.clone())));
+        }
+        self.backlog.clear();
     }
 
     fn trim(&mut self) {
@@ -290,6 +333,13 @@ mod tests {
         .unwrap()
     }
 
+    /// Sends what the matcher decided, as the session does after publishing.
+    fn flush(p: &mut Pending) {
+        for (reply, result) in p.take_outbox() {
+            let _ = reply.send(result);
+        }
+    }
+
     fn op(name: &str) -> &'static Operation {
         crate::ops::find(&format!("engagementCenter.{name}")).unwrap()
     }
@@ -300,8 +350,10 @@ mod tests {
         let (tx, mut rx) = oneshot::channel();
         let id = p.register(op("hold"), Some("151".into()), tx);
         assert!(!p.event(&ev("Held", "c1", json!({"interactionId": 151}))));
+        flush(&mut p);
         assert!(rx.try_recv().is_err());
         p.answered(id, Some("c1".into()));
+        flush(&mut p);
         let outcome = rx.try_recv().unwrap().unwrap();
         assert_eq!(outcome.event.unwrap().event_type, "engagementCenter.Held");
     }
@@ -316,17 +368,21 @@ mod tests {
         p.answered(a, None);
         p.answered(b, None);
         assert!(p.event(&ev("Held", "", json!({"interactionIdRev": "2"}))));
+        flush(&mut p);
         assert!(rx1.try_recv().is_err());
+        flush(&mut p);
         assert!(rx2.try_recv().unwrap().is_ok());
         // A correlation id that is not the command's is not its outcome.
         let (tx3, mut rx3) = oneshot::channel();
         let c = p.register(op("ready"), None, tx3);
         p.answered(c, Some("mine".into()));
         assert!(!p.event(&ev("Idle", "theirs", json!({}))));
+        flush(&mut p);
         assert!(rx3.try_recv().is_err());
         assert!(p.event(&ev("Idle", "mine", json!({}))));
+        flush(&mut p);
         assert!(rx3.try_recv().unwrap().is_ok());
-        let _ = rx1;
+        drop(rx1);
     }
 
     #[test]
@@ -339,6 +395,7 @@ mod tests {
         assert!(!p.event(&ev("Error", "", notice)));
         let failure = json!({"interactionId": "151", "eventCode": 10, "failCode": 31, "failReason": "(31) Hold failure"});
         assert!(p.event(&ev("Error", "", failure)));
+        flush(&mut p);
         match rx.try_recv().unwrap() {
             Err(Error::CommandFailed {
                 command,
@@ -356,11 +413,31 @@ mod tests {
     }
 
     #[test]
+    fn a_logout_before_the_202_leaves_the_events_in_between_to_decide() {
+        let mut p = Pending::default();
+        let (tx, mut rx) = oneshot::channel();
+        let (tx2, mut rx2) = oneshot::channel();
+        let id = p.register(op("dispose"), Some("9".into()), tx);
+        let other = p.register(op("hold"), Some("9".into()), tx2);
+        p.event(&ev("DispositionInitiated", "", json!({"interactionId": 9})));
+        p.fail_all(&Error::closed("logged out"), |o| o.command == "disconnect");
+        flush(&mut p);
+        assert!(rx.try_recv().is_err(), "waits for its 202");
+        p.answered(id, None);
+        flush(&mut p);
+        assert!(rx.try_recv().unwrap().is_ok(), "confirmed by the event before the logout");
+        p.answered(other, None);
+        flush(&mut p);
+        assert!(matches!(rx2.try_recv().unwrap(), Err(Error::Closed { .. })));
+    }
+
+    #[test]
     fn commands_without_confirming_events_end_on_their_202() {
         let mut p = Pending::default();
         let (tx, mut rx) = oneshot::channel();
         let id = p.register(op("cancel"), None, tx);
         p.answered(id, Some("c".into()));
+        flush(&mut p);
         let outcome = rx.try_recv().unwrap().unwrap();
         assert!(outcome.event.is_none());
         assert_eq!(outcome.correlation_id.as_deref(), Some("c"));

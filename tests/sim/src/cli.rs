@@ -30,6 +30,14 @@ pub struct SimArgs {
     /// Requests per second before 429 (0 = unlimited; default 100).
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// Lifetime of an agent attachment (connect with attach=true) in milliseconds
+    /// (default: the documented 30 minutes).
+    #[arg(long)]
+    pub attach_ttl_ms: Option<u64>,
+    /// How long an agent that sent a keepAlive without sessionTimeout may go without the
+    /// next one before it is logged out, in milliseconds (default 90000).
+    #[arg(long)]
+    pub keepalive_timeout_ms: Option<u64>,
     /// Organization id.
     #[arg(long, default_value = "simorg")]
     pub org: String,
@@ -75,6 +83,14 @@ impl SimArgs {
                 .map(Duration::from_millis)
                 .unwrap_or(defaults.poll_wait),
             rate_limit_per_second: self.rate_limit.unwrap_or(defaults.rate_limit_per_second),
+            attach_ttl: self
+                .attach_ttl_ms
+                .map(Duration::from_millis)
+                .unwrap_or(defaults.attach_ttl),
+            keepalive_timeout: self
+                .keepalive_timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(defaults.keepalive_timeout),
             bind,
         })
     }

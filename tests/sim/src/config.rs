@@ -3,10 +3,16 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+/// Lifetime of an attachment, as the documents give it.
+pub(crate) const DEFAULT_ATTACH_TTL: Duration = Duration::from_secs(30 * 60);
+/// Keep-alive timeout when the `keepAlive` names none.
+pub(crate) const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// Static configuration of one simulator instance.
 ///
-/// `poll_wait`, `token_ttl`, `web_token_ttl` and `rate_limit_per_second` are only the initial values: they can
-/// be changed at run time through `POST /sim/config` or [`crate::SimState::set_config`].
+/// `poll_wait`, `token_ttl`, `web_token_ttl`, `rate_limit_per_second`, `attach_ttl` and
+/// `keepalive_timeout` are only the initial values: they can be changed at run time through
+/// `POST /sim/config` or [`crate::SimState::set_config`].
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     /// The only organization the simulator knows; other `{orgId}` path values answer 404.
@@ -27,6 +33,13 @@ pub struct SimConfig {
     /// Requests per one-second window before the simulator answers 429. Reported in the
     /// `X-RateLimit-*-second` headers. `0` disables rate limiting (and its headers).
     pub rate_limit_per_second: u32,
+    /// Lifetime of an attachment (`connect` with `attach: true`) that is not renewed; the
+    /// documents give 30 minutes.
+    pub attach_ttl: Duration,
+    /// How long an agent may go without a `keepAlive`, once it sent one, before it is logged
+    /// out, when the `keepAlive` carries no `sessionTimeout` (the organization's default
+    /// of the documents; 90 s here).
+    pub keepalive_timeout: Duration,
     /// Address to bind; port 0 picks a free port.
     pub bind: SocketAddr,
 }
@@ -42,6 +55,8 @@ impl Default for SimConfig {
             web_token_ttl: Duration::from_secs(3600),
             poll_wait: Duration::from_secs(15),
             rate_limit_per_second: 100,
+            attach_ttl: DEFAULT_ATTACH_TTL,
+            keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }
@@ -54,6 +69,8 @@ pub(crate) struct RuntimeConfig {
     pub token_ttl: Duration,
     pub web_token_ttl: Duration,
     pub rate_limit_per_second: u32,
+    pub attach_ttl: Duration,
+    pub keepalive_timeout: Duration,
 }
 
 impl From<&SimConfig> for RuntimeConfig {
@@ -63,6 +80,8 @@ impl From<&SimConfig> for RuntimeConfig {
             token_ttl: c.token_ttl,
             web_token_ttl: c.web_token_ttl,
             rate_limit_per_second: c.rate_limit_per_second,
+            attach_ttl: c.attach_ttl,
+            keepalive_timeout: c.keepalive_timeout,
         }
     }
 }
@@ -70,6 +89,10 @@ impl From<&SimConfig> for RuntimeConfig {
 /// The settings a language binding offers for an embedded simulator (C, Python, Kotlin,
 /// Swift): each one left out keeps the [`SimConfig`] default. The bindings only convert
 /// their units; merging and starting happen here, once.
+///
+/// The agent timers ([`SimConfig::attach_ttl`], [`SimConfig::keepalive_timeout`]) are not
+/// among them: an embedded simulator sets them at run time through `POST /sim/config`
+/// (`attachTtlMs`, `keepaliveTimeoutMs`), so the bindings' option records stay as they are.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimOptions {
     /// Port on 127.0.0.1; `None` or 0 takes a free one.

@@ -1,5 +1,6 @@
-//! The control API under `/sim/` (no auth): inject events, expire sessions and tokens,
-//! inject faults, change configuration, read statistics, play the agent of web chats.
+//! The control API under `/sim/` (no auth): inject events, route work to agents and hang
+//! up their calls, make logins fail, expire sessions and tokens, inject faults, change
+//! configuration, read statistics and agent models, play the agent of web chats.
 //! See README.md.
 
 use axum::extract::State;
@@ -11,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::agent::{LoginFailure, Offer};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams};
 use crate::faults::FaultSpec;
@@ -95,6 +97,8 @@ async fn set_config(
         "tokenTtlSecs": d.runtime.token_ttl.as_secs(),
         "webTokenTtlSecs": d.runtime.web_token_ttl.as_secs(),
         "rateLimitPerSecond": d.runtime.rate_limit_per_second,
+        "attachTtlMs": d.runtime.attach_ttl.as_millis() as u64,
+        "keepaliveTimeoutMs": d.runtime.keepalive_timeout.as_millis() as u64,
     }))
     .into_response())
 }
@@ -115,6 +119,41 @@ async fn session_info(
 
 async fn user_info(State(state): State<SimState>, PathParams(id): PathParams<String>) -> Response {
     Json(state.user_info(&id)).into_response()
+}
+
+async fn agent_info(State(state): State<SimState>, PathParams(id): PathParams<String>) -> Response {
+    Json(state.agent_info(&id)).into_response()
+}
+
+async fn offer(
+    State(state): State<SimState>,
+    PathParams(user_id): PathParams<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let req: Offer = decode(body)?;
+    let id = state.offer(&user_id, req)?;
+    Ok(Json(json!({"interactionId": id})).into_response())
+}
+
+async fn hang_up(
+    State(state): State<SimState>,
+    PathParams((user_id, interaction)): PathParams<(String, String)>,
+) -> Result<Response, ApiError> {
+    // Interaction ids of the agent model are numbers: anything else names none.
+    let id = interaction.trim().parse::<u64>().map_err(|_| {
+        ApiError::not_found(format!("agent {user_id} has no interaction {interaction}"))
+    })?;
+    state.hang_up(&user_id, id)?;
+    Ok(Json(json!({"interactionId": id})).into_response())
+}
+
+async fn fail_next_login(
+    State(state): State<SimState>,
+    PathParams(user_id): PathParams<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let req: LoginFailure = decode(body)?;
+    Ok(Json(state.fail_next_login(&user_id, req)).into_response())
 }
 
 async fn chats(State(state): State<SimState>) -> Response {
@@ -178,6 +217,16 @@ pub(crate) fn routes() -> Router<SimState> {
         .route("/sim/events", post(inject))
         .route("/sim/users/{userId}/screenPop", post(screen_pop))
         .route("/sim/users/{userId}", get(user_info))
+        .route("/sim/agents/{userId}", get(agent_info))
+        .route("/sim/agents/{userId}/offer", post(offer))
+        .route(
+            "/sim/agents/{userId}/interactions/{interactionId}/hangup",
+            post(hang_up),
+        )
+        .route(
+            "/sim/agents/{userId}/fail-next-login",
+            post(fail_next_login),
+        )
         .route("/sim/sessions/expire", post(expire_all_sessions))
         .route("/sim/sessions/{sessionId}/expire", post(expire_session))
         .route("/sim/sessions/{sessionId}", get(session_info))

@@ -1,7 +1,10 @@
-//! Engagement Center v2 agent commands. connect, ready, notReady, disconnect and keepAlive
-//! run through the agent state machine that turns them into the documented event
-//! sequences; every other command answers 202 and emits its documented confirming events
-//! (`confirmed_by`), shaped like the documents' examples with the ids filled in.
+//! Engagement Center v2 agent commands. The agent commands (connect, ready, notReady,
+//! disconnect, cancel, keepAlive, forceDisconnect) and the interaction commands that change
+//! an interaction (accept, reject, hold, retrieve, consult, conference, transfer,
+//! terminate, dispose, dial, emailActive, emailError) run through the agent state machine
+//! (`agent.rs`) that turns them into the documented event sequences; every other command
+//! answers 202 and emits its documented confirming events (`confirmed_by`), shaped like
+//! the documents' examples with the ids filled in.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -12,10 +15,11 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::agent::{self, InteractionOp, Out};
 use crate::api::Call;
 use crate::error::ApiError;
 use crate::extract::{check_enum, opt_number, opt_str, req_bool, req_str};
-use crate::state::{now_iso, Data, EventTemplate, SimState, User};
+use crate::state::{now_iso, Data, EventTemplate, SimState};
 
 /// Response header carrying the correlationId of the events a command caused
 /// (a simulator extension: the real service does not send it).
@@ -23,6 +27,7 @@ pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
 const INITIAL_STATES: &[&str] = &["Idle", "NotReady", "Park"];
 const NOT_READY_TYPES: &[&str] = &["NotReady", "Park"];
+const CANCEL_TYPES: &[&str] = &["Disconnect", "NotReady"];
 
 /// Every `engagementCenter.*` operation: 202 with the correlation header, and its events.
 pub(crate) fn command(state: &SimState, call: &Call) -> Result<Response, ApiError> {
@@ -36,11 +41,14 @@ pub(crate) fn command(state: &SimState, call: &Call) -> Result<Response, ApiErro
             return Err(call.invalid_session());
         }
         match Command::parse(name, &body)? {
-            Some(cmd) => {
-                let user_id = call.path_param("userId").unwrap_or_default();
-                apply(&mut d, user_id, sid, cmd, &correlation)?;
-            }
-            None => confirm(&mut d, call, sid, &body, &correlation),
+            Some(cmd) => apply(&mut d, call, sid, cmd, &body, &correlation)?,
+            None => match call.path_param("interactionId") {
+                // No behaviour of its own, but still about an interaction that must exist.
+                Some(id) if !d.interaction_exists(id) => {
+                    agent::unknown_interaction(&mut d, sid, id, &correlation);
+                }
+                _ => confirm(&mut d, call, sid, &body, &correlation),
+            },
         }
     }
     tracing::info!(op = call.op.name, correlation = %correlation, "agent command accepted");
@@ -122,6 +130,29 @@ fn from_example(event_type: &str, ids: &Ids, body: &Map<String, Value>) -> Value
     event
 }
 
+/// The inner payload of an event of `event_type` shaped like the documents' example, about
+/// `user` (with the login `ehub`) and `interaction`, with the body's same-named fields.
+pub(crate) fn example_inner(
+    event_type: &str,
+    user: &str,
+    ehub: u64,
+    interaction: Option<&str>,
+    body: &Map<String, Value>,
+) -> Map<String, Value> {
+    let ids = Ids {
+        user,
+        ehub,
+        interaction,
+    };
+    match from_example(event_type, &ids, body) {
+        Value::Object(mut envelope) => match envelope.remove("payload") {
+            Some(Value::Object(inner)) => inner,
+            _ => Map::new(),
+        },
+        _ => Map::new(),
+    }
+}
+
 /// An event of `event_type` shaped like the documents' example, about `user` (with the
 /// login `ehub`) and the interaction `interaction`, with `set` written into its inner
 /// payload (the messaging events of a web chat).
@@ -145,19 +176,29 @@ pub(crate) fn event_like_example(
 }
 
 /// A command without a hand-written behaviour: its `confirmed_by` events, in order, built
-/// from the documents' examples, to the user's sessions and the requesting session.
+/// from the documents' examples, to the user's sessions and the requesting session. The
+/// user is the path's, else the owner of the path's interaction, else the requesting
+/// session's.
 fn confirm(d: &mut Data, call: &Call, sid: &str, body: &Map<String, Value>, corr: &Arc<str>) {
     let user_id = call
         .path_param("userId")
         .map(str::to_owned)
+        .or_else(|| {
+            let id = call.path_param("interactionId")?.trim().parse().ok()?;
+            d.owner_of(id)
+        })
         .or_else(|| d.user_of_session(sid))
         .unwrap_or_default();
-    let user = d.users.get(&user_id).filter(|u| u.connected);
+    let user = d.users.get(&user_id).filter(|u| u.connected());
     let ehub = user
         .and_then(|u| u.ehub_session_id)
         .or_else(|| body.get("ehubSessionId")?.as_str()?.trim().parse().ok())
         .unwrap_or(0);
-    let mut targets = user.map(|u| u.sessions.clone()).unwrap_or_default();
+    let mut targets = if user.is_some() {
+        d.user_sessions(&user_id)
+    } else {
+        Vec::new()
+    };
     if !targets.iter().any(|s| s == sid) {
         targets.push(sid.to_owned());
     }
@@ -175,7 +216,7 @@ fn confirm(d: &mut Data, call: &Call, sid: &str, body: &Map<String, Value>, corr
     d.emit_to_sessions(&targets, &templates);
 }
 
-/// A validated agent command.
+/// A validated command with a behaviour of the agent model.
 enum Command {
     Connect {
         attach: bool,
@@ -192,9 +233,24 @@ enum Command {
     Disconnect {
         ehub: String,
     },
+    Cancel {
+        ehub: String,
+        disconnect: bool,
+    },
     KeepAlive {
         ehub: String,
+        session_timeout: Option<f64>,
         request_timestamp: Option<String>,
+    },
+    ForceDisconnect {
+        target: String,
+    },
+    Dial {
+        ehub: Option<String>,
+    },
+    Interaction {
+        op: InteractionOp,
+        ehub: Option<String>,
     },
 }
 
@@ -239,9 +295,18 @@ impl Command {
                 req_str(m, "reasonId")?;
                 Command::Disconnect { ehub }
             }
+            "cancel" => {
+                let ehub = req_str(m, "ehubSessionId")?;
+                let kind = req_str(m, "cancelType")?;
+                check_enum("cancelType", &kind, CANCEL_TYPES)?;
+                Command::Cancel {
+                    ehub,
+                    disconnect: kind == "Disconnect",
+                }
+            }
             "keepAlive" => {
                 let ehub = req_str(m, "ehubSessionId")?;
-                opt_number(m, "sessionTimeout")?;
+                let session_timeout = opt_number(m, "sessionTimeout")?;
                 let ts = opt_str(m, "requestTimestamp")?;
                 if let Some(t) = &ts {
                     OffsetDateTime::parse(t, &Rfc3339).map_err(|_| {
@@ -254,25 +319,36 @@ impl Command {
                 }
                 Command::KeepAlive {
                     ehub,
+                    session_timeout,
                     request_timestamp: ts,
                 }
             }
-            _ => return Ok(None),
+            // The path's user executes it; the body's user is the one disconnected.
+            "forceDisconnect" => Command::ForceDisconnect {
+                target: req_str(m, "userId")?,
+            },
+            "dial" => Command::Dial {
+                ehub: opt_str(m, "ehubSessionId")?,
+            },
+            other => match InteractionOp::parse(other) {
+                Some(op) => Command::Interaction {
+                    op,
+                    ehub: opt_str(m, "ehubSessionId")?,
+                },
+                None => return Ok(None),
+            },
         }))
     }
 }
 
-/// The connected user, checking the body's ehubSessionId against the current login.
-fn connected_user<'a>(
-    d: &'a mut Data,
-    user_id: &str,
-    ehub: &str,
-) -> Result<&'a mut User, ApiError> {
+/// Checks that the user is logged in (422) and that the body's ehubSessionId is its
+/// current login (400).
+fn connected_user(d: &Data, user_id: &str, ehub: &str) -> Result<(), ApiError> {
     let user = d
         .users
-        .get_mut(user_id)
-        .filter(|u| u.connected)
-        .ok_or_else(|| ApiError::unprocessable("userNotConnected", "user not connected"))?;
+        .get(user_id)
+        .filter(|u| u.connected())
+        .ok_or_else(agent::user_not_connected)?;
     if user.ehub_session_id.map(|e| e.to_string()).as_deref() != Some(ehub) {
         return Err(ApiError::bad_request(
             "body",
@@ -280,163 +356,67 @@ fn connected_user<'a>(
             "ehubSessionId does not match the user's current connection",
         ));
     }
-    Ok(user)
+    Ok(())
 }
 
-fn state_event(
-    d: &Data,
-    user_id: &str,
-    corr: &Arc<str>,
-    event_type: &str,
-    inner: Value,
-) -> EventTemplate {
-    EventTemplate::new(event_type, corr, &d.ec_envelope(user_id, inner))
-}
-
-/// Runs one command through the agent state machine and queues its events.
+/// Runs one command through the agent model and queues its events.
 fn apply(
     d: &mut Data,
-    user_id: &str,
+    call: &Call,
     sid: &str,
     cmd: Command,
+    body: &Map<String, Value>,
     corr: &Arc<str>,
 ) -> Result<(), ApiError> {
+    let user_id = call.path_param("userId").unwrap_or_default();
+    let interaction = call.path_param("interactionId").unwrap_or_default();
+    let mut out = Out::new(user_id, corr, Some(sid));
     match cmd {
-        Command::Connect { attach: true, .. } => {
-            let user = d
-                .users
-                .get_mut(user_id)
-                .filter(|u| u.connected)
-                .ok_or_else(|| ApiError::unprocessable("userNotConnected", "user not connected"))?;
-            if !user.sessions.iter().any(|s| s == sid) {
-                user.sessions.push(sid.to_owned());
-            }
-            let ehub = user.ehub_session_id.unwrap_or(0);
-            let confirm = state_event(
-                d,
-                user_id,
-                corr,
-                "engagementCenter.ConnectConfirm",
-                json!({"userId": user_id, "ehubSessionId": ehub.to_string()}),
-            );
-            // Only the attaching client learns about its attachment.
-            d.enqueue(sid, &[confirm], 1, None);
-        }
+        Command::Connect { attach: true, .. } => agent::attach(d, user_id, sid, corr)?,
         Command::Connect {
             attach: false,
             initial_state,
-        } => {
-            if d.users.get(user_id).is_some_and(|u| u.connected) {
-                return Err(ApiError::unprocessable(
-                    "userAlreadyConnected",
-                    "user already connected",
-                ));
-            }
-            let ehub = d.next_ehub;
-            d.next_ehub += 1;
-            d.users.insert(
-                user_id.to_owned(),
-                User {
-                    connected: true,
-                    state: initial_state.clone(),
-                    ehub_session_id: Some(ehub),
-                    sessions: vec![sid.to_owned()],
-                },
-            );
-            let ehub_s = ehub.to_string();
-            let last = match initial_state.as_str() {
-                "NotReady" => (
-                    "engagementCenter.NotReady",
-                    json!({"reasonId": 0, "reasonIdRev": "0"}),
-                ),
-                "Park" => (
-                    "engagementCenter.Park",
-                    json!({"reasonId": 0, "reasonIdRev": "0", "ehubSessionId": ehub_s}),
-                ),
-                _ => (
-                    "engagementCenter.Idle",
-                    json!({"interactionId": 0, "interactionIdRev": "0"}),
-                ),
-            };
-            let seq = [
-                ("engagementCenter.Connecting", json!({})),
-                (
-                    "engagementCenter.ConnectConfirm",
-                    json!({"userId": user_id, "ehubSessionId": ehub_s}),
-                ),
-                ("engagementCenter.Connected", json!({})),
-                last,
-            ];
-            let templates: Vec<EventTemplate> = seq
-                .into_iter()
-                .map(|(t, p)| state_event(d, user_id, corr, t, p))
-                .collect();
-            d.emit_to_user(user_id, &templates);
-        }
+        } => agent::log_in(d, user_id, sid, &initial_state, &mut out)?,
         Command::Ready { ehub } => {
-            connected_user(d, user_id, &ehub)?.state = "Idle".to_owned();
-            let t = state_event(
-                d,
-                user_id,
-                corr,
-                "engagementCenter.Idle",
-                json!({"interactionId": 0, "interactionIdRev": "0"}),
-            );
-            d.emit_to_user(user_id, &[t]);
+            connected_user(d, user_id, &ehub)?;
+            agent::ready(d, user_id, &mut out);
         }
         Command::NotReady {
             ehub,
             reason_id,
             park,
         } => {
-            let user = connected_user(d, user_id, &ehub)?;
-            user.state = if park { "Park" } else { "NotReady" }.to_owned();
-            let numeric = reason_id.trim().parse::<i64>().unwrap_or(0);
-            let t = if park {
-                state_event(
-                    d,
-                    user_id,
-                    corr,
-                    "engagementCenter.Park",
-                    json!({"reasonId": numeric, "reasonIdRev": reason_id, "ehubSessionId": ehub}),
-                )
-            } else {
-                state_event(
-                    d,
-                    user_id,
-                    corr,
-                    "engagementCenter.NotReady",
-                    json!({"reasonId": numeric, "reasonIdRev": reason_id}),
-                )
-            };
-            d.emit_to_user(user_id, &[t]);
+            connected_user(d, user_id, &ehub)?;
+            agent::not_ready(d, user_id, reason_id, park, &mut out);
         }
         Command::Disconnect { ehub } => {
             connected_user(d, user_id, &ehub)?;
-            let t = state_event(d, user_id, corr, "engagementCenter.Disconnected", json!({}));
-            d.emit_to_user(user_id, &[t]);
-            if let Some(user) = d.users.get_mut(user_id) {
-                user.connected = false;
-                user.state = "Disconnected".to_owned();
-                user.ehub_session_id = None;
-                user.sessions.clear();
-            }
+            agent::disconnect(d, user_id, &mut out);
+        }
+        Command::Cancel { ehub, disconnect } => {
+            connected_user(d, user_id, &ehub)?;
+            agent::cancel(d, user_id, disconnect, &mut out);
         }
         Command::KeepAlive {
             ehub,
+            session_timeout,
             request_timestamp,
         } => {
             connected_user(d, user_id, &ehub)?;
             let ts = request_timestamp.unwrap_or_else(now_iso);
-            let t = state_event(
-                d,
-                user_id,
-                corr,
-                "engagementCenter.ClientSessionKeepAlive",
-                json!({"requestTimestamp": ts}),
-            );
-            d.emit_to_user(user_id, &[t]);
+            agent::keep_alive(d, user_id, session_timeout, ts, &mut out);
+        }
+        Command::ForceDisconnect { target } => {
+            // "supported while not connected": the executing user needs no login.
+            let mut out = Out::new(&target, corr, Some(sid));
+            agent::force_disconnect(d, &target, &mut out);
+            out.flush(d);
+        }
+        Command::Dial { ehub } => agent::dial(d, sid, interaction, ehub.as_deref(), body, corr)?,
+        Command::Interaction { op, ehub } => {
+            agent::interaction_command(d, sid, interaction, op, ehub.as_deref(), body, corr)?;
         }
     }
+    out.flush(d);
     Ok(())
 }

@@ -5,9 +5,10 @@
 //! the real service does. OAuth2 client credentials and web tokens with expiry,
 //! `x-api-key`, rate-limit headers and 429, Streaming v3 and v2 sessions with long polls,
 //! inactivity expiry, acknowledgement and subscriptions, the Engagement Center agent
-//! commands with the event sequences they cause, and the public chat. A control API under
-//! `/sim/` injects events and faults, plays the agent of web chats and exposes statistics
-//! (see `README.md`).
+//! commands run through an agent state machine (states, pending requests, interactions with
+//! consultation legs, keep-alive and attachment timers) into the event sequences they cause,
+//! and the public chat. A control API under `/sim/` injects events and faults, routes work
+//! to agents, plays the agent of web chats and exposes statistics (see `README.md`).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -19,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+mod agent;
 mod api;
 mod auth;
 mod checks;
@@ -40,14 +42,17 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
+pub use agent::{
+    AttachmentInfo, InteractionDataItem, InteractionInfo, KeepAliveInfo, LoginFailure, Offer,
+    PendingInfo, UserInfo,
+};
 pub use cli::{run_cli, run_with_args, serve_until_ctrl_c, serve_until_stopped, SimArgs};
 pub use config::{SimConfig, SimOptions};
 pub use ec::CORRELATION_HEADER;
 pub use error::{ApiError, ErrorDetail, INVALID_SESSION};
 pub use faults::{FaultKind, FaultSpec};
 pub use state::{
-    ConfigUpdate, InjectEvent, InjectResult, SessionInfo, SimState, Stats, UserInfo,
-    MAX_INJECT_COUNT,
+    ConfigUpdate, InjectEvent, InjectResult, SessionInfo, SimState, Stats, MAX_INJECT_COUNT,
 };
 pub use webchat::{ChatInfo, ChatMessage};
 

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
+use crate::agent::User;
 use crate::config::{RuntimeConfig, SimConfig};
 use crate::error::ApiError;
 use crate::faults::{Fault, FaultSpec};
@@ -199,16 +200,6 @@ impl Session {
     }
 }
 
-/// Agent state of one engagement-center user.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct User {
-    pub connected: bool,
-    pub state: String,
-    pub ehub_session_id: Option<u64>,
-    /// Streaming sessions subscribed to this user's events, in subscription order.
-    pub sessions: Vec<String>,
-}
-
 #[derive(Default)]
 pub(crate) struct Counters {
     pub token_requests: u64,
@@ -242,7 +233,7 @@ pub(crate) struct Data {
 
 /// First ehubSessionId handed out.
 const FIRST_EHUB_SESSION_ID: u64 = 100;
-/// First interactionId handed out by screen pops.
+/// First interactionId handed out (screen pops, offers, dials, consultations, chats).
 const FIRST_INTERACTION_ID: u64 = 1000;
 
 impl Data {
@@ -284,10 +275,11 @@ impl Data {
     /// The user whose events the session receives (the first by id when several, so the
     /// answer does not depend on hash order).
     pub fn user_of_session(&self, session_id: &str) -> Option<String> {
+        let now = Instant::now();
         let mut users: Vec<(&String, &User)> = self
             .users
             .iter()
-            .filter(|(_, u)| u.sessions.iter().any(|s| s == session_id))
+            .filter(|(_, u)| u.receives(session_id, now))
             .collect();
         users.sort_by(|a, b| a.0.cmp(b.0));
         users.first().map(|(id, _)| (*id).clone())
@@ -301,14 +293,15 @@ impl Data {
         };
         session.notify.notify_waiters();
         for user in self.users.values_mut() {
-            user.sessions.retain(|s| s != id);
+            user.detach(id);
         }
         self.end_chat(id);
         tracing::debug!(session = id, "streaming session removed");
         true
     }
 
-    /// Removes every session whose inactivity delay has elapsed.
+    /// Removes every session whose inactivity delay has elapsed, drops expired tokens, and
+    /// runs the agents' timers (attachments, keep-alive).
     pub fn sweep(&mut self) {
         let now = Instant::now();
         let expired: Vec<String> = self
@@ -323,6 +316,7 @@ impl Data {
         }
         self.tokens.retain(|_, exp| *exp > now);
         self.web_tokens.retain(|_, exp| *exp > now);
+        self.sweep_agents(now);
     }
 
     /// Queues `count` copies of each template that passes the session's subscriptions, in
@@ -369,13 +363,19 @@ impl Data {
         ids
     }
 
+    /// The sessions that receive `user_id`'s events now: its login session and its
+    /// attachments that have not expired.
+    pub fn user_sessions(&self, user_id: &str) -> Vec<String> {
+        let now = Instant::now();
+        self.users
+            .get(user_id)
+            .map(|u| u.live_sessions(now))
+            .unwrap_or_default()
+    }
+
     /// Queues events on every live session subscribed to `user_id`.
     pub fn emit_to_user(&mut self, user_id: &str, templates: &[EventTemplate]) -> Vec<String> {
-        let sessions = self
-            .users
-            .get(user_id)
-            .map(|u| u.sessions.clone())
-            .unwrap_or_default();
+        let sessions = self.user_sessions(user_id);
         self.emit_to_sessions(&sessions, templates)
     }
 
@@ -442,6 +442,11 @@ pub struct ConfigUpdate {
     pub web_token_ttl_secs: Option<u64>,
     /// New rate limit per second (0 disables).
     pub rate_limit_per_second: Option<u32>,
+    /// New lifetime of attachments made or renewed from now on, in milliseconds.
+    pub attach_ttl_ms: Option<u64>,
+    /// New default keep-alive timeout (for `keepAlive`s without `sessionTimeout` from now
+    /// on), in milliseconds.
+    pub keepalive_timeout_ms: Option<u64>,
 }
 
 /// Counters answered by `GET /sim/stats`.
@@ -491,20 +496,6 @@ pub struct SessionInfo {
     pub active_polls: u32,
     /// Highest number of simultaneous `GET /events` seen on this session.
     pub max_concurrent_polls: u32,
-}
-
-/// `GET /sim/users/{id}`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct UserInfo {
-    /// Logged in.
-    pub connected: bool,
-    /// `Idle`, `NotReady`, `Park`, or `Disconnected`.
-    pub state: String,
-    /// Current login's id (as a string), `null` when not connected.
-    pub ehub_session_id: Option<String>,
-    /// Subscribed streaming sessions.
-    pub sessions: Vec<String>,
 }
 
 impl SimState {
@@ -593,11 +584,7 @@ impl SimState {
                 }
                 vec![sid.clone()]
             }
-            (None, Some(user)) => d
-                .users
-                .get(user)
-                .map(|u| u.sessions.clone())
-                .unwrap_or_default(),
+            (None, Some(user)) => d.user_sessions(user),
             (None, None) => {
                 return Err(ApiError::bad_request(
                     "body",
@@ -623,43 +610,12 @@ impl SimState {
 
     /// Emits an `engagementCenter.ScreenPop` for a new inbound interaction to the user's
     /// sessions and returns the new interactionId. `overrides` (an object) is merged into
-    /// the generated inner payload.
+    /// the generated inner payload. Only the event: no interaction is recorded in the agent
+    /// model, whatever the agent's state (see [`SimState::offer`] for routed work).
     pub fn screen_pop(&self, user_id: &str, overrides: Option<Value>) -> u64 {
         let mut d = self.lock();
-        let id = d.next_interaction;
-        d.next_interaction += 1;
-        let mut inner = json!({
-            "interactionId": id,
-            "interactionIdRev": id.to_string(),
-            "playAudioAlert": false,
-            "preemptive": 1,
-            "requiredRejectReason": false,
-            "requiredResponse": true,
-            "mediaType": "InboundACD",
-            "switchInteractionId": 0,
-            "switchInteractionIdRev": "0",
-            "timeoutForAcceptCall": 15,
-            "timeoutForAudioAlert": 0,
-            "interactionInfo": {
-                "otherData": {
-                    "interactionCategory": 1,
-                    "interactionType": "ACD",
-                    "screenpopType": 1,
-                    "worktypeId": 191,
-                    "workTypeIdRev": "191"
-                },
-                "screenData": {
-                    "ani": "6035551212",
-                    "callerId": "Sim Caller",
-                    "dnis": "8005550100",
-                    "firstName": "ELLEN",
-                    "lastName": "FROST",
-                    "phoneNumber": "6035551212",
-                    "umid": format!("01-0010010000-sim-{id}")
-                },
-                "interactionData": " "
-            }
-        });
+        let id = d.new_interaction_id();
+        let mut inner = crate::agent::screen_pop_inner(id, "InboundACD", None, None);
         if let (Some(Value::Object(over)), Value::Object(base)) = (overrides, &mut inner) {
             for (k, v) in over {
                 base.insert(k, v);
@@ -721,6 +677,12 @@ impl SimState {
         if let Some(n) = update.rate_limit_per_second {
             d.runtime.rate_limit_per_second = n;
         }
+        if let Some(ms) = update.attach_ttl_ms {
+            d.runtime.attach_ttl = Duration::from_millis(ms);
+        }
+        if let Some(ms) = update.keepalive_timeout_ms {
+            d.runtime.keepalive_timeout = Duration::from_millis(ms);
+        }
     }
 
     /// A snapshot of the counters.
@@ -754,23 +716,6 @@ impl SimState {
             active_polls: s.active_polls,
             max_concurrent_polls: s.max_active_polls,
         })
-    }
-
-    /// Agent state of a user (a never-seen user is reported as disconnected).
-    pub fn user_info(&self, id: &str) -> UserInfo {
-        let mut d = self.lock();
-        d.sweep();
-        let u = d.users.get(id).cloned().unwrap_or_default();
-        UserInfo {
-            connected: u.connected,
-            state: if u.state.is_empty() {
-                "Disconnected".to_owned()
-            } else {
-                u.state
-            },
-            ehub_session_id: u.ehub_session_id.map(|e| e.to_string()),
-            sessions: u.sessions,
-        }
     }
 
     /// Clears all state (tokens, sessions, users, faults, counters) and restores the
@@ -863,6 +808,7 @@ impl Drop for PollGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::AgentState;
 
     /// Moves a session's inactivity timer back as if it had not been polled for `secs`.
     fn age(state: &SimState, id: &str, secs: u64) {
@@ -881,10 +827,11 @@ mod tests {
         state.lock().users.insert(
             "u1".to_owned(),
             User {
-                connected: true,
-                state: "Idle".to_owned(),
+                state: AgentState::Idle,
                 ehub_session_id: Some(100),
                 sessions: vec![id.clone()],
+                login_session: Some(id.clone()),
+                ..User::default()
             },
         );
         age(&state, &id, 59);

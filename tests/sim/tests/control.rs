@@ -365,7 +365,9 @@ async fn config_stats_and_reset() {
         .unwrap();
     assert_eq!(
         user,
-        json!({"connected": false, "state": "Disconnected", "ehubSessionId": null, "sessions": []})
+        json!({"connected": false, "state": "Disconnected", "ehubSessionId": null, "sessions": [],
+               "reasonId": null, "pending": null, "loginSessionId": null, "interactions": [],
+               "keepAlive": null, "attachments": [], "failNextLogin": null})
     );
 
     let resp = h.control(Method::POST, "/sim/reset", None).await;

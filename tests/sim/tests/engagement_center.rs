@@ -488,9 +488,30 @@ async fn other_commands_emit_their_confirming_events() {
         }
     };
 
-    // hold: engagementCenter.Held, shaped like the documents' example, about u1's login
-    // and the path's interaction, to every session of the user.
-    let resp = interaction("151", "hold", json!({"ehubSessionId": "100"})).await;
+    // A call in progress (the state machine's own commands are tested in agent.rs).
+    let id = h
+        .sim
+        .state()
+        .offer("u1", Default::default())
+        .expect("u1 is idle");
+    let text = id.to_string();
+    interaction(&text, "accept", json!({"ehubSessionId": "100"})).await;
+    for s in [&sid, &second] {
+        assert_eq!(
+            types(&h.poll(s, 10).await),
+            vec!["engagementCenter.ScreenPop", "engagementCenter.Active"]
+        );
+    }
+
+    // playMessage has no behaviour of its own: engagementCenter.MessageStatus, shaped like
+    // the documents' example, about u1's login and the path's interaction, to every session
+    // of the user.
+    let resp = interaction(
+        &text,
+        "playMessage",
+        json!({"ehubSessionId": "100", "audioMessageId": "53", "language": "en-US"}),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::ACCEPTED);
     let correlation = resp.headers()["x-correlation-id"]
         .to_str()
@@ -498,28 +519,14 @@ async fn other_commands_emit_their_confirming_events() {
         .to_owned();
     for s in [&sid, &second] {
         let events = h.poll(s, 10).await;
-        assert_eq!(types(&events), vec!["engagementCenter.Held"]);
+        assert_eq!(types(&events), vec!["engagementCenter.MessageStatus"]);
         assert_eq!(events[0]["correlationId"], correlation.as_str());
         assert_eq!(
             payload(&events[0]),
             json!({"userId": "u1", "ehubSessionId": 100, "ehubSessionIdRev": "100",
-                   "payload": {"interactionId": 151, "interactionIdRev": "151"}})
+                   "payload": {"interactionId": id, "interactionIdRev": text, "status": "1"}})
         );
     }
-
-    // Several confirming events come in the documented order.
-    let resp = interaction("151", "terminate", json!({"ehubSessionId": "100"})).await;
-    assert_eq!(resp.status(), StatusCode::ACCEPTED);
-    assert_eq!(
-        types(&h.poll(&sid, 10).await),
-        vec!["engagementCenter.InteractionClear", "engagementCenter.Wrap"]
-    );
-
-    // An interaction id that is not a number keeps its text in the string twin.
-    interaction("chat-7", "hold", json!({"ehubSessionId": "100"})).await;
-    let p = payload(&h.poll(&sid, 10).await[0]);
-    assert_eq!(p["payload"]["interactionId"], 0);
-    assert_eq!(p["payload"]["interactionIdRev"], "chat-7");
 
     // Fields the body and the event share carry the body's value.
     let resp = h
@@ -537,18 +544,41 @@ async fn other_commands_emit_their_confirming_events() {
         payload(&events[0])["payload"]["emailObjectId"],
         "email/sim-1/2-0"
     );
+    h.poll(&second, 10).await;
 
     // A command the documents confirm by no event answers 202 and queues nothing.
     let resp = interaction(
-        "151",
-        "reject",
-        json!({"ehubSessionId": "100", "reason": "busy"}),
+        &text,
+        "digits",
+        json!({"ehubSessionId": "100", "digits": "12#"}),
     )
     .await;
     assert_eq!(resp.status(), StatusCode::ACCEPTED);
     assert_eq!(h.sim.state().session_info(&sid).unwrap().queued, 0);
 
-    // Without a login, the events still go to the requesting session (no state checks yet).
+    // Without its interaction, a command without a behaviour of its own is still refused
+    // by an Error event (failCode 11), to the user of the requesting session; an id that is
+    // not a number keeps its text.
+    for missing in ["151", "chat-7"] {
+        let resp = interaction(
+            missing,
+            "playMessage",
+            json!({"ehubSessionId": "100", "audioMessageId": "53", "language": "en-US"}),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::ACCEPTED);
+        for s in [&sid, &second] {
+            let events = h.poll(s, 10).await;
+            assert_eq!(types(&events), vec!["engagementCenter.Error"]);
+            let p = payload(&events[0]);
+            assert_eq!(p["userId"], "u1");
+            assert_eq!(p["payload"]["interactionId"], missing);
+            assert_eq!(p["payload"]["failCode"], 11);
+            assert_eq!(p["payload"]["failReason"], "(11) Call does not exist");
+        }
+    }
+
+    // Without a login, the Error goes to the requesting session alone.
     let lone = h.create_session(json!({})).await;
     let resp = h
         .api(
@@ -561,8 +591,11 @@ async fn other_commands_emit_their_confirming_events() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::ACCEPTED);
-    let p = payload(&h.poll(&lone, 10).await[0]);
+    let events = h.poll(&lone, 10).await;
+    assert_eq!(types(&events), vec!["engagementCenter.Error"]);
+    let p = payload(&events[0]);
     assert_eq!(p["userId"], "");
-    assert_eq!(p["ehubSessionId"], 4875);
-    assert_eq!(p["payload"]["interactionId"], 9);
+    assert_eq!(p["payload"]["interactionId"], "9");
+    assert_eq!(p["payload"]["failCode"], 11);
+    assert!(h.poll(&sid, 10).await.is_empty());
 }

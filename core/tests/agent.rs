@@ -1,0 +1,521 @@
+//! The agent session against the simulator's agent state machine, over real HTTP.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ccbridge::models::*;
+use ccbridge::{
+    AgentChange, AgentChangeKind, AgentListener, AgentOptions, AgentSession, AgentState, Error,
+    InteractionState, PendingRequest, StreamConfig,
+};
+use ccbridge_sim::{ConfigUpdate, LoginFailure, Offer, Simulator};
+use common::{block, client_for, start_sim, WAIT};
+
+fn options() -> AgentOptions {
+    AgentOptions {
+        station: Some("9785551212".into()),
+        command_timeout: Duration::from_secs(5),
+        stream: StreamConfig {
+            ack_interval: Duration::from_millis(10),
+            backoff_base: Duration::from_millis(20),
+            backoff_max: Duration::from_millis(100),
+            ..StreamConfig::default()
+        },
+        ..AgentOptions::default()
+    }
+}
+
+fn offer(sim: &Simulator, user: &str, media: &str) -> String {
+    sim.state()
+        .offer(
+            user,
+            Offer {
+                media_type: Some(media.into()),
+                ..Offer::default()
+            },
+        )
+        .expect("offered")
+        .to_string()
+}
+
+/// Reads changes until one of `kind` arrives.
+fn wait_for(agent: &AgentSession, kind: AgentChangeKind) -> AgentChange {
+    loop {
+        let c = agent
+            .next_change(WAIT)
+            .expect("session open")
+            .unwrap_or_else(|| panic!("no {kind:?} change within {WAIT:?}"));
+        if c.kind == kind {
+            return c;
+        }
+    }
+}
+
+fn confirmed_by(outcome: &ccbridge::CommandOutcome) -> &str {
+    outcome
+        .event
+        .as_ref()
+        .map(|e| e.event_type.as_str())
+        .unwrap_or("(202 only)")
+}
+
+fn dispose_body() -> DisposeParams {
+    DisposeParams {
+        disposition_id: "1".into(),
+        ..DisposeParams::default()
+    }
+}
+
+#[test]
+fn a_full_agent_day() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(
+        &client,
+        "agent-day",
+        AgentOptions {
+            initial_state: Some(InitialState::NotReady),
+            ..options()
+        },
+    )
+    .expect("login");
+    let snap = agent.snapshot();
+    assert_eq!(snap.state, AgentState::NotReady);
+    assert!(
+        snap.ehub_session_id.is_some(),
+        "ConnectConfirm gave the ehubSessionId"
+    );
+    block(async {
+        let ready = agent.ready().await.unwrap();
+        assert_eq!(confirmed_by(&ready), "engagementCenter.Idle");
+    });
+    assert_eq!(agent.snapshot().state, AgentState::Idle);
+
+    // An inbound call: screen pop, accept, hold, retrieve, consult, conference, transfer.
+    let call = offer(&sim, "agent-day", "InboundACD");
+    let popped = wait_for(&agent, AgentChangeKind::InteractionOffered);
+    assert_eq!(popped.interaction_id.as_deref(), Some(call.as_str()));
+    assert_eq!(
+        (popped.old_state, popped.new_state),
+        (AgentState::Idle, AgentState::Busy)
+    );
+    let snap = agent.snapshot();
+    let i = &snap.interactions[0];
+    assert_eq!(i.state, InteractionState::Offered);
+    let screen = i
+        .screen_pop
+        .as_ref()
+        .and_then(|p| p.payload.as_ref())
+        .and_then(|p| p.interaction_info.as_ref())
+        .and_then(|i| i.screen_data.as_ref())
+        .expect("screen data of the screen pop");
+    assert!(screen.ani.is_some());
+    block(async {
+        assert_eq!(
+            confirmed_by(&agent.accept(&call).await.unwrap()),
+            "engagementCenter.Active"
+        );
+        assert_eq!(
+            confirmed_by(&agent.hold(&call).await.unwrap()),
+            "engagementCenter.Held"
+        );
+        assert_eq!(
+            agent.snapshot().interactions[0].state,
+            InteractionState::Held
+        );
+        assert_eq!(
+            confirmed_by(&agent.retrieve(&call).await.unwrap()),
+            "engagementCenter.Active"
+        );
+        let consult = agent
+            .consult(
+                &call,
+                &ConsultParams {
+                    consult_type: ConsultType::User,
+                    user_id: "supervisor".into(),
+                    ..ConsultParams::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(confirmed_by(&consult).starts_with("engagementCenter.Consult"));
+        assert!(agent.snapshot().interactions[0].consulting);
+        let conference = agent
+            .conference(
+                &call,
+                &ConferenceParams {
+                    consultation_interaction_id: call.clone(),
+                    ..ConferenceParams::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(confirmed_by(&conference), "engagementCenter.Conference");
+        assert!(agent.snapshot().interactions[0].conference);
+        let transfer = agent
+            .transfer(
+                &call,
+                &TransferParams {
+                    transfer_type: TransferType::WorkType,
+                    work_type_id: "191".into(),
+                    ..TransferParams::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(confirmed_by(&transfer), "engagementCenter.CallReRouted");
+    });
+    let wrap = wait_for(&agent, AgentChangeKind::InteractionChanged);
+    let _ = wrap;
+    let mut state = agent.snapshot().state;
+    for _ in 0..50 {
+        if state == AgentState::Wrap {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        state = agent.snapshot().state;
+    }
+    assert_eq!(state, AgentState::Wrap);
+    block(async {
+        let d = agent.dispose(&call, &dispose_body()).await.unwrap();
+        assert_eq!(confirmed_by(&d), "engagementCenter.DispositionInitiated");
+    });
+
+    // A chat: not ready while busy is pending until the wrap is disposed.
+    let chat = offer(&sim, "agent-day", "InboundChat");
+    wait_for(&agent, AgentChangeKind::InteractionOffered);
+    block(async {
+        agent.accept(&chat).await.unwrap();
+        let nr = agent
+            .not_ready(&NotReadyParams {
+                reason_id: "15".into(),
+                not_ready_type: NotReadyType::NotReady,
+                ..NotReadyParams::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(confirmed_by(&nr), "engagementCenter.NotReadyPending");
+        assert_eq!(agent.snapshot().pending, Some(PendingRequest::NotReady));
+        let t = agent.terminate(&chat).await.unwrap();
+        assert_eq!(confirmed_by(&t), "engagementCenter.InteractionClear");
+        agent.dispose(&chat, &dispose_body()).await.unwrap();
+    });
+    let nr = wait_until_state(&agent, AgentState::NotReady);
+    assert_eq!(nr.reason_id.as_deref(), Some("15"));
+    assert_eq!(nr.pending, None);
+
+    // Logout while busy goes through DisconnectPending to Disconnected.
+    block(async { agent.ready().await.unwrap() });
+    let last = offer(&sim, "agent-day", "InboundACD");
+    wait_for(&agent, AgentChangeKind::InteractionOffered);
+    block(async {
+        agent.accept(&last).await.unwrap();
+        let (logout, _) = tokio::join!(agent.logout("0", Duration::from_secs(10)), async {
+            // The service holds the logout until the work is disposed.
+            while agent.snapshot().pending != Some(PendingRequest::Disconnect) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            agent.terminate(&last).await.unwrap();
+            agent.dispose(&last, &dispose_body()).await.unwrap();
+        });
+        assert_eq!(
+            confirmed_by(&logout.unwrap()),
+            "engagementCenter.Disconnected"
+        );
+    });
+    assert_eq!(agent.snapshot().state, AgentState::Disconnected);
+    assert!(!sim.state().agent_info("agent-day").connected);
+    block(agent.close());
+}
+
+fn wait_until_state(agent: &AgentSession, state: AgentState) -> ccbridge::AgentSnapshot {
+    for _ in 0..500 {
+        let s = agent.snapshot();
+        if s.state == state {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("agent never reached {state:?}: {:?}", agent.snapshot());
+}
+
+#[test]
+fn invalid_transitions_are_typed_errors_with_the_fail_reason() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(&client, "agent-err", options()).unwrap();
+    let call = offer(&sim, "agent-err", "InboundACD");
+    wait_for(&agent, AgentChangeKind::InteractionOffered);
+    block(async {
+        match agent.hold(&call).await {
+            Err(Error::CommandFailed {
+                command,
+                fail_code,
+                fail_reason,
+                interaction_id,
+            }) => {
+                assert_eq!(command, "engagementCenter.hold");
+                assert_eq!(fail_code, Some(31));
+                assert!(fail_reason.contains("Hold failure"), "{fail_reason}");
+                assert_eq!(interaction_id.as_deref(), Some(call.as_str()));
+            }
+            other => panic!("expected CommandFailed, got {other:?}"),
+        }
+        match agent.retrieve("424242").await {
+            Err(Error::CommandFailed { fail_code, .. }) => assert_eq!(fail_code, Some(11)),
+            other => panic!("expected CommandFailed, got {other:?}"),
+        }
+        // The agent is still fine: the call is there to accept.
+        agent.accept(&call).await.unwrap();
+    });
+    // Bad input never reaches the service (polls go on: count the agent commands only).
+    let commands = |sim: &Simulator| -> u64 {
+        sim.state()
+            .stats()
+            .operations
+            .iter()
+            .filter(|(op, _)| op.starts_with("engagementCenter."))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let before = commands(&sim);
+    block(async {
+        assert!(matches!(
+            agent.hold("").await,
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            agent.command("nope", None, serde_json::json!({})).await,
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            agent
+                .command("ready", None, serde_json::json!({"typo": 1}))
+                .await,
+            Err(Error::InvalidArgument { .. })
+        ));
+    });
+    assert_eq!(commands(&sim), before);
+    block(agent.close());
+}
+
+#[test]
+fn a_refused_login_is_a_typed_error() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    sim.state().fail_next_login(
+        "agent-refused",
+        LoginFailure {
+            fail_code: Some(219),
+            fail_reason: Some("(219) Agent is already logged in at station".into()),
+        },
+    );
+    match AgentSession::login_blocking(&client, "agent-refused", options()) {
+        Err(Error::CommandFailed {
+            command,
+            fail_code,
+            fail_reason,
+            ..
+        }) => {
+            assert_eq!(command, "engagementCenter.connect");
+            assert_eq!(fail_code, Some(219));
+            assert!(fail_reason.contains("already logged in"));
+        }
+        other => panic!("expected CommandFailed, got {other:?}"),
+    }
+    // The failed login left no streaming session behind.
+    for _ in 0..100 {
+        if sim.state().stats().sessions == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(sim.state().stats().sessions, 0);
+}
+
+#[test]
+fn a_command_without_its_event_times_out_with_an_unknown_outcome() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(
+        &client,
+        "agent-slow",
+        AgentOptions {
+            command_timeout: Duration::from_millis(400),
+            ..options()
+        },
+    )
+    .unwrap();
+    // Polls fail from now on: the command is accepted, its event cannot arrive.
+    sim.state()
+        .add_fault(
+            serde_json::from_value(serde_json::json!({
+                "method": "GET", "pathContains": "/events", "kind": "status", "status": 503, "count": 0
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    match block(agent.agent_statistics()) {
+        Err(Error::Timeout { message }) => assert!(message.contains("unknown"), "{message}"),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    sim.state().clear_faults();
+    block(agent.close());
+}
+
+#[test]
+fn a_recreated_stream_is_re_attached_and_reported_as_a_gap() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(&client, "agent-gap", options()).unwrap();
+    let old = agent.stream_session_id().unwrap();
+    assert!(sim.state().expire_session(&old));
+    let gap = wait_for(&agent, AgentChangeKind::Gap);
+    assert!(gap.event.is_none());
+    assert!(!agent.snapshot().in_sync);
+    let new = agent.stream_session_id().unwrap();
+    assert_ne!(old, new);
+    // Re-attached, the session asks for the statistics again: they arrive on the new
+    // session, proof that the agent's events flow there.
+    let stats = wait_for(&agent, AgentChangeKind::Statistics);
+    assert_eq!(
+        stats.event.unwrap().event_type,
+        "engagementCenter.AgentStatistics"
+    );
+    assert!(!agent.snapshot().statistics.is_empty());
+    // The re-attached session receives the agent's events again.
+    for _ in 0..200 {
+        if sim.state().agent_info("agent-gap").sessions.contains(&new) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    block(async {
+        agent
+            .not_ready(&NotReadyParams {
+                reason_id: "2".into(),
+                not_ready_type: NotReadyType::Park,
+                ..NotReadyParams::default()
+            })
+            .await
+            .unwrap()
+    });
+    let s = agent.snapshot();
+    assert_eq!(s.state, AgentState::Park);
+    assert!(s.in_sync, "a state event brings the state back in sync");
+    block(agent.close());
+}
+
+#[test]
+fn missed_keep_alives_log_the_agent_out_and_say_so() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(&client, "agent-ka", options()).unwrap();
+    block(async {
+        agent
+            .keep_alive(&KeepAliveParams {
+                session_timeout: Some(1.0),
+                ..KeepAliveParams::default()
+            })
+            .await
+            .unwrap()
+    });
+    // No further keepAlive: the service logs the agent out.
+    let out = wait_for(&agent, AgentChangeKind::LoggedOut);
+    assert_eq!(out.new_state, AgentState::Disconnected);
+    assert!(!sim.state().agent_info("agent-ka").connected);
+    block(agent.close());
+}
+
+#[test]
+fn keep_alives_sent_by_the_session_keep_the_agent_logged_in() {
+    let sim = start_sim();
+    sim.state().set_config(ConfigUpdate {
+        keepalive_timeout_ms: Some(600),
+        ..ConfigUpdate::default()
+    });
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(
+        &client,
+        "agent-ka2",
+        AgentOptions {
+            keep_alive: Some(Duration::from_millis(150)),
+            ..options()
+        },
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(sim.state().agent_info("agent-ka2").connected);
+    assert_eq!(agent.snapshot().state, AgentState::Idle);
+    block(agent.close());
+}
+
+struct Recorder(Mutex<Vec<AgentChange>>);
+
+impl AgentListener for Recorder {
+    fn on_change(&self, change: &AgentChange) {
+        self.0.lock().unwrap().push(change.clone());
+    }
+}
+
+#[test]
+fn several_agents_share_one_client_and_listeners_see_their_own_changes() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let names = ["sup-a", "sup-b", "sup-c"];
+    let agents: Vec<(AgentSession, Arc<Recorder>)> = names
+        .iter()
+        .map(|n| {
+            let a = AgentSession::login_blocking(&client, n, options()).unwrap();
+            let r = Arc::new(Recorder(Mutex::new(Vec::new())));
+            a.set_listener(Some(r.clone()));
+            (a, r)
+        })
+        .collect();
+    let calls: Vec<String> = names.iter().map(|n| offer(&sim, n, "InboundACD")).collect();
+    block(async {
+        for ((agent, _), call) in agents.iter().zip(&calls) {
+            // The offer may still be on its way: accept once it is known.
+            while agent.snapshot().interactions.is_empty() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            agent.accept(call).await.unwrap();
+        }
+    });
+    for ((agent, rec), call) in agents.iter().zip(&calls) {
+        let seen = rec.0.lock().unwrap();
+        assert!(seen.iter().all(|c| c.kind != AgentChangeKind::OtherAgent));
+        assert!(seen
+            .iter()
+            .any(|c| c.kind == AgentChangeKind::InteractionOffered
+                && c.interaction_id.as_deref() == Some(call.as_str())));
+        assert_eq!(
+            agent.snapshot().interactions[0].state,
+            InteractionState::Active
+        );
+    }
+    for (a, _) in agents {
+        block(a.close());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_async_api_on_a_foreign_runtime() {
+    let sim = Simulator::start(common::sim_config()).await.unwrap();
+    let client = client_for(&sim);
+    let agent = AgentSession::login(&client, "agent-async", options())
+        .await
+        .unwrap();
+    let c = agent
+        .next_change_async(WAIT)
+        .await
+        .unwrap()
+        .expect("the login's changes");
+    assert_eq!(c.kind, AgentChangeKind::State);
+    agent.ready().await.unwrap();
+    agent.close().await;
+    assert!(matches!(agent.ready().await, Err(Error::Closed { .. })));
+}
