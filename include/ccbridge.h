@@ -1,6 +1,20 @@
 /*
  * ccbridge.h - C API of ccbridge, a client of the Alvaria Cloud ("Via") contact-center APIs.
  *
+ * Agent sessions
+ * --------------
+ * ccb_agent_login() logs an agent in and keeps its state (ccb_agent_state(),
+ * ccb_agent_snapshot_json() with its interactions and screen pops) rebuilt from its events.
+ * Every change is reported (ccb_agent_set_listener() or ccb_agent_next_change()) with the
+ * state before and after and the event that caused it. Each command (ccb_agent_ready(),
+ * ccb_agent_accept(), ccb_agent_hold(), ccb_agent_dispose(), ccb_agent_command() for any
+ * other...) fills in the agent's ids, is sent, and returns once the event that confirms it
+ * arrived (an outcome), or with CCB_ERR_COMMAND_FAILED (the service's failCode and
+ * failReason: ccb_error_fail_code(), ccb_error_fail_reason()) or CCB_ERR_TIMEOUT (outcome
+ * unknown). ccb_agent_command_async() does the same without blocking. The lower-level
+ * ccb_stream_* and ccb_ec_* functions remain for callers that do this bookkeeping
+ * themselves.
+ *
  * Conventions
  * -----------
  * - Every symbol and type starts with `ccb_` (`CCB_` for constants).
@@ -23,11 +37,19 @@
  *                          ccb_event_from_json
  *   ccb_error_t *          any function returning ccb_error_t *     ccb_error_free
  *   char *                 out-parameters `char **`                 ccb_string_free
+ *   ccb_agent_t *          ccb_agent_login, ccb_agent_attach        ccb_agent_free
+ *   ccb_agent_change_t *   ccb_agent_next_change,                   ccb_agent_change_free
+ *                          ccb_agent_change_clone
+ *   ccb_agent_outcome_t *  the ccb_agent_* commands (out_outcome)   ccb_agent_outcome_free
  *   ccb_simulator_t *      ccb_simulator_start                      ccb_simulator_free
- * Events passed to a ccb_event_cb are borrowed: valid only during the call (copy one with
- * ccb_event_clone). Strings returned by accessors (`const char *`: ccb_event_type(),
- * ccb_error_message()...) are borrowed from their object and valid until it is freed.
- * Every `*_free` function accepts NULL.
+ * Events passed to a ccb_event_cb, changes passed to a ccb_agent_change_cb, and outcomes
+ * and errors passed to a ccb_agent_outcome_cb are borrowed: valid only during the call
+ * (copy with ccb_event_clone, ccb_agent_change_clone). Strings returned by accessors
+ * (`const char *`: ccb_event_type(), ccb_error_message(), ccb_agent_change_message()...)
+ * and events returned by ccb_agent_change_event() / ccb_agent_outcome_event() are borrowed
+ * from their object and valid until it is freed. What changes over time (an agent's
+ * reason, its snapshot) comes back as an owned `char *` instead. Every `*_free` function
+ * accepts NULL.
  *
  * Threading
  * ---------
@@ -40,12 +62,24 @@
  *   ccb_stream_stop() may be called from any thread, also while another thread waits in
  *   ccb_stream_next_event() (which then returns CCB_ERR_CLOSED once the buffer is empty).
  * - Event, error and string objects are immutable and may be read from several threads.
+ * - A ccb_agent_t may be used from any number of threads at once (one thread at a time in
+ *   ccb_agent_next_change()). Its commands block until the event that confirms them
+ *   arrives on the agent's own stream; its listener (ccb_agent_set_listener) runs on that
+ *   stream's dispatcher thread, so a blocking command of the same agent made from inside
+ *   the listener could never see its outcome: it fails at once (CCB_ERR_INVALID_ARGUMENT,
+ *   field "agent"). From the listener, use ccb_agent_command_async(), whose callback runs on
+ *   a thread of the agent's own (which may block), or hand the work to another thread.
+ *   ccb_agent_close() may be called from any thread, also while others wait on the agent.
  * - A ccb_simulator_t runs on its own thread and runtime; its accessors may be called from
  *   any thread.
  * - The library does not survive fork(): use it in the child only after exec.
  *
  * Shutdown order
  * --------------
+ * 0. ccb_agent_free() every agent session (after ccb_agent_logout() if the agent should
+ *    log out: freeing alone leaves it logged in at the service). When it returns (called
+ *    from another thread than the agent's callbacks), its listener and async callbacks do
+ *    not run any more and their `user_data` may be released.
  * 1. ccb_stream_stop() (or directly ccb_stream_free()) on every stream. It stops polling,
  *    lets the callback drain the events already received (within the shutdown deadline),
  *    calls the status callback with "stopped", acknowledges what was handled and deletes
@@ -60,17 +94,22 @@
  * 3. ccb_client_free() the client. A stream keeps what it needs of its client alive, so
  *    freeing the client first is safe, but the order above is the clear one.
  * 4. Free remaining events, errors and strings, in any order, at any time.
- * 5. ccb_simulator_free() an embedded simulator last: streams still running against it
- *    could not delete their sessions.
+ * 5. ccb_simulator_free() an embedded simulator last: streams and agents still running
+ *    against it could not delete their sessions.
  * The library's runtime threads live until the process exits; do not dlclose() it.
  *
  * Embedded simulator
  * ------------------
  * ccb_simulator_start() runs the simulator of the APIs (ccbridge-sim) inside the process,
  * on 127.0.0.1, for tests and offline development; ccb_simulator_url() and the credential
- * accessors give what a ccb_client_options_t needs. These functions exist when the library
- * was built with its cargo feature `simulator` (the default); a build with
- * `--no-default-features` leaves them out, and a program calling them does not link.
+ * accessors give what a ccb_client_options_t needs. It plays the contact center too:
+ * ccb_simulator_offer() routes a call or chat to an idle agent (its ScreenPop carries the
+ * caller data you give), ccb_simulator_hang_up() is the caller hanging up,
+ * ccb_simulator_fail_next_login() makes a login fail, ccb_simulator_expire_session() and
+ * ccb_simulator_add_fault() break what a real network breaks, and
+ * ccb_simulator_agent_json() shows the agent as the service sees it. These functions exist
+ * when the library was built with its cargo feature `simulator` (the default); a build
+ * with `--no-default-features` leaves them out, and a program calling them does not link.
  */
 
 
@@ -82,6 +121,151 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * What one change of the agent is about. Mirrors the core's `AgentChangeKind`; the values
+ * never change.
+ */
+enum ccb_agent_change_kind_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The agent's state, reason, pending request or login changed.
+     */
+    CCB_AGENT_CHANGE_STATE = 0,
+    /**
+     * A new interaction was presented (ScreenPop: its caller data is in the event and in
+     * ccb_agent_snapshot_json()) or dialled.
+     */
+    CCB_AGENT_CHANGE_INTERACTION_OFFERED = 1,
+    /**
+     * An interaction changed (accepted, held, consult, conference, wrap...).
+     */
+    CCB_AGENT_CHANGE_INTERACTION_CHANGED = 2,
+    /**
+     * An interaction is gone (disposed, rejected...).
+     */
+    CCB_AGENT_CHANGE_INTERACTION_REMOVED = 3,
+    /**
+     * New AgentStatistics figures.
+     */
+    CCB_AGENT_CHANGE_STATISTICS = 4,
+    /**
+     * An engagementCenter.Error that answered no command of this agent (a notice such as
+     * a far-end hang-up, or a failure of a request made elsewhere); the message is its
+     * failReason.
+     */
+    CCB_AGENT_CHANGE_ERROR = 5,
+    /**
+     * The agent was logged out (Disconnected): by its own logout, by the service
+     * (keep-alives missed, forced logout) or after a failed login.
+     */
+    CCB_AGENT_CHANGE_LOGGED_OUT = 6,
+    /**
+     * Events may have been lost: the stream was recreated and the session re-attached. No
+     * event; the state is confirmed again by the next events (ccb_agent_in_sync()).
+     */
+    CCB_AGENT_CHANGE_GAP = 7,
+    /**
+     * An event about another agent, reported and otherwise ignored.
+     */
+    CCB_AGENT_CHANGE_OTHER_AGENT = 8,
+    /**
+     * Any other event of the agent (monitoring, recording, messaging...), passed on; also
+     * what ccb_agent_change_kind() answers for a NULL change.
+     */
+    CCB_AGENT_CHANGE_OTHER = 9,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ccb_agent_change_kind_t ccb_agent_change_kind_t;
+#else
+typedef int32_t ccb_agent_change_kind_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The agent's state, as its events report it. Mirrors the core's `AgentState`; the values
+ * never change.
+ */
+enum ccb_agent_state_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Not logged in: before the login, after a logout or a forced logout.
+     */
+    CCB_AGENT_STATE_DISCONNECTED = 0,
+    /**
+     * Login under way (Connecting / ConnectConfirm / Connected seen, no state yet).
+     */
+    CCB_AGENT_STATE_CONNECTING = 1,
+    /**
+     * Available for work.
+     */
+    CCB_AGENT_STATE_IDLE = 2,
+    /**
+     * Not ready, with a reason (ccb_agent_reason_id()).
+     */
+    CCB_AGENT_STATE_NOT_READY = 3,
+    /**
+     * Parked, with a reason (ccb_agent_reason_id()).
+     */
+    CCB_AGENT_STATE_PARK = 4,
+    /**
+     * Handling work: an interaction is offered, active or held.
+     */
+    CCB_AGENT_STATE_BUSY = 5,
+    /**
+     * Every interaction ended and one at least waits for its disposition.
+     */
+    CCB_AGENT_STATE_WRAP = 6,
+    /**
+     * Logged in, state not reported yet (just attached to an existing login); also what
+     * the accessors answer for a NULL agent.
+     */
+    CCB_AGENT_STATE_UNKNOWN = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ccb_agent_state_t ccb_agent_state_t;
+#else
+typedef int32_t ccb_agent_state_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A request the service holds until the agent's interactions are over. Mirrors the core's
+ * `PendingRequest` (plus "none"); the values never change.
+ */
+enum ccb_agent_pending_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Nothing pending (also the answer for a NULL agent).
+     */
+    CCB_AGENT_PENDING_NONE = 0,
+    /**
+     * NotReadyPending: the agent goes not ready (or parks) once its work is disposed.
+     */
+    CCB_AGENT_PENDING_NOT_READY = 1,
+    /**
+     * DisconnectPending: the agent is logged out once its work is disposed.
+     */
+    CCB_AGENT_PENDING_DISCONNECT = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ccb_agent_pending_t ccb_agent_pending_t;
+#else
+typedef int32_t ccb_agent_pending_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 /**
  * Category of an error. The values mirror `ccbridge::ErrorCode` and never change.
@@ -164,6 +348,27 @@ typedef int32_t ccb_error_code_t;
 #endif // __cplusplus
 
 /**
+ * One change of an agent's state, with the event that caused it. Borrowed when a
+ * ccb_agent_change_cb receives it (valid during the call; ccb_agent_change_clone() keeps a
+ * copy), owned when ccb_agent_next_change() returns it (release it with
+ * ccb_agent_change_free()). Its strings and its event belong to it.
+ */
+typedef struct ccb_agent_change_t ccb_agent_change_t;
+
+/**
+ * What an awaited command ended with: the command, the correlation id the service gave
+ * it, and the event that confirmed it. Release it with ccb_agent_outcome_free(); an
+ * outcome passed to a ccb_agent_outcome_cb is borrowed (valid during the call).
+ */
+typedef struct ccb_agent_outcome_t ccb_agent_outcome_t;
+
+/**
+ * One agent's session: its login, its live state, its commands. Thread-safe; release it
+ * with ccb_agent_free() (which does not log the agent out).
+ */
+typedef struct ccb_agent_t ccb_agent_t;
+
+/**
  * A client of one organization. Thread-safe; release it with ccb_client_free().
  */
 typedef struct ccb_client_t ccb_client_t;
@@ -191,6 +396,139 @@ typedef struct ccb_simulator_t ccb_simulator_t;
  * ccb_stream_free().
  */
 typedef struct ccb_stream_t ccb_stream_t;
+
+/**
+ * Settings of a stream. Fill it with ccb_stream_options_init() (which sets the
+ * recommended values), then change what you need. Values are taken as they are: an out of
+ * range value is an error naming the field.
+ */
+typedef struct ccb_stream_options_t {
+    /**
+     * Size of this struct as the caller's header defines it; set by
+     * ccb_stream_options_init().
+     */
+    uint32_t struct_size;
+    /**
+     * Seconds without a poll after which the service drops the session (60..600;
+     * default 120).
+     */
+    uint32_t inactivity_delay_s;
+    /**
+     * Events stay queued on the service until acknowledged (default true): an event
+     * whose callback never ran is redelivered instead of lost.
+     */
+    bool require_acknowledgement;
+    /**
+     * Events per poll (1..200; default 50).
+     */
+    uint32_t max_events;
+    /**
+     * Events buffered ahead of the consumer (at least 1; default 10000).
+     */
+    uint32_t buffer_capacity;
+    /**
+     * Recent event ids remembered to hide redeliveries (at least 1; default 10000).
+     */
+    uint32_t dedupe_window;
+    /**
+     * Client read timeout of one long poll in milliseconds; must exceed the service's
+     * 15 s wait (default 25000).
+     */
+    uint32_t poll_timeout_ms;
+    /**
+     * How long stopping lets the callback drain buffered events, in milliseconds
+     * (default 5000).
+     */
+    uint32_t shutdown_deadline_ms;
+} ccb_stream_options_t;
+
+/**
+ * How an agent session logs in and behaves. Fill it with ccb_agent_options_init() (which
+ * sets the defaults), then change what you need; `const char *` fields are borrowed only
+ * during ccb_agent_login() / ccb_agent_attach(). Numbers are taken as they are: a zero
+ * where a duration or a capacity is needed is an error naming the field
+ * (`"command_timeout"`, `"change_capacity"`...).
+ */
+typedef struct ccb_agent_options_t {
+    /**
+     * Size of this struct as the caller's header defines it; set by
+     * ccb_agent_options_init(). It lets later versions add fields at the end.
+     */
+    uint32_t struct_size;
+    /**
+     * `initialState` of a login: `"Idle"`, `"NotReady"` or `"Park"`; NULL (the default):
+     * the service decides (Idle). Not used by ccb_agent_attach().
+     */
+    const char *initial_state;
+    /**
+     * `station`: the phone number the system calls for the agent's audio; NULL: none.
+     */
+    const char *station;
+    /**
+     * `routeaccessId`; NULL: none.
+     */
+    const char *routeaccess_id;
+    /**
+     * `emailAddress`; NULL: none.
+     */
+    const char *email_address;
+    /**
+     * Sends keepAlive every this many milliseconds from the login on; 0 (the default):
+     * never, the service's own session handling applies. Once one keepAlive was sent, the
+     * documents want one every minute or the service logs the agent out.
+     */
+    uint32_t keep_alive_ms;
+    /**
+     * `sessionTimeout` sent with each automatic keepAlive, in seconds; 0 (the default):
+     * the service's default.
+     */
+    uint32_t session_timeout_s;
+    /**
+     * How long a command waits for its confirming event, in milliseconds (default 10000).
+     */
+    uint32_t command_timeout_ms;
+    /**
+     * How long a login or attach waits for the service to confirm it, in milliseconds
+     * (default 30000).
+     */
+    uint32_t login_timeout_ms;
+    /**
+     * How often an attachment is renewed, in milliseconds (default 1500000: the
+     * documents say an attachment lasts 30 minutes and should be renewed every 25).
+     */
+    uint32_t attach_renewal_ms;
+    /**
+     * Changes kept for ccb_agent_next_change() while nobody reads them and no listener is
+     * set; beyond it the oldest are dropped and counted (ccb_agent_dropped_changes()).
+     * Default 10000.
+     */
+    uint32_t change_capacity;
+    /**
+     * The event stream the session opens; NULL (the default): the recommended settings of
+     * ccb_stream_options_init(). Borrowed during the call only.
+     */
+    const struct ccb_stream_options_t *stream;
+} ccb_agent_options_t;
+
+/**
+ * Receives one change of an agent on the agent's stream dispatcher thread, in order.
+ * `change` is borrowed: valid only during the call (ccb_agent_change_clone() keeps a
+ * copy). The callback may call any function of this API except a blocking command of the
+ * same agent: its outcome arrives on this very thread, so such a call fails at once with
+ * CCB_ERR_INVALID_ARGUMENT (field "agent"); use ccb_agent_command_async() or hand the
+ * work to another thread.
+ */
+typedef void (*ccb_agent_change_cb)(void *user_data, const struct ccb_agent_change_t *change);
+
+/**
+ * Receives the end of a ccb_agent_command_async(): `outcome` on success, `error` on
+ * failure (exactly one of them is non-NULL). Both are borrowed: valid only during the call.
+ * It runs on a thread of the agent's own, never on a runtime thread: it may call any
+ * function of this API, blocking commands of the same agent included.
+ */
+typedef void (*ccb_agent_outcome_cb)(void *user_data,
+                                     const struct ccb_agent_outcome_t *outcome,
+                                     const struct ccb_error_t *error);
 
 /**
  * Settings of a client. Fill it with ccb_client_options_init() first, then set fields;
@@ -284,51 +622,6 @@ typedef struct ccb_simulator_options_t {
 } ccb_simulator_options_t;
 
 /**
- * Settings of a stream. Fill it with ccb_stream_options_init() (which sets the
- * recommended values), then change what you need. Values are taken as they are: an out of
- * range value is an error naming the field.
- */
-typedef struct ccb_stream_options_t {
-    /**
-     * Size of this struct as the caller's header defines it; set by
-     * ccb_stream_options_init().
-     */
-    uint32_t struct_size;
-    /**
-     * Seconds without a poll after which the service drops the session (60..600;
-     * default 120).
-     */
-    uint32_t inactivity_delay_s;
-    /**
-     * Events stay queued on the service until acknowledged (default true): an event
-     * whose callback never ran is redelivered instead of lost.
-     */
-    bool require_acknowledgement;
-    /**
-     * Events per poll (1..200; default 50).
-     */
-    uint32_t max_events;
-    /**
-     * Events buffered ahead of the consumer (at least 1; default 10000).
-     */
-    uint32_t buffer_capacity;
-    /**
-     * Recent event ids remembered to hide redeliveries (at least 1; default 10000).
-     */
-    uint32_t dedupe_window;
-    /**
-     * Client read timeout of one long poll in milliseconds; must exceed the service's
-     * 15 s wait (default 25000).
-     */
-    uint32_t poll_timeout_ms;
-    /**
-     * How long stopping lets the callback drain buffered events, in milliseconds
-     * (default 5000).
-     */
-    uint32_t shutdown_deadline_ms;
-} ccb_stream_options_t;
-
-/**
  * Receives one event on the stream's dispatcher thread. `event` is borrowed: valid only
  * during the call (ccb_event_clone() keeps a copy).
  */
@@ -355,6 +648,542 @@ extern "C" {
  * The library version (`"0.1.0"`), a static string: never free it.
  */
 const char *ccb_version(void);
+
+/**
+ * The name of an agent state as the API documents spell its event (`"Idle"`,
+ * `"NotReady"`...); `"invalid"` for a value this version does not know. A static string:
+ * never free it.
+ */
+const char *ccb_agent_state_name(int32_t state);
+
+/**
+ * The name of a change kind (`"InteractionOffered"`, `"LoggedOut"`...); `"invalid"` for a
+ * value this version does not know. A static string: never free it.
+ */
+const char *ccb_agent_change_kind_name(int32_t kind);
+
+/**
+ * Fills `options` with the defaults: every string NULL (the service's defaults), no
+ * automatic keepAlive, 10 s command timeout, 30 s login timeout, renewal every 25
+ * minutes, 10000 queued changes, the recommended stream (NULL), and `struct_size`. NULL is
+ * ignored.
+ *
+ * # Safety
+ * `options` is NULL or points to writable storage for a `ccb_agent_options_t`.
+ */
+void ccb_agent_options_init(struct ccb_agent_options_t *options);
+
+/**
+ * What the change is about. CCB_AGENT_CHANGE_OTHER for a NULL change.
+ *
+ * # Safety
+ * `change` is NULL or a live change.
+ */
+ccb_agent_change_kind_t ccb_agent_change_kind(const struct ccb_agent_change_t *change);
+
+/**
+ * The agent's state before the change. CCB_AGENT_STATE_UNKNOWN for a NULL change.
+ *
+ * # Safety
+ * `change` is NULL or a live change.
+ */
+ccb_agent_state_t ccb_agent_change_old_state(const struct ccb_agent_change_t *change);
+
+/**
+ * The agent's state after the change. CCB_AGENT_STATE_UNKNOWN for a NULL change.
+ *
+ * # Safety
+ * `change` is NULL or a live change.
+ */
+ccb_agent_state_t ccb_agent_change_new_state(const struct ccb_agent_change_t *change);
+
+/**
+ * The interaction the change concerns (`"1000"`), or NULL when it concerns none (and for
+ * a NULL change). Borrowed from the change.
+ *
+ * # Safety
+ * `change` is NULL or a live change.
+ */
+const char *ccb_agent_change_interaction_id(const struct ccb_agent_change_t *change);
+
+/**
+ * The event that caused the change, readable with every ccb_event_* accessor; NULL for a
+ * CCB_AGENT_CHANGE_GAP (and for a NULL change). Borrowed from the change: valid as long as
+ * the change; never pass it to ccb_event_free() (ccb_event_clone() keeps a copy).
+ *
+ * # Safety
+ * `change` is NULL or a live change.
+ */
+const struct ccb_event_t *ccb_agent_change_event(const struct ccb_agent_change_t *change);
+
+/**
+ * A sentence for the log (an Error's failReason, why an event was set aside, what a gap
+ * means), or NULL. Borrowed from the change.
+ *
+ * # Safety
+ * `change` is NULL or a live change.
+ */
+const char *ccb_agent_change_message(const struct ccb_agent_change_t *change);
+
+/**
+ * Copies a change (for instance one lent to a listener) with its event. Free the copy with
+ * ccb_agent_change_free().
+ *
+ * # Safety
+ * `change` is NULL or a live change; `out` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_change_clone(const struct ccb_agent_change_t *change,
+                                           struct ccb_agent_change_t **out);
+
+/**
+ * Releases a change from ccb_agent_next_change() or ccb_agent_change_clone(). NULL is
+ * ignored. Never pass a change received by a listener: the library owns it.
+ *
+ * # Safety
+ * `change` is NULL or an owned change, not yet freed.
+ */
+void ccb_agent_change_free(struct ccb_agent_change_t *change);
+
+/**
+ * The operation the outcome is of (`"engagementCenter.hold"`); NULL for a NULL outcome.
+ * Borrowed from the outcome.
+ *
+ * # Safety
+ * `outcome` is NULL or a live outcome.
+ */
+const char *ccb_agent_outcome_command(const struct ccb_agent_outcome_t *outcome);
+
+/**
+ * The correlation id the service gave the command (shared by the events it caused), or
+ * NULL when it gave none. Borrowed from the outcome.
+ *
+ * # Safety
+ * `outcome` is NULL or a live outcome.
+ */
+const char *ccb_agent_outcome_correlation_id(const struct ccb_agent_outcome_t *outcome);
+
+/**
+ * The type of the event that confirmed the command (`"engagementCenter.Held"`), or NULL
+ * for a command the documents give no confirming event (`reject`, `cancel`, `digits`...:
+ * the service's 202 is all there is). Borrowed from the outcome.
+ *
+ * # Safety
+ * `outcome` is NULL or a live outcome.
+ */
+const char *ccb_agent_outcome_event_type(const struct ccb_agent_outcome_t *outcome);
+
+/**
+ * The event that confirmed the command, or NULL (see ccb_agent_outcome_event_type()).
+ * Borrowed from the outcome: never pass it to ccb_event_free().
+ *
+ * # Safety
+ * `outcome` is NULL or a live outcome.
+ */
+const struct ccb_event_t *ccb_agent_outcome_event(const struct ccb_agent_outcome_t *outcome);
+
+/**
+ * The outcome as one JSON object: `{"command", "correlationId" (or null), "event" (the
+ * event as ccb_event_json() gives it, or null)}`. Borrowed from the outcome; NULL for a
+ * NULL outcome.
+ *
+ * # Safety
+ * `outcome` is NULL or a live outcome.
+ */
+const char *ccb_agent_outcome_json(const struct ccb_agent_outcome_t *outcome);
+
+/**
+ * Releases an outcome returned through an `out_outcome` parameter. NULL is ignored. Never
+ * pass one received by a ccb_agent_outcome_cb.
+ *
+ * # Safety
+ * `outcome` is NULL or an owned outcome, not yet freed.
+ */
+void ccb_agent_outcome_free(struct ccb_agent_outcome_t *outcome);
+
+/**
+ * Logs the agent `user_id` in: opens an event stream of its own, sends `connect` and
+ * returns once the service confirmed the login (ConnectConfirm, Connected) and reported
+ * the agent's first state. `options` may be NULL (the defaults of
+ * ccb_agent_options_init()). The login's own changes wait in the queue of
+ * ccb_agent_next_change().
+ *
+ * Errors: CCB_ERR_INVALID_ARGUMENT naming the argument or option at fault (before any
+ * request); CCB_ERR_COMMAND_FAILED when the service refuses the login (an Error then
+ * Disconnected: ccb_error_fail_code() and ccb_error_fail_reason() tell why);
+ * CCB_ERR_TIMEOUT when nothing confirms it within `login_timeout_ms`; the client's errors
+ * (CCB_ERR_AUTH...). On error no session is left behind.
+ *
+ * # Safety
+ * `client` is NULL or live, `user_id` NULL or NUL-terminated, `options` NULL or
+ * initialised, `out` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_login(const struct ccb_client_t *client,
+                                    const char *user_id,
+                                    const struct ccb_agent_options_t *options,
+                                    struct ccb_agent_t **out);
+
+/**
+ * Attaches to the existing login of `user_id` (another desktop's): opens an event stream,
+ * sends `connect` with `attach` and returns once ConnectConfirm arrived. The attachment is
+ * renewed every `attach_renewal_ms`. The agent's state is CCB_AGENT_STATE_UNKNOWN (and
+ * ccb_agent_in_sync() false) until its next state event. Errors as ccb_agent_login().
+ *
+ * # Safety
+ * As ccb_agent_login().
+ */
+struct ccb_error_t *ccb_agent_attach(const struct ccb_client_t *client,
+                                     const char *user_id,
+                                     const struct ccb_agent_options_t *options,
+                                     struct ccb_agent_t **out);
+
+/**
+ * Closes the session without logging the agent out: stops its keep-alives and renewals
+ * and its stream (whose streaming session is deleted). Blocking commands and
+ * ccb_agent_next_change() still waiting end with CCB_ERR_CLOSED (next_change once the
+ * queued changes are read), async commands' callbacks get CCB_ERR_CLOSED. May be called
+ * from any thread, also while others wait on the agent; calling it again is harmless.
+ * When it returns (called from another thread than the listener's), the listener is not
+ * running and will not run again; called from the listener it only starts the closing.
+ * The error, if any, is about deleting the streaming session.
+ *
+ * # Safety
+ * `agent` is NULL or live.
+ */
+struct ccb_error_t *ccb_agent_close(const struct ccb_agent_t *agent);
+
+/**
+ * Closes the agent (as ccb_agent_close(), errors ignored: the agent stays logged in at the
+ * service; ccb_agent_logout() logs out) and releases it. NULL is ignored.
+ *
+ * When it returns, the listener is not called any more (it waits for a running call to
+ * return, except when called from the listener itself), and every ccb_agent_command_async()
+ * callback has run (those whose command had not ended with CCB_ERR_CLOSED), except when
+ * called from such a callback: the remaining ones then run after it returned, and their
+ * `user_data` must stay valid until then.
+ *
+ * # Safety
+ * `agent` is NULL or an agent from ccb_agent_login() / ccb_agent_attach(), not yet freed,
+ * and no other thread is using it.
+ */
+void ccb_agent_free(struct ccb_agent_t *agent);
+
+/**
+ * The agent's state now. CCB_AGENT_STATE_UNKNOWN for a NULL agent.
+ *
+ * # Safety
+ * `agent` is NULL or live.
+ */
+ccb_agent_state_t ccb_agent_state(const struct ccb_agent_t *agent);
+
+/**
+ * The not-ready or disconnect request the service holds until the agent's work is over.
+ * CCB_AGENT_PENDING_NONE for a NULL agent.
+ *
+ * # Safety
+ * `agent` is NULL or live.
+ */
+ccb_agent_pending_t ccb_agent_pending(const struct ccb_agent_t *agent);
+
+/**
+ * False after events may have been lost (the stream was recreated: a
+ * CCB_AGENT_CHANGE_GAP) or right after an attach, until an event states the agent's state
+ * again; read the state with that in mind. False for a NULL agent.
+ *
+ * # Safety
+ * `agent` is NULL or live.
+ */
+bool ccb_agent_in_sync(const struct ccb_agent_t *agent);
+
+/**
+ * Changes dropped because nobody read them and more than `change_capacity` piled up. 0
+ * for a NULL agent.
+ *
+ * # Safety
+ * `agent` is NULL or live.
+ */
+uint64_t ccb_agent_dropped_changes(const struct ccb_agent_t *agent);
+
+/**
+ * The agent (`userId`) the session is for. Borrowed: valid until ccb_agent_free(). NULL
+ * for a NULL agent.
+ *
+ * # Safety
+ * `agent` is NULL or live.
+ */
+const char *ccb_agent_user_id(const struct ccb_agent_t *agent);
+
+/**
+ * The reason (`reasonId`) of the NotReady or Park state in `*out` (free it with
+ * ccb_string_free()); `*out` is NULL when the agent is in neither state or no reason is
+ * known.
+ *
+ * # Safety
+ * `agent` is NULL or live; `out` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_reason_id(const struct ccb_agent_t *agent, char **out);
+
+/**
+ * The login's `ehubSessionId` in `*out` (free it with ccb_string_free()); NULL while the
+ * agent is not logged in. The commands fill it in themselves.
+ *
+ * # Safety
+ * `agent` is NULL or live; `out` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_ehub_session_id(const struct ccb_agent_t *agent, char **out);
+
+/**
+ * The streaming session the agent's events arrive on, in `*out` (free it with
+ * ccb_string_free()); it changes when the stream is recreated, and is NULL once the agent
+ * is closed.
+ *
+ * # Safety
+ * `agent` is NULL or live; `out` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_stream_session_id(const struct ccb_agent_t *agent, char **out);
+
+/**
+ * Everything known about the agent now, as one JSON object in `*out_json` (free it with
+ * ccb_string_free()):
+ *
+ * ```text
+ * {"userId": "...", "ehubSessionId": "100" | null,
+ *  "state": "Idle" | "NotReady" | ... (ccb_agent_state_name()),
+ *  "reasonId": "12" | null, "pending": "NotReady" | "Disconnect" | null, "inSync": true,
+ *  "interactions": [{"interactionId": "1000", "mediaType": "InboundACD" | null,
+ *                    "state": "Offered" | "Dialing" | "Active" | "Held" | "Cleared" | "Wrap",
+ *                    "consulting": false, "conference": false, "transferred": false,
+ *                    "screenPop": {...} | null}, ...],
+ *  "statistics": [...]}
+ * ```
+ *
+ * Interactions are oldest first. `screenPop` is the ScreenPop that presented the
+ * interaction, decoded as ccb_event_typed_payload_json() decodes it (caller data under
+ * `payload.interactionInfo.screenData`: `ani`, `dnis`, `firstName`...; ids as text); null
+ * for an interaction first seen through a later event. `statistics` holds the last
+ * AgentStatistics items. Fields may be added in later versions.
+ *
+ * # Safety
+ * `agent` is NULL or live; `out_json` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_snapshot_json(const struct ccb_agent_t *agent, char **out_json);
+
+/**
+ * Hands every change from now on to `callback` (with `user_data`), on the agent's stream
+ * dispatcher thread, one at a time, in order, instead of queueing it for
+ * ccb_agent_next_change() (changes already queued, the login's among them, stay there).
+ * A NULL `callback` goes back to queueing.
+ *
+ * Replacing or clearing the callback waits until the previous one is not running (except
+ * when called from inside it); then the previous `user_data` is not used any more and may
+ * be released. A change arriving at the very moment the callback is cleared may be
+ * dropped instead of queued. See ccb_agent_change_cb for what the callback may do.
+ *
+ * # Safety
+ * `agent` is NULL or live; `callback` valid until replaced or the agent freed; `user_data`
+ * valid as long as `callback` may be called.
+ */
+struct ccb_error_t *ccb_agent_set_listener(const struct ccb_agent_t *agent,
+                                           ccb_agent_change_cb callback,
+                                           void *user_data);
+
+/**
+ * Pull mode: waits up to `timeout_ms` for the next queued change. `*out` receives it
+ * (free it with ccb_agent_change_free()), or NULL when the time ran out. Changes queue from
+ * the login on while no listener is set. After ccb_agent_close(), once the queue is empty:
+ * CCB_ERR_CLOSED. One thread at a time should pull from an agent.
+ *
+ * # Safety
+ * `agent` is NULL or live; `out` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_next_change(const struct ccb_agent_t *agent,
+                                          uint32_t timeout_ms,
+                                          struct ccb_agent_change_t **out);
+
+/**
+ * Sends any Engagement Center command for this agent and waits for its outcome: the
+ * escape hatch beside the typed functions, which do the same.
+ *
+ * `op` is the operation (`"engagementCenter.consult"`, or just `"consult"`; see
+ * ccb_operations_json()); `interaction_id` fills the path of the interaction commands (NULL
+ * for the others); `body_json` is NULL or a JSON object with the body's fields except
+ * `ehubSessionId`, which the session fills in (as it fills `userId` and the streaming
+ * session). Everything is checked against the API description before anything is sent
+ * (CCB_ERR_INVALID_ARGUMENT naming the wire field). `connect` is refused: it is what
+ * ccb_agent_login() and ccb_agent_attach() send.
+ *
+ * Returns when one of the command's confirming events arrived (its outcome in
+ * `*out_outcome`, which may be NULL when not wanted; free it with
+ * ccb_agent_outcome_free()); a command the documents give no confirming event returns on
+ * the service's 202. Errors: CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports
+ * the command failed (ccb_error_fail_code(), ccb_error_fail_reason(); the message names
+ * both); CCB_ERR_TIMEOUT when no outcome arrived within `command_timeout_ms` (the service
+ * accepted the command: its outcome is unknown) or the stream was recreated meanwhile;
+ * CCB_ERR_CLOSED when the agent was closed or logged out meanwhile; CCB_ERR_INVALID_ARGUMENT
+ * (field "agent") when called from the agent's own listener.
+ *
+ * # Safety
+ * `agent` is NULL or live; strings NULL or NUL-terminated; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_command(const struct ccb_agent_t *agent,
+                                      const char *op,
+                                      const char *interaction_id,
+                                      const char *body_json,
+                                      struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_command() without waiting: returns at once and later calls `callback` exactly
+ * once with the outcome or the error, on a thread of the agent's own (see
+ * ccb_agent_outcome_cb), in the order the commands end. The one call to make from inside a
+ * listener.
+ *
+ * The arguments are checked here: an error returned by this function means the callback
+ * will not be called. Every later error (the description's checks included) goes to the
+ * callback. When the agent is closed or freed first, the callback still runs, with
+ * CCB_ERR_CLOSED; ccb_agent_free() waits for it (see there).
+ *
+ * # Safety
+ * As ccb_agent_command(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_command_async(const struct ccb_agent_t *agent,
+                                            const char *op,
+                                            const char *interaction_id,
+                                            const char *body_json,
+                                            ccb_agent_outcome_cb callback,
+                                            void *user_data);
+
+/**
+ * `ready`: moves the agent to Idle; returns on the Idle event.
+ *
+ * # Safety
+ * `agent` is NULL or live; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_ready(const struct ccb_agent_t *agent,
+                                    struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * `notReady` with `reason_id` (a reason code of the organization, `"12"`): NotReady, or
+ * Park when `park` is true. While the agent has work the service answers NotReadyPending
+ * (the outcome's event; ccb_agent_pending() says CCB_AGENT_PENDING_NOT_READY) and moves it
+ * once the work is disposed.
+ *
+ * # Safety
+ * `agent` is NULL or live; `reason_id` NULL or NUL-terminated; `out_outcome` NULL or
+ * writable.
+ */
+struct ccb_error_t *ccb_agent_not_ready(const struct ccb_agent_t *agent,
+                                        const char *reason_id,
+                                        bool park,
+                                        struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * `accept`: accepts an offered interaction; returns on its Active event.
+ *
+ * # Safety
+ * `agent` is NULL or live; `interaction_id` NULL or NUL-terminated; `out_outcome` NULL or
+ * writable.
+ */
+struct ccb_error_t *ccb_agent_accept(const struct ccb_agent_t *agent,
+                                     const char *interaction_id,
+                                     struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * `reject` with a `reason` text: declines an offered interaction. The documents give it no
+ * confirming event: it returns on the service's 202 (the outcome has no event).
+ *
+ * # Safety
+ * `agent` is NULL or live; strings NULL or NUL-terminated; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_reject(const struct ccb_agent_t *agent,
+                                     const char *interaction_id,
+                                     const char *reason,
+                                     struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * `hold`: puts an active interaction on hold; returns on its Held event. On an interaction
+ * that is not active: CCB_ERR_COMMAND_FAILED (failCode 31, "Hold failure").
+ *
+ * # Safety
+ * As ccb_agent_accept().
+ */
+struct ccb_error_t *ccb_agent_hold(const struct ccb_agent_t *agent,
+                                   const char *interaction_id,
+                                   struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * `retrieve`: takes a held interaction back; returns on its Active event.
+ *
+ * # Safety
+ * As ccb_agent_accept().
+ */
+struct ccb_error_t *ccb_agent_retrieve(const struct ccb_agent_t *agent,
+                                       const char *interaction_id,
+                                       struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * `terminate`: ends an interaction; returns on its InteractionClear (or Wrap) event. The
+ * agent is then in wrap-up until ccb_agent_dispose().
+ *
+ * # Safety
+ * As ccb_agent_accept().
+ */
+struct ccb_error_t *ccb_agent_terminate(const struct ccb_agent_t *agent,
+                                        const char *interaction_id,
+                                        struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * `dispose` with `disposition_id` (a disposition code of the organization): closes the
+ * wrap-up of an ended interaction; returns on DispositionInitiated (or Idle). On an
+ * interaction still active or held: CCB_ERR_COMMAND_FAILED (failCode 301).
+ *
+ * # Safety
+ * `agent` is NULL or live; strings NULL or NUL-terminated; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_dispose(const struct ccb_agent_t *agent,
+                                      const char *interaction_id,
+                                      const char *disposition_id,
+                                      struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * `keepAlive`, with `sessionTimeout` `session_timeout_s` seconds (0: the service's
+ * default); returns on ClientSessionKeepAlive. Once one was sent, the service logs the
+ * agent out (a CCB_AGENT_CHANGE_LOGGED_OUT) unless another follows in time: send them
+ * yourself, or let the session do it (`keep_alive_ms` of ccb_agent_options_t).
+ *
+ * # Safety
+ * `agent` is NULL or live; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_keep_alive(const struct ccb_agent_t *agent,
+                                         uint32_t session_timeout_s,
+                                         struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * Logs the agent out (`disconnect` with `reason_id`; `"0"` is the usual reason) and waits
+ * until it is Disconnected (the outcome's event). With work under way the service first
+ * answers DisconnectPending and logs the agent out once the work is disposed: the wait
+ * lasts until then (dispose from another thread), or `timeout_ms` (CCB_ERR_TIMEOUT; the
+ * request stays pending at the service), or a ccb_agent_cancel() (CCB_ERR_CLOSED). The
+ * session stays open: free it afterwards.
+ *
+ * # Safety
+ * `agent` is NULL or live; `reason_id` NULL or NUL-terminated; `out_outcome` NULL or
+ * writable.
+ */
+struct ccb_error_t *ccb_agent_logout(const struct ccb_agent_t *agent,
+                                     const char *reason_id,
+                                     uint32_t timeout_ms,
+                                     struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * Cancels the not-ready or disconnect request the service holds (ccb_agent_pending()),
+ * with the matching `cancelType`. A ccb_agent_logout() waiting meanwhile ends with
+ * CCB_ERR_CLOSED. Nothing pending: CCB_ERR_INVALID_ARGUMENT (field "pending"). Returns on
+ * the service's 202 (the documents give it no confirming event).
+ *
+ * # Safety
+ * `agent` is NULL or live; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_cancel(const struct ccb_agent_t *agent,
+                                     struct ccb_agent_outcome_t **out_outcome);
 
 /**
  * Fills `options` with defaults: every string NULL, every number 0 (its default),
@@ -535,6 +1364,27 @@ uint16_t ccb_error_http_status(const struct ccb_error_t *error);
  * `error` is NULL or a live error returned by this library.
  */
 const char *ccb_error_field(const struct ccb_error_t *error);
+
+/**
+ * For CCB_ERR_COMMAND_FAILED, the `failCode` of the engagementCenter.Error event that
+ * reported the failure (31 "Hold failure", 219 "Agent is already logged in"...; the API
+ * documents list them); 0 for any other error, for a failure the service gave no code, and
+ * when `error` is NULL.
+ *
+ * # Safety
+ * `error` is NULL or a live error returned by this library.
+ */
+int64_t ccb_error_fail_code(const struct ccb_error_t *error);
+
+/**
+ * For CCB_ERR_COMMAND_FAILED, the `failReason` of the event that reported the failure
+ * (`"(31) Hold failure"`; the message carries it too, after the command's name); NULL for
+ * any other error. Borrowed: valid until ccb_error_free().
+ *
+ * # Safety
+ * `error` is NULL or a live error returned by this library.
+ */
+const char *ccb_error_fail_reason(const struct ccb_error_t *error);
 
 /**
  * The name of an error code (`"invalid_argument"`, `"auth"`...; `"ok"` for CCB_OK,
@@ -796,6 +1646,108 @@ const char *ccb_simulator_client_secret(const struct ccb_simulator_t *sim);
  * `sim` is NULL or a live simulator.
  */
 const char *ccb_simulator_api_key(const struct ccb_simulator_t *sim);
+
+/**
+ * Routes new work to the agent `user_id`, as the contact center's ACD would: a new
+ * interaction, offered, and its engagementCenter.ScreenPop on the agent's streams. Its id
+ * goes to `*out_interaction_id` (free it with ccb_string_free()).
+ *
+ * `media_type` is a MediaType of the documents (`"InboundACD"`, `"InboundChat"`,
+ * `"InboundEmail"`...), NULL for `"InboundACD"`. `screen_data_json` is NULL or a JSON object
+ * merged over the screen pop's made-up caller data (`interactionInfo.screenData`: `ani`,
+ * `dnis`, `callerId`, `firstName`, `lastName`, `phoneNumber`, `umid`), e.g.
+ * `{"ani":"6035550101"}`.
+ *
+ * Errors: CCB_ERR_CONFLICT when the agent is not logged in, or not Idle, or has work (an
+ * ACD routes only to idle agents); CCB_ERR_INVALID_ARGUMENT for an unknown media type or a
+ * bad argument.
+ *
+ * # Safety
+ * `sim` is NULL or live; strings NULL or NUL-terminated; `out_interaction_id` NULL or
+ * writable.
+ */
+struct ccb_error_t *ccb_simulator_offer(const struct ccb_simulator_t *sim,
+                                        const char *user_id,
+                                        const char *media_type,
+                                        const char *screen_data_json,
+                                        char **out_interaction_id);
+
+/**
+ * The far end hangs up the agent's active or held interaction `interaction_id`: the agent
+ * receives an informational engagementCenter.Error (failCode 252), InteractionClear, then
+ * Wrap, and must dispose of it.
+ *
+ * Errors: CCB_ERR_NOT_FOUND when the agent has no such interaction; CCB_ERR_CONFLICT when
+ * it is not active or held; CCB_ERR_INVALID_ARGUMENT for an id that is not a number.
+ *
+ * # Safety
+ * `sim` is NULL or live; strings NULL or NUL-terminated.
+ */
+struct ccb_error_t *ccb_simulator_hang_up(const struct ccb_simulator_t *sim,
+                                          const char *user_id,
+                                          const char *interaction_id);
+
+/**
+ * Makes the next login of `user_id` fail: the service answers Connecting, an
+ * engagementCenter.Error with `fail_code` and `fail_reason`, then Disconnected, so
+ * ccb_agent_login() fails with CCB_ERR_COMMAND_FAILED. `fail_code` 0 means 16 (CTI login
+ * failed); a NULL `fail_reason` the documents' text for the code. Only the next login
+ * fails.
+ *
+ * # Safety
+ * `sim` is NULL or live; strings NULL or NUL-terminated.
+ */
+struct ccb_error_t *ccb_simulator_fail_next_login(const struct ccb_simulator_t *sim,
+                                                  const char *user_id,
+                                                  int64_t fail_code,
+                                                  const char *fail_reason);
+
+/**
+ * Invalidates the streaming session `session_id` (see ccb_stream_session_id(),
+ * ccb_agent_stream_session_id()), as the service does after inactivity: its next poll
+ * answers "Invalid or expired session". CCB_ERR_NOT_FOUND when no such session lives.
+ *
+ * # Safety
+ * `sim` is NULL or live; `session_id` NULL or NUL-terminated.
+ */
+struct ccb_error_t *ccb_simulator_expire_session(const struct ccb_simulator_t *sim,
+                                                 const char *session_id);
+
+/**
+ * Injects a fault, described by `fault_json` as the control API's `POST /sim/faults` body:
+ * `{"method"?, "pathContains"?, "kind": "status" | "drop" | "stall", "status"?: 500,
+ * "retryAfter"?, "count"?: 1 (0: until cleared), "probability"?: 1.0, "stallMs"?: 0}`.
+ * For instance `{"method":"GET","pathContains":"/events","kind":"status","status":503,
+ * "count":0}` makes every poll fail. CCB_ERR_INVALID_ARGUMENT naming `fault_json` when it
+ * does not describe a fault.
+ *
+ * # Safety
+ * `sim` is NULL or live; `fault_json` NULL or NUL-terminated.
+ */
+struct ccb_error_t *ccb_simulator_add_fault(const struct ccb_simulator_t *sim,
+                                            const char *fault_json);
+
+/**
+ * Removes every injected fault.
+ *
+ * # Safety
+ * `sim` is NULL or live.
+ */
+struct ccb_error_t *ccb_simulator_clear_faults(const struct ccb_simulator_t *sim);
+
+/**
+ * The simulator's own view of the agent `user_id` as JSON in `*out_json` (free it with
+ * ccb_string_free()), as the control API's `GET /sim/agents/{userId}` answers it:
+ * `{"connected", "state", "ehubSessionId", "sessions", "reasonId", "pending",
+ * "interactions": [{"interactionId", "mediaType", "state", ...}], "keepAlive", ...}`. A
+ * user never seen reads as disconnected.
+ *
+ * # Safety
+ * `sim` is NULL or live; `user_id` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+struct ccb_error_t *ccb_simulator_agent_json(const struct ccb_simulator_t *sim,
+                                             const char *user_id,
+                                             char **out_json);
 
 /**
  * Stops the simulator and releases it. NULL is ignored. Blocks until the server stopped

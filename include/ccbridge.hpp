@@ -1,8 +1,12 @@
 // ccbridge.hpp - header-only C++17 RAII wrapper over the C API in ccbridge.h.
 //
-// - Every failing call throws ccb::Error (code, HTTP status, field, message).
+// - Every failing call throws ccb::Error (code, HTTP status, field, message; for a failed
+//   agent command the service's fail code and fail reason).
 // - ccb::Client and ccb::Stream own their handles (move-only); destruction frees them, and
 //   destroying a Stream stops it first (see "Shutdown order" in ccbridge.h).
+// - ccb::AgentSession is one agent's login: live state, changes (a listener or
+//   next_change()), and commands that return once the service confirmed them (a
+//   CommandOutcome) or throw. Destroying it closes it without logging the agent out.
 // - ccb::Simulator runs the simulator of the APIs in the process, for tests and offline
 //   development; destroying it stops it.
 // - Stream callbacks are std::function objects run on the stream's dispatcher thread. The
@@ -21,11 +25,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace ccb {
 
@@ -33,15 +39,16 @@ namespace ccb {
 class Error : public std::runtime_error {
 public:
     Error(ccb_error_code_t code, std::uint16_t http_status, std::string field,
-          const std::string &message)
+          const std::string &message, std::int64_t fail_code = 0, std::string fail_reason = {})
         : std::runtime_error(message), code_(code), http_status_(http_status),
-          field_(std::move(field)) {}
+          field_(std::move(field)), fail_code_(fail_code), fail_reason_(std::move(fail_reason)) {}
 
     /// Copies a C error (which stays owned by the caller).
     static Error from_c(const ccb_error_t *e) {
         const char *field = ccb_error_field(e);
+        const char *reason = ccb_error_fail_reason(e);
         return Error(ccb_error_code(e), ccb_error_http_status(e), field ? field : "",
-                     ccb_error_message(e));
+                     ccb_error_message(e), ccb_error_fail_code(e), reason ? reason : "");
     }
 
     /// The category (CCB_ERR_AUTH...).
@@ -52,11 +59,18 @@ public:
     std::uint16_t http_status() const noexcept { return http_status_; }
     /// For CCB_ERR_INVALID_ARGUMENT, the argument at fault; empty otherwise.
     const std::string &field() const noexcept { return field_; }
+    /// For CCB_ERR_COMMAND_FAILED, the service's failCode (31 "Hold failure"...); 0
+    /// otherwise or when the service gave none.
+    std::int64_t fail_code() const noexcept { return fail_code_; }
+    /// For CCB_ERR_COMMAND_FAILED, the service's failReason; empty otherwise.
+    const std::string &fail_reason() const noexcept { return fail_reason_; }
 
 private:
     ccb_error_code_t code_;
     std::uint16_t http_status_;
     std::string field_;
+    std::int64_t fail_code_;
+    std::string fail_reason_;
 };
 
 namespace detail {
@@ -95,6 +109,27 @@ struct EventDeleter {
 struct SimulatorDeleter {
     void operator()(ccb_simulator_t *s) const noexcept { ccb_simulator_free(s); }
 };
+struct AgentDeleter {
+    void operator()(ccb_agent_t *a) const noexcept { ccb_agent_free(a); }
+};
+struct AgentChangeDeleter {
+    void operator()(ccb_agent_change_t *c) const noexcept { ccb_agent_change_free(c); }
+};
+
+/// Takes ownership of a returned string that may be NULL ("none").
+inline std::optional<std::string> take_opt(char *s) {
+    if (s == nullptr) {
+        return std::nullopt;
+    }
+    return take(s);
+}
+
+inline std::optional<std::string> opt_str(const char *s) {
+    if (s == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(s);
+}
 
 template <class Rep, class Period>
 std::uint32_t to_u32_ms(std::chrono::duration<Rep, Period> d) {
@@ -469,6 +504,496 @@ private:
     std::unique_ptr<ccb_stream_t, detail::StreamDeleter> handle_;
 };
 
+/// The name of an agent state ("Idle", "NotReady"...).
+inline const char *to_string(ccb_agent_state_t state) noexcept {
+    return ccb_agent_state_name(static_cast<std::int32_t>(state));
+}
+
+/// The name of a change kind ("InteractionOffered", "LoggedOut"...).
+inline const char *to_string(ccb_agent_change_kind_t kind) noexcept {
+    return ccb_agent_change_kind_name(static_cast<std::int32_t>(kind));
+}
+
+/// One change of an agent's state, with the event that caused it. Either a view lent to a
+/// listener (valid during the call) or an owned change (from AgentSession::next_change() or
+/// clone()). Move-only.
+class AgentChange {
+public:
+    /// A view of a C change; the caller keeps it alive.
+    static AgentChange borrow(const ccb_agent_change_t *c) noexcept { return AgentChange(c, nullptr); }
+    /// Takes ownership of a C change.
+    static AgentChange adopt(ccb_agent_change_t *c) noexcept { return AgentChange(c, c); }
+
+    AgentChange(AgentChange &&o) noexcept
+        : ptr_(std::exchange(o.ptr_, nullptr)), owner_(std::move(o.owner_)) {}
+    AgentChange &operator=(AgentChange &&o) noexcept {
+        if (this != &o) {
+            owner_ = std::move(o.owner_);
+            ptr_ = std::exchange(o.ptr_, nullptr);
+        }
+        return *this;
+    }
+    AgentChange(const AgentChange &) = delete;
+    AgentChange &operator=(const AgentChange &) = delete;
+
+    /// An owned copy (with its event).
+    AgentChange clone() const {
+        ccb_agent_change_t *copy = nullptr;
+        detail::check(ccb_agent_change_clone(ptr_, &copy));
+        return adopt(copy);
+    }
+
+    /// What changed.
+    ccb_agent_change_kind_t kind() const noexcept { return ccb_agent_change_kind(ptr_); }
+    /// The agent's state before and after.
+    ccb_agent_state_t old_state() const noexcept { return ccb_agent_change_old_state(ptr_); }
+    ccb_agent_state_t new_state() const noexcept { return ccb_agent_change_new_state(ptr_); }
+    /// The interaction concerned, if any.
+    std::optional<std::string> interaction_id() const {
+        return detail::opt_str(ccb_agent_change_interaction_id(ptr_));
+    }
+    /// A sentence for the log (an Error's failReason...), if any.
+    std::optional<std::string> message() const {
+        return detail::opt_str(ccb_agent_change_message(ptr_));
+    }
+    /// The event that caused the change: a view valid as long as this change (clone() it
+    /// to keep it); nullopt for a Gap.
+    std::optional<Event> event() const {
+        const ccb_event_t *e = ccb_agent_change_event(ptr_);
+        if (e == nullptr) {
+            return std::nullopt;
+        }
+        return Event::borrow(e);
+    }
+
+    /// Whether this object owns its change (false for a listener's view).
+    bool owned() const noexcept { return owner_ != nullptr; }
+    const ccb_agent_change_t *get() const noexcept { return ptr_; }
+
+private:
+    AgentChange(const ccb_agent_change_t *ptr, ccb_agent_change_t *owner) noexcept
+        : ptr_(ptr), owner_(owner) {}
+
+    const ccb_agent_change_t *ptr_;
+    std::unique_ptr<ccb_agent_change_t, detail::AgentChangeDeleter> owner_;
+};
+
+/// What an agent command ended with. Move-only (it owns its event).
+struct CommandOutcome {
+    /// The operation ("engagementCenter.hold").
+    std::string command;
+    /// The correlation id the service gave the command, if it gave one.
+    std::optional<std::string> correlation_id;
+    /// The type of the confirming event ("engagementCenter.Held"); nullopt for a command
+    /// confirmed by its 202 only (reject, cancel...).
+    std::optional<std::string> event_type;
+    /// The confirming event (owned), nullopt as above.
+    std::optional<Event> event;
+    /// The whole outcome as JSON (ccb_agent_outcome_json()).
+    std::string json;
+
+    /// Copies a C outcome (which stays owned by the caller).
+    static CommandOutcome from_c(const ccb_agent_outcome_t *o) {
+        CommandOutcome r;
+        r.command = detail::str(ccb_agent_outcome_command(o));
+        r.correlation_id = detail::opt_str(ccb_agent_outcome_correlation_id(o));
+        r.event_type = detail::opt_str(ccb_agent_outcome_event_type(o));
+        if (const ccb_event_t *e = ccb_agent_outcome_event(o)) {
+            r.event = Event::borrow(e).clone();
+        }
+        r.json = detail::str(ccb_agent_outcome_json(o));
+        return r;
+    }
+
+    /// A copy (with a copy of the event).
+    CommandOutcome clone() const {
+        CommandOutcome r;
+        r.command = command;
+        r.correlation_id = correlation_id;
+        r.event_type = event_type;
+        if (event) {
+            r.event = event->clone();
+        }
+        r.json = json;
+        return r;
+    }
+};
+
+/// Settings of an AgentSession; starts from the library's defaults (see
+/// ccb_agent_options_init()).
+class AgentOptions {
+public:
+    AgentOptions() noexcept { ccb_agent_options_init(&raw_); }
+
+    /// "Idle", "NotReady" or "Park" (login only).
+    AgentOptions &initial_state(std::string s) {
+        initial_state_ = std::move(s);
+        return *this;
+    }
+    /// The phone number the system calls for the agent's audio.
+    AgentOptions &station(std::string s) {
+        station_ = std::move(s);
+        return *this;
+    }
+    AgentOptions &routeaccess_id(std::string s) {
+        routeaccess_id_ = std::move(s);
+        return *this;
+    }
+    AgentOptions &email_address(std::string s) {
+        email_address_ = std::move(s);
+        return *this;
+    }
+    /// Sends keepAlive at this interval from the login on (zero: never, the default).
+    AgentOptions &keep_alive(std::chrono::milliseconds d) {
+        raw_.keep_alive_ms = detail::to_u32_ms(d);
+        return *this;
+    }
+    /// sessionTimeout of the automatic keepAlives (zero: the service's default).
+    AgentOptions &session_timeout(std::chrono::seconds d) {
+        raw_.session_timeout_s = detail::to_u32_ms(d) / 1000;
+        return *this;
+    }
+    /// How long a command waits for its confirming event (default 10 s).
+    AgentOptions &command_timeout(std::chrono::milliseconds d) {
+        raw_.command_timeout_ms = detail::to_u32_ms(d);
+        return *this;
+    }
+    /// How long login/attach wait for the service's confirmation (default 30 s).
+    AgentOptions &login_timeout(std::chrono::milliseconds d) {
+        raw_.login_timeout_ms = detail::to_u32_ms(d);
+        return *this;
+    }
+    /// How often an attachment is renewed (default 25 minutes).
+    AgentOptions &attach_renewal(std::chrono::milliseconds d) {
+        raw_.attach_renewal_ms = detail::to_u32_ms(d);
+        return *this;
+    }
+    /// Changes kept for next_change() while nobody reads them (default 10000).
+    AgentOptions &change_capacity(std::uint32_t n) noexcept {
+        raw_.change_capacity = n;
+        return *this;
+    }
+    /// The event stream the session opens (default: StreamOptions()).
+    AgentOptions &stream(const StreamOptions &s) {
+        stream_ = s;
+        return *this;
+    }
+
+    /// The C struct; its pointers point into this object.
+    ccb_agent_options_t raw() const noexcept {
+        ccb_agent_options_t r = raw_;
+        r.initial_state = detail::or_null(initial_state_);
+        r.station = detail::or_null(station_);
+        r.routeaccess_id = detail::or_null(routeaccess_id_);
+        r.email_address = detail::or_null(email_address_);
+        r.stream = stream_ ? &stream_->raw() : nullptr;
+        return r;
+    }
+
+private:
+    ccb_agent_options_t raw_;
+    std::optional<std::string> initial_state_;
+    std::optional<std::string> station_;
+    std::optional<std::string> routeaccess_id_;
+    std::optional<std::string> email_address_;
+    std::optional<StreamOptions> stream_;
+};
+
+/// One agent's session: its login, its live state, its commands. Move-only.
+///
+/// Each command fills in the agent's ids, is sent, and returns once the event that confirms
+/// it arrived (a CommandOutcome); it throws ccb::Error with CCB_ERR_COMMAND_FAILED (and
+/// fail_code()/fail_reason()) when the service reports it failed, CCB_ERR_TIMEOUT when no
+/// outcome arrived in time (the outcome is unknown).
+///
+/// The listener runs on the session's stream thread: it must not wait there for a command
+/// of the same session (that fails at once with CCB_ERR_INVALID_ARGUMENT): use
+/// command_async()/command_future() or another thread. An exception escaping the listener
+/// or an async callback is caught and counted (callback_exceptions()).
+///
+/// Destroying the session closes it (stream, keep-alives) without logging the agent out
+/// (logout() does), after a running listener call returned; do not destroy it from inside
+/// its own listener (close() is fine there).
+class AgentSession {
+public:
+    using Listener = std::function<void(const AgentChange &)>;
+    /// Receives the end of an async command: exactly one of the two is non-null.
+    using Done = std::function<void(const CommandOutcome *outcome, const Error *error)>;
+
+    /// Logs the agent in; see ccb_agent_login().
+    static AgentSession login(const Client &client, const std::string &user_id,
+                              const AgentOptions &options = AgentOptions()) {
+        return open(client, user_id, options, false);
+    }
+    /// Attaches to the agent's existing login; see ccb_agent_attach().
+    static AgentSession attach(const Client &client, const std::string &user_id,
+                               const AgentOptions &options = AgentOptions()) {
+        return open(client, user_id, options, true);
+    }
+
+    AgentSession(AgentSession &&other) noexcept = default;
+    AgentSession &operator=(AgentSession &&other) noexcept {
+        if (this != &other) {
+            // The old session must stop before its listener goes away.
+            handle_.reset();
+            shared_ = std::move(other.shared_);
+            handle_ = std::move(other.handle_);
+        }
+        return *this;
+    }
+    AgentSession(const AgentSession &) = delete;
+    AgentSession &operator=(const AgentSession &) = delete;
+    ~AgentSession() { handle_.reset(); }
+
+    std::string user_id() const { return detail::str(ccb_agent_user_id(get())); }
+    ccb_agent_state_t state() const noexcept { return ccb_agent_state(get()); }
+    ccb_agent_pending_t pending() const noexcept { return ccb_agent_pending(get()); }
+    /// False after a Gap or an attach, until an event states the agent's state again.
+    bool in_sync() const noexcept { return ccb_agent_in_sync(get()); }
+    std::uint64_t dropped_changes() const noexcept { return ccb_agent_dropped_changes(get()); }
+
+    /// The reason of the NotReady or Park state.
+    std::optional<std::string> reason_id() const {
+        char *out = nullptr;
+        detail::check(ccb_agent_reason_id(get(), &out));
+        return detail::take_opt(out);
+    }
+    /// The login's ehubSessionId, while logged in.
+    std::optional<std::string> ehub_session_id() const {
+        char *out = nullptr;
+        detail::check(ccb_agent_ehub_session_id(get(), &out));
+        return detail::take_opt(out);
+    }
+    /// The streaming session the agent's events arrive on (nullopt once closed).
+    std::optional<std::string> stream_session_id() const {
+        char *out = nullptr;
+        detail::check(ccb_agent_stream_session_id(get(), &out));
+        return detail::take_opt(out);
+    }
+    /// Everything known about the agent as JSON; see ccb_agent_snapshot_json().
+    std::string snapshot_json() const {
+        char *out = nullptr;
+        detail::check(ccb_agent_snapshot_json(get(), &out));
+        return detail::take(out);
+    }
+
+    /// Push mode: every change from now on goes to `listener` on the session's stream
+    /// thread; an empty function goes back to queueing for next_change(). Returns once a
+    /// running call of the previous listener returned.
+    void set_listener(Listener listener) {
+        std::unique_ptr<ListenerBox> box;
+        if (listener) {
+            box.reset(new ListenerBox{std::move(listener), shared_->exceptions});
+        }
+        detail::check(ccb_agent_set_listener(get(), box ? &AgentSession::change_trampoline : nullptr,
+                                              box.get()));
+        // Replaced from inside the old listener, whose function is running: keep it.
+        if (shared_->listener && running_listener() == shared_->listener.get()) {
+            shared_->retired.push_back(std::move(shared_->listener));
+        }
+        shared_->listener = std::move(box);
+    }
+    void clear_listener() { set_listener(Listener()); }
+
+    /// Pull mode: the next queued change within `timeout`, or nullopt when it ran out.
+    /// Throws CCB_ERR_CLOSED once the session is closed and every change was read.
+    std::optional<AgentChange> next_change(std::chrono::milliseconds timeout) const {
+        ccb_agent_change_t *c = nullptr;
+        detail::check(ccb_agent_next_change(get(), detail::to_u32_ms(timeout), &c));
+        if (c == nullptr) {
+            return std::nullopt;
+        }
+        return AgentChange::adopt(c);
+    }
+
+    /// ready: to Idle.
+    CommandOutcome ready() const {
+        return run([&](ccb_agent_outcome_t **o) { return ccb_agent_ready(get(), o); });
+    }
+    /// notReady with a reason: NotReady, or Park when `park`; NotReadyPending while busy.
+    CommandOutcome not_ready(const std::string &reason_id, bool park = false) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_not_ready(get(), reason_id.c_str(), park, o);
+        });
+    }
+    CommandOutcome accept(const std::string &interaction_id) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_accept(get(), interaction_id.c_str(), o);
+        });
+    }
+    CommandOutcome reject(const std::string &interaction_id, const std::string &reason) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_reject(get(), interaction_id.c_str(), reason.c_str(), o);
+        });
+    }
+    CommandOutcome hold(const std::string &interaction_id) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_hold(get(), interaction_id.c_str(), o);
+        });
+    }
+    CommandOutcome retrieve(const std::string &interaction_id) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_retrieve(get(), interaction_id.c_str(), o);
+        });
+    }
+    CommandOutcome terminate(const std::string &interaction_id) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_terminate(get(), interaction_id.c_str(), o);
+        });
+    }
+    CommandOutcome dispose(const std::string &interaction_id,
+                           const std::string &disposition_id) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_dispose(get(), interaction_id.c_str(), disposition_id.c_str(), o);
+        });
+    }
+    /// keepAlive (a zero session_timeout: the service's default).
+    CommandOutcome keep_alive(std::chrono::seconds session_timeout = std::chrono::seconds(0)) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_keep_alive(get(), detail::to_u32_ms(session_timeout) / 1000, o);
+        });
+    }
+    /// Logs out and waits until Disconnected (through DisconnectPending while busy).
+    CommandOutcome logout(const std::string &reason_id = "0",
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_logout(get(), reason_id.c_str(), detail::to_u32_ms(timeout), o);
+        });
+    }
+    /// Cancels the pending not-ready or disconnect request.
+    CommandOutcome cancel() const {
+        return run([&](ccb_agent_outcome_t **o) { return ccb_agent_cancel(get(), o); });
+    }
+    /// Any other Engagement Center command ("consult", "transfer"...); see
+    /// ccb_agent_command().
+    CommandOutcome command(const std::string &op,
+                           const std::optional<std::string> &interaction_id = std::nullopt,
+                           const std::optional<std::string> &body_json = std::nullopt) const {
+        return run([&](ccb_agent_outcome_t **o) {
+            return ccb_agent_command(get(), op.c_str(), detail::or_null(interaction_id),
+                                     detail::or_null(body_json), o);
+        });
+    }
+
+    /// command() without waiting: `done` runs once, later, on a thread of the agent's own
+    /// (it may call blocking commands). Throws at once for bad arguments (then `done` never
+    /// runs). Safe to call from the listener.
+    void command_async(const std::string &op, const std::optional<std::string> &interaction_id,
+                       const std::optional<std::string> &body_json, Done done) const {
+        std::unique_ptr<AsyncBox> box(new AsyncBox{std::move(done), shared_->exceptions});
+        detail::check(ccb_agent_command_async(get(), op.c_str(), detail::or_null(interaction_id),
+                                              detail::or_null(body_json),
+                                              &AgentSession::outcome_trampoline, box.get()));
+        box.release(); // the trampoline deletes it
+    }
+
+    /// command_async() as a future: get() returns the outcome or throws ccb::Error.
+    std::future<CommandOutcome>
+    command_future(const std::string &op,
+                   const std::optional<std::string> &interaction_id = std::nullopt,
+                   const std::optional<std::string> &body_json = std::nullopt) const {
+        auto promise = std::make_shared<std::promise<CommandOutcome>>();
+        std::future<CommandOutcome> f = promise->get_future();
+        command_async(op, interaction_id, body_json,
+                      [promise](const CommandOutcome *outcome, const Error *error) {
+                          if (outcome != nullptr) {
+                              promise->set_value(outcome->clone());
+                          } else {
+                              promise->set_exception(std::make_exception_ptr(*error));
+                          }
+                      });
+        return f;
+    }
+
+    /// Closes the session without logging out; see ccb_agent_close(). Any thread.
+    void close() const { detail::check(ccb_agent_close(get())); }
+
+    /// How many exceptions escaped the listener and the async callbacks (and were
+    /// discarded).
+    unsigned callback_exceptions() const noexcept {
+        return shared_ ? shared_->exceptions->load() : 0;
+    }
+
+    ccb_agent_t *get() const noexcept { return handle_.get(); }
+
+private:
+    using Counter = std::shared_ptr<std::atomic<unsigned>>;
+    struct ListenerBox {
+        Listener fn;
+        Counter exceptions;
+    };
+    struct AsyncBox {
+        Done done;
+        // Shared: an async callback may run after the session is gone.
+        Counter exceptions;
+    };
+    struct Shared {
+        std::unique_ptr<ListenerBox> listener;
+        // Listeners replaced from inside themselves, kept until the session goes.
+        std::vector<std::unique_ptr<ListenerBox>> retired;
+        Counter exceptions = std::make_shared<std::atomic<unsigned>>(0);
+    };
+
+    AgentSession() : shared_(new Shared) {}
+
+    static AgentSession open(const Client &client, const std::string &user_id,
+                             const AgentOptions &options, bool attach) {
+        AgentSession s;
+        const ccb_agent_options_t raw = options.raw();
+        ccb_agent_t *h = nullptr;
+        detail::check(attach ? ccb_agent_attach(client.get(), user_id.c_str(), &raw, &h)
+                             : ccb_agent_login(client.get(), user_id.c_str(), &raw, &h));
+        s.handle_.reset(h);
+        return s;
+    }
+
+    template <class F> static CommandOutcome run(F &&f) {
+        ccb_agent_outcome_t *o = nullptr;
+        detail::check(f(&o));
+        std::unique_ptr<ccb_agent_outcome_t, void (*)(ccb_agent_outcome_t *)> owned(
+            o, [](ccb_agent_outcome_t *p) { ccb_agent_outcome_free(p); });
+        return CommandOutcome::from_c(o);
+    }
+
+    /// The listener box whose function runs on this thread, if any.
+    static const ListenerBox *&running_listener() noexcept {
+        static thread_local const ListenerBox *running = nullptr;
+        return running;
+    }
+
+    static void change_trampoline(void *user_data, const ccb_agent_change_t *change) noexcept {
+        auto *box = static_cast<ListenerBox *>(user_data);
+        const ListenerBox *outer = running_listener();
+        running_listener() = box;
+        try {
+            box->fn(AgentChange::borrow(change));
+        } catch (...) {
+            box->exceptions->fetch_add(1);
+        }
+        running_listener() = outer;
+    }
+
+    static void outcome_trampoline(void *user_data, const ccb_agent_outcome_t *outcome,
+                                   const ccb_error_t *error) noexcept {
+        std::unique_ptr<AsyncBox> box(static_cast<AsyncBox *>(user_data));
+        try {
+            if (outcome != nullptr) {
+                const CommandOutcome o = CommandOutcome::from_c(outcome);
+                box->done(&o, nullptr);
+            } else {
+                const Error e = Error::from_c(error);
+                box->done(nullptr, &e);
+            }
+        } catch (...) {
+            box->exceptions->fetch_add(1);
+        }
+    }
+
+    // Declared before handle_ so it is destroyed after it: the listener outlives the agent.
+    std::unique_ptr<Shared> shared_;
+    std::unique_ptr<ccb_agent_t, detail::AgentDeleter> handle_;
+};
+
 /// Settings of a Simulator; starts from the simulator's defaults (any free port, the
 /// documented 15 s long-poll wait, one-hour tokens, 100 requests per second).
 class SimulatorOptions {
@@ -535,6 +1060,52 @@ public:
         o.api_key = api_key();
         o.base_url = url();
         return o;
+    }
+
+    /// Routes a call or chat to the idle agent `user_id` (its ScreenPop follows); returns the
+    /// interaction id. `screen_data_json` is merged over the made-up caller data
+    /// (`{"ani":"6035550101"}`). See ccb_simulator_offer().
+    std::string offer(const std::string &user_id, const std::string &media_type = "InboundACD",
+                      const std::optional<std::string> &screen_data_json = std::nullopt) const {
+        char *id = nullptr;
+        detail::check(ccb_simulator_offer(get(), user_id.c_str(), media_type.c_str(),
+                                          detail::or_null(screen_data_json), &id));
+        return detail::take(id);
+    }
+
+    /// The caller hangs up the agent's active or held interaction (Error 252, then
+    /// InteractionClear and Wrap).
+    void hang_up(const std::string &user_id, const std::string &interaction_id) const {
+        detail::check(ccb_simulator_hang_up(get(), user_id.c_str(), interaction_id.c_str()));
+    }
+
+    /// Makes the next login of `user_id` fail with `fail_code` (0: 16, CTI login failed) and
+    /// `fail_reason` (nullopt: the documents' text).
+    void fail_next_login(const std::string &user_id, std::int64_t fail_code = 0,
+                         const std::optional<std::string> &fail_reason = std::nullopt) const {
+        detail::check(ccb_simulator_fail_next_login(get(), user_id.c_str(), fail_code,
+                                                    detail::or_null(fail_reason)));
+    }
+
+    /// Invalidates a streaming session (its next poll answers "Invalid or expired session").
+    void expire_session(const std::string &session_id) const {
+        detail::check(ccb_simulator_expire_session(get(), session_id.c_str()));
+    }
+
+    /// Injects a fault (the control API's POST /sim/faults body); see
+    /// ccb_simulator_add_fault().
+    void add_fault(const std::string &fault_json) const {
+        detail::check(ccb_simulator_add_fault(get(), fault_json.c_str()));
+    }
+
+    /// Removes every injected fault.
+    void clear_faults() const { detail::check(ccb_simulator_clear_faults(get())); }
+
+    /// The simulator's view of an agent as JSON (GET /sim/agents/{userId}).
+    std::string agent_json(const std::string &user_id) const {
+        char *out = nullptr;
+        detail::check(ccb_simulator_agent_json(get(), user_id.c_str(), &out));
+        return detail::take(out);
     }
 
     ccb_simulator_t *get() const noexcept { return handle_.get(); }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the C library (with the simulator it embeds), then builds and runs the C/C++ tests
-# with CTest (including the valgrind memcheck run). Exits non-zero on any failure.
+# with CTest (including the valgrind memcheck runs), then builds the integrator's example
+# (examples/cpp-crm-plugin) as its own CMake project against that library, runs it against
+# the embedded simulator and checks its output. Exits non-zero on any failure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,5 +41,12 @@ build="$here/build"
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCCB_LIB_DIR="$target/debug"
 cmake --build "$build"
-cd "$build"
-ctest --output-on-failure -j "${CTEST_JOBS:-2}"
+(cd "$build" && ctest --output-on-failure -j "${CTEST_JOBS:-2}")
+
+# The example links the library the way an integrator does: CCBRIDGE_DIR (headers) and the
+# library's directory, nothing from this test project.
+example="$repo/examples/cpp-crm-plugin"
+cmake -S "$example" -B "$build/crm-plugin" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCCBRIDGE_DIR="$repo" -DCCBRIDGE_LIB_DIR="$target/debug"
+cmake --build "$build/crm-plugin"
+(cd "$build/crm-plugin" && ctest --output-on-failure)

@@ -1116,6 +1116,541 @@ static void test_event_from_json(void) {
     CHECK(ev == NULL);
 }
 
+/* ---- Agent sessions (ccb_agent_*) ------------------------------------------------------- */
+
+/* What an agent's listener and its async callbacks saw. */
+typedef struct agent_seen {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ccb_agent_t *agent; /* for the listener's own calls */
+    int offered;
+    char offered_id[64];
+    char offered_ani[64];
+    int changes;
+    int bad_views;
+    int refused_in_listener; /* a blocking command from the listener failed at once */
+    int async_done;
+    char async_event_type[96];
+    int async_error_code;
+} agent_seen;
+
+static void agent_seen_init(agent_seen *s) {
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+}
+
+static void agent_seen_destroy(agent_seen *s) {
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+}
+
+static void on_agent_outcome(void *user_data, const ccb_agent_outcome_t *outcome,
+                             const ccb_error_t *error) {
+    agent_seen *s = (agent_seen *)user_data;
+    pthread_mutex_lock(&s->mu);
+    if ((outcome == NULL) == (error == NULL)) {
+        s->bad_views++;
+    }
+    if (outcome != NULL) {
+        snprintf(s->async_event_type, sizeof s->async_event_type, "%s",
+                 ccb_agent_outcome_event_type(outcome) ? ccb_agent_outcome_event_type(outcome) : "(none)");
+        if (!streq(ccb_event_type(ccb_agent_outcome_event(outcome)), ccb_agent_outcome_event_type(outcome))) {
+            s->bad_views++;
+        }
+    } else {
+        s->async_error_code = (int)ccb_error_code(error);
+    }
+    s->async_done++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void on_agent_change(void *user_data, const ccb_agent_change_t *change) {
+    agent_seen *s = (agent_seen *)user_data;
+    const ccb_event_t *ev = ccb_agent_change_event(change);
+    char *ani = NULL;
+    ccb_error_t *err;
+    if (ccb_agent_change_kind(change) == CCB_AGENT_CHANGE_INTERACTION_OFFERED) {
+        const char *id = ccb_agent_change_interaction_id(change);
+        err = ccb_event_payload_get(ev, "/payload/interactionInfo/screenData/ani", &ani);
+        ccb_error_free(err);
+        /* Waiting here for a command of this agent could only time out: refused at once. */
+        err = ccb_agent_accept(s->agent, id, NULL);
+        pthread_mutex_lock(&s->mu);
+        if (ccb_error_code(err) == CCB_ERR_INVALID_ARGUMENT && streq(ccb_error_field(err), "agent")) {
+            s->refused_in_listener++;
+        }
+        snprintf(s->offered_id, sizeof s->offered_id, "%s", id ? id : "");
+        snprintf(s->offered_ani, sizeof s->offered_ani, "%s", ani ? ani : "");
+        pthread_mutex_unlock(&s->mu);
+        ccb_error_free(err);
+        ccb_string_free(ani);
+        /* The asynchronous form is the one to use here. */
+        err = ccb_agent_command_async(s->agent, "accept", id, NULL, on_agent_outcome, s);
+        ccb_error_free(err);
+    }
+    pthread_mutex_lock(&s->mu);
+    if (ev == NULL && ccb_agent_change_kind(change) != CCB_AGENT_CHANGE_GAP) {
+        s->bad_views++;
+    }
+    if (ccb_agent_change_kind(change) == CCB_AGENT_CHANGE_INTERACTION_OFFERED) {
+        s->offered++;
+    }
+    s->changes++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Waits until `*counter` reaches `n`; returns whether it did. */
+static int agent_seen_wait(agent_seen *s, const int *counter, int n) {
+    struct timespec ts;
+    int ok;
+    deadline_in(&ts, WAIT_MS);
+    pthread_mutex_lock(&s->mu);
+    while (*counter < n) {
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0) {
+            break;
+        }
+    }
+    ok = *counter >= n;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+static int wait_agent_state(const ccb_agent_t *agent, ccb_agent_state_t state) {
+    int i;
+    for (i = 0; i < WAIT_MS / 10; i++) {
+        if (ccb_agent_state(agent) == state) {
+            return 1;
+        }
+        sleep_ms(10);
+    }
+    return 0;
+}
+
+/* Pulls the next change, which must be of `kind` with an event of `type` (NULL: no event);
+ * frees it. */
+static int expect_change_at(const char *file, int line, ccb_agent_t *agent,
+                            ccb_agent_change_kind_t kind, const char *type) {
+    ccb_agent_change_t *change = NULL;
+    ccb_agent_change_t *copy = NULL;
+    ccb_error_t *err = ccb_agent_next_change(agent, WAIT_MS, &change);
+    int ok = 1;
+    if (err != NULL || change == NULL) {
+        fprintf(stderr, "%s:%d: no %s change: %s\n", file, line, ccb_agent_change_kind_name(kind),
+                ccb_error_message(err));
+        ccb_error_free(err);
+        failures++;
+        return 0;
+    }
+    if (ccb_agent_change_kind(change) != kind ||
+        (type != NULL && !streq(ccb_event_type(ccb_agent_change_event(change)), type))) {
+        fprintf(stderr, "%s:%d: expected %s (%s), got %s (%s)\n", file, line,
+                ccb_agent_change_kind_name(kind), type ? type : "-",
+                ccb_agent_change_kind_name(ccb_agent_change_kind(change)),
+                ccb_event_type(ccb_agent_change_event(change)));
+        failures++;
+        ok = 0;
+    }
+    /* An owned change clones, with its own event. */
+    err = ccb_agent_change_clone(change, &copy);
+    if (err != NULL || ccb_agent_change_kind(copy) != ccb_agent_change_kind(change) ||
+        ccb_agent_change_event(copy) == ccb_agent_change_event(change)) {
+        fprintf(stderr, "%s:%d: clone differs\n", file, line);
+        failures++;
+    }
+    ccb_error_free(err);
+    ccb_agent_change_free(copy);
+    ccb_agent_change_free(change);
+    return ok;
+}
+
+#define EXPECT_CHANGE(agent, kind, type) expect_change_at(__FILE__, __LINE__, (agent), (kind), (type))
+
+/* The handle from login to free: accessors, pulled changes, a listener, blocking and async
+ * commands with their outcomes, a typed failure, logout. */
+static void test_agent_session(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_options_t o;
+    ccb_agent_t *agent = NULL;
+    ccb_agent_outcome_t *outcome = NULL;
+    ccb_agent_change_t *change = NULL;
+    ccb_error_t *err;
+    char *s = NULL;
+    char *call = NULL;
+    agent_seen seen;
+    const char *user = "c-agent-session";
+    REQUIRE(client != NULL);
+    agent_seen_init(&seen);
+
+    ccb_agent_options_init(&o);
+    CHECK(o.struct_size == sizeof o);
+    CHECK(o.command_timeout_ms == 10000 && o.login_timeout_ms == 30000);
+    CHECK(o.keep_alive_ms == 0 && o.change_capacity == 10000 && o.stream == NULL);
+    o.initial_state = "NotReady";
+    o.station = "9785551212";
+    REQUIRE_OK(ccb_agent_login(client, user, &o, &agent));
+    REQUIRE(agent != NULL);
+    CHECK_STREQ(ccb_agent_user_id(agent), user);
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_NOT_READY);
+    CHECK_STREQ(ccb_agent_state_name(ccb_agent_state(agent)), "NotReady");
+    CHECK(ccb_agent_pending(agent) == CCB_AGENT_PENDING_NONE);
+    CHECK(ccb_agent_in_sync(agent));
+    CHECK(ccb_agent_dropped_changes(agent) == 0);
+    REQUIRE_OK(ccb_agent_ehub_session_id(agent, &s));
+    CHECK(s != NULL && s[0] != '\0');
+    ccb_string_free(s);
+    REQUIRE_OK(ccb_agent_stream_session_id(agent, &s));
+    CHECK(s != NULL && s[0] != '\0');
+    ccb_string_free(s);
+
+    /* The login's own changes are queued for the pull. */
+    CHECK(EXPECT_CHANGE(agent, CCB_AGENT_CHANGE_STATE, "engagementCenter.Connecting"));
+    CHECK(EXPECT_CHANGE(agent, CCB_AGENT_CHANGE_STATE, "engagementCenter.ConnectConfirm"));
+    CHECK(EXPECT_CHANGE(agent, CCB_AGENT_CHANGE_STATE, "engagementCenter.Connected"));
+    CHECK(EXPECT_CHANGE(agent, CCB_AGENT_CHANGE_STATE, "engagementCenter.NotReady"));
+    change = (ccb_agent_change_t *)&o; /* garbage that must be cleared */
+    REQUIRE_OK(ccb_agent_next_change(agent, 20, &change));
+    CHECK(change == NULL); /* nothing more: the wait ran out */
+
+    /* A blocking command and its outcome. */
+    REQUIRE_OK(ccb_agent_ready(agent, &outcome));
+    REQUIRE(outcome != NULL);
+    CHECK_STREQ(ccb_agent_outcome_command(outcome), "engagementCenter.ready");
+    CHECK_STREQ(ccb_agent_outcome_event_type(outcome), "engagementCenter.Idle");
+    CHECK_STREQ(ccb_event_type(ccb_agent_outcome_event(outcome)), "engagementCenter.Idle");
+    CHECK(ccb_agent_outcome_correlation_id(outcome) != NULL);
+    CHECK_STREQ(ccb_event_correlation_id(ccb_agent_outcome_event(outcome)),
+                ccb_agent_outcome_correlation_id(outcome));
+    CHECK(strstr(ccb_agent_outcome_json(outcome), "\"command\":\"engagementCenter.ready\"") != NULL);
+    CHECK(strstr(ccb_agent_outcome_json(outcome), "\"eventType\":\"engagementCenter.Idle\"") != NULL);
+    ccb_agent_outcome_free(outcome);
+    outcome = NULL;
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_IDLE);
+    REQUIRE_OK(ccb_agent_reason_id(agent, &s));
+    CHECK(s == NULL);
+
+    /* A listener sees the screen pop with the caller's data and accepts asynchronously. */
+    seen.agent = agent;
+    REQUIRE_OK(ccb_agent_set_listener(agent, on_agent_change, &seen));
+    REQUIRE_OK(ccb_simulator_offer(SIM.sim, user, NULL, "{\"ani\":\"6035550199\"}", &call));
+    REQUIRE(call != NULL);
+    CHECK(agent_seen_wait(&seen, &seen.offered, 1));
+    CHECK(agent_seen_wait(&seen, &seen.async_done, 1));
+    pthread_mutex_lock(&seen.mu);
+    CHECK_STREQ(seen.offered_id, call);
+    CHECK_STREQ(seen.offered_ani, "6035550199");
+    CHECK_STREQ(seen.async_event_type, "engagementCenter.Active");
+    CHECK(seen.refused_in_listener == 1);
+    pthread_mutex_unlock(&seen.mu);
+    REQUIRE_OK(ccb_agent_snapshot_json(agent, &s));
+    CHECK(strstr(s, "\"state\":\"Busy\"") != NULL);
+    CHECK(strstr(s, "\"ani\":\"6035550199\"") != NULL);
+    CHECK(strstr(s, "\"state\":\"Active\"") != NULL);
+    ccb_string_free(s);
+
+    /* The generic form, without wanting the outcome; then an invalid transition. */
+    REQUIRE_OK(ccb_agent_command(agent, "engagementCenter.hold", call, NULL, NULL));
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_BUSY);
+    outcome = (ccb_agent_outcome_t *)&o;
+    err = ccb_agent_hold(agent, call, &outcome);
+    CHECK(outcome == NULL);
+    CHECK(ccb_error_fail_code(err) == 31);
+    CHECK(ccb_error_fail_reason(err) != NULL && strstr(ccb_error_fail_reason(err), "Hold failure") != NULL);
+    CHECK(strstr(ccb_error_message(err), "engagementCenter.hold") != NULL);
+    CHECK(ccb_error_http_status(err) == 0);
+    EXPECT_ERROR(err, CCB_ERR_COMMAND_FAILED, NULL);
+    REQUIRE_OK(ccb_agent_retrieve(agent, call, NULL));
+
+    /* Back to pulling; the far end hangs up; wrap-up; dispose; logout. */
+    REQUIRE_OK(ccb_agent_set_listener(agent, NULL, NULL));
+    REQUIRE_OK(ccb_simulator_hang_up(SIM.sim, user, call));
+    CHECK(wait_agent_state(agent, CCB_AGENT_STATE_WRAP));
+    REQUIRE_OK(ccb_agent_dispose(agent, call, "1", &outcome));
+    CHECK_STREQ(ccb_agent_outcome_event_type(outcome), "engagementCenter.DispositionInitiated");
+    ccb_agent_outcome_free(outcome);
+    outcome = NULL;
+    CHECK(wait_agent_state(agent, CCB_AGENT_STATE_IDLE));
+    REQUIRE_OK(ccb_agent_not_ready(agent, "12", true, NULL));
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_PARK);
+    REQUIRE_OK(ccb_agent_reason_id(agent, &s));
+    CHECK_STREQ(s, "12");
+    ccb_string_free(s);
+    REQUIRE_OK(ccb_agent_keep_alive(agent, 0, NULL));
+    REQUIRE_OK(ccb_agent_logout(agent, "0", 10000, &outcome));
+    CHECK_STREQ(ccb_agent_outcome_event_type(outcome), "engagementCenter.Disconnected");
+    ccb_agent_outcome_free(outcome);
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_DISCONNECTED);
+    REQUIRE_OK(ccb_simulator_agent_json(SIM.sim, user, &s));
+    CHECK(strstr(s, "\"connected\":false") != NULL);
+    ccb_string_free(s);
+
+    pthread_mutex_lock(&seen.mu);
+    CHECK(seen.bad_views == 0);
+    pthread_mutex_unlock(&seen.mu);
+    ccb_string_free(call);
+    ccb_agent_free(agent);
+    ccb_client_free(client);
+    agent_seen_destroy(&seen);
+}
+
+/* Async commands still waiting when the agent goes end with CCB_ERR_CLOSED before
+ * ccb_agent_free() returns; closing wakes a blocked pull; a refused login; a gap. */
+static void test_agent_close_and_failures(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_t *agent = NULL;
+    ccb_agent_t *refused = (ccb_agent_t *)&failures;
+    ccb_agent_change_t *change = NULL;
+    ccb_error_t *err;
+    char *sid = NULL;
+    agent_seen seen;
+    REQUIRE(client != NULL);
+    agent_seen_init(&seen);
+
+    /* Refused login: the service's failCode and failReason, and no handle. */
+    REQUIRE_OK(ccb_simulator_fail_next_login(SIM.sim, "c-agent-refused", 219,
+                                             "(219) Agent is already logged in at station"));
+    err = ccb_agent_login(client, "c-agent-refused", NULL, &refused);
+    CHECK(refused == NULL);
+    CHECK(ccb_error_fail_code(err) == 219);
+    CHECK(streq(ccb_error_fail_reason(err), "(219) Agent is already logged in at station"));
+    EXPECT_ERROR(err, CCB_ERR_COMMAND_FAILED, NULL);
+
+    /* A recreated stream: a gap, with no event. */
+    REQUIRE_OK(ccb_agent_login(client, "c-agent-close", NULL, &agent));
+    REQUIRE_OK(ccb_agent_stream_session_id(agent, &sid));
+    REQUIRE_OK(ccb_simulator_expire_session(SIM.sim, sid));
+    ccb_string_free(sid);
+    for (;;) {
+        REQUIRE_OK(ccb_agent_next_change(agent, WAIT_MS, &change));
+        REQUIRE(change != NULL);
+        if (ccb_agent_change_kind(change) == CCB_AGENT_CHANGE_GAP) {
+            break;
+        }
+        ccb_agent_change_free(change);
+    }
+    CHECK(ccb_agent_change_event(change) == NULL);
+    CHECK(ccb_agent_change_message(change) != NULL);
+    CHECK(ccb_agent_change_interaction_id(change) == NULL);
+    ccb_agent_change_free(change);
+    CHECK(!ccb_agent_in_sync(agent));
+
+    /* Polls fail from now on: an async command cannot learn its outcome; freeing the agent
+     * ends it with CCB_ERR_CLOSED, and its callback has run when ccb_agent_free returns. */
+    REQUIRE_OK(ccb_simulator_add_fault(
+        SIM.sim, "{\"method\":\"GET\",\"pathContains\":\"/events\",\"kind\":\"status\",\"status\":503,\"count\":0}"));
+    sleep_ms(300);
+    REQUIRE_OK(ccb_agent_command_async(agent, "ready", NULL, "", on_agent_outcome, &seen));
+    sleep_ms(100);
+    ccb_agent_free(agent);
+    REQUIRE_OK(ccb_simulator_clear_faults(SIM.sim));
+    pthread_mutex_lock(&seen.mu);
+    CHECK(seen.async_done == 1);
+    CHECK(seen.async_error_code == CCB_ERR_CLOSED);
+    CHECK(seen.bad_views == 0);
+    pthread_mutex_unlock(&seen.mu);
+
+    /* ccb_agent_close: commands and pulls then end with CCB_ERR_CLOSED. */
+    REQUIRE_OK(ccb_agent_attach(client, "c-agent-close", NULL, &agent));
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_UNKNOWN);
+    REQUIRE_OK(ccb_agent_close(agent));
+    REQUIRE_OK(ccb_agent_close(agent)); /* again: harmless */
+    EXPECT_ERROR(ccb_agent_ready(agent, NULL), CCB_ERR_CLOSED, NULL);
+    do {
+        change = NULL;
+        err = ccb_agent_next_change(agent, 100, &change);
+        ccb_agent_change_free(change);
+    } while (err == NULL);
+    EXPECT_ERROR(err, CCB_ERR_CLOSED, NULL);
+    REQUIRE_OK(ccb_agent_stream_session_id(agent, &sid));
+    CHECK(sid == NULL);
+    ccb_agent_free(agent);
+
+    ccb_client_free(client);
+    agent_seen_destroy(&seen);
+}
+
+static void ignore_change(void *user_data, const ccb_agent_change_t *change) {
+    (void)user_data;
+    (void)change;
+}
+
+/* NULL pointers, empty ids and invalid UTF-8: CCB_ERR_INVALID_ARGUMENT naming the argument,
+ * before any request; accessors of NULL objects answer neutral values. */
+static void test_agent_arguments(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_options_t o;
+    ccb_agent_t *agent = NULL;
+    ccb_agent_t *a_out = (ccb_agent_t *)&o; /* garbage that must be cleared */
+    ccb_agent_outcome_t *out = (ccb_agent_outcome_t *)&o;
+    ccb_agent_change_t *c_out = (ccb_agent_change_t *)&o;
+    char *str = (char *)&o;
+    char bad_utf8[] = {'a', (char)0xC3, (char)0x28, '\0'};
+    ccb_stream_options_t so;
+    agent_seen seen;
+    REQUIRE(client != NULL);
+    agent_seen_init(&seen);
+
+    /* Login and attach. */
+    EXPECT_ERROR(ccb_agent_login(NULL, "u", NULL, &a_out), CCB_ERR_INVALID_ARGUMENT, "client");
+    CHECK(a_out == NULL);
+    EXPECT_ERROR(ccb_agent_login(client, NULL, NULL, &a_out), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_agent_login(client, "", NULL, &a_out), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_agent_login(client, "  ", NULL, &a_out), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_agent_login(client, bad_utf8, NULL, &a_out), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_agent_login(client, "u", NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_agent_attach(NULL, "u", NULL, &a_out), CCB_ERR_INVALID_ARGUMENT, "client");
+    EXPECT_ERROR(ccb_agent_attach(client, "", NULL, &a_out), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    ccb_agent_options_init(&o);
+    o.struct_size = 8;
+    EXPECT_ERROR(ccb_agent_login(client, "u", &o, &a_out), CCB_ERR_INVALID_ARGUMENT, "struct_size");
+    ccb_agent_options_init(&o);
+    o.initial_state = "Busy";
+    EXPECT_ERROR(ccb_agent_login(client, "u", &o, &a_out), CCB_ERR_INVALID_ARGUMENT, "initial_state");
+    ccb_agent_options_init(&o);
+    o.station = bad_utf8;
+    EXPECT_ERROR(ccb_agent_login(client, "u", &o, &a_out), CCB_ERR_INVALID_ARGUMENT, "station");
+    ccb_agent_options_init(&o);
+    o.command_timeout_ms = 0;
+    EXPECT_ERROR(ccb_agent_login(client, "u", &o, &a_out), CCB_ERR_INVALID_ARGUMENT, "command_timeout");
+    ccb_agent_options_init(&o);
+    o.change_capacity = 0;
+    EXPECT_ERROR(ccb_agent_login(client, "u", &o, &a_out), CCB_ERR_INVALID_ARGUMENT, "change_capacity");
+    ccb_agent_options_init(&o);
+    ccb_stream_options_init(&so);
+    so.inactivity_delay_s = 5;
+    o.stream = &so;
+    EXPECT_ERROR(ccb_agent_login(client, "u", &o, &a_out), CCB_ERR_INVALID_ARGUMENT, "inactivity_delay");
+    CHECK(a_out == NULL);
+    ccb_agent_options_init(NULL);
+
+    REQUIRE_OK(ccb_agent_login(client, "c-agent-args", NULL, &agent));
+
+    /* Commands. */
+    EXPECT_ERROR(ccb_agent_ready(NULL, &out), CCB_ERR_INVALID_ARGUMENT, "agent");
+    CHECK(out == NULL);
+    EXPECT_ERROR(ccb_agent_not_ready(NULL, "1", false, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_not_ready(agent, NULL, false, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_agent_not_ready(agent, "", true, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_agent_not_ready(agent, bad_utf8, true, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_agent_accept(NULL, "1", NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_accept(agent, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_accept(agent, "", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_accept(agent, bad_utf8, NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_reject(agent, "1", NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "reason");
+    EXPECT_ERROR(ccb_agent_reject(agent, "", "busy", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_hold(agent, "", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_retrieve(agent, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_terminate(agent, "", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_dispose(agent, "1", NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "disposition_id");
+    EXPECT_ERROR(ccb_agent_dispose(agent, "", "1", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_keep_alive(NULL, 0, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_logout(agent, NULL, 1000, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_agent_logout(agent, "", 1000, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_agent_cancel(NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_cancel(agent, NULL), CCB_ERR_INVALID_ARGUMENT, "pending");
+    EXPECT_ERROR(ccb_agent_command(agent, NULL, NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "op");
+    EXPECT_ERROR(ccb_agent_command(agent, "", NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "op");
+    EXPECT_ERROR(ccb_agent_command(agent, "hold", "", NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_command(agent, "ready", NULL, "{", NULL), CCB_ERR_INVALID_ARGUMENT, "body_json");
+    EXPECT_ERROR(ccb_agent_command(agent, "ready", NULL, bad_utf8, NULL), CCB_ERR_INVALID_ARGUMENT, "body_json");
+    EXPECT_ERROR(ccb_agent_command(agent, "connect", NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "op");
+    EXPECT_ERROR(ccb_agent_command(agent, "streaming.getEvents", NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "op");
+    EXPECT_ERROR(ccb_agent_command(agent, "no.such", NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, NULL);
+    EXPECT_ERROR(ccb_agent_command_async(NULL, "ready", NULL, NULL, on_agent_outcome, &seen),
+                 CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_command_async(agent, NULL, NULL, NULL, on_agent_outcome, &seen),
+                 CCB_ERR_INVALID_ARGUMENT, "op");
+    EXPECT_ERROR(ccb_agent_command_async(agent, "ready", NULL, NULL, NULL, &seen),
+                 CCB_ERR_INVALID_ARGUMENT, "callback");
+    EXPECT_ERROR(ccb_agent_command_async(agent, "ready", NULL, "[", on_agent_outcome, &seen),
+                 CCB_ERR_INVALID_ARGUMENT, "body_json");
+    /* A bad body found by the description's checks goes to the callback. */
+    REQUIRE_OK(ccb_agent_command_async(agent, "ready", NULL, "{\"typo\":1}", on_agent_outcome, &seen));
+    CHECK(agent_seen_wait(&seen, &seen.async_done, 1));
+    CHECK(seen.async_error_code == CCB_ERR_INVALID_ARGUMENT);
+
+    /* State, changes, listener. */
+    EXPECT_ERROR(ccb_agent_snapshot_json(NULL, &str), CCB_ERR_INVALID_ARGUMENT, "agent");
+    CHECK(str == NULL);
+    EXPECT_ERROR(ccb_agent_snapshot_json(agent, NULL), CCB_ERR_INVALID_ARGUMENT, "out_json");
+    EXPECT_ERROR(ccb_agent_reason_id(agent, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_agent_reason_id(NULL, &str), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_ehub_session_id(NULL, &str), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_stream_session_id(agent, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_agent_next_change(NULL, 0, &c_out), CCB_ERR_INVALID_ARGUMENT, "agent");
+    CHECK(c_out == NULL);
+    EXPECT_ERROR(ccb_agent_next_change(agent, 0, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_agent_set_listener(NULL, ignore_change, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_change_clone(NULL, &c_out), CCB_ERR_INVALID_ARGUMENT, "change");
+    EXPECT_ERROR(ccb_agent_change_clone(NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "out");
+    EXPECT_ERROR(ccb_agent_close(NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    REQUIRE_OK(ccb_agent_set_listener(agent, ignore_change, NULL));
+    REQUIRE_OK(ccb_agent_set_listener(agent, ignore_change, &seen)); /* replaced */
+    REQUIRE_OK(ccb_agent_set_listener(agent, NULL, NULL));
+
+    CHECK(ccb_agent_state(NULL) == CCB_AGENT_STATE_UNKNOWN);
+    CHECK(ccb_agent_pending(NULL) == CCB_AGENT_PENDING_NONE);
+    CHECK(!ccb_agent_in_sync(NULL));
+    CHECK(ccb_agent_dropped_changes(NULL) == 0);
+    CHECK(ccb_agent_user_id(NULL) == NULL);
+    CHECK(ccb_agent_change_kind(NULL) == CCB_AGENT_CHANGE_OTHER);
+    CHECK(ccb_agent_change_old_state(NULL) == CCB_AGENT_STATE_UNKNOWN);
+    CHECK(ccb_agent_change_new_state(NULL) == CCB_AGENT_STATE_UNKNOWN);
+    CHECK(ccb_agent_change_interaction_id(NULL) == NULL);
+    CHECK(ccb_agent_change_event(NULL) == NULL);
+    CHECK(ccb_agent_change_message(NULL) == NULL);
+    CHECK(ccb_agent_outcome_command(NULL) == NULL);
+    CHECK(ccb_agent_outcome_correlation_id(NULL) == NULL);
+    CHECK(ccb_agent_outcome_event_type(NULL) == NULL);
+    CHECK(ccb_agent_outcome_event(NULL) == NULL);
+    CHECK(ccb_agent_outcome_json(NULL) == NULL);
+    CHECK(ccb_error_fail_code(NULL) == 0);
+    CHECK(ccb_error_fail_reason(NULL) == NULL);
+    CHECK_STREQ(ccb_agent_state_name(CCB_AGENT_STATE_WRAP), "Wrap");
+    CHECK_STREQ(ccb_agent_state_name(99), "invalid");
+    CHECK_STREQ(ccb_agent_change_kind_name(CCB_AGENT_CHANGE_GAP), "Gap");
+    CHECK_STREQ(ccb_agent_change_kind_name(-1), "invalid");
+    CHECK(CCB_AGENT_STATE_DISCONNECTED == 0 && CCB_AGENT_STATE_UNKNOWN == 7);
+    CHECK(CCB_AGENT_CHANGE_STATE == 0 && CCB_AGENT_CHANGE_OTHER == 9);
+    CHECK(CCB_ERR_COMMAND_FAILED == 13);
+    CHECK_STREQ(ccb_error_code_name(CCB_ERR_COMMAND_FAILED), "command_failed");
+    ccb_agent_free(NULL);
+    ccb_agent_change_free(NULL);
+    ccb_agent_outcome_free(NULL);
+
+    /* The simulator's controls. */
+    str = (char *)&o;
+    EXPECT_ERROR(ccb_simulator_offer(NULL, "u", NULL, NULL, &str), CCB_ERR_INVALID_ARGUMENT, "sim");
+    CHECK(str == NULL);
+    EXPECT_ERROR(ccb_simulator_offer(SIM.sim, NULL, NULL, NULL, &str), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_simulator_offer(SIM.sim, "", NULL, NULL, &str), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_simulator_offer(SIM.sim, "u", NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "out_interaction_id");
+    EXPECT_ERROR(ccb_simulator_offer(SIM.sim, "c-agent-args", "Pigeon", NULL, &str),
+                 CCB_ERR_INVALID_ARGUMENT, "media_type");
+    EXPECT_ERROR(ccb_simulator_offer(SIM.sim, "c-agent-args", NULL, "\"ani\"", &str),
+                 CCB_ERR_INVALID_ARGUMENT, "screen_data_json");
+    EXPECT_ERROR(ccb_simulator_offer(SIM.sim, "c-nobody", NULL, NULL, &str), CCB_ERR_CONFLICT, NULL);
+    EXPECT_ERROR(ccb_simulator_hang_up(NULL, "u", "1"), CCB_ERR_INVALID_ARGUMENT, "sim");
+    EXPECT_ERROR(ccb_simulator_hang_up(SIM.sim, "u", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_simulator_hang_up(SIM.sim, "u", "x1"), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_simulator_hang_up(SIM.sim, "c-agent-args", "99999"), CCB_ERR_NOT_FOUND, NULL);
+    EXPECT_ERROR(ccb_simulator_fail_next_login(SIM.sim, NULL, 0, NULL), CCB_ERR_INVALID_ARGUMENT, "user_id");
+    EXPECT_ERROR(ccb_simulator_fail_next_login(SIM.sim, "u", 0, bad_utf8), CCB_ERR_INVALID_ARGUMENT, "fail_reason");
+    EXPECT_ERROR(ccb_simulator_expire_session(SIM.sim, ""), CCB_ERR_INVALID_ARGUMENT, "session_id");
+    EXPECT_ERROR(ccb_simulator_expire_session(SIM.sim, "no-such-session"), CCB_ERR_NOT_FOUND, NULL);
+    EXPECT_ERROR(ccb_simulator_add_fault(SIM.sim, NULL), CCB_ERR_INVALID_ARGUMENT, "fault_json");
+    EXPECT_ERROR(ccb_simulator_add_fault(SIM.sim, "{\"kind\":\"status\",\"bogus\":1}"),
+                 CCB_ERR_INVALID_ARGUMENT, "fault_json");
+    EXPECT_ERROR(ccb_simulator_clear_faults(NULL), CCB_ERR_INVALID_ARGUMENT, "sim");
+    EXPECT_ERROR(ccb_simulator_agent_json(SIM.sim, "u", NULL), CCB_ERR_INVALID_ARGUMENT, "out_json");
+
+    ccb_agent_free(agent);
+    ccb_client_free(client);
+    agent_seen_destroy(&seen);
+}
+
 /* ---- Runner ----------------------------------------------------------------------------- */
 
 typedef struct test_case {
@@ -1139,6 +1674,9 @@ static const test_case TESTS[] = {
     {"operations_json", test_operations_json},
     {"event_from_json", test_event_from_json},
     {"simulator", test_simulator},
+    {"agent_session", test_agent_session},
+    {"agent_close_and_failures", test_agent_close_and_failures},
+    {"agent_arguments", test_agent_arguments},
 };
 
 int main(int argc, char **argv) {

@@ -121,6 +121,10 @@ pub struct ccb_error_t {
     http_status: u16,
     message: CString,
     field: Option<CString>,
+    /// failCode of a CCB_ERR_COMMAND_FAILED; 0 otherwise.
+    fail_code: i64,
+    /// failReason of a CCB_ERR_COMMAND_FAILED.
+    fail_reason: Option<CString>,
 }
 
 impl ccb_error_t {
@@ -129,11 +133,24 @@ impl ccb_error_t {
             Error::InvalidArgument { field, .. } => Some(ffi::c_string(field.clone())),
             _ => None,
         };
+        let (fail_code, fail_reason) = match e {
+            Error::CommandFailed {
+                fail_code,
+                fail_reason,
+                ..
+            } => (
+                fail_code.unwrap_or(0),
+                Some(ffi::c_string(fail_reason.clone())),
+            ),
+            _ => (0, None),
+        };
         ccb_error_t {
             code: e.code().into(),
             http_status: e.http_status().unwrap_or(0),
             message: ffi::c_string(e.to_string()),
             field,
+            fail_code,
+            fail_reason,
         }
     }
 
@@ -145,6 +162,8 @@ impl ccb_error_t {
                 "internal error in ccbridge (please report it): {message}"
             )),
             field: None,
+            fail_code: 0,
+            fail_reason: None,
         }
     }
 
@@ -243,6 +262,37 @@ pub unsafe extern "C" fn ccb_error_field(error: *const ccb_error_t) -> *const c_
     })
 }
 
+/// For CCB_ERR_COMMAND_FAILED, the `failCode` of the engagementCenter.Error event that
+/// reported the failure (31 "Hold failure", 219 "Agent is already logged in"...; the API
+/// documents list them); 0 for any other error, for a failure the service gave no code, and
+/// when `error` is NULL.
+///
+/// # Safety
+/// `error` is NULL or a live error returned by this library.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_error_fail_code(error: *const ccb_error_t) -> i64 {
+    guard_value(0, || {
+        // SAFETY: the caller passes NULL or a live error.
+        unsafe { error.as_ref() }.map_or(0, |e| e.fail_code)
+    })
+}
+
+/// For CCB_ERR_COMMAND_FAILED, the `failReason` of the event that reported the failure
+/// (`"(31) Hold failure"`; the message carries it too, after the command's name); NULL for
+/// any other error. Borrowed: valid until ccb_error_free().
+///
+/// # Safety
+/// `error` is NULL or a live error returned by this library.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_error_fail_reason(error: *const ccb_error_t) -> *const c_char {
+    guard_value(ptr::null(), || {
+        // SAFETY: the caller passes NULL or a live error.
+        unsafe { error.as_ref() }
+            .and_then(|e| e.fail_reason.as_ref())
+            .map_or(ptr::null(), |f| f.as_ptr())
+    })
+}
+
 /// The name of an error code (`"invalid_argument"`, `"auth"`...; `"ok"` for CCB_OK,
 /// `"unknown"` for a value this version does not know). A static string: never free it.
 #[no_mangle]
@@ -302,6 +352,7 @@ mod tests {
             ErrorCode::Transport,
             ErrorCode::Decode,
             ErrorCode::Closed,
+            ErrorCode::CommandFailed,
         ] {
             assert_eq!(name(core as i32), core.as_str());
         }
@@ -349,5 +400,32 @@ mod tests {
             (e.code, e.http_status),
             (ccb_error_code_t::CCB_ERR_AUTH, 401)
         );
+        assert_eq!(e.fail_code, 0);
+        assert!(e.fail_reason.is_none());
+    }
+
+    #[test]
+    fn command_failures_carry_fail_code_and_reason() {
+        let e = ccb_error_t::from_core(&Error::CommandFailed {
+            command: "engagementCenter.hold".into(),
+            fail_code: Some(31),
+            fail_reason: "(31) Hold failure".into(),
+            interaction_id: Some("1000".into()),
+        })
+        .into_raw();
+        unsafe {
+            assert_eq!(ccb_error_code(e), ccb_error_code_t::CCB_ERR_COMMAND_FAILED);
+            assert_eq!(ccb_error_fail_code(e), 31);
+            let reason = CStr::from_ptr(ccb_error_fail_reason(e)).to_str().unwrap();
+            assert_eq!(reason, "(31) Hold failure");
+            let msg = CStr::from_ptr(ccb_error_message(e)).to_str().unwrap();
+            assert!(
+                msg.contains("engagementCenter.hold") && msg.contains("failCode 31"),
+                "{msg}"
+            );
+            ccb_error_free(e);
+            assert_eq!(ccb_error_fail_code(ptr::null()), 0);
+            assert!(ccb_error_fail_reason(ptr::null()).is_null());
+        }
     }
 }

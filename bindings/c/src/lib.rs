@@ -17,6 +17,7 @@
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]
 
+mod agent;
 mod client;
 mod error;
 mod event;
@@ -26,6 +27,7 @@ mod operations;
 mod simulator;
 mod stream;
 
+pub use agent::*;
 pub use client::*;
 pub use error::*;
 pub use event::*;

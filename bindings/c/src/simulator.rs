@@ -7,9 +7,9 @@
 
 use crate::client::check_struct_size;
 use crate::error::{ccb_error_t, guard, guard_value};
-use crate::ffi::{c_string, out_ptr};
-use ccbridge::Result;
-use ccbridge_sim::{SimConfig, SimOptions, Simulator};
+use crate::ffi::{arg_ref, arg_str, c_string, into_c_str, opt_str, out_ptr};
+use ccbridge::{Error, Result};
+use ccbridge_sim::{ApiError, FaultSpec, LoginFailure, Offer, SimConfig, SimOptions, Simulator};
 use std::ffi::CString;
 use std::os::raw::c_char;
 use std::ptr;
@@ -196,6 +196,256 @@ pub unsafe extern "C" fn ccb_simulator_client_secret(sim: *const ccb_simulator_t
 #[no_mangle]
 pub unsafe extern "C" fn ccb_simulator_api_key(sim: *const ccb_simulator_t) -> *const c_char {
     field(sim, |s| &s.api_key)
+}
+
+/// The simulator's refusal as a client error: `field` names the C argument a 400 is about.
+fn sim_error(e: ApiError, field: &str) -> Error {
+    match e.status.as_u16() {
+        400 => Error::invalid(field, e.message),
+        404 => Error::NotFound { message: e.message },
+        409 => Error::Conflict { message: e.message },
+        status => Error::Api {
+            status,
+            code: Some(i64::from(status)),
+            message: e.message,
+            errors: Vec::new(),
+        },
+    }
+}
+
+/// A required, non-empty string argument.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string that outlives `'a`.
+unsafe fn arg_text<'a>(p: *const c_char, name: &str) -> Result<&'a str> {
+    // SAFETY: forwarded to the caller.
+    let s = unsafe { arg_str(p, name) }?;
+    ccbridge::validate::non_empty(name, s)?;
+    Ok(s)
+}
+
+/// A JSON argument that must be an object, or NULL.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string.
+unsafe fn opt_object(
+    p: *const c_char,
+    name: &str,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>> {
+    // SAFETY: forwarded to the caller.
+    match unsafe { opt_str(p, name) }? {
+        None => Ok(None),
+        Some(text) => match ccbridge::validate::json_text(name, text)? {
+            serde_json::Value::Object(m) => Ok(Some(m)),
+            _ => Err(Error::invalid(name, "must be a JSON object")),
+        },
+    }
+}
+
+/// Routes new work to the agent `user_id`, as the contact center's ACD would: a new
+/// interaction, offered, and its engagementCenter.ScreenPop on the agent's streams. Its id
+/// goes to `*out_interaction_id` (free it with ccb_string_free()).
+///
+/// `media_type` is a MediaType of the documents (`"InboundACD"`, `"InboundChat"`,
+/// `"InboundEmail"`...), NULL for `"InboundACD"`. `screen_data_json` is NULL or a JSON object
+/// merged over the screen pop's made-up caller data (`interactionInfo.screenData`: `ani`,
+/// `dnis`, `callerId`, `firstName`, `lastName`, `phoneNumber`, `umid`), e.g.
+/// `{"ani":"6035550101"}`.
+///
+/// Errors: CCB_ERR_CONFLICT when the agent is not logged in, or not Idle, or has work (an
+/// ACD routes only to idle agents); CCB_ERR_INVALID_ARGUMENT for an unknown media type or a
+/// bad argument.
+///
+/// # Safety
+/// `sim` is NULL or live; strings NULL or NUL-terminated; `out_interaction_id` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_simulator_offer(
+    sim: *const ccb_simulator_t,
+    user_id: *const c_char,
+    media_type: *const c_char,
+    screen_data_json: *const c_char,
+    out_interaction_id: *mut *mut c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let out = unsafe { out_ptr(out_interaction_id, "out_interaction_id") }?;
+        let sim = unsafe { arg_ref(sim, "sim") }?;
+        let user_id = unsafe { arg_text(user_id, "user_id") }?;
+        let media_type = unsafe { opt_str(media_type, "media_type") }?;
+        let screen_data = unsafe { opt_object(screen_data_json, "screen_data_json") }?;
+        let offer = Offer {
+            media_type: media_type.map(str::to_string),
+            screen_data,
+            ..Offer::default()
+        };
+        let id = sim
+            .sim
+            .state()
+            .offer(user_id, offer)
+            .map_err(|e| sim_error(e, "media_type"))?;
+        *out = into_c_str(id.to_string());
+        Ok(())
+    })
+}
+
+/// The far end hangs up the agent's active or held interaction `interaction_id`: the agent
+/// receives an informational engagementCenter.Error (failCode 252), InteractionClear, then
+/// Wrap, and must dispose of it.
+///
+/// Errors: CCB_ERR_NOT_FOUND when the agent has no such interaction; CCB_ERR_CONFLICT when
+/// it is not active or held; CCB_ERR_INVALID_ARGUMENT for an id that is not a number.
+///
+/// # Safety
+/// `sim` is NULL or live; strings NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_simulator_hang_up(
+    sim: *const ccb_simulator_t,
+    user_id: *const c_char,
+    interaction_id: *const c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let sim = unsafe { arg_ref(sim, "sim") }?;
+        let user_id = unsafe { arg_text(user_id, "user_id") }?;
+        let id = unsafe { arg_text(interaction_id, "interaction_id") }?;
+        let id: u64 = id.trim().parse().map_err(|_| {
+            Error::invalid(
+                "interaction_id",
+                format!("{id:?} is not an interaction id of the simulator (a number)"),
+            )
+        })?;
+        sim.sim
+            .state()
+            .hang_up(user_id, id)
+            .map_err(|e| sim_error(e, "interaction_id"))
+    })
+}
+
+/// Makes the next login of `user_id` fail: the service answers Connecting, an
+/// engagementCenter.Error with `fail_code` and `fail_reason`, then Disconnected, so
+/// ccb_agent_login() fails with CCB_ERR_COMMAND_FAILED. `fail_code` 0 means 16 (CTI login
+/// failed); a NULL `fail_reason` the documents' text for the code. Only the next login
+/// fails.
+///
+/// # Safety
+/// `sim` is NULL or live; strings NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_simulator_fail_next_login(
+    sim: *const ccb_simulator_t,
+    user_id: *const c_char,
+    fail_code: i64,
+    fail_reason: *const c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let sim = unsafe { arg_ref(sim, "sim") }?;
+        let user_id = unsafe { arg_text(user_id, "user_id") }?;
+        let fail_reason = unsafe { opt_str(fail_reason, "fail_reason") }?;
+        sim.sim.state().fail_next_login(
+            user_id,
+            LoginFailure {
+                fail_code: (fail_code != 0).then_some(fail_code),
+                fail_reason: fail_reason.map(str::to_string),
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Invalidates the streaming session `session_id` (see ccb_stream_session_id(),
+/// ccb_agent_stream_session_id()), as the service does after inactivity: its next poll
+/// answers "Invalid or expired session". CCB_ERR_NOT_FOUND when no such session lives.
+///
+/// # Safety
+/// `sim` is NULL or live; `session_id` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_simulator_expire_session(
+    sim: *const ccb_simulator_t,
+    session_id: *const c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let sim = unsafe { arg_ref(sim, "sim") }?;
+        let session_id = unsafe { arg_text(session_id, "session_id") }?;
+        if !sim.sim.state().expire_session(session_id) {
+            return Err(Error::NotFound {
+                message: format!("the simulator has no live streaming session {session_id}"),
+            });
+        }
+        Ok(())
+    })
+}
+
+/// Injects a fault, described by `fault_json` as the control API's `POST /sim/faults` body:
+/// `{"method"?, "pathContains"?, "kind": "status" | "drop" | "stall", "status"?: 500,
+/// "retryAfter"?, "count"?: 1 (0: until cleared), "probability"?: 1.0, "stallMs"?: 0}`.
+/// For instance `{"method":"GET","pathContains":"/events","kind":"status","status":503,
+/// "count":0}` makes every poll fail. CCB_ERR_INVALID_ARGUMENT naming `fault_json` when it
+/// does not describe a fault.
+///
+/// # Safety
+/// `sim` is NULL or live; `fault_json` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_simulator_add_fault(
+    sim: *const ccb_simulator_t,
+    fault_json: *const c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let sim = unsafe { arg_ref(sim, "sim") }?;
+        let text = unsafe { arg_str(fault_json, "fault_json") }?;
+        let spec: FaultSpec = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("fault_json", format!("is not a fault: {e}")))?;
+        sim.sim
+            .state()
+            .add_fault(spec)
+            .map_err(|e| sim_error(e, "fault_json"))
+    })
+}
+
+/// Removes every injected fault.
+///
+/// # Safety
+/// `sim` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_simulator_clear_faults(
+    sim: *const ccb_simulator_t,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contract forwarded from the caller.
+        let sim = unsafe { arg_ref(sim, "sim") }?;
+        sim.sim.state().clear_faults();
+        Ok(())
+    })
+}
+
+/// The simulator's own view of the agent `user_id` as JSON in `*out_json` (free it with
+/// ccb_string_free()), as the control API's `GET /sim/agents/{userId}` answers it:
+/// `{"connected", "state", "ehubSessionId", "sessions", "reasonId", "pending",
+/// "interactions": [{"interactionId", "mediaType", "state", ...}], "keepAlive", ...}`. A
+/// user never seen reads as disconnected.
+///
+/// # Safety
+/// `sim` is NULL or live; `user_id` NULL or NUL-terminated; `out_json` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ccb_simulator_agent_json(
+    sim: *const ccb_simulator_t,
+    user_id: *const c_char,
+    out_json: *mut *mut c_char,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contracts forwarded from the caller.
+        let out = unsafe { out_ptr(out_json, "out_json") }?;
+        let sim = unsafe { arg_ref(sim, "sim") }?;
+        let user_id = unsafe { arg_text(user_id, "user_id") }?;
+        let info = sim.sim.state().agent_info(user_id);
+        let json = serde_json::to_string(&info).map_err(|e| Error::Decode {
+            message: format!("the simulator's agent view: {e}"),
+        })?;
+        *out = into_c_str(json);
+        Ok(())
+    })
 }
 
 /// Stops the simulator and releases it. NULL is ignored. Blocks until the server stopped

@@ -129,7 +129,8 @@ pub unsafe extern "C" fn ccb_stream_options_init(options: *mut ccb_stream_option
     })
 }
 
-fn config_from(options: *const ccb_stream_options_t) -> Result<StreamConfig> {
+/// The core's stream settings from C's (NULL: the recommended ones), checked.
+pub(crate) fn config_from(options: *const ccb_stream_options_t) -> Result<StreamConfig> {
     // SAFETY: the caller passes NULL or an initialised options struct.
     let Some(o) = (unsafe { options.as_ref() }) else {
         return Ok(StreamConfig::default());
