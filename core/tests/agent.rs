@@ -519,3 +519,39 @@ async fn the_async_api_on_a_foreign_runtime() {
     agent.close().await;
     assert!(matches!(agent.ready().await, Err(Error::Closed { .. })));
 }
+
+/// A listener that tries a blocking command on its own session.
+struct Reentrant {
+    agent: Mutex<Option<Arc<AgentSession>>>,
+    seen: Mutex<Option<Error>>,
+}
+
+impl AgentListener for Reentrant {
+    fn on_change(&self, _change: &AgentChange) {
+        if let Some(agent) = self.agent.lock().unwrap().as_ref() {
+            if let Err(e) = agent.command_blocking("ready", None, serde_json::json!({})) {
+                self.seen.lock().unwrap().get_or_insert(e);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_blocking_command_from_the_sessions_own_listener_is_refused_not_stuck() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = Arc::new(AgentSession::login_blocking(&client, "agent-re", options()).unwrap());
+    let listener = Arc::new(Reentrant {
+        agent: Mutex::new(Some(agent.clone())),
+        seen: Mutex::new(None),
+    });
+    agent.set_listener(Some(listener.clone()));
+    block(agent.agent_statistics()).unwrap();
+    match listener.seen.lock().unwrap().take() {
+        Some(Error::InvalidArgument { field, .. }) => assert_eq!(field, "context"),
+        other => panic!("expected InvalidArgument(context), got {other:?}"),
+    }
+    agent.set_listener(None);
+    listener.agent.lock().unwrap().take();
+    block(agent.close());
+}

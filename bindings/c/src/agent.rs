@@ -19,8 +19,8 @@ use ccbridge::models::{
     DisposeParams, InitialState, KeepAliveParams, NotReadyParams, NotReadyType, RejectParams,
 };
 use ccbridge::{
-    AgentChange, AgentChangeKind, AgentListener, AgentOptions, AgentSession, AgentSnapshot,
-    AgentState, CommandOutcome, Error, Interaction, InteractionState, PendingRequest, Result,
+    AgentChange, AgentChangeKind, AgentListener, AgentOptions, AgentSession, AgentState,
+    CommandOutcome, Error, PendingRequest, Result,
 };
 use serde_json::{json, Value};
 use std::ffi::{CStr, CString};
@@ -1122,50 +1122,6 @@ pub unsafe extern "C" fn ccb_agent_stream_session_id(
     string_out(agent, out, "out", |a| a.session.stream_session_id())
 }
 
-fn pending_name(p: PendingRequest) -> &'static str {
-    match p {
-        PendingRequest::NotReady => "NotReady",
-        PendingRequest::Disconnect => "Disconnect",
-    }
-}
-
-fn interaction_state_name(s: InteractionState) -> &'static str {
-    match s {
-        InteractionState::Offered => "Offered",
-        InteractionState::Dialing => "Dialing",
-        InteractionState::Active => "Active",
-        InteractionState::Held => "Held",
-        InteractionState::Cleared => "Cleared",
-        InteractionState::Wrap => "Wrap",
-    }
-}
-
-fn interaction_json(i: &Interaction) -> Value {
-    json!({
-        "interactionId": i.interaction_id,
-        "mediaType": i.media_type,
-        "state": interaction_state_name(i.state),
-        "consulting": i.consulting,
-        "conference": i.conference,
-        "transferred": i.transferred,
-        // The documented model, as ccb_event_typed_payload_json() gives a ScreenPop's.
-        "screenPop": i.screen_pop.as_ref().and_then(|p| serde_json::to_value(p).ok()),
-    })
-}
-
-fn snapshot_json(s: &AgentSnapshot) -> Value {
-    json!({
-        "userId": s.user_id,
-        "ehubSessionId": s.ehub_session_id,
-        "state": s.state.as_str(),
-        "reasonId": s.reason_id,
-        "pending": s.pending.map(pending_name),
-        "inSync": s.in_sync,
-        "interactions": s.interactions.iter().map(interaction_json).collect::<Vec<_>>(),
-        "statistics": serde_json::to_value(&s.statistics).unwrap_or_else(|_| json!([])),
-    })
-}
-
 /// Everything known about the agent now, as one JSON object in `*out_json` (free it with
 /// ccb_string_free()):
 ///
@@ -1194,7 +1150,7 @@ pub unsafe extern "C" fn ccb_agent_snapshot_json(
     out_json: *mut *mut c_char,
 ) -> *mut ccb_error_t {
     string_out(agent, out_json, "out_json", |a| {
-        Some(snapshot_json(&a.session.snapshot()).to_string())
+        serde_json::to_string(&a.session.snapshot()).ok()
     })
 }
 

@@ -428,13 +428,16 @@ impl AgentSession {
             .await
     }
 
-    /// Blocking [`AgentSession::command`].
+    /// Blocking [`AgentSession::command`]. Refused ([`Error::InvalidArgument`], field
+    /// `context`) on the session's own dispatcher thread, from a listener: the outcome
+    /// would have to arrive on the very thread that waits for it.
     pub fn command_blocking(
         &self,
         op: &str,
         interaction_id: Option<&str>,
         body: Value,
     ) -> Result<CommandOutcome> {
+        self.shared.check_not_dispatcher()?;
         runtime::block_on(self.command(op, interaction_id, body))?
     }
 
@@ -478,6 +481,7 @@ impl AgentSession {
 
     /// Blocking [`AgentSession::logout`].
     pub fn logout_blocking(&self, reason_id: &str, timeout: Duration) -> Result<CommandOutcome> {
+        self.shared.check_not_dispatcher()?;
         runtime::block_on(self.logout(reason_id, timeout))?
     }
 
@@ -510,6 +514,7 @@ impl AgentSession {
 
     /// Blocking [`AgentSession::cancel`].
     pub fn cancel_blocking(&self) -> Result<CommandOutcome> {
+        self.shared.check_not_dispatcher()?;
         runtime::block_on(self.cancel())?
     }
 
@@ -588,6 +593,16 @@ fn body_has(op: &Operation, field: &str) -> bool {
 }
 
 impl Shared {
+    fn check_not_dispatcher(&self) -> Result<()> {
+        if self.stream().is_some_and(|s| s.on_dispatcher_thread()) {
+            return Err(Error::invalid(
+                "context",
+                "a blocking command of this agent was called from its own listener, where its outcome has to arrive: use the async API or another thread",
+            ));
+        }
+        Ok(())
+    }
+
     fn stream(&self) -> Option<Arc<EventStream>> {
         lock(&self.stream).clone()
     }

@@ -6,9 +6,10 @@
 
 use crate::events::{Event, EventPayload};
 use crate::models::{AgentStatisticsItem, EcScreenPopEvent};
+use serde::Serialize;
 
 /// The agent's state as its events report it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AgentState {
     /// Not logged in (before login, after logout or a forced logout).
@@ -46,7 +47,7 @@ impl AgentState {
 }
 
 /// A request the service holds until the agent's interactions are over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PendingRequest {
     /// `NotReadyPending`: the agent goes not ready once its interactions are disposed.
@@ -55,8 +56,18 @@ pub enum PendingRequest {
     Disconnect,
 }
 
+impl PendingRequest {
+    /// The name (`"NotReady"`, `"Disconnect"`), as in the snapshot's JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PendingRequest::NotReady => "NotReady",
+            PendingRequest::Disconnect => "Disconnect",
+        }
+    }
+}
+
 /// Where one interaction is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum InteractionState {
     /// Presented to the agent (`ScreenPop`), not accepted yet.
@@ -73,8 +84,23 @@ pub enum InteractionState {
     Wrap,
 }
 
+impl InteractionState {
+    /// The name (`"Held"`), as in the snapshot's JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InteractionState::Offered => "Offered",
+            InteractionState::Dialing => "Dialing",
+            InteractionState::Active => "Active",
+            InteractionState::Held => "Held",
+            InteractionState::Cleared => "Cleared",
+            InteractionState::Wrap => "Wrap",
+        }
+    }
+}
+
 /// One interaction of the agent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Interaction {
     /// `interactionId`, as text.
@@ -110,7 +136,8 @@ impl Interaction {
 }
 
 /// Everything known about the agent at one moment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AgentSnapshot {
     /// The agent (`userId`).
@@ -133,7 +160,7 @@ pub struct AgentSnapshot {
 }
 
 /// What one event changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AgentChangeKind {
     /// The agent's state, reason, pending request or login changed.
@@ -159,6 +186,24 @@ pub enum AgentChangeKind {
     OtherAgent,
     /// Any other event of the agent (monitoring, recording, messaging...), passed on.
     Other,
+}
+
+impl AgentChangeKind {
+    /// The name (`"InteractionOffered"`), the same in every binding.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentChangeKind::State => "State",
+            AgentChangeKind::InteractionOffered => "InteractionOffered",
+            AgentChangeKind::InteractionChanged => "InteractionChanged",
+            AgentChangeKind::InteractionRemoved => "InteractionRemoved",
+            AgentChangeKind::Statistics => "Statistics",
+            AgentChangeKind::Error => "Error",
+            AgentChangeKind::LoggedOut => "LoggedOut",
+            AgentChangeKind::Gap => "Gap",
+            AgentChangeKind::OtherAgent => "OtherAgent",
+            AgentChangeKind::Other => "Other",
+        }
+    }
 }
 
 /// One change of the agent's state, with the event that caused it.
@@ -686,6 +731,27 @@ mod tests {
         assert_eq!(c.new_state, AgentState::Disconnected);
         assert!(m.snapshot.interactions.is_empty());
         assert_eq!(m.snapshot.ehub_session_id, None);
+    }
+
+    #[test]
+    fn the_snapshot_serializes_with_the_names_of_as_str() {
+        let mut m = logged_in();
+        m.apply(&ev("ScreenPop", one(4)));
+        m.apply(&ev("NotReadyPending", json!({})));
+        let v = serde_json::to_value(&m.snapshot).unwrap();
+        assert_eq!(v["state"], AgentState::Busy.as_str());
+        assert_eq!(v["pending"], PendingRequest::NotReady.as_str());
+        assert_eq!(v["ehubSessionId"], "7");
+        assert_eq!(v["inSync"], true);
+        assert_eq!(v["interactions"][0]["interactionId"], "4");
+        assert_eq!(
+            v["interactions"][0]["state"],
+            InteractionState::Offered.as_str()
+        );
+        assert!(v["interactions"][0]["screenPop"].is_object());
+        for k in [AgentChangeKind::Gap, AgentChangeKind::InteractionOffered] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
     }
 
     #[test]

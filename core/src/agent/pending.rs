@@ -281,7 +281,11 @@ impl Pending {
             .drain(..)
             .partition(|w| keep(w.op) || !w.answered);
         self.waiting = kept;
-        for w in self.waiting.iter_mut().filter(|w| !w.answered && !keep(w.op)) {
+        for w in self
+            .waiting
+            .iter_mut()
+            .filter(|w| !w.answered && !keep(w.op))
+        {
             w.doomed = Some(error.clone());
         }
         for w in failed {
@@ -425,7 +429,10 @@ mod tests {
         assert!(rx.try_recv().is_err(), "waits for its 202");
         p.answered(id, None);
         flush(&mut p);
-        assert!(rx.try_recv().unwrap().is_ok(), "confirmed by the event before the logout");
+        assert!(
+            rx.try_recv().unwrap().is_ok(),
+            "confirmed by the event before the logout"
+        );
         p.answered(other, None);
         flush(&mut p);
         assert!(matches!(rx2.try_recv().unwrap(), Err(Error::Closed { .. })));

@@ -279,6 +279,12 @@ impl EventStream {
         }
     }
 
+    /// Whether the calling thread is this stream's dispatcher thread (where its handler
+    /// runs): a blocking wait for one of this stream's events would wait for itself there.
+    pub fn on_dispatcher_thread(&self) -> bool {
+        *lock(&self.shared.dispatcher) == Some(thread::current().id())
+    }
+
     /// Whether stop has begun.
     pub fn is_stopping(&self) -> bool {
         self.shared.stopping.load(Ordering::SeqCst)
