@@ -528,6 +528,11 @@ impl AgentModel {
                     message = Some("an interaction not seen before: adopted".into());
                 }
             }
+            EventPayload::EcDispositionInitiated(_) => {
+                // The disposition is under way; the Idle naming the interaction ends it.
+                kind = AgentChangeKind::InteractionChanged;
+                interaction_id = interaction_of(event);
+            }
             EventPayload::EcAgentStatistics(p) => {
                 kind = AgentChangeKind::Statistics;
                 self.snapshot.statistics = p

@@ -2031,6 +2031,8 @@ pub struct AcceptParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2045,6 +2047,8 @@ pub struct ActivateParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2059,6 +2063,8 @@ pub struct CallbackParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the Outreach work type for the callback. The
     /// work type can be retrieved from url
@@ -2140,6 +2146,8 @@ pub struct ConferenceParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the interaction of the consult call for which
     /// you want to conference with the customer
@@ -2169,6 +2177,8 @@ pub struct ConsultParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the external route ID
     #[serde(
@@ -2283,6 +2293,8 @@ pub struct DialParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the external route
     #[serde(
@@ -2352,6 +2364,8 @@ pub struct DigitsParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// List of digits to play.
     #[serde(
@@ -2373,6 +2387,8 @@ pub struct DisposeParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the disposition
     #[serde(
@@ -2422,6 +2438,8 @@ pub struct HoldParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2436,6 +2454,8 @@ pub struct MessageActiveParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the user instance that can be retrieved prior to
     /// use from the provisioning rest API. The url is
@@ -2487,6 +2507,8 @@ pub struct RejectParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Reason code for the rejection. Reason codes are configured in Configuration Manager.
     #[serde(
@@ -2508,6 +2530,8 @@ pub struct RetrieveParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2522,6 +2546,8 @@ pub struct TerminateParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2543,6 +2569,8 @@ pub struct TransferParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Type of call
     #[serde(
@@ -2657,6 +2685,8 @@ pub struct WarningParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2671,6 +2701,8 @@ pub struct PlayMessageParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the audio message. The audio messages can be
     /// retrieved from url
@@ -2701,6 +2733,8 @@ pub struct PauseMessageParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2715,6 +2749,8 @@ pub struct ResumeMessageParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2729,6 +2765,8 @@ pub struct StopMessageParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2750,6 +2788,8 @@ pub struct CancelParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -2827,6 +2867,8 @@ pub struct KeepAliveParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Duration in seconds since the last keepAlive request after which the agent will be
     /// logged out of Engagement Center. If this property is not specified, it will be set to
@@ -2865,6 +2907,8 @@ pub struct DisconnectParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the status reason. Status reasons are defined in
     /// Configuration Manager. A reasonId set to -1 would cause a forced disconnect to be
@@ -2921,6 +2965,8 @@ pub struct MonitorParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Station number
     #[serde(
@@ -2956,6 +3002,8 @@ pub struct MultitaskingParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Enable / Disable
     #[serde(
@@ -2977,6 +3025,8 @@ pub struct NotReadyParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the reason code for the Not Ready. Reason codes
     /// are configured in Configuration Manager.
@@ -3006,6 +3056,8 @@ pub struct ReadyParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -3020,6 +3072,8 @@ pub struct VoicemailForwardedParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the source mailbox.
     #[serde(
@@ -3048,6 +3102,8 @@ pub struct VoicemailUpdatedParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the work type.
     #[serde(
@@ -3069,6 +3125,8 @@ pub struct PlayPersonalGreetingParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// The phone number provided as the agent's station when connecting to the system (e.g,
     /// through the /connect endpoint). It is used as the endpoint for agent audio.
@@ -3099,6 +3157,8 @@ pub struct StopPlayPersonalGreetingParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// The phone number provided as the agent's station when connecting to the system (e.g,
     /// through the /connect endpoint). It is used as the endpoint for agent audio.
@@ -3121,6 +3181,8 @@ pub struct PausePlayPersonalGreetingParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// The phone number provided as the agent's station when connecting to the system (e.g,
     /// through the /connect endpoint). It is used as the endpoint for agent audio.
@@ -3143,6 +3205,8 @@ pub struct RecordPersonalGreetingParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// The phone number provided as the agent's station when connecting to the system (e.g,
     /// through the /connect endpoint). It is used as the endpoint for agent audio.
@@ -3165,6 +3229,8 @@ pub struct StopRecordPersonalGreetingParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// The phone number provided as the agent's station when connecting to the system (e.g,
     /// through the /connect endpoint). It is used as the endpoint for agent audio.
@@ -3203,6 +3269,8 @@ pub struct DeletePersonalGreetingParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// The phone number provided as the agent's station when connecting to the system (e.g,
     /// through the /connect endpoint). It is used as the endpoint for agent audio.
@@ -3225,6 +3293,8 @@ pub struct PersonalGreetingUpdatedParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the personal greeting recording.
     #[serde(
@@ -3253,6 +3323,8 @@ pub struct AgentStatisticsParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -3267,6 +3339,8 @@ pub struct ReassignEmailParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the path in cloud storage to the corresponding
     /// email message.
@@ -3310,6 +3384,8 @@ pub struct CloseEmailParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// The semicolon-delimited string containing the destination email addresses of the email
     /// message. Required only if the email is an agent-initiated, composed email and not a
@@ -3342,6 +3418,8 @@ pub struct EmailActiveParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
 }
 
@@ -3356,6 +3434,8 @@ pub struct EmailErrorParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// The http error status code received by the client from its failed request to retrieve
     /// from storage the email message associated with the specified interation.
@@ -3378,6 +3458,8 @@ pub struct ForwardEmailParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the path in cloud storage to the associated
     /// reply email message or agent-initiated, composed email message created by the client.
@@ -3411,6 +3493,8 @@ pub struct SaveEmailParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the path in cloud storage to the associated
     /// reply email message or agent-initiated, composed email message created by the client.
@@ -3461,6 +3545,8 @@ pub struct SendEmailParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the path in cloud storage to the associated
     /// reply email message or agent-initiated, composed email message created by the client.
@@ -3501,6 +3587,8 @@ pub struct TransferEmailToUserParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the path in cloud storage to the associated
     /// reply email message or agent-initiated, composed email message created by the client.
@@ -3538,6 +3626,8 @@ pub struct TransferEmailToWorkTypeParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the path in cloud storage to the associated
     /// reply email message or agent-initiated, composed email message created by the client.
@@ -3576,6 +3666,8 @@ pub struct ComposeEmailParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the Email work type to associate with the new
     /// email. The Email work type should be one to which the user is assigned (i.e., received
@@ -3602,6 +3694,8 @@ pub struct RemoveEmailParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the path in cloud storage to the corresponding
     /// email message
@@ -3624,6 +3718,8 @@ pub struct ReviewEmailParams {
         default,
         deserialize_with = "lenient::required::string"
     )]
+    // The agent session fills it: Kotlin and Swift callers of its commands leave it out.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub ehub_session_id: String,
     /// Alvaria-generated unique identifier for the path in cloud storage to the corresponding
     /// email message
