@@ -251,11 +251,13 @@ fn from_code(e: &ccbridge::Error) -> CcbError {
     }
 }
 
-/// What an `EventListener` method returns on failure (Kotlin `ListenerException`).
+/// What an `EventListener` or `AgentListener` method returns on failure (Kotlin
+/// `ListenerException`).
 ///
 /// Throwing it, or any other exception, from a listener never crashes the stream: the
-/// failure is logged and counted in `StreamStats.listenerErrors`, and the event
-/// still counts as handled (it is acknowledged, not redelivered).
+/// failure is logged and counted (`StreamStats.listenerErrors`,
+/// `AgentSessionHandle.listenerErrors()`), and the event still counts as handled (it is
+/// acknowledged, not redelivered).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum ListenerError {
     /// The listener failed.

@@ -9,6 +9,11 @@
 //!   through an [`EventListener`] implemented in Kotlin/Swift (push) or through
 //!   [`EventStreamHandle::next_event`] (pull). Closing the handle (Kotlin `close()`, Swift
 //!   `deinit`) or [`EventStreamHandle::cancel`] stops the subscription.
+//! - [`AgentSessionHandle`]: one agent's session (`login`/`attach`, its live
+//!   [`ccbridge::AgentSnapshot`], its changes through [`AgentListener`] or
+//!   [`AgentSessionHandle::next_change`], and every Engagement Center command awaited until
+//!   the event that confirms it). The typed command methods are generated
+//!   (`agent_commands.rs`).
 //! - Every failure is one [`CcbError`] (Kotlin `CcbException`), mapped once from the core's
 //!   error.
 //! - `Simulator` (cargo feature `simulator`, on by default) runs the simulator of the APIs
@@ -22,6 +27,8 @@
 
 uniffi::setup_scaffolding!();
 
+mod agent;
+mod agent_commands;
 mod client;
 mod error;
 mod runtime;
@@ -31,11 +38,12 @@ mod simulator;
 mod stream;
 mod types;
 
+pub use agent::{AgentChange, AgentListener, AgentOptions, AgentSessionHandle, CommandOutcome};
 pub use client::{operation_names, ViaClient};
 pub use error::{ApiErrorItem, CcbError, ListenerError};
 pub use services::*;
 #[cfg(feature = "simulator")]
-pub use simulator::Simulator;
+pub use simulator::{SimAgentInfo, SimAttachment, SimInteraction, Simulator};
 pub use stream::{EventListener, EventStreamHandle};
 pub use types::{Event, RateLimit, StreamOptions, StreamStats, StreamStatusRecord};
 

@@ -3,11 +3,151 @@
 //!
 //! The simulator runs on a thread with its own runtime, not on the core's (see
 //! `runtime.rs`): nothing here is `async`, and starting or stopping it only waits for that
-//! thread.
+//! thread. The agent helpers (`offer`, `hang_up`, `fail_next_login`, `agent_info`) call its
+//! state directly, as its control API does.
 
-use crate::error::CcbError;
+use crate::error::{ApiErrorItem, CcbError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The simulator's model of one agent (`Simulator.agentInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SimAgentInfo {
+    /// Logged in.
+    pub connected: bool,
+    /// `Idle`, `NotReady`, `Park` or `Disconnected` (work does not change it).
+    pub state: String,
+    /// The login's `ehubSessionId`, when logged in.
+    pub ehub_session_id: Option<String>,
+    /// Streaming sessions receiving the agent's events: the login's, then the attachments.
+    pub sessions: Vec<String>,
+    /// `reasonId` of the NotReady or Park state.
+    pub reason_id: Option<String>,
+    /// The request held until the work is over: `NotReady`, `Park` or `Disconnect`.
+    pub pending: Option<String>,
+    /// The `reasonId` of a pending NotReady or Park.
+    pub pending_reason_id: Option<String>,
+    /// The streaming session the login came from, while it lives.
+    pub login_session_id: Option<String>,
+    /// The agent's interactions (consultation legs included).
+    pub interactions: Vec<SimInteraction>,
+    /// The keep-alive timeout in force, ms, from the first keepAlive on.
+    pub keep_alive_timeout_ms: Option<u64>,
+    /// Time left before a missing keepAlive logs the agent out, ms.
+    pub keep_alive_expires_in_ms: Option<u64>,
+    /// The live attachments.
+    pub attachments: Vec<SimAttachment>,
+    /// The failCode the next login will fail with, when armed (`failNextLogin`).
+    pub fail_next_login: Option<i64>,
+}
+
+/// One interaction in [`SimAgentInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SimInteraction {
+    /// Its id.
+    pub interaction_id: String,
+    /// Its MediaType (`InboundACD`, `InboundChat`...).
+    pub media_type: String,
+    /// `Offered`, `Active`, `Held` or `Wrap`.
+    pub state: String,
+    /// The consultation leg opened from it.
+    pub consult_interaction_id: Option<String>,
+    /// For a consultation leg, the interaction it was opened from.
+    pub primary_interaction_id: Option<String>,
+    /// A consultation was merged into it.
+    pub conference: bool,
+}
+
+/// One attachment in [`SimAgentInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SimAttachment {
+    /// The attached streaming session.
+    pub session_id: String,
+    /// Time left before it stops receiving the agent's events unless renewed, ms.
+    pub expires_in_ms: u64,
+}
+
+impl From<ccbridge_sim::UserInfo> for SimAgentInfo {
+    fn from(u: ccbridge_sim::UserInfo) -> Self {
+        SimAgentInfo {
+            connected: u.connected,
+            state: u.state,
+            ehub_session_id: u.ehub_session_id,
+            sessions: u.sessions,
+            reason_id: u.reason_id,
+            pending_reason_id: u.pending.as_ref().and_then(|p| p.reason_id.clone()),
+            pending: u.pending.map(|p| p.kind),
+            login_session_id: u.login_session_id,
+            interactions: u
+                .interactions
+                .into_iter()
+                .map(|i| SimInteraction {
+                    interaction_id: i.interaction_id.to_string(),
+                    media_type: i.media_type,
+                    state: i.state,
+                    consult_interaction_id: i.consult_interaction_id.map(|c| c.to_string()),
+                    primary_interaction_id: i.primary_interaction_id.map(|p| p.to_string()),
+                    conference: i.conference,
+                })
+                .collect(),
+            keep_alive_timeout_ms: u.keep_alive.as_ref().map(|k| k.timeout_ms),
+            keep_alive_expires_in_ms: u.keep_alive.as_ref().map(|k| k.expires_in_ms),
+            attachments: u
+                .attachments
+                .into_iter()
+                .map(|a| SimAttachment {
+                    session_id: a.session_id,
+                    expires_in_ms: a.expires_in_ms,
+                })
+                .collect(),
+            fail_next_login: u.fail_next_login,
+        }
+    }
+}
+
+/// The simulator's refusal as the error its control API would answer.
+fn refused(e: ccbridge_sim::ApiError) -> CcbError {
+    let detail = e.message.clone();
+    match e.status.as_u16() {
+        400 => CcbError::InvalidArgument {
+            field: e
+                .errors
+                .first()
+                .map(|d| d.reason.clone())
+                .unwrap_or_default(),
+            detail,
+        },
+        404 => CcbError::NotFound { detail },
+        409 => CcbError::Conflict { detail },
+        status => CcbError::Api {
+            detail,
+            http_status: status,
+            code: Some(i64::from(status)),
+            errors: e
+                .errors
+                .into_iter()
+                .map(|d| ApiErrorItem {
+                    scope: Some(d.scope),
+                    reason: Some(d.reason),
+                    message: Some(d.message),
+                })
+                .collect(),
+        },
+    }
+}
+
+/// A JSON text argument (`None` when absent or blank), or `InvalidArgument` naming it.
+fn json_arg(field: &str, text: Option<String>) -> Result<Option<serde_json::Value>, CcbError> {
+    match text.filter(|t| !t.trim().is_empty()) {
+        Some(text) => Ok(Some(ccbridge::validate::json_text(field, &text)?)),
+        None => Ok(None),
+    }
+}
+
+/// `e` (a serde error about the JSON argument `field`) as `InvalidArgument`.
+fn bad_json(field: &str) -> impl Fn(serde_json::Error) -> CcbError + '_ {
+    move |e| CcbError::invalid(field, e.to_string())
+}
 
 /// The simulator of the Alvaria Cloud ("Via") APIs, running inside this process on
 /// 127.0.0.1: develop and test without the service.
@@ -118,7 +258,94 @@ impl Simulator {
     }
 }
 
+#[uniffi::export]
 impl Simulator {
+    /// Routes new work to a logged-in, Idle agent without interactions (as an ACD would):
+    /// a new interaction, Offered, and its `engagementCenter.ScreenPop`. Returns its
+    /// `interactionId`.
+    ///
+    /// `media_type`: a MediaType of the description (default `InboundACD`).
+    /// `screen_data_json`: an object merged over the default screen data (`ani`, `dnis`...).
+    /// `interaction_data_json`: the user fields, `[{"key", "value", "isMasked"?}]`.
+    /// Fails with `Conflict` when the agent is not logged in or not Idle,
+    /// `InvalidArgument` for an unknown media type or bad JSON, `Closed` once stopped.
+    #[uniffi::method(default(
+        media_type = None,
+        screen_data_json = None,
+        interaction_data_json = None
+    ))]
+    pub fn offer(
+        &self,
+        user_id: String,
+        media_type: Option<String>,
+        screen_data_json: Option<String>,
+        interaction_data_json: Option<String>,
+    ) -> Result<String, CcbError> {
+        let screen_data = json_arg("screen_data_json", screen_data_json)?
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(bad_json("screen_data_json"))?;
+        let interaction_data = json_arg("interaction_data_json", interaction_data_json)?
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(bad_json("interaction_data_json"))?;
+        let offer = ccbridge_sim::Offer {
+            media_type,
+            screen_data,
+            interaction_data,
+        };
+        let id = self.state()?.offer(&user_id, offer).map_err(refused)?;
+        Ok(id.to_string())
+    }
+
+    /// The far end hangs up an Active or Held interaction: an informational Error (252),
+    /// `InteractionClear`, then `Wrap`. `NotFound` for an interaction the agent does not
+    /// have, `Conflict` for one that is not Active or Held.
+    pub fn hang_up(&self, user_id: String, interaction_id: String) -> Result<(), CcbError> {
+        let id = interaction_id
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| CcbError::NotFound {
+                detail: format!("agent {user_id} has no interaction {interaction_id}"),
+            })?;
+        self.state()?.hang_up(&user_id, id).map_err(refused)
+    }
+
+    /// Makes the agent's next login fail: `Connecting`, an `Error` with this failCode
+    /// (default 16, CTI login failed) and failReason (default: the documents' text for the
+    /// code), then `Disconnected`.
+    #[uniffi::method(default(fail_code = None, fail_reason = None))]
+    pub fn fail_next_login(
+        &self,
+        user_id: String,
+        fail_code: Option<i64>,
+        fail_reason: Option<String>,
+    ) -> Result<(), CcbError> {
+        let failure = ccbridge_sim::LoginFailure {
+            fail_code,
+            fail_reason,
+        };
+        self.state()?.fail_next_login(&user_id, failure);
+        Ok(())
+    }
+
+    /// The simulator's model of the agent (an agent it never saw is reported logged out).
+    pub fn agent_info(&self, user_id: String) -> Result<SimAgentInfo, CcbError> {
+        Ok(self.state()?.agent_info(&user_id).into())
+    }
+}
+
+impl Simulator {
+    /// Its state, the handle its control API uses; `Closed` once stopped.
+    fn state(&self) -> Result<ccbridge_sim::SimState, CcbError> {
+        self.lock()
+            .as_ref()
+            .map(|s| s.state())
+            .ok_or_else(|| CcbError::Closed {
+                detail: "the simulator is stopped".into(),
+            })
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<ccbridge_sim::Simulator>> {
         self.sim.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -48,8 +48,18 @@ const OUTPUTS: &[(&str, &str, Lang)] = &[
     ),
     ("events.py.jinja", "python/ccbridge/events.py", Lang::Python),
     (
+        "agent.py.jinja",
+        "python/ccbridge/_agent_commands.py",
+        Lang::Python,
+    ),
+    (
         "uniffi.rs.jinja",
         "bindings/uniffi/src/services.rs",
+        Lang::Rust,
+    ),
+    (
+        "uniffi_agent.rs.jinja",
+        "bindings/uniffi/src/agent_commands.rs",
         Lang::Rust,
     ),
 ];
@@ -94,10 +104,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "events.py.jinja",
         include_str!("../templates/events.py.jinja"),
     ),
+    (
+        "agent.py.jinja",
+        include_str!("../templates/agent.py.jinja"),
+    ),
     ("python.jinja", include_str!("../templates/python.jinja")),
     (
         "uniffi.rs.jinja",
         include_str!("../templates/uniffi.rs.jinja"),
+    ),
+    (
+        "uniffi_agent.rs.jinja",
+        include_str!("../templates/uniffi_agent.rs.jinja"),
     ),
 ];
 

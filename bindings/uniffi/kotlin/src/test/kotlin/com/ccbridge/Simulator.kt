@@ -41,6 +41,10 @@ class SimFixture(val simulator: Simulator) : AutoCloseable {
     fun get(path: String): Pair<Int, String> =
         send(HttpRequest.newBuilder(URI.create(baseUrl.trimEnd('/') + path)).GET())
 
+    /** DELETE on the control API; returns the status and the body. */
+    fun delete(path: String): Pair<Int, String> =
+        send(HttpRequest.newBuilder(URI.create(baseUrl.trimEnd('/') + path)).DELETE())
+
     /** Pushes an engagementCenter.ScreenPop event to every session of `userId`. */
     fun screenPop(userId: String) {
         val (status, body) = post("/sim/users/$userId/screenPop")
