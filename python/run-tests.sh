@@ -44,5 +44,29 @@ echo "== stubtest"
 "$vpy" -m mypy.stubtest ccbridge._native
 echo "== mypy"
 "$vpy" -m mypy
+"$vpy" -m mypy "$repo/examples/python"
 echo "== pytest"
 "$vpy" -m pytest -p no:cacheprovider --timeout=120 tests
+
+echo "== example: examples/python/screen_pops_csv.py (embedded simulator)"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+timeout 120 "$vpy" "$repo/examples/python/screen_pops_csv.py" "$out/pops.csv" --calls 4
+"$vpy" - "$out/pops.csv" <<'PY'
+import csv, sys
+
+with open(sys.argv[1], newline="", encoding="utf-8") as f:
+    rows = list(csv.reader(f))
+expected = [
+    ["interaction_id", "media_type", "ani", "caller_name", "user_fields"],
+    ["InboundACD", "6035550101", "ADA LOVELACE", "Account=A-1001; Reason=billing"],
+    ["InboundACD", "6035550102", "ALAN TURING", "Account=A-1002; PIN=****"],
+    ["InboundACD", "6035550103", "GRACE HOPPER", "Reason=new order"],
+    ["InboundACD", "6035550101", "ADA LOVELACE", "Account=A-1001; Reason=billing"],
+]
+got = rows[:1] + [r[1:] for r in rows[1:]]
+ids = [r[0] for r in rows[1:]]
+if got != expected or len(set(ids)) != 4 or not all(i.isdigit() for i in ids):
+    sys.exit(f"screen_pops_csv.py wrote an unexpected CSV:\n{rows}")
+print(f"screen_pops_csv.py: {len(ids)} rows as expected")
+PY

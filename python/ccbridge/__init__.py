@@ -16,6 +16,18 @@ loses nor duplicates events.
         for event in stream:
             print(event.event_type, event.payload)
 
+For an agent desktop, :class:`ccbridge.AgentSession` does the Engagement Center's
+bookkeeping: login, the agent's state rebuilt from its events, commands that wait for the
+event confirming them (or raise :class:`ccbridge.CommandFailedError`), keep-alives and
+re-attaching after a recreated stream:
+
+.. code-block:: python
+
+    with ccbridge.AgentSession.login(client, "agent-1", initial_state="Idle") as agent:
+        for change in agent.changes():
+            if change.kind == "InteractionOffered":
+                agent.accept(change.interaction_id)
+
 Every operation of the API description is a method of a service object of the client
 (``client.engagement_center``, ``client.streaming``, ``client.messaging``,
 ``client.web_token``, ``client.web_client``), generated from the description; typed event
@@ -36,6 +48,18 @@ parent (its I/O threads do not survive ``fork()``): such calls raise
 
 from ccbridge import _native
 from ccbridge._native import Event, StreamStats, StreamStatus, operations
+from ccbridge.agent import (
+    AgentChange,
+    AgentChangeKind,
+    AgentSession,
+    AgentSnapshot,
+    AgentState,
+    ChangeCallback,
+    CommandOutcome,
+    Interaction,
+    InteractionState,
+    PendingRequest,
+)
 from ccbridge.client import InitialState, NotReadyType, ViaClient
 from ccbridge.errors import (
     ApiError,
@@ -70,6 +94,16 @@ __all__ = [
     "StatusCallback",
     "InitialState",
     "NotReadyType",
+    "AgentSession",
+    "AgentSnapshot",
+    "AgentChange",
+    "Interaction",
+    "CommandOutcome",
+    "AgentState",
+    "InteractionState",
+    "AgentChangeKind",
+    "PendingRequest",
+    "ChangeCallback",
     "operations",
     "Simulator",
     "Error",

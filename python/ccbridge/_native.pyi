@@ -13,8 +13,10 @@ __all__ = [
     "Event",
     "StreamStatus",
     "StreamStats",
+    "AgentSession",
     "Simulator",
     "operations",
+    "_agent_names",
     "_atexit",
     "__version__",
 ]
@@ -22,6 +24,7 @@ __all__ = [
 __version__: Final[str]
 
 def operations() -> list[str]: ...
+def _agent_names() -> dict[str, list[str]]: ...
 def _atexit() -> None: ...
 
 @final
@@ -177,6 +180,129 @@ class ViaClient:
     ) -> asyncio.Future[Stream]: ...
 
 @final
+class AgentSession:
+    @staticmethod
+    def login(
+        client: ViaClient,
+        user_id: str,
+        *,
+        initial_state: str | None = None,
+        station: str | None = None,
+        routeaccess_id: str | None = None,
+        email_address: str | None = None,
+        keep_alive: float | None = None,
+        session_timeout: float | None = None,
+        command_timeout: float | None = None,
+        login_timeout: float | None = None,
+        attach_renewal: float | None = None,
+        change_capacity: int | None = None,
+        inactivity_delay: int | None = None,
+        require_acknowledgement: bool | None = None,
+        max_events: int | None = None,
+        buffer_capacity: int | None = None,
+        dedupe_window: int | None = None,
+        poll_timeout: float | None = None,
+        ack_interval: float | None = None,
+        shutdown_deadline: float | None = None,
+    ) -> AgentSession: ...
+    @staticmethod
+    def login_async(
+        client: ViaClient,
+        user_id: str,
+        *,
+        initial_state: str | None = None,
+        station: str | None = None,
+        routeaccess_id: str | None = None,
+        email_address: str | None = None,
+        keep_alive: float | None = None,
+        session_timeout: float | None = None,
+        command_timeout: float | None = None,
+        login_timeout: float | None = None,
+        attach_renewal: float | None = None,
+        change_capacity: int | None = None,
+        inactivity_delay: int | None = None,
+        require_acknowledgement: bool | None = None,
+        max_events: int | None = None,
+        buffer_capacity: int | None = None,
+        dedupe_window: int | None = None,
+        poll_timeout: float | None = None,
+        ack_interval: float | None = None,
+        shutdown_deadline: float | None = None,
+    ) -> asyncio.Future[AgentSession]: ...
+    @staticmethod
+    def attach(
+        client: ViaClient,
+        user_id: str,
+        *,
+        keep_alive: float | None = None,
+        session_timeout: float | None = None,
+        command_timeout: float | None = None,
+        login_timeout: float | None = None,
+        attach_renewal: float | None = None,
+        change_capacity: int | None = None,
+        inactivity_delay: int | None = None,
+        require_acknowledgement: bool | None = None,
+        max_events: int | None = None,
+        buffer_capacity: int | None = None,
+        dedupe_window: int | None = None,
+        poll_timeout: float | None = None,
+        ack_interval: float | None = None,
+        shutdown_deadline: float | None = None,
+    ) -> AgentSession: ...
+    @staticmethod
+    def attach_async(
+        client: ViaClient,
+        user_id: str,
+        *,
+        keep_alive: float | None = None,
+        session_timeout: float | None = None,
+        command_timeout: float | None = None,
+        login_timeout: float | None = None,
+        attach_renewal: float | None = None,
+        change_capacity: int | None = None,
+        inactivity_delay: int | None = None,
+        require_acknowledgement: bool | None = None,
+        max_events: int | None = None,
+        buffer_capacity: int | None = None,
+        dedupe_window: int | None = None,
+        poll_timeout: float | None = None,
+        ack_interval: float | None = None,
+        shutdown_deadline: float | None = None,
+    ) -> asyncio.Future[AgentSession]: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def ehub_session_id(self) -> str | None: ...
+    @property
+    def stream_session_id(self) -> str | None: ...
+    @property
+    def dropped_changes(self) -> int: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def state(self) -> str: ...
+    def snapshot(self) -> dict[str, Any]: ...
+    def next_change(self, timeout: float | None = None) -> dict[str, Any] | None: ...
+    def next_change_async(
+        self, timeout: float | None = None
+    ) -> asyncio.Future[dict[str, Any] | None]: ...
+    def command(
+        self, op: str, interaction_id: str | None = None, body: Any = None
+    ) -> dict[str, Any]: ...
+    def command_async(
+        self, op: str, interaction_id: str | None = None, body: Any = None
+    ) -> asyncio.Future[dict[str, Any]]: ...
+    def logout(self, reason_id: str = ..., timeout: float | None = ...) -> dict[str, Any]: ...
+    def logout_async(
+        self, reason_id: str = ..., timeout: float | None = ...
+    ) -> asyncio.Future[dict[str, Any]]: ...
+    def cancel(self) -> dict[str, Any]: ...
+    def cancel_async(self) -> asyncio.Future[dict[str, Any]]: ...
+    def close(self) -> None: ...
+    def close_async(self) -> asyncio.Future[None]: ...
+    def set_listener(self, callback: Callable[[dict[str, Any]], object] | None) -> None: ...
+
+@final
 class Simulator:
     def __new__(
         cls,
@@ -186,6 +312,8 @@ class Simulator:
         token_ttl: float | None = None,
         web_token_ttl: float | None = None,
         rate_limit: int | None = None,
+        attach_ttl: float | None = None,
+        keepalive_timeout: float | None = None,
     ) -> Simulator: ...
     @property
     def url(self) -> str: ...
@@ -200,3 +328,15 @@ class Simulator:
     @property
     def closed(self) -> bool: ...
     def close(self) -> None: ...
+    def offer(
+        self,
+        user_id: str,
+        media_type: str = ...,
+        screen_data: dict[str, Any] | None = None,
+        interaction_data: Any = None,
+    ) -> str: ...
+    def hang_up(self, user_id: str, interaction_id: str) -> None: ...
+    def fail_next_login(
+        self, user_id: str, fail_code: int | None = None, fail_reason: str | None = None
+    ) -> tuple[int, str]: ...
+    def agent_info(self, user_id: str) -> dict[str, Any]: ...

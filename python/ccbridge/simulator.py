@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type
 
-from ccbridge import _native
+from ccbridge import _native, models
 from ccbridge.client import ViaClient
 
 __all__ = ["Simulator"]
@@ -27,9 +27,12 @@ class Simulator:
                                                  attach=False, initial_state="Idle")
                 print(stream.next_event(timeout=5))
 
+    Its agent state machine plays the contact center's side of an agent's day: routed work
+    (:meth:`offer`), a caller hanging up (:meth:`hang_up`), a refused login
+    (:meth:`fail_next_login`), and the model it keeps of each agent (:meth:`agent_info`).
     Its control API (plain HTTP under ``{url}/sim/``, see ``tests/sim/README.md`` in the
-    repository) injects events, customer chats and faults, and expires sessions and tokens.
-    Its log records go to the ``logging`` logger ``ccbridge.sim``.
+    repository) also injects events, customer chats and faults, and expires sessions and
+    tokens. Its log records go to the ``logging`` logger ``ccbridge.sim``.
 
     :meth:`close` (or leaving the ``with`` block) stops it; so does interpreter exit, after
     the streams (which still delete their sessions on it). It is an in-memory test double:
@@ -42,6 +45,10 @@ class Simulator:
     :param token_ttl: lifetime of the access tokens it issues, in seconds (default 3600).
     :param web_token_ttl: lifetime of the web tokens (public chat), in seconds (default 3600).
     :param rate_limit: requests per second before it answers 429 (default 100; 0: unlimited).
+    :param attach_ttl: lifetime in seconds of an agent attachment (``connect`` with
+        ``attach``) that is not renewed (default: the documented 30 minutes).
+    :param keepalive_timeout: seconds an agent that sent a keepAlive without
+        ``sessionTimeout`` may go without the next one before it is logged out (default 90).
     :raises InvalidArgumentError: a value is out of range (``.field`` names it).
     :raises TransportError: it cannot listen (the port is taken).
     :raises RuntimeError: this build of ccbridge has no simulator (built without the
@@ -58,6 +65,8 @@ class Simulator:
         token_ttl: Optional[float] = None,
         web_token_ttl: Optional[float] = None,
         rate_limit: Optional[int] = None,
+        attach_ttl: Optional[float] = None,
+        keepalive_timeout: Optional[float] = None,
     ) -> None:
         native = getattr(_native, "Simulator", None)
         if native is None:
@@ -71,6 +80,8 @@ class Simulator:
             token_ttl=token_ttl,
             web_token_ttl=web_token_ttl,
             rate_limit=rate_limit,
+            attach_ttl=attach_ttl,
+            keepalive_timeout=keepalive_timeout,
         )
 
     @property
@@ -123,6 +134,66 @@ class Simulator:
         """Stops it and waits until it has (the GIL is released meanwhile). Clients of it
         then fail with :class:`TransportError`; stop their streams first. Idempotent."""
         self._native.close()
+
+    # -- the agent state machine -----------------------------------------------------------
+
+    def offer(
+        self,
+        user_id: str,
+        media_type: models.MediaType = "InboundACD",
+        screen_data: Optional[Mapping[str, Any]] = None,
+        interaction_data: Optional[Sequence[models.InteractionDataItem]] = None,
+    ) -> str:
+        """Routes new work to an agent, as the contact center's ACD would: a new
+        interaction, offered, and its ``engagementCenter.ScreenPop``. Returns its
+        interaction id.
+
+        The screen pop carries made-up caller data (``ani`` ``"6035551212"``,
+        ``callerId``, ``firstName``, ``lastName``, ``dnis``...) with ``screen_data`` merged
+        over it, and ``interaction_data`` as its user fields (``{"key", "value",
+        "isMasked"}`` items).
+
+        :raises ConflictError: the agent is not logged in, not Idle, or has work already
+            (work is routed to idle agents only).
+        :raises InvalidArgumentError: ``media_type`` is not a MediaType of the description,
+            or an item of ``interaction_data`` is malformed.
+        """
+        return self._native.offer(
+            user_id,
+            media_type,
+            None if screen_data is None else dict(screen_data),
+            None if interaction_data is None else [dict(i) for i in interaction_data],
+        )
+
+    def hang_up(self, user_id: str, interaction_id: str) -> None:
+        """The far end hangs up an active or held interaction of the agent: an
+        informational ``engagementCenter.Error`` (failCode 252), ``InteractionClear``, then
+        ``Wrap`` (a consultation leg just goes away).
+
+        :raises NotFoundError: the agent has no such interaction.
+        :raises ConflictError: the interaction is not active or held.
+        """
+        self._native.hang_up(user_id, interaction_id)
+
+    def fail_next_login(
+        self,
+        user_id: str,
+        fail_code: Optional[int] = None,
+        fail_reason: Optional[str] = None,
+    ) -> Tuple[int, str]:
+        """Makes the agent's next login fail: ``Connecting``, then an
+        ``engagementCenter.Error`` with this ``failCode`` and ``failReason``, then
+        ``Disconnected``. Returns the code and reason in force (default: 16, the documents'
+        text for it).
+        """
+        return self._native.fail_next_login(user_id, fail_code, fail_reason)
+
+    def agent_info(self, user_id: str) -> Dict[str, Any]:
+        """The simulator's own model of an agent, as ``GET /sim/agents/{userId}`` answers
+        it (camelCase keys): ``connected``, ``state``, ``ehubSessionId``, ``sessions``,
+        ``reasonId``, ``pending``, ``interactions``, ``keepAlive``, ``attachments``... An
+        agent it never saw is reported as disconnected."""
+        return self._native.agent_info(user_id)
 
     def __enter__(self) -> Simulator:
         return self

@@ -52,8 +52,54 @@ fn stream_object(
     Ok(Py::new(py, PyStream::new(stream, callbacks))?.into_any())
 }
 
+/// A stream's configuration from the keyword arguments of `ViaClient.stream()` (also those
+/// of an agent session's stream); unset values keep the engine's defaults.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn stream_config(
+    py: Python<'_>,
+    inactivity_delay: Option<i64>,
+    require_acknowledgement: Option<bool>,
+    max_events: Option<i64>,
+    buffer_capacity: Option<i64>,
+    dedupe_window: Option<i64>,
+    poll_timeout: Option<f64>,
+    ack_interval: Option<f64>,
+    shutdown_deadline: Option<f64>,
+) -> PyResult<StreamConfig> {
+    let mut config = StreamConfig::default();
+    if let Some(v) = inactivity_delay {
+        config.inactivity_delay = to_u32(py, "inactivity_delay", v)?;
+    }
+    if let Some(v) = require_acknowledgement {
+        config.require_acknowledgement = v;
+    }
+    if let Some(v) = max_events {
+        config.max_events = to_u32(py, "max_events", v)?;
+    }
+    if let Some(v) = buffer_capacity {
+        config.buffer_capacity = to_usize(py, "buffer_capacity", v)?;
+    }
+    if let Some(v) = dedupe_window {
+        config.dedupe_window = to_usize(py, "dedupe_window", v)?;
+    }
+    if let Some(v) = poll_timeout {
+        config.poll_timeout = seconds(py, "poll_timeout", v)?;
+    }
+    if let Some(v) = ack_interval {
+        config.ack_interval = seconds(py, "ack_interval", v)?;
+    }
+    if let Some(v) = shutdown_deadline {
+        config.shutdown_deadline = seconds(py, "shutdown_deadline", v)?;
+    }
+    // Also checked when the stream starts; checking now makes the async calls raise at the
+    // call rather than at the await.
+    config.validate().py_err(py)?;
+    Ok(config)
+}
+
 impl PyViaClient {
-    fn client(&self) -> ViaClient {
+    /// The core client (a cheap handle).
+    pub(crate) fn client(&self) -> ViaClient {
         (*self.inner).clone()
     }
 
@@ -101,34 +147,17 @@ impl PyViaClient {
         on_event: Option<PyObject>,
         on_status: Option<PyObject>,
     ) -> PyResult<StreamArgs> {
-        let mut config = StreamConfig::default();
-        if let Some(v) = inactivity_delay {
-            config.inactivity_delay = to_u32(py, "inactivity_delay", v)?;
-        }
-        if let Some(v) = require_acknowledgement {
-            config.require_acknowledgement = v;
-        }
-        if let Some(v) = max_events {
-            config.max_events = to_u32(py, "max_events", v)?;
-        }
-        if let Some(v) = buffer_capacity {
-            config.buffer_capacity = to_usize(py, "buffer_capacity", v)?;
-        }
-        if let Some(v) = dedupe_window {
-            config.dedupe_window = to_usize(py, "dedupe_window", v)?;
-        }
-        if let Some(v) = poll_timeout {
-            config.poll_timeout = seconds(py, "poll_timeout", v)?;
-        }
-        if let Some(v) = ack_interval {
-            config.ack_interval = seconds(py, "ack_interval", v)?;
-        }
-        if let Some(v) = shutdown_deadline {
-            config.shutdown_deadline = seconds(py, "shutdown_deadline", v)?;
-        }
-        // Also checked when the stream starts; checking now makes stream_async() raise at
-        // the call rather than at the await.
-        config.validate().py_err(py)?;
+        let config = stream_config(
+            py,
+            inactivity_delay,
+            require_acknowledgement,
+            max_events,
+            buffer_capacity,
+            dedupe_window,
+            poll_timeout,
+            ack_interval,
+            shutdown_deadline,
+        )?;
         let callbacks = Callbacks::new(py, on_event, on_status)?;
         Ok(StreamArgs { config, callbacks })
     }

@@ -53,6 +53,11 @@ pub(crate) fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     from_py_at(obj, "params", 0)
 }
 
+/// [`from_py`] for the argument `name`, which the `TypeError` names.
+pub(crate) fn from_py_named(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
+    from_py_at(obj, name, 0)
+}
+
 fn from_py_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
     if depth > MAX_DEPTH {
         return Err(PyTypeError::new_err(format!(

@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+mod agent;
 mod client;
 mod convert;
 mod errors;
@@ -37,9 +38,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::PyEvent>()?;
     m.add_class::<stream::PyStatus>()?;
     m.add_class::<stream::PyStats>()?;
+    m.add_class::<agent::PyAgentSession>()?;
     #[cfg(feature = "simulator")]
     m.add_class::<simulator::PySimulator>()?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
+    m.add_function(wrap_pyfunction!(agent::_agent_names, m)?)?;
     m.add_function(wrap_pyfunction!(process::_atexit, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     logging::install(py);

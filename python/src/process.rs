@@ -7,7 +7,7 @@
 //! the embedded simulators still running, and foreign threads stop entering Python before the
 //! interpreter is torn down.
 
-use ccbridge::{Error, EventStream};
+use ccbridge::{AgentSession, Error, EventStream};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -35,6 +35,9 @@ static RETURNING: AtomicUsize = AtomicUsize::new(0);
 static EXIT_THREAD: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
 /// Streams to stop at exit.
 static STREAMS: Mutex<Vec<Weak<EventStream>>> = Mutex::new(Vec::new());
+/// Agent sessions to close at exit (their streams are not in [`STREAMS`]: the core owns
+/// them).
+static AGENTS: Mutex<Vec<Weak<AgentSession>>> = Mutex::new(Vec::new());
 /// Other things to stop at exit, after the streams (embedded simulators: a stream stopping
 /// at exit still deletes its session on one).
 static AT_EXIT: Mutex<Vec<Weak<dyn ExitClose>>> = Mutex::new(Vec::new());
@@ -218,6 +221,13 @@ pub(crate) fn register_stream(stream: &Arc<EventStream>) {
     streams.push(Arc::downgrade(stream));
 }
 
+/// Remembers an agent session so that interpreter exit can close it (with the streams).
+pub(crate) fn register_agent(agent: &Arc<AgentSession>) {
+    let mut agents = lock(&AGENTS);
+    agents.retain(|w| w.strong_count() > 0);
+    agents.push(Arc::downgrade(agent));
+}
+
 /// Remembers something that interpreter exit must stop, after the streams.
 #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
 pub(crate) fn close_at_exit(item: Weak<dyn ExitClose>) {
@@ -239,19 +249,31 @@ pub(crate) fn _atexit(py: Python<'_>) {
         .filter_map(|w| w.upgrade())
         .filter(|s| !s.is_stopping())
         .collect();
+    let agents: Vec<Arc<AgentSession>> = lock(&AGENTS)
+        .drain(..)
+        .filter_map(|w| w.upgrade())
+        .filter(|a| !a.is_closed())
+        .collect();
     let others: Vec<Arc<dyn ExitClose>> = lock(&AT_EXIT)
         .drain(..)
         .filter_map(|w| w.upgrade())
         .collect();
     py.allow_threads(move || {
-        if !streams.is_empty() {
-            tracing::debug!(target: "ccbridge::python", count = streams.len(), "stopping streams at exit");
+        if !streams.is_empty() || !agents.is_empty() {
+            tracing::debug!(target: "ccbridge::python", streams = streams.len(), agents = agents.len(), "stopping streams and agent sessions at exit");
             let deadline = tokio::time::Instant::now() + EXIT_STOP_DEADLINE;
             let rt = ccbridge::runtime::handle();
-            let tasks: Vec<_> = streams
+            let mut tasks: Vec<_> = streams
                 .into_iter()
                 .map(|s| rt.spawn(async move { s.stop_async().await }))
                 .collect();
+            // Closing a session does not log its agent out: it stops its stream and timers.
+            tasks.extend(agents.into_iter().map(|a| {
+                rt.spawn(async move {
+                    a.close().await;
+                    Ok(())
+                })
+            }));
             let _ = ccbridge::runtime::block_on(async move {
                 for t in tasks {
                     let _ = tokio::time::timeout_at(deadline, t).await;
