@@ -104,7 +104,9 @@ impl Default for AgentOptions {
 }
 
 impl AgentOptions {
-    fn validate(&self) -> Result<()> {
+    /// Checks the options as [`AgentSession::login`] does, so a binding can refuse bad
+    /// options at the call, naming the field.
+    pub fn validate(&self) -> Result<()> {
         let positive = |name: &str, d: Duration| {
             if d.is_zero() {
                 Err(Error::invalid(name, "must be longer than zero"))
@@ -117,6 +119,14 @@ impl AgentOptions {
         positive("attach_renewal", self.attach_renewal)?;
         if let Some(k) = self.keep_alive {
             positive("keep_alive", k)?;
+        }
+        if let Some(t) = self.session_timeout {
+            if !(t.is_finite() && t > 0.0) {
+                return Err(Error::invalid(
+                    "session_timeout",
+                    "must be a positive number of seconds",
+                ));
+            }
         }
         if self.change_capacity == 0 {
             return Err(Error::invalid("change_capacity", "must be at least 1"));
