@@ -69,56 +69,25 @@ const KINDS: [AgentChangeKind; 10] = [
 ];
 const PENDING: [PendingRequest; 2] = [PendingRequest::NotReady, PendingRequest::Disconnect];
 
-fn state_name(s: AgentState) -> &'static str {
-    s.as_str()
-}
-
-fn interaction_state_name(s: InteractionState) -> &'static str {
-    match s {
-        InteractionState::Offered => "Offered",
-        InteractionState::Dialing => "Dialing",
-        InteractionState::Active => "Active",
-        InteractionState::Held => "Held",
-        InteractionState::Cleared => "Cleared",
-        InteractionState::Wrap => "Wrap",
-    }
-}
-
-fn kind_name(k: AgentChangeKind) -> &'static str {
-    match k {
-        AgentChangeKind::State => "State",
-        AgentChangeKind::InteractionOffered => "InteractionOffered",
-        AgentChangeKind::InteractionChanged => "InteractionChanged",
-        AgentChangeKind::InteractionRemoved => "InteractionRemoved",
-        AgentChangeKind::Statistics => "Statistics",
-        AgentChangeKind::Error => "Error",
-        AgentChangeKind::LoggedOut => "LoggedOut",
-        AgentChangeKind::Gap => "Gap",
-        AgentChangeKind::OtherAgent => "OtherAgent",
-        AgentChangeKind::Other => "Other",
-    }
-}
-
-fn pending_name(p: PendingRequest) -> &'static str {
-    match p {
-        PendingRequest::NotReady => "NotReady",
-        PendingRequest::Disconnect => "Disconnect",
-    }
-}
-
 /// Every name of the agent session's enumerations, by enumeration:
 /// `{"AgentState": [...], "InteractionState": [...], "AgentChangeKind": [...],
 /// "PendingRequest": [...]}`.
 #[pyfunction]
 pub(crate) fn _agent_names(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("AgentState", STATES.map(state_name).to_vec())?;
+    d.set_item("AgentState", STATES.map(AgentState::as_str).to_vec())?;
     d.set_item(
         "InteractionState",
-        INTERACTION_STATES.map(interaction_state_name).to_vec(),
+        INTERACTION_STATES.map(InteractionState::as_str).to_vec(),
     )?;
-    d.set_item("AgentChangeKind", KINDS.map(kind_name).to_vec())?;
-    d.set_item("PendingRequest", PENDING.map(pending_name).to_vec())?;
+    d.set_item(
+        "AgentChangeKind",
+        KINDS.map(AgentChangeKind::as_str).to_vec(),
+    )?;
+    d.set_item(
+        "PendingRequest",
+        PENDING.map(PendingRequest::as_str).to_vec(),
+    )?;
     Ok(d)
 }
 
@@ -137,15 +106,15 @@ fn snapshot_object(py: Python<'_>, s: &AgentSnapshot) -> PyResult<PyObject> {
     let d = PyDict::new(py);
     d.set_item("user_id", &s.user_id)?;
     d.set_item("ehub_session_id", s.ehub_session_id.as_deref())?;
-    d.set_item("state", state_name(s.state))?;
+    d.set_item("state", AgentState::as_str(s.state))?;
     d.set_item("reason_id", s.reason_id.as_deref())?;
-    d.set_item("pending", s.pending.map(pending_name))?;
+    d.set_item("pending", s.pending.map(PendingRequest::as_str))?;
     let interactions = PyList::empty(py);
     for i in &s.interactions {
         let item = PyDict::new(py);
         item.set_item("interaction_id", &i.interaction_id)?;
         item.set_item("media_type", i.media_type.as_deref())?;
-        item.set_item("state", interaction_state_name(i.state))?;
+        item.set_item("state", i.state.as_str())?;
         item.set_item("consulting", i.consulting)?;
         item.set_item("conference", i.conference)?;
         item.set_item("transferred", i.transferred)?;
@@ -168,9 +137,9 @@ fn snapshot_object(py: Python<'_>, s: &AgentSnapshot) -> PyResult<PyObject> {
 
 fn change_object(py: Python<'_>, c: AgentChange) -> PyResult<PyObject> {
     let d = PyDict::new(py);
-    d.set_item("kind", kind_name(c.kind))?;
-    d.set_item("old_state", state_name(c.old_state))?;
-    d.set_item("new_state", state_name(c.new_state))?;
+    d.set_item("kind", c.kind.as_str())?;
+    d.set_item("old_state", AgentState::as_str(c.old_state))?;
+    d.set_item("new_state", AgentState::as_str(c.new_state))?;
     d.set_item("interaction_id", c.interaction_id)?;
     let event = match c.event {
         Some(e) => Py::new(py, PyEvent::new(e))?.into_any(),
@@ -645,7 +614,7 @@ impl PyAgentSession {
     /// The agent's state now (`snapshot()["state"]`, without building the rest).
     #[getter]
     fn state(&self) -> &'static str {
-        state_name(self.inner.snapshot().state)
+        AgentState::as_str(self.inner.snapshot().state)
     }
 
     /// The agent's state now, as a dict.
@@ -837,7 +806,7 @@ impl PyAgentSession {
         format!(
             "AgentSession(user_id={}, state={}, closed={flag})",
             repr_str(py, self.inner.user_id()),
-            repr_str(py, state_name(self.inner.snapshot().state))
+            repr_str(py, AgentState::as_str(self.inner.snapshot().state))
         )
     }
 }

@@ -49,24 +49,16 @@ impl Server {
 /// The control API's answer as the error a client of the service would get for it;
 /// `fields` renames the wire names of 400s to Python's argument names.
 fn sim_error(e: ApiError, fields: &[(&str, &str)]) -> Error {
-    let message = e.message.clone();
-    match e.status.as_u16() {
-        400 => {
-            let wire = e.errors.first().map(|d| d.reason.as_str()).unwrap_or("");
+    match Error::from(e) {
+        Error::InvalidArgument { field, message } => {
             let field = fields
                 .iter()
-                .find(|(w, _)| *w == wire)
-                .map_or(wire, |(_, py)| *py);
-            Error::invalid(field, message)
+                .find(|(w, _)| *w == field)
+                .map_or(field.as_str(), |(_, py)| *py)
+                .to_string();
+            Error::InvalidArgument { field, message }
         }
-        404 => Error::NotFound { message },
-        409 => Error::Conflict { message },
-        status => Error::Api {
-            status,
-            code: Some(i64::from(status)),
-            message,
-            errors: Vec::new(),
-        },
+        other => other,
     }
 }
 

@@ -200,16 +200,9 @@ pub unsafe extern "C" fn ccb_simulator_api_key(sim: *const ccb_simulator_t) -> *
 
 /// The simulator's refusal as a client error: `field` names the C argument a 400 is about.
 fn sim_error(e: ApiError, field: &str) -> Error {
-    match e.status.as_u16() {
-        400 => Error::invalid(field, e.message),
-        404 => Error::NotFound { message: e.message },
-        409 => Error::Conflict { message: e.message },
-        status => Error::Api {
-            status,
-            code: Some(i64::from(status)),
-            message: e.message,
-            errors: Vec::new(),
-        },
+    match Error::from(e) {
+        Error::InvalidArgument { message, .. } => Error::invalid(field, message),
+        other => other,
     }
 }
 

@@ -6,7 +6,7 @@
 //! thread. The agent helpers (`offer`, `hang_up`, `fail_next_login`, `agent_info`) call its
 //! state directly, as its control API does.
 
-use crate::error::{ApiErrorItem, CcbError};
+use crate::error::CcbError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -107,33 +107,7 @@ impl From<ccbridge_sim::UserInfo> for SimAgentInfo {
 
 /// The simulator's refusal as the error its control API would answer.
 fn refused(e: ccbridge_sim::ApiError) -> CcbError {
-    let detail = e.message.clone();
-    match e.status.as_u16() {
-        400 => CcbError::InvalidArgument {
-            field: e
-                .errors
-                .first()
-                .map(|d| d.reason.clone())
-                .unwrap_or_default(),
-            detail,
-        },
-        404 => CcbError::NotFound { detail },
-        409 => CcbError::Conflict { detail },
-        status => CcbError::Api {
-            detail,
-            http_status: status,
-            code: Some(i64::from(status)),
-            errors: e
-                .errors
-                .into_iter()
-                .map(|d| ApiErrorItem {
-                    scope: Some(d.scope),
-                    reason: Some(d.reason),
-                    message: Some(d.message),
-                })
-                .collect(),
-        },
-    }
+    CcbError::from(ccbridge::Error::from(e))
 }
 
 /// A JSON text argument (`None` when absent or blank), or `InvalidArgument` naming it.

@@ -135,3 +135,37 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+/// A refusal of the simulator's in-process control API (offer, hang-up...) as the error a
+/// client gets for the same answer over HTTP: a 400 is `InvalidArgument` naming the field
+/// in `errors[0].reason`. The bindings' simulator objects all report refusals this way.
+impl From<ApiError> for ccbridge::Error {
+    fn from(e: ApiError) -> Self {
+        match e.status.as_u16() {
+            400 => ccbridge::Error::InvalidArgument {
+                field: e
+                    .errors
+                    .first()
+                    .map(|d| d.reason.clone())
+                    .unwrap_or_default(),
+                message: e.message,
+            },
+            404 => ccbridge::Error::NotFound { message: e.message },
+            409 => ccbridge::Error::Conflict { message: e.message },
+            status => ccbridge::Error::Api {
+                status,
+                code: Some(i64::from(status)),
+                message: e.message,
+                errors: e
+                    .errors
+                    .into_iter()
+                    .map(|d| ccbridge::ApiErrorDetail {
+                        scope: Some(d.scope),
+                        reason: Some(d.reason),
+                        message: Some(d.message),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
