@@ -335,6 +335,12 @@ enum ccb_error_code_t
      */
     CCB_ERR_COMMAND_FAILED = 13,
     /**
+     * A request that is not safe to repeat (an agent command, a raw POST) got no answer
+     * that says whether the service acted on it (a 5xx, a timeout, a dropped connection):
+     * it was not sent again. Check the service's state before sending it again.
+     */
+    CCB_ERR_OUTCOME_UNKNOWN = 14,
+    /**
      * A bug inside ccbridge (a caught panic). Please report it.
      */
     CCB_ERR_INTERNAL = 100,

@@ -127,6 +127,15 @@ pub enum Error {
         /// What was closed.
         message: String,
     },
+    /// A request that is not safe to repeat (a command, a raw POST) got no answer that says
+    /// whether the service acted on it (a 5xx, a timeout, a dropped connection): it was not
+    /// sent again. Check the service's state (for an agent command, its events) before
+    /// sending it again.
+    #[error("outcome unknown: {message}")]
+    OutcomeUnknown {
+        /// What happened.
+        message: String,
+    },
     /// An agent command was accepted (202) and then reported failed by an
     /// `engagementCenter.Error` event (or a login ended with `Disconnected`).
     #[error("{command} failed{}: {fail_reason}", fail_code.map(|c| format!(" (failCode {c})")).unwrap_or_default())]
@@ -172,6 +181,8 @@ pub enum ErrorCode {
     Closed = 12,
     /// [`Error::CommandFailed`]
     CommandFailed = 13,
+    /// [`Error::OutcomeUnknown`]
+    OutcomeUnknown = 14,
 }
 
 impl ErrorCode {
@@ -191,6 +202,7 @@ impl ErrorCode {
             ErrorCode::Decode => "decode",
             ErrorCode::Closed => "closed",
             ErrorCode::CommandFailed => "command_failed",
+            ErrorCode::OutcomeUnknown => "outcome_unknown",
         }
     }
 }
@@ -232,6 +244,7 @@ impl Error {
             Error::Decode { .. } => ErrorCode::Decode,
             Error::Closed { .. } => ErrorCode::Closed,
             Error::CommandFailed { .. } => ErrorCode::CommandFailed,
+            Error::OutcomeUnknown { .. } => ErrorCode::OutcomeUnknown,
         }
     }
 

@@ -293,6 +293,7 @@ impl Operation {
         }
         let mut req = ApiRequest::new(self.name, self.method.to_reqwest(), rendered);
         req.auth = self.auth;
+        req.idempotent = self.safe_to_retry;
         match (self.session, session_id) {
             (SessionHeader::None, Some(_)) => {
                 return Err(Error::invalid(

@@ -48,6 +48,12 @@ pub struct ApiRequest {
     pub retry: bool,
     /// Which credential goes in `Authorization`.
     pub auth: AuthKind,
+    /// Whether sending the request twice does no harm (the description's
+    /// `x-safe-to-retry`; by default GET, PUT, DELETE and HEAD). A request that is not is
+    /// sent again only when the service certainly did not act on it: the connection could
+    /// not be made, or it answered 429. After a 5xx, a timeout or a dropped connection it
+    /// fails with [`Error::OutcomeUnknown`] instead.
+    pub idempotent: bool,
     /// Hand a successful body over as bytes ([`ApiResponse::raw`]) instead of decoding it
     /// into [`ApiResponse::body`]: the stream engine decodes event batches straight into
     /// its own types, without a JSON tree in between.
@@ -59,12 +65,16 @@ impl ApiRequest {
     pub fn new(op: &'static str, method: Method, path: String) -> Self {
         ApiRequest {
             op,
-            method,
+            method: method.clone(),
             path,
             query: Vec::new(),
             body: None,
             session_id: None,
             timeout: None,
+            idempotent: matches!(
+                method,
+                Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+            ),
             retry: true,
             auth: AuthKind::OAuth2,
             raw_body: false,
@@ -232,7 +242,23 @@ impl Transport {
                     let _ = err;
                     continue;
                 }
-                Err(AttemptError::Unauthorized(err)) | Err(AttemptError::Other(err)) => err,
+                Err(AttemptError::NotSent(err)) => err,
+                Err(AttemptError::Unauthorized(err)) | Err(AttemptError::Other(err)) => {
+                    // Only an answer that says nothing happened (429) leaves a request that
+                    // is not safe to repeat free to be sent again.
+                    if !req.idempotent
+                        && err.is_retryable()
+                        && !matches!(err, Error::RateLimited { .. })
+                    {
+                        return Err(Error::OutcomeUnknown {
+                            message: format!(
+                                "{}: {err}; the service may have acted on it, so it was not sent again",
+                                req.op
+                            ),
+                        });
+                    }
+                    err
+                }
             };
             if !err.is_retryable() || attempt >= max_attempts {
                 return Err(err);
@@ -300,10 +326,13 @@ impl Transport {
                 .map_err(|e| AttemptError::Other(Error::decode(e.to_string())))?;
             builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
         }
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| AttemptError::Other(map_reqwest_error(&e)))?;
+        let resp = builder.send().await.map_err(|e| {
+            if e.is_connect() {
+                AttemptError::NotSent(map_reqwest_error(&e))
+            } else {
+                AttemptError::Other(map_reqwest_error(&e))
+            }
+        })?;
         let status = resp.status().as_u16();
         self.observe_rate_limits(resp.headers());
         let retry_after = parse_retry_after(resp.headers());
@@ -436,6 +465,8 @@ impl Transport {
 
 enum AttemptError {
     Unauthorized(Error),
+    /// The request never reached the service (the connection could not be made).
+    NotSent(Error),
     Other(Error),
 }
 

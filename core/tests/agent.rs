@@ -555,3 +555,45 @@ fn a_blocking_command_from_the_sessions_own_listener_is_refused_not_stuck() {
     listener.agent.lock().unwrap().take();
     block(agent.close());
 }
+
+#[test]
+fn a_command_whose_answer_is_lost_is_not_sent_again_and_its_events_decide() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(
+        &client,
+        "agent-lost",
+        AgentOptions {
+            command_timeout: Duration::from_millis(500),
+            ..options()
+        },
+    )
+    .unwrap();
+    let call = offer(&sim, "agent-lost", "InboundACD");
+    wait_for(&agent, AgentChangeKind::InteractionOffered);
+    sim.state()
+        .add_fault(
+            serde_json::from_value(serde_json::json!({
+                "method": "POST", "pathContains": "/accept", "kind": "status", "status": 502
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+    // The 502 leaves the outcome open: no second accept, and no Active arrives here.
+    match block(agent.accept(&call)) {
+        Err(Error::OutcomeUnknown { message }) => assert!(message.contains("Active"), "{message}"),
+        other => panic!("expected OutcomeUnknown, got {other:?}"),
+    }
+    assert_eq!(
+        sim.state()
+            .stats()
+            .operations
+            .get("engagementCenter.accept"),
+        Some(&1)
+    );
+    assert_eq!(
+        agent.snapshot().interactions[0].state,
+        InteractionState::Offered
+    );
+    block(agent.close());
+}

@@ -3,7 +3,7 @@
 mod common;
 
 use ccbridge::models::*;
-use ccbridge::{Error, RetryPolicy};
+use ccbridge::{Error, EventStream, RetryPolicy, StreamConfig};
 use ccbridge_sim::{FaultKind, FaultSpec};
 use common::*;
 use serde_json::json;
@@ -462,4 +462,85 @@ fn raw_requests_take_the_same_transport() {
         before,
         "nothing was sent"
     );
+}
+
+/// How many requests of `op` the simulator received (faulted ones included).
+fn handled(sim: &ccbridge_sim::Simulator, op: &str) -> u64 {
+    sim.state().stats().operations.get(op).copied().unwrap_or(0)
+}
+
+fn fault_on(sim: &ccbridge_sim::Simulator, path: &str, kind: FaultKind, status: u16) {
+    sim.state()
+        .add_fault(FaultSpec {
+            method: Some("POST".into()),
+            path_contains: Some(path.into()),
+            status,
+            ..FaultSpec::new(kind)
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_command_that_is_not_safe_to_repeat_is_never_sent_twice() {
+    use ccbridge::models::{HoldParams, KeepAliveParams};
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, StreamConfig::default()).unwrap();
+    let sid = stream.session_id();
+    let ehub = common::login(&client, &stream, "agent-once");
+    let ec = client.engagement_center();
+    let hold = HoldParams {
+        ehub_session_id: ehub.clone(),
+    };
+    // After a 500, a 502 or a dropped connection the service may have acted: one attempt,
+    // and an error that says the outcome is unknown.
+    for (kind, status) in [
+        (FaultKind::Status, 500),
+        (FaultKind::Status, 502),
+        (FaultKind::Drop, 500),
+    ] {
+        let faults = sim.state().stats().faults_injected;
+        fault_on(&sim, "/hold", kind, status);
+        match block(ec.hold(&sid, "77", &hold)) {
+            Err(Error::OutcomeUnknown { message }) => {
+                assert!(message.contains("not sent again"), "{message}")
+            }
+            other => panic!("{kind:?} {status}: expected OutcomeUnknown, got {other:?}"),
+        }
+        assert_eq!(
+            sim.state().stats().faults_injected,
+            faults + 1,
+            "one attempt only"
+        );
+    }
+    assert_eq!(
+        handled(&sim, "engagementCenter.hold"),
+        3,
+        "one request per fault"
+    );
+    // A 429 says the service did nothing: sent again, once, and it goes through.
+    fault_on(&sim, "/hold", FaultKind::Status, 429);
+    block(ec.hold(&sid, "77", &hold)).expect("retried after 429");
+    assert_eq!(
+        handled(&sim, "engagementCenter.hold"),
+        5,
+        "the 429, then the retry"
+    );
+    // keepAlive is safe to repeat: it keeps the full retry policy.
+    fault_on(&sim, "/keepAlive", FaultKind::Status, 502);
+    block(ec.keep_alive(
+        &sid,
+        "agent-once",
+        &KeepAliveParams {
+            ehub_session_id: ehub,
+            ..KeepAliveParams::default()
+        },
+    ))
+    .expect("retried after 502");
+    assert_eq!(
+        handled(&sim, "engagementCenter.keepAlive"),
+        2,
+        "the 502, then the retry"
+    );
+    stream.stop().unwrap();
 }

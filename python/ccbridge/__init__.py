@@ -66,6 +66,7 @@ from ccbridge.errors import (
     AuthError,
     ClosedError,
     CommandFailedError,
+    OutcomeUnknownError,
     ConflictError,
     DecodeError,
     Error,
@@ -120,4 +121,5 @@ __all__ = [
     "DecodeError",
     "ClosedError",
     "CommandFailedError",
+    "OutcomeUnknownError",
 ]

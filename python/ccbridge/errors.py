@@ -28,6 +28,7 @@ __all__ = [
     "DecodeError",
     "ClosedError",
     "CommandFailedError",
+    "OutcomeUnknownError",
 ]
 
 
@@ -186,3 +187,11 @@ class CommandFailedError(Error):
         self.fail_reason: str = fail_reason
         #: The interaction the error is about, when it names one.
         self.interaction_id: Optional[str] = interaction_id
+
+
+class OutcomeUnknownError(Error):
+    """A request that is not safe to repeat (an agent command, a raw POST) got no answer
+    that says whether the service acted on it (a 5xx, a timeout, a dropped connection): it
+    was not sent again. Check the service's state before sending it again."""
+
+    code = "outcome_unknown"

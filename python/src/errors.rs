@@ -30,6 +30,7 @@ fn class_name(code: ErrorCode) -> &'static str {
         ErrorCode::Decode => "DecodeError",
         ErrorCode::Closed => "ClosedError",
         ErrorCode::CommandFailed => "CommandFailedError",
+        ErrorCode::OutcomeUnknown => "OutcomeUnknownError",
     }
 }
 

@@ -192,6 +192,20 @@ def test_server_errors_map_to_api_error(sim: Sim) -> None:
     assert isinstance(err.errors, list)
 
 
+def test_a_command_not_safe_to_repeat_is_never_sent_twice(sim: Sim) -> None:
+    client = make_client(sim)
+    session = client.streaming.create_session()["sessionId"]
+    before = sim.control("GET", "/sim/stats")["operations"].get("engagementCenter.hold", 0)
+    sim.post("/sim/faults", {"kind": "status", "status": 502, "pathContains": "/hold", "method": "POST"})
+    with pytest.raises(ccbridge.OutcomeUnknownError) as info:
+        client.engagement_center.hold(session, "7", ehub_session_id="1")
+    assert info.value.code == "outcome_unknown"
+    assert "not sent again" in str(info.value)
+    after = sim.control("GET", "/sim/stats")["operations"].get("engagementCenter.hold", 0)
+    assert after == before + 1, "one attempt, no retry"
+    client.streaming.delete_session(session)
+
+
 def test_rate_limited_carries_retry_after(sim: Sim) -> None:
     client = make_client(sim, max_attempts=1)
     sim.post(
@@ -232,7 +246,7 @@ def test_expired_session_is_session_expired(client: ccbridge.ViaClient) -> None:
 def test_every_category_has_its_class() -> None:
     classes = [getattr(ccbridge, n) for n in ccbridge.__all__ if n.endswith("Error") and n != "Error"]
     codes = {c.code for c in classes}
-    assert len(codes) == len(classes) == 13
+    assert len(codes) == len(classes) == 14
     for c in classes:
         assert issubclass(c, ccbridge.Error)
     err = ccbridge.RateLimitedError("slow down", retry_after=1.5, http_status=429)

@@ -43,6 +43,10 @@ pub enum ccb_error_code_t {
     /// engagementCenter.Error event (or a login ended with Disconnected); the message
     /// carries the failCode and failReason.
     CCB_ERR_COMMAND_FAILED = 13,
+    /// A request that is not safe to repeat (an agent command, a raw POST) got no answer
+    /// that says whether the service acted on it (a 5xx, a timeout, a dropped connection):
+    /// it was not sent again. Check the service's state before sending it again.
+    CCB_ERR_OUTCOME_UNKNOWN = 14,
     /// A bug inside ccbridge (a caught panic). Please report it.
     CCB_ERR_INTERNAL = 100,
 }
@@ -64,6 +68,7 @@ impl From<ErrorCode> for ccb_error_code_t {
             ErrorCode::Decode => ccb_error_code_t::CCB_ERR_DECODE,
             ErrorCode::Closed => ccb_error_code_t::CCB_ERR_CLOSED,
             ErrorCode::CommandFailed => ccb_error_code_t::CCB_ERR_COMMAND_FAILED,
+            ErrorCode::OutcomeUnknown => ccb_error_code_t::CCB_ERR_OUTCOME_UNKNOWN,
         }
     }
 }
@@ -85,6 +90,7 @@ impl ccb_error_code_t {
             ccb_error_code_t::CCB_ERR_DECODE => c"decode",
             ccb_error_code_t::CCB_ERR_CLOSED => c"closed",
             ccb_error_code_t::CCB_ERR_COMMAND_FAILED => c"command_failed",
+            ccb_error_code_t::CCB_ERR_OUTCOME_UNKNOWN => c"outcome_unknown",
             ccb_error_code_t::CCB_ERR_INTERNAL => c"internal",
         }
     }
@@ -106,6 +112,7 @@ impl ccb_error_code_t {
             CCB_ERR_DECODE,
             CCB_ERR_CLOSED,
             CCB_ERR_COMMAND_FAILED,
+            CCB_ERR_OUTCOME_UNKNOWN,
             CCB_ERR_INTERNAL,
         ]
         .into_iter()

@@ -102,6 +102,13 @@ pub enum CcbError {
         /// What was closed.
         detail: String,
     },
+    /// A request that is not safe to repeat got no answer that says whether the service
+    /// acted on it (a 5xx, a timeout, a dropped connection): it was not sent again.
+    #[error("outcome unknown: {detail}")]
+    OutcomeUnknown {
+        /// What happened.
+        detail: String,
+    },
     /// An agent command was accepted and then reported failed by an
     /// `engagementCenter.Error` event (or a login ended with `Disconnected`).
     #[error("{command} failed: {detail}")]
@@ -135,6 +142,7 @@ impl CcbError {
             CcbError::Decode { .. } => C::Decode,
             CcbError::Closed { .. } => C::Closed,
             CcbError::CommandFailed { .. } => C::CommandFailed,
+            CcbError::OutcomeUnknown { .. } => C::OutcomeUnknown,
         }
     }
 
@@ -194,6 +202,7 @@ impl From<ccbridge::Error> for CcbError {
             E::Transport { message } => CcbError::Transport { detail: message },
             E::Decode { message } => CcbError::Decode { detail: message },
             E::Closed { message } => CcbError::Closed { detail: message },
+            E::OutcomeUnknown { message } => CcbError::OutcomeUnknown { detail: message },
             E::CommandFailed {
                 command,
                 fail_code,
@@ -242,6 +251,7 @@ fn from_code(e: &ccbridge::Error) -> CcbError {
         C::Transport => CcbError::Transport { detail },
         C::Decode => CcbError::Decode { detail },
         C::Closed => CcbError::Closed { detail },
+        C::OutcomeUnknown => CcbError::OutcomeUnknown { detail },
         C::CommandFailed => CcbError::CommandFailed {
             detail,
             command: String::new(),

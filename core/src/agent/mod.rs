@@ -786,10 +786,17 @@ impl Shared {
             .pending
             .register(op, interaction_id.map(str::to_string), tx);
         let sent = self.client.transport().send(req).await;
+        // No answer that says whether the service acted (and the request was not sent
+        // again): its events still tell, so they are awaited as if the 202 had come.
+        let mut unknown = None;
         let replies = {
             let mut inner = lock(&self.inner);
             match sent {
                 Ok(resp) => inner.pending.answered(id, resp.correlation_id),
+                Err(Error::OutcomeUnknown { message }) if !op.confirmed_by.is_empty() => {
+                    unknown = Some(message);
+                    inner.pending.answered(id, None);
+                }
                 Err(e) => inner.pending.abandon(id, e),
             }
             inner.pending.take_outbox()
@@ -800,6 +807,15 @@ impl Shared {
             Ok(Err(_)) => Err(Error::closed("the agent session is closed")),
             Err(_) => {
                 lock(&self.inner).pending.forget(id);
+                if let Some(message) = unknown {
+                    return Err(Error::OutcomeUnknown {
+                        message: format!(
+                            "{message}; none of {:?} arrived within {} ms either",
+                            op.confirmed_by,
+                            timeout.as_millis()
+                        ),
+                    });
+                }
                 Err(Error::Timeout {
                     message: format!(
                         "{}: accepted, but none of {:?} arrived within {} ms; its outcome is unknown",
