@@ -46,6 +46,8 @@ parent (its I/O threads do not survive ``fork()``): such calls raise
 :class:`ccbridge.ClosedError`.
 """
 
+import logging as _logging
+
 from ccbridge import _native
 from ccbridge._native import Event, StreamStats, StreamStatus, operations
 from ccbridge.agent import (
@@ -83,6 +85,10 @@ from ccbridge.stream import EventCallback, StatusCallback, Stream
 
 #: Version of the library.
 __version__: str = _native.__version__
+
+# A library's records go nowhere until the application configures logging: without this,
+# Python's last-resort handler would print our warnings on a script's stderr.
+_logging.getLogger("ccbridge").addHandler(_logging.NullHandler())
 
 __all__ = [
     "__version__",

@@ -99,7 +99,8 @@ struct Fields {
 
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "message" {
+        // A second `message` (a field named so by a caller) is a field, not more text.
+        if field.name() == "message" && self.message.is_empty() {
             let _ = write!(self.message, "{value:?}");
         } else {
             let _ = write!(self.rest, " {}={value:?}", field.name());
@@ -107,7 +108,7 @@ impl Visit for Fields {
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
+        if field.name() == "message" && self.message.is_empty() {
             self.message.push_str(value);
         } else {
             let _ = write!(self.rest, " {}={value}", field.name());

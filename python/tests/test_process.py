@@ -47,6 +47,47 @@ def test_level_follows_the_logger(sim: Sim, caplog: pytest.LogCaptureFixture) ->
     assert not [r for r in caplog.records if r.name.startswith("ccbridge") and r.levelno < logging.WARNING]
 
 
+def test_a_message_and_its_fields_stay_apart(sim: Sim, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="ccbridge")
+    client = make_client(sim)
+    with client.stream() as stream:
+        old = stream.session_id
+        sim.post(f"/sim/sessions/{old}/expire")
+        deadline = time.monotonic() + 10
+        while stream.session_id == old and time.monotonic() < deadline:
+            time.sleep(0.01)
+    record = next(r for r in caplog.records if "session expired" in r.getMessage())
+    text = record.getMessage()
+    assert text.startswith("session expired; recreating "), text
+    assert f"session_id={old}" in text and "reason=Invalid or expired session" in text, text
+
+
+def test_nothing_is_printed_when_the_script_configured_no_logging(sim: Sim) -> None:
+    # A warning of ours (a recreated session) with logging left unconfigured: Python's
+    # last-resort handler would print it; the NullHandler keeps the script's stderr clean.
+    script = textwrap.dedent(
+        f"""
+        import time, urllib.request
+        import ccbridge
+        client = ccbridge.ViaClient(org_id="simorg", client_id="sim-client", client_secret={SECRET!r},
+                                    api_key={API_KEY!r}, base_url={sim.url!r})
+        with client.stream() as stream:
+            old = stream.session_id
+            urllib.request.urlopen(urllib.request.Request(
+                {sim.url!r} + "/sim/sessions/" + old + "/expire", data=b"", method="POST")).read()
+            deadline = time.monotonic() + 10
+            while stream.session_id == old and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert stream.session_id != old
+        print("done")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "done"
+    assert out.stderr == "", out.stderr
+
+
 def test_async_low_level_calls(sim: Sim, user_id: str) -> None:
     client = make_client(sim)
 

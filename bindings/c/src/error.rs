@@ -194,7 +194,7 @@ pub(crate) fn guard(f: impl FnOnce() -> ccbridge::Result<()>) -> *mut ccb_error_
         Ok(Err(e)) => ccb_error_t::from_core(&e).into_raw(),
         Err(p) => {
             let message = panic_message(p.as_ref());
-            tracing::error!(%message, "panic caught at the C boundary");
+            tracing::error!(panic = %message, "panic caught at the C boundary");
             ccb_error_t::internal(message).into_raw()
         }
     }

@@ -757,7 +757,7 @@ async fn poll_loop(shared: Arc<Shared>) {
                 }
             }
             Err(Error::SessionExpired { message }) => {
-                tracing::warn!(session_id = %sid, %message, "session expired; recreating");
+                tracing::warn!(session_id = %sid, reason = %message, "session expired; recreating");
                 if !recreate(&shared, &mut stop, &sid).await {
                     break;
                 }
