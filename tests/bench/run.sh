@@ -39,6 +39,12 @@
 #       http.client does not have), so this ratio rises when other processes compete for
 #       the CPUs; both command legs print load_average_1m before and after to read it by.
 #
+# The comparison users will make (python_poller.py), rounds alternating on one simulator:
+#   plain_poller_vs_ccbridge_{ack,no_ack}   a plain requests + json.loads long-poll loop
+#       (set of seen ids, one acknowledge per batch) against a ccbridge stream callback that
+#       reads the payload: events/s and CPU µs per event of each, events_per_second_ratio
+#       (ccbridge/plain) and cpu_per_event_ratio (plain/ccbridge); goals 3 and 5
+#
 # Criterion (its own format, after the JSON): decoding of a batch of 200 events.
 set -euo pipefail
 
@@ -59,12 +65,13 @@ rust_cmd_json="$("$repo/target/release/ccbridge-bench" --commands "$calls" --com
 # The Python extension, built in release mode into the project's venv.
 venv="$repo/.venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$repo/python/requirements-dev.txt"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$repo/python/requirements-dev.txt" -r "$here/requirements.txt"
 (cd "$repo/python" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" "$venv/bin/maturin" develop --quiet --release)
 py_json="$("$venv/bin/python" "$here/python_callback.py" --sim "$sim" --events "$events" --rounds "$rounds")"
 py_cmd_json="$("$venv/bin/python" "$here/python_commands.py" --sim "$sim" --calls "$calls" --rounds "$command_rounds")"
+poller_json="$("$venv/bin/python" "$here/python_poller.py" --sim "$sim" --events "$events" --rounds "$rounds")"
 
-"$venv/bin/python" - "$rust_json" "$rust_cmd_json" "$py_json" "$py_cmd_json" <<'PY'
+"$venv/bin/python" - "$rust_json" "$rust_cmd_json" "$py_json" "$py_cmd_json" "$poller_json" <<'PY'
 import json, sys
 report = {}
 for part in sys.argv[1:]:

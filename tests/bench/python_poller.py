@@ -1,0 +1,175 @@
+"""The comparison users will make: a plain Python long-poll loop against ccbridge's binding.
+
+The plain poller is written the way the streaming document's examples suggest: ``requests``
+with one kept-alive session, a token from the token endpoint, one ``GET /events`` loop with
+``maxEvents=200``, ``json.loads`` of each event's payload, a set of seen event ids to skip
+redeliveries, and (with acknowledgement) one acknowledge POST per batch. ccbridge's leg is a
+stream with an ``on_event`` callback that reads the payload (``event.payload``), so both
+decode every payload.
+
+Both legs see the same simulator process; rounds alternate (plain first in even rounds).
+Per leg and mode: events/s, and CPU time of this process per event (``time.process_time``,
+all threads: ccbridge's poller and dispatcher threads count too). Prints one JSON object
+with the medians and the ratios ccbridge/plain (events/s) and plain/ccbridge (CPU per
+event): above 1 means ccbridge is ahead.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import threading
+import time
+import urllib.request
+
+import requests
+
+import ccbridge
+
+ORG = "simorg"
+
+
+def start_sim(path: str) -> "tuple[subprocess.Popen[str], str]":
+    proc = subprocess.Popen(
+        [path, "--port", "0", "--poll-wait-ms", "500", "--rate-limit", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip().rsplit(" ", 1)[-1]
+
+
+def inject(base: str, session_id: str, count: int) -> None:
+    body = json.dumps(
+        {
+            "sessionId": session_id,
+            "eventType": "engagementCenter.ScreenPop",
+            "payload": {
+                "userId": "bench",
+                "ehubSessionId": 100,
+                "ehubSessionIdRev": "100",
+                "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"},
+            },
+            "count": count,
+        }
+    ).encode()
+    req = urllib.request.Request(base + "/sim/events", data=body, headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=60).read()
+
+
+def plain_round(base: str, events: int, ack: bool) -> "tuple[float, float]":
+    """Events/s and CPU seconds per event of the hand-written loop."""
+    http = requests.Session()
+    token = http.post(
+        base + "/via/v2/oauth2/token",
+        data={"grant_type": "client_credentials", "client_id": "sim-client", "client_secret": "sim-secret"},
+        timeout=30,
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "x-api-key": "sim-api-key"}
+    root = f"{base}/via/v3/organizations/{ORG}/streaming"
+    session = http.post(
+        root + "/session",
+        json={"inactivityDelay": 120, "requireAcknowledgement": ack},
+        headers=headers,
+        timeout=30,
+    ).json()["sessionId"]
+    headers["via-client-sessionid"] = session
+    inject(base, session, events)
+    seen: "set[str]" = set()
+    handled = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    while handled < events:
+        batch = http.get(root + "/events", params={"maxEvents": 200}, headers=headers, timeout=30).json()
+        ids = []
+        for e in batch.get("events") or []:
+            ids.append(e["eventId"])
+            if e["eventId"] in seen:
+                continue
+            seen.add(e["eventId"])
+            payload = json.loads(e["payload"])
+            if payload["userId"] == "bench":
+                handled += 1
+        if ack and ids:
+            http.post(
+                root + "/acknowledge",
+                json={"events": [{"eventId": i} for i in ids]},
+                headers=headers,
+                timeout=30,
+            )
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    http.delete(root + "/session", headers=headers, timeout=30)
+    return events / wall, cpu / events
+
+
+def ccbridge_round(client: ccbridge.ViaClient, base: str, events: int, ack: bool) -> "tuple[float, float]":
+    """Events/s and CPU seconds per event of a ccbridge stream with a callback."""
+    handled = 0
+    done = threading.Event()
+
+    def on_event(ev: ccbridge.Event) -> None:
+        nonlocal handled
+        if ev.payload["userId"] == "bench":
+            handled += 1
+        if handled >= events:
+            done.set()
+
+    stream = client.stream(
+        max_events=200,
+        require_acknowledgement=ack,
+        buffer_capacity=max(events, 1),
+        on_event=on_event,
+    )
+    inject(base, stream.session_id, events)
+    wall, cpu = time.perf_counter(), time.process_time()
+    if not done.wait(120):
+        raise SystemExit("benchmark stalled")
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    stream.stop()
+    return events / wall, cpu / events
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sim", required=True)
+    ap.add_argument("--events", type=int, default=20000)
+    ap.add_argument("--rounds", type=int, default=5)
+    a = ap.parse_args()
+    proc, base = start_sim(a.sim)
+    report: dict = {}
+    try:
+        client = ccbridge.ViaClient(
+            org_id=ORG, client_id="sim-client", client_secret="sim-secret", api_key="sim-api-key", base_url=base
+        )
+        for ack in (True, False):
+            rates: "dict[str, list[float]]" = {"plain": [], "ccbridge": []}
+            cpus: "dict[str, list[float]]" = {"plain": [], "ccbridge": []}
+            for r in range(a.rounds):
+                for leg in ("plain", "ccbridge") if r % 2 == 0 else ("ccbridge", "plain"):
+                    rate, cpu = (
+                        plain_round(base, a.events, ack)
+                        if leg == "plain"
+                        else ccbridge_round(client, base, a.events, ack)
+                    )
+                    rates[leg].append(rate)
+                    cpus[leg].append(cpu)
+            med = {k: statistics.median(v) for k, v in rates.items()}
+            cpu = {k: statistics.median(v) for k, v in cpus.items()}
+            report[f"plain_poller_vs_ccbridge_{'ack' if ack else 'no_ack'}"] = {
+                "events": a.events,
+                "rounds": a.rounds,
+                "plain_events_per_second_median": round(med["plain"]),
+                "ccbridge_events_per_second_median": round(med["ccbridge"]),
+                "plain_cpu_us_per_event_median": round(cpu["plain"] * 1e6, 2),
+                "ccbridge_cpu_us_per_event_median": round(cpu["ccbridge"] * 1e6, 2),
+                "events_per_second_ratio": round(med["ccbridge"] / med["plain"], 2),
+                "cpu_per_event_ratio": round(cpu["plain"] / cpu["ccbridge"], 2),
+            }
+    finally:
+        proc.terminate()
+        proc.wait()
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
