@@ -150,6 +150,10 @@ impl Event {
     /// payload as a JSON string or an object); strict where a field the engine depends on
     /// (`eventId`, `eventType`) is missing.
     pub fn from_wire(v: &Value) -> Result<Event> {
+        // Checked first: serde would read an array positionally into the envelope.
+        if !v.is_object() {
+            return Err(Error::decode("event: not a JSON object"));
+        }
         WireEvent::deserialize(v)
             .map_err(|e| Error::decode(format!("event: {e}")))?
             .into_event()
