@@ -21,6 +21,7 @@ its outcome is unknown.
 
 from __future__ import annotations
 
+import abc
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence
 
 from ccbridge import models
@@ -31,21 +32,23 @@ if TYPE_CHECKING:
 __all__ = ["AgentCommands"]
 
 
-class AgentCommands:
+class AgentCommands(abc.ABC):
     """The Engagement Center commands of one agent, a method each (mixed into
-    :class:`ccbridge.AgentSession`)."""
+    :class:`ccbridge.AgentSession`, which sends them)."""
 
     __slots__ = ()
 
+    @abc.abstractmethod
     def _command(
         self, op: str, interaction_id: Optional[str], body: Dict[str, Any]
     ) -> CommandOutcome:
-        raise NotImplementedError
+        """Sends ``op`` for this agent and waits for its outcome."""
 
+    @abc.abstractmethod
     async def _command_async(
         self, op: str, interaction_id: Optional[str], body: Dict[str, Any]
     ) -> CommandOutcome:
-        raise NotImplementedError
+        """Awaitable :meth:`_command`."""
 
     def accept(
         self,
