@@ -262,12 +262,46 @@ impl Error {
         }
     }
 
-    /// Whether the transport may try the request again.
-    pub(crate) fn is_retryable(&self) -> bool {
+    /// What may be done about the error: the one classification the transport's retries
+    /// and the event engine both follow.
+    pub fn recovery(&self) -> Recovery {
         match self {
-            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
-            Error::Api { status, .. } => *status >= 500,
-            _ => false,
+            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => {
+                Recovery::Retry
+            }
+            Error::Api { status, .. } if *status >= 500 => Recovery::Retry,
+            Error::SessionExpired { .. } => Recovery::NewSession,
+            // The service answered, and the answer cannot be read (or is over
+            // `max_response_bytes`): asking again gets the same answer, and a command it
+            // answered was acted on.
+            Error::Decode { .. }
+            | Error::InvalidArgument { .. }
+            | Error::Auth { .. }
+            | Error::Forbidden { .. }
+            | Error::NotFound { .. }
+            | Error::Conflict { .. }
+            | Error::Api { .. }
+            | Error::Closed { .. }
+            | Error::OutcomeUnknown { .. }
+            | Error::CommandFailed { .. } => Recovery::Fatal,
         }
     }
+}
+
+/// What may be done about an [`Error`] ([`Error::recovery`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Recovery {
+    /// Transient (rate limit, timeout, connection, 5xx): the same
+    /// request may succeed after a delay. The transport retries it when the request is
+    /// safe to repeat (or was certainly not acted on); an event stream backs off and polls
+    /// again.
+    Retry,
+    /// The streaming session is gone: a new one must be created (an event stream does so
+    /// and reports `SessionRecreated`).
+    NewSession,
+    /// Asking again cannot help until something changes: the input, the credentials, the
+    /// permissions, the entity's version, a limit, or the service's state (check it before
+    /// a command whose outcome is unknown is sent again). An event stream stops with
+    /// `Failed`.
+    Fatal,
 }

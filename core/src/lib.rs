@@ -58,7 +58,7 @@ pub use agent::{
 };
 pub use client::ViaClient;
 pub use config::{ClientOptions, RetryPolicy, ViaConfig, ViaConfigBuilder};
-pub use error::{ApiErrorDetail, Error, ErrorCode, ErrorResponse, Result};
+pub use error::{ApiErrorDetail, Error, ErrorCode, ErrorResponse, Recovery, Result};
 pub use events::{Event, EventPayload, EventType};
 pub use ops::RawRequest;
 pub use secret::Secret;

@@ -7,7 +7,7 @@
 
 use crate::auth::AuthProvider;
 use crate::config::RetryPolicy;
-use crate::error::{Error, ErrorResponse, Result};
+use crate::error::{Error, ErrorResponse, Recovery, Result};
 use crate::ops::AuthKind;
 use crate::secret::Secret;
 use rand::Rng;
@@ -247,7 +247,7 @@ impl Transport {
                     // Only an answer that says nothing happened (429) leaves a request that
                     // is not safe to repeat free to be sent again.
                     if !req.idempotent
-                        && err.is_retryable()
+                        && err.recovery() == Recovery::Retry
                         && !matches!(err, Error::RateLimited { .. })
                     {
                         return Err(Error::OutcomeUnknown {
@@ -260,7 +260,7 @@ impl Transport {
                     err
                 }
             };
-            if !err.is_retryable() || attempt >= max_attempts {
+            if err.recovery() != Recovery::Retry || attempt >= max_attempts {
                 return Err(err);
             }
             let delay = match &err {

@@ -581,3 +581,101 @@ fn subscriptions_are_restored_on_a_recreated_session() {
     assert_eq!(sim.state().session_info(&new).unwrap().subscriptions, 0);
     stream.stop().unwrap();
 }
+
+/// OS threads of this process (Linux).
+fn process_threads() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[test]
+fn callback_streams_share_a_few_dispatcher_threads_in_order_one_call_at_a_time() {
+    const STREAMS: usize = 150;
+    const EVENTS: u64 = 20;
+    let sim = ccbridge_sim::Simulator::start_blocking(ccbridge_sim::SimConfig {
+        rate_limit_per_second: 0,
+        ..sim_config()
+    })
+    .expect("simulator starts");
+    let client = client_for(&sim);
+    let before = process_threads();
+    struct Seen {
+        ids: Mutex<Vec<String>>,
+        inside: std::sync::atomic::AtomicBool,
+        overlaps: std::sync::atomic::AtomicUsize,
+    }
+    let mut streams = Vec::new();
+    let mut seen = Vec::new();
+    for _ in 0..STREAMS {
+        let s = Arc::new(Seen {
+            ids: Mutex::new(Vec::new()),
+            inside: Default::default(),
+            overlaps: Default::default(),
+        });
+        let h = s.clone();
+        let stream = EventStream::start_with_handler_blocking(
+            &client,
+            StreamConfig {
+                max_events: 7,
+                ..config()
+            },
+            move |e: &Event| {
+                use std::sync::atomic::Ordering::SeqCst;
+                if h.inside.swap(true, SeqCst) {
+                    h.overlaps.fetch_add(1, SeqCst);
+                }
+                // Long enough that calls of one stream would overlap if they could.
+                std::thread::sleep(Duration::from_micros(200));
+                h.ids.lock().unwrap().push(e.event_id.clone());
+                h.inside.store(false, SeqCst);
+            },
+        )
+        .expect("stream starts");
+        streams.push(stream);
+        seen.push(s);
+    }
+    let mut expected = Vec::new();
+    for stream in &streams {
+        let result = sim
+            .state()
+            .inject_event(InjectEvent {
+                session_id: Some(stream.session_id()),
+                event_type: "engagementCenter.Idle".into(),
+                payload: json!({"n": 1}),
+                count: Some(EVENTS),
+                ..Default::default()
+            })
+            .expect("injected");
+        expected.push(result.event_ids.expect("ids returned"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline
+        && seen
+            .iter()
+            .any(|s| s.ids.lock().unwrap().len() < EVENTS as usize)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let during = process_threads();
+    for (i, (s, want)) in seen.iter().zip(&expected).enumerate() {
+        assert_eq!(
+            &*s.ids.lock().unwrap(),
+            want,
+            "stream {i}: every event, in order"
+        );
+        assert_eq!(s.overlaps.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+    if let (Some(before), Some(during)) = (before, during) {
+        // A thread per stream would be 150 more; the pool is bounded well below.
+        assert!(
+            during.saturating_sub(before) < STREAMS / 2,
+            "{before} threads before, {during} with {STREAMS} callback streams"
+        );
+    }
+    for stream in &streams {
+        stream.stop().expect("stops");
+    }
+}

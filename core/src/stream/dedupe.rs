@@ -25,10 +25,12 @@ pub(crate) struct Dedupe {
 
 impl Dedupe {
     pub(crate) fn new(capacity: usize) -> Self {
+        // Empty until ids arrive: an idle stream holds no window (thousands of sessions
+        // in one process), a busy one grows it to `capacity` and keeps it.
         Dedupe {
             capacity,
-            states: HashMap::with_capacity(capacity.min(65_536)),
-            order: VecDeque::with_capacity(capacity.min(65_536)),
+            states: HashMap::new(),
+            order: VecDeque::new(),
         }
     }
 
@@ -40,10 +42,11 @@ impl Dedupe {
         }
     }
 
-    pub(crate) fn insert_pending(&mut self, id: &str) {
+    /// Remembers a new id as `state` (`Pending` or `Handled`; `New` is taken as `Pending`).
+    pub(crate) fn insert(&mut self, id: &str, state: Seen) {
         if !self.states.contains_key(id) {
             let id: Arc<str> = Arc::from(id);
-            self.states.insert(Arc::clone(&id), false);
+            self.states.insert(Arc::clone(&id), state == Seen::Handled);
             self.order.push_back(id);
             while self.order.len() > self.capacity {
                 if let Some(old) = self.order.pop_front() {
@@ -68,12 +71,13 @@ mod tests {
     fn window_is_bounded_and_tracks_states() {
         let mut d = Dedupe::new(2);
         assert_eq!(d.check("a"), Seen::New);
-        d.insert_pending("a");
+        d.insert("a", Seen::Pending);
         assert_eq!(d.check("a"), Seen::Pending);
         d.mark_handled("a");
         assert_eq!(d.check("a"), Seen::Handled);
-        d.insert_pending("b");
-        d.insert_pending("c");
+        d.insert("b", Seen::Handled);
+        assert_eq!(d.check("b"), Seen::Handled);
+        d.insert("c", Seen::Pending);
         assert_eq!(d.check("a"), Seen::New, "oldest forgotten");
         assert_eq!(d.check("c"), Seen::Pending);
     }

@@ -1,29 +1,32 @@
-//! The poller, the acknowledger, the buffer and the dispatcher of an [`EventStream`].
+//! An [`EventStream`] and the state its poller, acknowledger, dispatcher and consumers
+//! share. The rules live in the files beside this one: [`buffer`](super::buffer) (what is
+//! delivered and acknowledged), [`poller`](super::poller) (when to poll, back off, replace
+//! the session), [`dispatcher`](super::dispatcher) (where handlers run) and
+//! [`shutdown`](super::shutdown); this file wires them together under one lock.
 
-use super::dedupe::{Dedupe, Seen};
+use super::buffer::{Buffer, Popped};
+use super::dispatcher::{self, Job};
+use super::poller::{self, ACK_BATCH_MAX};
+use super::shutdown::{self, dispatch_done};
 use super::{EventHandler, StreamConfig, StreamItem, StreamStatus};
 use crate::client::ViaClient;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::models::{NewSessionV3, SessionResponseV3, Subscription, SubscriptionResponse};
 use crate::runtime;
-use crate::transport::full_jitter;
-use std::collections::VecDeque;
+use crate::via::streaming::Malformed;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, ThreadId};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
-/// Acknowledgements per request; the documents set no limit, this keeps bodies small.
-const ACK_BATCH_MAX: usize = 200;
 /// Items handed to a handler at once: enough to amortise entering a foreign runtime, few
 /// enough that the shutdown deadline is checked often.
 const DISPATCH_BATCH: usize = 64;
-/// Statuses kept for a pull consumer that only asks for events.
-const STATUS_BACKLOG: usize = 256;
+/// Batches a stream's handler gets before its worker turns to other queued streams.
+const DISPATCH_TURN: usize = 16;
 
 /// Counters of a stream, for tests, benchmarks and dashboards.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,8 +46,8 @@ pub struct StreamStats {
 }
 
 #[derive(Default)]
-struct Counters {
-    polls: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) polls: AtomicU64,
     delivered: AtomicU64,
     duplicates: AtomicU64,
     acknowledged: AtomicU64,
@@ -52,51 +55,49 @@ struct Counters {
     dropped: AtomicU64,
 }
 
-struct Queue {
-    items: VecDeque<StreamItem>,
-    events: usize,
-    /// No more items will be pushed.
-    closed: bool,
-    /// Why polling ended, when it ended on an error.
-    failure: Option<Error>,
-    /// Pull mode: the last event returned, acknowledged when the consumer asks again.
-    pulled: Option<String>,
-    /// Pull mode via `next_event`: statuses set aside.
-    statuses: VecDeque<StreamStatus>,
-    full_reported: bool,
+/// A callback stream's handler and its place on the dispatcher pool.
+struct Dispatch {
+    /// Taken (and dropped) when dispatching ends. Only the one worker running the stream's
+    /// job locks it, so holding it through a handler call blocks no one.
+    handler: Mutex<Option<Box<dyn EventHandler>>>,
+    /// The stream's job is queued on the pool or running.
+    scheduled: AtomicBool,
+    /// Dispatching has ended for good.
+    finished: AtomicBool,
 }
 
-struct Shared {
-    client: ViaClient,
-    config: StreamConfig,
+pub(crate) struct Shared {
+    /// Itself, for handing the stream's job to the dispatcher pool.
+    me: Weak<Shared>,
+    pub(crate) client: ViaClient,
+    pub(crate) config: StreamConfig,
     session_id: Mutex<String>,
-    queue: Mutex<Queue>,
+    buffer: Mutex<Buffer>,
+    /// Wakes blocking pull consumers.
     cond: Condvar,
     /// Wakes async pull consumers.
     item_ready: Notify,
     /// Wakes the poller when the consumer made room.
-    room: Notify,
+    pub(crate) room: Notify,
     /// Wakes the poller when an event was handled (its acknowledgement is pending).
-    progress: Notify,
-    /// Events buffered or being handled, not yet handled.
-    in_hand: AtomicUsize,
-    dedupe: Mutex<Dedupe>,
-    pending_acks: Mutex<Vec<String>>,
-    ack_ready: Notify,
+    pub(crate) progress: Notify,
+    /// Wakes the acknowledger.
+    pub(crate) ack_ready: Notify,
     ack_flush: tokio::sync::Mutex<()>,
-    stop_tx: watch::Sender<bool>,
-    stopping: AtomicBool,
-    /// Set when the dispatcher drained (callback mode).
-    drained_tx: watch::Sender<bool>,
-    finished_tx: watch::Sender<bool>,
+    pub(crate) stop_tx: watch::Sender<bool>,
+    pub(crate) stopping: AtomicBool,
+    /// The poller and the acknowledger have ended: nothing more will be buffered.
+    pub(crate) polling_done: AtomicBool,
+    /// Set when dispatching ended and the handler was dropped (callback mode).
+    pub(crate) drained_tx: watch::Sender<bool>,
+    pub(crate) finished_tx: watch::Sender<bool>,
     drain_deadline: Mutex<Option<Instant>>,
-    dispatcher: Mutex<Option<ThreadId>>,
-    callback_mode: bool,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
-    counters: Counters,
+    dispatch: Option<Dispatch>,
+    pub(crate) tasks: Mutex<Vec<JoinHandle<()>>>,
+    pub(crate) counters: Counters,
     /// Subscriptions made through the stream: (current id, body), restored on every new
     /// session.
-    subscriptions: Mutex<Vec<(String, Subscription)>>,
+    pub(crate) subscriptions: Mutex<Vec<(String, Subscription)>>,
 }
 
 /// A running stream of events from one streaming session. See the [module docs](super).
@@ -110,12 +111,12 @@ impl std::fmt::Debug for EventStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventStream")
             .field("session_id", &self.session_id())
-            .field("callback_mode", &self.shared.callback_mode)
+            .field("callback_mode", &self.shared.callback_mode())
             .finish()
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -157,60 +158,15 @@ impl EventStream {
     ) -> Result<EventStream> {
         config.validate()?;
         let info = create_session(client, &config).await?;
-        let (stop_tx, _) = watch::channel(false);
-        let (drained_tx, _) = watch::channel(false);
-        let (finished_tx, _) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            client: client.clone(),
-            dedupe: Mutex::new(Dedupe::new(config.dedupe_window)),
-            config,
-            session_id: Mutex::new(info.session_id.clone()),
-            queue: Mutex::new(Queue {
-                items: VecDeque::new(),
-                events: 0,
-                closed: false,
-                failure: None,
-                pulled: None,
-                statuses: VecDeque::new(),
-                full_reported: false,
-            }),
-            cond: Condvar::new(),
-            item_ready: Notify::new(),
-            room: Notify::new(),
-            progress: Notify::new(),
-            in_hand: AtomicUsize::new(0),
-            pending_acks: Mutex::new(Vec::new()),
-            ack_ready: Notify::new(),
-            ack_flush: tokio::sync::Mutex::new(()),
-            stop_tx,
-            stopping: AtomicBool::new(false),
-            drained_tx,
-            finished_tx,
-            drain_deadline: Mutex::new(None),
-            dispatcher: Mutex::new(None),
-            callback_mode: handler.is_some(),
-            tasks: Mutex::new(Vec::new()),
-            counters: Counters::default(),
-            subscriptions: Mutex::new(Vec::new()),
-        });
+        let shared = Shared::new(client, config, info.session_id.clone(), handler);
         tracing::info!(session_id = %info.session_id, "stream started");
         shared.push_status(StreamStatus::Started {
             session_id: info.session_id,
         });
         let rt = runtime::handle();
-        let poller = rt.spawn(poll_loop(shared.clone()));
-        let acker = rt.spawn(ack_loop(shared.clone()));
+        let poller = rt.spawn(poller::poll_loop(shared.clone()));
+        let acker = rt.spawn(poller::ack_loop(shared.clone()));
         lock(&shared.tasks).extend([poller, acker]);
-        if let Some(handler) = handler {
-            let s = shared.clone();
-            let t = thread::Builder::new()
-                .name("ccbridge-dispatch".into())
-                .spawn(move || dispatch_loop(s, handler))
-                .map_err(|e| Error::Transport {
-                    message: format!("cannot start the dispatcher thread: {e}"),
-                })?;
-            *lock(&shared.dispatcher) = Some(t.thread().id());
-        }
         Ok(EventStream { shared })
     }
 
@@ -282,7 +238,7 @@ impl EventStream {
     /// Whether the calling thread is this stream's dispatcher thread (where its handler
     /// runs): a blocking wait for one of this stream's events would wait for itself there.
     pub fn on_dispatcher_thread(&self) -> bool {
-        *lock(&self.shared.dispatcher) == Some(thread::current().id())
+        dispatcher::current_job() == Some(self.shared.key())
     }
 
     /// Whether stop has begun.
@@ -302,7 +258,7 @@ impl EventStream {
             match self.next_item(remaining(deadline))? {
                 None => return Ok(None),
                 Some(StreamItem::Event(e)) => return Ok(Some(e)),
-                Some(StreamItem::Status(s)) => self.shared.keep_status(s),
+                Some(StreamItem::Status(s)) => lock(&self.shared.buffer).keep_status(s),
             }
         }
     }
@@ -311,8 +267,8 @@ impl EventStream {
     pub fn next_item(&self, timeout: Duration) -> Result<Option<StreamItem>> {
         self.shared.check_pull()?;
         let deadline = deadline_after(timeout);
-        let mut q = lock(&self.shared.queue);
-        self.shared.complete_pulled(&mut q);
+        self.shared.complete_pulled();
+        let mut q = lock(&self.shared.buffer);
         loop {
             if let Some(r) = self.shared.take(&mut q) {
                 return r.map(Some);
@@ -341,7 +297,7 @@ impl EventStream {
             match self.next_item_async(remaining(deadline)).await? {
                 None => return Ok(None),
                 Some(StreamItem::Event(e)) => return Ok(Some(e)),
-                Some(StreamItem::Status(s)) => self.shared.keep_status(s),
+                Some(StreamItem::Status(s)) => lock(&self.shared.buffer).keep_status(s),
             }
         }
     }
@@ -350,15 +306,12 @@ impl EventStream {
     pub async fn next_item_async(&self, timeout: Duration) -> Result<Option<StreamItem>> {
         self.shared.check_pull()?;
         let deadline = deadline_after(timeout).map(tokio::time::Instant::from_std);
-        {
-            let mut q = lock(&self.shared.queue);
-            self.shared.complete_pulled(&mut q);
-        }
+        self.shared.complete_pulled();
         loop {
             let notified = self.shared.item_ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(r) = self.shared.take(&mut lock(&self.shared.queue)) {
+            if let Some(r) = self.shared.take(&mut lock(&self.shared.buffer)) {
                 return r.map(Some);
             }
             match deadline {
@@ -374,7 +327,7 @@ impl EventStream {
 
     /// Statuses set aside by [`EventStream::next_event`], oldest first.
     pub fn drain_statuses(&self) -> Vec<StreamStatus> {
-        lock(&self.shared.queue).statuses.drain(..).collect()
+        lock(&self.shared.buffer).drain_statuses()
     }
 
     /// Stops the stream: stops polling, lets the handler drain the buffer (within the
@@ -387,24 +340,23 @@ impl EventStream {
     /// could deadlock (use [`EventStream::stop_async`] there): then it only starts it. Calling it again is
     /// harmless.
     pub fn stop(&self) -> Result<()> {
-        let on_dispatcher = *lock(&self.shared.dispatcher) == Some(thread::current().id());
-        if on_dispatcher || tokio::runtime::Handle::try_current().is_ok() {
+        if self.on_dispatcher_thread() || tokio::runtime::Handle::try_current().is_ok() {
             self.cancel();
             return Ok(());
         }
-        runtime::block_on(shutdown(self.shared.clone()))?
+        runtime::block_on(shutdown::shutdown(self.shared.clone()))?
     }
 
     /// Starts the shutdown in the background and returns at once, from any thread or
     /// task: what closing a foreign handle does. [`EventStream::stop`] waits instead.
     pub fn cancel(&self) {
-        runtime::handle().spawn(shutdown(self.shared.clone()));
+        runtime::handle().spawn(shutdown::shutdown(self.shared.clone()));
     }
 
     /// Async [`EventStream::stop`]; waits for the whole shutdown.
     pub async fn stop_async(&self) -> Result<()> {
-        let on_dispatcher = *lock(&self.shared.dispatcher) == Some(thread::current().id());
-        let task = runtime::handle().spawn(shutdown(self.shared.clone()));
+        let on_dispatcher = self.on_dispatcher_thread();
+        let task = runtime::handle().spawn(shutdown::shutdown(self.shared.clone()));
         if on_dispatcher {
             return Ok(());
         }
@@ -416,7 +368,7 @@ impl EventStream {
 impl Drop for EventStream {
     fn drop(&mut self) {
         if !self.shared.stopping.load(Ordering::SeqCst) {
-            runtime::handle().spawn(shutdown(self.shared.clone()));
+            runtime::handle().spawn(shutdown::shutdown(self.shared.clone()));
         }
     }
 }
@@ -434,7 +386,10 @@ fn remaining(deadline: Option<Instant>) -> Duration {
 }
 
 /// Creates the stream's session; a session without an id would poll nothing forever.
-async fn create_session(client: &ViaClient, config: &StreamConfig) -> Result<SessionResponseV3> {
+pub(crate) async fn create_session(
+    client: &ViaClient,
+    config: &StreamConfig,
+) -> Result<SessionResponseV3> {
     let body = NewSessionV3 {
         inactivity_delay: Some(i64::from(config.inactivity_delay)),
         require_acknowledgement: Some(config.require_acknowledgement),
@@ -447,29 +402,86 @@ async fn create_session(client: &ViaClient, config: &StreamConfig) -> Result<Ses
 }
 
 impl Shared {
-    fn push_status(&self, status: StreamStatus) {
+    fn new(
+        client: &ViaClient,
+        config: StreamConfig,
+        session_id: String,
+        handler: Option<Box<dyn EventHandler>>,
+    ) -> Arc<Shared> {
+        let (stop_tx, _) = watch::channel(false);
+        let (drained_tx, _) = watch::channel(false);
+        let (finished_tx, _) = watch::channel(false);
+        Arc::new_cyclic(|me| Shared {
+            me: me.clone(),
+            client: client.clone(),
+            buffer: Mutex::new(Buffer::new(
+                config.buffer_capacity,
+                config.dedupe_window,
+                config.require_acknowledgement,
+            )),
+            config,
+            session_id: Mutex::new(session_id),
+            cond: Condvar::new(),
+            item_ready: Notify::new(),
+            room: Notify::new(),
+            progress: Notify::new(),
+            ack_ready: Notify::new(),
+            ack_flush: tokio::sync::Mutex::new(()),
+            stop_tx,
+            stopping: AtomicBool::new(false),
+            polling_done: AtomicBool::new(false),
+            drained_tx,
+            finished_tx,
+            drain_deadline: Mutex::new(None),
+            dispatch: handler.map(|h| Dispatch {
+                handler: Mutex::new(Some(h)),
+                scheduled: AtomicBool::new(false),
+                finished: AtomicBool::new(false),
+            }),
+            tasks: Mutex::new(Vec::new()),
+            counters: Counters::default(),
+            subscriptions: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub(crate) fn callback_mode(&self) -> bool {
+        self.dispatch.is_some()
+    }
+
+    /// Tells this stream's handler calls apart on the dispatcher pool.
+    fn key(&self) -> usize {
+        self as *const Shared as usize
+    }
+
+    pub(crate) fn push_status(&self, status: StreamStatus) {
         tracing::debug!(status = status.name(), "stream status");
-        let mut q = lock(&self.queue);
-        q.items.push_back(StreamItem::Status(status));
-        drop(q);
+        lock(&self.buffer).push_status(status);
         self.wake_consumers();
     }
 
-    fn wake_consumers(&self) {
-        self.cond.notify_all();
-        self.item_ready.notify_waiters();
+    /// Polling ended on an error retrying cannot fix.
+    pub(crate) fn fail(&self, error: Error) {
+        self.push_status(StreamStatus::Failed {
+            error: error.clone(),
+        });
+        self.close(Some(error));
     }
 
-    fn keep_status(&self, s: StreamStatus) {
-        let mut q = lock(&self.queue);
-        if q.statuses.len() >= STATUS_BACKLOG {
-            q.statuses.pop_front();
+    pub(crate) fn wake_consumers(&self) {
+        if self.dispatch.is_some() {
+            self.schedule_dispatch();
+        } else {
+            self.cond.notify_all();
+            self.item_ready.notify_waiters();
         }
-        q.statuses.push_back(s);
+    }
+
+    pub(crate) fn set_drain_deadline(&self, at: Instant) {
+        *lock(&self.drain_deadline) = Some(at);
     }
 
     fn check_pull(&self) -> Result<()> {
-        if self.callback_mode {
+        if self.callback_mode() {
             return Err(Error::invalid(
                 "stream",
                 "this stream delivers to a handler; next_event is for streams started without one",
@@ -478,89 +490,77 @@ impl Shared {
         Ok(())
     }
 
-    fn pop(&self, q: &mut Queue) -> Option<StreamItem> {
-        let item = q.items.pop_front()?;
-        if let StreamItem::Event(e) = &item {
-            q.events -= 1;
-            if !self.callback_mode {
-                q.pulled = Some(e.event_id.clone());
-            }
+    /// Counts an item handed to the consumer and lets the poller know about room made.
+    fn delivered(&self, popped: Popped) -> StreamItem {
+        if let StreamItem::Event(_) = &popped.item {
             self.counters.delivered.fetch_add(1, Ordering::Relaxed);
-            if q.events < self.config.buffer_capacity {
-                q.full_reported = false;
-                self.room.notify_one();
-            }
         }
-        Some(item)
+        if popped.made_room {
+            self.room.notify_one();
+        }
+        popped.item
     }
 
-    /// The next item, the reason none will come (stopped, failed), or `None`: wait.
-    fn take(&self, q: &mut Queue) -> Option<Result<StreamItem>> {
-        if let Some(item) = self.pop(q) {
-            return Some(Ok(item));
-        }
-        if q.closed {
-            return Some(Err(q
-                .failure
-                .clone()
-                .unwrap_or_else(|| Error::closed("the stream is stopped"))));
-        }
-        None
+    /// Pull mode: the next item, the reason none will come, or `None` (wait).
+    fn take(&self, buffer: &mut Buffer) -> Option<Result<StreamItem>> {
+        buffer
+            .take()
+            .map(|r| r.map(|popped| self.delivered(popped)))
     }
 
     /// Pull mode: the consumer came back, so the event it took last is handled.
-    fn complete_pulled(&self, q: &mut Queue) {
-        if let Some(id) = q.pulled.take() {
-            self.handled(&id);
-        }
+    pub(crate) fn complete_pulled(&self) {
+        let queued = lock(&self.buffer).complete_pulled();
+        self.after_handled(queued);
     }
 
-    fn handled(&self, id: &str) {
-        self.handled_all(vec![id.to_string()]);
-    }
-
-    /// The handler is done with these events: they count as handled for duplicate
-    /// detection and are queued for acknowledgement. One lock and one wake-up per batch.
+    /// The handler is done with these events. One lock and one wake-up per batch.
     fn handled_all(&self, ids: Vec<String>) {
         if ids.is_empty() {
             return;
         }
-        let count = ids.len();
-        {
-            let mut seen = lock(&self.dedupe);
-            for id in &ids {
-                seen.mark_handled(id);
-            }
-        }
-        if self.config.require_acknowledgement {
-            lock(&self.pending_acks).extend(ids);
+        let queued = lock(&self.buffer).handled(ids);
+        self.after_handled(queued);
+    }
+
+    fn after_handled(&self, acks_queued: bool) {
+        if acks_queued {
             self.ack_ready.notify_one();
         }
-        // Saturating: an event handled after a session recreation reset nothing, but stay safe.
-        let _ = self
-            .in_hand
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                Some(n.saturating_sub(count))
-            });
         self.progress.notify_one();
     }
 
-    fn current_session(&self) -> String {
+    pub(crate) fn in_hand(&self) -> usize {
+        lock(&self.buffer).in_hand()
+    }
+
+    pub(crate) fn buffer_full(&self) -> bool {
+        lock(&self.buffer).is_full()
+    }
+
+    pub(crate) fn current_session(&self) -> String {
         lock(&self.session_id).clone()
     }
 
+    /// A new session replaced `old`.
+    pub(crate) fn session_replaced(&self, old: &str, new: String) {
+        *lock(&self.session_id) = new.clone();
+        lock(&self.buffer).session_replaced();
+        self.counters.recreated.fetch_add(1, Ordering::Relaxed);
+        self.push_status(StreamStatus::SessionRecreated {
+            old_session_id: old.to_string(),
+            new_session_id: new,
+        });
+    }
+
     /// Sends every pending acknowledgement, in batches.
-    async fn flush_acks(&self) {
+    pub(crate) async fn flush_acks(&self) {
         let _guard = self.ack_flush.lock().await;
         loop {
-            let batch: Vec<String> = {
-                let mut p = lock(&self.pending_acks);
-                if p.is_empty() {
-                    return;
-                }
-                let n = p.len().min(ACK_BATCH_MAX);
-                p.drain(..n).collect()
-            };
+            let batch = lock(&self.buffer).take_acks(ACK_BATCH_MAX);
+            if batch.is_empty() {
+                return;
+            }
             let sid = self.current_session();
             match self.client.streaming().acknowledge_ids(&sid, &batch).await {
                 Ok(count) => {
@@ -577,11 +577,7 @@ impl Shared {
                 }
                 Err(error) => {
                     tracing::warn!(%error, "acknowledgement failed; will retry");
-                    let mut p = lock(&self.pending_acks);
-                    let rest = std::mem::take(&mut *p);
-                    *p = batch;
-                    p.extend(rest);
-                    drop(p);
+                    lock(&self.buffer).return_acks(batch);
                     self.push_status(StreamStatus::AckFailed { error });
                     return;
                 }
@@ -589,424 +585,132 @@ impl Shared {
         }
     }
 
-    /// Takes a batch into the buffer: hides duplicates, re-acknowledges handled ones,
-    /// respects the capacity. Returns how many new events were buffered.
-    fn accept(&self, batch: Vec<Result<Event>>) -> usize {
-        let mut accepted = 0;
-        let mut dropped = 0u64;
-        let mut reack = Vec::new();
-        let mut full_now = false;
-        {
-            let mut q = lock(&self.queue);
-            let mut seen = lock(&self.dedupe);
-            for r in batch {
-                let event = match r {
-                    Ok(e) => e,
-                    Err(e) => {
-                        q.items
-                            .push_back(StreamItem::Status(StreamStatus::MalformedEvent {
-                                message: e.to_string(),
-                            }));
-                        continue;
-                    }
-                };
-                match seen.check(&event.event_id) {
-                    Seen::Pending => {
-                        self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-                        continue;
-                    }
-                    Seen::Handled => {
-                        self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-                        reack.push(event.event_id);
-                        continue;
-                    }
-                    Seen::New => {}
-                }
-                if q.events >= self.config.buffer_capacity {
-                    if !q.full_reported {
-                        q.full_reported = true;
-                        full_now = true;
-                    }
-                    // With acknowledgement the service keeps the event and redelivers it.
-                    if !self.config.require_acknowledgement {
-                        dropped += 1;
-                    }
-                    continue;
-                }
-                seen.insert_pending(&event.event_id);
-                accepted += 1;
-                q.events += 1;
-                q.items.push_back(StreamItem::Event(event));
-            }
-            if full_now {
-                q.items
-                    .push_back(StreamItem::Status(StreamStatus::BufferFull {
-                        capacity: self.config.buffer_capacity,
-                    }));
-            }
-            if dropped > 0 {
-                q.items
-                    .push_back(StreamItem::Status(StreamStatus::EventsDropped {
-                        count: dropped,
-                    }));
-            }
-        }
-        if dropped > 0 {
-            self.counters.dropped.fetch_add(dropped, Ordering::Relaxed);
+    /// Takes a polled batch into the buffer; returns how many new events were buffered.
+    pub(crate) fn accept(&self, batch: Vec<std::result::Result<Event, Malformed>>) -> usize {
+        let a = lock(&self.buffer).accept(batch);
+        self.counters
+            .duplicates
+            .fetch_add(a.duplicates, Ordering::Relaxed);
+        if a.dropped > 0 {
+            self.counters
+                .dropped
+                .fetch_add(a.dropped, Ordering::Relaxed);
             tracing::warn!(
-                dropped,
+                dropped = a.dropped,
                 "buffer full: events dropped (acknowledgement is off)"
             );
         }
-        if self.config.require_acknowledgement && !reack.is_empty() {
-            lock(&self.pending_acks).extend(reack);
+        if a.acks_queued {
             self.ack_ready.notify_one();
         }
-        self.in_hand.fetch_add(accepted, Ordering::SeqCst);
-        self.wake_consumers();
-        accepted
-    }
-
-    fn buffer_full(&self) -> bool {
-        lock(&self.queue).events >= self.config.buffer_capacity
-    }
-
-    fn close(&self, failure: Option<Error>) {
-        let mut q = lock(&self.queue);
-        q.closed = true;
-        if q.failure.is_none() {
-            q.failure = failure;
+        if a.items_added {
+            self.wake_consumers();
         }
-        drop(q);
+        a.events
+    }
+
+    pub(crate) fn close(&self, failure: Option<Error>) {
+        lock(&self.buffer).close(failure);
         self.wake_consumers();
     }
-}
 
-/// Errors that retrying cannot fix.
-fn is_fatal(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::Auth { .. }
-            | Error::Forbidden { .. }
-            | Error::NotFound { .. }
-            | Error::InvalidArgument { .. }
-    )
-}
-
-async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(d) => false,
-        _ = stop.wait_for(|s| *s) => true,
+    /// Whether dispatching is over (see [`dispatch_done`]).
+    fn dispatch_over(&self, buffer: &Buffer) -> bool {
+        dispatch_done(
+            self.stopping.load(Ordering::SeqCst),
+            self.polling_done.load(Ordering::SeqCst),
+            buffer.is_empty(),
+            *lock(&self.drain_deadline),
+            Instant::now(),
+        )
     }
-}
 
-async fn poll_loop(shared: Arc<Shared>) {
-    let mut stop = shared.stop_tx.subscribe();
-    let cfg = shared.config.clone();
-    // A full buffer must not starve the session: poll at least this often regardless.
-    let keep_alive =
-        Duration::from_secs(u64::from(cfg.inactivity_delay) / 3).max(Duration::from_secs(5));
-    let mut failures: u32 = 0;
-    loop {
-        if *stop.borrow() {
-            break;
-        }
-        if shared.buffer_full() {
-            let room = shared.room.notified();
-            tokio::select! {
-                _ = room => {}
-                _ = tokio::time::sleep(keep_alive) => {}
-                _ = stop.wait_for(|s| *s) => break,
-            }
-        }
-        if cfg.require_acknowledgement
-            && !wait_for_handling(&shared, &mut stop, cfg.ack_interval).await
-        {
-            break;
-        }
-        shared.flush_acks().await;
-        let sid = shared.current_session();
-        let streaming = shared.client.streaming();
-        // The watchdog covers what the read timeout cannot: a stall before the response.
-        let poll = tokio::time::timeout(
-            cfg.poll_timeout + Duration::from_secs(5),
-            streaming.poll(&sid, cfg.max_events, Some(cfg.poll_timeout), false),
-        );
-        let result = tokio::select! {
-            r = poll => r.unwrap_or_else(|_| Err(Error::Timeout { message: "poll watchdog".into() })),
-            _ = stop.wait_for(|s| *s) => break,
-        };
-        match result {
-            Ok(batch) => {
-                shared.counters.polls.fetch_add(1, Ordering::Relaxed);
-                if failures > 0 {
-                    failures = 0;
-                    shared.push_status(StreamStatus::Recovered);
-                }
-                if !batch.is_empty() && shared.accept(batch) == 0 {
-                    // Only redeliveries of events still being handled: polling again at
-                    // once would fetch them again. Wait for the handler to make progress
-                    // (its acknowledgement goes out first), never longer than keeps the
-                    // session alive.
-                    let progress = shared.progress.notified();
-                    tokio::select! {
-                        _ = progress => {}
-                        _ = tokio::time::sleep(keep_alive) => {}
-                        _ = stop.wait_for(|s| *s) => break,
-                    }
-                }
-            }
-            Err(Error::SessionExpired { message }) => {
-                tracing::warn!(session_id = %sid, reason = %message, "session expired; recreating");
-                if !recreate(&shared, &mut stop, &sid).await {
-                    break;
-                }
-                failures = 0;
-            }
-            Err(error) if is_fatal(&error) => {
-                tracing::error!(%error, "stream failed");
-                shared.push_status(StreamStatus::Failed {
-                    error: error.clone(),
-                });
-                shared.close(Some(error));
-                break;
-            }
-            Err(error) => {
-                failures += 1;
-                let delay = full_jitter(cfg.backoff_base, cfg.backoff_max, failures);
-                tracing::warn!(%error, attempt = failures, "poll failed; backing off");
-                shared.push_status(StreamStatus::Retrying {
-                    error,
-                    attempt: failures,
-                    delay,
-                });
-                if sleep_or_stop(&mut stop, delay).await {
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// With acknowledgement on, the service hands back every event not yet acknowledged on
-/// the next poll. Giving the consumer a moment (at most `grace`) to finish the events in
-/// hand, so their acknowledgements go out first, keeps redeliveries from taking the next
-/// poll's places. Returns false when the stream is stopping.
-async fn wait_for_handling(
-    shared: &Shared,
-    stop: &mut watch::Receiver<bool>,
-    grace: Duration,
-) -> bool {
-    let until = tokio::time::Instant::now() + grace;
-    while shared.in_hand.load(Ordering::SeqCst) > 0 {
-        let progress = shared.progress.notified();
-        tokio::select! {
-            _ = progress => {}
-            _ = tokio::time::sleep_until(until) => return true,
-            _ = stop.wait_for(|s| *s) => return false,
-        }
-    }
-    true
-}
-
-/// Replaces a dead session. Returns false when the stream stopped or failed meanwhile.
-/// Creates the stream's subscriptions again on a new session, so the consumer never sees a
-/// session without the filters it asked for. Each keeps its body; its id is the new one.
-async fn restore_subscriptions(shared: &Shared, session_id: &str) -> Result<()> {
-    let kept: Vec<Subscription> = lock(&shared.subscriptions)
-        .iter()
-        .map(|(_, body)| body.clone())
-        .collect();
-    let mut restored = Vec::with_capacity(kept.len());
-    for body in kept {
-        let answer = shared
-            .client
-            .streaming()
-            .create_subscription(session_id, &body)
-            .await?;
-        restored.push((answer.subscription_id, body));
-    }
-    *lock(&shared.subscriptions) = restored;
-    Ok(())
-}
-
-async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<bool>, old: &str) -> bool {
-    let mut attempt = 0u32;
-    loop {
-        let created = match create_session(&shared.client, &shared.config).await {
-            Ok(info) => restore_subscriptions(shared, &info.session_id)
-                .await
-                .map(|()| info),
-            Err(e) => Err(e),
-        };
-        match created {
-            Ok(info) => {
-                *lock(&shared.session_id) = info.session_id.clone();
-                // Acknowledgements of the old session cannot be sent any more.
-                lock(&shared.pending_acks).clear();
-                shared.counters.recreated.fetch_add(1, Ordering::Relaxed);
-                shared.push_status(StreamStatus::SessionRecreated {
-                    old_session_id: old.to_string(),
-                    new_session_id: info.session_id,
-                });
-                return true;
-            }
-            Err(error) if is_fatal(&error) => {
-                shared.push_status(StreamStatus::Failed {
-                    error: error.clone(),
-                });
-                shared.close(Some(error));
-                return false;
-            }
-            Err(error) => {
-                attempt += 1;
-                let delay = full_jitter(
-                    shared.config.backoff_base,
-                    shared.config.backoff_max,
-                    attempt,
-                );
-                shared.push_status(StreamStatus::Retrying {
-                    error,
-                    attempt,
-                    delay,
-                });
-                if sleep_or_stop(stop, delay).await {
-                    return false;
-                }
-            }
-        }
-    }
-}
-
-async fn ack_loop(shared: Arc<Shared>) {
-    if !shared.config.require_acknowledgement {
-        return;
-    }
-    let mut stop = shared.stop_tx.subscribe();
-    loop {
-        tokio::select! {
-            _ = shared.ack_ready.notified() => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        // Gather what the handler finishes in the next moments into the same request.
-        if sleep_or_stop(&mut stop, shared.config.ack_interval).await {
+    /// Queues the stream's job on the dispatcher pool unless it is queued or running.
+    fn schedule_dispatch(self: &Shared) {
+        let Some(d) = &self.dispatch else { return };
+        if d.finished.load(Ordering::SeqCst) || d.scheduled.swap(true, Ordering::SeqCst) {
             return;
         }
-        shared.flush_acks().await;
+        // The pool holds the stream's state only while its job is queued or running.
+        match self.me.upgrade() {
+            Some(me) => dispatcher::submit(me),
+            None => d.scheduled.store(false, Ordering::SeqCst),
+        }
+    }
+
+    /// Whether the dispatcher has something to do for this stream: items, or its end.
+    fn dispatch_pending(&self) -> bool {
+        let buffer = lock(&self.buffer);
+        !buffer.is_empty() || self.dispatch_over(&buffer)
+    }
+
+    /// Ends dispatching: the handler hears `Stopped` and is dropped, here (off the runtime:
+    /// a foreign handler's drop may need its interpreter) and before `drained` is
+    /// signalled, so once `stop` returns, the handler and whatever it borrows (a C caller's
+    /// user_data) are no longer in use.
+    fn finish_dispatch(&self, d: &Dispatch, slot: &mut Option<Box<dyn EventHandler>>) {
+        d.finished.store(true, Ordering::SeqCst);
+        if let Some(mut handler) = slot.take() {
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                handler.on_status(&StreamStatus::Stopped)
+            }));
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(handler)));
+        }
+        let left = lock(&self.buffer).events();
+        if left > 0 {
+            tracing::warn!(left, "shutdown deadline reached; events not handled");
+        }
+        self.drained_tx.send_replace(true);
     }
 }
 
-fn dispatch_loop(shared: Arc<Shared>, mut handler: Box<dyn EventHandler>) {
-    loop {
-        let batch = next_batch(&shared);
-        if batch.is_empty() {
-            break;
-        }
-        // Taken before the batch is handed over: the handler owns the events from then on.
-        let ids: Vec<String> = batch
-            .iter()
-            .filter_map(|item| match item {
-                StreamItem::Event(event) => Some(event.event_id.clone()),
-                StreamItem::Status(_) => None,
-            })
-            .collect();
-        if catch_unwind(AssertUnwindSafe(|| handler.on_batch(batch))).is_err() {
-            tracing::error!("event handler panicked");
-        }
-        shared.handled_all(ids);
-    }
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        handler.on_status(&StreamStatus::Stopped)
-    }));
-    // Dropped here, off the runtime (a foreign handler's drop may need its interpreter),
-    // and before `drained` is signalled: once `stop` returns, the handler and whatever it
-    // borrows (a C caller's user_data) are no longer in use.
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(handler)));
-    shared.drained_tx.send_replace(true);
-}
-
-/// Waits for the next items (at most [`DISPATCH_BATCH`]); empty once the stream stops and
-/// the buffer is drained or the drain deadline has passed.
-fn next_batch(shared: &Shared) -> Vec<StreamItem> {
-    let mut q = lock(&shared.queue);
-    loop {
-        let stopping = shared.stopping.load(Ordering::SeqCst);
-        if stopping {
-            let deadline = *lock(&shared.drain_deadline);
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                if q.events > 0 {
-                    tracing::warn!(
-                        left = q.events,
-                        "shutdown deadline reached; events not handled"
-                    );
+impl Job for Shared {
+    fn run(self: Arc<Self>) {
+        let Some(d) = &self.dispatch else { return };
+        let mut slot = lock(&d.handler);
+        for _ in 0..DISPATCH_TURN {
+            let batch: Vec<StreamItem> = {
+                let mut buffer = lock(&self.buffer);
+                if self.dispatch_over(&buffer) {
+                    drop(buffer);
+                    self.finish_dispatch(d, &mut slot);
+                    return;
                 }
-                return Vec::new();
+                std::iter::from_fn(|| buffer.pop())
+                    .take(DISPATCH_BATCH)
+                    .map(|popped| self.delivered(popped))
+                    .collect()
+            };
+            if batch.is_empty() {
+                // Unqueued first, then checked again: an item pushed in between either
+                // is seen here or queues the job anew.
+                d.scheduled.store(false, Ordering::SeqCst);
+                if !self.dispatch_pending() || d.scheduled.swap(true, Ordering::SeqCst) {
+                    return;
+                }
+                continue;
             }
-        }
-        let mut batch = Vec::new();
-        while batch.len() < DISPATCH_BATCH {
-            match shared.pop(&mut q) {
-                Some(item) => batch.push(item),
-                None => break,
+            // Taken before the batch is handed over: the handler owns the events from then on.
+            let ids: Vec<String> = batch
+                .iter()
+                .filter_map(|item| match item {
+                    StreamItem::Event(event) => Some(event.event_id.clone()),
+                    StreamItem::Status(_) => None,
+                })
+                .collect();
+            if let Some(handler) = slot.as_mut() {
+                if catch_unwind(AssertUnwindSafe(|| handler.on_batch(batch))).is_err() {
+                    tracing::error!("event handler panicked");
+                }
             }
+            self.handled_all(ids);
         }
-        if !batch.is_empty() || stopping {
-            return batch;
-        }
-        q = shared
-            .cond
-            .wait_timeout(q, Duration::from_millis(200))
-            .unwrap_or_else(|p| p.into_inner())
-            .0;
+        // Its turn is over but items may be left: back in the queue, behind other streams.
+        drop(slot);
+        dispatcher::submit(self);
     }
-}
 
-async fn shutdown(shared: Arc<Shared>) -> Result<()> {
-    if shared.stopping.swap(true, Ordering::SeqCst) {
-        let mut finished = shared.finished_tx.subscribe();
-        let _ = finished.wait_for(|f| *f).await;
-        return Ok(());
+    fn key(&self) -> usize {
+        Shared::key(self)
     }
-    *lock(&shared.drain_deadline) = Some(Instant::now() + shared.config.shutdown_deadline);
-    shared.stop_tx.send_replace(true);
-    shared.wake_consumers();
-    // 1. Stop polling (an in-flight poll is cancelled).
-    let tasks: Vec<JoinHandle<()>> = lock(&shared.tasks).drain(..).collect();
-    for t in tasks {
-        let _ = t.await;
-    }
-    // 2. Let the handler drain the buffer, within the deadline. A handler call still
-    // running after it does not hold up the acknowledgements and the session's deletion.
-    let mut drained = shared.drained_tx.subscribe();
-    if shared.callback_mode {
-        let _ = tokio::time::timeout(
-            shared.config.shutdown_deadline + Duration::from_secs(1),
-            drained.wait_for(|d| *d),
-        )
-        .await;
-    } else {
-        let mut q = lock(&shared.queue);
-        shared.complete_pulled(&mut q);
-    }
-    // 3. Flush acknowledgements.
-    shared.flush_acks().await;
-    // 4. Delete the session.
-    let sid = shared.current_session();
-    let result = match shared.client.streaming().delete_session(&sid).await {
-        Ok(()) | Err(Error::SessionExpired { .. }) => Ok(()),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not delete the streaming session");
-            Err(e)
-        }
-    };
-    if shared.callback_mode {
-        // Stop returns only once the handler has returned for good and been dropped.
-        let _ = drained.wait_for(|d| *d).await;
-    } else {
-        shared.push_status(StreamStatus::Stopped);
-    }
-    shared.close(None);
-    shared.finished_tx.send_replace(true);
-    tracing::info!(session_id = %sid, "stream stopped");
-    result
 }

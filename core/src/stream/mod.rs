@@ -14,13 +14,23 @@
 //! - [`EventStream::stop`] stops polling, drains handlers within a deadline, flushes
 //!   acknowledgements and deletes the session, in that order.
 //!
-//! Events are consumed either by a handler ([`EventStream::start_with_handler`]), which runs
-//! on a dedicated dispatcher thread with no lock held (it may call any blocking API of the
-//! library, including [`EventStream::stop`]), or by pulling ([`EventStream::next_event`],
-//! [`EventStream::next_event_async`]).
+//! Events are consumed either by a handler ([`EventStream::start_with_handler`]), or by
+//! pulling ([`EventStream::next_event`], [`EventStream::next_event_async`]). Handlers run on
+//! a small pool of dispatcher threads shared by every stream of the process, one call at a
+//! time per stream and in order, with no lock of the engine held: a handler may call any
+//! blocking API of the library, including [`EventStream::stop`]. An idle stream holds no
+//! thread, and its buffers grow only when events come.
+//!
+//! The parts, each in its own file: `buffer` (what is delivered, hidden as a duplicate,
+//! acknowledged), `poller` (polling, backoff, session replacement, acknowledgements),
+//! `dispatcher` (the handler pool), `shutdown`, and `engine`, which wires them together.
 
+mod buffer;
 mod dedupe;
+mod dispatcher;
 mod engine;
+mod poller;
+mod shutdown;
 
 pub use engine::{EventStream, StreamStats};
 
@@ -247,7 +257,8 @@ pub enum StreamItem {
     Status(StreamStatus),
 }
 
-/// Receives a stream's events and statuses on its dispatcher thread.
+/// Receives a stream's events and statuses on a dispatcher thread (one call at a time per
+/// stream, in order).
 pub trait EventHandler: Send + 'static {
     /// Called once per event (duplicates hidden). The event is acknowledged after this
     /// returns, even if it panics (the panic is caught and logged).

@@ -22,6 +22,7 @@ impl Streaming {
         self.poll(session_id, max_events, None, true)
             .await?
             .into_iter()
+            .map(|r| r.map_err(|m| m.error))
             .collect()
     }
 
@@ -34,7 +35,7 @@ impl Streaming {
         max_events: u32,
         timeout: Option<Duration>,
         retry: bool,
-    ) -> Result<Vec<Result<Event>>> {
+    ) -> Result<Vec<std::result::Result<Event, Malformed>>> {
         let op = ops::require("streaming.getEvents")?;
         let mut call = Call {
             session_id: Some(session_id.to_string()),
@@ -94,7 +95,32 @@ impl Streaming {
 /// Decodes an events response straight into [`Event`]s: each event's text is borrowed from
 /// the body and decoded on its own, so a malformed event fails alone and no JSON tree of
 /// the whole batch is built.
-fn decode_event_batch(body: &[u8]) -> Result<Vec<Result<Event>>> {
+/// An event of a batch that could not be decoded.
+#[derive(Debug)]
+pub(crate) struct Malformed {
+    /// Its `eventId`, when the envelope still names one: enough to acknowledge it, so the
+    /// service stops redelivering an event no client can read.
+    pub(crate) event_id: Option<String>,
+    /// Why it could not be decoded.
+    pub(crate) error: Error,
+}
+
+impl Malformed {
+    fn of(text: &str, error: Error) -> Malformed {
+        #[derive(Deserialize)]
+        struct IdOnly {
+            #[serde(rename = "eventId")]
+            event_id: String,
+        }
+        let event_id = serde_json::from_str::<IdOnly>(text)
+            .ok()
+            .map(|e| e.event_id)
+            .filter(|id| !id.trim().is_empty());
+        Malformed { event_id, error }
+    }
+}
+
+fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malformed>>> {
     #[derive(Deserialize)]
     struct Batch<'a> {
         #[serde(borrow, default)]
@@ -115,7 +141,7 @@ fn decode_event_batch(body: &[u8]) -> Result<Vec<Result<Event>>> {
         .and_then(|b| b.events)
         .unwrap_or_default()
         .into_iter()
-        .map(|raw| Event::from_wire_text(raw.get()))
+        .map(|raw| Event::from_wire_text(raw.get()).map_err(|e| Malformed::of(raw.get(), e)))
         .collect())
 }
 
@@ -140,5 +166,8 @@ mod tests {
         assert!(b[0].is_ok());
         assert!(b[1].is_err());
         assert!(b[2].is_err());
+        let b = decode(json!({"events": [{"eventId": "7"}, {"eventId": ""}]})).unwrap();
+        assert_eq!(b[0].as_ref().unwrap_err().event_id.as_deref(), Some("7"));
+        assert_eq!(b[1].as_ref().unwrap_err().event_id, None);
     }
 }

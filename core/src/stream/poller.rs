@@ -1,0 +1,305 @@
+//! The poller and the acknowledger of a stream, and the timing rules they follow.
+//!
+//! - Exactly one `GET /events` is in flight at a time, under a watchdog a little longer
+//!   than its read timeout.
+//! - A full buffer pauses polling, but never longer than keeps the session alive
+//!   ([`keep_alive_interval`]).
+//! - With acknowledgement on, the poller gives the consumer a moment to finish the events
+//!   in hand before the next poll, so their acknowledgements go out first and redeliveries
+//!   do not take the poll's places ([`wait_for_handling`]).
+//! - Acknowledgements are gathered for [`StreamConfig::ack_interval`](super::StreamConfig)
+//!   and sent in batches, also while a poll is outstanding.
+//! - What an error leads to is the error's [`Recovery`]: back off and retry, replace the
+//!   session, or stop.
+
+use super::engine::{lock, Shared};
+use super::StreamStatus;
+use crate::error::{Error, Recovery, Result};
+use crate::models::Subscription;
+use crate::transport::full_jitter;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Acknowledgements per request; the documents set no limit, this keeps bodies small.
+pub(crate) const ACK_BATCH_MAX: usize = 200;
+
+/// The longest the poller may pause (full buffer, only redeliveries in hand) and still
+/// keep a session of `inactivity_delay` seconds alive: a third of it, at least 5 s.
+pub(crate) fn keep_alive_interval(inactivity_delay: u32) -> Duration {
+    Duration::from_secs(u64::from(inactivity_delay) / 3).max(Duration::from_secs(5))
+}
+
+/// Consecutive failures and the delay before the next try: full jitter, growing
+/// exponentially from `base` up to `max`, reset by a success.
+#[derive(Debug, Clone)]
+pub(crate) struct Backoff {
+    base: Duration,
+    max: Duration,
+    failures: u32,
+}
+
+impl Backoff {
+    pub(crate) fn new(base: Duration, max: Duration) -> Backoff {
+        Backoff {
+            base,
+            max,
+            failures: 0,
+        }
+    }
+
+    /// Counts a failure; returns the attempt number and the delay before the next try.
+    pub(crate) fn fail(&mut self) -> (u32, Duration) {
+        self.failures = self.failures.saturating_add(1);
+        (
+            self.failures,
+            full_jitter(self.base, self.max, self.failures),
+        )
+    }
+
+    /// Counts a success; returns whether failures came before it.
+    pub(crate) fn succeed(&mut self) -> bool {
+        std::mem::take(&mut self.failures) > 0
+    }
+}
+
+/// Sleeps `d`; returns true when the stream began stopping first.
+pub(crate) async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => false,
+        _ = stop.wait_for(|s| *s) => true,
+    }
+}
+
+pub(crate) async fn poll_loop(shared: Arc<Shared>) {
+    let mut stop = shared.stop_tx.subscribe();
+    let cfg = shared.config.clone();
+    let keep_alive = keep_alive_interval(cfg.inactivity_delay);
+    let mut backoff = Backoff::new(cfg.backoff_base, cfg.backoff_max);
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        if shared.buffer_full() {
+            let room = shared.room.notified();
+            tokio::select! {
+                _ = room => {}
+                _ = tokio::time::sleep(keep_alive) => {}
+                _ = stop.wait_for(|s| *s) => break,
+            }
+        }
+        if cfg.require_acknowledgement
+            && !wait_for_handling(&shared, &mut stop, cfg.ack_interval).await
+        {
+            break;
+        }
+        shared.flush_acks().await;
+        let sid = shared.current_session();
+        let streaming = shared.client.streaming();
+        // The watchdog covers what the read timeout cannot: a stall before the response.
+        let poll = tokio::time::timeout(
+            cfg.poll_timeout + Duration::from_secs(5),
+            streaming.poll(&sid, cfg.max_events, Some(cfg.poll_timeout), false),
+        );
+        let result = tokio::select! {
+            r = poll => r.unwrap_or_else(|_| Err(Error::Timeout { message: "poll watchdog".into() })),
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let error = match result {
+            Ok(batch) => {
+                shared
+                    .counters
+                    .polls
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if backoff.succeed() {
+                    shared.push_status(StreamStatus::Recovered);
+                }
+                if !batch.is_empty() && shared.accept(batch) == 0 {
+                    // Only redeliveries of events still being handled: polling again at
+                    // once would fetch them again. Wait for the handler to make progress
+                    // (its acknowledgement goes out first), never longer than keeps the
+                    // session alive.
+                    let progress = shared.progress.notified();
+                    tokio::select! {
+                        _ = progress => {}
+                        _ = tokio::time::sleep(keep_alive) => {}
+                        _ = stop.wait_for(|s| *s) => break,
+                    }
+                }
+                continue;
+            }
+            Err(error) => error,
+        };
+        match error.recovery() {
+            Recovery::NewSession => {
+                tracing::warn!(session_id = %sid, reason = %error, "session expired; recreating");
+                if !recreate(&shared, &mut stop, &sid).await {
+                    break;
+                }
+                backoff.succeed();
+            }
+            Recovery::Fatal => {
+                tracing::error!(%error, "stream failed");
+                shared.fail(error);
+                break;
+            }
+            Recovery::Retry => {
+                let (attempt, delay) = backoff.fail();
+                tracing::warn!(%error, attempt, "poll failed; backing off");
+                shared.push_status(StreamStatus::Retrying {
+                    error,
+                    attempt,
+                    delay,
+                });
+                if sleep_or_stop(&mut stop, delay).await {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// With acknowledgement on, the service hands back every event not yet acknowledged on
+/// the next poll. Giving the consumer a moment (at most `grace`) to finish the events in
+/// hand, so their acknowledgements go out first, keeps redeliveries from taking the next
+/// poll's places. Returns false when the stream is stopping.
+pub(crate) async fn wait_for_handling(
+    shared: &Shared,
+    stop: &mut watch::Receiver<bool>,
+    grace: Duration,
+) -> bool {
+    let until = tokio::time::Instant::now() + grace;
+    loop {
+        let progress = shared.progress.notified();
+        if shared.in_hand() == 0 {
+            return true;
+        }
+        tokio::select! {
+            _ = progress => {}
+            _ = tokio::time::sleep_until(until) => return true,
+            _ = stop.wait_for(|s| *s) => return false,
+        }
+    }
+}
+
+/// Creates the stream's subscriptions again on a new session, so the consumer never sees
+/// a session without the filters it asked for. Each keeps its body; its id is the new one.
+async fn restore_subscriptions(shared: &Shared, session_id: &str) -> Result<()> {
+    let kept: Vec<Subscription> = lock(&shared.subscriptions)
+        .iter()
+        .map(|(_, body)| body.clone())
+        .collect();
+    let mut restored = Vec::with_capacity(kept.len());
+    for body in kept {
+        let answer = shared
+            .client
+            .streaming()
+            .create_subscription(session_id, &body)
+            .await?;
+        restored.push((answer.subscription_id, body));
+    }
+    *lock(&shared.subscriptions) = restored;
+    Ok(())
+}
+
+/// Replaces a dead session. Returns false when the stream stopped or failed meanwhile.
+async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<bool>, old: &str) -> bool {
+    let mut backoff = Backoff::new(shared.config.backoff_base, shared.config.backoff_max);
+    loop {
+        let created = match super::engine::create_session(&shared.client, &shared.config).await {
+            Ok(info) => restore_subscriptions(shared, &info.session_id)
+                .await
+                .map(|()| info),
+            Err(e) => Err(e),
+        };
+        let error = match created {
+            Ok(info) => {
+                shared.session_replaced(old, info.session_id);
+                return true;
+            }
+            Err(error) => error,
+        };
+        // A session that dies while being set up (its subscriptions) is replaced again.
+        if error.recovery() == Recovery::Fatal {
+            shared.fail(error);
+            return false;
+        }
+        let (attempt, delay) = backoff.fail();
+        shared.push_status(StreamStatus::Retrying {
+            error,
+            attempt,
+            delay,
+        });
+        if sleep_or_stop(stop, delay).await {
+            return false;
+        }
+    }
+}
+
+/// Sends acknowledgements while a poll is outstanding, gathering for the configured
+/// interval what the handler finishes, so they share requests.
+pub(crate) async fn ack_loop(shared: Arc<Shared>) {
+    if !shared.config.require_acknowledgement {
+        return;
+    }
+    let mut stop = shared.stop_tx.subscribe();
+    loop {
+        tokio::select! {
+            _ = shared.ack_ready.notified() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        if sleep_or_stop(&mut stop, shared.config.ack_interval).await {
+            return;
+        }
+        shared.flush_acks().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_within_bounds_and_resets() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(2);
+        let mut b = Backoff::new(base, max);
+        assert!(!b.succeed(), "no failure yet");
+        for n in 1..=12u32 {
+            let (attempt, delay) = b.fail();
+            assert_eq!(attempt, n);
+            let ceiling = base.saturating_mul(1 << (n - 1).min(20)).min(max);
+            assert!(delay <= ceiling, "attempt {n}: {delay:?} > {ceiling:?}");
+        }
+        assert!(b.succeed(), "failures came before");
+        assert_eq!(b.fail().0, 1, "counting starts again");
+    }
+
+    #[test]
+    fn a_paused_poller_polls_well_within_the_inactivity_delay() {
+        for delay in [60u32, 120, 600] {
+            let k = keep_alive_interval(delay);
+            assert!(
+                k * 3 <= Duration::from_secs(u64::from(delay)),
+                "{delay}: {k:?}"
+            );
+            assert!(k >= Duration::from_secs(5));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sleep_or_stop_ends_at_the_delay_or_at_stop() {
+        let (tx, mut rx) = watch::channel(false);
+        let start = tokio::time::Instant::now();
+        assert!(!sleep_or_stop(&mut rx, Duration::from_secs(3)).await);
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        let stopper = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            tx.send_replace(true);
+        });
+        let start = tokio::time::Instant::now();
+        assert!(sleep_or_stop(&mut rx, Duration::from_secs(60)).await);
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        stopper.await.unwrap();
+    }
+}
