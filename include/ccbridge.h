@@ -592,6 +592,13 @@ typedef struct ccb_client_options_t {
      * network in clear text). `http://` to loopback is always allowed.
      */
     bool allow_insecure_http;
+    /**
+     * Largest response body read, in bytes; 0: 16 MiB. It bounds every answer, the token
+     * endpoints' included; reading stops once it is passed. A successful answer over it
+     * fails with CCB_ERR_DECODE, whose message names max_response_bytes; an error answer
+     * over it keeps its category, its message cut at the limit.
+     */
+    uint64_t max_response_bytes;
 } ccb_client_options_t;
 
 /**

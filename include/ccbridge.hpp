@@ -169,6 +169,9 @@ struct ClientOptions {
     std::chrono::milliseconds connect_timeout{0};
     std::uint32_t max_attempts = 0;
     bool allow_insecure_http = false;
+    /// Largest response body read, in bytes; 0: 16 MiB. A successful answer over it throws
+    /// with CCB_ERR_DECODE (see ccb_client_options_t::max_response_bytes).
+    std::uint64_t max_response_bytes = 0;
 };
 
 /// One event. Either a view lent to a callback (valid during the call) or an owned copy
@@ -316,6 +319,7 @@ public:
         raw.connect_timeout_ms = detail::to_u32_ms(o.connect_timeout);
         raw.max_attempts = o.max_attempts;
         raw.allow_insecure_http = o.allow_insecure_http;
+        raw.max_response_bytes = o.max_response_bytes;
         ccb_client_t *c = nullptr;
         detail::check(ccb_client_new(&raw, &c));
         handle_.reset(c);

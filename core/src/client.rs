@@ -32,13 +32,16 @@ impl ViaClient {
     /// Creates a client. No request is sent until the first call.
     pub fn new(config: ViaConfig) -> Result<Self> {
         let http = Transport::http_client(config.connect_timeout)?;
-        let auth: Arc<dyn AuthProvider> = Arc::new(ClientCredentials::new(
-            http.clone(),
-            config.token_url.clone(),
-            config.client_id.clone(),
-            config.client_secret.clone(),
-            config.scopes.clone(),
-        ));
+        let auth: Arc<dyn AuthProvider> = Arc::new(
+            ClientCredentials::new(
+                http.clone(),
+                config.token_url.clone(),
+                config.client_id.clone(),
+                config.client_secret.clone(),
+                config.scopes.clone(),
+            )
+            .with_max_response_bytes(config.max_response_bytes),
+        );
         // The token endpoint is an operation of the table like any other.
         let web_token_path = ops::require("webToken.createToken")?
             .render_path(&config.org_id, &Default::default())?;
@@ -46,11 +49,10 @@ impl ViaClient {
             .base_url
             .join(&web_token_path)
             .map_err(|e| crate::Error::invalid("base_url", e.to_string()))?;
-        let web_tokens: Arc<dyn AuthProvider> = Arc::new(WebTokens::new(
-            http.clone(),
-            web_token_url,
-            config.api_key.clone(),
-        ));
+        let web_tokens: Arc<dyn AuthProvider> = Arc::new(
+            WebTokens::new(http.clone(), web_token_url, config.api_key.clone())
+                .with_max_response_bytes(config.max_response_bytes),
+        );
         let transport = Transport::new(
             http,
             config.base_url.clone(),
@@ -59,7 +61,8 @@ impl ViaClient {
             config.retry.clone(),
             config.request_timeout,
         )
-        .with_web_tokens(web_tokens);
+        .with_web_tokens(web_tokens)
+        .with_max_response_bytes(config.max_response_bytes);
         Ok(ViaClient {
             inner: Arc::new(Inner { config, transport }),
         })

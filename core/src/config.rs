@@ -83,6 +83,7 @@ pub struct ViaConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl ViaConfig {
@@ -125,7 +126,18 @@ impl ViaConfig {
     pub fn retry(&self) -> &RetryPolicy {
         &self.retry
     }
+
+    /// Largest response body the client reads, in bytes ([`DEFAULT_MAX_RESPONSE_BYTES`]
+    /// unless set).
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
 }
+
+/// Default of [`ViaConfigBuilder::max_response_bytes`]: 16 MiB, far above any answer the
+/// documents describe (a full event batch is a few hundred KiB), low enough that a broken or
+/// hostile server cannot make the process buffer gigabytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The optional settings of a client, as the bindings take them. Holds no secret, so
 /// printing it is harmless; the credentials are separate arguments everywhere.
@@ -150,6 +162,11 @@ pub struct ClientOptions {
     /// Attempts per request, the first included (default 4; 1 disables retries).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub max_attempts: Option<u32>,
+    /// Largest response body read, in bytes (default 16 MiB; 0 is refused). A larger
+    /// successful answer fails with [`Error::Decode`]; see
+    /// [`ViaConfigBuilder::max_response_bytes`].
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_response_bytes: Option<u64>,
     /// Allows `http://` to a host that is not loopback (credentials would travel in clear).
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub allow_insecure_http: bool,
@@ -168,6 +185,7 @@ pub struct ViaConfigBuilder {
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
+    max_response_bytes: Option<u64>,
     allow_insecure_http: bool,
 }
 
@@ -230,6 +248,21 @@ impl ViaConfigBuilder {
         self.retry = Some(v);
         self
     }
+    /// Largest response body the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]; 0 is refused). It bounds every answer: the API's,
+    /// the OAuth2 token endpoint's and the web-token service's. The body is read in chunks
+    /// and reading stops as soon as the limit is passed, so an endless or huge body never
+    /// sits in memory whole.
+    ///
+    /// A successful (2xx) answer over the limit fails with [`Error::Decode`], whose message
+    /// names `max_response_bytes`: the service answered, but not with anything the client
+    /// will read, and the same request would get the same answer, so it is not retried. An
+    /// error answer over the limit keeps its category (the status decides it); only its
+    /// message is cut at the limit.
+    pub fn max_response_bytes(mut self, v: u64) -> Self {
+        self.max_response_bytes = Some(v);
+        self
+    }
     /// Allows `http://` to a host that is not loopback. Off by default: credentials would
     /// cross the network in clear text.
     pub fn allow_insecure_http(mut self, v: bool) -> Self {
@@ -261,6 +294,9 @@ impl ViaConfigBuilder {
                 ..RetryPolicy::default()
             });
         }
+        if let Some(n) = o.max_response_bytes {
+            self = self.max_response_bytes(n);
+        }
         self.allow_insecure_http(o.allow_insecure_http)
     }
 
@@ -290,14 +326,14 @@ impl ViaConfigBuilder {
                 ));
             }
         }
-        let base_url = match self.base_url {
+        let base_url = with_trailing_slash(match self.base_url {
             Some(u) => parse_url("base_url", &u, self.allow_insecure_http)?,
             None => parse_url(
                 "base_url",
                 &format!("https://{org_id}.via.aspect-cloud.net"),
                 false,
             )?,
-        };
+        });
         let token_url = match self.token_url {
             Some(u) => parse_url("token_url", &u, self.allow_insecure_http)?,
             None => base_url
@@ -320,6 +356,15 @@ impl ViaConfigBuilder {
         }
         let retry = self.retry.unwrap_or_default();
         retry.validate()?;
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            return Err(Error::invalid(
+                "max_response_bytes",
+                "must be greater than zero",
+            ));
+        }
         Ok(ViaConfig {
             org_id,
             client_id,
@@ -331,6 +376,7 @@ impl ViaConfigBuilder {
             connect_timeout,
             request_timeout,
             retry,
+            max_response_bytes,
         })
     }
 }
@@ -354,8 +400,7 @@ fn required_secret(field: &str, v: Option<Secret>) -> Result<Secret> {
 /// Parses a base or token URL and applies the clear-text rule: `http://` only to loopback,
 /// unless explicitly allowed.
 pub(crate) fn parse_url(field: &str, raw: &str, allow_insecure_http: bool) -> Result<Url> {
-    let mut url =
-        Url::parse(raw.trim()).map_err(|e| Error::invalid(field, format!("{raw:?}: {e}")))?;
+    let url = Url::parse(raw.trim()).map_err(|e| Error::invalid(field, format!("{raw:?}: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -385,12 +430,17 @@ pub(crate) fn parse_url(field: &str, raw: &str, allow_insecure_http: bool) -> Re
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid(field, "must not have a query or fragment"));
     }
-    // Joining relative paths needs a trailing slash on the base.
+    Ok(url)
+}
+
+/// Joining relative paths needs a trailing slash on the base. Only on the base: the token
+/// URL is used as given, and `.../oauth2/token/` is another resource.
+fn with_trailing_slash(mut url: Url) -> Url {
     if !url.path().ends_with('/') {
         let p = format!("{}/", url.path());
         url.set_path(&p);
     }
-    Ok(url)
+    url
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -455,6 +505,40 @@ mod tests {
             "token_url"
         );
         assert_eq!(field_of(base().scopes([""]).build().unwrap_err()), "scopes");
+        assert_eq!(
+            field_of(base().max_response_bytes(0).build().unwrap_err()),
+            "max_response_bytes"
+        );
+    }
+
+    #[test]
+    fn max_response_bytes_defaults_and_follows_the_options() {
+        assert_eq!(
+            base().build().unwrap().max_response_bytes(),
+            DEFAULT_MAX_RESPONSE_BYTES
+        );
+        let c = base()
+            .options(ClientOptions {
+                max_response_bytes: Some(4096),
+                ..Default::default()
+            })
+            .build()
+            .unwrap();
+        assert_eq!(c.max_response_bytes(), 4096);
+    }
+
+    #[test]
+    fn a_token_url_is_used_as_given() {
+        let c = base()
+            .base_url("https://api.example.com/prefix")
+            .token_url("https://auth.example.com/oauth2/token")
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url().as_str(), "https://api.example.com/prefix/");
+        assert_eq!(
+            c.token_url().as_str(),
+            "https://auth.example.com/oauth2/token"
+        );
     }
 
     #[test]

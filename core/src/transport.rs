@@ -6,7 +6,7 @@
 //! retry budget, and pacing from the server's rate-limit headers.
 
 use crate::auth::AuthProvider;
-use crate::config::RetryPolicy;
+use crate::config::{RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
 use crate::ops::AuthKind;
 use crate::secret::Secret;
@@ -129,6 +129,7 @@ pub struct Transport {
     web_tokens: Option<Arc<dyn AuthProvider>>,
     retry: RetryPolicy,
     request_timeout: Duration,
+    max_response_bytes: u64,
     budget: Mutex<RetryBudget>,
     rate: Mutex<RateState>,
 }
@@ -152,6 +153,7 @@ impl Transport {
             web_tokens: None,
             retry,
             request_timeout,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             budget: Mutex::new(RetryBudget { tokens }),
             rate: Mutex::new(RateState::default()),
         }
@@ -160,6 +162,13 @@ impl Transport {
     /// Adds the provider of public-chat web tokens, for [`AuthKind::WebToken`] requests.
     pub fn with_web_tokens(mut self, provider: Arc<dyn AuthProvider>) -> Self {
         self.web_tokens = Some(provider);
+        self
+    }
+
+    /// Sets the largest response body read ([`crate::ViaConfigBuilder::max_response_bytes`]
+    /// documents what happens past it); [`DEFAULT_MAX_RESPONSE_BYTES`] unless set.
+    pub fn with_max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -221,10 +230,17 @@ impl Transport {
             self.pace().await;
             let provider = self.provider(req.auth)?;
             let authorization = match provider {
-                Some(p) => Some(p.authorization().await?),
-                None => None,
+                Some(p) => p.authorization().await.map(Some),
+                None => Ok(None),
             };
-            let result = self.attempt(req, url.clone(), authorization.as_ref()).await;
+            // A token that could not be had (the token endpoint rate-limited, failed or was
+            // unreachable) leaves the request unsent: it waits and is tried again under the
+            // same policy as a refused connection, whatever the request is.
+            let result = match &authorization {
+                Ok(a) => self.attempt(req, url.clone(), a.as_ref()).await,
+                Err(e) => Err(AttemptError::NotSent(e.clone())),
+            };
+            let authorization = authorization.ok().flatten();
             let err = match result {
                 Ok(resp) => {
                     self.refund();
@@ -341,12 +357,27 @@ impl Transport {
             .get("x-correlation-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let bytes = resp
-            .bytes()
+        let body = read_body(resp, self.max_response_bytes)
             .await
-            .map_err(|e| AttemptError::Other(map_reqwest_error(&e)))?;
-        tracing::debug!(status, bytes = bytes.len(), "response");
+            .map_err(AttemptError::Other)?;
+        let bytes = body.bytes;
+        tracing::debug!(
+            status,
+            bytes = bytes.len(),
+            truncated = body.truncated,
+            "response"
+        );
         if (200..300).contains(&status) {
+            if body.truncated {
+                tracing::warn!(
+                    limit = self.max_response_bytes,
+                    "response body over max_response_bytes; not read"
+                );
+                return Err(AttemptError::Other(body_too_large(
+                    req.op,
+                    self.max_response_bytes,
+                )));
+            }
             if req.raw_body {
                 return Ok(ApiResponse {
                     status,
@@ -463,6 +494,69 @@ impl Transport {
     }
 }
 
+/// A response body, read up to a limit.
+pub(crate) struct LimitedBody {
+    /// The body, or its first `limit` bytes when it went past the limit (none when its
+    /// `Content-Length` already said so and the status was a success: nothing of it would
+    /// be used).
+    pub bytes: bytes::Bytes,
+    /// The body was longer than the limit; the rest was not read.
+    pub truncated: bool,
+}
+
+/// Reads a response body chunk by chunk and stops once it passes `limit` bytes, so a huge
+/// or endless body costs at most `limit` plus one chunk of memory. Dropping the response
+/// mid-body closes its connection rather than returning it to the pool, which is what a
+/// connection with an unread body must not be.
+pub(crate) async fn read_body(mut resp: reqwest::Response, limit: u64) -> Result<LimitedBody> {
+    if resp.status().is_success() && resp.content_length().is_some_and(|n| n > limit) {
+        return Ok(LimitedBody {
+            bytes: bytes::Bytes::new(),
+            truncated: true,
+        });
+    }
+    // Chunks are kept as they come and joined once at the end: the common one-chunk body
+    // is handed over without a copy.
+    let mut chunks: Vec<bytes::Bytes> = Vec::new();
+    let mut total: u64 = 0;
+    while let Some(chunk) = resp.chunk().await.map_err(|e| map_reqwest_error(&e))? {
+        let len = chunk.len() as u64;
+        if total.saturating_add(len) > limit {
+            // `limit - total` < `len`, which is a usize.
+            chunks.push(chunk.slice(..(limit - total) as usize));
+            return Ok(LimitedBody {
+                bytes: join(chunks),
+                truncated: true,
+            });
+        }
+        total += len;
+        chunks.push(chunk);
+    }
+    Ok(LimitedBody {
+        bytes: join(chunks),
+        truncated: false,
+    })
+}
+
+fn join(mut chunks: Vec<bytes::Bytes>) -> bytes::Bytes {
+    if chunks.len() == 1 {
+        return chunks.pop().expect("one chunk");
+    }
+    let mut all = Vec::with_capacity(chunks.iter().map(bytes::Bytes::len).sum());
+    for c in &chunks {
+        all.extend_from_slice(c);
+    }
+    all.into()
+}
+
+/// The error of a successful answer whose body is over the limit: [`Error::Decode`], since
+/// the service did answer (a connection error would invite retries that get the same body).
+pub(crate) fn body_too_large(what: &str, limit: u64) -> Error {
+    Error::decode(format!(
+        "{what}: the response body is larger than max_response_bytes ({limit} bytes); it was not read"
+    ))
+}
+
 enum AttemptError {
     Unauthorized(Error),
     /// The request never reached the service (the connection could not be made).
@@ -486,7 +580,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));

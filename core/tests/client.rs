@@ -544,3 +544,36 @@ fn a_command_that_is_not_safe_to_repeat_is_never_sent_twice() {
     );
     stream.stop().unwrap();
 }
+
+#[test]
+fn a_token_endpoint_that_is_busy_or_down_delays_a_command_without_sending_it_twice() {
+    use ccbridge::models::HoldParams;
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, StreamConfig::default()).unwrap();
+    let sid = stream.session_id();
+    let ehub = common::login(&client, &stream, "agent-token");
+    let hold = HoldParams {
+        ehub_session_id: ehub,
+    };
+    // The token is revoked, and its endpoint answers 429, then 503, then drops the
+    // connection: the command, refused with 401, is held until a new token comes, and then
+    // sent once.
+    sim.state().expire_tokens();
+    for (kind, status) in [
+        (FaultKind::Status, 429),
+        (FaultKind::Status, 503),
+        (FaultKind::Drop, 500),
+    ] {
+        fault_on(&sim, "oauth2/token", kind, status);
+    }
+    let before = sim.state().stats().faults_injected;
+    block(client.engagement_center().hold(&sid, "78", &hold)).expect("sent once a token came");
+    assert_eq!(sim.state().stats().faults_injected, before + 3);
+    assert_eq!(
+        handled(&sim, "engagementCenter.hold"),
+        2,
+        "the request refused with 401, then the one with the new token"
+    );
+    stream.stop().unwrap();
+}

@@ -116,6 +116,7 @@ class ViaClient:
         connect_timeout: float | None = None,
         max_attempts: int | None = None,
         allow_insecure_http: bool = False,
+        max_response_bytes: int | None = None,
     ) -> ViaClient: ...
     @property
     def org_id(self) -> str: ...

@@ -49,6 +49,11 @@ class ViaClient(services.ServiceAccessors):
     :param max_attempts: attempts per request, the first included (default 4; 1 disables
         retries).
     :param allow_insecure_http: allow ``http://`` to a host that is not loopback.
+    :param max_response_bytes: largest response body read, in bytes (default 16 MiB; 0 is
+        refused). It bounds every answer, the token endpoints' included, and reading stops
+        once it is passed: a successful answer over it raises :class:`DecodeError`, whose
+        message names ``max_response_bytes``; an error answer over it keeps its class, its
+        message cut at the limit.
     :raises InvalidArgumentError: a value is missing or malformed (``.field`` names it).
     """
 
@@ -68,6 +73,7 @@ class ViaClient(services.ServiceAccessors):
         connect_timeout: Optional[float] = None,
         max_attempts: Optional[int] = None,
         allow_insecure_http: bool = False,
+        max_response_bytes: Optional[int] = None,
     ) -> None:
         if isinstance(scopes, str):
             raise TypeError("scopes must be a sequence of strings, not a single string")
@@ -83,6 +89,7 @@ class ViaClient(services.ServiceAccessors):
             connect_timeout=connect_timeout,
             max_attempts=max_attempts,
             allow_insecure_http=allow_insecure_http,
+            max_response_bytes=max_response_bytes,
         )
 
     @property

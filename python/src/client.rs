@@ -12,7 +12,7 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
-use crate::convert::{from_py, repr_str, seconds, to_py, to_u32, to_usize};
+use crate::convert::{from_py, repr_str, seconds, to_py, to_u32, to_u64, to_usize};
 use crate::errors::IntoPyResult;
 use crate::process::{block_on, forked, into_future};
 use crate::stream::{Callbacks, PyHandler, PyStream};
@@ -188,7 +188,7 @@ impl PyViaClient {
 #[pymethods]
 impl PyViaClient {
     #[new]
-    #[pyo3(signature = (*, org_id, client_id, client_secret, api_key, scopes=None, base_url=None, token_url=None, request_timeout=None, connect_timeout=None, max_attempts=None, allow_insecure_http=false))]
+    #[pyo3(signature = (*, org_id, client_id, client_secret, api_key, scopes=None, base_url=None, token_url=None, request_timeout=None, connect_timeout=None, max_attempts=None, allow_insecure_http=false, max_response_bytes=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -203,6 +203,7 @@ impl PyViaClient {
         connect_timeout: Option<f64>,
         max_attempts: Option<i64>,
         allow_insecure_http: bool,
+        max_response_bytes: Option<i64>,
     ) -> PyResult<Self> {
         crate::logging::sync_level(py);
         // Python speaks seconds; a non-zero timeout shorter than a millisecond rounds up
@@ -225,6 +226,9 @@ impl PyViaClient {
                 .map(|n| to_u32(py, "max_attempts", n))
                 .transpose()?,
             allow_insecure_http,
+            max_response_bytes: max_response_bytes
+                .map(|n| to_u64(py, "max_response_bytes", n))
+                .transpose()?,
         };
         let b = ViaClient::builder()
             .org_id(org_id)

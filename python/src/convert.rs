@@ -144,6 +144,11 @@ pub(crate) fn to_u32(py: Python<'_>, field: &str, v: i64) -> PyResult<u32> {
     u32::try_from(v).map_err(|_| invalid(py, field, format!("{v} is out of range")))
 }
 
+/// A Python int as `u64`, naming the field when it does not fit (a negative one).
+pub(crate) fn to_u64(py: Python<'_>, field: &str, v: i64) -> PyResult<u64> {
+    u64::try_from(v).map_err(|_| invalid(py, field, format!("{v} is out of range")))
+}
+
 /// A Python int as `usize`, naming the field when it does not fit.
 pub(crate) fn to_usize(py: Python<'_>, field: &str, v: i64) -> PyResult<usize> {
     usize::try_from(v).map_err(|_| invalid(py, field, format!("{v} is out of range")))

@@ -40,6 +40,8 @@ def config_error(**overrides: Any) -> ccbridge.InvalidArgumentError:
         ({"connect_timeout": float("nan")}, "connect_timeout"),
         ({"max_attempts": 0}, "retry.max_attempts"),
         ({"max_attempts": -3}, "max_attempts"),
+        ({"max_response_bytes": 0}, "max_response_bytes"),
+        ({"max_response_bytes": -1}, "max_response_bytes"),
     ],
 )
 def test_config_errors_name_the_field(overrides: Dict[str, Any], field: str) -> None:

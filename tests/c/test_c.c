@@ -575,6 +575,36 @@ static void test_client_call(void) {
     ccb_client_free(client);
 }
 
+/* max_response_bytes: 0 after init (16 MiB), a small limit refuses a larger answer with
+ * CCB_ERR_DECODE naming the option (the token endpoint's answer here), a roomy one reads it. */
+static void test_max_response_bytes(void) {
+    ccb_client_options_t o;
+    ccb_client_t *client = NULL;
+    char *result = NULL;
+    ccb_error_t *err;
+
+    ccb_client_options_init(&o);
+    CHECK(o.max_response_bytes == 0);
+
+    o = sim_options();
+    o.max_response_bytes = 32;
+    REQUIRE_OK(ccb_client_new(&o, &client));
+    err = ccb_client_call(client, "streaming.createSession", "{}", &result);
+    REQUIRE(err != NULL);
+    CHECK(strstr(ccb_error_message(err), "max_response_bytes") != NULL);
+    EXPECT_ERROR(err, CCB_ERR_DECODE, NULL);
+    CHECK(result == NULL);
+    ccb_client_free(client);
+
+    o = sim_options();
+    o.max_response_bytes = 64 * 1024;
+    REQUIRE_OK(ccb_client_new(&o, &client));
+    REQUIRE_OK(ccb_client_call(client, "streaming.createSession", "{}", &result));
+    CHECK(result != NULL && strstr(result, "sessionId") != NULL);
+    ccb_string_free(result);
+    ccb_client_free(client);
+}
+
 static void test_client_raw(void) {
     ccb_client_t *client = sim_client();
     char *result = NULL;
@@ -1666,6 +1696,7 @@ static const test_case TESTS[] = {
     {"stop_wakes_a_blocked_pull", test_stop_wakes_a_blocked_pull},
     {"client_call", test_client_call},
     {"client_raw", test_client_raw},
+    {"max_response_bytes", test_max_response_bytes},
     {"null_pointers", test_null_pointers},
     {"client_config_errors", test_client_config_errors},
     {"stream_option_errors", test_stream_option_errors},

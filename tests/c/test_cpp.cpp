@@ -163,6 +163,19 @@ TEST(Simulator, StartsServesAndStops) {
     EXPECT_EQ(e.code(), CCB_ERR_TRANSPORT);
 }
 
+TEST_F(CcbridgeTest, MaxResponseBytesBoundsEveryAnswer) {
+    ccb::ClientOptions o = options();
+    o.max_response_bytes = 32; // shorter than the token endpoint's answer
+    ccb::Client small(o);
+    ccb::Error e = expect_error([&] { small.call("streaming.createSession", "{}"); });
+    EXPECT_EQ(e.code(), CCB_ERR_DECODE);
+    EXPECT_NE(std::string(e.what()).find("max_response_bytes"), std::string::npos) << e.what();
+
+    o.max_response_bytes = 64 * 1024;
+    ccb::Client roomy(o);
+    EXPECT_NE(roomy.call("streaming.createSession", "{}").find("sessionId"), std::string::npos);
+}
+
 TEST_F(CcbridgeTest, AgentFlowPull) {
     ccb::Client client(options());
     ccb::Stream stream = ccb::Stream::start_pull(client, ccb::StreamOptions().max_events(10));

@@ -43,6 +43,11 @@ pub struct ccb_client_options_t {
     /// Allows `http://` to a host that is not loopback (credentials would cross the
     /// network in clear text). `http://` to loopback is always allowed.
     pub allow_insecure_http: bool,
+    /// Largest response body read, in bytes; 0: 16 MiB. It bounds every answer, the token
+    /// endpoints' included; reading stops once it is passed. A successful answer over it
+    /// fails with CCB_ERR_DECODE, whose message names max_response_bytes; an error answer
+    /// over it keeps its category, its message cut at the limit.
+    pub max_response_bytes: u64,
 }
 
 /// A client of one organization. Thread-safe; release it with ccb_client_free().
@@ -88,6 +93,7 @@ pub unsafe extern "C" fn ccb_client_options_init(options: *mut ccb_client_option
             connect_timeout_ms: 0,
             max_attempts: 0,
             allow_insecure_http: false,
+            max_response_bytes: 0,
         };
         // SAFETY: non-NULL and writable per the caller; `write` does not read the
         // (possibly uninitialised) old value.
@@ -125,6 +131,7 @@ fn config_from(o: &ccb_client_options_t) -> Result<ViaConfig> {
             connect_timeout_ms: positive(o.connect_timeout_ms).map(u64::from),
             max_attempts: positive(o.max_attempts),
             allow_insecure_http: o.allow_insecure_http,
+            max_response_bytes: (o.max_response_bytes > 0).then_some(o.max_response_bytes),
         };
         b = b.options(options);
     }

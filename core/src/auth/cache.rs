@@ -21,11 +21,18 @@ pub(crate) struct Fetched {
 impl Fetched {
     /// A credential fetched at `started` that the service honours for `ttl`.
     pub fn new(header: Secret, started: Instant, ttl: Duration) -> Self {
+        // Capped again here, so no caller can make the addition overflow (a panic).
+        let ttl = ttl.min(super::MAX_TTL);
         let margin = REFRESH_MARGIN.min(ttl / 10);
         Fetched {
             header,
-            refresh_at: started + ttl - margin,
+            refresh_at: started.checked_add(ttl - margin).unwrap_or(started),
         }
+    }
+
+    /// A checked grant, fetched at `started`.
+    pub fn from_grant(grant: super::TokenGrant, started: Instant) -> Self {
+        Fetched::new(grant.authorization, started, grant.ttl)
     }
 }
 

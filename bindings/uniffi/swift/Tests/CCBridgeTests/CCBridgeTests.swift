@@ -325,6 +325,7 @@ final class CCBridgeTests: XCTestCase {
         XCTAssertEqual(field(options: ClientOptions(scopes: [""], baseUrl: base)), "scopes")
         XCTAssertEqual(field(options: ClientOptions(baseUrl: base, requestTimeoutMs: 0)), "request_timeout")
         XCTAssertEqual(field(options: ClientOptions(baseUrl: base, maxAttempts: 0)), "retry.max_attempts")
+        XCTAssertEqual(field(options: ClientOptions(baseUrl: base, maxResponseBytes: 0)), "max_response_bytes")
         XCTAssertNil(field(options: ClientOptions(baseUrl: "http://example.com", allowInsecureHttp: true)))
         let remote = try ViaClient(orgId: SimFixture.org, clientId: SimFixture.clientId, clientSecret: SimFixture.secret,
                                    apiKey: SimFixture.apiKey, options: nil)

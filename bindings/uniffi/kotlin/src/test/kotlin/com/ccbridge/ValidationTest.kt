@@ -96,6 +96,10 @@ class ValidationTest {
             "retry.max_attempts",
             invalidField { make(options = ClientOptions(baseUrl = sim.baseUrl, maxAttempts = 0u)) },
         )
+        assertEquals(
+            "max_response_bytes",
+            invalidField { make(options = ClientOptions(baseUrl = sim.baseUrl, maxResponseBytes = 0uL)) },
+        )
         // Clear text to a remote host only when asked for explicitly.
         make(options = ClientOptions(baseUrl = "http://example.com", allowInsecureHttp = true))
         ViaClient(SimFixture.ORG, SimFixture.CLIENT_ID, SimFixture.SECRET, SimFixture.API_KEY).use {
@@ -163,5 +167,19 @@ class ValidationTest {
         // Options are a plain data class without secrets, so printing them is harmless.
         val printed = ClientOptions(baseUrl = sim.baseUrl).toString()
         assertFalse(SimFixture.SECRET in printed || SimFixture.API_KEY in printed)
+    }
+
+    @Test
+    fun `an answer over maxResponseBytes is a Decode error naming the option`() = runBlocking {
+        // Shorter than the token endpoint's answer.
+        val options = ClientOptions(baseUrl = sim.baseUrl, maxResponseBytes = 32uL)
+        ViaClient(sim.simulator.orgId(), sim.simulator.clientId(), sim.simulator.clientSecret(), sim.simulator.apiKey(), options).use { small ->
+            val e = assertFailsWith<CcbException.Decode> { small.call("streaming.createSession", "") }
+            assertTrue("max_response_bytes" in e.detail, e.detail)
+        }
+        val roomy = ClientOptions(baseUrl = sim.baseUrl, maxResponseBytes = 65536uL)
+        ViaClient(sim.simulator.orgId(), sim.simulator.clientId(), sim.simulator.clientSecret(), sim.simulator.apiKey(), roomy).use { client ->
+            assertTrue("sessionId" in client.call("streaming.createSession", ""))
+        }
     }
 }
