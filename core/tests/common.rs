@@ -89,7 +89,7 @@ pub fn login(client: &ViaClient, stream: &EventStream, user: &str) -> String {
             "engagementCenter.Idle"
         ]
     );
-    events[1].payload["payload"]["ehubSessionId"]
+    events[1].payload()["payload"]["ehubSessionId"]
         .as_str()
         .expect("ConnectConfirm carries the ehubSessionId")
         .to_string()

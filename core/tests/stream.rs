@@ -52,7 +52,10 @@ fn agent_flow_in_pull_mode_with_one_poll_in_flight() {
     };
     block(ec.not_ready(&sid, "agent-pull", &not_ready)).unwrap();
     let park = pull_until(&stream, "engagementCenter.Park");
-    assert_eq!(park.last().unwrap().payload["payload"]["reasonIdRev"], "12");
+    assert_eq!(
+        park.last().unwrap().payload()["payload"]["reasonIdRev"],
+        "12"
+    );
     let ready = ReadyParams {
         ehub_session_id: ehub.clone(),
     };
@@ -66,7 +69,7 @@ fn agent_flow_in_pull_mode_with_one_poll_in_flight() {
     block(ec.keep_alive(&sid, "agent-pull", &keep_alive)).unwrap();
     let ka = pull_until(&stream, "engagementCenter.ClientSessionKeepAlive");
     assert_eq!(
-        ka.last().unwrap().payload["payload"]["requestTimestamp"],
+        ka.last().unwrap().payload()["payload"]["requestTimestamp"],
         "2026-11-22T10:00:00.000Z"
     );
     let disconnect = DisconnectParams {
@@ -331,7 +334,7 @@ fn payloads_that_are_not_json_are_kept_raw() {
         .unwrap();
     let e = stream.next_event(WAIT).unwrap().unwrap();
     assert_eq!(e.raw_payload, "plain text, not JSON");
-    assert_eq!(e.payload, json!("plain text, not JSON"));
+    assert_eq!(e.payload(), &json!("plain text, not JSON"));
     assert_eq!(e.typed(), ccbridge::EventType::MessagingEntitySendText);
     stream.stop().unwrap();
 }

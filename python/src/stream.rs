@@ -39,6 +39,50 @@ impl PyEvent {
     }
 }
 
+/// Python's own JSON reader (written in C, building the dicts directly) with the core's
+/// rules: `NaN` and `Infinity` are not JSON, as serde_json holds.
+static JSON_DECODER: GILOnceCell<PyObject> = GILOnceCell::new();
+
+#[pyfunction]
+fn reject_json_constant(name: &str) -> PyResult<()> {
+    Err(pyo3::exceptions::PyValueError::new_err(format!(
+        "{name} is not JSON"
+    )))
+}
+
+/// The payload as Python objects: read by Python's JSON reader from the raw text (the core
+/// need not build a tree first), with the core's rules (empty: None; not JSON: the text).
+/// A payload the core decoded already (sent as an object) is converted from that.
+fn decode_payload(py: Python<'_>, event: &Event) -> PyResult<PyObject> {
+    if let Some(v) = event.payload_if_decoded() {
+        return to_py(py, v);
+    }
+    let raw = &event.raw_payload;
+    if raw.trim().is_empty() {
+        return Ok(py.None());
+    }
+    let decoder = JSON_DECODER.get_or_try_init(py, || -> PyResult<PyObject> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(
+            "parse_constant",
+            pyo3::wrap_pyfunction!(reject_json_constant, py)?,
+        )?;
+        Ok(py
+            .import("json")?
+            .getattr("JSONDecoder")?
+            .call((), Some(&kwargs))?
+            .unbind())
+    })?;
+    match decoder.bind(py).call_method1("decode", (raw.as_str(),)) {
+        Ok(v) => Ok(v.unbind()),
+        // Not JSON (as the core reads it): the text itself, as Event.payload() keeps it.
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyValueError>(py) => {
+            to_py(py, event.payload())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[pymethods]
 impl PyEvent {
     /// Serialization kind (`"via#engagementCenterEvent"`).
@@ -82,7 +126,7 @@ impl PyEvent {
     fn payload(&self, py: Python<'_>) -> PyResult<PyObject> {
         let v = self
             .payload
-            .get_or_try_init(py, || to_py(py, &self.inner.payload))?;
+            .get_or_try_init(py, || decode_payload(py, &self.inner))?;
         Ok(v.clone_ref(py))
     }
 

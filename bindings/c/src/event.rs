@@ -147,7 +147,7 @@ pub unsafe extern "C" fn ccb_event_schema_version(event: *const ccb_event_t) -> 
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn ccb_event_payload_json(event: *const ccb_event_t) -> *const c_char {
-    cached(event, |e| &e.payload_json, |e| e.payload.to_string())
+    cached(event, |e| &e.payload_json, |e| e.payload().to_string())
 }
 
 /// The payload exactly as the service sent it (a JSON document in a string). NULL when
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn ccb_event_payload_get(
                 "a JSON Pointer is empty or starts with '/'",
             ));
         }
-        if let Some(v) = event.event().payload.pointer(pointer) {
+        if let Some(v) = event.event().payload().pointer(pointer) {
             *out = into_c_str(match v {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),

@@ -90,7 +90,7 @@ fn caller_line(c: &AgentChange) -> Option<String> {
     let sd = c
         .event
         .as_ref()?
-        .payload
+        .payload()
         .pointer("/payload/interactionInfo/screenData")?;
     let field = |k: &str| sd.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     Some(format!(

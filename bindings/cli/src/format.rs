@@ -10,7 +10,7 @@ pub fn event_line(e: &Event) -> String {
         .split_once('T')
         .map_or(e.published_time.as_str(), |(_, t)| t.trim_end_matches('Z'));
     let mut details = Vec::new();
-    let outer = &e.payload;
+    let outer = e.payload();
     if let Some(u) = outer.get("userId").and_then(Value::as_str) {
         details.push(format!("user={u}"));
     }
@@ -42,7 +42,7 @@ pub fn event_line(e: &Event) -> String {
             details.push(format!("ani={ani}"));
         }
     }
-    if details.is_empty() && !e.raw_payload.is_empty() && !e.payload.is_object() {
+    if details.is_empty() && !e.raw_payload.is_empty() && !e.payload().is_object() {
         details.push(e.raw_payload.chars().take(60).collect());
     }
     format!("{time:12}  {:40}  {}", e.event_type, details.join(" "))

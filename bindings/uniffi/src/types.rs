@@ -33,7 +33,7 @@ impl From<&ccbridge::Event> for Event {
             event_type: e.event_type.clone(),
             published_time: e.published_time.clone(),
             schema_version: e.schema_version.clone(),
-            payload_json: e.payload.to_string(),
+            payload_json: e.payload().to_string(),
             raw_payload: e.raw_payload.clone(),
         }
     }

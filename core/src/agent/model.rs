@@ -568,13 +568,13 @@ impl AgentModel {
 
 /// The `userId` of an agent event's envelope.
 fn envelope_user(event: &Event) -> Option<&str> {
-    event.payload.get("userId")?.as_str()
+    event.payload().get("userId")?.as_str()
 }
 
 /// The `interactionId` inside an event's payload (its string twin first), when it names
 /// one: 0 names none.
 fn interaction_of(event: &Event) -> Option<String> {
-    let inner = event.payload.get("payload")?;
+    let inner = event.payload().get("payload")?;
     let id = ["interactionIdRev", "interactionId"]
         .iter()
         .find_map(|k| match inner.get(*k)? {

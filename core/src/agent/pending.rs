@@ -88,7 +88,7 @@ fn id_text(v: Option<&serde_json::Value>) -> Option<String> {
 
 /// The interaction an event's payload names (string twin first).
 fn event_interaction(event: &Event) -> Option<String> {
-    let inner = event.payload.get("payload")?;
+    let inner = event.payload().get("payload")?;
     id_text(inner.get("interactionIdRev")).or_else(|| id_text(inner.get("interactionId")))
 }
 

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
+use std::sync::OnceLock;
 
 pub use crate::generated::events::{EventPayload, EventType, EXAMPLES};
 
@@ -33,7 +34,7 @@ impl fmt::Display for EventType {
 }
 
 /// One event of a streaming session (v3 envelope).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Event {
     /// Serialization kind (`"via#engagementCenterEvent"`).
     pub kind: String,
@@ -47,10 +48,34 @@ pub struct Event {
     pub published_time: String,
     /// Payload schema version (the documents show both `"1"` and `1`; kept as text).
     pub schema_version: String,
-    /// The payload, decoded. `Value::Null` when the payload was empty.
-    pub payload: Value,
     /// The payload exactly as the service sent it (a JSON document in a string).
     pub raw_payload: String,
+    /// The payload decoded, on first use ([`Event::payload`]): a consumer that routes on
+    /// the type, or decodes the text itself (a binding with a faster JSON reader of its
+    /// own), never pays for a JSON tree.
+    payload: OnceLock<Value>,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Event) -> bool {
+        self.event_id == other.event_id
+            && self.kind == other.kind
+            && self.correlation_id == other.correlation_id
+            && self.event_type == other.event_type
+            && self.published_time == other.published_time
+            && self.schema_version == other.schema_version
+            && self.raw_payload == other.raw_payload
+            && self.payload() == other.payload()
+    }
+}
+
+/// The payload text decoded: `Null` when empty, the text itself when it is not JSON (it is
+/// kept rather than failing the event: the raw form is always there).
+fn decode_payload(raw: &str) -> Value {
+    if raw.trim().is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
 }
 
 /// One `EventPayloadV3` object as it arrives.
@@ -87,22 +112,16 @@ impl WireEvent {
             Some(Value::Number(n)) => n.to_string(),
             _ => String::new(),
         };
-        let (payload, raw_payload) = match w.payload {
-            None | Some(Value::Null) => (Value::Null, String::new()),
-            Some(Value::String(raw)) => {
-                if raw.trim().is_empty() {
-                    (Value::Null, raw)
-                } else {
-                    // A payload that is not JSON is kept as text rather than failing the
-                    // whole batch: the raw form is always there.
-                    let decoded =
-                        serde_json::from_str(&raw).unwrap_or_else(|_| Value::String(raw.clone()));
-                    (decoded, raw)
-                }
-            }
+        let payload = OnceLock::new();
+        let raw_payload = match w.payload {
+            None | Some(Value::Null) => String::new(),
+            // The documents' form: a JSON document in a string, decoded when asked for.
+            Some(Value::String(raw)) => raw,
+            // Sent as an object already: decoded once here, and its text kept as raw.
             Some(other) => {
                 let raw = other.to_string();
-                (other, raw)
+                let _ = payload.set(other);
+                raw
             }
         };
         Ok(Event {
@@ -112,13 +131,25 @@ impl WireEvent {
             event_type,
             published_time: w.published_time.unwrap_or_default(),
             schema_version,
-            payload,
             raw_payload,
+            payload,
         })
     }
 }
 
 impl Event {
+    /// The payload, decoded from [`Event::raw_payload`] on first use and kept: `Null` when
+    /// it was empty, the text itself (`Value::String`) when it is not JSON.
+    pub fn payload(&self) -> &Value {
+        self.payload
+            .get_or_init(|| decode_payload(&self.raw_payload))
+    }
+
+    /// The payload if it has been decoded already ([`Event::payload`]), without decoding it.
+    pub fn payload_if_decoded(&self) -> Option<&Value> {
+        self.payload.get()
+    }
+
     /// The event type as the catalogue enum.
     pub fn typed(&self) -> EventType {
         EventType::parse(&self.event_type)
@@ -127,7 +158,7 @@ impl Event {
     /// The payload decoded into the model of its type. Decoded on each call, not when the
     /// event arrives, so consumers that only route on the type pay nothing for it.
     pub fn typed_payload(&self) -> EventPayload {
-        EventPayload::decode(&self.event_type, &self.payload)
+        EventPayload::decode(&self.event_type, self.payload())
     }
 
     /// The envelope and decoded payload as one JSON object (camelCase, as on the wire,
@@ -140,7 +171,7 @@ impl Event {
             "eventType": self.event_type,
             "publishedTime": self.published_time,
             "schemaVersion": self.schema_version,
-            "payload": self.payload,
+            "payload": self.payload(),
         })
     }
 
@@ -204,7 +235,8 @@ mod tests {
         }"#).unwrap();
         let e = Event::from_wire(&v).unwrap();
         assert_eq!(e.typed(), EventType::EcIdle);
-        assert_eq!(e.payload["payload"]["interactionId"], 1030);
+        assert!(e.payload_if_decoded().is_none(), "decoded on first use");
+        assert_eq!(e.payload()["payload"]["interactionId"], 1030);
         assert!(e.raw_payload.starts_with("{\"userId\""));
         assert_eq!(e.schema_version, "1");
     }
@@ -217,7 +249,7 @@ mod tests {
             "eventId": "1", "eventType": "t", "schemaVersion": 2, "payload": "not json"
         }))
         .unwrap();
-        assert_eq!(e.payload, Value::String("not json".into()));
+        assert_eq!(e.payload(), &Value::String("not json".into()));
         assert_eq!(e.schema_version, "2");
     }
 }
