@@ -114,11 +114,12 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
                 if backoff.succeed() {
                     shared.push_status(StreamStatus::Recovered);
                 }
-                if !batch.is_empty() && shared.accept(batch) == 0 {
-                    // Only redeliveries of events still being handled: polling again at
-                    // once would fetch them again. Wait for the handler to make progress
+                if !batch.is_empty() && shared.accept(batch) == 0 && shared.in_hand() > 0 {
+                    // Only redeliveries, with events still being handled: polling again at
+                    // once would fetch those again. Wait for the handler to make progress
                     // (its acknowledgement goes out first), never longer than keeps the
-                    // session alive.
+                    // session alive. Redeliveries of handled events only need their
+                    // acknowledgement again, which the next turn sends before polling.
                     let progress = shared.progress.notified();
                     tokio::select! {
                         _ = progress => {}
@@ -132,7 +133,11 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         };
         match error.recovery() {
             Recovery::NewSession => {
-                tracing::warn!(session_id = %sid, reason = %error, "session expired; recreating");
+                let reason = match &error {
+                    Error::SessionExpired { message } => message.as_str(),
+                    _ => "",
+                };
+                tracing::warn!(session_id = %sid, reason, "session expired; recreating");
                 if !recreate(&shared, &mut stop, &sid).await {
                     break;
                 }

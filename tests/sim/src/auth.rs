@@ -160,6 +160,7 @@ pub(crate) async fn guard(State(state): State<SimState>, req: Request, next: Nex
     state.count_request(format!("{} {}", req.method(), route), op);
 
     // Faults come first so tests can break even the token endpoint and auth failures.
+    let mut drop_response = None;
     match state.take_fault(req.method(), &path) {
         Some(FaultAction::Respond(e)) => {
             tracing::info!(%path, status = e.status.as_u16(), "injected status fault");
@@ -180,6 +181,10 @@ pub(crate) async fn guard(State(state): State<SimState>, req: Request, next: Nex
             )
             .into_response();
         }
+        Some(FaultAction::DropResponse) => {
+            // Taken now: the request is consumed by its handler.
+            drop_response = req.extensions().get::<ConnectionKill>().cloned();
+        }
         Some(FaultAction::Stall(d)) => {
             tracing::info!(%path, ms = d.as_millis() as u64, "injected stall");
             tokio::time::sleep(d).await;
@@ -187,6 +192,28 @@ pub(crate) async fn guard(State(state): State<SimState>, req: Request, next: Nex
         None => {}
     }
 
+    let resp = checked(&state, &path, op, req, next).await;
+    match drop_response {
+        Some(kill) => {
+            tracing::info!(%path, status = resp.status().as_u16(), "injected response drop");
+            drop(resp);
+            kill.0.notify_one();
+            // The connection task drops this future together with the connection, so the
+            // response that was computed is never written.
+            std::future::pending::<Response>().await
+        }
+        None => resp,
+    }
+}
+
+/// Rate limit, credentials, then the route's handler.
+async fn checked(
+    state: &SimState,
+    path: &str,
+    op: Option<&Operation>,
+    req: Request,
+    next: Next,
+) -> Response {
     if !path.starts_with("/via/") {
         return next.run(req).await;
     }
@@ -196,8 +223,8 @@ pub(crate) async fn guard(State(state): State<SimState>, req: Request, next: Nex
         add_rate_headers(&mut resp, &rate);
         return resp;
     }
-    if let Some(org) = org_of(&path) {
-        if let Err(e) = check_auth(&state, req.headers(), org, op) {
+    if let Some(org) = org_of(path) {
+        if let Err(e) = check_auth(state, req.headers(), org, op) {
             let mut resp = e.into_response();
             add_rate_headers(&mut resp, &rate);
             return resp;

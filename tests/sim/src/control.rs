@@ -55,10 +55,11 @@ async fn expire_session(
     State(state): State<SimState>,
     PathParams(id): PathParams<String>,
 ) -> Result<Response, ApiError> {
-    if state.expire_session(&id) {
-        Ok(Json(json!({"expired": 1})).into_response())
-    } else {
-        Err(ApiError::not_found(format!("session {id} not found")))
+    match state.expire_session_discarding(&id) {
+        Some(discarded) => {
+            Ok(Json(json!({"expired": 1, "discardedEventIds": discarded})).into_response())
+        }
+        None => Err(ApiError::not_found(format!("session {id} not found"))),
     }
 }
 

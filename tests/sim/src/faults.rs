@@ -1,5 +1,6 @@
-//! Fault injection: answer chosen requests with an error status, drop their connection,
-//! or stall them. Checked before authentication, for every path outside `/sim/`.
+//! Fault injection: answer chosen requests with an error status, drop their connection
+//! (before handling them or after, losing the response), or stall them. Checked before
+//! authentication, for every path outside `/sim/`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +18,13 @@ use crate::state::SimState;
 pub enum FaultKind {
     /// Answer `status` with an ErrorResponse body.
     Status,
-    /// Close the connection without any response.
+    /// Close the connection without any response, before the request is handled: the
+    /// service never acted on it.
     Drop,
+    /// Handle the request, then close the connection without sending the response: the
+    /// service acted (a poll's events are in flight, an acknowledgement took effect) and
+    /// the client cannot know it.
+    DropResponse,
     /// Sleep `stallMs`, then handle the request normally.
     Stall,
 }
@@ -136,6 +142,7 @@ impl Fault {
 pub(crate) enum FaultAction {
     Respond(ApiError),
     Drop,
+    DropResponse,
     Stall(Duration),
 }
 
@@ -160,6 +167,7 @@ impl SimState {
                 FaultAction::Respond(e)
             }
             FaultKind::Drop => FaultAction::Drop,
+            FaultKind::DropResponse => FaultAction::DropResponse,
             FaultKind::Stall => FaultAction::Stall(Duration::from_millis(fault.spec.stall_ms)),
         };
         if let Some(n) = fault.remaining.as_mut() {

@@ -165,7 +165,6 @@ pub(crate) struct Session {
     pub max_active_polls: u32,
     /// Filters of the session, in creation order; none = every event is delivered.
     pub subscriptions: Vec<Subscription>,
-    next_seq: u64,
 }
 
 impl Session {
@@ -185,9 +184,11 @@ impl Session {
                 .any(|s| s.criteria.matches(&t.event_type, t.user_id.as_deref()))
     }
 
-    fn push(&mut self, t: &EventTemplate, published: &Arc<str>) -> String {
-        let event_id = format!("{}-{}", unix_millis(), self.next_seq);
-        self.next_seq += 1;
+    /// Queues one event; `seq` is the simulator-wide sequence number that makes its id
+    /// unique across sessions (the documents call eventId a unique identifier of the
+    /// event, and clients that compare ids across sessions rely on that).
+    fn push(&mut self, t: &EventTemplate, published: &Arc<str>, seq: u64) -> String {
+        let event_id = format!("{}-{}", unix_millis(), seq);
         self.queue.push_back(Event {
             event_id: event_id.clone(),
             kind: event_kind(&t.event_type),
@@ -209,6 +210,7 @@ pub(crate) struct Counters {
     pub max_concurrent_polls: u32,
     pub acknowledged: u64,
     pub faults_injected: u64,
+    pub events_discarded: u64,
 }
 
 /// The mutable state behind the lock.
@@ -227,6 +229,8 @@ pub(crate) struct Data {
     pub counters: Counters,
     pub next_ehub: u64,
     pub next_interaction: u64,
+    /// Sequence number of the next event id, shared by every session.
+    pub next_event_seq: u64,
     /// Fixed one-second rate-limit window: (start, requests counted in it).
     pub rate_window: (Instant, u32),
 }
@@ -249,6 +253,7 @@ impl Data {
             counters: Counters::default(),
             next_ehub: FIRST_EHUB_SESSION_ID,
             next_interaction: FIRST_INTERACTION_ID,
+            next_event_seq: 0,
             rate_window: (Instant::now(), 0),
         }
     }
@@ -288,16 +293,32 @@ impl Data {
     /// Removes a session, wakes its pending polls, detaches it from its users and
     /// ends its web chat.
     pub fn remove_session(&mut self, id: &str) -> bool {
-        let Some(session) = self.sessions.remove(id) else {
-            return false;
-        };
+        self.discard_session(id).is_some()
+    }
+
+    /// [`Data::remove_session`], answering the ids of the events that died with the
+    /// session: delivered but not acknowledged, then still queued, oldest first. `None`
+    /// when there was no such session.
+    pub fn discard_session(&mut self, id: &str) -> Option<Vec<String>> {
+        let session = self.sessions.remove(id)?;
         session.notify.notify_waiters();
         for user in self.users.values_mut() {
             user.detach(id);
         }
         self.end_chat(id);
-        tracing::debug!(session = id, "streaming session removed");
-        true
+        let discarded: Vec<String> = session
+            .in_flight
+            .into_iter()
+            .chain(session.queue)
+            .map(|e| e.event_id)
+            .collect();
+        self.counters.events_discarded += discarded.len() as u64;
+        tracing::debug!(
+            session = id,
+            discarded = discarded.len(),
+            "streaming session removed"
+        );
+        Some(discarded)
     }
 
     /// Removes every session whose inactivity delay has elapsed, drops expired tokens, and
@@ -330,13 +351,15 @@ impl Data {
         mut ids: Option<&mut Vec<String>>,
     ) -> Option<u64> {
         let published: Arc<str> = Arc::from(now_iso());
+        let mut seq = self.next_event_seq;
         let session = self.live_session(session_id)?;
         let accepted: Vec<&EventTemplate> =
             templates.iter().filter(|t| session.accepts(t)).collect();
         let mut queued = 0;
         for _ in 0..count {
             for t in &accepted {
-                let id = session.push(t, &published);
+                let id = session.push(t, &published, seq);
+                seq += 1;
                 queued += 1;
                 if let Some(ids) = ids.as_deref_mut() {
                     ids.push(id);
@@ -346,6 +369,7 @@ impl Data {
         if queued > 0 {
             session.notify.notify_waiters();
         }
+        self.next_event_seq = seq;
         Some(queued)
     }
 
@@ -472,6 +496,10 @@ pub struct Stats {
     pub acknowledged: u64,
     /// Requests answered by an injected fault.
     pub faults_injected: u64,
+    /// Events that died with their session, whatever ended it (expired through the control
+    /// API or by inactivity, deleted, its chat ended): still queued, or delivered and not
+    /// acknowledged.
+    pub events_discarded: u64,
 }
 
 /// `GET /sim/sessions/{id}`.
@@ -633,6 +661,14 @@ impl SimState {
         self.lock().remove_session(id)
     }
 
+    /// Invalidates one session and answers the ids of the events that died with it
+    /// (delivered but not acknowledged, then still queued); `None` when it did not exist.
+    /// A soak test needs them to tell an event the engine lost from one that was gone with
+    /// its session before any client could have received it.
+    pub fn expire_session_discarding(&self, id: &str) -> Option<Vec<String>> {
+        self.lock().discard_session(id)
+    }
+
     /// Invalidates every session; returns how many there were.
     pub fn expire_all_sessions(&self) -> usize {
         let mut d = self.lock();
@@ -698,6 +734,7 @@ impl SimState {
             sessions: d.sessions.len(),
             acknowledged: d.counters.acknowledged,
             faults_injected: d.counters.faults_injected,
+            events_discarded: d.counters.events_discarded,
         }
     }
 
@@ -754,7 +791,6 @@ impl SimState {
             active_polls: 0,
             max_active_polls: 0,
             subscriptions: Vec::new(),
-            next_seq: 0,
         };
         self.lock().sessions.insert(id.clone(), session);
         (id, creation_time)
@@ -866,25 +902,64 @@ mod tests {
     #[test]
     fn event_ids_are_unique_and_kinds_follow_the_category() {
         let state = SimState::new(SimConfig::default());
-        let (id, _) = state.create_session(SessionKind::V3, 60, false);
-        let r = state
-            .inject_event(InjectEvent {
-                session_id: Some(id),
-                event_type: "engagementCenter.Idle".to_owned(),
-                count: Some(50),
-                ..Default::default()
-            })
-            .expect("injected");
-        let mut ids = r.event_ids.expect("ids returned");
+        // Two sessions fed in the same millisecond still get different ids.
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let (id, _) = state.create_session(SessionKind::V3, 60, false);
+            let r = state
+                .inject_event(InjectEvent {
+                    session_id: Some(id),
+                    event_type: "engagementCenter.Idle".to_owned(),
+                    count: Some(50),
+                    ..Default::default()
+                })
+                .expect("injected");
+            ids.extend(r.event_ids.expect("ids returned"));
+        }
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 50);
+        assert_eq!(ids.len(), 100);
         assert_eq!(event_kind("messaging.EntityAdded"), "via#messagingEvent");
         assert_eq!(event_kind("outreach.status"), "via#outreachEvent");
         assert_eq!(
             event_kind("engagementCenter.X"),
             "via#engagementCenterEvent"
         );
+    }
+
+    #[test]
+    fn expiring_a_session_answers_the_events_that_died_with_it() {
+        let state = SimState::new(SimConfig::default());
+        let (id, _) = state.create_session(SessionKind::V3, 60, true);
+        let inject = |count| {
+            state
+                .inject_event(InjectEvent {
+                    session_id: Some(id.clone()),
+                    event_type: "engagementCenter.Idle".to_owned(),
+                    count: Some(count),
+                    ..Default::default()
+                })
+                .expect("injected")
+                .event_ids
+                .expect("ids returned")
+        };
+        let first = inject(3);
+        // Two delivered and not acknowledged, one still queued, then two more queued.
+        {
+            let mut d = state.lock();
+            let s = d.live_session(&id).expect("live");
+            let delivered: Vec<Event> = s.queue.drain(..2).collect();
+            s.in_flight.extend(delivered);
+        }
+        let later = inject(2);
+        let discarded = state.expire_session_discarding(&id).expect("existed");
+        let expected: Vec<String> = first.into_iter().chain(later).collect();
+        assert_eq!(
+            discarded, expected,
+            "in flight first, then queued, oldest first"
+        );
+        assert_eq!(state.stats().events_discarded, 5);
+        assert!(state.expire_session_discarding(&id).is_none(), "gone");
     }
 
     #[test]

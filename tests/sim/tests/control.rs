@@ -282,6 +282,90 @@ async fn drop_fault_closes_the_connection() {
 }
 
 #[tokio::test]
+async fn drop_response_fault_acts_then_closes_the_connection() {
+    let h = Harness::start().await;
+    let sid = h
+        .create_session(json!({"requireAcknowledgement": true}))
+        .await;
+    let v: Value = h
+        .control(
+            Method::POST,
+            "/sim/events",
+            Some(json!({"sessionId": sid, "eventType": "engagementCenter.Idle", "count": 2})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    h.control(
+        Method::POST,
+        "/sim/faults",
+        Some(json!({"method": "GET", "pathContains": "/streaming/events", "kind": "dropResponse"})),
+    )
+    .await;
+    let err = h
+        .api(
+            Method::GET,
+            h.org_url("v3", "/streaming/events?maxEvents=10"),
+        )
+        .header("via-client-sessionid", &sid)
+        .send()
+        .await
+        .expect_err("the answer is dropped");
+    assert!(!err.is_status() && !err.is_timeout(), "{err:?}");
+    // The poll did take the events: they are in flight, and come back on the next poll.
+    let info = h.sim.state().session_info(&sid).unwrap();
+    assert_eq!((info.queued, info.in_flight), (0, 2));
+    let again: Vec<Value> = h
+        .poll(&sid, 10)
+        .await
+        .into_iter()
+        .map(|e| e["eventId"].clone())
+        .collect();
+    assert_eq!(again, v["eventIds"].as_array().unwrap().clone());
+    assert_eq!(h.sim.state().stats().faults_injected, 1);
+}
+
+#[tokio::test]
+async fn expiring_a_session_lists_the_events_that_died_with_it() {
+    let h = Harness::start().await;
+    let sid = h
+        .create_session(json!({"requireAcknowledgement": true}))
+        .await;
+    let inject = |count: u64| {
+        let h = &h;
+        let sid = sid.clone();
+        async move {
+            let v: Value = h
+                .control(
+                    Method::POST,
+                    "/sim/events",
+                    Some(json!({"sessionId": sid, "eventType": "engagementCenter.Idle", "count": count})),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            v["eventIds"].as_array().unwrap().clone()
+        }
+    };
+    let mut ids = inject(3).await;
+    assert_eq!(h.poll(&sid, 2).await.len(), 2, "two in flight, one queued");
+    ids.extend(inject(1).await);
+    let resp = h
+        .control(Method::POST, &format!("/sim/sessions/{sid}/expire"), None)
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v, json!({"expired": 1, "discardedEventIds": ids}));
+    assert_eq!(h.sim.state().stats().events_discarded, 4);
+    let resp = h
+        .control(Method::POST, &format!("/sim/sessions/{sid}/expire"), None)
+        .await;
+    error_body(resp, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
 async fn stall_fault_and_probability() {
     let h = Harness::start().await;
     h.control(
@@ -353,7 +437,12 @@ async fn config_stats_and_reset() {
         stats["requests"]["POST /via/v3/organizations/{orgId}/streaming/session"],
         1
     );
-    for key in ["maxConcurrentPolls", "acknowledged", "faultsInjected"] {
+    for key in [
+        "maxConcurrentPolls",
+        "acknowledged",
+        "faultsInjected",
+        "eventsDiscarded",
+    ] {
         assert!(stats[key].is_u64(), "{key}");
     }
 
