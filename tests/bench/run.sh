@@ -17,6 +17,58 @@
 #   python_typed_payload_access          µs per typed_payload(event).user_id on one received
 #                                        event, outside a stream (best of 5 × 20000)
 #   python_to_rust_ratio_{mode}          python_callback / rust_handler medians
+#   c_callback_{ack,no_ack}              events/s to a C ccb_event_cb that only counts
+#                                        (c_callback.c, built with the system cc against
+#                                        target/release/libccbridge_c.so)
+#   c_to_rust_ratio_{mode}               c_callback / rust_handler medians
+#   python_iterator_{ack,no_ack}         events/s pulled with `for event in stream`, counting
+#                                        (python_callback.py --mode iterator)
+#   python_iterator_to_rust_ratio_{mode} python_iterator / rust_handler medians
+#
+# Latency, injection to handler, with the stream idle and its poll outstanding (one stream,
+# maxEvents=200, a simulator with the documented 15 s long-poll wait; BENCH_LATENCY_SAMPLES
+# samples per mode after 20 warm-up ones, 0 skips these legs; before each, a random pause of
+# 2..=10 ms, then the simulator's GET /sim/sessions/{id} is asked until activePolls shows the
+# session's GET /events waiting; a sample runs from just before the control request that
+# queues one event, POST /sim/events, to the handler's first instruction):
+#   rust_latency_{ack,no_ack}     p50_ms, p99_ms, max_ms (min_ms; goal p99 < 5 ms, printed
+#                                 as p99_within_goal, not asserted) to a Rust handler
+#                                 (src/latency.rs); inject_request_p50_ms: the control
+#                                 request alone (part of every sample);
+#                                 samples_that_waited_for_the_poll: samples whose poll was
+#                                 not yet waiting after the pause
+#   python_latency_{ack,no_ack}   the same to a Python on_event callback
+#                                 (python_callback.py --mode latency)
+#   c_latency_{ack,no_ack}        the same to a C callback (c_callback.c --latency N; its
+#                                 control requests open a new connection each)
+#
+# Many idle sessions in one process (BENCH_IDLE_SESSIONS streams, default 10000, 0 skips
+# these legs; a simulator with the documented 15 s long-poll wait and no rate limit, so every
+# stream sits with its GET /events waiting and re-polls every 15 s; the starts are spread
+# evenly over those 15 s, at most BENCH_IDLE_CONCURRENCY (default 200) in flight, so that the
+# re-polls are spread too and any window sees their steady rate, N per 15 s; the soft limit
+# of open files is raised to the hard one, the simulator inherits it; pulled streams nobody
+# pulls and streams with a no-op handler are measured in separate processes, about 35 s
+# each; today the Python legs hold several GB at 10000 sessions: lower BENCH_IDLE_SESSIONS on
+# a small machine):
+#   rust_idle_sessions_{pull,callback}     src/idle.rs (ccbridge-bench --idle N)
+#   python_idle_sessions_{pull,callback}   python_idle.py, streams from stream_async
+#     sessions_started, start_failures, start_error   a failed start (thread or file
+#         limits) ends the starts; the rest is measured on the streams that started
+#     start_seconds                  all starts, wall time
+#     rss_before_kb / rss_after_kb / rss_delta_kb / rss_after_mb / per_session_kb
+#                                    VmRSS of /proc/self/status before the sessions (one
+#                                    stream of the kind started and stopped first, so the
+#                                    runtime and token are warm) and 2 s after all started;
+#                                    rss_after_idle_kb after the idle window
+#     threads_before / threads_after / threads_per_session   Threads of /proc/self/status
+#     idle_cpu_percent_of_one_core   getrusage user + system time of the process over
+#                                    BENCH_IDLE_SECONDS (default 10) of idleness / wall time
+#     polls_completed_during_idle, sim_requests_during_idle, sim_live_sessions,
+#     sim_cpu_percent_of_one_core_during_idle   what the idle window contained, for reading
+#                                    the figures (the simulator shares the machine's cores)
+#     stop_seconds, stop_failures    stopping all of them, concurrently
+#   Goal (of the engine, not asserted): 10000 sessions with RSS <= 200 MB, idle CPU < 5%.
 #
 # Per-command overhead (sequential engagementCenter.hold, a 202 whose simulator handler only
 # queues one Held event, on one never-polled session; BENCH_CALLS calls per variant and
@@ -45,6 +97,27 @@
 #       reads the payload: events/s and CPU µs per event of each, events_per_second_ratio
 #       (ccbridge/plain) and cpu_per_event_ratio (plain/ccbridge); goals 3 and 5
 #
+# Soak of the event engine (src/soak.rs, ccbridge-bench --soak; BENCH_SOAK_SESSIONS streams,
+# default 100, on one client; BENCH_SOAK_EVENTS events, default 100000, 0 skips the leg,
+# injected in batches of 50 on random streams' sessions over the first 40 s; at most
+# BENCH_SOAK_SECONDS, default 180; acknowledgement on; on every GET and POST under
+# /streaming/ the simulator answers 10 % 500/502/503, 5 % 429 with Retry-After 1, 5 %
+# dropped connections (half before it handles the request, half after: dropResponse);
+# every 2 s a random stream's session is expired, every 3 s every token):
+#   soak.events_injected, events_delivered, lost, duplicated (both must be 0: `make bench`
+#       then fails, after printing the report), misrouted, unknown
+#       lost: injected, never handed to a handler, and not among the events the simulator
+#       listed as discarded when the soak expired their session
+#       (discarded_with_expired_session; those that reached a handler anyway are
+#       discarded_but_delivered); duplicated: hand-overs of an eventId beyond the first,
+#       across all handlers
+#   soak.sessions_expired, sessions_recreated, tokens_expired, retries_seen,
+#       retries_by_error, statuses, sim_faults_injected: the chaos that happened
+#   soak.elapsed_seconds (first injection until every event was accounted for),
+#       events_per_second (delivered / elapsed: paced by the injection, not a throughput
+#       figure), delivery_ms (injection sent to first hand-over: p50, p99, p99.9, max),
+#       slowest_deliveries and lost_examples with their stream's statuses
+#
 # Criterion (its own format, after the JSON): decoding of a batch of 200 events.
 set -euo pipefail
 
@@ -55,12 +128,59 @@ events="${BENCH_EVENTS:-20000}"
 rounds="${BENCH_ROUNDS:-5}"
 calls="${BENCH_CALLS:-100}"
 command_rounds="${BENCH_COMMAND_ROUNDS:-100}"
+latency_samples="${BENCH_LATENCY_SAMPLES:-500}"
+idle_sessions="${BENCH_IDLE_SESSIONS:-10000}"
+idle_seconds="${BENCH_IDLE_SECONDS:-10}"
+idle_concurrency="${BENCH_IDLE_CONCURRENCY:-200}"
+soak_sessions="${BENCH_SOAK_SESSIONS:-100}"
+soak_events="${BENCH_SOAK_EVENTS:-100000}"
+soak_seconds="${BENCH_SOAK_SECONDS:-180}"
 sim="$repo/target/release/ccbridge-sim"
+bench="$repo/target/release/ccbridge-bench"
 
-"$cargo" build -q --release -p ccbridge-bench -p ccbridge-sim
+"$cargo" build -q --release -p ccbridge-bench -p ccbridge-sim -p ccbridge-c
 # Both legs run the simulator as a separate process, so their figures compare.
-rust_json="$("$repo/target/release/ccbridge-bench" --events "$events" --rounds "$rounds" --sim "$sim")"
-rust_cmd_json="$("$repo/target/release/ccbridge-bench" --commands "$calls" --command-rounds "$command_rounds" --sim "$sim")"
+rust_json="$("$bench" --events "$events" --rounds "$rounds" --sim "$sim")"
+rust_cmd_json="$("$bench" --commands "$calls" --command-rounds "$command_rounds" --sim "$sim")"
+
+# A leg that may fail for reasons of the machine (thread or file limits) reports its exit
+# status under its name instead of ending the report: leg NAME COMMAND...
+leg() {
+  local name="$1" out status=0
+  shift
+  out="$("$@")" || status=$?
+  if [ "$status" -ne 0 ]; then
+    out="{\"$name\": {\"error\": \"exited with status $status\"}}"
+  fi
+  printf '%s' "$out"
+}
+
+rust_latency_json='{}'
+if [ "$latency_samples" -gt 0 ]; then
+  rust_latency_json="$(leg rust_latency "$bench" --latency "$latency_samples" --sim "$sim")"
+fi
+rust_idle_pull_json='{}'
+rust_idle_callback_json='{}'
+if [ "$idle_sessions" -gt 0 ]; then
+  idle_args=(--idle "$idle_sessions" --idle-seconds "$idle_seconds" --idle-concurrency "$idle_concurrency" --sim "$sim")
+  rust_idle_pull_json="$(leg rust_idle_sessions_pull "$bench" "${idle_args[@]}" --idle-kind pull)"
+  rust_idle_callback_json="$(leg rust_idle_sessions_callback "$bench" "${idle_args[@]}" --idle-kind callback)"
+fi
+
+# The soak exits 1 when an event was lost or duplicated: its report is kept, and the run
+# fails once everything is printed.
+soak_json='{}'
+soak_status=0
+if [ "$soak_events" -gt 0 ]; then
+  soak_json="$("$bench" --soak --sessions "$soak_sessions" --events "$soak_events" --seconds "$soak_seconds" --sim "$sim")" || soak_status=$?
+  [ -n "$soak_json" ] || soak_json="{\"soak\": {\"error\": \"exited with status $soak_status\"}}"
+fi
+
+# The C callback: a plain C program against the release C library, the same procedure.
+c_bench="$repo/target/release/ccbridge-bench-c"
+"${CC:-cc}" -O2 -std=c11 -Wall -Wextra -I"$repo/include" "$here/c_callback.c" -o "$c_bench" \
+  -L"$repo/target/release" -Wl,-rpath,"$repo/target/release" -lccbridge_c -lpthread
+c_json="$("$c_bench" --sim "$sim" --events "$events" --rounds "$rounds" --latency "$latency_samples")"
 
 # The Python extension, built in release mode into the project's venv.
 venv="$repo/.venv"
@@ -70,18 +190,40 @@ venv="$repo/.venv"
 py_json="$("$venv/bin/python" "$here/python_callback.py" --sim "$sim" --events "$events" --rounds "$rounds")"
 py_cmd_json="$("$venv/bin/python" "$here/python_commands.py" --sim "$sim" --calls "$calls" --rounds "$command_rounds")"
 poller_json="$("$venv/bin/python" "$here/python_poller.py" --sim "$sim" --events "$events" --rounds "$rounds")"
+py_iter_json="$("$venv/bin/python" "$here/python_callback.py" --mode iterator --sim "$sim" --events "$events" --rounds "$rounds")"
+py_latency_json='{}'
+if [ "$latency_samples" -gt 0 ]; then
+  py_latency_json="$(leg python_latency "$venv/bin/python" "$here/python_callback.py" --mode latency --sim "$sim" --samples "$latency_samples")"
+fi
+py_idle_pull_json='{}'
+py_idle_callback_json='{}'
+if [ "$idle_sessions" -gt 0 ]; then
+  py_idle_args=(--sim "$sim" --sessions "$idle_sessions" --seconds "$idle_seconds" --concurrency "$idle_concurrency")
+  py_idle_pull_json="$(leg python_idle_sessions_pull "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind pull)"
+  py_idle_callback_json="$(leg python_idle_sessions_callback "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind callback)"
+fi
 
-"$venv/bin/python" - "$rust_json" "$rust_cmd_json" "$py_json" "$py_cmd_json" "$poller_json" <<'PY'
+"$venv/bin/python" - "$rust_json" "$rust_cmd_json" "$py_json" "$py_cmd_json" "$poller_json" \
+  "$c_json" "$py_iter_json" "$rust_latency_json" "$py_latency_json" \
+  "$rust_idle_pull_json" "$rust_idle_callback_json" "$py_idle_pull_json" "$py_idle_callback_json" \
+  "$soak_json" <<'PY'
 import json, sys
 report = {}
 for part in sys.argv[1:]:
     report.update(json.loads(part))
 for mode in ("ack", "no_ack"):
     rust = report[f"rust_handler_{mode}"]["events_per_second_median"]
-    py = report[f"python_callback_{mode}"]["events_per_second_median"]
-    report[f"python_to_rust_ratio_{mode}"] = round(py / rust, 3) if rust else None
+    for name, key in (("python", "python_callback"), ("c", "c_callback"),
+                      ("python_iterator", "python_iterator")):
+        other = report[f"{key}_{mode}"]["events_per_second_median"]
+        report[f"{name}_to_rust_ratio_{mode}"] = round(other / rust, 3) if rust else None
 print(json.dumps(report, indent=2, sort_keys=True))
 PY
 
 # Micro-benchmark of event decoding (criterion; its own report format).
 "$cargo" bench -q -p ccbridge --bench stream -- --noplot 2>/dev/null | grep -E "batch_of_200|time:|thrpt:" || true
+
+if [ "$soak_status" -ne 0 ]; then
+  echo "make bench: the soak failed (exit status $soak_status): see soak.lost, soak.duplicated and soak.lost_examples above" >&2
+  exit 1
+fi

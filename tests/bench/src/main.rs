@@ -10,12 +10,28 @@
 //! of the generated layer against a bare HTTP POST (N calls per variant and round, R rounds;
 //! see `commands.rs`).
 //!
+//! With `--latency N`, it measures instead the time from injecting one event to the handler
+//! while the stream is idle with its poll outstanding (N samples, ack and no ack; see
+//! `latency.rs`). With `--idle N --idle-kind pull|callback [--idle-seconds S]
+//! [--idle-concurrency C] [--idle-poll-wait-ms W] [--idle-start-spread-ms T]`, the memory,
+//! threads and idle CPU of N idle streams in this process (see `idle.rs`; needs `--sim`).
+//!
+//! With `--soak [--sessions N] [--events E] [--seconds S] [--inject-seconds I] [--seed X]`,
+//! it runs instead the soak of the event engine under faults and expiries (see `soak.rs`;
+//! defaults 100 sessions, 100,000 events, at most 180 s, injection over 40 s), prints
+//! `{"soak": {...}}` and exits with status 1 unless nothing was lost, duplicated or
+//! misrouted and every event was accounted for in time.
+//!
 //! With `--sim`, the simulator runs as its own process (the binary at PATH), as in the
 //! Python benchmark, so the two figures compare like with like; without it, in-process.
 
 mod commands;
+mod idle;
+mod latency;
+mod probe;
 
 use ccbridge::{Event, EventStream, RetryPolicy, StreamConfig, ViaClient};
+use ccbridge_bench::soak;
 use ccbridge_sim::{SimConfig, Simulator};
 use serde_json::json;
 use std::io::BufRead;
@@ -171,6 +187,28 @@ fn run(sim: &Sim, client: &ViaClient, events: u64, rounds: u64, ack: bool) -> se
 fn main() {
     let events = arg("--events", 20_000);
     let rounds = arg("--rounds", 3).max(1);
+    if let Some(samples) = arg_str("--latency").and_then(|v| v.parse().ok()) {
+        let report = latency::report(arg_str("--sim"), samples);
+        println!("{}", serde_json::to_string_pretty(&report).expect("json"));
+        return;
+    }
+    if let Some(sessions) = arg_str("--idle").and_then(|v| v.parse().ok()) {
+        let kind = arg_str("--idle-kind").unwrap_or_else(|| "pull".into());
+        let options = idle::Options {
+            sessions,
+            kind: idle::Kind::parse(&kind).expect("--idle-kind pull|callback"),
+            idle_secs: arg("--idle-seconds", 10),
+            concurrency: usize::try_from(arg("--idle-concurrency", 200)).unwrap_or(200),
+            poll_wait_ms: arg("--idle-poll-wait-ms", 15_000),
+            start_spread_ms: arg("--idle-start-spread-ms", arg("--idle-poll-wait-ms", 15_000)),
+        };
+        let report = idle::report(arg_str("--sim"), &options);
+        println!("{}", serde_json::to_string_pretty(&report).expect("json"));
+        return;
+    }
+    if std::env::args().any(|a| a == "--soak") {
+        run_soak(Sim::start(arg_str("--sim")));
+    }
     let sim = Sim::start(arg_str("--sim"));
     let client = client(&sim);
     if let Some(calls) = arg_str("--commands").and_then(|v| v.parse().ok()) {
@@ -185,4 +223,26 @@ fn main() {
         "rust_handler_no_ack": run(&sim, &client, events, rounds, false),
     });
     println!("{}", serde_json::to_string_pretty(&report).expect("json"));
+}
+
+/// `--soak`: prints the soak's report and exits non-zero unless it passed.
+fn run_soak(sim: Sim) -> ! {
+    let mut config = soak::SoakConfig::bench();
+    config.sessions = usize::try_from(arg("--sessions", config.sessions as u64))
+        .unwrap_or(config.sessions)
+        .max(1);
+    config.events = arg("--events", config.events);
+    config.time_limit = Duration::from_secs(arg("--seconds", config.time_limit.as_secs()));
+    // A shorter run injects over the first third of its time, leaving the rest to deliver.
+    let inject_default = config.inject_over.min(config.time_limit / 3);
+    config.inject_over = Duration::from_secs(arg("--inject-seconds", inject_default.as_secs()));
+    config.seed = arg("--seed", config.seed);
+    let report = soak::run(&sim.base_url(), &config);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({ "soak": report.to_json() })).expect("json")
+    );
+    // `exit` runs no destructor: the simulator process is stopped first.
+    drop(sim);
+    std::process::exit(if report.passed() { 0 } else { 1 });
 }
