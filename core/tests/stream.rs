@@ -682,3 +682,47 @@ fn callback_streams_share_a_few_dispatcher_threads_in_order_one_call_at_a_time()
         stream.stop().expect("stops");
     }
 }
+
+#[test]
+fn an_event_no_client_can_read_is_reported_once_and_acknowledged() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let stream = EventStream::start_blocking(&client, config()).unwrap();
+    let sid = stream.session_id();
+    let bad = sim
+        .state()
+        .inject_event(InjectEvent {
+            session_id: Some(sid.clone()),
+            event_type: "engagementCenter.Idle".into(),
+            malformed: true,
+            ..Default::default()
+        })
+        .expect("injected")
+        .event_ids
+        .unwrap()
+        .remove(0);
+    inject(&sim, &sid, "engagementCenter.Idle", 1);
+    let mut reports = Vec::new();
+    let mut events = 0;
+    // Several polls' worth: a malformed event left unacknowledged would come back on each.
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        match stream.next_item(Duration::from_millis(100)).unwrap() {
+            Some(StreamItem::Status(StreamStatus::MalformedEvent { message })) => {
+                reports.push(message)
+            }
+            Some(StreamItem::Event(_)) => events += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(events, 1, "the readable event is delivered");
+    assert_eq!(reports.len(), 1, "reported once: {reports:?}");
+    assert!(reports[0].contains(&bad), "names the event: {}", reports[0]);
+    let info = sim.state().session_info(&sid).expect("session alive");
+    assert_eq!(
+        (info.queued, info.in_flight),
+        (0, 0),
+        "acknowledged, so never redelivered"
+    );
+    stream.stop().unwrap();
+}

@@ -436,6 +436,10 @@ pub struct InjectEvent {
     pub correlation_id: Option<String>,
     /// Number of copies (each with its own eventId); default 1.
     pub count: Option<u64>,
+    /// Queue the events with an empty `eventType`: an envelope no client can decode
+    /// (it still has its eventId), to test what a client does with an event it cannot read.
+    #[serde(default)]
+    pub malformed: bool,
 }
 
 /// Result of an injection.
@@ -601,10 +605,13 @@ impl SimState {
             (_, p) => p.clone(),
         };
         // A string payload is taken verbatim so tests can send odd payloads.
-        let template = match payload {
+        let mut template = match payload {
             Value::String(s) => EventTemplate::raw(&req.event_type, correlation, s),
             other => EventTemplate::new(&req.event_type, &correlation, &other),
         };
+        if req.malformed {
+            template.event_type = Arc::from("");
+        }
         let targets: Vec<String> = match (&req.session_id, &req.user_id) {
             (Some(sid), _) => {
                 if d.live_session(sid).is_none() {
