@@ -599,6 +599,13 @@ typedef struct ccb_client_options_t {
      * over it keeps its category, its message cut at the limit.
      */
     uint64_t max_response_bytes;
+    /**
+     * Speaks HTTP/2 (offered over TLS, assumed over plain http://); false: HTTP/1.1. One
+     * connection then carries every request of the client; a server limits the requests
+     * in flight on it (often 100-128), and long polls past that limit wait: keep the
+     * client's streams below it.
+     */
+    bool http2;
 } ccb_client_options_t;
 
 /**

@@ -172,6 +172,8 @@ struct ClientOptions {
     /// Largest response body read, in bytes; 0: 16 MiB. A successful answer over it throws
     /// with CCB_ERR_DECODE (see ccb_client_options_t::max_response_bytes).
     std::uint64_t max_response_bytes = 0;
+    /// Speaks HTTP/2 (see ccb_client_options_t::http2); false: HTTP/1.1.
+    bool http2 = false;
 };
 
 /// One event. Either a view lent to a callback (valid during the call) or an owned copy
@@ -320,6 +322,7 @@ public:
         raw.max_attempts = o.max_attempts;
         raw.allow_insecure_http = o.allow_insecure_http;
         raw.max_response_bytes = o.max_response_bytes;
+        raw.http2 = o.http2;
         ccb_client_t *c = nullptr;
         detail::check(ccb_client_new(&raw, &c));
         handle_.reset(c);

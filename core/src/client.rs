@@ -31,7 +31,11 @@ impl ViaClient {
 
     /// Creates a client. No request is sent until the first call.
     pub fn new(config: ViaConfig) -> Result<Self> {
-        let http = Transport::http_client(config.connect_timeout)?;
+        let http = Transport::http_client(
+            config.connect_timeout,
+            config.http2,
+            config.base_url.scheme() == "http",
+        )?;
         let auth: Arc<dyn AuthProvider> = Arc::new(
             ClientCredentials::new(
                 http.clone(),

@@ -84,6 +84,7 @@ pub struct ViaConfig {
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
+    pub(crate) http2: bool,
 }
 
 impl ViaConfig {
@@ -132,6 +133,11 @@ impl ViaConfig {
     pub fn max_response_bytes(&self) -> u64 {
         self.max_response_bytes
     }
+
+    /// Whether the client speaks HTTP/2 ([`ViaConfigBuilder::http2`]).
+    pub fn http2(&self) -> bool {
+        self.http2
+    }
 }
 
 /// Default of [`ViaConfigBuilder::max_response_bytes`]: 16 MiB, far above any answer the
@@ -170,6 +176,9 @@ pub struct ClientOptions {
     /// Allows `http://` to a host that is not loopback (credentials would travel in clear).
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub allow_insecure_http: bool,
+    /// Speaks HTTP/2 (default off: HTTP/1.1); see [`ViaConfigBuilder::http2`].
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub http2: bool,
 }
 
 /// Builder of [`ViaConfig`]. Required: `org_id`, `client_id`, `client_secret`, `api_key`.
@@ -187,6 +196,7 @@ pub struct ViaConfigBuilder {
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
     allow_insecure_http: bool,
+    http2: bool,
 }
 
 /// Scopes requested when none are given: what the agent-control slice needs.
@@ -263,6 +273,22 @@ impl ViaConfigBuilder {
         self.max_response_bytes = Some(v);
         self
     }
+
+    /// Speaks HTTP/2: offered in TLS negotiation (the server decides), and assumed on a
+    /// plain `http://` base URL (prior knowledge, as the simulator understands it). Every
+    /// request of the client then shares one connection, instead of one connection per
+    /// request in flight, which is what thousands of long polls in one process cost most.
+    ///
+    /// Off by default because a server limits the requests in flight on one connection
+    /// (`SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 or 128 behind load balancers) and the
+    /// client does not open a second connection past it: a long poll beyond the limit waits
+    /// for another to end, and its session can expire meanwhile. Turn it on when the
+    /// streams of one client stay below the server's limit, or the server's limit is known
+    /// to be higher.
+    pub fn http2(mut self, v: bool) -> Self {
+        self.http2 = v;
+        self
+    }
     /// Allows `http://` to a host that is not loopback. Off by default: credentials would
     /// cross the network in clear text.
     pub fn allow_insecure_http(mut self, v: bool) -> Self {
@@ -294,6 +320,7 @@ impl ViaConfigBuilder {
                 ..RetryPolicy::default()
             });
         }
+        self = self.http2(o.http2);
         if let Some(n) = o.max_response_bytes {
             self = self.max_response_bytes(n);
         }
@@ -377,6 +404,7 @@ impl ViaConfigBuilder {
             request_timeout,
             retry,
             max_response_bytes,
+            http2: self.http2,
         })
     }
 }

@@ -189,9 +189,21 @@ impl Transport {
     }
 
     /// Builds the shared reqwest client: rustls, connect timeout, no redirects (a redirect
-    /// would resend credentials to a host nobody configured).
-    pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
-        reqwest::Client::builder()
+    /// would resend credentials to a host nobody configured), HTTP/1.1 unless `http2` (see
+    /// [`crate::ViaConfigBuilder::http2`]): then offered over TLS, and assumed over plain
+    /// HTTP when `plain_http`, where nothing can negotiate it.
+    pub fn http_client(
+        connect_timeout: Duration,
+        http2: bool,
+        plain_http: bool,
+    ) -> Result<reqwest::Client> {
+        let builder = reqwest::Client::builder();
+        let builder = match (http2, plain_http) {
+            (false, _) => builder.http1_only(),
+            (true, true) => builder.http2_prior_knowledge(),
+            (true, false) => builder,
+        };
+        builder
             .use_rustls_tls()
             .connect_timeout(connect_timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -726,3 +726,36 @@ fn an_event_no_client_can_read_is_reported_once_and_acknowledged() {
     );
     stream.stop().unwrap();
 }
+
+#[test]
+fn streams_over_http2_share_the_connection_when_asked_and_http1_is_the_default() {
+    let sim = start_sim();
+    let h1 = client_for(&sim);
+    let h2 = client_with(&sim, |b| b.http2(true));
+    let mut streams = Vec::new();
+    for client in [&h1, &h2] {
+        let before = sim.state().stats();
+        for _ in 0..10 {
+            let stream = EventStream::start_blocking(client, config()).unwrap();
+            inject(&sim, &stream.session_id(), "engagementCenter.Idle", 3);
+            streams.push(stream);
+        }
+        for stream in streams.drain(..) {
+            for _ in 0..3 {
+                stream.next_event(WAIT).unwrap().expect("an event");
+            }
+            stream.stop().unwrap();
+        }
+        let after = sim.state().stats();
+        let (total, over_h2) = (
+            after.total_requests - before.total_requests,
+            after.http2_requests - before.http2_requests,
+        );
+        assert!(total > 40, "{total}");
+        if std::ptr::eq(client, &h2) {
+            assert_eq!(over_h2, total, "every request over HTTP/2");
+        } else {
+            assert_eq!(over_h2, 0, "HTTP/1.1 unless asked");
+        }
+    }
+}

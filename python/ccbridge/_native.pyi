@@ -117,6 +117,7 @@ class ViaClient:
         max_attempts: int | None = None,
         allow_insecure_http: bool = False,
         max_response_bytes: int | None = None,
+        http2: bool = False,
     ) -> ViaClient: ...
     @property
     def org_id(self) -> str: ...

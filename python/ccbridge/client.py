@@ -54,6 +54,10 @@ class ViaClient(services.ServiceAccessors):
         once it is passed: a successful answer over it raises :class:`DecodeError`, whose
         message names ``max_response_bytes``; an error answer over it keeps its class, its
         message cut at the limit.
+    :param http2: speak HTTP/2 (offered over TLS, assumed over plain ``http://``) instead of
+        HTTP/1.1: every request then shares one connection. A server limits the requests in
+        flight on a connection (often 100 to 128), and long polls past the limit wait, so keep
+        the client's streams below it.
     :raises InvalidArgumentError: a value is missing or malformed (``.field`` names it).
     """
 
@@ -74,6 +78,7 @@ class ViaClient(services.ServiceAccessors):
         max_attempts: Optional[int] = None,
         allow_insecure_http: bool = False,
         max_response_bytes: Optional[int] = None,
+        http2: bool = False,
     ) -> None:
         if isinstance(scopes, str):
             raise TypeError("scopes must be a sequence of strings, not a single string")
@@ -90,6 +95,7 @@ class ViaClient(services.ServiceAccessors):
             max_attempts=max_attempts,
             allow_insecure_http=allow_insecure_http,
             max_response_bytes=max_response_bytes,
+            http2=http2,
         )
 
     @property

@@ -48,6 +48,11 @@ pub struct ccb_client_options_t {
     /// fails with CCB_ERR_DECODE, whose message names max_response_bytes; an error answer
     /// over it keeps its category, its message cut at the limit.
     pub max_response_bytes: u64,
+    /// Speaks HTTP/2 (offered over TLS, assumed over plain http://); false: HTTP/1.1. One
+    /// connection then carries every request of the client; a server limits the requests
+    /// in flight on it (often 100-128), and long polls past that limit wait: keep the
+    /// client's streams below it.
+    pub http2: bool,
 }
 
 /// A client of one organization. Thread-safe; release it with ccb_client_free().
@@ -94,6 +99,7 @@ pub unsafe extern "C" fn ccb_client_options_init(options: *mut ccb_client_option
             max_attempts: 0,
             allow_insecure_http: false,
             max_response_bytes: 0,
+            http2: false,
         };
         // SAFETY: non-NULL and writable per the caller; `write` does not read the
         // (possibly uninitialised) old value.
@@ -132,6 +138,7 @@ fn config_from(o: &ccb_client_options_t) -> Result<ViaConfig> {
             max_attempts: positive(o.max_attempts),
             allow_insecure_http: o.allow_insecure_http,
             max_response_bytes: (o.max_response_bytes > 0).then_some(o.max_response_bytes),
+            http2: o.http2,
         };
         b = b.options(options);
     }

@@ -3,6 +3,11 @@
 //! The loop is our own instead of `axum::serve` so that each connection task can be told
 //! to drop its connection mid-request: that is how a `drop` fault makes the client see a
 //! transport error rather than any HTTP response.
+//!
+//! Connections speak HTTP/1.1, or HTTP/2 when the client opens with its preface (prior
+//! knowledge: there is no TLS to negotiate it), with no limit on the requests in flight on
+//! one connection, so that thousands of long polls can share it. A `drop` fault on an
+//! HTTP/2 connection drops the connection, and with it every request on it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,8 +87,10 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
                 req.extensions_mut().insert(kill_ext.clone());
                 app.clone().oneshot(req)
             });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
+            let mut builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            builder.http2().max_concurrent_streams(None::<u32>);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {
                 res = conn.as_mut() => {

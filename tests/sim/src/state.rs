@@ -211,6 +211,7 @@ pub(crate) struct Counters {
     pub acknowledged: u64,
     pub faults_injected: u64,
     pub events_discarded: u64,
+    pub http2_requests: u64,
 }
 
 /// The mutable state behind the lock.
@@ -504,6 +505,8 @@ pub struct Stats {
     /// API or by inactivity, deleted, its chat ended): still queued, or delivered and not
     /// acknowledged.
     pub events_discarded: u64,
+    /// Of `total_requests`, those that came over HTTP/2.
+    pub http2_requests: u64,
 }
 
 /// `GET /sim/sessions/{id}`.
@@ -742,6 +745,7 @@ impl SimState {
             acknowledged: d.counters.acknowledged,
             faults_injected: d.counters.faults_injected,
             events_discarded: d.counters.events_discarded,
+            http2_requests: d.counters.http2_requests,
         }
     }
 
