@@ -152,6 +152,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=200)
     ap.add_argument("--poll-wait-ms", type=int, default=15000)
     ap.add_argument("--start-spread-ms", type=int, default=None)
+    ap.add_argument("--http2", action="store_true", help="one HTTP/2 connection for every stream")
     args = ap.parse_args()
     spread_s = (args.poll_wait_ms if args.start_spread_ms is None else args.start_spread_ms) / 1000
 
@@ -164,6 +165,7 @@ def main() -> None:
             client_secret="sim-secret",
             api_key="sim-api-key",
             base_url=base,
+            http2=args.http2,
         )
         loop = asyncio.new_event_loop()
         # Warm: the runtime, the token, the connection pool, one stream's life.
@@ -206,8 +208,9 @@ def main() -> None:
 
         delta = max(rss_after - rss_before, 0)
         report = {
-            f"python_idle_sessions_{args.kind}": {
+            f"python_idle_sessions_{args.kind}{'_http2' if args.http2 else ''}": {
                 "kind": args.kind,
+                "http2": args.http2,
                 "sessions_requested": args.sessions,
                 "sessions_started": started,
                 "start_failures": failures,

@@ -49,10 +49,14 @@
 # re-polls are spread too and any window sees their steady rate, N per 15 s; the soft limit
 # of open files is raised to the hard one, the simulator inherits it; pulled streams nobody
 # pulls and streams with a no-op handler are measured in separate processes, about 35 s
-# each; today the Python legs hold several GB at 10000 sessions: lower BENCH_IDLE_SESSIONS on
-# a small machine):
+# each):
 #   rust_idle_sessions_{pull,callback}     src/idle.rs (ccbridge-bench --idle N)
 #   python_idle_sessions_{pull,callback}   python_idle.py, streams from stream_async
+#   {rust,python}_idle_sessions_callback_http2   the same with the client's http2 option:
+#                                    every request on one HTTP/2 connection instead of one
+#                                    HTTP/1.1 connection per poll in flight (the simulator
+#                                    allows any number of requests per connection; a real
+#                                    server's limit decides whether that is possible there)
 #     sessions_started, start_failures, start_error   a failed start (thread or file
 #         limits) ends the starts; the rest is measured on the streams that started
 #     start_seconds                  all starts, wall time
@@ -161,10 +165,12 @@ if [ "$latency_samples" -gt 0 ]; then
 fi
 rust_idle_pull_json='{}'
 rust_idle_callback_json='{}'
+rust_idle_h2_json='{}'
 if [ "$idle_sessions" -gt 0 ]; then
   idle_args=(--idle "$idle_sessions" --idle-seconds "$idle_seconds" --idle-concurrency "$idle_concurrency" --sim "$sim")
   rust_idle_pull_json="$(leg rust_idle_sessions_pull "$bench" "${idle_args[@]}" --idle-kind pull)"
   rust_idle_callback_json="$(leg rust_idle_sessions_callback "$bench" "${idle_args[@]}" --idle-kind callback)"
+  rust_idle_h2_json="$(leg rust_idle_sessions_callback_http2 "$bench" "${idle_args[@]}" --idle-kind callback --idle-http2)"
 fi
 
 # The soak exits 1 when an event was lost or duplicated: its report is kept, and the run
@@ -197,15 +203,18 @@ if [ "$latency_samples" -gt 0 ]; then
 fi
 py_idle_pull_json='{}'
 py_idle_callback_json='{}'
+py_idle_h2_json='{}'
 if [ "$idle_sessions" -gt 0 ]; then
   py_idle_args=(--sim "$sim" --sessions "$idle_sessions" --seconds "$idle_seconds" --concurrency "$idle_concurrency")
   py_idle_pull_json="$(leg python_idle_sessions_pull "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind pull)"
   py_idle_callback_json="$(leg python_idle_sessions_callback "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind callback)"
+  py_idle_h2_json="$(leg python_idle_sessions_callback_http2 "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind callback --http2)"
 fi
 
 "$venv/bin/python" - "$rust_json" "$rust_cmd_json" "$py_json" "$py_cmd_json" "$poller_json" \
   "$c_json" "$py_iter_json" "$rust_latency_json" "$py_latency_json" \
   "$rust_idle_pull_json" "$rust_idle_callback_json" "$py_idle_pull_json" "$py_idle_callback_json" \
+  "$rust_idle_h2_json" "$py_idle_h2_json" \
   "$soak_json" <<'PY'
 import json, sys
 report = {}

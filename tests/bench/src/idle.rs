@@ -59,6 +59,9 @@ pub(crate) struct Options {
     pub(crate) concurrency: usize,
     pub(crate) poll_wait_ms: u64,
     pub(crate) start_spread_ms: u64,
+    /// Every stream's requests over one HTTP/2 connection instead of one HTTP/1.1
+    /// connection per poll in flight.
+    pub(crate) http2: bool,
 }
 
 /// Time given to the last started streams to have their first poll waiting.
@@ -176,7 +179,7 @@ pub(crate) fn report(sim_path: Option<String>, o: &Options) -> Value {
     let path = sim_path.expect("--idle needs --sim PATH: the simulator must be another process");
     let sim = probe::spawn_sim(&path, o.poll_wait_ms);
     let sim_pid = probe::sim_pid(&sim).expect("simulator process");
-    let client = crate::client(&sim);
+    let client = crate::client_with(&sim, o.http2);
     let control = Control::new(sim.base_url());
 
     // Warm: the runtime, the token, the connection pool, the code of one stream's life.
@@ -229,8 +232,9 @@ pub(crate) fn report(sim_path: Option<String>, o: &Options) -> Value {
     };
     let requests = |s: &Value| s["totalRequests"].as_u64().unwrap_or(0);
     json!({
-        format!("rust_idle_sessions_{}", o.kind.name()): {
+        format!("rust_idle_sessions_{}{}", o.kind.name(), if o.http2 { "_http2" } else { "" }): {
             "kind": o.kind.name(),
+            "http2": o.http2,
             "sessions_requested": o.sessions,
             "sessions_started": started,
             "start_failures": failures,

@@ -13,7 +13,7 @@
 //! With `--latency N`, it measures instead the time from injecting one event to the handler
 //! while the stream is idle with its poll outstanding (N samples, ack and no ack; see
 //! `latency.rs`). With `--idle N --idle-kind pull|callback [--idle-seconds S]
-//! [--idle-concurrency C] [--idle-poll-wait-ms W] [--idle-start-spread-ms T]`, the memory,
+//! [--idle-concurrency C] [--idle-poll-wait-ms W] [--idle-start-spread-ms T] [--idle-http2]`, the memory,
 //! threads and idle CPU of N idle streams in this process (see `idle.rs`; needs `--sim`).
 //!
 //! With `--soak [--sessions N] [--events E] [--seconds S] [--inject-seconds I] [--seed X]`,
@@ -127,6 +127,10 @@ fn arg(name: &str, default: u64) -> u64 {
 }
 
 fn client(sim: &Sim) -> ViaClient {
+    client_with(sim, false)
+}
+
+fn client_with(sim: &Sim, http2: bool) -> ViaClient {
     let c = SimConfig::default();
     ViaClient::new(
         ViaClient::builder()
@@ -136,6 +140,7 @@ fn client(sim: &Sim) -> ViaClient {
             .api_key(c.api_key.as_str())
             .base_url(sim.base_url())
             .retry(RetryPolicy::default())
+            .http2(http2)
             .build()
             .expect("config"),
     )
@@ -201,6 +206,7 @@ fn main() {
             concurrency: usize::try_from(arg("--idle-concurrency", 200)).unwrap_or(200),
             poll_wait_ms: arg("--idle-poll-wait-ms", 15_000),
             start_spread_ms: arg("--idle-start-spread-ms", arg("--idle-poll-wait-ms", 15_000)),
+            http2: std::env::args().any(|a| a == "--idle-http2"),
         };
         let report = idle::report(arg_str("--sim"), &options);
         println!("{}", serde_json::to_string_pretty(&report).expect("json"));
