@@ -39,9 +39,9 @@ impl PyEvent {
     }
 }
 
-/// Python's own JSON reader (written in C, building the dicts directly) with the core's
+/// `decode` of Python's own JSON reader (written in C, building the dicts directly) with the core's
 /// rules: `NaN` and `Infinity` are not JSON, as serde_json holds.
-static JSON_DECODER: GILOnceCell<PyObject> = GILOnceCell::new();
+static JSON_DECODE: GILOnceCell<PyObject> = GILOnceCell::new();
 
 #[pyfunction]
 fn reject_json_constant(name: &str) -> PyResult<()> {
@@ -61,19 +61,21 @@ fn decode_payload(py: Python<'_>, event: &Event) -> PyResult<PyObject> {
     if raw.trim().is_empty() {
         return Ok(py.None());
     }
-    let decoder = JSON_DECODER.get_or_try_init(py, || -> PyResult<PyObject> {
+    let decode = JSON_DECODE.get_or_try_init(py, || -> PyResult<PyObject> {
         let kwargs = PyDict::new(py);
         kwargs.set_item(
             "parse_constant",
             pyo3::wrap_pyfunction!(reject_json_constant, py)?,
         )?;
+        // Its bound `decode`, so that each call skips the attribute lookup.
         Ok(py
             .import("json")?
             .getattr("JSONDecoder")?
             .call((), Some(&kwargs))?
+            .getattr("decode")?
             .unbind())
     })?;
-    match decoder.bind(py).call_method1("decode", (raw.as_str(),)) {
+    match decode.bind(py).call1((raw.as_str(),)) {
         Ok(v) => Ok(v.unbind()),
         // Not JSON (as the core reads it): the text itself, as Event.payload() keeps it.
         Err(e) if e.is_instance_of::<pyo3::exceptions::PyValueError>(py) => {
