@@ -58,8 +58,9 @@ def start_sim(path: str, poll_wait_ms: int = 500) -> "tuple[subprocess.Popen[str
     return proc, line.strip().rsplit(" ", 1)[-1]
 
 
-def inject(base: str, session_id: str, count: int) -> None:
-    body = json.dumps(
+def screen_pops(session_id: str, count: int) -> bytes:
+    """The control API body that queues ``count`` ScreenPop events (the benchmarks' event)."""
+    return json.dumps(
         {
             "sessionId": session_id,
             "eventType": "engagementCenter.ScreenPop",
@@ -72,6 +73,22 @@ def inject(base: str, session_id: str, count: int) -> None:
             "count": count,
         }
     ).encode()
+
+
+def sim_client(base: str, **options: "object") -> ccbridge.ViaClient:
+    """A client of the simulator at ``base`` with its default credentials."""
+    return ccbridge.ViaClient(
+        org_id="simorg",
+        client_id="sim-client",
+        client_secret="sim-secret",
+        api_key="sim-api-key",
+        base_url=base,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def inject(base: str, session_id: str, count: int) -> None:
+    body = screen_pops(session_id, count)
     req = urllib.request.Request(
         base + "/sim/events", data=body, headers={"Content-Type": "application/json"}
     )
@@ -233,20 +250,7 @@ class Control:
         return data
 
     def inject(self, session_id: str) -> None:
-        body = json.dumps(
-            {
-                "sessionId": session_id,
-                "eventType": "engagementCenter.ScreenPop",
-                "payload": {
-                    "userId": "bench",
-                    "ehubSessionId": 100,
-                    "ehubSessionIdRev": "100",
-                    "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"},
-                },
-                "count": 1,
-            }
-        ).encode()
-        self._call("POST", "/sim/events", body)
+        self._call("POST", "/sim/events", screen_pops(session_id, 1))
 
     def active_polls(self, session_id: str) -> int:
         return int(json.loads(self._call("GET", f"/sim/sessions/{session_id}"))["activePolls"])
@@ -330,13 +334,7 @@ def main() -> None:
     wait = LATENCY_POLL_WAIT_MS if args.mode == "latency" else 500
     proc, base = start_sim(args.sim, wait)
     try:
-        client = ccbridge.ViaClient(
-            org_id="simorg",
-            client_id="sim-client",
-            client_secret="sim-secret",
-            api_key="sim-api-key",
-            base_url=base,
-        )
+        client = sim_client(base)
         if args.mode == "iterator":
             report = run_iterator(client, base, args.events, max(args.rounds, 1))
         elif args.mode == "latency":

@@ -33,7 +33,7 @@ import urllib.request
 from typing import Callable, Dict, List
 
 import ccbridge
-from python_callback import start_sim
+from python_callback import sim_client, start_sim
 
 INTERACTION_ID = "1"
 EHUB_SESSION_ID = "100"
@@ -103,13 +103,7 @@ def main() -> None:
     load_before = round(os.getloadavg()[0], 2)
     proc, base = start_sim(args.sim)
     try:
-        client = ccbridge.ViaClient(
-            org_id="simorg",
-            client_id="sim-client",
-            client_secret="sim-secret",
-            api_key="sim-api-key",
-            base_url=base,
-        )
+        client = sim_client(base)
         session_id = client.streaming.create_session(
             inactivity_delay=600, require_acknowledgement=False
         )["sessionId"]

@@ -36,7 +36,7 @@ import urllib.request
 from typing import Any, List, Optional, Tuple
 
 import ccbridge
-from python_callback import start_sim
+from python_callback import sim_client, start_sim
 
 SETTLE_S = 2.0
 
@@ -159,14 +159,7 @@ def main() -> None:
     nofile = raise_nofile()
     proc, base = start_sim(args.sim, args.poll_wait_ms)
     try:
-        client = ccbridge.ViaClient(
-            org_id="simorg",
-            client_id="sim-client",
-            client_secret="sim-secret",
-            api_key="sim-api-key",
-            base_url=base,
-            http2=args.http2,
-        )
+        client = sim_client(base, http2=args.http2)
         loop = asyncio.new_event_loop()
         # Warm: the runtime, the token, the connection pool, one stream's life.
         loop.run_until_complete(start_one(client, args.kind)).stop()

@@ -17,45 +17,15 @@ event): above 1 means ccbridge is ahead.
 import argparse
 import json
 import statistics
-import subprocess
 import threading
 import time
-import urllib.request
 
 import requests
 
 import ccbridge
+from python_callback import inject, sim_client, start_sim
 
 ORG = "simorg"
-
-
-def start_sim(path: str) -> "tuple[subprocess.Popen[str], str]":
-    proc = subprocess.Popen(
-        [path, "--port", "0", "--poll-wait-ms", "500", "--rate-limit", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip().rsplit(" ", 1)[-1]
-
-
-def inject(base: str, session_id: str, count: int) -> None:
-    body = json.dumps(
-        {
-            "sessionId": session_id,
-            "eventType": "engagementCenter.ScreenPop",
-            "payload": {
-                "userId": "bench",
-                "ehubSessionId": 100,
-                "ehubSessionIdRev": "100",
-                "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"},
-            },
-            "count": count,
-        }
-    ).encode()
-    req = urllib.request.Request(base + "/sim/events", data=body, headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(req, timeout=60).read()
 
 
 def plain_round(base: str, events: int, ack: bool) -> "tuple[float, float]":
@@ -138,9 +108,7 @@ def main() -> None:
     proc, base = start_sim(a.sim)
     report: dict = {}
     try:
-        client = ccbridge.ViaClient(
-            org_id=ORG, client_id="sim-client", client_secret="sim-secret", api_key="sim-api-key", base_url=base
-        )
+        client = sim_client(base)
         for ack in (True, False):
             rates: "dict[str, list[float]]" = {"plain": [], "ccbridge": []}
             cpus: "dict[str, list[float]]" = {"plain": [], "ccbridge": []}

@@ -34,8 +34,7 @@ use ccbridge::{Event, EventStream, RetryPolicy, StreamConfig, ViaClient};
 use ccbridge_bench::soak;
 use ccbridge_sim::{SimConfig, Simulator};
 use serde_json::json;
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,23 +57,7 @@ impl Sim {
                 .expect("simulator"),
             );
         };
-        let mut child = Command::new(&path)
-            .args(["--port", "0", "--poll-wait-ms", "500", "--rate-limit", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {path}: {e}"));
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("simulator URL line");
-        let base_url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        Sim::Process { child, base_url }
+        probe::spawn_sim(&path, 500)
     }
 
     pub(crate) fn base_url(&self) -> String {
