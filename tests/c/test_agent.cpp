@@ -94,14 +94,18 @@ struct Recorder {
         return found;
     }
 
+    /// Whether a change matching `pred` arrives within kWait. Listeners hear a change
+    /// after the snapshot shows it, so a test that waited for a state waits here too.
     bool saw(const std::function<bool(const ccb::AgentChange &)> &pred) {
-        std::lock_guard<std::mutex> lock(mu);
-        for (const auto &c : changes) {
-            if (pred(c)) {
-                return true;
+        std::unique_lock<std::mutex> lock(mu);
+        return cv.wait_for(lock, kWait, [&] {
+            for (const auto &c : changes) {
+                if (pred(c)) {
+                    return true;
+                }
             }
-        }
-        return false;
+            return false;
+        });
     }
 };
 
