@@ -55,17 +55,18 @@
  * ---------
  * - A ccb_client_t may be used from any number of threads at once.
  * - Calls block the calling thread; the HTTP work runs on the library's own small runtime.
- * - Callbacks run on the stream's dispatcher thread (one per callback stream), one at a
- *   time, in order, with no library lock held: a callback may call any function of this
- *   API, including ccb_stream_stop() or ccb_stream_free() on its own stream.
+ * - Callbacks run on a dispatcher thread (a small pool shared by every stream of the
+ *   process; an idle stream holds none), one at a time per stream, in order, with no
+ *   library lock held: a callback may call any function of this API, including
+ *   ccb_stream_stop() or ccb_stream_free() on its own stream.
  * - ccb_stream_next_event() may be called by one thread at a time per stream;
  *   ccb_stream_stop() may be called from any thread, also while another thread waits in
  *   ccb_stream_next_event() (which then returns CCB_ERR_CLOSED once the buffer is empty).
  * - Event, error and string objects are immutable and may be read from several threads.
  * - A ccb_agent_t may be used from any number of threads at once (one thread at a time in
  *   ccb_agent_next_change()). Its commands block until the event that confirms them
- *   arrives on the agent's own stream; its listener (ccb_agent_set_listener) runs on that
- *   stream's dispatcher thread, so a blocking command of the same agent made from inside
+ *   arrives on the agent's own stream; its listener (ccb_agent_set_listener) runs in that
+ *   stream's dispatching, so a blocking command of the same agent made from inside
  *   the listener could never see its outcome: it fails at once (CCB_ERR_INVALID_ARGUMENT,
  *   field "agent"). From the listener, use ccb_agent_command_async(), whose callback runs on
  *   a thread of the agent's own (which may block), or hand the work to another thread.

@@ -4,8 +4,9 @@ A stream is consumed in one of two ways, chosen when it starts:
 
 * **pulled** (``client.stream()``): :meth:`Stream.next_event`, ``for event in stream`` or
   ``async for event in stream``. Asking for the next event acknowledges the previous one.
-* **callbacks** (``client.stream(on_event=..., on_status=...)``): the callables run on the
-  stream's own dispatcher thread, one event at a time, in order. An event is acknowledged
+* **callbacks** (``client.stream(on_event=..., on_status=...)``): the callables run on a
+  dispatcher thread (a small pool shared by every stream of the process; an idle stream holds
+  none), one event at a time per stream, in order. An event is acknowledged
   after its callback returned. An exception raised by a callback is logged on the
   ``ccbridge`` logger and does not stop the stream. A callback may call any method of the
   library, including :meth:`Stream.stop` of its own stream.

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 /// Receives a stream's events and statuses (implement it in Kotlin or Swift).
 ///
-/// Methods are called on the stream's own thread, one at a time, in order; they may call
-/// any ccbridge API. A method that throws does not stop the stream: the failure is logged
+/// Methods are called on a dispatcher thread (a pool shared by every stream), one at a time
+/// per stream, in order; they may call any ccbridge API. A method that throws does not stop the stream: the failure is logged
 /// and counted in `StreamStats.listenerErrors`, and the event counts as handled.
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
