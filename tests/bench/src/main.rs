@@ -69,13 +69,7 @@ impl Sim {
 
     /// Queues `count` events on a session through the control API, over HTTP either way.
     fn inject(&self, session_id: &str, count: u64) {
-        let body = json!({
-            "sessionId": session_id,
-            "eventType": "engagementCenter.ScreenPop",
-            "payload": {"userId": "bench", "ehubSessionId": 100, "ehubSessionIdRev": "100",
-                "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"}},
-            "count": count,
-        });
+        let body = ccbridge_bench::screen_pops(session_id, count);
         let url = format!("{}/sim/events", self.base_url());
         ccbridge::runtime::block_on(async move {
             let resp = reqwest::Client::new().post(url).json(&body).send().await?;
@@ -114,20 +108,7 @@ fn client(sim: &Sim) -> ViaClient {
 }
 
 fn client_with(sim: &Sim, http2: bool) -> ViaClient {
-    let c = SimConfig::default();
-    ViaClient::new(
-        ViaClient::builder()
-            .org_id(&c.org_id)
-            .client_id(&c.client_id)
-            .client_secret(c.client_secret.as_str())
-            .api_key(c.api_key.as_str())
-            .base_url(sim.base_url())
-            .retry(RetryPolicy::default())
-            .http2(http2)
-            .build()
-            .expect("config"),
-    )
-    .expect("client")
+    ccbridge_bench::sim_client(&sim.base_url(), RetryPolicy::default(), http2)
 }
 
 /// Events per second delivered to a no-op handler, median of `rounds`.

@@ -3,7 +3,7 @@
 //! this process (RSS, threads, CPU time) and of the simulator's.
 
 use crate::Sim;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -70,13 +70,7 @@ impl Control {
 
     /// Queues `count` events on a session (`POST /sim/events`).
     pub(crate) fn inject(&self, session_id: &str, count: u64) {
-        let body = json!({
-            "sessionId": session_id,
-            "eventType": "engagementCenter.ScreenPop",
-            "payload": {"userId": "bench", "ehubSessionId": 100, "ehubSessionIdRev": "100",
-                "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"}},
-            "count": count,
-        });
+        let body = ccbridge_bench::screen_pops(session_id, count);
         let req = self
             .http
             .post(format!("{}/sim/events", self.base))

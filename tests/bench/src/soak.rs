@@ -31,7 +31,6 @@ use ccbridge::{
     Event, EventHandler, EventStream, RetryPolicy, StreamConfig, StreamItem, StreamStatus,
     ViaClient,
 };
-use ccbridge_sim::SimConfig;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -545,23 +544,15 @@ impl SoakReport {
 /// backoffs: the soak is about what arrives, and its time limit is better spent on
 /// traffic than on sleeping.
 fn client(base_url: &str) -> ViaClient {
-    let c = SimConfig::default();
-    ViaClient::new(
-        ViaClient::builder()
-            .org_id(&c.org_id)
-            .client_id(&c.client_id)
-            .client_secret(c.client_secret.as_str())
-            .api_key(c.api_key.as_str())
-            .base_url(base_url)
-            .retry(RetryPolicy {
-                base_delay: Duration::from_millis(20),
-                max_delay: Duration::from_millis(500),
-                ..RetryPolicy::default()
-            })
-            .build()
-            .expect("client configuration"),
+    crate::sim_client(
+        base_url,
+        RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(500),
+            ..RetryPolicy::default()
+        },
+        false,
     )
-    .expect("client")
 }
 
 /// Engine settings of the soaks: acknowledgement on (the default) and short backoffs, for
