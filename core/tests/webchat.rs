@@ -76,3 +76,28 @@ fn a_refused_web_token_is_fetched_again_once() {
     block(web.create_session(&[])).expect("second session, with a new token");
     assert_eq!(token_requests(&sim), 2);
 }
+
+#[test]
+fn a_rate_limited_web_token_endpoint_is_waited_for() {
+    use ccbridge_sim::{FaultKind, FaultSpec};
+    let sim = start_sim();
+    let client = client_for(&sim);
+    // Refused with 429 and Retry-After twice: the call waits as told, then gets its token.
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("webToken".into()),
+            status: 429,
+            retry_after: Some(1),
+            count: 2,
+            ..FaultSpec::new(FaultKind::Status)
+        })
+        .unwrap();
+    let started = std::time::Instant::now();
+    block(client.web_client().create_session(&[])).expect("a session once the token came");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "Retry-After honoured: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(token_requests(&sim), 3, "two refused, one granted");
+}

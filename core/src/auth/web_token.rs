@@ -113,12 +113,14 @@ impl WebTokens {
             .await
             .map_err(|e| crate::transport::map_reqwest_error(&e))?;
         let status = resp.status().as_u16();
+        // A 429's wait, so the retry of the request that needed the token honours it.
+        let retry_after = crate::transport::parse_retry_after(resp.headers());
         let body = read_body(resp, self.max_response_bytes).await?;
         if !(200..300).contains(&status) {
             tracing::warn!(status, "web token request refused");
             // An oversized refusal is still a refusal: its first bytes make the message.
             return Err(
-                match crate::transport::map_status(status, &body.bytes, None) {
+                match crate::transport::map_status(status, &body.bytes, retry_after) {
                     Error::Auth { status, message } => Error::Auth {
                         status,
                         message: format!("web token service: {message}"),
