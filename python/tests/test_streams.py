@@ -276,3 +276,28 @@ def test_a_fatal_error_ends_the_stream_with_that_error(sim: Sim, client: ccbridg
         with pytest.raises(ccbridge.ForbiddenError):
             for _ in pulled:
                 pass
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ('{"a": 1, "b": [true, null, "x"], "c": {"d": 1.5}}', {"a": 1, "b": [True, None, "x"], "c": {"d": 1.5}}),
+        ('"caf\\u00e9"', "café"),
+        ("", None),
+        ("   ", None),
+        # Not JSON as the core reads it: the text itself, never an error.
+        ('{"a": NaN}', '{"a": NaN}'),
+        ("Infinity", "Infinity"),
+        ("not json", "not json"),
+        ('{"a": 1} trailing', '{"a": 1} trailing'),
+        # An integer past 64 bits is a float, as serde_json (the core) reads it.
+        ("123456789012345678901234567890", 1.2345678901234568e29),
+        ("-9223372036854775808", -9223372036854775808),
+        ("18446744073709551615", 18446744073709551615),
+    ],
+)
+def test_a_payload_reads_by_the_cores_rules(raw: str, expected: object) -> None:
+    event = ccbridge.Event.from_wire({"eventId": "1", "eventType": "x.Y", "payload": raw})
+    assert event.payload == expected
+    assert type(event.payload) is type(expected)
+    assert event.raw_payload == raw
