@@ -133,8 +133,37 @@ pub struct Operation {
     pub confirmed_by: &'static [&'static str],
     /// Events that report the command's failure.
     pub failed_by: &'static [&'static str],
+    /// Confirming events that report a failure in their payload instead.
+    pub failed_when: &'static [PayloadFailure],
     /// One-line summary from the document.
     pub summary: &'static str,
+}
+
+/// A confirming event that carries the command's failure in its payload (the description's
+/// `x-failed-when`): `field`, a dotted path in the event's payload, holds one of `values`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayloadFailure {
+    /// The event type (`"engagementCenter.MonitorState"`).
+    pub event: &'static str,
+    /// Where the outcome is (`"payload.monitoringState"`).
+    pub field: &'static str,
+    /// The values that mean failure, with their documented names.
+    pub values: &'static [(i64, &'static str)],
+}
+
+impl PayloadFailure {
+    /// The failing value and its name, when `payload` (an event's payload) reports one.
+    pub fn check(&self, payload: &serde_json::Value) -> Option<(i64, &'static str)> {
+        let found = self
+            .field
+            .split('.')
+            .try_fold(payload, |v, key| v.get(key))?;
+        // An integer sent as text is the same integer, as the lenient decoders read it.
+        let value = found
+            .as_i64()
+            .or_else(|| found.as_str().and_then(|s| s.trim().parse().ok()))?;
+        self.values.iter().copied().find(|(v, _)| *v == value)
+    }
 }
 
 pub use crate::generated::operations::OPERATIONS;

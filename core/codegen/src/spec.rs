@@ -68,7 +68,19 @@ pub struct Operation {
     pub response: Option<Ty>,
     pub confirmed_by: Vec<String>,
     pub failed_by: Vec<String>,
+    /// `x-failed-when`: confirming events that carry a failure in their payload.
+    pub failed_when: Vec<PayloadFailure>,
     pub note: String,
+}
+
+/// One `x-failed-when` entry: `field` (a dotted path in `event`'s payload) holding one of
+/// `values` makes the event a failure of the command.
+#[derive(Debug, Serialize, Clone)]
+pub struct PayloadFailure {
+    pub event: String,
+    pub field: String,
+    /// (value, name) pairs.
+    pub values: Vec<(i64, String)>,
 }
 
 #[derive(Debug, Serialize, Clone)]
@@ -305,6 +317,41 @@ fn text(v: &Value, key: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `x-failed-when`, refusing an entry whose event is not among the confirming events or
+/// that lacks a part: a failure rule read wrong would turn failures into confirmations.
+fn failed_when(op: &Value) -> Res<Vec<PayloadFailure>> {
+    let Some(list) = get(op, "x-failed-when") else {
+        return Ok(Vec::new());
+    };
+    let confirmed = strings(op, "x-confirmed-by");
+    let mut out = Vec::new();
+    for entry in list.as_sequence().ok_or("x-failed-when is not a list")? {
+        let event = text(entry, "event");
+        let field = text(entry, "field");
+        if event.is_empty() || field.is_empty() || !confirmed.contains(&event) {
+            return Err(format!(
+                "x-failed-when: {event:?} needs a field and must be one of x-confirmed-by"
+            ));
+        }
+        let mut values = Vec::new();
+        for v in get(entry, "values")
+            .and_then(Value::as_sequence)
+            .ok_or("x-failed-when: values missing")?
+        {
+            let value = get(v, "value")
+                .and_then(Value::as_i64)
+                .ok_or("x-failed-when: a value is not an integer")?;
+            values.push((value, text(v, "name")));
+        }
+        out.push(PayloadFailure {
+            event,
+            field,
+            values,
+        });
+    }
+    Ok(out)
+}
+
 fn strings(v: &Value, key: &str) -> Vec<String> {
     get(v, key)
         .and_then(Value::as_sequence)
@@ -497,6 +544,7 @@ impl Builder {
             response,
             confirmed_by: strings(op, "x-confirmed-by"),
             failed_by: strings(op, "x-failed-by"),
+            failed_when: failed_when(op)?,
             note: text(op, "x-note"),
             index: 0,
             name,

@@ -438,6 +438,17 @@ impl AgentSession {
             .await
     }
 
+    /// Runs one of the session's futures to its end on the library's runtime, for the
+    /// `_blocking` twins; refused on the session's own dispatcher thread, where the outcome
+    /// it waits for has to arrive.
+    pub(crate) fn blocking<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        self.shared.check_not_dispatcher()?;
+        runtime::block_on(fut)?
+    }
+
     /// Blocking [`AgentSession::command`]. Refused ([`Error::InvalidArgument`], field
     /// `context`) on the session's own dispatcher thread, from a listener: the outcome
     /// would have to arrive on the very thread that waits for it.

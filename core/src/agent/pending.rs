@@ -112,6 +112,22 @@ pub(crate) fn failure(command: &str, event: &Event) -> Option<Error> {
     })
 }
 
+/// The failure a confirming event carries in its payload (the description's
+/// `x-failed-when`: a MonitorState in MON_ERROR, a ReassignEmailAck with a failure status).
+fn payload_failure(op: &Operation, event: &Event) -> Option<Error> {
+    let rule = op
+        .failed_when
+        .iter()
+        .find(|f| f.event == event.event_type)?;
+    let (value, name) = rule.check(event.payload())?;
+    Some(Error::CommandFailed {
+        command: op.name.to_string(),
+        fail_code: Some(value),
+        fail_reason: format!("{name}: the event reports {} {value}", rule.field),
+        interaction_id: event_interaction(event),
+    })
+}
+
 impl Waiting {
     fn judge(&self, event: &Event) -> Option<Verdict> {
         if let (Some(mine), false) = (&self.correlation_id, event.correlation_id.is_empty()) {
@@ -128,7 +144,10 @@ impl Waiting {
                 _ => true,
             };
         if self.op.confirmed_by.contains(&event.event_type.as_str()) && same_interaction {
-            return Some(Verdict::Confirmed);
+            return Some(match payload_failure(self.op, event) {
+                Some(e) => Verdict::Failed(e),
+                None => Verdict::Confirmed,
+            });
         }
         if event.event_type == "engagementCenter.Error"
             && self.op.failed_by.contains(&event.event_type.as_str())
@@ -436,6 +455,49 @@ mod tests {
         p.answered(other, None);
         flush(&mut p);
         assert!(matches!(rx2.try_recv().unwrap(), Err(Error::Closed { .. })));
+    }
+
+    #[test]
+    fn a_confirming_event_that_reports_a_failure_in_its_payload_fails_the_command() {
+        for (state, failed) in [(json!(1), false), (json!(9), true), (json!("12"), true)] {
+            let mut p = Pending::default();
+            let (tx, mut rx) = oneshot::channel();
+            let id = p.register(op("monitor"), None, tx);
+            p.answered(id, None);
+            let inner = json!({"monitoringInteractionId": 5, "monitoringState": state});
+            assert!(p.event(&ev("MonitorState", "", inner)));
+            flush(&mut p);
+            match rx.try_recv().unwrap() {
+                Ok(o) => assert!(!failed, "{state} confirmed: {o:?}"),
+                Err(Error::CommandFailed {
+                    fail_code,
+                    fail_reason,
+                    ..
+                }) => {
+                    assert!(failed, "{state} failed");
+                    assert_eq!(fail_code, Some(if state == json!(9) { 9 } else { 12 }));
+                    assert!(fail_reason.contains("MON_"), "{fail_reason}");
+                }
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        let mut p = Pending::default();
+        let (tx, mut rx) = oneshot::channel();
+        let id = p.register(op("reassignEmail"), Some("7".into()), tx);
+        p.answered(id, None);
+        p.event(&ev(
+            "ReassignEmailAck",
+            "",
+            json!({"emailObjectId": "e", "status": 344}),
+        ));
+        flush(&mut p);
+        assert!(matches!(
+            rx.try_recv().unwrap(),
+            Err(Error::CommandFailed {
+                fail_code: Some(344),
+                ..
+            })
+        ));
     }
 
     #[test]
