@@ -70,7 +70,13 @@ from ccbridge._agent_commands import AgentCommands
 from ccbridge._native import Event
 from ccbridge.client import ViaClient
 from ccbridge.errors import ClosedError, InvalidArgumentError
-from ccbridge.events import AgentStatisticsItem, EcScreenPopEvent, EventPayload, typed_payload
+from ccbridge.events import (
+    AgentStatisticsItem,
+    EcScreenPopEvent,
+    EventPayload,
+    ScreenPopEmailData,
+    typed_payload,
+)
 from ccbridge.models import InitialState
 
 __all__ = [
@@ -152,15 +158,29 @@ class Interaction:
     state: InteractionState
     #: A consultation is under way on it (``ConsultInitiated`` / ``Consult``).
     consulting: bool
+    #: The consultation leg opened from it (``Consult``'s ``consultInteractionId``): listed
+    #: as an interaction of its own while the consultation lasts; after a ``Conference``,
+    #: the leg that joined it.
+    consult_interaction_id: Optional[str]
+    #: For a consultation leg: the interaction it consults about (``originalInteractionId``).
+    original_interaction_id: Optional[str]
     #: It is a conference (``Conference``).
     conference: bool
-    #: It was transferred away (``CallReRouted``, ``InteractionReleasedXferred``,
-    #: ``InteractionTransferred``).
+    #: ``conferenceInteractionId`` of its ``Conference``.
+    conference_interaction_id: Optional[str]
+    #: It was transferred away (``CallReRouted``, ``InteractionReleasedXferred``). An
+    #: interaction transferred to this agent (``InteractionTransferred``) is listed under its
+    #: new id instead.
     transferred: bool
     #: The screen pop that presented it: caller data
     #: (``screen_pop.payload.interaction_info.screen_data``), user fields, e-mail data. None
     #: for an interaction first seen through a later event.
     screen_pop: Optional[EcScreenPopEvent]
+    #: The e-mail of an e-mail interaction (``interactionInfo.emailData`` of its screen pop).
+    email: Optional[ScreenPopEmailData]
+    #: False when events may have been lost since the last event about it (the stream was
+    #: recreated): it may have ended meanwhile. The next event about it confirms it.
+    in_sync: bool
 
 
 @dataclass(frozen=True)
@@ -240,9 +260,14 @@ def _snapshot(raw: Mapping[str, Any]) -> AgentSnapshot:
                 media_type=i["media_type"],
                 state=i["state"],
                 consulting=i["consulting"],
+                consult_interaction_id=i["consult_interaction_id"],
+                original_interaction_id=i["original_interaction_id"],
                 conference=i["conference"],
+                conference_interaction_id=i["conference_interaction_id"],
                 transferred=i["transferred"],
                 screen_pop=None if i["screen_pop"] is None else EcScreenPopEvent(i["screen_pop"]),
+                email=None if i["email"] is None else ScreenPopEmailData(i["email"]),
+                in_sync=i["in_sync"],
             )
             for i in raw["interactions"]
         ),

@@ -116,13 +116,31 @@ fn snapshot_object(py: Python<'_>, s: &AgentSnapshot) -> PyResult<PyObject> {
         item.set_item("media_type", i.media_type.as_deref())?;
         item.set_item("state", i.state.as_str())?;
         item.set_item("consulting", i.consulting)?;
+        item.set_item(
+            "consult_interaction_id",
+            i.consult_interaction_id.as_deref(),
+        )?;
+        item.set_item(
+            "original_interaction_id",
+            i.original_interaction_id.as_deref(),
+        )?;
         item.set_item("conference", i.conference)?;
+        item.set_item(
+            "conference_interaction_id",
+            i.conference_interaction_id.as_deref(),
+        )?;
         item.set_item("transferred", i.transferred)?;
         let pop = match &i.screen_pop {
             Some(p) => model_object(py, serde_json::to_value(p))?,
             None => py.None(),
         };
         item.set_item("screen_pop", pop)?;
+        let email = match &i.email {
+            Some(e) => model_object(py, serde_json::to_value(e))?,
+            None => py.None(),
+        };
+        item.set_item("email", email)?;
+        item.set_item("in_sync", i.in_sync)?;
         interactions.append(item)?;
     }
     d.set_item("interactions", interactions)?;

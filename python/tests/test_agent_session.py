@@ -157,12 +157,17 @@ def test_a_full_agent_day(sim: Sim, client: ccbridge.ViaClient, user_id: str) ->
         consult = agent.consult(call, consult_type="User", user_id="supervisor")
         assert confirmed_by(consult).startswith("engagementCenter.Consult")
         assert agent.snapshot().interactions[0].consulting
-        leg = simulator.agent_info(user_id)["interactions"][0]["consultInteractionId"]
-        assert leg is not None
-        conference = agent.conference(call, consultation_interaction_id=str(leg))
+        # The leg, from the session's own state: Consult names it.
+        wait_until(lambda: agent.snapshot().interactions[0].consult_interaction_id is not None, "the leg")
+        snap = agent.snapshot()
+        leg = snap.interactions[0].consult_interaction_id
+        assert leg == str(simulator.agent_info(user_id)["interactions"][0]["consultInteractionId"])
+        assert [(i.interaction_id, i.original_interaction_id) for i in snap.interactions] == [(call, None), (leg, call)]
+        conference = agent.conference(call, consultation_interaction_id=leg)
         assert confirmed_by(conference) == "engagementCenter.Conference"
         snap = agent.snapshot()
         assert snap.interactions[0].conference and not snap.interactions[0].consulting
+        assert [i.interaction_id for i in snap.interactions] == [call], "the leg joined the call"
         assert simulator.agent_info(user_id)["interactions"][0]["conference"] is True
 
         transfer = agent.transfer(call, transfer_type="WorkType", work_type_id="191")

@@ -5,7 +5,7 @@
 //! interaction it has not seen is reported in the change it returns, not rejected.
 
 use crate::events::{Event, EventPayload};
-use crate::models::{AgentStatisticsItem, EcScreenPopEvent};
+use crate::models::{AgentStatisticsItem, EcScreenPopEvent, ScreenPopEmailData};
 use serde::Serialize;
 
 /// The agent's state as its events report it.
@@ -111,14 +111,28 @@ pub struct Interaction {
     pub state: InteractionState,
     /// A consultation is under way on it (`ConsultInitiated` / `Consult`).
     pub consulting: bool,
+    /// The consultation leg opened from it (`Consult`'s `consultInteractionId`): listed as
+    /// an interaction of its own while the consultation lasts; after a `Conference`, the
+    /// leg that joined it.
+    pub consult_interaction_id: Option<String>,
+    /// For a consultation leg: the interaction it consults about (`originalInteractionId`).
+    pub original_interaction_id: Option<String>,
     /// It is a conference (`Conference`).
     pub conference: bool,
-    /// It was transferred away (`CallReRouted`, `InteractionReleasedXferred`,
-    /// `InteractionTransferred`).
+    /// `conferenceInteractionId` of its `Conference`.
+    pub conference_interaction_id: Option<String>,
+    /// It was transferred away (`CallReRouted`, `InteractionReleasedXferred`). An
+    /// interaction transferred to this agent (`InteractionTransferred`) is listed under its
+    /// new id instead.
     pub transferred: bool,
     /// The screen pop that presented it: caller data (`interactionInfo.screenData`), user
     /// fields, email data. `None` for an interaction seen first through a later event.
     pub screen_pop: Option<EcScreenPopEvent>,
+    /// The e-mail of an e-mail interaction (`interactionInfo.emailData` of its screen pop).
+    pub email: Option<ScreenPopEmailData>,
+    /// False when events may have been lost since the last event about it (the stream was
+    /// recreated): it may have ended meanwhile. The next event about it confirms it.
+    pub in_sync: bool,
 }
 
 impl Interaction {
@@ -128,9 +142,14 @@ impl Interaction {
             media_type: None,
             state,
             consulting: false,
+            consult_interaction_id: None,
+            original_interaction_id: None,
             conference: false,
+            conference_interaction_id: None,
             transferred: false,
             screen_pop: None,
+            email: None,
+            in_sync: true,
         }
     }
 }
@@ -301,6 +320,13 @@ impl AgentModel {
         self.snapshot.interactions.last_mut().expect("just pushed")
     }
 
+    fn find(&mut self, id: &str) -> Option<&mut Interaction> {
+        self.snapshot
+            .interactions
+            .iter_mut()
+            .find(|i| i.interaction_id == id)
+    }
+
     fn remove(&mut self, id: &str) -> bool {
         let before = self.snapshot.interactions.len();
         self.snapshot
@@ -320,6 +346,9 @@ impl AgentModel {
     /// Marks the model as possibly stale: events were lost.
     pub fn gap(&mut self) -> AgentChange {
         self.snapshot.in_sync = false;
+        for i in &mut self.snapshot.interactions {
+            i.in_sync = false;
+        }
         let state = self.snapshot.state;
         AgentChange {
             kind: AgentChangeKind::Gap,
@@ -450,7 +479,11 @@ impl AgentModel {
                     // A screen pop introduces its interaction: nothing is adopted.
                     let i = self.adopt(&id, I::Offered, &mut false);
                     i.state = I::Offered;
+                    i.in_sync = true;
                     i.media_type = media;
+                    i.email = inner
+                        .and_then(|i| i.interaction_info.as_ref())
+                        .and_then(|i| i.email_data.clone());
                     i.screen_pop = Some(p.clone());
                     interaction_id = Some(id);
                 }
@@ -460,10 +493,45 @@ impl AgentModel {
                 states_agent = true;
                 if let Some(id) = interaction_of(event) {
                     let i = self.adopt(&id, I::Dialing, &mut false);
+                    i.in_sync = true;
                     if i.state == I::Offered {
                         i.state = I::Dialing;
                     }
                     interaction_id = Some(id);
+                }
+            }
+            EventPayload::EcInteractionTransferred(p) => {
+                // This agent was the consulted party: the original interaction is now its
+                // own, under a new id that later requests must use.
+                kind = AgentChangeKind::InteractionChanged;
+                states_agent = true;
+                let inner = p.payload.as_ref();
+                let new_id = text(inner.and_then(|i| i.new_interaction_id.as_ref()));
+                let old = [
+                    text(inner.and_then(|i| i.consult_interaction_id.as_ref())),
+                    text(inner.and_then(|i| i.interaction_id.as_ref())),
+                ];
+                if let Some(new_id) = new_id.or_else(|| old[1].clone()) {
+                    let pos = self
+                        .snapshot
+                        .interactions
+                        .iter()
+                        .position(|i| old.iter().flatten().any(|o| *o == i.interaction_id));
+                    let mut i = match pos {
+                        Some(pos) => self.snapshot.interactions.remove(pos),
+                        None => {
+                            message = Some("an interaction not seen before: adopted".into());
+                            Interaction::new(&new_id, I::Active)
+                        }
+                    };
+                    self.remove(&new_id);
+                    i.interaction_id = new_id.clone();
+                    i.state = I::Active;
+                    i.consulting = false;
+                    i.original_interaction_id = None;
+                    i.in_sync = true;
+                    self.snapshot.interactions.push(i);
+                    interaction_id = Some(new_id);
                 }
             }
             EventPayload::EcActive(_)
@@ -474,7 +542,6 @@ impl AgentModel {
             | EventPayload::EcConference(_)
             | EventPayload::EcCallReRouted(_)
             | EventPayload::EcInteractionReleasedXferred(_)
-            | EventPayload::EcInteractionTransferred(_)
             | EventPayload::EcInteractionClear(_)
             | EventPayload::EcActivateInteraction(_) => {
                 kind = AgentChangeKind::InteractionChanged;
@@ -487,6 +554,11 @@ impl AgentModel {
                         _ => I::Active,
                     };
                     let i = self.adopt(&id, initial, &mut adopted);
+                    i.in_sync = true;
+                    // A leg that leaves with this event: merged, transferred, wrapped, ended.
+                    let mut leg_gone = None;
+                    // A consultation leg that appears with this event.
+                    let mut leg_new = None;
                     match &payload {
                         EventPayload::EcActive(_) => {
                             i.state = I::Active;
@@ -496,31 +568,72 @@ impl AgentModel {
                         EventPayload::EcWrap(_) => {
                             i.state = I::Wrap;
                             i.consulting = false;
+                            leg_gone = i.consult_interaction_id.clone();
                         }
-                        EventPayload::EcConsultInitiated(_) | EventPayload::EcConsult(_) => {
-                            i.consulting = true
+                        EventPayload::EcConsultInitiated(_) => i.consulting = true,
+                        EventPayload::EcConsult(c) => {
+                            i.consulting = true;
+                            let leg = text(
+                                c.payload
+                                    .as_ref()
+                                    .and_then(|c| c.consult_interaction_id.as_ref()),
+                            )
+                            .filter(|leg| *leg != id);
+                            if leg.is_some() {
+                                i.consult_interaction_id = leg.clone();
+                            }
+                            leg_new = leg;
                         }
-                        EventPayload::EcConference(_) => {
+                        EventPayload::EcConference(c) => {
+                            let c = c.payload.as_ref();
                             i.conference = true;
                             i.consulting = false;
                             i.state = I::Active;
+                            if let Some(leg) =
+                                text(c.and_then(|c| c.consult_interaction_id.as_ref()))
+                            {
+                                i.consult_interaction_id = Some(leg);
+                            }
+                            i.conference_interaction_id =
+                                text(c.and_then(|c| c.conference_interaction_id.as_ref()))
+                                    .or(i.conference_interaction_id.take());
+                            leg_gone = i.consult_interaction_id.clone();
                         }
                         EventPayload::EcCallReRouted(_)
-                        | EventPayload::EcInteractionReleasedXferred(_)
-                        | EventPayload::EcInteractionTransferred(_) => {
+                        | EventPayload::EcInteractionReleasedXferred(_) => {
                             i.transferred = true;
                             i.consulting = false;
+                            leg_gone = i.consult_interaction_id.clone();
                         }
                         EventPayload::EcInteractionClear(_) => {
                             i.consulting = false;
-                            if i.state == I::Offered {
-                                // Cleared before it was accepted (rejected, abandoned).
-                                i.state = I::Cleared;
-                            } else if i.state != I::Wrap {
+                            if i.state != I::Wrap {
+                                // Also an offer cleared before it was accepted (rejected,
+                                // abandoned).
                                 i.state = I::Cleared;
                             }
                         }
                         _ => {}
+                    }
+                    let ended_leg = matches!(payload, EventPayload::EcInteractionClear(_))
+                        .then(|| i.original_interaction_id.clone())
+                        .flatten();
+                    if let Some(primary) = ended_leg {
+                        // A consultation leg ends without a wrap of its own: it leaves, and
+                        // its primary's consultation is over.
+                        self.remove(&id);
+                        if let Some(p) = self.find(&primary) {
+                            p.consulting = false;
+                            p.consult_interaction_id = None;
+                        }
+                        kind = AgentChangeKind::InteractionRemoved;
+                    }
+                    if let Some(leg) = leg_gone.filter(|leg| *leg != id) {
+                        self.remove(&leg);
+                    }
+                    if let Some(leg) = leg_new {
+                        let l = self.adopt(&leg, I::Active, &mut false);
+                        l.original_interaction_id = Some(id.clone());
                     }
                     interaction_id = Some(id);
                 }
@@ -575,13 +688,19 @@ fn envelope_user(event: &Event) -> Option<&str> {
 /// one: 0 names none.
 fn interaction_of(event: &Event) -> Option<String> {
     let inner = event.payload().get("payload")?;
-    let id = ["interactionIdRev", "interactionId"]
-        .iter()
-        .find_map(|k| match inner.get(*k)? {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })?;
+    // `Consult` names the interaction it consults about as the original.
+    let id = [
+        "interactionIdRev",
+        "interactionId",
+        "originalInteractionIdRev",
+        "originalInteractionId",
+    ]
+    .iter()
+    .find_map(|k| match inner.get(*k)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })?;
     text(Some(&id))
 }
 
@@ -690,6 +809,115 @@ mod tests {
         let c = m.apply(&ev("NotReady", json!({"reasonId": 3})));
         assert_eq!(c.new_state, AgentState::NotReady);
         assert_eq!(m.snapshot.pending, None);
+    }
+
+    #[test]
+    fn consultation_legs_conference_and_transfer() {
+        let mut m = logged_in();
+        m.apply(&ev("ScreenPop", one(151)));
+        m.apply(&ev("Active", one(151)));
+        m.apply(&ev("ConsultInitiated", one(151)));
+        // The documents' Consult names the original interaction and the new leg only.
+        let consult = json!({"consultInteractionId": 152, "consultInteractionIdRev": "152",
+            "originalInteractionId": 151, "originalInteractionIdRev": "151"});
+        let c = m.apply(&ev("Consult", consult.clone()));
+        assert_eq!(c.interaction_id.as_deref(), Some("151"));
+        let ids: Vec<_> = m
+            .snapshot
+            .interactions
+            .iter()
+            .map(|i| i.interaction_id.as_str())
+            .collect();
+        assert_eq!(ids, ["151", "152"]);
+        let (primary, leg) = (&m.snapshot.interactions[0], &m.snapshot.interactions[1]);
+        assert!(primary.consulting);
+        assert_eq!(primary.consult_interaction_id.as_deref(), Some("152"));
+        assert_eq!(leg.original_interaction_id.as_deref(), Some("151"));
+        assert_eq!(leg.state, InteractionState::Active);
+        // The leg ends: it leaves, and the consultation with it.
+        let c = m.apply(&ev("InteractionClear", one(152)));
+        assert_eq!(c.kind, AgentChangeKind::InteractionRemoved);
+        assert_eq!(m.snapshot.interactions.len(), 1);
+        assert!(!m.snapshot.interactions[0].consulting);
+        assert_eq!(m.snapshot.interactions[0].consult_interaction_id, None);
+        // A new consultation merges into a conference: the leg joins the primary.
+        m.apply(&ev(
+            "Consult",
+            json!({"interactionId": 151, "consultInteractionId": 153}),
+        ));
+        assert_eq!(m.snapshot.interactions.len(), 2);
+        m.apply(&ev(
+            "Conference",
+            json!({"interactionId": 151, "consultInteractionId": 153,
+            "conferenceInteractionId": 154}),
+        ));
+        assert_eq!(m.snapshot.interactions.len(), 1);
+        let p = &m.snapshot.interactions[0];
+        assert!(p.conference && !p.consulting);
+        assert_eq!(p.conference_interaction_id.as_deref(), Some("154"));
+        assert_eq!(p.consult_interaction_id.as_deref(), Some("153"));
+        // Transferred away: the primary wraps up, its leg goes with the transfer.
+        m.apply(&ev(
+            "Consult",
+            json!({"interactionId": 151, "consultInteractionId": 155}),
+        ));
+        m.apply(&ev("InteractionReleasedXferred", one(151)));
+        assert_eq!(m.snapshot.interactions.len(), 1);
+        assert!(m.snapshot.interactions[0].transferred);
+    }
+
+    #[test]
+    fn an_interaction_transferred_to_this_agent_takes_its_new_id() {
+        let mut m = logged_in();
+        m.apply(&ev("ScreenPop", one(300)));
+        m.apply(&ev("Active", one(300)));
+        let c = m.apply(&ev(
+            "InteractionTransferred",
+            json!({"interactionId": 300,
+            "consultInteractionId": 300, "newInteractionId": 301, "newInteractionIdRev": "301"}),
+        ));
+        assert_eq!(c.interaction_id.as_deref(), Some("301"));
+        assert_eq!(m.snapshot.interactions.len(), 1);
+        let i = &m.snapshot.interactions[0];
+        assert_eq!(
+            (i.interaction_id.as_str(), i.state),
+            ("301", InteractionState::Active)
+        );
+        assert!(!i.transferred);
+        assert!(i.screen_pop.is_some(), "what was known of it stays");
+    }
+
+    #[test]
+    fn an_email_offer_carries_its_email_data() {
+        let mut m = logged_in();
+        let mut pop = one(8);
+        pop["mediaType"] = json!("InboundEmail");
+        pop["interactionInfo"] =
+            json!({"emailData": {"fromAddress": "ann@example.com", "emailObjectId": "e-1"}});
+        m.apply(&ev("ScreenPop", pop));
+        let email = m.snapshot.interactions[0]
+            .email
+            .clone()
+            .expect("email data");
+        assert_eq!(email.from_address.as_deref(), Some("ann@example.com"));
+        assert_eq!(email.email_object_id.as_deref(), Some("e-1"));
+    }
+
+    #[test]
+    fn after_a_gap_each_interaction_is_unconfirmed_until_an_event_about_it() {
+        let mut m = logged_in();
+        m.apply(&ev("ScreenPop", one(1)));
+        m.apply(&ev("ScreenPop", one(2)));
+        m.gap();
+        assert!(m.snapshot.interactions.iter().all(|i| !i.in_sync));
+        m.apply(&ev("Held", one(2)));
+        let sync: Vec<_> = m
+            .snapshot
+            .interactions
+            .iter()
+            .map(|i| (i.interaction_id.as_str(), i.in_sync))
+            .collect();
+        assert_eq!(sync, [("1", false), ("2", true)]);
     }
 
     #[test]
