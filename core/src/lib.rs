@@ -53,7 +53,7 @@ pub mod validate;
 pub mod via;
 
 pub use agent::{
-    AgentChange, AgentChangeKind, AgentListener, AgentOptions, AgentSession, AgentSnapshot,
+    AgentChange, AgentChangeKind, AgentFeed, AgentListener, AgentOptions, AgentSession, AgentSnapshot,
     AgentState, CommandOutcome, Interaction, InteractionState, PendingRequest,
 };
 pub use client::ViaClient;

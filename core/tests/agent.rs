@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ccbridge::models::*;
+use ccbridge::stream::EventStream;
 use ccbridge::{
     AgentChange, AgentChangeKind, AgentListener, AgentOptions, AgentSession, AgentState, Error,
-    InteractionState, PendingRequest, StreamConfig,
+    Event, InteractionState, PendingRequest, StreamConfig,
 };
 use ccbridge_sim::{ConfigUpdate, LoginFailure, Offer, Simulator};
 use common::{block, client_for, start_sim, WAIT};
@@ -595,5 +596,173 @@ fn a_command_whose_answer_is_lost_is_not_sent_again_and_its_events_decide() {
         agent.snapshot().interactions[0].state,
         InteractionState::Offered
     );
+    block(agent.close());
+}
+
+#[test]
+fn an_agent_on_a_stream_the_caller_runs_shares_it_and_leaves_it_running() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::new(&client, "agent-given", options()).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mine = {
+        let seen = seen.clone();
+        move |e: &Event| seen.lock().unwrap().push(e.event_type.clone())
+    };
+    let stream = Arc::new(
+        EventStream::start_with_handler_blocking(&client, options().stream, (agent.feed(), mine))
+            .unwrap(),
+    );
+    block(agent.login_on(stream.clone())).unwrap();
+    assert_eq!(agent.stream_session_id(), Some(stream.session_id()));
+    assert_eq!(agent.snapshot().state, AgentState::Idle);
+    let call = offer(&sim, "agent-given", "InboundACD");
+    wait_for(&agent, AgentChangeKind::InteractionOffered);
+    agent.accept_blocking(&call).unwrap();
+    let types = seen.lock().unwrap().clone();
+    for t in [
+        "engagementCenter.ConnectConfirm",
+        "engagementCenter.ScreenPop",
+    ] {
+        assert!(
+            types.iter().any(|x| x == t),
+            "{t} reached the caller's handler too: {types:?}"
+        );
+    }
+    // One login per session.
+    assert!(matches!(
+        block(agent.login_on(stream.clone())),
+        Err(Error::InvalidArgument { .. })
+    ));
+    block(agent.close());
+    // The stream is the caller's: it runs on, and the closed session takes nothing more.
+    assert!(!stream.is_stopping());
+    let before = agent.snapshot();
+    let second = offer(&sim, "agent-given", "InboundChat");
+    for _ in 0..500 {
+        if seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|t| t.ends_with("ScreenPop"))
+            .count()
+            == 2
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|t| t.ends_with("ScreenPop"))
+            .count(),
+        2,
+        "the second offer ({second}) reached the caller's handler"
+    );
+    assert_eq!(agent.snapshot(), before);
+    stream.stop().unwrap();
+}
+
+#[test]
+fn an_attached_desk_follows_the_agent_and_cancel_withdraws_a_pending_logout() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let desk = AgentSession::login_blocking(&client, "agent-two-desks", options()).unwrap();
+    let other = AgentSession::attach_blocking(&client, "agent-two-desks", options()).unwrap();
+    let s = other.snapshot();
+    assert_eq!(s.state, AgentState::Unknown);
+    assert!(
+        !s.in_sync,
+        "attached: the state is known from the next events"
+    );
+    assert_eq!(s.ehub_session_id, desk.ehub_session_id());
+    let call = offer(&sim, "agent-two-desks", "InboundACD");
+    wait_for(&desk, AgentChangeKind::InteractionOffered);
+    wait_for(&other, AgentChangeKind::InteractionOffered);
+    desk.accept_blocking(&call).unwrap();
+    let s = wait_until_state(&other, AgentState::Busy);
+    assert!(s.in_sync);
+    // A logout while the call lasts waits at the service (DisconnectPending)...
+    let logout = std::thread::spawn({
+        let desk = Arc::new(desk);
+        let d = desk.clone();
+        move || (d.logout_blocking("0", WAIT), desk)
+    });
+    for _ in 0..500 {
+        if other.snapshot().pending == Some(PendingRequest::Disconnect) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(other.snapshot().pending, Some(PendingRequest::Disconnect));
+    // ...until the other desk cancels it: the waiting logout ends, the agent stays in.
+    let cancelled = other.cancel_blocking().unwrap();
+    assert!(cancelled.event.is_none(), "cancel has no confirming event");
+    let (result, desk) = logout.join().unwrap();
+    assert!(matches!(result, Err(Error::Closed { .. })), "{result:?}");
+    for _ in 0..500 {
+        if sim.state().agent_info("agent-two-desks").pending.is_none() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let info = sim.state().agent_info("agent-two-desks");
+    assert!(info.pending.is_none() && info.connected, "{info:?}");
+    assert_eq!(
+        desk.snapshot().interactions[0].state,
+        InteractionState::Active
+    );
+    // Nothing pending now: a cancel is refused before anything is sent.
+    assert!(matches!(
+        other.cancel_blocking(),
+        Err(Error::InvalidArgument { .. })
+    ));
+    block(other.close());
+    block(desk.close());
+}
+
+#[test]
+fn a_stream_recreated_mid_call_is_a_gap_then_the_call_is_reconciled() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(&client, "agent-mid-call", options()).unwrap();
+    let call = offer(&sim, "agent-mid-call", "InboundACD");
+    wait_for(&agent, AgentChangeKind::InteractionOffered);
+    agent.accept_blocking(&call).unwrap();
+    let old = agent.stream_session_id().unwrap();
+    assert!(sim.state().expire_session(&old));
+    wait_for(&agent, AgentChangeKind::Gap);
+    let s = agent.snapshot();
+    assert!(!s.in_sync);
+    assert_eq!(s.interactions.len(), 1, "nothing is dropped on a guess");
+    assert!(
+        !s.interactions[0].in_sync,
+        "the call is unconfirmed after the gap"
+    );
+    for _ in 0..500 {
+        if sim
+            .state()
+            .agent_info("agent-mid-call")
+            .sessions
+            .contains(&agent.stream_session_id().unwrap())
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The call goes on: its next event confirms it.
+    let held = agent.hold_blocking(&call).unwrap();
+    assert_eq!(confirmed_by(&held), "engagementCenter.Held");
+    let s = agent.snapshot();
+    assert!(s.interactions[0].in_sync && s.in_sync);
+    assert_eq!(s.interactions[0].state, InteractionState::Held);
+    agent.retrieve_blocking(&call).unwrap();
+    agent.terminate_blocking(&call).unwrap();
+    wait_until_state(&agent, AgentState::Wrap);
+    agent.dispose_blocking(&call, &dispose_body()).unwrap();
+    let s = wait_until_state(&agent, AgentState::Idle);
+    assert!(s.interactions.is_empty());
     block(agent.close());
 }

@@ -172,6 +172,9 @@ struct Shared {
     changed: Condvar,
     change_ready: Notify,
     stream: Mutex<Option<Arc<EventStream>>>,
+    /// The session opened its stream (and stops it when it closes), rather than being
+    /// given one ([`AgentSession::login_on`]).
+    owns_stream: AtomicBool,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     closed: AtomicBool,
 }
@@ -197,18 +200,46 @@ impl std::fmt::Debug for AgentSession {
     }
 }
 
-/// Feeds the stream's events and statuses to the session, on the dispatcher thread.
-struct AgentHandler {
+/// Takes a stream's events and statuses into an [`AgentSession`]: the handler of the stream
+/// the session opens, and what a caller hands the events of its own stream to
+/// ([`AgentSession::login_on`]).
+///
+/// Make it the stream's handler, or combine it with another (a pair of handlers is a
+/// handler: `(agent.feed(), mine)`), so it sees every event and status in order. Events
+/// about other agents or of other kinds are reported as changes, never an error; after the
+/// session closed they are ignored.
+#[derive(Clone)]
+pub struct AgentFeed {
     shared: Arc<Shared>,
 }
 
-impl EventHandler for AgentHandler {
-    fn on_event(&mut self, event: &Event) {
+impl AgentFeed {
+    /// One event of the stream.
+    pub fn event(&self, event: &Event) {
         self.shared.on_event(event);
     }
 
-    fn on_status(&mut self, status: &StreamStatus) {
+    /// One status of the stream (a recreated session makes the agent re-attach).
+    pub fn status(&self, status: &StreamStatus) {
         self.shared.on_status(status);
+    }
+}
+
+impl std::fmt::Debug for AgentFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentFeed")
+            .field("user_id", &self.shared.user_id)
+            .finish()
+    }
+}
+
+impl EventHandler for AgentFeed {
+    fn on_event(&mut self, event: &Event) {
+        self.event(event);
+    }
+
+    fn on_status(&mut self, status: &StreamStatus) {
+        self.status(status);
     }
 }
 
@@ -257,15 +288,65 @@ impl AgentSession {
         runtime::block_on(Self::open(client, user_id, options, true))?
     }
 
-    async fn open(
-        client: &ViaClient,
-        user_id: &str,
-        options: AgentOptions,
-        attach: bool,
-    ) -> Result<AgentSession> {
+    /// A session not logged in yet, for an event stream the caller runs (one that also
+    /// carries other agents' or other kinds of events): hand that stream's events to
+    /// [`AgentSession::feed`], then [`AgentSession::login_on`] or
+    /// [`AgentSession::attach_on`]. [`AgentOptions::stream`] is not used.
+    pub fn new(client: &ViaClient, user_id: &str, options: AgentOptions) -> Result<AgentSession> {
         crate::validate::non_empty("user_id", user_id)?;
         options.validate()?;
-        let shared = Arc::new(Shared {
+        Ok(AgentSession {
+            shared: Arc::new(Self::shared(client, user_id, options)),
+        })
+    }
+
+    /// What takes the events of the session's stream in (see [`AgentFeed`]).
+    pub fn feed(&self) -> AgentFeed {
+        AgentFeed {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// [`AgentSession::login`] on `stream`, a stream the caller runs and whose events and
+    /// statuses it hands to [`AgentSession::feed`]. The session sends its commands on that
+    /// stream's streaming session and re-attaches when it is recreated; closing the session
+    /// leaves the stream running.
+    pub async fn login_on(&self, stream: Arc<EventStream>) -> Result<()> {
+        self.start_on(stream, false).await
+    }
+
+    /// [`AgentSession::attach`] on a stream the caller runs (see
+    /// [`AgentSession::login_on`]).
+    pub async fn attach_on(&self, stream: Arc<EventStream>) -> Result<()> {
+        self.start_on(stream, true).await
+    }
+
+    async fn start_on(&self, stream: Arc<EventStream>, attach: bool) -> Result<()> {
+        if self.is_closed() {
+            return Err(Error::closed("the agent session is closed"));
+        }
+        {
+            let mut current = lock(&self.shared.stream);
+            if current.is_some() {
+                return Err(Error::invalid(
+                    "stream",
+                    "the agent session has a stream already: one login or attach per session",
+                ));
+            }
+            *current = Some(stream);
+        }
+        lock(&self.shared.inner).attached = attach;
+        if let Err(e) = self.shared.connect(attach).await {
+            // The stream is the caller's: it keeps running.
+            *lock(&self.shared.stream) = None;
+            return Err(e);
+        }
+        self.shared.start_timers(attach);
+        Ok(())
+    }
+
+    fn shared(client: &ViaClient, user_id: &str, options: AgentOptions) -> Shared {
+        Shared {
             client: client.clone(),
             user_id: user_id.to_string(),
             inner: Mutex::new(Inner {
@@ -276,19 +357,33 @@ impl AgentSession {
                 dropped_changes: 0,
                 listener: None,
                 logout: Vec::new(),
-                attached: attach,
+                attached: false,
             }),
             options,
             changed: Condvar::new(),
             change_ready: Notify::new(),
             stream: Mutex::new(None),
+            owns_stream: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
-        });
+        }
+    }
+
+    async fn open(
+        client: &ViaClient,
+        user_id: &str,
+        options: AgentOptions,
+        attach: bool,
+    ) -> Result<AgentSession> {
+        crate::validate::non_empty("user_id", user_id)?;
+        options.validate()?;
+        let shared = Arc::new(Self::shared(client, user_id, options));
+        lock(&shared.inner).attached = attach;
+        shared.owns_stream.store(true, Ordering::SeqCst);
         let stream = EventStream::start_with_handler(
             client,
             shared.options.stream.clone(),
-            AgentHandler {
+            AgentFeed {
                 shared: shared.clone(),
             },
         )
@@ -874,6 +969,10 @@ impl Shared {
     }
 
     fn on_event(&self, event: &Event) {
+        if self.closed.load(Ordering::SeqCst) {
+            // A stream the caller gave outlives the session.
+            return;
+        }
         let mut out = Vec::new();
         let listener;
         let replies;
@@ -951,6 +1050,9 @@ impl Shared {
     }
 
     fn on_status(self: &Arc<Self>, status: &StreamStatus) {
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
         match status {
             StreamStatus::SessionRecreated { new_session_id, .. } => {
                 tracing::warn!(user = %self.user_id, session = %new_session_id, "stream recreated: re-attaching the agent");
@@ -1028,6 +1130,8 @@ impl Shared {
         send_replies(replies);
         self.changed.notify_all();
         self.change_ready.notify_waiters();
+        // A stream the caller gave stays the caller's to stop.
+        let stream = stream.filter(|_| self.owns_stream.load(Ordering::SeqCst));
         if let Some(s) = &stream {
             s.cancel();
         }

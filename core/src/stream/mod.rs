@@ -296,3 +296,29 @@ where
         self(event)
     }
 }
+
+/// Two handlers on one stream, each seeing every event and status in order (the first
+/// before the second): an agent session's [`AgentFeed`](crate::AgentFeed) beside a handler
+/// of the caller's own, on one streaming session. A panic in one does not keep the item
+/// from the other.
+impl<A, B> EventHandler for (A, B)
+where
+    A: EventHandler,
+    B: EventHandler,
+{
+    fn on_event(&mut self, event: &Event) {
+        both(|| self.0.on_event(event), || self.1.on_event(event));
+    }
+
+    fn on_status(&mut self, status: &StreamStatus) {
+        both(|| self.0.on_status(status), || self.1.on_status(status));
+    }
+}
+
+fn both(first: impl FnOnce(), second: impl FnOnce()) {
+    let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(first));
+    second();
+    if let Err(panic) = first {
+        std::panic::resume_unwind(panic);
+    }
+}
