@@ -430,6 +430,59 @@ def test_a_hang_up_is_reported_then_the_call_wraps(sim: Sim, client: ccbridge.Vi
             simulator.hang_up(user_id, "not-a-number")
 
 
+def test_a_stream_recreated_mid_call_is_a_gap_then_the_call_is_reconciled(
+    sim: Sim, client: ccbridge.ViaClient, user_id: str
+) -> None:
+    with AgentSession.login(client, user_id) as agent:
+        call = sim.simulator.offer(user_id)
+        wait_change(agent, "InteractionOffered")
+        agent.accept(call)
+        old = agent.stream_session_id
+        sim.post(f"/sim/sessions/{old}/expire")
+        wait_change(agent, "Gap")
+        snap = agent.snapshot()
+        # Nothing is dropped on a guess: the call is there, marked unconfirmed.
+        assert not snap.in_sync
+        assert [(i.interaction_id, i.in_sync) for i in snap.interactions] == [(call, False)]
+        new = agent.stream_session_id
+        wait_until(lambda: new in sim.simulator.agent_info(user_id)["sessions"], "re-attach")
+        # The call goes on: its next event confirms it.
+        assert confirmed_by(agent.hold(call)) == "engagementCenter.Held"
+        snap = agent.snapshot()
+        assert snap.in_sync and snap.interactions[0].in_sync and snap.interactions[0].state == "Held"
+        agent.retrieve(call)
+        agent.terminate(call)
+        wait_state(agent, "Wrap")
+        agent.dispose(call, **DISPOSE)
+        assert wait_state(agent, "Idle").interactions == ()
+
+
+def test_cancel_withdraws_a_pending_logout(sim: Sim, client: ccbridge.ViaClient, user_id: str) -> None:
+    with AgentSession.login(client, user_id) as agent:
+        call = sim.simulator.offer(user_id)
+        wait_change(agent, "InteractionOffered")
+        agent.accept(call)
+        result: List[BaseException] = []
+
+        def log_out() -> None:
+            try:
+                agent.logout(timeout=WAIT)
+            except BaseException as e:  # noqa: BLE001 - the test inspects what it was
+                result.append(e)
+
+        waiting = threading.Thread(target=log_out)
+        waiting.start()
+        wait_until(lambda: agent.snapshot().pending == "Disconnect", "DisconnectPending")
+        assert agent.cancel().command == "engagementCenter.cancel"
+        waiting.join(WAIT)
+        assert len(result) == 1 and isinstance(result[0], ccbridge.ClosedError), result
+        wait_until(lambda: sim.simulator.agent_info(user_id)["pending"] is None, "cancelled at the service")
+        snap = agent.snapshot()
+        assert (snap.state, snap.pending) == ("Busy", None)
+        # The agent is still logged in and works on.
+        assert confirmed_by(agent.hold(call)) == "engagementCenter.Held"
+
+
 # -- attach, several agents, listeners -----------------------------------------------------
 
 

@@ -62,10 +62,17 @@ final class AgentTests: XCTestCase {
             interactionId: call, body: ConsultParams(consultType: .user, ehubSessionId: "", userId: "supervisor"))
         XCTAssertTrue(confirmedBy(consult).hasPrefix("engagementCenter.Consult"), confirmedBy(consult))
         XCTAssertEqual(agent.snapshot().interactions.first(where: { $0.interactionId == call })?.consulting, true)
+        // The consultation leg is listed with its link to the call (Consult names it).
+        let legs = try await awaitSnapshot(agent, "the consultation leg") { s in
+            s.interactions.contains(where: { $0.originalInteractionId == call })
+        }
+        let leg = try XCTUnwrap(legs.interactions.first(where: { $0.originalInteractionId == call }))
+        XCTAssertEqual(legs.interactions.first(where: { $0.interactionId == call })?.consultInteractionId, leg.interactionId)
         let conference = try await agent.conference(
-            interactionId: call, body: ConferenceParams(ehubSessionId: "", consultationInteractionId: call))
+            interactionId: call, body: ConferenceParams(ehubSessionId: "", consultationInteractionId: leg.interactionId))
         XCTAssertEqual(confirmedBy(conference), "engagementCenter.Conference")
-        XCTAssertEqual(agent.snapshot().interactions.first(where: { $0.interactionId == call })?.conference, true)
+        XCTAssertEqual(agent.snapshot().interactions.map { $0.interactionId }, [call], "the leg joined the call")
+        XCTAssertEqual(agent.snapshot().interactions.first?.conference, true)
         let transfer = try await agent.transfer(
             interactionId: call, body: TransferParams(transferType: .workType, ehubSessionId: "", workTypeId: "191"))
         XCTAssertEqual(confirmedBy(transfer), "engagementCenter.CallReRouted")
@@ -222,6 +229,61 @@ final class AgentTests: XCTestCase {
         XCTAssertEqual(snap.state, .park)
         XCTAssertEqual(snap.reasonId, "2")
         XCTAssertTrue(snap.inSync, "a state event brings the state back in sync")
+        await agent.stop()
+    }
+
+    func testAStreamRecreatedMidCallIsAGapThenTheCallIsReconciled() async throws {
+        let user = "sw-agent-mid-call"
+        let agent = try await AgentSessionHandle.login(client: client, userId: user, options: testAgentOptions())
+        let call = try sim.simulator.offer(userId: user, mediaType: "InboundACD")
+        _ = try await awaitChange(agent, .interactionOffered)
+        _ = try await agent.accept(interactionId: call)
+        let old = try XCTUnwrap(agent.streamSessionId())
+        let (status, body) = try sim.request("POST", "/sim/sessions/\(old)/expire", body: "{}")
+        XCTAssertEqual(status, 200, body)
+        _ = try await awaitChange(agent, .gap)
+        let gap = agent.snapshot()
+        XCTAssertFalse(gap.inSync)
+        // Nothing is dropped on a guess: the call is there, marked unconfirmed.
+        XCTAssertEqual(gap.interactions.map { $0.interactionId }, [call])
+        XCTAssertEqual(gap.interactions.first?.inSync, false)
+        let new = try XCTUnwrap(agent.streamSessionId())
+        try await eventually("the new session attached") {
+            try self.sim.simulator.agentInfo(userId: user).sessions.contains(new)
+        }
+        XCTAssertEqual(confirmedBy(try await agent.hold(interactionId: call)), "engagementCenter.Held")
+        let snap = agent.snapshot()
+        XCTAssertTrue(snap.inSync)
+        XCTAssertEqual(snap.interactions.first?.inSync, true)
+        XCTAssertEqual(snap.interactions.first?.state, .held)
+        _ = try await agent.retrieve(interactionId: call)
+        _ = try await agent.terminate(interactionId: call)
+        _ = try await awaitSnapshot(agent, "wrap") { $0.state == .wrap }
+        _ = try await agent.dispose(interactionId: call, body: disposeBody())
+        _ = try await awaitSnapshot(agent, "idle") { $0.state == .idle && $0.interactions.isEmpty }
+        await agent.stop()
+    }
+
+    func testCancelWithdrawsAPendingLogout() async throws {
+        let user = "sw-agent-cancel-logout"
+        let agent = try await AgentSessionHandle.login(client: client, userId: user, options: testAgentOptions())
+        let call = try sim.simulator.offer(userId: user, mediaType: "InboundACD")
+        _ = try await awaitChange(agent, .interactionOffered)
+        _ = try await agent.accept(interactionId: call)
+        let logout = Task { await failure { _ = try await agent.logout(reasonId: "0", timeoutMs: 10_000) } }
+        _ = try await awaitSnapshot(agent, "DisconnectPending") { $0.pending == .disconnect }
+        XCTAssertEqual(try await agent.cancel().command, "engagementCenter.cancel")
+        let ended = await logout.value
+        guard case .Closed? = ended as? CcbError else {
+            return XCTFail("the waiting logout ends with Closed, got \(String(describing: ended))")
+        }
+        try await eventually("cancelled at the service") {
+            try self.sim.simulator.agentInfo(userId: user).pending == nil
+        }
+        let snap = agent.snapshot()
+        XCTAssertEqual(snap.state, .busy)
+        XCTAssertNil(snap.pending)
+        XCTAssertEqual(confirmedBy(try await agent.hold(interactionId: call)), "engagementCenter.Held")
         await agent.stop()
     }
 

@@ -87,9 +87,15 @@ class AgentSessionTest {
         val consult = agent.consult(call, ConsultParams(consultType = ConsultType.User, ehubSessionId = "", userId = "supervisor"))
         assertTrue(consult.confirmedBy.startsWith("engagementCenter.Consult"), consult.confirmedBy)
         assertTrue(agent.snapshot().interactions.first { it.interactionId == call }.consulting)
-        val conference = agent.conference(call, ConferenceParams(ehubSessionId = "", consultationInteractionId = call))
+        // The consultation leg is listed with its link to the call (Consult names it).
+        val legs = agent.awaitSnapshot("the consultation leg") { s -> s.interactions.any { it.originalInteractionId == call } }
+        val leg = legs.interactions.single { it.originalInteractionId == call }
+        assertEquals(leg.interactionId, legs.interactions.first { it.interactionId == call }.consultInteractionId)
+        val conference = agent.conference(call, ConferenceParams(ehubSessionId = "", consultationInteractionId = leg.interactionId))
         assertEquals("engagementCenter.Conference", conference.confirmedBy)
-        assertTrue(agent.snapshot().interactions.first { it.interactionId == call }.conference)
+        val merged = agent.snapshot().interactions.single()
+        assertTrue(merged.conference)
+        assertEquals(call, merged.interactionId, "the leg joined the call")
         val transfer = agent.transfer(
             call,
             TransferParams(transferType = TransferType.WorkType, ehubSessionId = "", workTypeId = "191"),
@@ -240,6 +246,56 @@ class AgentSessionTest {
             assertEquals(AgentState.PARK, snap.state)
             assertEquals("2", snap.reasonId)
             assertTrue(snap.inSync, "a state event brings the state back in sync")
+            agent.stop()
+        }
+    }
+
+    @Test
+    fun `a stream recreated mid-call is a gap, then the call is reconciled`() = runBlocking {
+        val user = "kt-agent-mid-call"
+        AgentSessionHandle.login(client, user, testAgentOptions()).use { agent ->
+            val call = sim.simulator.offer(user, mediaType = "InboundACD")
+            agent.awaitChange(AgentChangeKind.INTERACTION_OFFERED)
+            agent.accept(call)
+            val old = assertNotNull(agent.streamSessionId())
+            assertEquals(200, sim.post("/sim/sessions/$old/expire").first)
+            agent.awaitChange(AgentChangeKind.GAP)
+            val gap = agent.snapshot()
+            assertFalse(gap.inSync)
+            // Nothing is dropped on a guess: the call is there, marked unconfirmed.
+            assertEquals(listOf(call to false), gap.interactions.map { it.interactionId to it.inSync })
+            val new = assertNotNull(agent.streamSessionId())
+            eventuallySuspending(what = "the new session attached") { new in sim.simulator.agentInfo(user).sessions }
+            assertEquals("engagementCenter.Held", agent.hold(call).confirmedBy)
+            val snap = agent.snapshot()
+            assertTrue(snap.inSync && snap.interactions.single().inSync)
+            assertEquals(InteractionState.HELD, snap.interactions.single().state)
+            agent.retrieve(call)
+            agent.terminate(call)
+            agent.awaitSnapshot("wrap") { it.state == AgentState.WRAP }
+            agent.dispose(call, disposeBody())
+            agent.awaitSnapshot("idle") { it.state == AgentState.IDLE && it.interactions.isEmpty() }
+            agent.stop()
+        }
+    }
+
+    @Test
+    fun `cancel withdraws a pending logout`() = runBlocking {
+        val user = "kt-agent-cancel-logout"
+        AgentSessionHandle.login(client, user, testAgentOptions()).use { agent ->
+            val call = sim.simulator.offer(user, mediaType = "InboundACD")
+            agent.awaitChange(AgentChangeKind.INTERACTION_OFFERED)
+            agent.accept(call)
+            val logout = async { runCatching { agent.logout("0", 10_000uL) } }
+            agent.awaitSnapshot("DisconnectPending") { it.pending == PendingRequest.DISCONNECT }
+            assertEquals("engagementCenter.cancel", agent.cancel().command)
+            val ended = logout.await().exceptionOrNull()
+            assertTrue(ended is CcbException.Closed, "the waiting logout ends with Closed: $ended")
+            eventuallySuspending(what = "cancelled at the service") { sim.simulator.agentInfo(user).pending == null }
+            val snap = agent.snapshot()
+            assertEquals(AgentState.BUSY, snap.state)
+            assertNull(snap.pending)
+            assertEquals("engagementCenter.Held", agent.hold(call).confirmedBy)
             agent.stop()
         }
     }
