@@ -6,14 +6,17 @@
  * ccb_agent_login() logs an agent in and keeps its state (ccb_agent_state(),
  * ccb_agent_snapshot_json() with its interactions and screen pops) rebuilt from its events.
  * Every change is reported (ccb_agent_set_listener() or ccb_agent_next_change()) with the
- * state before and after and the event that caused it. Each command (ccb_agent_ready(),
- * ccb_agent_accept(), ccb_agent_hold(), ccb_agent_dispose(), ccb_agent_command() for any
- * other...) fills in the agent's ids, is sent, and returns once the event that confirms it
- * arrived (an outcome), or with CCB_ERR_COMMAND_FAILED (the service's failCode and
- * failReason: ccb_error_fail_code(), ccb_error_fail_reason()) or CCB_ERR_TIMEOUT (outcome
- * unknown). ccb_agent_command_async() does the same without blocking. The lower-level
- * ccb_stream_* and ccb_ec_* functions remain for callers that do this bookkeeping
- * themselves.
+ * state before and after and the event that caused it. Every Engagement Center command has
+ * a typed function, generated from the API description (ccb_agent_ready(),
+ * ccb_agent_accept(), ccb_agent_hold(), ccb_agent_consult(), ccb_agent_transfer(),
+ * ccb_agent_dispose()...; ccb_agent_logout() and ccb_agent_cancel() are written by hand, and
+ * ccb_agent_command() reaches any command by name). Each fills in the agent's ids, is sent,
+ * and returns once the event that confirms it arrived (an outcome), or with
+ * CCB_ERR_COMMAND_FAILED (the service's failCode and failReason: ccb_error_fail_code(),
+ * ccb_error_fail_reason()) or CCB_ERR_TIMEOUT (outcome unknown). Its `_async` twin
+ * (ccb_agent_accept_async(), ccb_agent_command_async()...) does the same without blocking
+ * and hands the outcome or the error to a callback. The lower-level ccb_stream_* and
+ * ccb_ec_* functions remain for callers that do this bookkeeping themselves.
  *
  * Conventions
  * -----------
@@ -1022,7 +1025,8 @@ struct ccb_error_t *ccb_agent_next_change(const struct ccb_agent_t *agent,
 
 /**
  * Sends any Engagement Center command for this agent and waits for its outcome: the
- * escape hatch beside the typed functions, which do the same.
+ * escape hatch beside the typed functions (ccb_agent_accept(), ccb_agent_consult()...),
+ * which take the same path.
  *
  * `op` is the operation (`"engagementCenter.consult"`, or just `"consult"`; see
  * ccb_operations_json()); `interaction_id` fills the path of the interaction commands (NULL
@@ -1055,7 +1059,7 @@ struct ccb_error_t *ccb_agent_command(const struct ccb_agent_t *agent,
  * ccb_agent_command() without waiting: returns at once and later calls `callback` exactly
  * once with the outcome or the error, on a thread of the agent's own (see
  * ccb_agent_outcome_cb), in the order the commands end. The one call to make from inside a
- * listener.
+ * listener; every typed command has the same form (ccb_agent_accept_async()...).
  *
  * The arguments are checked here: an error returned by this function means the callback
  * will not be called. Every later error (the description's checks included) goes to the
@@ -1073,117 +1077,12 @@ struct ccb_error_t *ccb_agent_command_async(const struct ccb_agent_t *agent,
                                             void *user_data);
 
 /**
- * `ready`: moves the agent to Idle; returns on the Idle event.
- *
- * # Safety
- * `agent` is NULL or live; `out_outcome` NULL or writable.
- */
-struct ccb_error_t *ccb_agent_ready(const struct ccb_agent_t *agent,
-                                    struct ccb_agent_outcome_t **out_outcome);
-
-/**
- * `notReady` with `reason_id` (a reason code of the organization, `"12"`): NotReady, or
- * Park when `park` is true. While the agent has work the service answers NotReadyPending
- * (the outcome's event; ccb_agent_pending() says CCB_AGENT_PENDING_NOT_READY) and moves it
- * once the work is disposed.
- *
- * # Safety
- * `agent` is NULL or live; `reason_id` NULL or NUL-terminated; `out_outcome` NULL or
- * writable.
- */
-struct ccb_error_t *ccb_agent_not_ready(const struct ccb_agent_t *agent,
-                                        const char *reason_id,
-                                        bool park,
-                                        struct ccb_agent_outcome_t **out_outcome);
-
-/**
- * `accept`: accepts an offered interaction; returns on its Active event.
- *
- * # Safety
- * `agent` is NULL or live; `interaction_id` NULL or NUL-terminated; `out_outcome` NULL or
- * writable.
- */
-struct ccb_error_t *ccb_agent_accept(const struct ccb_agent_t *agent,
-                                     const char *interaction_id,
-                                     struct ccb_agent_outcome_t **out_outcome);
-
-/**
- * `reject` with a `reason` text: declines an offered interaction. The documents give it no
- * confirming event: it returns on the service's 202 (the outcome has no event).
- *
- * # Safety
- * `agent` is NULL or live; strings NULL or NUL-terminated; `out_outcome` NULL or writable.
- */
-struct ccb_error_t *ccb_agent_reject(const struct ccb_agent_t *agent,
-                                     const char *interaction_id,
-                                     const char *reason,
-                                     struct ccb_agent_outcome_t **out_outcome);
-
-/**
- * `hold`: puts an active interaction on hold; returns on its Held event. On an interaction
- * that is not active: CCB_ERR_COMMAND_FAILED (failCode 31, "Hold failure").
- *
- * # Safety
- * As ccb_agent_accept().
- */
-struct ccb_error_t *ccb_agent_hold(const struct ccb_agent_t *agent,
-                                   const char *interaction_id,
-                                   struct ccb_agent_outcome_t **out_outcome);
-
-/**
- * `retrieve`: takes a held interaction back; returns on its Active event.
- *
- * # Safety
- * As ccb_agent_accept().
- */
-struct ccb_error_t *ccb_agent_retrieve(const struct ccb_agent_t *agent,
-                                       const char *interaction_id,
-                                       struct ccb_agent_outcome_t **out_outcome);
-
-/**
- * `terminate`: ends an interaction; returns on its InteractionClear (or Wrap) event. The
- * agent is then in wrap-up until ccb_agent_dispose().
- *
- * # Safety
- * As ccb_agent_accept().
- */
-struct ccb_error_t *ccb_agent_terminate(const struct ccb_agent_t *agent,
-                                        const char *interaction_id,
-                                        struct ccb_agent_outcome_t **out_outcome);
-
-/**
- * `dispose` with `disposition_id` (a disposition code of the organization): closes the
- * wrap-up of an ended interaction; returns on DispositionInitiated (or Idle). On an
- * interaction still active or held: CCB_ERR_COMMAND_FAILED (failCode 301).
- *
- * # Safety
- * `agent` is NULL or live; strings NULL or NUL-terminated; `out_outcome` NULL or writable.
- */
-struct ccb_error_t *ccb_agent_dispose(const struct ccb_agent_t *agent,
-                                      const char *interaction_id,
-                                      const char *disposition_id,
-                                      struct ccb_agent_outcome_t **out_outcome);
-
-/**
- * `keepAlive`, with `sessionTimeout` `session_timeout_s` seconds (0: the service's
- * default); returns on ClientSessionKeepAlive. Once one was sent, the service logs the
- * agent out (a CCB_AGENT_CHANGE_LOGGED_OUT) unless another follows in time: send them
- * yourself, or let the session do it (`keep_alive_ms` of ccb_agent_options_t).
- *
- * # Safety
- * `agent` is NULL or live; `out_outcome` NULL or writable.
- */
-struct ccb_error_t *ccb_agent_keep_alive(const struct ccb_agent_t *agent,
-                                         uint32_t session_timeout_s,
-                                         struct ccb_agent_outcome_t **out_outcome);
-
-/**
  * Logs the agent out (`disconnect` with `reason_id`; `"0"` is the usual reason) and waits
  * until it is Disconnected (the outcome's event). With work under way the service first
  * answers DisconnectPending and logs the agent out once the work is disposed: the wait
- * lasts until then (dispose from another thread), or `timeout_ms` (CCB_ERR_TIMEOUT; the
- * request stays pending at the service), or a ccb_agent_cancel() (CCB_ERR_CLOSED). The
- * session stays open: free it afterwards.
+ * lasts until then (dispose from another thread, or with ccb_agent_dispose_async()), or
+ * `timeout_ms` (CCB_ERR_TIMEOUT; the request stays pending at the service), or a
+ * ccb_agent_cancel() (CCB_ERR_CLOSED). The session stays open: free it afterwards.
  *
  * # Safety
  * `agent` is NULL or live; `reason_id` NULL or NUL-terminated; `out_outcome` NULL or
@@ -1205,6 +1104,2562 @@ struct ccb_error_t *ccb_agent_logout(const struct ccb_agent_t *agent,
  */
 struct ccb_error_t *ccb_agent_cancel(const struct ccb_agent_t *agent,
                                      struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * Sends a request to accept an interaction.
+ *
+ * `engagementCenter.accept` for this agent: returns once `engagementCenter.Active` arrived
+ * (the outcome's event), with the outcome in `*out_outcome` (NULL when not wanted; free it
+ * with ccb_agent_outcome_free()). Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED
+ * when an engagementCenter.Error reports the command failed (ccb_error_fail_code(),
+ * ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome arrived within
+ * `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the agent was closed
+ * or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_accept_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_accept(const struct ccb_agent_t *agent,
+                                     const char *interaction_id,
+                                     struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_accept() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_accept(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_accept(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_accept_async(const struct ccb_agent_t *agent,
+                                           const char *interaction_id,
+                                           ccb_agent_outcome_cb callback,
+                                           void *user_data);
+
+/**
+ * Sends an interaction activation.
+ *
+ * `engagementCenter.activate` for this agent: returns once
+ * `engagementCenter.ActivateInteraction` arrived (the outcome's event), with the outcome
+ * in `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors
+ * as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports
+ * the command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT
+ * when no outcome arrived within `command_timeout_ms` (its outcome is unknown),
+ * CCB_ERR_CLOSED when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_activate_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_activate(const struct ccb_agent_t *agent,
+                                       const char *interaction_id,
+                                       struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_activate() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_activate(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_activate(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_activate_async(const struct ccb_agent_t *agent,
+                                             const char *interaction_id,
+                                             ccb_agent_outcome_cb callback,
+                                             void *user_data);
+
+/**
+ * Schedule a Callback.
+ *
+ * `engagementCenter.callback` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `work_type_id`: `workTypeId`, required. Alvaria-generated unique identifier for the
+ * Outreach work type for the callback. The work type can be retrieved from url
+ * /via/v2/organizations/{orgId}/provisioning/workTypes?channelType=voice&direction=outreach.
+ *
+ * `time_zone_name`: `timeZoneName`, optional (NULL: absent). The Olson (a.k.a. IANA) Time
+ * Zone Name for the specified dateTime (see https://www.iana.org/time-zones for more
+ * information). This property only applies when dateTime is specified. The value can be
+ * retrieved prior to use from the Alvaria™ Cloud Campaign REST API. The url is
+ * /via/v3/organizations/{orgId}/campaign/timeZones.
+ *
+ * `phone_number`: `phoneNumber`, required. The phone number to call back.
+ *
+ * `date_time`: `dateTime`, optional (NULL: absent). An absolute date and time for the
+ * callback. This property is mutually exclusive with snoozeTime. If both dateTime and
+ * snoozeTime are specified then snoozeTime takes precedence.
+ *
+ * `memo`: `memo`, optional (NULL: absent). A memo to be presented to the agent who
+ * receives the callback
+ *
+ * `to_same_agent`: `toSameAgent`, required. Whether the callback should be routed to the
+ * same agent who scheduled it. If false then the callback is routed to any available agent
+ * in the specified Outreach work type.
+ *
+ * `snooze_time`: `snoozeTime`, optional (NULL: absent). A relative time for the callback.
+ * The number of minutes since being scheduled when the callback should be executed. This
+ * property is mutually exclusive with dateTime. If both dateTime and snoozeTime are
+ * specified then snoozeTime takes precedence.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_callback_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_callback(const struct ccb_agent_t *agent,
+                                       const char *interaction_id,
+                                       const char *work_type_id,
+                                       const char *time_zone_name,
+                                       const char *phone_number,
+                                       const char *date_time,
+                                       const char *memo,
+                                       bool to_same_agent,
+                                       const int64_t *snooze_time,
+                                       struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_callback() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_callback(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_callback(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_callback_async(const struct ccb_agent_t *agent,
+                                             const char *interaction_id,
+                                             const char *work_type_id,
+                                             const char *time_zone_name,
+                                             const char *phone_number,
+                                             const char *date_time,
+                                             const char *memo,
+                                             bool to_same_agent,
+                                             const int64_t *snooze_time,
+                                             ccb_agent_outcome_cb callback,
+                                             void *user_data);
+
+/**
+ * Sends a conference request.
+ *
+ * `engagementCenter.conference` for this agent: returns once `engagementCenter.Conference`
+ * arrived (the outcome's event), with the outcome in `*out_outcome` (NULL when not wanted;
+ * free it with ccb_agent_outcome_free()). Errors as ccb_agent_command():
+ * CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the command failed
+ * (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome
+ * arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the
+ * agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `consultation_interaction_id`: `consultationInteractionId`, required. Alvaria-generated
+ * unique identifier for the interaction of the consult call for which you want to
+ * conference with the customer
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_conference_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_conference(const struct ccb_agent_t *agent,
+                                         const char *interaction_id,
+                                         const char *consultation_interaction_id,
+                                         struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_conference() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_conference(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_conference(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_conference_async(const struct ccb_agent_t *agent,
+                                               const char *interaction_id,
+                                               const char *consultation_interaction_id,
+                                               ccb_agent_outcome_cb callback,
+                                               void *user_data);
+
+/**
+ * Sends a consult request.
+ *
+ * `engagementCenter.consult` for this agent: returns once
+ * `engagementCenter.ConsultInitiated` or `engagementCenter.Consult` arrived (the outcome's
+ * event), with the outcome in `*out_outcome` (NULL when not wanted; free it with
+ * ccb_agent_outcome_free()). Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an
+ * engagementCenter.Error reports the command failed (ccb_error_fail_code(),
+ * ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome arrived within
+ * `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the agent was closed
+ * or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `consult_type`: `consultType`, required; one of `"User"`, `"External"`, `"Worktype"`.
+ * Type of consult
+ *
+ * `external_route_id`: `externalRouteId`, optional (NULL: absent). Alvaria-generated
+ * unique identifier for the external route ID
+ *
+ * `work_type_id`: `workTypeId`, optional (NULL: absent). Alvaria-generated unique
+ * identifier for the work type
+ *
+ * `phone_number`: `phoneNumber`, optional (NULL: absent). Phone number that you want to
+ * dial if the request requires it
+ *
+ * `user_id`: `userId`, required. Alvaria-generated unique identifier for the user instance
+ * that can be retrieved prior to use from the provisioning rest API. The url is
+ * /via/v2/organizations/{orgId}/provisioning/users.
+ *
+ * `entity`: `entity`, optional (NULL: absent). JSON string of the Via Entity retrieved
+ * from Alvaria™ Cloud Provisioning REST API. Expected entities: UsersFragment,
+ * workTypeTerse, SystemExternalFragment (ViaProvisioningExternalSwagger);
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * optional (NULL: absent). This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_consult_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_consult(const struct ccb_agent_t *agent,
+                                      const char *interaction_id,
+                                      const char *consult_type,
+                                      const char *external_route_id,
+                                      const char *work_type_id,
+                                      const char *phone_number,
+                                      const char *user_id,
+                                      const char *entity,
+                                      const char *interaction_data_collection_json,
+                                      struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_consult() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_consult(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_consult(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_consult_async(const struct ccb_agent_t *agent,
+                                            const char *interaction_id,
+                                            const char *consult_type,
+                                            const char *external_route_id,
+                                            const char *work_type_id,
+                                            const char *phone_number,
+                                            const char *user_id,
+                                            const char *entity,
+                                            const char *interaction_data_collection_json,
+                                            ccb_agent_outcome_cb callback,
+                                            void *user_data);
+
+/**
+ * Sends a request to dial.
+ *
+ * `engagementCenter.dial` for this agent: returns once `engagementCenter.DialInitiated` or
+ * `engagementCenter.Dialing` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `dial_type`: `dialType`, required; one of `"User"`, `"External"`, `"Preview"`,
+ * `"WorkType"`. Type of dial
+ *
+ * `external_route_id`: `externalRouteId`, optional (NULL: absent). Alvaria-generated
+ * unique identifier for the external route
+ *
+ * `work_type_id`: `workTypeId`, required. Alvaria-generated unique identifier for the work
+ * type
+ *
+ * `phone_number`: `phoneNumber`, optional (NULL: absent). Phone number that you want to
+ * dial if the request requires it
+ *
+ * `user_id`: `userId`, required. Alvaria-generated unique identifier for the user instance
+ * that can be retrieved prior to use from the provisioning rest API. The url is
+ * /via/v2/organizations/{orgId}/provisioning/users.
+ *
+ * `require_wrap`: `requireWrap`, optional (NULL: absent). This optional parameter will
+ * cause the Alvaria™ Cloud internal system to send a wrap state, which means that the
+ * client will need to dispose the interaction.
+ *
+ * `entity`: `entity`, optional (NULL: absent). JSON string of the Via Entity retrieved
+ * from Alvaria™ Cloud Provisioning REST API. Expected entities: UsersFragment,
+ * workTypeTerse, SystemExternalFragment (ViaProvisioningExternalSwagger);
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_dial_async() is the same without
+ * blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_dial(const struct ccb_agent_t *agent,
+                                   const char *interaction_id,
+                                   const char *dial_type,
+                                   const char *external_route_id,
+                                   const char *work_type_id,
+                                   const char *phone_number,
+                                   const char *user_id,
+                                   const bool *require_wrap,
+                                   const char *entity,
+                                   struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_dial() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_dial(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_dial(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_dial_async(const struct ccb_agent_t *agent,
+                                         const char *interaction_id,
+                                         const char *dial_type,
+                                         const char *external_route_id,
+                                         const char *work_type_id,
+                                         const char *phone_number,
+                                         const char *user_id,
+                                         const bool *require_wrap,
+                                         const char *entity,
+                                         ccb_agent_outcome_cb callback,
+                                         void *user_data);
+
+/**
+ * Sends a request to play digits on the telephony connection.
+ *
+ * `engagementCenter.digits` for this agent: returns on the service's 202, as the documents
+ * name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `digits`: `digits`, required. List of digits to play.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_digits_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_digits(const struct ccb_agent_t *agent,
+                                     const char *interaction_id,
+                                     const char *digits,
+                                     struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_digits() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_digits(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_digits(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_digits_async(const struct ccb_agent_t *agent,
+                                           const char *interaction_id,
+                                           const char *digits,
+                                           ccb_agent_outcome_cb callback,
+                                           void *user_data);
+
+/**
+ * Sends a disposition request for an interaction.
+ *
+ * `engagementCenter.dispose` for this agent: returns once
+ * `engagementCenter.DispositionInitiated` or `engagementCenter.Idle` arrived (the
+ * outcome's event), with the outcome in `*out_outcome` (NULL when not wanted; free it with
+ * ccb_agent_outcome_free()). Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an
+ * engagementCenter.Error reports the command failed (ccb_error_fail_code(),
+ * ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome arrived within
+ * `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the agent was closed
+ * or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `disposition_id`: `dispositionId`, required. Alvaria-generated unique identifier for the
+ * disposition
+ *
+ * `wrap_required`: `wrapRequired`, required. Whether wrap is required for this interaction
+ *
+ * `sales_flag`: `salesFlag`, required. Whether the interaction is identified as a sales
+ * interaction
+ *
+ * `callback_flag`: `callbackFlag`, required. Whether the interaction is identified for a
+ * callback
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * required. This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_dispose_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_dispose(const struct ccb_agent_t *agent,
+                                      const char *interaction_id,
+                                      const char *disposition_id,
+                                      bool wrap_required,
+                                      bool sales_flag,
+                                      bool callback_flag,
+                                      const char *interaction_data_collection_json,
+                                      struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_dispose() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_dispose(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_dispose(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_dispose_async(const struct ccb_agent_t *agent,
+                                            const char *interaction_id,
+                                            const char *disposition_id,
+                                            bool wrap_required,
+                                            bool sales_flag,
+                                            bool callback_flag,
+                                            const char *interaction_data_collection_json,
+                                            ccb_agent_outcome_cb callback,
+                                            void *user_data);
+
+/**
+ * Sends a request to hold an interaction.
+ *
+ * `engagementCenter.hold` for this agent: returns once `engagementCenter.Held` arrived
+ * (the outcome's event), with the outcome in `*out_outcome` (NULL when not wanted; free it
+ * with ccb_agent_outcome_free()). Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED
+ * when an engagementCenter.Error reports the command failed (ccb_error_fail_code(),
+ * ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome arrived within
+ * `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the agent was closed
+ * or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_hold_async() is the same without
+ * blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_hold(const struct ccb_agent_t *agent,
+                                   const char *interaction_id,
+                                   struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_hold() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_hold(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_hold(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_hold_async(const struct ccb_agent_t *agent,
+                                         const char *interaction_id,
+                                         ccb_agent_outcome_cb callback,
+                                         void *user_data);
+
+/**
+ * Sends a notification that a chat/SMS session has been activated with an agent.
+ *
+ * `engagementCenter.messageActive` for this agent: returns once `messaging.EntityAdded` or
+ * `messaging.EntitySendText` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `user_id`: `userId`, required. Alvaria-generated unique identifier for the user instance
+ * that can be retrieved prior to use from the provisioning rest API. The url is
+ * /via/v2/organizations/{orgId}/provisioning/users.
+ *
+ * `entity_type`: `entityType`, required; one of `"Agent"`, `"Monitor"`, `"System"`. Type
+ * of entity
+ *
+ * `first_name`: `firstName`, required. First name
+ *
+ * `last_name`: `lastName`, required. Last name
+ *
+ * `work_type_id`: `workTypeId`, required. Alvaria-generated unique identifier for the work
+ * type.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_message_active_async() is the
+ * same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_message_active(const struct ccb_agent_t *agent,
+                                             const char *interaction_id,
+                                             const char *user_id,
+                                             const char *entity_type,
+                                             const char *first_name,
+                                             const char *last_name,
+                                             const char *work_type_id,
+                                             struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_message_active() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_message_active(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_message_active(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_message_active_async(const struct ccb_agent_t *agent,
+                                                   const char *interaction_id,
+                                                   const char *user_id,
+                                                   const char *entity_type,
+                                                   const char *first_name,
+                                                   const char *last_name,
+                                                   const char *work_type_id,
+                                                   ccb_agent_outcome_cb callback,
+                                                   void *user_data);
+
+/**
+ * Sends a reject for a presented interaction.
+ *
+ * `engagementCenter.reject` for this agent: returns on the service's 202, as the documents
+ * name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `reason`: `reason`, required. Reason code for the rejection. Reason codes are configured
+ * in Configuration Manager.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_reject_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_reject(const struct ccb_agent_t *agent,
+                                     const char *interaction_id,
+                                     const char *reason,
+                                     struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_reject() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_reject(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_reject(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_reject_async(const struct ccb_agent_t *agent,
+                                           const char *interaction_id,
+                                           const char *reason,
+                                           ccb_agent_outcome_cb callback,
+                                           void *user_data);
+
+/**
+ * Sends a request to retrieve a held interaction.
+ *
+ * `engagementCenter.retrieve` for this agent: returns once `engagementCenter.Active`
+ * arrived (the outcome's event), with the outcome in `*out_outcome` (NULL when not wanted;
+ * free it with ccb_agent_outcome_free()). Errors as ccb_agent_command():
+ * CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the command failed
+ * (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome
+ * arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the
+ * agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_retrieve_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_retrieve(const struct ccb_agent_t *agent,
+                                       const char *interaction_id,
+                                       struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_retrieve() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_retrieve(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_retrieve(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_retrieve_async(const struct ccb_agent_t *agent,
+                                             const char *interaction_id,
+                                             ccb_agent_outcome_cb callback,
+                                             void *user_data);
+
+/**
+ * Sends a request to terminate an interaction.
+ *
+ * `engagementCenter.terminate` for this agent: returns once
+ * `engagementCenter.InteractionClear` or `engagementCenter.Wrap` arrived (the outcome's
+ * event), with the outcome in `*out_outcome` (NULL when not wanted; free it with
+ * ccb_agent_outcome_free()). Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an
+ * engagementCenter.Error reports the command failed (ccb_error_fail_code(),
+ * ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome arrived within
+ * `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the agent was closed
+ * or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_terminate_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_terminate(const struct ccb_agent_t *agent,
+                                        const char *interaction_id,
+                                        struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_terminate() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_terminate(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_terminate(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_terminate_async(const struct ccb_agent_t *agent,
+                                              const char *interaction_id,
+                                              ccb_agent_outcome_cb callback,
+                                              void *user_data);
+
+/**
+ * Sends a transfer request for an interaction.
+ *
+ * `engagementCenter.transfer` for this agent: returns once `engagementCenter.CallReRouted`
+ * or `engagementCenter.InteractionReleasedXferred` arrived (the outcome's event), with the
+ * outcome in `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()).
+ * Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error
+ * reports the command failed (ccb_error_fail_code(), ccb_error_fail_reason()),
+ * CCB_ERR_TIMEOUT when no outcome arrived within `command_timeout_ms` (its outcome is
+ * unknown), CCB_ERR_CLOSED when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `transfer_type`: `transferType`, required; one of `"ConsultedParty"`, `"User"`,
+ * `"External"`, `"ExternalBlind"`, `"WorkType"`. Type of transfer, which can be Consulted
+ * Party, User, External, or Work type
+ *
+ * `call_type`: `callType`, optional (NULL: absent). Type of call
+ *
+ * `conference_interaction_id`: `conferenceInteractionId`, optional (NULL: absent).
+ * Alvaria-generated unique identifier for the conference
+ *
+ * `consultation_interaction_id`: `consultationInteractionId`, optional (NULL: absent).
+ * Alvaria-generated unique identifier for the consultation leg of interaction
+ *
+ * `work_type_id`: `workTypeId`, required. Alvaria-generated unique identifier for the work
+ * type. This should contain the work type identifier associated with the Interaction.
+ *
+ * `phone_number`: `phoneNumber`, optional (NULL: absent). Phone number. This should
+ * contain the phone number if an external transfer is requested.
+ *
+ * `external_route_id`: `externalRouteId`, optional (NULL: absent). Alvaria-generated
+ * unique identifier for the external route. This optionally contains the external route ID
+ * if one is needed.
+ *
+ * `interaction_type`: `interactionType`, optional (NULL: absent); one of `"Voice"`,
+ * `"ChatSms"`. Type of interaction, which can be Voice or ChatSms
+ *
+ * `user_id`: `userId`, optional (NULL: absent). Alvaria-generated unique identifier for
+ * the user instance that can be retrieved prior to use from the provisioning rest API. The
+ * url is /via/v2/organizations/{orgId}/provisioning/users.
+ *
+ * `entity`: `entity`, optional (NULL: absent). JSON string of the Via Entity used to
+ * initiate the interaction. Expected entities: UsersFragment, workTypeTerse,
+ * SystemExternalFragment (ViaProvisioningExternalSwagger);
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * optional (NULL: absent). This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_transfer_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_transfer(const struct ccb_agent_t *agent,
+                                       const char *interaction_id,
+                                       const char *transfer_type,
+                                       const char *call_type,
+                                       const char *conference_interaction_id,
+                                       const char *consultation_interaction_id,
+                                       const char *work_type_id,
+                                       const char *phone_number,
+                                       const char *external_route_id,
+                                       const char *interaction_type,
+                                       const char *user_id,
+                                       const char *entity,
+                                       const char *interaction_data_collection_json,
+                                       struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_transfer() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_transfer(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_transfer(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_transfer_async(const struct ccb_agent_t *agent,
+                                             const char *interaction_id,
+                                             const char *transfer_type,
+                                             const char *call_type,
+                                             const char *conference_interaction_id,
+                                             const char *consultation_interaction_id,
+                                             const char *work_type_id,
+                                             const char *phone_number,
+                                             const char *external_route_id,
+                                             const char *interaction_type,
+                                             const char *user_id,
+                                             const char *entity,
+                                             const char *interaction_data_collection_json,
+                                             ccb_agent_outcome_cb callback,
+                                             void *user_data);
+
+/**
+ * Notifies the system of a Wrap or Park warning.
+ *
+ * `engagementCenter.warning` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `warning_type`: `warningType`, required; one of `"Wrap"`, `"NotReady"`, `"Park"`. Type
+ * of warning
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_warning_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_warning(const struct ccb_agent_t *agent,
+                                      const char *interaction_id,
+                                      const char *warning_type,
+                                      struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_warning() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_warning(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_warning(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_warning_async(const struct ccb_agent_t *agent,
+                                            const char *interaction_id,
+                                            const char *warning_type,
+                                            ccb_agent_outcome_cb callback,
+                                            void *user_data);
+
+/**
+ * Play a message.
+ *
+ * `engagementCenter.playMessage` for this agent: returns once
+ * `engagementCenter.MessageStatus` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `audio_message_id`: `audioMessageId`, required. Alvaria-generated unique identifier for
+ * the audio message. The audio messages can be retrieved from url
+ * /via/v2/organizations/{orgId}/provisioning/workTypes/{workTypeId}/audioMessages.
+ *
+ * `language`: `language`, required; one of `"en-US"`, `"es-ES"`, `"de-DE"`, `"pt-BR"`,
+ * `"en-GB"`, `"fr-CA"`. The IETF Language for the audio message.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_play_message_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_play_message(const struct ccb_agent_t *agent,
+                                           const char *interaction_id,
+                                           const char *audio_message_id,
+                                           const char *language,
+                                           struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_play_message() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_play_message(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_play_message(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_play_message_async(const struct ccb_agent_t *agent,
+                                                 const char *interaction_id,
+                                                 const char *audio_message_id,
+                                                 const char *language,
+                                                 ccb_agent_outcome_cb callback,
+                                                 void *user_data);
+
+/**
+ * Pause a message.
+ *
+ * `engagementCenter.pauseMessage` for this agent: returns once
+ * `engagementCenter.MessageStatus` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_pause_message_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_pause_message(const struct ccb_agent_t *agent,
+                                            const char *interaction_id,
+                                            struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_pause_message() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_pause_message(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_pause_message(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_pause_message_async(const struct ccb_agent_t *agent,
+                                                  const char *interaction_id,
+                                                  ccb_agent_outcome_cb callback,
+                                                  void *user_data);
+
+/**
+ * Resume a message.
+ *
+ * `engagementCenter.resumeMessage` for this agent: returns once
+ * `engagementCenter.MessageStatus` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_resume_message_async() is the
+ * same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_resume_message(const struct ccb_agent_t *agent,
+                                             const char *interaction_id,
+                                             struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_resume_message() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_resume_message(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_resume_message(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_resume_message_async(const struct ccb_agent_t *agent,
+                                                   const char *interaction_id,
+                                                   ccb_agent_outcome_cb callback,
+                                                   void *user_data);
+
+/**
+ * Stop a message.
+ *
+ * `engagementCenter.stopMessage` for this agent: returns once
+ * `engagementCenter.MessageStatus` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_stop_message_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_stop_message(const struct ccb_agent_t *agent,
+                                           const char *interaction_id,
+                                           struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_stop_message() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_stop_message(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_stop_message(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_stop_message_async(const struct ccb_agent_t *agent,
+                                                 const char *interaction_id,
+                                                 ccb_agent_outcome_cb callback,
+                                                 void *user_data);
+
+/**
+ * Sends a keep alive request.
+ *
+ * `engagementCenter.keepAlive` for this agent: returns once
+ * `engagementCenter.ClientSessionKeepAlive` arrived (the outcome's event), with the
+ * outcome in `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()).
+ * Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error
+ * reports the command failed (ccb_error_fail_code(), ccb_error_fail_reason()),
+ * CCB_ERR_TIMEOUT when no outcome arrived within `command_timeout_ms` (its outcome is
+ * unknown), CCB_ERR_CLOSED when the agent was closed or logged out meanwhile.
+ *
+ * `session_timeout`: `sessionTimeout`, optional (NULL: absent). Duration in seconds since
+ * the last keepAlive request after which the agent will be logged out of Engagement
+ * Center. If this property is not specified, it will be set to the organization's default
+ * value.
+ *
+ * `request_timestamp`: `requestTimestamp`, optional (NULL: absent). An absolute date and
+ * time for the keep alive request. This optional parameter can be used to track the time
+ * of the round trip and it will be passed back in the subsequent keep alive event.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_keep_alive_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_keep_alive(const struct ccb_agent_t *agent,
+                                         const double *session_timeout,
+                                         const char *request_timestamp,
+                                         struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_keep_alive() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_keep_alive(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_keep_alive(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_keep_alive_async(const struct ccb_agent_t *agent,
+                                               const double *session_timeout,
+                                               const char *request_timestamp,
+                                               ccb_agent_outcome_cb callback,
+                                               void *user_data);
+
+/**
+ * Forces a disconnect of a user. Any interaction will be ended immediately.
+ *
+ * `engagementCenter.forceDisconnect` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `user_id`: `userId`, required. Alvaria-generated unique identifier for the user to be
+ * disconnected. It can be retrieved from provisioning API url
+ * /via/v2/organizations/{orgId}/provisioning/users
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_force_disconnect_async() is the
+ * same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_force_disconnect(const struct ccb_agent_t *agent,
+                                               const char *user_id,
+                                               struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_force_disconnect() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_force_disconnect(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_force_disconnect(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_force_disconnect_async(const struct ccb_agent_t *agent,
+                                                     const char *user_id,
+                                                     ccb_agent_outcome_cb callback,
+                                                     void *user_data);
+
+/**
+ * Sends a monitor request.
+ *
+ * `engagementCenter.monitor` for this agent: returns once `engagementCenter.MonitorState`
+ * arrived (the outcome's event), with the outcome in `*out_outcome` (NULL when not wanted;
+ * free it with ccb_agent_outcome_free()). Errors as ccb_agent_command():
+ * CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the command failed
+ * (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome
+ * arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the
+ * agent was closed or logged out meanwhile.
+ *
+ * `monitor_type`: `monitorType`, required; one of `"StartSilent"`, `"StartBargeIn"`,
+ * `"StartCoach"`, `"SwitchToSilent"`, `"SwitchToBargeIn"`, `"SwitchToCoach"`,
+ * `"StopSilent"`, `"StopBargeIn"`, `"StopCoach"`. Monitor type that specifies which type
+ * of monitoring that you want to use
+ *
+ * `station`: `station`, required. Station number
+ *
+ * `monitoring_station_id`: `monitoringStationId`, required. Alvaria-generated unique
+ * identifier for the station number that you want to monitor
+ *
+ * `monitoring_id`: `monitoringId`, required. Alvaria-generated unique identifier for the
+ * established monitor session
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_monitor_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_monitor(const struct ccb_agent_t *agent,
+                                      const char *monitor_type,
+                                      const char *station,
+                                      const char *monitoring_station_id,
+                                      const char *monitoring_id,
+                                      struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_monitor() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_monitor(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_monitor(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_monitor_async(const struct ccb_agent_t *agent,
+                                            const char *monitor_type,
+                                            const char *station,
+                                            const char *monitoring_station_id,
+                                            const char *monitoring_id,
+                                            ccb_agent_outcome_cb callback,
+                                            void *user_data);
+
+/**
+ * Sends a request to change the multitasking state.
+ *
+ * `engagementCenter.multitasking` for this agent: returns once
+ * `engagementCenter.MultiTaskingStatus` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `enabled`: `enabled`, required. Enable / Disable
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_multitasking_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_multitasking(const struct ccb_agent_t *agent,
+                                           bool enabled,
+                                           struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_multitasking() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_multitasking(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_multitasking(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_multitasking_async(const struct ccb_agent_t *agent,
+                                                 bool enabled,
+                                                 ccb_agent_outcome_cb callback,
+                                                 void *user_data);
+
+/**
+ * Sends a not ready request.
+ *
+ * `engagementCenter.notReady` for this agent: returns once `engagementCenter.NotReady` or
+ * `engagementCenter.Park` or `engagementCenter.NotReadyPending` arrived (the outcome's
+ * event), with the outcome in `*out_outcome` (NULL when not wanted; free it with
+ * ccb_agent_outcome_free()). Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an
+ * engagementCenter.Error reports the command failed (ccb_error_fail_code(),
+ * ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome arrived within
+ * `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the agent was closed
+ * or logged out meanwhile.
+ *
+ * `reason_id`: `reasonId`, required. Alvaria-generated unique identifier for the reason
+ * code for the Not Ready. Reason codes are configured in Configuration Manager.
+ *
+ * `not_ready_type`: `notReadyType`, required; one of `"NotReady"`, `"Park"`. Type of not
+ * ready type, which is Park or Not Ready
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_not_ready_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_not_ready(const struct ccb_agent_t *agent,
+                                        const char *reason_id,
+                                        const char *not_ready_type,
+                                        struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_not_ready() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_not_ready(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_not_ready(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_not_ready_async(const struct ccb_agent_t *agent,
+                                              const char *reason_id,
+                                              const char *not_ready_type,
+                                              ccb_agent_outcome_cb callback,
+                                              void *user_data);
+
+/**
+ * Sends a ready request to move the user to the Idle state.
+ *
+ * `engagementCenter.ready` for this agent: returns once `engagementCenter.Idle` arrived
+ * (the outcome's event), with the outcome in `*out_outcome` (NULL when not wanted; free it
+ * with ccb_agent_outcome_free()). Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED
+ * when an engagementCenter.Error reports the command failed (ccb_error_fail_code(),
+ * ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome arrived within
+ * `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the agent was closed
+ * or logged out meanwhile.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_ready_async() is the same without
+ * blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_ready(const struct ccb_agent_t *agent,
+                                    struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_ready() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_ready(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_ready(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_ready_async(const struct ccb_agent_t *agent,
+                                          ccb_agent_outcome_cb callback,
+                                          void *user_data);
+
+/**
+ * Notify Voicemail Forwarded.
+ *
+ * `engagementCenter.voicemailForwarded` for this agent: returns on the service's 202, as
+ * the documents name no event that confirms it (the outcome has no event), with the
+ * outcome in `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()).
+ * Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error
+ * reports the command failed (ccb_error_fail_code(), ccb_error_fail_reason()),
+ * CCB_ERR_TIMEOUT when no outcome arrived within `command_timeout_ms` (its outcome is
+ * unknown), CCB_ERR_CLOSED when the agent was closed or logged out meanwhile.
+ *
+ * `source_mailbox_id`: `sourceMailboxId`, required. Alvaria-generated unique identifier
+ * for the source mailbox.
+ *
+ * `destination_mailbox_id`: `destinationMailboxId`, required. Alvaria-generated unique
+ * identifier for the destination mailbox.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_voicemail_forwarded_async() is
+ * the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_voicemail_forwarded(const struct ccb_agent_t *agent,
+                                                  const char *source_mailbox_id,
+                                                  const char *destination_mailbox_id,
+                                                  struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_voicemail_forwarded() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_voicemail_forwarded(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_voicemail_forwarded(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_voicemail_forwarded_async(const struct ccb_agent_t *agent,
+                                                        const char *source_mailbox_id,
+                                                        const char *destination_mailbox_id,
+                                                        ccb_agent_outcome_cb callback,
+                                                        void *user_data);
+
+/**
+ * Notify Voicemail Updated.
+ *
+ * `engagementCenter.voicemailUpdated` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `work_type_id`: `workTypeId`, required. Alvaria-generated unique identifier for the work
+ * type.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_voicemail_updated_async() is the
+ * same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_voicemail_updated(const struct ccb_agent_t *agent,
+                                                const char *work_type_id,
+                                                struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_voicemail_updated() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_voicemail_updated(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_voicemail_updated(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_voicemail_updated_async(const struct ccb_agent_t *agent,
+                                                      const char *work_type_id,
+                                                      ccb_agent_outcome_cb callback,
+                                                      void *user_data);
+
+/**
+ * Play a personal greeting.
+ *
+ * `engagementCenter.playPersonalGreeting` for this agent: returns once
+ * `engagementCenter.RecordingState` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `station`: `station`, required. The phone number provided as the agent's station when
+ * connecting to the system (e.g, through the /connect endpoint). It is used as the
+ * endpoint for agent audio.
+ *
+ * `file_name`: `fileName`, required. The file name of the personal greeting recording,
+ * provided by the recording event upon creating a new recording.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_play_personal_greeting_async() is
+ * the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_play_personal_greeting(const struct ccb_agent_t *agent,
+                                                     const char *station,
+                                                     const char *file_name,
+                                                     struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_play_personal_greeting() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_play_personal_greeting(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_play_personal_greeting(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_play_personal_greeting_async(const struct ccb_agent_t *agent,
+                                                           const char *station,
+                                                           const char *file_name,
+                                                           ccb_agent_outcome_cb callback,
+                                                           void *user_data);
+
+/**
+ * Stop playing a personal greeting.
+ *
+ * `engagementCenter.stopPlayPersonalGreeting` for this agent: returns once
+ * `engagementCenter.RecordingState` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `station`: `station`, required. The phone number provided as the agent's station when
+ * connecting to the system (e.g, through the /connect endpoint). It is used as the
+ * endpoint for agent audio.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument.
+ * ccb_agent_stop_play_personal_greeting_async() is the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_stop_play_personal_greeting(const struct ccb_agent_t *agent,
+                                                          const char *station,
+                                                          struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_stop_play_personal_greeting() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_stop_play_personal_greeting(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_stop_play_personal_greeting(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_stop_play_personal_greeting_async(const struct ccb_agent_t *agent,
+                                                                const char *station,
+                                                                ccb_agent_outcome_cb callback,
+                                                                void *user_data);
+
+/**
+ * Pause a personal greeting.
+ *
+ * `engagementCenter.pausePlayPersonalGreeting` for this agent: returns once
+ * `engagementCenter.RecordingState` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `station`: `station`, required. The phone number provided as the agent's station when
+ * connecting to the system (e.g, through the /connect endpoint). It is used as the
+ * endpoint for agent audio.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument.
+ * ccb_agent_pause_play_personal_greeting_async() is the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_pause_play_personal_greeting(const struct ccb_agent_t *agent,
+                                                           const char *station,
+                                                           struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_pause_play_personal_greeting() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_pause_play_personal_greeting(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_pause_play_personal_greeting(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_pause_play_personal_greeting_async(const struct ccb_agent_t *agent,
+                                                                 const char *station,
+                                                                 ccb_agent_outcome_cb callback,
+                                                                 void *user_data);
+
+/**
+ * Start recording a personal greeting.
+ *
+ * `engagementCenter.recordPersonalGreeting` for this agent: returns once
+ * `engagementCenter.RecordingState` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `station`: `station`, required. The phone number provided as the agent's station when
+ * connecting to the system (e.g, through the /connect endpoint). It is used as the
+ * endpoint for agent audio.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_record_personal_greeting_async()
+ * is the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_record_personal_greeting(const struct ccb_agent_t *agent,
+                                                       const char *station,
+                                                       struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_record_personal_greeting() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_record_personal_greeting(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_record_personal_greeting(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_record_personal_greeting_async(const struct ccb_agent_t *agent,
+                                                             const char *station,
+                                                             ccb_agent_outcome_cb callback,
+                                                             void *user_data);
+
+/**
+ * Stop recording a personal greeting.
+ *
+ * `engagementCenter.stopRecordPersonalGreeting` for this agent: returns once
+ * `engagementCenter.RecordingState` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `station`: `station`, required. The phone number provided as the agent's station when
+ * connecting to the system (e.g, through the /connect endpoint). It is used as the
+ * endpoint for agent audio.
+ *
+ * `file_name`: `fileName`, required. The file name of the personal greeting recording,
+ * provided by the recording event upon creating a new recording.
+ *
+ * `recording_index`: `recordingIndex`, required. The recording index of the personal
+ * greeting recording provided in the associated recording event
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument.
+ * ccb_agent_stop_record_personal_greeting_async() is the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_stop_record_personal_greeting(const struct ccb_agent_t *agent,
+                                                            const char *station,
+                                                            const char *file_name,
+                                                            const char *recording_index,
+                                                            struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_stop_record_personal_greeting() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_stop_record_personal_greeting(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_stop_record_personal_greeting(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_stop_record_personal_greeting_async(const struct ccb_agent_t *agent,
+                                                                  const char *station,
+                                                                  const char *file_name,
+                                                                  const char *recording_index,
+                                                                  ccb_agent_outcome_cb callback,
+                                                                  void *user_data);
+
+/**
+ * Delete a personal greeting.
+ *
+ * `engagementCenter.deletePersonalGreeting` for this agent: returns on the service's 202,
+ * as the documents name no event that confirms it (the outcome has no event), with the
+ * outcome in `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()).
+ * Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error
+ * reports the command failed (ccb_error_fail_code(), ccb_error_fail_reason()),
+ * CCB_ERR_TIMEOUT when no outcome arrived within `command_timeout_ms` (its outcome is
+ * unknown), CCB_ERR_CLOSED when the agent was closed or logged out meanwhile.
+ *
+ * `station`: `station`, required. The phone number provided as the agent's station when
+ * connecting to the system (e.g, through the /connect endpoint). It is used as the
+ * endpoint for agent audio.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_delete_personal_greeting_async()
+ * is the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_delete_personal_greeting(const struct ccb_agent_t *agent,
+                                                       const char *station,
+                                                       struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_delete_personal_greeting() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_delete_personal_greeting(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_delete_personal_greeting(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_delete_personal_greeting_async(const struct ccb_agent_t *agent,
+                                                             const char *station,
+                                                             ccb_agent_outcome_cb callback,
+                                                             void *user_data);
+
+/**
+ * Notify system of a personal greeting update.
+ *
+ * `engagementCenter.personalGreetingUpdated` for this agent: returns on the service's 202,
+ * as the documents name no event that confirms it (the outcome has no event), with the
+ * outcome in `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()).
+ * Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error
+ * reports the command failed (ccb_error_fail_code(), ccb_error_fail_reason()),
+ * CCB_ERR_TIMEOUT when no outcome arrived within `command_timeout_ms` (its outcome is
+ * unknown), CCB_ERR_CLOSED when the agent was closed or logged out meanwhile.
+ *
+ * `recording_id`: `recordingId`, required. Alvaria-generated unique identifier for the
+ * personal greeting recording.
+ *
+ * `personal_greeting_id`: `personalGreetingId`, required. Alvaria-generated unique
+ * identifier for the personal greeting entity.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_personal_greeting_updated_async()
+ * is the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_personal_greeting_updated(const struct ccb_agent_t *agent,
+                                                        const char *recording_id,
+                                                        const char *personal_greeting_id,
+                                                        struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_personal_greeting_updated() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_personal_greeting_updated(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_personal_greeting_updated(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_personal_greeting_updated_async(const struct ccb_agent_t *agent,
+                                                              const char *recording_id,
+                                                              const char *personal_greeting_id,
+                                                              ccb_agent_outcome_cb callback,
+                                                              void *user_data);
+
+/**
+ * Request Agent Statistics.
+ *
+ * `engagementCenter.agentStatistics` for this agent: returns once
+ * `engagementCenter.AgentStatistics` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_agent_statistics_async() is the
+ * same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_agent_statistics(const struct ccb_agent_t *agent,
+                                               struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_agent_statistics() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_agent_statistics(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_agent_statistics(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_agent_statistics_async(const struct ccb_agent_t *agent,
+                                                     ccb_agent_outcome_cb callback,
+                                                     void *user_data);
+
+/**
+ * Reassign a queued email.
+ *
+ * `engagementCenter.reassignEmail` for this agent: returns once
+ * `engagementCenter.ReassignEmailAck` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `email_object_id`: `emailObjectId`, required. Alvaria-generated unique identifier for
+ * the path in cloud storage to the corresponding email message.
+ *
+ * `destination_work_type_id`: `destinationWorkTypeId`, required. Alvaria-generated unique
+ * identifier for the destination Email work type. The work type can be retrieved from url
+ * /via/v2/organizations/{orgId}/provisioning/workTypes?channelType=email. If reassigning
+ * to a user, set destinationWorkTypeId to an empty string. If both destinationWorkTypeId
+ * and destinationUserId are set, the destinationWorkTypeId will take precedence.
+ *
+ * `destination_user_id`: `destinationUserId`, required. Alvaria-generated unique
+ * identifier for the destination user. The user can be retrieved from url
+ * /via/v2/organizations/{orgId}/provisioning/users. If reassigning to a workType, set
+ * destinationUserId to an empty string. If both destinationWorkTypeId and
+ * destinationUserId are set, the destinationWorkTypeId will take precedence.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_reassign_email_async() is the
+ * same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_reassign_email(const struct ccb_agent_t *agent,
+                                             const char *email_object_id,
+                                             const char *destination_work_type_id,
+                                             const char *destination_user_id,
+                                             struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_reassign_email() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_reassign_email(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_reassign_email(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_reassign_email_async(const struct ccb_agent_t *agent,
+                                                   const char *email_object_id,
+                                                   const char *destination_work_type_id,
+                                                   const char *destination_user_id,
+                                                   ccb_agent_outcome_cb callback,
+                                                   void *user_data);
+
+/**
+ * Close an email.
+ *
+ * `engagementCenter.closeEmail` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `to`: `to`, optional (NULL: absent). The semicolon-delimited string containing the
+ * destination email addresses of the email message. Required only if the email is an
+ * agent-initiated, composed email and not a reply to an existing customer email.
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * required. This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_close_email_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_close_email(const struct ccb_agent_t *agent,
+                                          const char *interaction_id,
+                                          const char *to,
+                                          const char *interaction_data_collection_json,
+                                          struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_close_email() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_close_email(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_close_email(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_close_email_async(const struct ccb_agent_t *agent,
+                                                const char *interaction_id,
+                                                const char *to,
+                                                const char *interaction_data_collection_json,
+                                                ccb_agent_outcome_cb callback,
+                                                void *user_data);
+
+/**
+ * Notify that the retrieval of an email message succeeded.
+ *
+ * `engagementCenter.emailActive` for this agent: returns once `engagementCenter.Active`
+ * arrived (the outcome's event), with the outcome in `*out_outcome` (NULL when not wanted;
+ * free it with ccb_agent_outcome_free()). Errors as ccb_agent_command():
+ * CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the command failed
+ * (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no outcome
+ * arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED when the
+ * agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_email_active_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_email_active(const struct ccb_agent_t *agent,
+                                           const char *interaction_id,
+                                           struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_email_active() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_email_active(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_email_active(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_email_active_async(const struct ccb_agent_t *agent,
+                                                 const char *interaction_id,
+                                                 ccb_agent_outcome_cb callback,
+                                                 void *user_data);
+
+/**
+ * Notify that the retrieval of an email message failed.
+ *
+ * `engagementCenter.emailError` for this agent: returns once
+ * `engagementCenter.InteractionClear` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `error_code`: `errorCode`, required. The http error status code received by the client
+ * from its failed request to retrieve from storage the email message associated with the
+ * specified interation.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_email_error_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_email_error(const struct ccb_agent_t *agent,
+                                          const char *interaction_id,
+                                          double error_code,
+                                          struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_email_error() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_email_error(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_email_error(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_email_error_async(const struct ccb_agent_t *agent,
+                                                const char *interaction_id,
+                                                double error_code,
+                                                ccb_agent_outcome_cb callback,
+                                                void *user_data);
+
+/**
+ * Forward an email.
+ *
+ * `engagementCenter.forwardEmail` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `reply_email_object_id`: `replyEmailObjectId`, required. Alvaria-generated unique
+ * identifier for the path in cloud storage to the associated reply email message or
+ * agent-initiated, composed email message created by the client.
+ *
+ * `to`: `to`, required. The semicolon-delimited string containing the destination email
+ * addresses of the email message.
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * required. This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_forward_email_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_forward_email(const struct ccb_agent_t *agent,
+                                            const char *interaction_id,
+                                            const char *reply_email_object_id,
+                                            const char *to,
+                                            const char *interaction_data_collection_json,
+                                            struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_forward_email() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_forward_email(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_forward_email(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_forward_email_async(const struct ccb_agent_t *agent,
+                                                  const char *interaction_id,
+                                                  const char *reply_email_object_id,
+                                                  const char *to,
+                                                  const char *interaction_data_collection_json,
+                                                  ccb_agent_outcome_cb callback,
+                                                  void *user_data);
+
+/**
+ * Save an email.
+ *
+ * `engagementCenter.saveEmail` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `reply_email_object_id`: `replyEmailObjectId`, required. Alvaria-generated unique
+ * identifier for the path in cloud storage to the associated reply email message or
+ * agent-initiated, composed email message created by the client.
+ *
+ * `subject`: `subject`, optional (NULL: absent). The subject of the email message.
+ * Required only if the email is an agent-initiated, composed email and not a reply to an
+ * existing customer email.
+ *
+ * `to`: `to`, optional (NULL: absent). The semicolon-delimited string containing the
+ * destination email addresses of the email message. Required only if the email is an
+ * agent-initiated, composed email and not a reply to an existing customer email.
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * required. This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_save_email_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_save_email(const struct ccb_agent_t *agent,
+                                         const char *interaction_id,
+                                         const char *reply_email_object_id,
+                                         const char *subject,
+                                         const char *to,
+                                         const char *interaction_data_collection_json,
+                                         struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_save_email() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_save_email(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_save_email(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_save_email_async(const struct ccb_agent_t *agent,
+                                               const char *interaction_id,
+                                               const char *reply_email_object_id,
+                                               const char *subject,
+                                               const char *to,
+                                               const char *interaction_data_collection_json,
+                                               ccb_agent_outcome_cb callback,
+                                               void *user_data);
+
+/**
+ * Send an email.
+ *
+ * `engagementCenter.sendEmail` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `reply_email_object_id`: `replyEmailObjectId`, required. Alvaria-generated unique
+ * identifier for the path in cloud storage to the associated reply email message or
+ * agent-initiated, composed email message created by the client.
+ *
+ * `to`: `to`, optional (NULL: absent). The semicolon-delimited string containing the
+ * destination email addresses of the email message. Required only if the email is an
+ * agent-initiated, composed email and not a reply to an existing customer email.
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * required. This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_send_email_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_send_email(const struct ccb_agent_t *agent,
+                                         const char *interaction_id,
+                                         const char *reply_email_object_id,
+                                         const char *to,
+                                         const char *interaction_data_collection_json,
+                                         struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_send_email() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_send_email(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_send_email(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_send_email_async(const struct ccb_agent_t *agent,
+                                               const char *interaction_id,
+                                               const char *reply_email_object_id,
+                                               const char *to,
+                                               const char *interaction_data_collection_json,
+                                               ccb_agent_outcome_cb callback,
+                                               void *user_data);
+
+/**
+ * Transfer an email to another user.
+ *
+ * `engagementCenter.transferEmailToUser` for this agent: returns on the service's 202, as
+ * the documents name no event that confirms it (the outcome has no event), with the
+ * outcome in `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()).
+ * Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error
+ * reports the command failed (ccb_error_fail_code(), ccb_error_fail_reason()),
+ * CCB_ERR_TIMEOUT when no outcome arrived within `command_timeout_ms` (its outcome is
+ * unknown), CCB_ERR_CLOSED when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `reply_email_object_id`: `replyEmailObjectId`, required. Alvaria-generated unique
+ * identifier for the path in cloud storage to the associated reply email message or
+ * agent-initiated, composed email message created by the client.
+ *
+ * `user_id`: `userId`, required. Alvaria-generated unique identifier for the destination
+ * user. The user can be retrieved from url
+ * /via/v2/organizations/{orgId}/provisioning/users.
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * required. This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_transfer_email_to_user_async() is
+ * the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_transfer_email_to_user(const struct ccb_agent_t *agent,
+                                                     const char *interaction_id,
+                                                     const char *reply_email_object_id,
+                                                     const char *user_id,
+                                                     const char *interaction_data_collection_json,
+                                                     struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_transfer_email_to_user() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_transfer_email_to_user(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_transfer_email_to_user(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_transfer_email_to_user_async(const struct ccb_agent_t *agent,
+                                                           const char *interaction_id,
+                                                           const char *reply_email_object_id,
+                                                           const char *user_id,
+                                                           const char *interaction_data_collection_json,
+                                                           ccb_agent_outcome_cb callback,
+                                                           void *user_data);
+
+/**
+ * Transfer an email to a work type.
+ *
+ * `engagementCenter.transferEmailToWorkType` for this agent: returns on the service's 202,
+ * as the documents name no event that confirms it (the outcome has no event), with the
+ * outcome in `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()).
+ * Errors as ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error
+ * reports the command failed (ccb_error_fail_code(), ccb_error_fail_reason()),
+ * CCB_ERR_TIMEOUT when no outcome arrived within `command_timeout_ms` (its outcome is
+ * unknown), CCB_ERR_CLOSED when the agent was closed or logged out meanwhile.
+ *
+ * `interaction_id`: the interaction (the path's `interactionId`); NULL or empty is
+ * CCB_ERR_INVALID_ARGUMENT naming `interaction_id`.
+ *
+ * `reply_email_object_id`: `replyEmailObjectId`, required. Alvaria-generated unique
+ * identifier for the path in cloud storage to the associated reply email message or
+ * agent-initiated, composed email message created by the client.
+ *
+ * `work_type_id`: `workTypeId`, required. Alvaria-generated unique identifier for the
+ * destination Email work type. The work type can be retrieved from url
+ * /via/v2/organizations/{orgId}/provisioning/workTypes?channelType=email
+ *
+ * `interaction_data_collection_json`: `interactionDataCollection` as JSON text (an array),
+ * required. This is a collection of up to 20 user fields.
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument.
+ * ccb_agent_transfer_email_to_work_type_async() is the same without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_transfer_email_to_work_type(const struct ccb_agent_t *agent,
+                                                          const char *interaction_id,
+                                                          const char *reply_email_object_id,
+                                                          const char *work_type_id,
+                                                          const char *interaction_data_collection_json,
+                                                          struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_transfer_email_to_work_type() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_transfer_email_to_work_type(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_transfer_email_to_work_type(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_transfer_email_to_work_type_async(const struct ccb_agent_t *agent,
+                                                                const char *interaction_id,
+                                                                const char *reply_email_object_id,
+                                                                const char *work_type_id,
+                                                                const char *interaction_data_collection_json,
+                                                                ccb_agent_outcome_cb callback,
+                                                                void *user_data);
+
+/**
+ * Compose a new email.
+ *
+ * `engagementCenter.composeEmail` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `work_type_id`: `workTypeId`, required. Alvaria-generated unique identifier for the
+ * Email work type to associate with the new email. The Email work type should be one to
+ * which the user is assigned (i.e., received by the user in an
+ * engagementCenter.NewWorkType event from the Streaming API during login) and should have
+ * its "canInitiateNewOutboundEmail" setting set to true. The work type settings can be
+ * retrieved from url
+ * /via/v2/organizations/{orgId}/provisioning/workTypes/{workTypeId}/workHandlerRules
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_compose_email_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_compose_email(const struct ccb_agent_t *agent,
+                                            const char *work_type_id,
+                                            struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_compose_email() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_compose_email(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_compose_email(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_compose_email_async(const struct ccb_agent_t *agent,
+                                                  const char *work_type_id,
+                                                  ccb_agent_outcome_cb callback,
+                                                  void *user_data);
+
+/**
+ * Remove a queued email.
+ *
+ * `engagementCenter.removeEmail` for this agent: returns once
+ * `engagementCenter.EmailRemoved` arrived (the outcome's event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `email_object_id`: `emailObjectId`, required. Alvaria-generated unique identifier for
+ * the path in cloud storage to the corresponding email message
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_remove_email_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_remove_email(const struct ccb_agent_t *agent,
+                                           const char *email_object_id,
+                                           struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_remove_email() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_remove_email(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_remove_email(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_remove_email_async(const struct ccb_agent_t *agent,
+                                                 const char *email_object_id,
+                                                 ccb_agent_outcome_cb callback,
+                                                 void *user_data);
+
+/**
+ * Activate a queued email.
+ *
+ * `engagementCenter.reviewEmail` for this agent: returns on the service's 202, as the
+ * documents name no event that confirms it (the outcome has no event), with the outcome in
+ * `*out_outcome` (NULL when not wanted; free it with ccb_agent_outcome_free()). Errors as
+ * ccb_agent_command(): CCB_ERR_COMMAND_FAILED when an engagementCenter.Error reports the
+ * command failed (ccb_error_fail_code(), ccb_error_fail_reason()), CCB_ERR_TIMEOUT when no
+ * outcome arrived within `command_timeout_ms` (its outcome is unknown), CCB_ERR_CLOSED
+ * when the agent was closed or logged out meanwhile.
+ *
+ * `email_object_id`: `emailObjectId`, required. Alvaria-generated unique identifier for
+ * the path in cloud storage to the corresponding email message
+ *
+ * `queue_type`: `queueType`, required; one of `"Personal"`, `"WorkType"`. Type of Email
+ * Queue
+ *
+ * The session fills in the body's `ehubSessionId` and the path's `userId` (the agent's). A
+ * NULL argument leaves its field out. The body is checked against the API description
+ * before anything is sent: a missing required field or a value the documents do not allow
+ * is CCB_ERR_INVALID_ARGUMENT naming the wire field; a NULL `agent`, invalid UTF-8 or JSON
+ * text that does not parse names the argument. ccb_agent_review_email_async() is the same
+ * without blocking.
+ *
+ * # Safety
+ * `agent` is NULL or live; every `const char *` NULL or NUL-terminated; every other
+ * `const` pointer NULL or pointing to a readable value; `out_outcome` NULL or writable.
+ */
+struct ccb_error_t *ccb_agent_review_email(const struct ccb_agent_t *agent,
+                                           const char *email_object_id,
+                                           const char *queue_type,
+                                           struct ccb_agent_outcome_t **out_outcome);
+
+/**
+ * ccb_agent_review_email() without waiting: returns at once and later calls `callback`
+ * exactly once with the outcome or the error, on a thread of the agent's own, as
+ * ccb_agent_command_async() does (see ccb_agent_outcome_cb); usable from the agent's
+ * listener. The arguments are those of ccb_agent_review_email(), checked here: an error
+ * returned by this function means the callback will not be called; the description's
+ * checks and the command's own errors go to the callback.
+ *
+ * # Safety
+ * As ccb_agent_review_email(); `user_data` valid until the callback was called.
+ */
+struct ccb_error_t *ccb_agent_review_email_async(const struct ccb_agent_t *agent,
+                                                 const char *email_object_id,
+                                                 const char *queue_type,
+                                                 ccb_agent_outcome_cb callback,
+                                                 void *user_data);
 
 /**
  * Fills `options` with defaults: every string NULL, every number 0 (its default),

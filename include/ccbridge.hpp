@@ -95,6 +95,12 @@ inline const char *or_null(const std::optional<std::string> &s) {
     return s ? s->c_str() : nullptr;
 }
 
+/// A pointer to an optional value for a C `const T *` argument (NULL: absent); valid as long
+/// as `v`.
+template <class T> const T *opt_ptr(const std::optional<T> &v) noexcept {
+    return v ? &*v : nullptr;
+}
+
 inline std::string str(const char *s) { return s != nullptr ? s : ""; }
 
 struct ClientDeleter {
@@ -706,12 +712,27 @@ private:
     std::optional<StreamOptions> stream_;
 };
 
+/// Receives the end of an async agent command: exactly one of the two is non-null, both valid
+/// during the call.
+using CommandDone = std::function<void(const CommandOutcome *outcome, const Error *error)>;
+
+} // namespace ccb
+
+// The typed commands of AgentSession (ccb::detail::AgentCommands), generated from the API
+// description.
+#include "ccbridge_agent_commands.hpp"
+
+namespace ccb {
+
 /// One agent's session: its login, its live state, its commands. Move-only.
 ///
 /// Each command fills in the agent's ids, is sent, and returns once the event that confirms
 /// it arrived (a CommandOutcome); it throws ccb::Error with CCB_ERR_COMMAND_FAILED (and
 /// fail_code()/fail_reason()) when the service reports it failed, CCB_ERR_TIMEOUT when no
-/// outcome arrived in time (the outcome is unknown).
+/// outcome arrived in time (the outcome is unknown). Every Engagement Center command has a
+/// typed method (accept(), consult(), dispose()...: ccbridge_agent_commands.hpp, generated),
+/// with an `_async` form taking a CommandDone and a `_future` form; command() reaches any of
+/// them by name.
 ///
 /// The listener runs on the session's stream thread: it must not wait there for a command
 /// of the same session (that fails at once with CCB_ERR_INVALID_ARGUMENT): use
@@ -721,11 +742,11 @@ private:
 /// Destroying the session closes it (stream, keep-alives) without logging the agent out
 /// (logout() does), after a running listener call returned; do not destroy it from inside
 /// its own listener (close() is fine there).
-class AgentSession {
+class AgentSession : public detail::AgentCommands<AgentSession> {
 public:
     using Listener = std::function<void(const AgentChange &)>;
     /// Receives the end of an async command: exactly one of the two is non-null.
-    using Done = std::function<void(const CommandOutcome *outcome, const Error *error)>;
+    using Done = CommandDone;
 
     /// Logs the agent in; see ccb_agent_login().
     static AgentSession login(const Client &client, const std::string &user_id,
@@ -813,53 +834,6 @@ public:
         return AgentChange::adopt(c);
     }
 
-    /// ready: to Idle.
-    CommandOutcome ready() const {
-        return run([&](ccb_agent_outcome_t **o) { return ccb_agent_ready(get(), o); });
-    }
-    /// notReady with a reason: NotReady, or Park when `park`; NotReadyPending while busy.
-    CommandOutcome not_ready(const std::string &reason_id, bool park = false) const {
-        return run([&](ccb_agent_outcome_t **o) {
-            return ccb_agent_not_ready(get(), reason_id.c_str(), park, o);
-        });
-    }
-    CommandOutcome accept(const std::string &interaction_id) const {
-        return run([&](ccb_agent_outcome_t **o) {
-            return ccb_agent_accept(get(), interaction_id.c_str(), o);
-        });
-    }
-    CommandOutcome reject(const std::string &interaction_id, const std::string &reason) const {
-        return run([&](ccb_agent_outcome_t **o) {
-            return ccb_agent_reject(get(), interaction_id.c_str(), reason.c_str(), o);
-        });
-    }
-    CommandOutcome hold(const std::string &interaction_id) const {
-        return run([&](ccb_agent_outcome_t **o) {
-            return ccb_agent_hold(get(), interaction_id.c_str(), o);
-        });
-    }
-    CommandOutcome retrieve(const std::string &interaction_id) const {
-        return run([&](ccb_agent_outcome_t **o) {
-            return ccb_agent_retrieve(get(), interaction_id.c_str(), o);
-        });
-    }
-    CommandOutcome terminate(const std::string &interaction_id) const {
-        return run([&](ccb_agent_outcome_t **o) {
-            return ccb_agent_terminate(get(), interaction_id.c_str(), o);
-        });
-    }
-    CommandOutcome dispose(const std::string &interaction_id,
-                           const std::string &disposition_id) const {
-        return run([&](ccb_agent_outcome_t **o) {
-            return ccb_agent_dispose(get(), interaction_id.c_str(), disposition_id.c_str(), o);
-        });
-    }
-    /// keepAlive (a zero session_timeout: the service's default).
-    CommandOutcome keep_alive(std::chrono::seconds session_timeout = std::chrono::seconds(0)) const {
-        return run([&](ccb_agent_outcome_t **o) {
-            return ccb_agent_keep_alive(get(), detail::to_u32_ms(session_timeout) / 1000, o);
-        });
-    }
     /// Logs out and waits until Disconnected (through DisconnectPending while busy).
     CommandOutcome logout(const std::string &reason_id = "0",
                           std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
@@ -887,11 +861,12 @@ public:
     /// runs). Safe to call from the listener.
     void command_async(const std::string &op, const std::optional<std::string> &interaction_id,
                        const std::optional<std::string> &body_json, Done done) const {
-        std::unique_ptr<AsyncBox> box(new AsyncBox{std::move(done), shared_->exceptions});
-        detail::check(ccb_agent_command_async(get(), op.c_str(), detail::or_null(interaction_id),
-                                              detail::or_null(body_json),
-                                              &AgentSession::outcome_trampoline, box.get()));
-        box.release(); // the trampoline deletes it
+        start_async(
+            [&](ccb_agent_outcome_cb cb, void *user_data) {
+                return ccb_agent_command_async(get(), op.c_str(), detail::or_null(interaction_id),
+                                               detail::or_null(body_json), cb, user_data);
+            },
+            std::move(done));
     }
 
     /// command_async() as a future: get() returns the outcome or throws ccb::Error.
@@ -899,17 +874,9 @@ public:
     command_future(const std::string &op,
                    const std::optional<std::string> &interaction_id = std::nullopt,
                    const std::optional<std::string> &body_json = std::nullopt) const {
-        auto promise = std::make_shared<std::promise<CommandOutcome>>();
-        std::future<CommandOutcome> f = promise->get_future();
-        command_async(op, interaction_id, body_json,
-                      [promise](const CommandOutcome *outcome, const Error *error) {
-                          if (outcome != nullptr) {
-                              promise->set_value(outcome->clone());
-                          } else {
-                              promise->set_exception(std::make_exception_ptr(*error));
-                          }
-                      });
-        return f;
+        return future_of([&](Done done) {
+            command_async(op, interaction_id, body_json, std::move(done));
+        });
     }
 
     /// Closes the session without logging out; see ccb_agent_close(). Any thread.
@@ -924,6 +891,9 @@ public:
     ccb_agent_t *get() const noexcept { return handle_.get(); }
 
 private:
+    // The generated typed commands go through run(), start_async() and future_of().
+    friend class detail::AgentCommands<AgentSession>;
+
     using Counter = std::shared_ptr<std::atomic<unsigned>>;
     struct ListenerBox {
         Listener fn;
@@ -954,12 +924,35 @@ private:
         return s;
     }
 
+    /// Runs a blocking C command (`f(&outcome)`): the outcome, or throws.
     template <class F> static CommandOutcome run(F &&f) {
         ccb_agent_outcome_t *o = nullptr;
         detail::check(f(&o));
         std::unique_ptr<ccb_agent_outcome_t, void (*)(ccb_agent_outcome_t *)> owned(
             o, [](ccb_agent_outcome_t *p) { ccb_agent_outcome_free(p); });
         return CommandOutcome::from_c(o);
+    }
+
+    /// Starts an async C command (`launch(callback, user_data)`) whose end goes to `done`;
+    /// throws at once for bad arguments (then `done` never runs).
+    template <class F> void start_async(F &&launch, Done done) const {
+        std::unique_ptr<AsyncBox> box(new AsyncBox{std::move(done), shared_->exceptions});
+        detail::check(launch(&AgentSession::outcome_trampoline, static_cast<void *>(box.get())));
+        box.release(); // the trampoline deletes it
+    }
+
+    /// An async command (`start(done)`) as a future.
+    template <class F> static std::future<CommandOutcome> future_of(F &&start) {
+        auto promise = std::make_shared<std::promise<CommandOutcome>>();
+        std::future<CommandOutcome> f = promise->get_future();
+        start([promise](const CommandOutcome *outcome, const Error *error) {
+            if (outcome != nullptr) {
+                promise->set_value(outcome->clone());
+            } else {
+                promise->set_exception(std::make_exception_ptr(*error));
+            }
+        });
+        return f;
     }
 
     /// The listener box whose function runs on this thread, if any.

@@ -206,7 +206,8 @@ private:
         // ... the conversation, with the customer record on screen ...
         agent_.terminate(call.interaction_id);
         const auto [code, label] = disposition(call);
-        agent_.dispose(call.interaction_id, code);
+        // wrapRequired, salesFlag, callbackFlag, interactionDataCollection (JSON text).
+        agent_.dispose(call.interaction_id, code, false, false, false, "[]");
         console_.line("wrapped up call from " + call.ani + ": disposition " + code + " (" +
                       label + ")");
     }

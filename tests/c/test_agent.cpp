@@ -139,6 +139,22 @@ bool contains(const std::string &haystack, const std::string &needle) {
 
 std::string confirmed_by(const ccb::CommandOutcome &o) { return o.event_type.value_or("(202 only)"); }
 
+/// dispose with disposition "1" and no flags or data.
+ccb::CommandOutcome dispose(const ccb::AgentSession &agent, const std::string &interaction_id) {
+    return agent.dispose(interaction_id, "1", false, false, false, "[]");
+}
+
+/// Starts a logout on its own thread and waits until the service holds it pending.
+std::future<ccb::CommandOutcome> pending_logout(const ccb::AgentSession &agent) {
+    std::future<ccb::CommandOutcome> logout =
+        std::async(std::launch::async, [&agent] { return agent.logout("0", 15s); });
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (agent.pending() != CCB_AGENT_PENDING_DISCONNECT && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+    }
+    return logout;
+}
+
 TEST_F(AgentTest, AFullAgentDay) {
     ccb::Client c = client();
     const std::string user = "cpp-agent-day";
@@ -183,30 +199,48 @@ TEST_F(AgentTest, AFullAgentDay) {
     EXPECT_EQ(confirmed_by(agent.hold(call)), "engagementCenter.Held");
     EXPECT_TRUE(contains(agent.snapshot_json(), "\"state\":\"Held\""));
     EXPECT_EQ(confirmed_by(agent.retrieve(call)), "engagementCenter.Active");
+    // Consult a supervisor (optional fields left out), conference the consultation leg the
+    // Consult event names, transfer the call to a work type.
     const ccb::CommandOutcome consult =
-        agent.command("consult", call, std::string("{\"consultType\":\"User\",\"userId\":\"supervisor\"}"));
+        agent.consult(call, "User", std::nullopt, std::nullopt, std::nullopt, "supervisor");
+    EXPECT_EQ(consult.command, "engagementCenter.consult");
     EXPECT_EQ(confirmed_by(consult).rfind("engagementCenter.Consult", 0), 0u) << confirmed_by(consult);
     EXPECT_TRUE(contains(agent.snapshot_json(), "\"consulting\":true"));
-    const ccb::CommandOutcome conference = agent.command(
-        "engagementCenter.conference", call, "{\"consultationInteractionId\":\"" + call + "\"}");
+    ASSERT_TRUE(rec.saw([](const ccb::AgentChange &ch) {
+        return ch.event() && ch.event()->type() == "engagementCenter.Consult";
+    }));
+    std::string leg;
+    {
+        std::lock_guard<std::mutex> lock(rec.mu);
+        for (const auto &ch : rec.changes) {
+            if (ch.event() && ch.event()->type() == "engagementCenter.Consult") {
+                leg = ch.event()->payload_get("/payload/consultInteractionId").value_or("");
+            }
+        }
+    }
+    ASSERT_FALSE(leg.empty());
+    EXPECT_NE(leg, call);
+    const ccb::CommandOutcome conference = agent.conference(call, leg);
     EXPECT_EQ(confirmed_by(conference), "engagementCenter.Conference");
     EXPECT_TRUE(contains(agent.snapshot_json(), "\"conference\":true"));
-    const ccb::CommandOutcome transfer = agent.command(
-        "transfer", call, std::string("{\"transferType\":\"WorkType\",\"workTypeId\":\"191\"}"));
+    const ccb::CommandOutcome transfer =
+        agent.transfer(call, "WorkType", std::nullopt, std::nullopt, std::nullopt, "191");
     EXPECT_EQ(confirmed_by(transfer), "engagementCenter.CallReRouted");
     ASSERT_TRUE(wait_state(agent, CCB_AGENT_STATE_WRAP)) << agent.snapshot_json();
-    EXPECT_EQ(confirmed_by(agent.dispose(call, "1")), "engagementCenter.DispositionInitiated");
+    EXPECT_EQ(confirmed_by(agent.dispose(call, "1", true, false, false,
+                                         "[{\"key\":\"Name\",\"value\":\"ADA\"}]")),
+              "engagementCenter.DispositionInitiated");
     ASSERT_TRUE(wait_state(agent, CCB_AGENT_STATE_IDLE));
 
     // A chat, then not ready while busy: pending until the work is disposed.
     const std::string chat = sim().offer(user, "InboundChat");
     ASSERT_TRUE(rec.wait_for(CCB_AGENT_CHANGE_INTERACTION_OFFERED).has_value());
     agent.accept(chat);
-    EXPECT_EQ(confirmed_by(agent.not_ready("15")), "engagementCenter.NotReadyPending");
+    EXPECT_EQ(confirmed_by(agent.not_ready("15", "NotReady")), "engagementCenter.NotReadyPending");
     EXPECT_EQ(agent.pending(), CCB_AGENT_PENDING_NOT_READY);
     EXPECT_EQ(agent.state(), CCB_AGENT_STATE_BUSY);
     EXPECT_EQ(confirmed_by(agent.terminate(chat)), "engagementCenter.InteractionClear");
-    agent.dispose(chat, "1");
+    dispose(agent, chat);
     ASSERT_TRUE(wait_state(agent, CCB_AGENT_STATE_NOT_READY)) << agent.snapshot_json();
     EXPECT_EQ(agent.reason_id().value_or(""), "15");
     EXPECT_EQ(agent.pending(), CCB_AGENT_PENDING_NONE);
@@ -219,16 +253,17 @@ TEST_F(AgentTest, AFullAgentDay) {
     const std::string last = sim().offer(user);
     ASSERT_TRUE(rec.wait_for(CCB_AGENT_CHANGE_INTERACTION_OFFERED).has_value());
     agent.accept(last);
-    std::future<ccb::CommandOutcome> logout =
-        std::async(std::launch::async, [&] { return agent.logout("0", 15s); });
-    const auto deadline = std::chrono::steady_clock::now() + kWait;
-    while (agent.pending() != CCB_AGENT_PENDING_DISCONNECT && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(10ms);
-    }
+    std::future<ccb::CommandOutcome> logout = pending_logout(agent);
     ASSERT_EQ(agent.pending(), CCB_AGENT_PENDING_DISCONNECT);
     EXPECT_EQ(logout.wait_for(0ms), std::future_status::timeout) << "the logout waits for the work";
-    agent.terminate(last);
-    agent.dispose(last, "1");
+    // The work ends through the async forms: a callback, then a future.
+    std::promise<std::string> terminated;
+    agent.terminate_async(last, [&](const ccb::CommandOutcome *o, const ccb::Error *e) {
+        terminated.set_value(o != nullptr ? confirmed_by(*o) : std::string("error: ") + e->what());
+    });
+    EXPECT_EQ(terminated.get_future().get(), "engagementCenter.InteractionClear");
+    std::future<ccb::CommandOutcome> disposed = agent.dispose_future(last, "1", false, false, false, "[]");
+    EXPECT_EQ(confirmed_by(disposed.get()), "engagementCenter.DispositionInitiated");
     EXPECT_EQ(confirmed_by(logout.get()), "engagementCenter.Disconnected");
     EXPECT_EQ(agent.state(), CCB_AGENT_STATE_DISCONNECTED);
     EXPECT_FALSE(agent.ehub_session_id().has_value());
@@ -260,7 +295,7 @@ TEST_F(AgentTest, InvalidTransitionsAreCommandFailedWithTheFailReason) {
     // The agent is still fine: the call is there to accept.
     EXPECT_EQ(confirmed_by(agent.accept(call)), "engagementCenter.Active");
     // Disposing of a call still active: another failure the service reports.
-    e = expect_error([&] { agent.dispose(call, "1"); });
+    e = expect_error([&] { dispose(agent, call); });
     EXPECT_EQ(e.code(), CCB_ERR_COMMAND_FAILED);
     EXPECT_GT(e.fail_code(), 0);
 
@@ -276,8 +311,14 @@ TEST_F(AgentTest, InvalidTransitionsAreCommandFailedWithTheFailReason) {
     EXPECT_EQ(e.field(), "body_json");
     e = expect_error([&] { agent.command("connect"); });
     EXPECT_EQ(e.field(), "op");
-    e = expect_error([&] { agent.not_ready(""); });
-    EXPECT_EQ(e.field(), "reason_id");
+    e = expect_error([&] { agent.not_ready("", "NotReady"); });
+    EXPECT_EQ(e.field(), "reasonId");
+    e = expect_error([&] { agent.not_ready("1", "Busy"); });
+    EXPECT_EQ(e.field(), "notReadyType");
+    e = expect_error([&] { agent.dispose(call, "1", false, false, false, "{oops"); });
+    EXPECT_EQ(e.field(), "interaction_data_collection_json");
+    e = expect_error([&] { agent.keep_alive(0.0); });
+    EXPECT_EQ(e.field(), "sessionTimeout");
     e = expect_error([&] { agent.cancel(); });
     EXPECT_EQ(e.field(), "pending");
 }
@@ -290,9 +331,12 @@ TEST_F(AgentTest, ACommandWithoutItsEventTimesOut) {
     sim().add_fault(
         "{\"method\":\"GET\",\"pathContains\":\"/events\",\"kind\":\"status\",\"status\":503,\"count\":0}");
     std::this_thread::sleep_for(300ms);
-    ccb::Error e = expect_error([&] { agent.command("agentStatistics"); });
-    sim().clear_faults();
+    ccb::Error e = expect_error([&] { agent.agent_statistics(); });
     EXPECT_EQ(e.code(), CCB_ERR_TIMEOUT);
+    std::future<ccb::CommandOutcome> slow = agent.agent_statistics_future();
+    ccb::Error later = expect_error([&] { slow.get(); });
+    sim().clear_faults();
+    EXPECT_EQ(later.code(), CCB_ERR_TIMEOUT);
     EXPECT_TRUE(contains(e.what(), "unknown")) << e.what();
     EXPECT_EQ(e.fail_code(), 0);
 }
@@ -318,7 +362,7 @@ TEST_F(AgentTest, ARecreatedStreamIsReAttachedAndReportedAsAGap) {
            std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(10ms);
     }
-    EXPECT_EQ(confirmed_by(agent.not_ready("2", true)), "engagementCenter.Park");
+    EXPECT_EQ(confirmed_by(agent.not_ready("2", "Park")), "engagementCenter.Park");
     EXPECT_EQ(agent.state(), CCB_AGENT_STATE_PARK);
     EXPECT_TRUE(agent.in_sync()) << "a state event brings the state back in sync";
     EXPECT_EQ(agent.reason_id().value_or(""), "2");
@@ -327,7 +371,7 @@ TEST_F(AgentTest, ARecreatedStreamIsReAttachedAndReportedAsAGap) {
 TEST_F(AgentTest, MissedKeepAlivesLogTheAgentOut) {
     ccb::Client c = client();
     ccb::AgentSession agent = ccb::AgentSession::login(c, "cpp-agent-ka", options());
-    EXPECT_EQ(confirmed_by(agent.keep_alive(1s)), "engagementCenter.ClientSessionKeepAlive");
+    EXPECT_EQ(confirmed_by(agent.keep_alive(1.0)), "engagementCenter.ClientSessionKeepAlive");
     // No further keepAlive: the service logs the agent out.
     ccb::AgentChange out = pull_until(agent, CCB_AGENT_CHANGE_LOGGED_OUT);
     EXPECT_EQ(out.new_state(), CCB_AGENT_STATE_DISCONNECTED);
@@ -408,16 +452,15 @@ TEST_F(AgentTest, ListenerRulesAsyncCommandsAndFutures) {
             std::lock_guard<std::mutex> lock(mu);
             refused_field = e.field();
         }
-        agent.command_async("accept", id, std::nullopt,
-                            [&](const ccb::CommandOutcome *o, const ccb::Error *e) {
-                                std::lock_guard<std::mutex> lock(mu);
-                                if (o != nullptr) {
-                                    accepted = o->event_type.value_or("");
-                                } else {
-                                    async_error = e->what();
-                                }
-                                cv.notify_all();
-                            });
+        agent.accept_async(id, [&](const ccb::CommandOutcome *o, const ccb::Error *e) {
+            std::lock_guard<std::mutex> lock(mu);
+            if (o != nullptr) {
+                accepted = o->event_type.value_or("");
+            } else {
+                async_error = e->what();
+            }
+            cv.notify_all();
+        });
     });
     const std::string call = sim().offer(user);
     {
@@ -451,13 +494,19 @@ TEST_F(AgentTest, ListenerRulesAsyncCommandsAndFutures) {
     }
     ccb::Error e = expect_error([&] { agent.command_async("hold", std::string(""), std::nullopt, {}); });
     EXPECT_EQ(e.field(), "interaction_id");
+    e = expect_error([&] { agent.hold_async("", {}); });
+    EXPECT_EQ(e.field(), "interaction_id");
+    // The description's checks of an async command go to its callback (or future).
+    std::future<ccb::CommandOutcome> refused = agent.not_ready_future("", "NotReady");
+    e = expect_error([&] { refused.get(); });
+    EXPECT_EQ(e.field(), "reasonId");
 
     // Moving the session keeps it working; the moved-from one is empty.
     ccb::AgentSession moved = std::move(agent);
     EXPECT_EQ(agent.get(), nullptr);
     EXPECT_EQ(moved.state(), CCB_AGENT_STATE_BUSY);
     EXPECT_EQ(confirmed_by(moved.terminate(call)), "engagementCenter.InteractionClear");
-    moved.dispose(call, "1");
+    dispose(moved, call);
 }
 
 TEST_F(AgentTest, AttachCancelAndClose) {
@@ -469,7 +518,7 @@ TEST_F(AgentTest, AttachCancelAndClose) {
     EXPECT_FALSE(second.in_sync());
     EXPECT_EQ(second.ehub_session_id(), desk.ehub_session_id());
     // A command from the attached session moves the one agent; both see it.
-    EXPECT_EQ(confirmed_by(second.not_ready("7")), "engagementCenter.NotReady");
+    EXPECT_EQ(confirmed_by(second.not_ready("7", "NotReady")), "engagementCenter.NotReady");
     EXPECT_TRUE(second.in_sync());
     EXPECT_TRUE(wait_state(desk, CCB_AGENT_STATE_NOT_READY));
 
@@ -478,7 +527,7 @@ TEST_F(AgentTest, AttachCancelAndClose) {
     const std::string call = sim().offer(user);
     pull_until(desk, CCB_AGENT_CHANGE_INTERACTION_OFFERED);
     desk.accept(call);
-    desk.not_ready("9");
+    desk.not_ready("9", "NotReady");
     EXPECT_EQ(desk.pending(), CCB_AGENT_PENDING_NOT_READY);
     const ccb::CommandOutcome cancelled = desk.cancel();
     EXPECT_FALSE(cancelled.event_type.has_value()) << "cancel is confirmed by its 202 only";
@@ -487,7 +536,7 @@ TEST_F(AgentTest, AttachCancelAndClose) {
     // The far end hangs up: an Error notice, then the wrap-up.
     sim().hang_up(user, call);
     EXPECT_TRUE(wait_state(desk, CCB_AGENT_STATE_WRAP)) << desk.snapshot_json();
-    desk.dispose(call, "1");
+    dispose(desk, call);
 
     // Declining an offer: reject is confirmed by its 202 only; the agent is idle again.
     ASSERT_TRUE(wait_state(desk, CCB_AGENT_STATE_IDLE)) << desk.snapshot_json();
@@ -519,6 +568,75 @@ TEST_F(AgentTest, AttachCancelAndClose) {
     // Closing one session leaves the agent logged in for the other.
     EXPECT_TRUE(contains(sim().agent_json(user), "\"connected\":true"));
     EXPECT_EQ(confirmed_by(desk.logout()), "engagementCenter.Disconnected");
+}
+
+TEST_F(AgentTest, CancellingAPendingLogoutKeepsTheAgentLoggedIn) {
+    ccb::Client c = client();
+    const std::string user = "cpp-agent-cancel-logout";
+    ccb::AgentSession agent = ccb::AgentSession::login(c, user, options());
+    const std::string call = sim().offer(user);
+    pull_until(agent, CCB_AGENT_CHANGE_INTERACTION_OFFERED);
+    agent.accept(call);
+
+    std::future<ccb::CommandOutcome> logout = pending_logout(agent);
+    ASSERT_EQ(agent.pending(), CCB_AGENT_PENDING_DISCONNECT);
+    const ccb::CommandOutcome cancelled = agent.cancel();
+    EXPECT_EQ(cancelled.command, "engagementCenter.cancel");
+    EXPECT_FALSE(cancelled.event_type.has_value()) << "cancel is confirmed by its 202 only";
+    ccb::Error e = expect_error([&] { logout.get(); });
+    EXPECT_EQ(e.code(), CCB_ERR_CLOSED);
+    EXPECT_EQ(agent.pending(), CCB_AGENT_PENDING_NONE);
+    EXPECT_EQ(agent.state(), CCB_AGENT_STATE_BUSY);
+    EXPECT_TRUE(contains(sim().agent_json(user), "\"connected\":true"));
+    EXPECT_TRUE(contains(sim().agent_json(user), "\"pending\":null")) << sim().agent_json(user);
+
+    // Disposing of the call no longer logs the agent out.
+    agent.terminate(call);
+    dispose(agent, call);
+    ASSERT_TRUE(wait_state(agent, CCB_AGENT_STATE_IDLE)) << agent.snapshot_json();
+    EXPECT_TRUE(contains(sim().agent_json(user), "\"connected\":true"));
+    e = expect_error([&] { agent.cancel(); });
+    EXPECT_EQ(e.field(), "pending") << "nothing is pending any more";
+    EXPECT_EQ(confirmed_by(agent.logout()), "engagementCenter.Disconnected");
+}
+
+TEST_F(AgentTest, AStreamRecreatedMidCallIsReAttachedAndReconciled) {
+    ccb::Client c = client();
+    const std::string user = "cpp-agent-gap-call";
+    ccb::AgentSession agent = ccb::AgentSession::login(c, user, options());
+    const std::string call = sim().offer(user, "InboundACD", std::string("{\"ani\":\"6035550177\"}"));
+    pull_until(agent, CCB_AGENT_CHANGE_INTERACTION_OFFERED);
+    agent.accept(call);
+
+    const std::string old_sid = agent.stream_session_id().value_or("");
+    ASSERT_FALSE(old_sid.empty());
+    sim().expire_session(old_sid);
+    ccb::AgentChange gap = pull_until(agent, CCB_AGENT_CHANGE_GAP);
+    EXPECT_FALSE(gap.event().has_value());
+    EXPECT_EQ(gap.old_state(), CCB_AGENT_STATE_BUSY);
+    EXPECT_EQ(gap.new_state(), CCB_AGENT_STATE_BUSY);
+    EXPECT_FALSE(agent.in_sync());
+    const std::string new_sid = agent.stream_session_id().value_or("");
+    EXPECT_NE(new_sid, old_sid);
+    // The call is still there, as it was before the gap.
+    const std::string snap = agent.snapshot_json();
+    EXPECT_TRUE(contains(snap, "\"interactionId\":\"" + call + "\"")) << snap;
+    EXPECT_TRUE(contains(snap, "\"state\":\"Active\"")) << snap;
+    EXPECT_TRUE(contains(snap, "\"ani\":\"6035550177\"")) << snap;
+
+    // Re-attached: the next events reach the new stream and reconcile the state.
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (!contains(sim().agent_json(user), "\"" + new_sid + "\"") &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(confirmed_by(agent.hold(call)), "engagementCenter.Held");
+    EXPECT_TRUE(agent.in_sync());
+    EXPECT_TRUE(contains(agent.snapshot_json(), "\"state\":\"Held\""));
+    EXPECT_EQ(confirmed_by(agent.retrieve(call)), "engagementCenter.Active");
+    EXPECT_EQ(confirmed_by(agent.terminate(call)), "engagementCenter.InteractionClear");
+    dispose(agent, call);
+    EXPECT_TRUE(wait_state(agent, CCB_AGENT_STATE_IDLE)) << agent.snapshot_json();
 }
 
 } // namespace

@@ -13,6 +13,7 @@
 #include "ccbridge.h"
 #include "sim.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1162,6 +1163,7 @@ typedef struct agent_seen {
     int async_done;
     char async_event_type[96];
     int async_error_code;
+    char async_error_field[64];
 } agent_seen;
 
 static void agent_seen_init(agent_seen *s) {
@@ -1190,6 +1192,8 @@ static void on_agent_outcome(void *user_data, const ccb_agent_outcome_t *outcome
         }
     } else {
         s->async_error_code = (int)ccb_error_code(error);
+        snprintf(s->async_error_field, sizeof s->async_error_field, "%s",
+                 ccb_error_field(error) ? ccb_error_field(error) : "");
     }
     s->async_done++;
     pthread_cond_broadcast(&s->cv);
@@ -1397,17 +1401,17 @@ static void test_agent_session(void) {
     REQUIRE_OK(ccb_agent_set_listener(agent, NULL, NULL));
     REQUIRE_OK(ccb_simulator_hang_up(SIM.sim, user, call));
     CHECK(wait_agent_state(agent, CCB_AGENT_STATE_WRAP));
-    REQUIRE_OK(ccb_agent_dispose(agent, call, "1", &outcome));
+    REQUIRE_OK(ccb_agent_dispose(agent, call, "1", false, false, false, "[]", &outcome));
     CHECK_STREQ(ccb_agent_outcome_event_type(outcome), "engagementCenter.DispositionInitiated");
     ccb_agent_outcome_free(outcome);
     outcome = NULL;
     CHECK(wait_agent_state(agent, CCB_AGENT_STATE_IDLE));
-    REQUIRE_OK(ccb_agent_not_ready(agent, "12", true, NULL));
+    REQUIRE_OK(ccb_agent_not_ready(agent, "12", "Park", NULL));
     CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_PARK);
     REQUIRE_OK(ccb_agent_reason_id(agent, &s));
     CHECK_STREQ(s, "12");
     ccb_string_free(s);
-    REQUIRE_OK(ccb_agent_keep_alive(agent, 0, NULL));
+    REQUIRE_OK(ccb_agent_keep_alive(agent, NULL, NULL, NULL));
     REQUIRE_OK(ccb_agent_logout(agent, "0", 10000, &outcome));
     CHECK_STREQ(ccb_agent_outcome_event_type(outcome), "engagementCenter.Disconnected");
     ccb_agent_outcome_free(outcome);
@@ -1560,10 +1564,14 @@ static void test_agent_arguments(void) {
     /* Commands. */
     EXPECT_ERROR(ccb_agent_ready(NULL, &out), CCB_ERR_INVALID_ARGUMENT, "agent");
     CHECK(out == NULL);
-    EXPECT_ERROR(ccb_agent_not_ready(NULL, "1", false, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
-    EXPECT_ERROR(ccb_agent_not_ready(agent, NULL, false, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
-    EXPECT_ERROR(ccb_agent_not_ready(agent, "", true, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
-    EXPECT_ERROR(ccb_agent_not_ready(agent, bad_utf8, true, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
+    EXPECT_ERROR(ccb_agent_not_ready(NULL, "1", "NotReady", NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    /* A NULL field is an absent one: the description's checks name the wire field. */
+    EXPECT_ERROR(ccb_agent_not_ready(agent, NULL, "NotReady", NULL), CCB_ERR_INVALID_ARGUMENT, "reasonId");
+    EXPECT_ERROR(ccb_agent_not_ready(agent, "", "Park", NULL), CCB_ERR_INVALID_ARGUMENT, "reasonId");
+    EXPECT_ERROR(ccb_agent_not_ready(agent, "1", NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "notReadyType");
+    EXPECT_ERROR(ccb_agent_not_ready(agent, "1", "Busy", NULL), CCB_ERR_INVALID_ARGUMENT, "notReadyType");
+    /* What only C can get wrong names the C argument. */
+    EXPECT_ERROR(ccb_agent_not_ready(agent, bad_utf8, "Park", NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
     EXPECT_ERROR(ccb_agent_accept(NULL, "1", NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
     EXPECT_ERROR(ccb_agent_accept(agent, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
     EXPECT_ERROR(ccb_agent_accept(agent, "", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
@@ -1573,9 +1581,11 @@ static void test_agent_arguments(void) {
     EXPECT_ERROR(ccb_agent_hold(agent, "", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
     EXPECT_ERROR(ccb_agent_retrieve(agent, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
     EXPECT_ERROR(ccb_agent_terminate(agent, "", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
-    EXPECT_ERROR(ccb_agent_dispose(agent, "1", NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "disposition_id");
-    EXPECT_ERROR(ccb_agent_dispose(agent, "", "1", NULL), CCB_ERR_INVALID_ARGUMENT, "interaction_id");
-    EXPECT_ERROR(ccb_agent_keep_alive(NULL, 0, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_dispose(agent, "1", NULL, false, false, false, "[]", NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "dispositionId");
+    EXPECT_ERROR(ccb_agent_dispose(agent, "", "1", false, false, false, "[]", NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_keep_alive(NULL, NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
     EXPECT_ERROR(ccb_agent_logout(agent, NULL, 1000, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
     EXPECT_ERROR(ccb_agent_logout(agent, "", 1000, NULL), CCB_ERR_INVALID_ARGUMENT, "reason_id");
     EXPECT_ERROR(ccb_agent_cancel(NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
@@ -1681,6 +1691,561 @@ static void test_agent_arguments(void) {
     agent_seen_destroy(&seen);
 }
 
+/* ---- Typed agent commands (ccb_agent_<command>, generated) ------------------------------- */
+
+/* Pulls changes until one of `kind` (and, when `type` is not NULL, with an event of `type`)
+ * arrives; returns it (free it with ccb_agent_change_free()), or NULL after WAIT_MS. */
+static ccb_agent_change_t *pull_until(ccb_agent_t *agent, ccb_agent_change_kind_t kind,
+                                      const char *type) {
+    int i;
+    for (i = 0; i < WAIT_MS / 100; i++) {
+        ccb_agent_change_t *change = NULL;
+        ccb_error_t *err = ccb_agent_next_change(agent, 100, &change);
+        if (err != NULL) {
+            fprintf(stderr, "pull_until %s: %s\n", ccb_agent_change_kind_name(kind),
+                    ccb_error_message(err));
+            ccb_error_free(err);
+            return NULL;
+        }
+        if (change != NULL && ccb_agent_change_kind(change) == kind &&
+            (type == NULL || streq(ccb_event_type(ccb_agent_change_event(change)), type))) {
+            return change;
+        }
+        ccb_agent_change_free(change);
+    }
+    fprintf(stderr, "pull_until: no %s (%s) change in time\n", ccb_agent_change_kind_name(kind),
+            type ? type : "-");
+    return NULL;
+}
+
+/* Offers a call to `user` and pulls until its screen pop; returns its id (free it with
+ * ccb_string_free()) or NULL. */
+static char *offer_call(ccb_agent_t *agent, const char *user, const char *screen_data) {
+    char *call = NULL;
+    ccb_agent_change_t *popped;
+    ccb_error_t *err = ccb_simulator_offer(SIM.sim, user, NULL, screen_data, &call);
+    if (err != NULL) {
+        fprintf(stderr, "ccb_simulator_offer: %s\n", ccb_error_message(err));
+        ccb_error_free(err);
+        failures++;
+        return NULL;
+    }
+    popped = pull_until(agent, CCB_AGENT_CHANGE_INTERACTION_OFFERED, "engagementCenter.ScreenPop");
+    if (popped == NULL || !streq(ccb_agent_change_interaction_id(popped), call)) {
+        fprintf(stderr, "no screen pop for call %s\n", call);
+        failures++;
+    }
+    ccb_agent_change_free(popped);
+    return call;
+}
+
+/* Whether the agent's snapshot holds `needle`. */
+static int snapshot_has(const ccb_agent_t *agent, const char *needle) {
+    char *s = NULL;
+    int found;
+    ccb_error_t *err = ccb_agent_snapshot_json(agent, &s);
+    if (err != NULL) {
+        ccb_error_free(err);
+        return 0;
+    }
+    found = s != NULL && strstr(s, needle) != NULL;
+    if (!found) {
+        fprintf(stderr, "snapshot without %s: %s\n", needle, s ? s : "(null)");
+    }
+    ccb_string_free(s);
+    return found;
+}
+
+/* Whether the simulator's view of `user` holds `needle`, within WAIT_MS. */
+static int sim_agent_has(const char *user, const char *needle) {
+    int i;
+    for (i = 0; i < WAIT_MS / 20; i++) {
+        char *s = NULL;
+        int found;
+        ccb_error_t *err = ccb_simulator_agent_json(SIM.sim, user, &s);
+        if (err != NULL) {
+            ccb_error_free(err);
+            return 0;
+        }
+        found = strstr(s, needle) != NULL;
+        ccb_string_free(s);
+        if (found) {
+            return 1;
+        }
+        sleep_ms(20);
+    }
+    return 0;
+}
+
+/* Checks that a command's outcome is of `op` and confirmed by `type` (NULL: the 202 only),
+ * then frees it. */
+static void expect_outcome_at(const char *file, int line, ccb_agent_outcome_t *outcome,
+                              const char *op, const char *type) {
+    const char *got;
+    if (outcome == NULL) {
+        fprintf(stderr, "%s:%d: no outcome\n", file, line);
+        failures++;
+        return;
+    }
+    got = ccb_agent_outcome_event_type(outcome);
+    if (!streq(ccb_agent_outcome_command(outcome), op) ||
+        (type == NULL ? got != NULL : !streq(got, type)) ||
+        (type != NULL && !streq(ccb_event_type(ccb_agent_outcome_event(outcome)), type))) {
+        fprintf(stderr, "%s:%d: expected %s confirmed by %s, got %s confirmed by %s\n", file,
+                line, op, type ? type : "(202)", ccb_agent_outcome_command(outcome),
+                got ? got : "(202)");
+        failures++;
+    }
+    ccb_agent_outcome_free(outcome);
+}
+
+#define EXPECT_OUTCOME(outcome, op, type) expect_outcome_at(__FILE__, __LINE__, (outcome), (op), (type))
+
+/* A logout waiting on another thread (through DisconnectPending). */
+typedef struct logout_call {
+    ccb_agent_t *agent;
+    pthread_t thread;
+    ccb_error_code_t code; /* CCB_OK on success */
+    char event_type[96];
+} logout_call;
+
+static void *run_logout(void *p) {
+    logout_call *l = (logout_call *)p;
+    ccb_agent_outcome_t *outcome = NULL;
+    ccb_error_t *err = ccb_agent_logout(l->agent, "0", WAIT_MS, &outcome);
+    l->code = ccb_error_code(err);
+    if (outcome != NULL && ccb_agent_outcome_event_type(outcome) != NULL) {
+        snprintf(l->event_type, sizeof l->event_type, "%s", ccb_agent_outcome_event_type(outcome));
+    }
+    ccb_error_free(err);
+    ccb_agent_outcome_free(outcome);
+    return NULL;
+}
+
+/* Starts a logout on its own thread and waits until the service holds it pending (the
+ * agent has work). Returns 0 on success. */
+static int start_pending_logout(logout_call *l, ccb_agent_t *agent) {
+    int i;
+    memset(l, 0, sizeof *l);
+    l->agent = agent;
+    if (pthread_create(&l->thread, NULL, run_logout, l) != 0) {
+        return -1;
+    }
+    for (i = 0; i < WAIT_MS / 10 && ccb_agent_pending(agent) != CCB_AGENT_PENDING_DISCONNECT; i++) {
+        sleep_ms(10);
+    }
+    return ccb_agent_pending(agent) == CCB_AGENT_PENDING_DISCONNECT ? 0 : -1;
+}
+
+/* A whole agent day through the typed functions only: login, a call accepted, held,
+ * retrieved, consulted, conferenced, transferred and disposed; an outbound dial; a call
+ * terminated with a callback scheduled; not ready with a reason; multitasking; then a logout
+ * while a call is active, which completes once an async dispose closed the call. */
+static void test_agent_typed_day(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_options_t o;
+    ccb_agent_t *agent = NULL;
+    ccb_agent_outcome_t *outcome = NULL;
+    ccb_agent_change_t *change = NULL;
+    const ccb_event_t *ev;
+    char *call = NULL;
+    char *leg = NULL;
+    char *dialed = NULL;
+    char *s = NULL;
+    agent_seen seen;
+    logout_call logout;
+    const bool require_wrap = true;
+    const int64_t snooze_minutes = 30;
+    const char *user = "c-typed-day";
+    REQUIRE(client != NULL);
+    agent_seen_init(&seen);
+
+    ccb_agent_options_init(&o);
+    o.initial_state = "NotReady";
+    o.station = "9785551212";
+    REQUIRE_OK(ccb_agent_login(client, user, &o, &agent));
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_NOT_READY);
+    REQUIRE_OK(ccb_agent_ready(agent, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.ready", "engagementCenter.Idle");
+    outcome = NULL;
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_IDLE);
+
+    /* An inbound call: accept, hold, retrieve. */
+    call = offer_call(agent, user, "{\"ani\":\"6035550101\",\"firstName\":\"ADA\"}");
+    REQUIRE(call != NULL);
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_BUSY);
+    REQUIRE_OK(ccb_agent_accept(agent, call, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.accept", "engagementCenter.Active");
+    REQUIRE_OK(ccb_agent_hold(agent, call, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.hold", "engagementCenter.Held");
+    CHECK(snapshot_has(agent, "\"state\":\"Held\""));
+    REQUIRE_OK(ccb_agent_retrieve(agent, call, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.retrieve", "engagementCenter.Active");
+
+    /* Consult another agent: the call is held, a consultation leg comes up; the Consult
+     * event names the leg. */
+    REQUIRE_OK(ccb_agent_consult(agent, call, "User", NULL, NULL, NULL, "c-supervisor", NULL, NULL,
+                                 &outcome));
+    REQUIRE(outcome != NULL);
+    CHECK_STREQ(ccb_agent_outcome_command(outcome), "engagementCenter.consult");
+    CHECK(strncmp(ccb_agent_outcome_event_type(outcome), "engagementCenter.Consult", 24) == 0);
+    ccb_agent_outcome_free(outcome);
+    outcome = NULL;
+    change = pull_until(agent, CCB_AGENT_CHANGE_INTERACTION_CHANGED, "engagementCenter.Consult");
+    REQUIRE(change != NULL);
+    ev = ccb_agent_change_event(change);
+    REQUIRE_OK(ccb_event_payload_get(ev, "/payload/consultInteractionId", &leg));
+    ccb_agent_change_free(change);
+    REQUIRE(leg != NULL);
+    CHECK(!streq(leg, call));
+    CHECK(snapshot_has(agent, "\"consulting\":true"));
+
+    /* Conference the leg in, then transfer the call to a work type: wrap-up. */
+    REQUIRE_OK(ccb_agent_conference(agent, call, leg, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.conference", "engagementCenter.Conference");
+    CHECK(snapshot_has(agent, "\"conference\":true"));
+    REQUIRE_OK(ccb_agent_transfer(agent, call, "WorkType", NULL, NULL, NULL, "191", NULL, NULL,
+                                  NULL, NULL, NULL, NULL, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.transfer", "engagementCenter.CallReRouted");
+    CHECK(wait_agent_state(agent, CCB_AGENT_STATE_WRAP));
+    REQUIRE_OK(ccb_agent_dispose(agent, call, "1", true, false, false,
+                                 "[{\"key\":\"Name\",\"value\":\"ADA\",\"isMasked\":false}]",
+                                 &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.dispose", "engagementCenter.DispositionInitiated");
+    CHECK(wait_agent_state(agent, CCB_AGENT_STATE_IDLE));
+    ccb_string_free(call);
+    call = NULL;
+
+    /* An outbound call (an optional boolean given), ended, with a callback scheduled (an
+     * optional integer given; confirmed by its 202 only), then disposed. */
+    REQUIRE_OK(ccb_agent_dial(agent, "0", "External", NULL, "191", "6035550199", "c-typed-day",
+                              &require_wrap, NULL, &outcome));
+    REQUIRE(outcome != NULL);
+    CHECK_STREQ(ccb_agent_outcome_command(outcome), "engagementCenter.dial");
+    REQUIRE_OK(ccb_event_payload_get(ccb_agent_outcome_event(outcome), "/payload/interactionIdRev",
+                                     &dialed));
+    ccb_agent_outcome_free(outcome);
+    outcome = NULL;
+    REQUIRE(dialed != NULL);
+    CHECK(sim_agent_has(user, "\"state\":\"Active\""));
+    REQUIRE_OK(ccb_agent_callback(agent, dialed, "191", NULL, "6035550199", NULL, "call back",
+                                  false, &snooze_minutes, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.callback", NULL);
+    REQUIRE_OK(ccb_agent_terminate(agent, dialed, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.terminate", "engagementCenter.InteractionClear");
+    CHECK(wait_agent_state(agent, CCB_AGENT_STATE_WRAP));
+    REQUIRE_OK(ccb_agent_dispose(agent, dialed, "2", false, false, true, "[]", NULL));
+    CHECK(wait_agent_state(agent, CCB_AGENT_STATE_IDLE));
+    ccb_string_free(dialed);
+
+    /* Not ready with a reason, multitasking (a required boolean), ready again. */
+    REQUIRE_OK(ccb_agent_not_ready(agent, "15", "NotReady", &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.notReady", "engagementCenter.NotReady");
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_NOT_READY);
+    REQUIRE_OK(ccb_agent_reason_id(agent, &s));
+    CHECK_STREQ(s, "15");
+    ccb_string_free(s);
+    REQUIRE_OK(ccb_agent_multitasking(agent, true, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.multitasking", "engagementCenter.MultiTaskingStatus");
+    REQUIRE_OK(ccb_agent_ready(agent, NULL));
+
+    /* Logout with a call active: DisconnectPending, the logout waits on its thread; an
+     * async terminate and an async dispose (the typed _async form) end the call, and the
+     * logout completes with Disconnected. */
+    call = offer_call(agent, user, NULL);
+    REQUIRE(call != NULL);
+    REQUIRE_OK(ccb_agent_accept(agent, call, NULL));
+    REQUIRE(start_pending_logout(&logout, agent) == 0);
+    CHECK(logout.event_type[0] == '\0'); /* still waiting */
+    REQUIRE_OK(ccb_agent_terminate_async(agent, call, on_agent_outcome, &seen));
+    CHECK(agent_seen_wait(&seen, &seen.async_done, 1));
+    CHECK_STREQ(seen.async_event_type, "engagementCenter.InteractionClear");
+    REQUIRE_OK(ccb_agent_dispose_async(agent, call, "1", false, false, false, "[]", on_agent_outcome,
+                                       &seen));
+    CHECK(agent_seen_wait(&seen, &seen.async_done, 2));
+    pthread_mutex_lock(&seen.mu);
+    CHECK_STREQ(seen.async_event_type, "engagementCenter.DispositionInitiated");
+    CHECK(seen.bad_views == 0);
+    pthread_mutex_unlock(&seen.mu);
+    pthread_join(logout.thread, NULL);
+    CHECK(logout.code == CCB_OK);
+    CHECK_STREQ(logout.event_type, "engagementCenter.Disconnected");
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_DISCONNECTED);
+    CHECK(sim_agent_has(user, "\"connected\":false"));
+    change = pull_until(agent, CCB_AGENT_CHANGE_LOGGED_OUT, "engagementCenter.Disconnected");
+    CHECK(change != NULL);
+    ccb_agent_change_free(change);
+
+    ccb_string_free(call);
+    ccb_string_free(leg);
+    ccb_agent_free(agent);
+    ccb_client_free(client);
+    agent_seen_destroy(&seen);
+}
+
+/* A pending logout cancelled: the waiting logout ends with CCB_ERR_CLOSED and the agent
+ * stays logged in, with its call. */
+static void test_agent_cancel_pending_logout(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_t *agent = NULL;
+    ccb_agent_outcome_t *outcome = NULL;
+    char *call = NULL;
+    logout_call logout;
+    const char *user = "c-typed-cancel";
+    REQUIRE(client != NULL);
+
+    REQUIRE_OK(ccb_agent_login(client, user, NULL, &agent));
+    call = offer_call(agent, user, NULL);
+    REQUIRE(call != NULL);
+    REQUIRE_OK(ccb_agent_accept(agent, call, NULL));
+    REQUIRE(start_pending_logout(&logout, agent) == 0);
+    REQUIRE_OK(ccb_agent_cancel(agent, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.cancel", NULL);
+    pthread_join(logout.thread, NULL);
+    CHECK(logout.code == CCB_ERR_CLOSED);
+    CHECK(logout.event_type[0] == '\0');
+    CHECK(ccb_agent_pending(agent) == CCB_AGENT_PENDING_NONE);
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_BUSY);
+    CHECK(sim_agent_has(user, "\"pending\":null"));
+    CHECK(sim_agent_has(user, "\"connected\":true"));
+
+    /* Disposing of the call now leaves the agent logged in and idle. */
+    REQUIRE_OK(ccb_agent_terminate(agent, call, NULL));
+    REQUIRE_OK(ccb_agent_dispose(agent, call, "1", false, false, false, "[]", NULL));
+    CHECK(wait_agent_state(agent, CCB_AGENT_STATE_IDLE));
+    CHECK(sim_agent_has(user, "\"connected\":true"));
+    /* Nothing pending any more: cancel says so. */
+    EXPECT_ERROR(ccb_agent_cancel(agent, NULL), CCB_ERR_INVALID_ARGUMENT, "pending");
+    REQUIRE_OK(ccb_agent_logout(agent, "0", WAIT_MS, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.disconnect", "engagementCenter.Disconnected");
+
+    ccb_string_free(call);
+    ccb_agent_free(agent);
+    ccb_client_free(client);
+}
+
+/* A typed command whose confirming event cannot arrive (the polls fail): CCB_ERR_TIMEOUT
+ * after command_timeout_ms, blocking and async. */
+static void test_agent_typed_timeout(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_options_t o;
+    ccb_agent_t *agent = NULL;
+    ccb_agent_outcome_t *outcome = (ccb_agent_outcome_t *)&o;
+    ccb_error_t *err;
+    agent_seen seen;
+    REQUIRE(client != NULL);
+    agent_seen_init(&seen);
+
+    ccb_agent_options_init(&o);
+    o.command_timeout_ms = 400;
+    REQUIRE_OK(ccb_agent_login(client, "c-typed-slow", &o, &agent));
+    REQUIRE_OK(ccb_simulator_add_fault(
+        SIM.sim, "{\"method\":\"GET\",\"pathContains\":\"/events\",\"kind\":\"status\",\"status\":503,\"count\":0}"));
+    sleep_ms(300);
+    err = ccb_agent_agent_statistics(agent, &outcome);
+    CHECK(outcome == NULL);
+    CHECK(err != NULL && strstr(ccb_error_message(err), "unknown") != NULL);
+    CHECK(ccb_error_fail_code(err) == 0);
+    EXPECT_ERROR(err, CCB_ERR_TIMEOUT, NULL);
+    REQUIRE_OK(ccb_agent_agent_statistics_async(agent, on_agent_outcome, &seen));
+    CHECK(agent_seen_wait(&seen, &seen.async_done, 1));
+    CHECK(seen.async_error_code == CCB_ERR_TIMEOUT);
+    REQUIRE_OK(ccb_simulator_clear_faults(SIM.sim));
+
+    ccb_agent_free(agent);
+    ccb_client_free(client);
+    agent_seen_destroy(&seen);
+}
+
+/* A keepAlive with a one-second sessionTimeout (an optional number given), then none: the
+ * service logs the agent out, reported as CCB_AGENT_CHANGE_LOGGED_OUT. */
+static void test_agent_keep_alive_missed(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_t *agent = NULL;
+    ccb_agent_outcome_t *outcome = NULL;
+    ccb_agent_change_t *change;
+    const double one_second = 1.0;
+    const char *user = "c-typed-ka";
+    REQUIRE(client != NULL);
+
+    REQUIRE_OK(ccb_agent_login(client, user, NULL, &agent));
+    REQUIRE_OK(ccb_agent_keep_alive(agent, &one_second, "2024-06-30T20:15:07.134Z", &outcome));
+    REQUIRE(outcome != NULL);
+    CHECK_STREQ(ccb_agent_outcome_event_type(outcome), "engagementCenter.ClientSessionKeepAlive");
+    ccb_agent_outcome_free(outcome);
+    change = pull_until(agent, CCB_AGENT_CHANGE_LOGGED_OUT, NULL);
+    REQUIRE(change != NULL);
+    CHECK(ccb_agent_change_new_state(change) == CCB_AGENT_STATE_DISCONNECTED);
+    CHECK_STREQ(ccb_event_type(ccb_agent_change_event(change)), "engagementCenter.Disconnected");
+    ccb_agent_change_free(change);
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_DISCONNECTED);
+    CHECK(sim_agent_has(user, "\"connected\":false"));
+
+    ccb_agent_free(agent);
+    ccb_client_free(client);
+}
+
+/* The agent's streaming session expires during a call: the session re-attaches on a new
+ * stream and reports a gap; the call is still in the snapshot, and the next events bring
+ * the state back in sync. */
+static void test_agent_stream_recreated_mid_call(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_t *agent = NULL;
+    ccb_agent_outcome_t *outcome = NULL;
+    ccb_agent_change_t *gap;
+    char *call = NULL;
+    char *old_sid = NULL;
+    char *new_sid = NULL;
+    char needle[160];
+    const char *user = "c-typed-gap";
+    REQUIRE(client != NULL);
+
+    REQUIRE_OK(ccb_agent_login(client, user, NULL, &agent));
+    call = offer_call(agent, user, "{\"ani\":\"6035550142\"}");
+    REQUIRE(call != NULL);
+    REQUIRE_OK(ccb_agent_accept(agent, call, NULL));
+    REQUIRE_OK(ccb_agent_stream_session_id(agent, &old_sid));
+    REQUIRE(old_sid != NULL);
+    REQUIRE_OK(ccb_simulator_expire_session(SIM.sim, old_sid));
+
+    gap = pull_until(agent, CCB_AGENT_CHANGE_GAP, NULL);
+    REQUIRE(gap != NULL);
+    CHECK(ccb_agent_change_event(gap) == NULL);
+    CHECK(ccb_agent_change_message(gap) != NULL);
+    CHECK(ccb_agent_change_old_state(gap) == CCB_AGENT_STATE_BUSY);
+    CHECK(ccb_agent_change_new_state(gap) == CCB_AGENT_STATE_BUSY);
+    ccb_agent_change_free(gap);
+    CHECK(!ccb_agent_in_sync(agent));
+    REQUIRE_OK(ccb_agent_stream_session_id(agent, &new_sid));
+    REQUIRE(new_sid != NULL);
+    CHECK(!streq(new_sid, old_sid));
+    /* The call is still known, with what the lost events could not change. */
+    snprintf(needle, sizeof needle, "\"interactionId\":\"%s\"", call);
+    CHECK(snapshot_has(agent, needle));
+    CHECK(snapshot_has(agent, "\"state\":\"Active\""));
+    CHECK(snapshot_has(agent, "\"ani\":\"6035550142\""));
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_BUSY);
+
+    /* Re-attached: the service sends the agent's events to the new stream. */
+    snprintf(needle, sizeof needle, "\"%s\"", new_sid);
+    CHECK(sim_agent_has(user, needle));
+    REQUIRE_OK(ccb_agent_hold(agent, call, &outcome));
+    EXPECT_OUTCOME(outcome, "engagementCenter.hold", "engagementCenter.Held");
+    CHECK(ccb_agent_in_sync(agent));
+    CHECK(snapshot_has(agent, "\"state\":\"Held\""));
+    REQUIRE_OK(ccb_agent_terminate(agent, call, NULL));
+    REQUIRE_OK(ccb_agent_dispose(agent, call, "1", false, false, false, "[]", NULL));
+    CHECK(wait_agent_state(agent, CCB_AGENT_STATE_IDLE));
+
+    ccb_string_free(call);
+    ccb_string_free(old_sid);
+    ccb_string_free(new_sid);
+    ccb_agent_free(agent);
+    ccb_client_free(client);
+}
+
+/* The typed functions' arguments: NULL pointers are errors naming the argument, never a
+ * crash; a missing required field or a value the description refuses is
+ * CCB_ERR_INVALID_ARGUMENT naming the wire field, before anything is sent; async forms
+ * report the description's checks to their callback. */
+static void test_agent_typed_arguments(void) {
+    ccb_client_t *client = sim_client();
+    ccb_agent_t *agent = NULL;
+    ccb_agent_outcome_t *out = NULL;
+    char bad_utf8[] = {'a', (char)0xC3, (char)0x28, '\0'};
+    const double zero = 0.0;
+    const double not_a_number = NAN;
+    const bool yes = true;
+    agent_seen seen;
+    const char *user = "c-typed-args";
+    REQUIRE(client != NULL);
+    agent_seen_init(&seen);
+    REQUIRE_OK(ccb_agent_login(client, user, NULL, &agent));
+
+    /* NULL agent, NULL interaction, NULL callback: the argument. */
+    out = (ccb_agent_outcome_t *)&seen;
+    EXPECT_ERROR(ccb_agent_consult(NULL, "1", "User", NULL, NULL, NULL, "u", NULL, NULL, &out),
+                 CCB_ERR_INVALID_ARGUMENT, "agent");
+    CHECK(out == NULL);
+    EXPECT_ERROR(ccb_agent_consult(agent, NULL, "User", NULL, NULL, NULL, "u", NULL, NULL, &out),
+                 CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_transfer(agent, "", "WorkType", NULL, NULL, NULL, "191", NULL, NULL,
+                                    NULL, NULL, NULL, NULL, NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_ready(NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_multitasking(NULL, true, NULL), CCB_ERR_INVALID_ARGUMENT, "agent");
+    EXPECT_ERROR(ccb_agent_monitor(NULL, NULL, NULL, NULL, NULL, NULL), CCB_ERR_INVALID_ARGUMENT,
+                 "agent");
+    EXPECT_ERROR(ccb_agent_hold_async(NULL, "1", on_agent_outcome, &seen), CCB_ERR_INVALID_ARGUMENT,
+                 "agent");
+    EXPECT_ERROR(ccb_agent_hold_async(agent, NULL, on_agent_outcome, &seen),
+                 CCB_ERR_INVALID_ARGUMENT, "interaction_id");
+    EXPECT_ERROR(ccb_agent_hold_async(agent, "1", NULL, &seen), CCB_ERR_INVALID_ARGUMENT, "callback");
+    EXPECT_ERROR(ccb_agent_ready_async(agent, NULL, NULL), CCB_ERR_INVALID_ARGUMENT, "callback");
+
+    /* Missing required fields and values the documents do not allow: the wire field. */
+    EXPECT_ERROR(ccb_agent_consult(agent, "1", NULL, NULL, NULL, NULL, "u", NULL, NULL, &out),
+                 CCB_ERR_INVALID_ARGUMENT, "consultType");
+    CHECK(out == NULL);
+    EXPECT_ERROR(ccb_agent_consult(agent, "1", "Nobody", NULL, NULL, NULL, "u", NULL, NULL, NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "consultType");
+    EXPECT_ERROR(ccb_agent_consult(agent, "1", "User", NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "userId");
+    EXPECT_ERROR(ccb_agent_transfer(agent, "1", "WorkType", NULL, NULL, NULL, NULL, NULL, NULL,
+                                    NULL, NULL, NULL, NULL, NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "workTypeId");
+    EXPECT_ERROR(ccb_agent_transfer(agent, "1", "WorkType", NULL, NULL, NULL, "191", NULL, NULL,
+                                    "Fax", NULL, NULL, NULL, NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "interactionType");
+    EXPECT_ERROR(ccb_agent_dispose(agent, "1", "1", false, false, false, NULL, NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "interactionDataCollection");
+    EXPECT_ERROR(ccb_agent_dispose(agent, "1", "1", false, false, false, "{}", NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "interactionDataCollection");
+    EXPECT_ERROR(ccb_agent_dispose(agent, "1", "1", false, false, false, "[{\"key\":5}]", NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "interactionDataCollection[0].key");
+    EXPECT_ERROR(ccb_agent_keep_alive(agent, &zero, NULL, NULL), CCB_ERR_INVALID_ARGUMENT,
+                 "sessionTimeout");
+    EXPECT_ERROR(ccb_agent_keep_alive(agent, NULL, "yesterday", NULL), CCB_ERR_INVALID_ARGUMENT,
+                 "requestTimestamp");
+    EXPECT_ERROR(ccb_agent_callback(agent, "1", "191", NULL, "6035550199", NULL, NULL, false, NULL,
+                                    NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "dateTime"); /* dateTime or snoozeTime */
+    EXPECT_ERROR(ccb_agent_monitor(agent, "StartSilent", NULL, "7", "8", NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "station");
+    EXPECT_ERROR(ccb_agent_dial(agent, "0", "External", NULL, NULL, "6035550199", "u", &yes, NULL,
+                                NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "workTypeId");
+
+    /* What only C can get wrong: the C argument. */
+    EXPECT_ERROR(ccb_agent_consult(agent, "1", bad_utf8, NULL, NULL, NULL, "u", NULL, NULL, NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "consult_type");
+    EXPECT_ERROR(ccb_agent_dispose(agent, "1", "1", false, false, false, "[", NULL),
+                 CCB_ERR_INVALID_ARGUMENT, "interaction_data_collection_json");
+    EXPECT_ERROR(ccb_agent_keep_alive(agent, &not_a_number, NULL, NULL), CCB_ERR_INVALID_ARGUMENT,
+                 "session_timeout");
+    EXPECT_ERROR(ccb_agent_dispose_async(agent, "1", "1", false, false, false, "[", on_agent_outcome,
+                                         &seen),
+                 CCB_ERR_INVALID_ARGUMENT, "interaction_data_collection_json");
+
+    /* Async: the description's checks go to the callback, once. */
+    REQUIRE_OK(ccb_agent_not_ready_async(agent, NULL, "NotReady", on_agent_outcome, &seen));
+    CHECK(agent_seen_wait(&seen, &seen.async_done, 1));
+    pthread_mutex_lock(&seen.mu);
+    CHECK(seen.async_error_code == CCB_ERR_INVALID_ARGUMENT);
+    CHECK_STREQ(seen.async_error_field, "reasonId");
+    CHECK(seen.bad_views == 0);
+    pthread_mutex_unlock(&seen.mu);
+
+    /* Nothing of the above reached the service: the agent is as it logged in. */
+    CHECK(ccb_agent_state(agent) == CCB_AGENT_STATE_IDLE);
+    CHECK(sim_agent_has(user, "\"interactions\":[]"));
+    CHECK(sim_agent_has(user, "\"keepAlive\":null"));
+
+    ccb_agent_free(agent);
+    ccb_client_free(client);
+    agent_seen_destroy(&seen);
+}
+
 /* ---- Runner ----------------------------------------------------------------------------- */
 
 typedef struct test_case {
@@ -1708,6 +2273,12 @@ static const test_case TESTS[] = {
     {"agent_session", test_agent_session},
     {"agent_close_and_failures", test_agent_close_and_failures},
     {"agent_arguments", test_agent_arguments},
+    {"agent_typed_day", test_agent_typed_day},
+    {"agent_cancel_pending_logout", test_agent_cancel_pending_logout},
+    {"agent_typed_timeout", test_agent_typed_timeout},
+    {"agent_keep_alive_missed", test_agent_keep_alive_missed},
+    {"agent_stream_recreated_mid_call", test_agent_stream_recreated_mid_call},
+    {"agent_typed_arguments", test_agent_typed_arguments},
 };
 
 int main(int argc, char **argv) {

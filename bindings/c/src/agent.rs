@@ -9,20 +9,22 @@
 //! - async commands whose C callback runs on a thread of the agent's own (never a runtime
 //!   worker, so it may call the blocking API), exactly once, also when the agent is freed
 //!   first.
+//!
+//! The typed command functions (`ccb_agent_accept()`...) are generated into
+//! agent_commands.rs; they and ccb_agent_command() share [`send_command`] and
+//! [`send_command_async`].
 
 use crate::client::{ccb_client_t, check_struct_size};
 use crate::error::{ccb_error_t, guard, guard_value};
 use crate::event::ccb_event_t;
 use crate::ffi::{arg_ref, arg_str, block_on, c_string, into_c_str, opt_str, out_ptr};
 use crate::stream::{self, ccb_stream_options_t};
-use ccbridge::models::{
-    DisposeParams, InitialState, KeepAliveParams, NotReadyParams, NotReadyType, RejectParams,
-};
+use ccbridge::models::InitialState;
 use ccbridge::{
     AgentChange, AgentChangeKind, AgentListener, AgentOptions, AgentSession, AgentState,
     CommandOutcome, Error, PendingRequest, Result,
 };
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_void};
 use std::ptr;
@@ -1245,6 +1247,67 @@ fn command(
     })
 }
 
+/// What one Engagement Center command sends for the agent: the operation, the interaction
+/// of its path, the body's fields (the session adds `ehubSessionId`). Built from the C
+/// arguments by ccb_agent_command() and by each typed function (agent_commands.rs).
+pub(crate) struct CommandRequest {
+    op: String,
+    interaction_id: Option<String>,
+    body: Value,
+}
+
+/// Sends a command and waits for its outcome: the one path of ccb_agent_command() and of
+/// every typed `ccb_agent_<command>()`. `request` reads the C arguments once the agent was
+/// checked, so a NULL agent is reported first.
+pub(crate) fn send_command(
+    agent: *const ccb_agent_t,
+    out_outcome: *mut *mut ccb_agent_outcome_t,
+    request: impl FnOnce() -> Result<CommandRequest>,
+) -> *mut ccb_error_t {
+    command(agent, out_outcome, |s| {
+        let r = request()?;
+        block_on(s.command(&r.op, r.interaction_id.as_deref(), r.body))
+    })
+}
+
+/// Starts a command and hands its end to `callback` on the agent's completion thread: the
+/// one path of ccb_agent_command_async() and of every typed `ccb_agent_<command>_async()`.
+/// An error returned here (the arguments) means the callback will not be called.
+pub(crate) fn send_command_async(
+    agent: *const ccb_agent_t,
+    request: impl FnOnce() -> Result<CommandRequest>,
+    callback: ccb_agent_outcome_cb,
+    user_data: *mut c_void,
+) -> *mut ccb_error_t {
+    guard(|| {
+        // SAFETY: pointer contract forwarded from the caller.
+        let agent = unsafe { arg_ref(agent, "agent") }?;
+        let CommandRequest {
+            op,
+            interaction_id,
+            body,
+        } = request()?;
+        let callback = callback.ok_or_else(|| Error::invalid("callback", "must not be NULL"))?;
+        let delivery = Delivery {
+            tx: agent.completion_sender()?,
+            callback,
+            user_data: UserData(user_data),
+            sent: false,
+        };
+        let session = agent.session.clone();
+        let mut closed = agent.closed.subscribe();
+        ccbridge::runtime::handle().spawn(async move {
+            let result = tokio::select! {
+                r = session.command(&op, interaction_id.as_deref(), body) => r,
+                // Also when the sender is gone: the agent is.
+                _ = closed.wait_for(|c| *c) => Err(closed_error()),
+            };
+            delivery.send(result);
+        });
+        Ok(())
+    })
+}
+
 /// An optional interaction id: NULL for none, never empty.
 ///
 /// # Safety
@@ -1273,8 +1336,137 @@ unsafe fn opt_body(p: *const c_char) -> Result<Value> {
     }
 }
 
+/// The request of ccb_agent_command() and ccb_agent_command_async().
+///
+/// # Safety
+/// Each pointer is NULL or a NUL-terminated string.
+unsafe fn generic_request(
+    op: *const c_char,
+    interaction_id: *const c_char,
+    body_json: *const c_char,
+) -> Result<CommandRequest> {
+    // SAFETY: pointer contracts forwarded from the caller.
+    let op = unsafe { arg_id(op, "op") }?.to_string();
+    let interaction_id = unsafe { opt_id(interaction_id, "interaction_id") }?.map(str::to_string);
+    let body = unsafe { opt_body(body_json) }?;
+    Ok(CommandRequest {
+        op,
+        interaction_id,
+        body,
+    })
+}
+
+/// The body of a typed command, filled field by field from its C arguments. A NULL
+/// argument leaves its field out, so the description's checks (run by the core when the
+/// command is sent) report a missing required field by its wire name; what only the C side
+/// can get wrong (invalid UTF-8, JSON text that does not parse, a number that is not
+/// finite) names the C argument.
+#[derive(Default)]
+pub(crate) struct CommandBody(Map<String, Value>);
+
+impl CommandBody {
+    /// A string or enum field.
+    ///
+    /// # Safety
+    /// `p` is NULL or a NUL-terminated string.
+    pub(crate) unsafe fn text(&mut self, wire: &str, p: *const c_char, arg: &str) -> Result<()> {
+        // SAFETY: forwarded to the caller.
+        if let Some(s) = unsafe { opt_str(p, arg) }? {
+            self.0.insert(wire.into(), Value::from(s));
+        }
+        Ok(())
+    }
+
+    /// A required boolean field.
+    pub(crate) fn flag(&mut self, wire: &str, value: bool) {
+        self.0.insert(wire.into(), Value::Bool(value));
+    }
+
+    /// An optional boolean field.
+    ///
+    /// # Safety
+    /// `p` is NULL or points to a readable byte.
+    pub(crate) unsafe fn opt_flag(&mut self, wire: &str, p: *const bool) {
+        if !p.is_null() {
+            // Read as a byte: any non-zero value a C caller stored is true, where reading a
+            // Rust `bool` other than 0 or 1 would be undefined behaviour.
+            // SAFETY: non-NULL and readable per the caller.
+            let byte = unsafe { p.cast::<u8>().read() };
+            self.flag(wire, byte != 0);
+        }
+    }
+
+    /// A required number field.
+    pub(crate) fn number(&mut self, wire: &str, value: f64, arg: &str) -> Result<()> {
+        let n = serde_json::Number::from_f64(value)
+            .ok_or_else(|| Error::invalid(arg, format!("is {value}: not a finite number")))?;
+        self.0.insert(wire.into(), Value::Number(n));
+        Ok(())
+    }
+
+    /// An optional number field.
+    ///
+    /// # Safety
+    /// `p` is NULL or points to a readable `double`.
+    pub(crate) unsafe fn opt_number(&mut self, wire: &str, p: *const f64, arg: &str) -> Result<()> {
+        // SAFETY: NULL or readable per the caller.
+        match unsafe { p.as_ref() } {
+            Some(v) => self.number(wire, *v, arg),
+            None => Ok(()),
+        }
+    }
+
+    /// A required integer field.
+    pub(crate) fn integer(&mut self, wire: &str, value: i64) {
+        self.0.insert(wire.into(), Value::from(value));
+    }
+
+    /// An optional integer field.
+    ///
+    /// # Safety
+    /// `p` is NULL or points to a readable `int64_t`.
+    pub(crate) unsafe fn opt_integer(&mut self, wire: &str, p: *const i64) {
+        // SAFETY: NULL or readable per the caller.
+        if let Some(v) = unsafe { p.as_ref() } {
+            self.integer(wire, *v);
+        }
+    }
+
+    /// An array or object field, given as JSON text.
+    ///
+    /// # Safety
+    /// `p` is NULL or a NUL-terminated string.
+    pub(crate) unsafe fn json(&mut self, wire: &str, p: *const c_char, arg: &str) -> Result<()> {
+        // SAFETY: forwarded to the caller.
+        if let Some(text) = unsafe { opt_str(p, arg) }? {
+            let value = ccbridge::validate::json_text(arg, text)?;
+            self.0.insert(wire.into(), value);
+        }
+        Ok(())
+    }
+
+    /// The request of `op` (`"engagementCenter.consult"`) with this body.
+    pub(crate) fn request(self, op: &str, interaction_id: Option<&str>) -> CommandRequest {
+        CommandRequest {
+            op: op.into(),
+            interaction_id: interaction_id.map(str::to_string),
+            body: Value::Object(self.0),
+        }
+    }
+}
+
+/// A typed command's interaction (the path's `interactionId`): required, never empty.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string that outlives `'a`.
+pub(crate) unsafe fn interaction_arg<'a>(p: *const c_char) -> Result<&'a str> {
+    // SAFETY: forwarded to the caller.
+    unsafe { arg_id(p, "interaction_id") }
+}
+
 /// Sends any Engagement Center command for this agent and waits for its outcome: the
-/// escape hatch beside the typed functions, which do the same.
+/// escape hatch beside the typed functions (ccb_agent_accept(), ccb_agent_consult()...),
+/// which take the same path.
 ///
 /// `op` is the operation (`"engagementCenter.consult"`, or just `"consult"`; see
 /// ccb_operations_json()); `interaction_id` fills the path of the interaction commands (NULL
@@ -1304,19 +1496,16 @@ pub unsafe extern "C" fn ccb_agent_command(
     body_json: *const c_char,
     out_outcome: *mut *mut ccb_agent_outcome_t,
 ) -> *mut ccb_error_t {
-    command(agent, out_outcome, |s| {
-        // SAFETY: pointer contracts forwarded from the caller.
-        let op = unsafe { arg_id(op, "op") }?;
-        let id = unsafe { opt_id(interaction_id, "interaction_id") }?;
-        let body = unsafe { opt_body(body_json) }?;
-        block_on(s.command(op, id, body))
+    // SAFETY: pointer contracts forwarded from the caller.
+    send_command(agent, out_outcome, || unsafe {
+        generic_request(op, interaction_id, body_json)
     })
 }
 
 /// ccb_agent_command() without waiting: returns at once and later calls `callback` exactly
 /// once with the outcome or the error, on a thread of the agent's own (see
 /// ccb_agent_outcome_cb), in the order the commands end. The one call to make from inside a
-/// listener.
+/// listener; every typed command has the same form (ccb_agent_accept_async()...).
 ///
 /// The arguments are checked here: an error returned by this function means the callback
 /// will not be called. Every later error (the description's checks included) goes to the
@@ -1334,230 +1523,21 @@ pub unsafe extern "C" fn ccb_agent_command_async(
     callback: ccb_agent_outcome_cb,
     user_data: *mut c_void,
 ) -> *mut ccb_error_t {
-    guard(|| {
+    send_command_async(
+        agent,
         // SAFETY: pointer contracts forwarded from the caller.
-        let agent = unsafe { arg_ref(agent, "agent") }?;
-        let op = unsafe { arg_id(op, "op") }?.to_string();
-        let id = unsafe { opt_id(interaction_id, "interaction_id") }?.map(str::to_string);
-        let body = unsafe { opt_body(body_json) }?;
-        let callback = callback.ok_or_else(|| Error::invalid("callback", "must not be NULL"))?;
-        let delivery = Delivery {
-            tx: agent.completion_sender()?,
-            callback,
-            user_data: UserData(user_data),
-            sent: false,
-        };
-        let session = agent.session.clone();
-        let mut closed = agent.closed.subscribe();
-        ccbridge::runtime::handle().spawn(async move {
-            let result = tokio::select! {
-                r = session.command(&op, id.as_deref(), body) => r,
-                // Also when the sender is gone: the agent is.
-                _ = closed.wait_for(|c| *c) => Err(closed_error()),
-            };
-            delivery.send(result);
-        });
-        Ok(())
-    })
-}
-
-/// `ready`: moves the agent to Idle; returns on the Idle event.
-///
-/// # Safety
-/// `agent` is NULL or live; `out_outcome` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_ready(
-    agent: *const ccb_agent_t,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    command(agent, out_outcome, |s| block_on(s.ready()))
-}
-
-/// `notReady` with `reason_id` (a reason code of the organization, `"12"`): NotReady, or
-/// Park when `park` is true. While the agent has work the service answers NotReadyPending
-/// (the outcome's event; ccb_agent_pending() says CCB_AGENT_PENDING_NOT_READY) and moves it
-/// once the work is disposed.
-///
-/// # Safety
-/// `agent` is NULL or live; `reason_id` NULL or NUL-terminated; `out_outcome` NULL or
-/// writable.
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_not_ready(
-    agent: *const ccb_agent_t,
-    reason_id: *const c_char,
-    park: bool,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    command(agent, out_outcome, |s| {
-        // SAFETY: pointer contract forwarded from the caller.
-        let reason_id = unsafe { arg_id(reason_id, "reason_id") }?;
-        let params = NotReadyParams {
-            reason_id: reason_id.to_string(),
-            not_ready_type: if park {
-                NotReadyType::Park
-            } else {
-                NotReadyType::NotReady
-            },
-            ..NotReadyParams::default()
-        };
-        block_on(s.not_ready(&params))
-    })
-}
-
-/// The blocking interaction commands without a body.
-fn interaction_command(
-    agent: *const ccb_agent_t,
-    interaction_id: *const c_char,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-    run: impl FnOnce(&AgentSession, &str) -> Result<CommandOutcome>,
-) -> *mut ccb_error_t {
-    command(agent, out_outcome, |s| {
-        // SAFETY: pointer contract forwarded from the caller.
-        let id = unsafe { arg_id(interaction_id, "interaction_id") }?;
-        run(s, id)
-    })
-}
-
-/// `accept`: accepts an offered interaction; returns on its Active event.
-///
-/// # Safety
-/// `agent` is NULL or live; `interaction_id` NULL or NUL-terminated; `out_outcome` NULL or
-/// writable.
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_accept(
-    agent: *const ccb_agent_t,
-    interaction_id: *const c_char,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    interaction_command(agent, interaction_id, out_outcome, |s, id| {
-        block_on(s.accept(id))
-    })
-}
-
-/// `reject` with a `reason` text: declines an offered interaction. The documents give it no
-/// confirming event: it returns on the service's 202 (the outcome has no event).
-///
-/// # Safety
-/// `agent` is NULL or live; strings NULL or NUL-terminated; `out_outcome` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_reject(
-    agent: *const ccb_agent_t,
-    interaction_id: *const c_char,
-    reason: *const c_char,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    command(agent, out_outcome, |s| {
-        // SAFETY: pointer contracts forwarded from the caller.
-        let id = unsafe { arg_id(interaction_id, "interaction_id") }?;
-        let reason = unsafe { arg_id(reason, "reason") }?;
-        let params = RejectParams {
-            reason: reason.to_string(),
-            ..RejectParams::default()
-        };
-        block_on(s.reject(id, &params))
-    })
-}
-
-/// `hold`: puts an active interaction on hold; returns on its Held event. On an interaction
-/// that is not active: CCB_ERR_COMMAND_FAILED (failCode 31, "Hold failure").
-///
-/// # Safety
-/// As ccb_agent_accept().
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_hold(
-    agent: *const ccb_agent_t,
-    interaction_id: *const c_char,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    interaction_command(agent, interaction_id, out_outcome, |s, id| {
-        block_on(s.hold(id))
-    })
-}
-
-/// `retrieve`: takes a held interaction back; returns on its Active event.
-///
-/// # Safety
-/// As ccb_agent_accept().
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_retrieve(
-    agent: *const ccb_agent_t,
-    interaction_id: *const c_char,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    interaction_command(agent, interaction_id, out_outcome, |s, id| {
-        block_on(s.retrieve(id))
-    })
-}
-
-/// `terminate`: ends an interaction; returns on its InteractionClear (or Wrap) event. The
-/// agent is then in wrap-up until ccb_agent_dispose().
-///
-/// # Safety
-/// As ccb_agent_accept().
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_terminate(
-    agent: *const ccb_agent_t,
-    interaction_id: *const c_char,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    interaction_command(agent, interaction_id, out_outcome, |s, id| {
-        block_on(s.terminate(id))
-    })
-}
-
-/// `dispose` with `disposition_id` (a disposition code of the organization): closes the
-/// wrap-up of an ended interaction; returns on DispositionInitiated (or Idle). On an
-/// interaction still active or held: CCB_ERR_COMMAND_FAILED (failCode 301).
-///
-/// # Safety
-/// `agent` is NULL or live; strings NULL or NUL-terminated; `out_outcome` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_dispose(
-    agent: *const ccb_agent_t,
-    interaction_id: *const c_char,
-    disposition_id: *const c_char,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    command(agent, out_outcome, |s| {
-        // SAFETY: pointer contracts forwarded from the caller.
-        let id = unsafe { arg_id(interaction_id, "interaction_id") }?;
-        let disposition = unsafe { arg_id(disposition_id, "disposition_id") }?;
-        let params = DisposeParams {
-            disposition_id: disposition.to_string(),
-            ..DisposeParams::default()
-        };
-        block_on(s.dispose(id, &params))
-    })
-}
-
-/// `keepAlive`, with `sessionTimeout` `session_timeout_s` seconds (0: the service's
-/// default); returns on ClientSessionKeepAlive. Once one was sent, the service logs the
-/// agent out (a CCB_AGENT_CHANGE_LOGGED_OUT) unless another follows in time: send them
-/// yourself, or let the session do it (`keep_alive_ms` of ccb_agent_options_t).
-///
-/// # Safety
-/// `agent` is NULL or live; `out_outcome` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn ccb_agent_keep_alive(
-    agent: *const ccb_agent_t,
-    session_timeout_s: u32,
-    out_outcome: *mut *mut ccb_agent_outcome_t,
-) -> *mut ccb_error_t {
-    command(agent, out_outcome, |s| {
-        let params = KeepAliveParams {
-            session_timeout: (session_timeout_s > 0).then(|| f64::from(session_timeout_s)),
-            ..KeepAliveParams::default()
-        };
-        block_on(s.keep_alive(&params))
-    })
+        || unsafe { generic_request(op, interaction_id, body_json) },
+        callback,
+        user_data,
+    )
 }
 
 /// Logs the agent out (`disconnect` with `reason_id`; `"0"` is the usual reason) and waits
 /// until it is Disconnected (the outcome's event). With work under way the service first
 /// answers DisconnectPending and logs the agent out once the work is disposed: the wait
-/// lasts until then (dispose from another thread), or `timeout_ms` (CCB_ERR_TIMEOUT; the
-/// request stays pending at the service), or a ccb_agent_cancel() (CCB_ERR_CLOSED). The
-/// session stays open: free it afterwards.
+/// lasts until then (dispose from another thread, or with ccb_agent_dispose_async()), or
+/// `timeout_ms` (CCB_ERR_TIMEOUT; the request stays pending at the service), or a
+/// ccb_agent_cancel() (CCB_ERR_CLOSED). The session stays open: free it afterwards.
 ///
 /// # Safety
 /// `agent` is NULL or live; `reason_id` NULL or NUL-terminated; `out_outcome` NULL or
@@ -1594,6 +1574,7 @@ pub unsafe extern "C" fn ccb_agent_cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent_commands::*;
     use crate::ccb_error_code_t;
     use crate::error::{ccb_error_code, ccb_error_field, ccb_error_free};
     use std::mem::MaybeUninit;

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 mod agent;
+mod agent_commands;
 mod client;
 mod error;
 mod event;
@@ -28,6 +29,7 @@ mod simulator;
 mod stream;
 
 pub use agent::*;
+pub use agent_commands::*;
 pub use client::*;
 pub use error::*;
 pub use event::*;

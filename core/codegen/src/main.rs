@@ -62,12 +62,23 @@ const OUTPUTS: &[(&str, &str, Lang)] = &[
         "bindings/uniffi/src/agent_commands.rs",
         Lang::Rust,
     ),
+    (
+        "c_agent.rs.jinja",
+        "bindings/c/src/agent_commands.rs",
+        Lang::Rust,
+    ),
+    (
+        "c_agent.hpp.jinja",
+        "include/ccbridge_agent_commands.hpp",
+        Lang::Cpp,
+    ),
 ];
 
 #[derive(Clone, Copy, PartialEq)]
 enum Lang {
     Rust,
     Python,
+    Cpp,
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -117,6 +128,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "uniffi_agent.rs.jinja",
         include_str!("../templates/uniffi_agent.rs.jinja"),
     ),
+    ("c_agent.jinja", include_str!("../templates/c_agent.jinja")),
+    (
+        "c_agent.rs.jinja",
+        include_str!("../templates/c_agent.rs.jinja"),
+    ),
+    (
+        "c_agent.hpp.jinja",
+        include_str!("../templates/c_agent.hpp.jinja"),
+    ),
 ];
 
 fn main() {
@@ -150,7 +170,7 @@ fn run(root: &Path, check: bool) -> Result<Vec<String>, String> {
             .map_err(|e| format!("{template}: {e:#}"))?;
         let text = match lang {
             Lang::Rust => rustfmt(&text).map_err(|e| format!("{out}: {e}"))?,
-            Lang::Python => tidy(&text),
+            Lang::Python | Lang::Cpp => tidy(&text),
         };
         emit(root, out, &text, check, &mut drifted)?;
     }
