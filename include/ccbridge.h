@@ -975,15 +975,20 @@ struct ccb_error_t *ccb_agent_stream_session_id(const struct ccb_agent_t *agent,
  *  "reasonId": "12" | null, "pending": "NotReady" | "Disconnect" | null, "inSync": true,
  *  "interactions": [{"interactionId": "1000", "mediaType": "InboundACD" | null,
  *                    "state": "Offered" | "Dialing" | "Active" | "Held" | "Cleared" | "Wrap",
- *                    "consulting": false, "conference": false, "transferred": false,
- *                    "screenPop": {...} | null}, ...],
+ *                    "consulting": false, "consultInteractionId": "1001" | null,
+ *                    "originalInteractionId": "1000" | null, "conference": false,
+ *                    "conferenceInteractionId": "1002" | null, "transferred": false,
+ *                    "screenPop": {...} | null, "email": {...} | null, "inSync": true}, ...],
  *  "statistics": [...]}
  * ```
  *
  * Interactions are oldest first. `screenPop` is the ScreenPop that presented the
  * interaction, decoded as ccb_event_typed_payload_json() decodes it (caller data under
  * `payload.interactionInfo.screenData`: `ani`, `dnis`, `firstName`...; ids as text); null
- * for an interaction first seen through a later event. `statistics` holds the last
+ * for an interaction first seen through a later event. A consultation leg is an
+ * interaction of its own, its `originalInteractionId` the call it consults about; `email`
+ * is the e-mail data of an e-mail's screen pop; an interaction's `inSync` is false after a
+ * gap (the stream was recreated) until an event about it arrives. `statistics` holds the last
  * AgentStatistics items. Fields may be added in later versions.
  *
  * # Safety
