@@ -634,6 +634,9 @@ fn an_agent_on_a_stream_the_caller_runs_shares_it_and_leaves_it_running() {
         block(agent.login_on(stream.clone())),
         Err(Error::InvalidArgument { .. })
     ));
+    agent.terminate_blocking(&call).unwrap();
+    agent.dispose_blocking(&call, &dispose_body()).unwrap();
+    wait_until_state(&agent, AgentState::Idle);
     block(agent.close());
     // The stream is the caller's: it runs on, and the closed session takes nothing more.
     assert!(!stream.is_stopping());
@@ -669,7 +672,8 @@ fn an_agent_on_a_stream_the_caller_runs_shares_it_and_leaves_it_running() {
 fn an_attached_desk_follows_the_agent_and_cancel_withdraws_a_pending_logout() {
     let sim = start_sim();
     let client = client_for(&sim);
-    let desk = AgentSession::login_blocking(&client, "agent-two-desks", options()).unwrap();
+    let desk =
+        Arc::new(AgentSession::login_blocking(&client, "agent-two-desks", options()).unwrap());
     let other = AgentSession::attach_blocking(&client, "agent-two-desks", options()).unwrap();
     let s = other.snapshot();
     assert_eq!(s.state, AgentState::Unknown);
@@ -686,39 +690,40 @@ fn an_attached_desk_follows_the_agent_and_cancel_withdraws_a_pending_logout() {
     assert!(s.in_sync);
     // A logout while the call lasts waits at the service (DisconnectPending)...
     let logout = std::thread::spawn({
-        let desk = Arc::new(desk);
-        let d = desk.clone();
-        move || (d.logout_blocking("0", WAIT), desk)
+        let desk = desk.clone();
+        move || desk.logout_blocking("0", WAIT)
     });
     for _ in 0..500 {
-        if other.snapshot().pending == Some(PendingRequest::Disconnect) {
+        if desk.snapshot().pending == Some(PendingRequest::Disconnect) {
             break;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(other.snapshot().pending, Some(PendingRequest::Disconnect));
-    // ...until the other desk cancels it: the waiting logout ends, the agent stays in.
-    let cancelled = other.cancel_blocking().unwrap();
+    assert_eq!(desk.snapshot().pending, Some(PendingRequest::Disconnect));
+    assert_eq!(
+        wait_for(&other, AgentChangeKind::State).new_state,
+        AgentState::Busy
+    );
+    // ...until it is cancelled: the waiting logout ends, the agent stays logged in.
+    let cancelled = desk.cancel_blocking().unwrap();
     assert!(cancelled.event.is_none(), "cancel has no confirming event");
-    let (result, desk) = logout.join().unwrap();
+    let result = logout.join().unwrap();
     assert!(matches!(result, Err(Error::Closed { .. })), "{result:?}");
-    for _ in 0..500 {
-        if sim.state().agent_info("agent-two-desks").pending.is_none() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
     let info = sim.state().agent_info("agent-two-desks");
     assert!(info.pending.is_none() && info.connected, "{info:?}");
+    assert_eq!(desk.snapshot().pending, None);
     assert_eq!(
         desk.snapshot().interactions[0].state,
         InteractionState::Active
     );
     // Nothing pending now: a cancel is refused before anything is sent.
     assert!(matches!(
-        other.cancel_blocking(),
+        desk.cancel_blocking(),
         Err(Error::InvalidArgument { .. })
     ));
+    // The attached desk works the same call.
+    let held = other.hold_blocking(&call).unwrap();
+    assert_eq!(confirmed_by(&held), "engagementCenter.Held");
     block(other.close());
     block(desk.close());
 }
