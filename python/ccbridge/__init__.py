@@ -56,10 +56,12 @@ from ccbridge.agent import (
     AgentSession,
     AgentSnapshot,
     AgentState,
+    AttachOptions,
     ChangeCallback,
     CommandOutcome,
     Interaction,
     InteractionState,
+    LoginOptions,
     PendingRequest,
 )
 from ccbridge.client import InitialState, NotReadyType, ViaClient
@@ -102,6 +104,8 @@ __all__ = [
     "InitialState",
     "NotReadyType",
     "AgentSession",
+    "AttachOptions",
+    "LoginOptions",
     "AgentSnapshot",
     "AgentChange",
     "Interaction",

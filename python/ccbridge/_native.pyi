@@ -184,92 +184,10 @@ class ViaClient:
 @final
 class AgentSession:
     @staticmethod
-    def login(
-        client: ViaClient,
-        user_id: str,
-        *,
-        initial_state: str | None = None,
-        station: str | None = None,
-        routeaccess_id: str | None = None,
-        email_address: str | None = None,
-        keep_alive: float | None = None,
-        session_timeout: float | None = None,
-        command_timeout: float | None = None,
-        login_timeout: float | None = None,
-        attach_renewal: float | None = None,
-        change_capacity: int | None = None,
-        inactivity_delay: int | None = None,
-        require_acknowledgement: bool | None = None,
-        max_events: int | None = None,
-        buffer_capacity: int | None = None,
-        dedupe_window: int | None = None,
-        poll_timeout: float | None = None,
-        ack_interval: float | None = None,
-        shutdown_deadline: float | None = None,
-    ) -> AgentSession: ...
+    def open(client: ViaClient, user_id: str, attach: bool, options: dict[str, Any] | None = None) -> AgentSession: ...
     @staticmethod
-    def login_async(
-        client: ViaClient,
-        user_id: str,
-        *,
-        initial_state: str | None = None,
-        station: str | None = None,
-        routeaccess_id: str | None = None,
-        email_address: str | None = None,
-        keep_alive: float | None = None,
-        session_timeout: float | None = None,
-        command_timeout: float | None = None,
-        login_timeout: float | None = None,
-        attach_renewal: float | None = None,
-        change_capacity: int | None = None,
-        inactivity_delay: int | None = None,
-        require_acknowledgement: bool | None = None,
-        max_events: int | None = None,
-        buffer_capacity: int | None = None,
-        dedupe_window: int | None = None,
-        poll_timeout: float | None = None,
-        ack_interval: float | None = None,
-        shutdown_deadline: float | None = None,
-    ) -> asyncio.Future[AgentSession]: ...
-    @staticmethod
-    def attach(
-        client: ViaClient,
-        user_id: str,
-        *,
-        keep_alive: float | None = None,
-        session_timeout: float | None = None,
-        command_timeout: float | None = None,
-        login_timeout: float | None = None,
-        attach_renewal: float | None = None,
-        change_capacity: int | None = None,
-        inactivity_delay: int | None = None,
-        require_acknowledgement: bool | None = None,
-        max_events: int | None = None,
-        buffer_capacity: int | None = None,
-        dedupe_window: int | None = None,
-        poll_timeout: float | None = None,
-        ack_interval: float | None = None,
-        shutdown_deadline: float | None = None,
-    ) -> AgentSession: ...
-    @staticmethod
-    def attach_async(
-        client: ViaClient,
-        user_id: str,
-        *,
-        keep_alive: float | None = None,
-        session_timeout: float | None = None,
-        command_timeout: float | None = None,
-        login_timeout: float | None = None,
-        attach_renewal: float | None = None,
-        change_capacity: int | None = None,
-        inactivity_delay: int | None = None,
-        require_acknowledgement: bool | None = None,
-        max_events: int | None = None,
-        buffer_capacity: int | None = None,
-        dedupe_window: int | None = None,
-        poll_timeout: float | None = None,
-        ack_interval: float | None = None,
-        shutdown_deadline: float | None = None,
+    def open_async(
+        client: ViaClient, user_id: str, attach: bool, options: dict[str, Any] | None = None
     ) -> asyncio.Future[AgentSession]: ...
     @property
     def user_id(self) -> str: ...

@@ -50,6 +50,7 @@ import weakref
 from dataclasses import dataclass
 from types import TracebackType
 from typing import (
+    TYPE_CHECKING,
     Any,
     AsyncIterator,
     Callable,
@@ -60,10 +61,15 @@ from typing import (
     Optional,
     Tuple,
     Type,
+    TypedDict,
     TypeVar,
     cast,
     overload,
 )
+
+if TYPE_CHECKING:
+    # Only read by type checkers (annotations are not evaluated): typing has it from 3.11.
+    from typing_extensions import Unpack
 
 from ccbridge import _native
 from ccbridge._agent_commands import AgentCommands
@@ -81,6 +87,8 @@ from ccbridge.models import InitialState
 
 __all__ = [
     "AgentSession",
+    "AttachOptions",
+    "LoginOptions",
     "AgentSnapshot",
     "AgentChange",
     "Interaction",
@@ -144,6 +152,52 @@ ChangeCallback = Callable[["AgentChange"], object]
 
 _C = TypeVar("_C", bound=Callable[..., object])
 _S = TypeVar("_S", bound="AgentSession")
+
+
+class AttachOptions(TypedDict, total=False):
+    """The keyword arguments of :meth:`AgentSession.attach` (and of a login). Durations
+    are in seconds; unset (or None) values take the core's defaults."""
+
+    #: Sends keepAlive at this interval from login on (default: never; the documents: once
+    #: one was sent, one must follow every minute or the agent is logged out).
+    keep_alive: Optional[float]
+    #: ``sessionTimeout`` of each keepAlive (default: the organization's).
+    session_timeout: Optional[float]
+    #: How long a command waits for its confirming event (default 10).
+    command_timeout: Optional[float]
+    #: How long the login or attach waits for the service to confirm it (default 30).
+    login_timeout: Optional[float]
+    #: How often an attachment is renewed (default 1500: the documents' 25 minutes). A
+    #: login becomes an attachment when its stream is recreated.
+    attach_renewal: Optional[float]
+    #: Changes kept for :meth:`AgentSession.next_change` when nobody reads them; beyond it
+    #: the oldest are dropped and counted in :attr:`AgentSession.dropped_changes` (default
+    #: 10000).
+    change_capacity: Optional[int]
+    #: The session's stream, as in :meth:`ViaClient.stream`: ``inactivityDelay``...
+    inactivity_delay: Optional[int]
+    require_acknowledgement: Optional[bool]
+    max_events: Optional[int]
+    buffer_capacity: Optional[int]
+    dedupe_window: Optional[int]
+    poll_timeout: Optional[float]
+    ack_interval: Optional[float]
+    shutdown_deadline: Optional[float]
+
+
+class LoginOptions(AttachOptions, total=False):
+    """The keyword arguments of :meth:`AgentSession.login`: those of
+    :class:`AttachOptions`, and what the login itself sends."""
+
+    #: ``initialState`` of the login: ``"Idle"``, ``"NotReady"`` or ``"Park"`` (default:
+    #: the service decides).
+    initial_state: Optional[InitialState]
+    #: The phone number the system uses for the agent's audio.
+    station: Optional[str]
+    #: ``routeaccessId`` of the login.
+    routeaccess_id: Optional[str]
+    #: ``emailAddress`` of the login.
+    email_address: Optional[str]
 
 
 @dataclass(frozen=True)
@@ -339,238 +393,53 @@ class AgentSession(AgentCommands):
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def login(
-        cls: Type[_S],
-        client: ViaClient,
-        user_id: str,
-        *,
-        initial_state: Optional[InitialState] = None,
-        station: Optional[str] = None,
-        routeaccess_id: Optional[str] = None,
-        email_address: Optional[str] = None,
-        keep_alive: Optional[float] = None,
-        session_timeout: Optional[float] = None,
-        command_timeout: Optional[float] = None,
-        login_timeout: Optional[float] = None,
-        attach_renewal: Optional[float] = None,
-        change_capacity: Optional[int] = None,
-        inactivity_delay: Optional[int] = None,
-        require_acknowledgement: Optional[bool] = None,
-        max_events: Optional[int] = None,
-        buffer_capacity: Optional[int] = None,
-        dedupe_window: Optional[int] = None,
-        poll_timeout: Optional[float] = None,
-        ack_interval: Optional[float] = None,
-        shutdown_deadline: Optional[float] = None,
-    ) -> _S:
+    def login(cls: Type[_S], client: ViaClient, user_id: str, **options: Unpack[LoginOptions]) -> _S:
         """Logs the agent in: opens an event stream, sends ``connect`` and waits for
         ``ConnectConfirm``, ``Connected`` and the agent's first state.
-
-        Durations are in seconds; unset values take the core's defaults.
 
         :param client: the client the session sends its requests with (several sessions may
             share it).
         :param user_id: the agent (``userId``).
-        :param initial_state: ``initialState`` of the login: ``"Idle"``, ``"NotReady"`` or
-            ``"Park"`` (default: the service decides).
-        :param station: the phone number the system uses for the agent's audio.
-        :param routeaccess_id: ``routeaccessId`` of the login.
-        :param email_address: ``emailAddress`` of the login.
-        :param keep_alive: sends keepAlive at this interval from login on (default: never;
-            the documents: once one was sent, one must follow every minute or the agent is
-            logged out).
-        :param session_timeout: ``sessionTimeout`` of each keepAlive (default: the
-            organization's).
-        :param command_timeout: how long a command waits for its confirming event
-            (default 10).
-        :param login_timeout: how long the login waits for the service to confirm it
-            (default 30).
-        :param attach_renewal: how often an attachment is renewed (default 1500: the
-            documents' 25 minutes). A login becomes an attachment when its stream is
-            recreated.
-        :param change_capacity: changes kept for :meth:`next_change` when nobody reads them;
-            beyond it the oldest are dropped and counted in :attr:`dropped_changes`
-            (default 10000).
-        :param inactivity_delay: the stream's ``inactivityDelay``, as in
-            :meth:`ViaClient.stream`; so are ``require_acknowledgement``, ``max_events``,
-            ``buffer_capacity``, ``dedupe_window``, ``poll_timeout``, ``ack_interval`` and
-            ``shutdown_deadline``.
+        :param options: the keyword arguments of :class:`LoginOptions` (durations in
+            seconds; unset values take the core's defaults).
         :raises InvalidArgumentError: an empty ``user_id``, an unknown ``initial_state``, a
             duration that is negative or zero... (``.field`` names the argument).
+        :raises TypeError: a keyword argument that is not an option, or of the wrong type.
         :raises CommandFailedError: the service refused the login (``fail_code``,
             ``fail_reason``).
         :raises TimeoutError: no confirmation within ``login_timeout``.
         """
-        return cls(
-            _native.AgentSession.login(
-                client._native,
-                user_id,
-                initial_state=initial_state,
-                station=station,
-                routeaccess_id=routeaccess_id,
-                email_address=email_address,
-                keep_alive=keep_alive,
-                session_timeout=session_timeout,
-                command_timeout=command_timeout,
-                login_timeout=login_timeout,
-                attach_renewal=attach_renewal,
-                change_capacity=change_capacity,
-                inactivity_delay=inactivity_delay,
-                require_acknowledgement=require_acknowledgement,
-                max_events=max_events,
-                buffer_capacity=buffer_capacity,
-                dedupe_window=dedupe_window,
-                poll_timeout=poll_timeout,
-                ack_interval=ack_interval,
-                shutdown_deadline=shutdown_deadline,
-            )
-        )
+        return cls(_native.AgentSession.open(client._native, user_id, False, dict(options)))
 
     @classmethod
     async def login_async(
-        cls: Type[_S],
-        client: ViaClient,
-        user_id: str,
-        *,
-        initial_state: Optional[InitialState] = None,
-        station: Optional[str] = None,
-        routeaccess_id: Optional[str] = None,
-        email_address: Optional[str] = None,
-        keep_alive: Optional[float] = None,
-        session_timeout: Optional[float] = None,
-        command_timeout: Optional[float] = None,
-        login_timeout: Optional[float] = None,
-        attach_renewal: Optional[float] = None,
-        change_capacity: Optional[int] = None,
-        inactivity_delay: Optional[int] = None,
-        require_acknowledgement: Optional[bool] = None,
-        max_events: Optional[int] = None,
-        buffer_capacity: Optional[int] = None,
-        dedupe_window: Optional[int] = None,
-        poll_timeout: Optional[float] = None,
-        ack_interval: Optional[float] = None,
-        shutdown_deadline: Optional[float] = None,
+        cls: Type[_S], client: ViaClient, user_id: str, **options: Unpack[LoginOptions]
     ) -> _S:
         """Awaitable :meth:`login`."""
-        native = await _native.AgentSession.login_async(
-            client._native,
-            user_id,
-            initial_state=initial_state,
-            station=station,
-            routeaccess_id=routeaccess_id,
-            email_address=email_address,
-            keep_alive=keep_alive,
-            session_timeout=session_timeout,
-            command_timeout=command_timeout,
-            login_timeout=login_timeout,
-            attach_renewal=attach_renewal,
-            change_capacity=change_capacity,
-            inactivity_delay=inactivity_delay,
-            require_acknowledgement=require_acknowledgement,
-            max_events=max_events,
-            buffer_capacity=buffer_capacity,
-            dedupe_window=dedupe_window,
-            poll_timeout=poll_timeout,
-            ack_interval=ack_interval,
-            shutdown_deadline=shutdown_deadline,
-        )
-        return cls(native)
+        return cls(await _native.AgentSession.open_async(client._native, user_id, False, dict(options)))
 
     @classmethod
-    def attach(
-        cls: Type[_S],
-        client: ViaClient,
-        user_id: str,
-        *,
-        keep_alive: Optional[float] = None,
-        session_timeout: Optional[float] = None,
-        command_timeout: Optional[float] = None,
-        login_timeout: Optional[float] = None,
-        attach_renewal: Optional[float] = None,
-        change_capacity: Optional[int] = None,
-        inactivity_delay: Optional[int] = None,
-        require_acknowledgement: Optional[bool] = None,
-        max_events: Optional[int] = None,
-        buffer_capacity: Optional[int] = None,
-        dedupe_window: Optional[int] = None,
-        poll_timeout: Optional[float] = None,
-        ack_interval: Optional[float] = None,
-        shutdown_deadline: Optional[float] = None,
-    ) -> _S:
+    def attach(cls: Type[_S], client: ViaClient, user_id: str, **options: Unpack[AttachOptions]) -> _S:
         """Attaches to the agent's existing login (another desktop's): opens an event
         stream, sends ``connect`` with ``attach`` and waits for ``ConnectConfirm``.
 
         The attachment is renewed every ``attach_renewal`` seconds. The agent's state is
         ``"Unknown"`` (and the snapshot not :attr:`~AgentSnapshot.in_sync`) until its next
-        state event. The options are those of :meth:`login` that do not belong to the
-        login itself.
+        state event. The options (:class:`AttachOptions`) are those of :meth:`login` that
+        do not belong to the login itself.
 
         :raises CommandFailedError: the service refused the attachment.
         :raises ApiError: the agent is not logged in (HTTP 422).
         :raises TimeoutError: no confirmation within ``login_timeout``.
         """
-        return cls(
-            _native.AgentSession.attach(
-                client._native,
-                user_id,
-                keep_alive=keep_alive,
-                session_timeout=session_timeout,
-                command_timeout=command_timeout,
-                login_timeout=login_timeout,
-                attach_renewal=attach_renewal,
-                change_capacity=change_capacity,
-                inactivity_delay=inactivity_delay,
-                require_acknowledgement=require_acknowledgement,
-                max_events=max_events,
-                buffer_capacity=buffer_capacity,
-                dedupe_window=dedupe_window,
-                poll_timeout=poll_timeout,
-                ack_interval=ack_interval,
-                shutdown_deadline=shutdown_deadline,
-            )
-        )
+        return cls(_native.AgentSession.open(client._native, user_id, True, dict(options)))
 
     @classmethod
     async def attach_async(
-        cls: Type[_S],
-        client: ViaClient,
-        user_id: str,
-        *,
-        keep_alive: Optional[float] = None,
-        session_timeout: Optional[float] = None,
-        command_timeout: Optional[float] = None,
-        login_timeout: Optional[float] = None,
-        attach_renewal: Optional[float] = None,
-        change_capacity: Optional[int] = None,
-        inactivity_delay: Optional[int] = None,
-        require_acknowledgement: Optional[bool] = None,
-        max_events: Optional[int] = None,
-        buffer_capacity: Optional[int] = None,
-        dedupe_window: Optional[int] = None,
-        poll_timeout: Optional[float] = None,
-        ack_interval: Optional[float] = None,
-        shutdown_deadline: Optional[float] = None,
+        cls: Type[_S], client: ViaClient, user_id: str, **options: Unpack[AttachOptions]
     ) -> _S:
         """Awaitable :meth:`attach`."""
-        native = await _native.AgentSession.attach_async(
-            client._native,
-            user_id,
-            keep_alive=keep_alive,
-            session_timeout=session_timeout,
-            command_timeout=command_timeout,
-            login_timeout=login_timeout,
-            attach_renewal=attach_renewal,
-            change_capacity=change_capacity,
-            inactivity_delay=inactivity_delay,
-            require_acknowledgement=require_acknowledgement,
-            max_events=max_events,
-            buffer_capacity=buffer_capacity,
-            dedupe_window=dedupe_window,
-            poll_timeout=poll_timeout,
-            ack_interval=ack_interval,
-            shutdown_deadline=shutdown_deadline,
-        )
-        return cls(native)
+        return cls(await _native.AgentSession.open_async(client._native, user_id, True, dict(options)))
 
     # -- state ---------------------------------------------------------------------------
 

@@ -190,6 +190,7 @@ struct LoginArgs {
 }
 
 /// The options of both a login and an attach, as Python gives them (seconds as floats).
+#[derive(Default)]
 struct SessionArgs {
     keep_alive: Option<f64>,
     session_timeout: Option<f64>,
@@ -268,6 +269,61 @@ fn agent_options(py: Python<'_>, login: LoginArgs, a: SessionArgs) -> PyResult<A
         a.shutdown_deadline,
     )?;
     Ok(o)
+}
+
+/// The options of a login or an attach from the keyword arguments the wrapper passes on
+/// (`**options`): each read as its own type, naming the argument when it is not; a name
+/// that is not an option of the call is refused as Python refuses an unexpected keyword
+/// argument.
+fn options_from(
+    py: Python<'_>,
+    attach: bool,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<AgentOptions> {
+    let mut login = LoginArgs::default();
+    let mut a = SessionArgs::default();
+    let call = if attach { "attach" } else { "login" };
+    for (key, value) in options.into_iter().flat_map(|o| o.iter()) {
+        let name: String = key.extract()?;
+        if value.is_none() {
+            continue;
+        }
+        let v = &value;
+        match name.as_str() {
+            "initial_state" if !attach => login.initial_state = get(&name, v)?,
+            "station" if !attach => login.station = get(&name, v)?,
+            "routeaccess_id" if !attach => login.routeaccess_id = get(&name, v)?,
+            "email_address" if !attach => login.email_address = get(&name, v)?,
+            "keep_alive" => a.keep_alive = get(&name, v)?,
+            "session_timeout" => a.session_timeout = get(&name, v)?,
+            "command_timeout" => a.command_timeout = get(&name, v)?,
+            "login_timeout" => a.login_timeout = get(&name, v)?,
+            "attach_renewal" => a.attach_renewal = get(&name, v)?,
+            "change_capacity" => a.change_capacity = get(&name, v)?,
+            "inactivity_delay" => a.inactivity_delay = get(&name, v)?,
+            "require_acknowledgement" => a.require_acknowledgement = get(&name, v)?,
+            "max_events" => a.max_events = get(&name, v)?,
+            "buffer_capacity" => a.buffer_capacity = get(&name, v)?,
+            "dedupe_window" => a.dedupe_window = get(&name, v)?,
+            "poll_timeout" => a.poll_timeout = get(&name, v)?,
+            "ack_interval" => a.ack_interval = get(&name, v)?,
+            "shutdown_deadline" => a.shutdown_deadline = get(&name, v)?,
+            _ => {
+                return Err(PyTypeError::new_err(format!(
+                    "{call}() got an unexpected keyword argument '{name}'"
+                )))
+            }
+        }
+    }
+    agent_options(py, login, a)
+}
+
+/// One keyword argument as its type; a wrong type names the argument, as Python's own
+/// argument parsing does.
+fn get<'py, T: FromPyObject<'py>>(name: &str, v: &Bound<'py, PyAny>) -> PyResult<Option<T>> {
+    v.extract()
+        .map(Some)
+        .map_err(|e| PyTypeError::new_err(format!("argument '{name}': {e}")))
 }
 
 /// A login or an attach, ready to run on the runtime.
@@ -391,212 +447,39 @@ impl PyAgentSession {
 
 #[pymethods]
 impl PyAgentSession {
-    /// Logs the agent in on a stream of its own and waits for the service to confirm it.
+    /// Logs the agent in (`attach` false) or attaches to its existing login (`attach`
+    /// true) on a stream of its own, and waits for the service to confirm it. `options`
+    /// holds the keyword arguments of the wrapper's `login` / `attach`.
     #[staticmethod]
-    #[pyo3(signature = (client, user_id, *, initial_state=None, station=None, routeaccess_id=None, email_address=None, keep_alive=None, session_timeout=None, command_timeout=None, login_timeout=None, attach_renewal=None, change_capacity=None, inactivity_delay=None, require_acknowledgement=None, max_events=None, buffer_capacity=None, dedupe_window=None, poll_timeout=None, ack_interval=None, shutdown_deadline=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn login(
+    #[pyo3(signature = (client, user_id, attach, options=None))]
+    fn open(
         py: Python<'_>,
         client: &Bound<'_, PyViaClient>,
         user_id: String,
-        initial_state: Option<String>,
-        station: Option<String>,
-        routeaccess_id: Option<String>,
-        email_address: Option<String>,
-        keep_alive: Option<f64>,
-        session_timeout: Option<f64>,
-        command_timeout: Option<f64>,
-        login_timeout: Option<f64>,
-        attach_renewal: Option<f64>,
-        change_capacity: Option<i64>,
-        inactivity_delay: Option<i64>,
-        require_acknowledgement: Option<bool>,
-        max_events: Option<i64>,
-        buffer_capacity: Option<i64>,
-        dedupe_window: Option<i64>,
-        poll_timeout: Option<f64>,
-        ack_interval: Option<f64>,
-        shutdown_deadline: Option<f64>,
+        attach: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = agent_options(
-            py,
-            LoginArgs {
-                initial_state,
-                station,
-                routeaccess_id,
-                email_address,
-            },
-            SessionArgs {
-                keep_alive,
-                session_timeout,
-                command_timeout,
-                login_timeout,
-                attach_renewal,
-                change_capacity,
-                inactivity_delay,
-                require_acknowledgement,
-                max_events,
-                buffer_capacity,
-                dedupe_window,
-                poll_timeout,
-                ack_interval,
-                shutdown_deadline,
-            },
-        )?;
-        let session = block_on(py, open_fut(client, user_id, options, false))?;
+        let options = options_from(py, attach, options)?;
+        let session = block_on(py, open_fut(client, user_id, options, attach))?;
         Ok(PyAgentSession::new(session))
     }
 
-    /// Awaitable `login`.
+    /// Awaitable `open`.
     #[staticmethod]
-    #[pyo3(signature = (client, user_id, *, initial_state=None, station=None, routeaccess_id=None, email_address=None, keep_alive=None, session_timeout=None, command_timeout=None, login_timeout=None, attach_renewal=None, change_capacity=None, inactivity_delay=None, require_acknowledgement=None, max_events=None, buffer_capacity=None, dedupe_window=None, poll_timeout=None, ack_interval=None, shutdown_deadline=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn login_async<'py>(
+    #[pyo3(signature = (client, user_id, attach, options=None))]
+    fn open_async<'py>(
         py: Python<'py>,
         client: &Bound<'_, PyViaClient>,
         user_id: String,
-        initial_state: Option<String>,
-        station: Option<String>,
-        routeaccess_id: Option<String>,
-        email_address: Option<String>,
-        keep_alive: Option<f64>,
-        session_timeout: Option<f64>,
-        command_timeout: Option<f64>,
-        login_timeout: Option<f64>,
-        attach_renewal: Option<f64>,
-        change_capacity: Option<i64>,
-        inactivity_delay: Option<i64>,
-        require_acknowledgement: Option<bool>,
-        max_events: Option<i64>,
-        buffer_capacity: Option<i64>,
-        dedupe_window: Option<i64>,
-        poll_timeout: Option<f64>,
-        ack_interval: Option<f64>,
-        shutdown_deadline: Option<f64>,
+        attach: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let options = agent_options(
-            py,
-            LoginArgs {
-                initial_state,
-                station,
-                routeaccess_id,
-                email_address,
-            },
-            SessionArgs {
-                keep_alive,
-                session_timeout,
-                command_timeout,
-                login_timeout,
-                attach_renewal,
-                change_capacity,
-                inactivity_delay,
-                require_acknowledgement,
-                max_events,
-                buffer_capacity,
-                dedupe_window,
-                poll_timeout,
-                ack_interval,
-                shutdown_deadline,
-            },
-        )?;
+        let options = options_from(py, attach, options)?;
         into_future(
             py,
-            open_fut(client, user_id, options, false),
+            open_fut(client, user_id, options, attach),
             session_object,
         )
-    }
-
-    /// Attaches to the agent's existing login (another desktop's) on a stream of its own.
-    #[staticmethod]
-    #[pyo3(signature = (client, user_id, *, keep_alive=None, session_timeout=None, command_timeout=None, login_timeout=None, attach_renewal=None, change_capacity=None, inactivity_delay=None, require_acknowledgement=None, max_events=None, buffer_capacity=None, dedupe_window=None, poll_timeout=None, ack_interval=None, shutdown_deadline=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn attach(
-        py: Python<'_>,
-        client: &Bound<'_, PyViaClient>,
-        user_id: String,
-        keep_alive: Option<f64>,
-        session_timeout: Option<f64>,
-        command_timeout: Option<f64>,
-        login_timeout: Option<f64>,
-        attach_renewal: Option<f64>,
-        change_capacity: Option<i64>,
-        inactivity_delay: Option<i64>,
-        require_acknowledgement: Option<bool>,
-        max_events: Option<i64>,
-        buffer_capacity: Option<i64>,
-        dedupe_window: Option<i64>,
-        poll_timeout: Option<f64>,
-        ack_interval: Option<f64>,
-        shutdown_deadline: Option<f64>,
-    ) -> PyResult<Self> {
-        let options = agent_options(
-            py,
-            LoginArgs::default(),
-            SessionArgs {
-                keep_alive,
-                session_timeout,
-                command_timeout,
-                login_timeout,
-                attach_renewal,
-                change_capacity,
-                inactivity_delay,
-                require_acknowledgement,
-                max_events,
-                buffer_capacity,
-                dedupe_window,
-                poll_timeout,
-                ack_interval,
-                shutdown_deadline,
-            },
-        )?;
-        let session = block_on(py, open_fut(client, user_id, options, true))?;
-        Ok(PyAgentSession::new(session))
-    }
-
-    /// Awaitable `attach`.
-    #[staticmethod]
-    #[pyo3(signature = (client, user_id, *, keep_alive=None, session_timeout=None, command_timeout=None, login_timeout=None, attach_renewal=None, change_capacity=None, inactivity_delay=None, require_acknowledgement=None, max_events=None, buffer_capacity=None, dedupe_window=None, poll_timeout=None, ack_interval=None, shutdown_deadline=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn attach_async<'py>(
-        py: Python<'py>,
-        client: &Bound<'_, PyViaClient>,
-        user_id: String,
-        keep_alive: Option<f64>,
-        session_timeout: Option<f64>,
-        command_timeout: Option<f64>,
-        login_timeout: Option<f64>,
-        attach_renewal: Option<f64>,
-        change_capacity: Option<i64>,
-        inactivity_delay: Option<i64>,
-        require_acknowledgement: Option<bool>,
-        max_events: Option<i64>,
-        buffer_capacity: Option<i64>,
-        dedupe_window: Option<i64>,
-        poll_timeout: Option<f64>,
-        ack_interval: Option<f64>,
-        shutdown_deadline: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let options = agent_options(
-            py,
-            LoginArgs::default(),
-            SessionArgs {
-                keep_alive,
-                session_timeout,
-                command_timeout,
-                login_timeout,
-                attach_renewal,
-                change_capacity,
-                inactivity_delay,
-                require_acknowledgement,
-                max_events,
-                buffer_capacity,
-                dedupe_window,
-                poll_timeout,
-                ack_interval,
-                shutdown_deadline,
-            },
-        )?;
-        into_future(py, open_fut(client, user_id, options, true), session_object)
     }
 
     /// The agent (`userId`).

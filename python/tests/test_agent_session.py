@@ -781,6 +781,20 @@ def test_bad_options_name_the_argument(
     assert commands_sent(sim) == before
 
 
+def test_options_that_are_not_options_are_type_errors(sim: Sim, client: ccbridge.ViaClient) -> None:
+    before = commands_sent(sim)
+    with pytest.raises(TypeError, match="login\\(\\) got an unexpected keyword argument 'initalState'"):
+        AgentSession.login(client, "agent-typo", initalState="Idle")  # type: ignore[call-arg]
+    # What only a login sends is not an option of an attach.
+    with pytest.raises(TypeError, match="attach\\(\\) got an unexpected keyword argument 'station'"):
+        AgentSession.attach(client, "agent-typo", station="9785551212")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="argument 'station'"):
+        AgentSession.login(client, "agent-typo", station=9785551212)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="argument 'command_timeout'"):
+        asyncio.run(AgentSession.login_async(client, "agent-typo", command_timeout="5"))  # type: ignore[arg-type]
+    assert commands_sent(sim) == before
+
+
 def test_simulator_bad_input(sim: Sim, user_id: str) -> None:
     simulator = sim.simulator
     with pytest.raises(ccbridge.ConflictError):
