@@ -512,25 +512,36 @@ impl AgentModel {
                     text(inner.and_then(|i| i.interaction_id.as_ref())),
                 ];
                 if let Some(new_id) = new_id.or_else(|| old[1].clone()) {
-                    let pos = self
-                        .snapshot
-                        .interactions
-                        .iter()
-                        .position(|i| old.iter().flatten().any(|o| *o == i.interaction_id));
-                    let mut i = match pos {
-                        Some(pos) => self.snapshot.interactions.remove(pos),
-                        None => {
-                            message = Some("an interaction not seen before: adopted".into());
-                            Interaction::new(&new_id, I::Active)
+                    if let Some(i) = self.find(&new_id) {
+                        // Presented already under its new id (its ScreenPop): it stays
+                        // where it is, offered or accepted.
+                        i.in_sync = true;
+                        i.consulting = false;
+                        i.original_interaction_id = None;
+                        for o in old.iter().flatten().filter(|o| **o != new_id) {
+                            self.remove(o);
                         }
-                    };
-                    self.remove(&new_id);
-                    i.interaction_id = new_id.clone();
-                    i.state = I::Active;
-                    i.consulting = false;
-                    i.original_interaction_id = None;
-                    i.in_sync = true;
-                    self.snapshot.interactions.push(i);
+                    } else {
+                        // The consultation leg this agent held becomes the call.
+                        let pos = self
+                            .snapshot
+                            .interactions
+                            .iter()
+                            .position(|i| old.iter().flatten().any(|o| *o == i.interaction_id));
+                        let mut i = match pos {
+                            Some(pos) => self.snapshot.interactions.remove(pos),
+                            None => {
+                                message = Some("an interaction not seen before: adopted".into());
+                                Interaction::new(&new_id, I::Active)
+                            }
+                        };
+                        i.interaction_id = new_id.clone();
+                        i.state = I::Active;
+                        i.consulting = false;
+                        i.original_interaction_id = None;
+                        i.in_sync = true;
+                        self.snapshot.interactions.push(i);
+                    }
                     interaction_id = Some(new_id);
                 }
             }
@@ -885,6 +896,25 @@ mod tests {
         );
         assert!(!i.transferred);
         assert!(i.screen_pop.is_some(), "what was known of it stays");
+    }
+
+    #[test]
+    fn a_transfer_presented_by_its_screen_pop_stays_offered_under_its_new_id() {
+        let mut m = logged_in();
+        m.apply(&ev("ScreenPop", one(401)));
+        let c = m.apply(&ev(
+            "InteractionTransferred",
+            json!({"interactionId": 400, "consultInteractionId": 0, "newInteractionId": 401}),
+        ));
+        assert_eq!(c.interaction_id.as_deref(), Some("401"));
+        assert_eq!(c.message, None, "nothing adopted");
+        let ids: Vec<_> = m
+            .snapshot
+            .interactions
+            .iter()
+            .map(|i| (i.interaction_id.as_str(), i.state))
+            .collect();
+        assert_eq!(ids, [("401", InteractionState::Offered)]);
     }
 
     #[test]

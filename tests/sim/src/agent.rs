@@ -1,7 +1,8 @@
 //! The agent model behind the Engagement Center commands: per user a state (Idle, NotReady,
 //! Park, Disconnected), at most one pending request (NotReady or Disconnect, waiting for the
-//! interactions to end), the interactions with their states and consultation legs, a
-//! keep-alive monitor and the attached sessions with their expiry.
+//! interactions to end), the interactions with their states, consultation legs and timers
+//! (accept, wrap), a keep-alive monitor, the attached sessions with their expiry, and what
+//! the other modules keep per user (statistics, monitor, personal greeting, voicemails).
 //!
 //! The commands (`ec.rs`) and the control API (`/sim/agents/...`) drive it. A transition the
 //! model does not allow is not an HTTP error, as on the real service: the command is
@@ -18,26 +19,35 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::ec::example_inner;
+use crate::email::{self, EmailOp};
 use crate::error::ApiError;
+use crate::greeting::{Greeting, GreetingInfo};
+use crate::monitor::{self, Monitor, MonitorInfo};
 use crate::state::{Data, EventTemplate, SimState};
+use crate::stats::AgentStats;
+use crate::voicemail::{Voicemail, VoicemailInfo};
 
 /// `eventCode` of an Error event that reports a failure.
-const FAILURE: i64 = 10;
+pub(crate) const FAILURE: i64 = 10;
 /// `eventCode` of an informational Error event.
-const INFORMATIONAL: i64 = 225;
+pub(crate) const INFORMATIONAL: i64 = 225;
 
 const GENERAL_FAILURE: i64 = 10;
 const CALL_DOES_NOT_EXIST: i64 = 11;
 const CTI_LOGIN_FAILED: i64 = 16;
-const INVALID_STATE: i64 = 20;
-const TRANSFER_FAILURE: i64 = 28;
+pub(crate) const INVALID_STATE: i64 = 20;
+pub(crate) const TRANSFER_FAILURE: i64 = 28;
 const HOLD_FAILURE: i64 = 31;
 const RETRIEVE_FAILURE: i64 = 32;
 const HANG_UP_FAILURE: i64 = 34;
 const CONSULT_FAILURE: i64 = 38;
 const CONFERENCE_FAILURE: i64 = 69;
+const LATE_DISPOSITION: i64 = 230;
 const PARTY_DISCONNECTED: i64 = 252;
+pub(crate) const EMAIL_NOT_FOUND: i64 = 296;
 const DISPOSE_WHILE_CONNECTED: i64 = 301;
+pub(crate) const RECORDING_STILL_ACTIVE: i64 = 330;
+pub(crate) const EMAIL_ACTIVE_ELSEWHERE: i64 = 346;
 
 /// The fail codes the simulator sends (and a few login failures a test may ask for), with
 /// their text from the table of the Error event in the streaming document.
@@ -61,14 +71,28 @@ const FAIL_REASONS: &[(i64, &str)] = &[
     (218, "Your station number is being used by agent"),
     (219, "Agent is already logged in at station"),
     (
+        LATE_DISPOSITION,
+        "Your call disposition was received after the maximum allowed wrap time was exceeded, \
+         resulting in an incomplete disposition status for this contact",
+    ),
+    (
         PARTY_DISCONNECTED,
         "Calling/Called party disconnected the call",
     ),
     (260, "CTI agent login failed"),
     (294, "Gateway login failed as switch is down"),
+    (EMAIL_NOT_FOUND, "Can not get email by email object id"),
     (
         DISPOSE_WHILE_CONNECTED,
         "Can not disposition the call while call is in active or held state",
+    ),
+    (
+        RECORDING_STILL_ACTIVE,
+        "Recording is not allowed as previous recording is still active",
+    ),
+    (
+        EMAIL_ACTIVE_ELSEWHERE,
+        "Email already activated by other Agent",
     ),
 ];
 
@@ -83,11 +107,15 @@ fn fail_reason(code: i64) -> String {
 }
 
 /// `InteractionClear.state` of an interaction that ended (the documents' example value).
-const CLEARED: i64 = 14;
+pub(crate) const CLEARED: i64 = 14;
+
+/// The work type of routed work when the control API names none (the documents' ScreenPop
+/// example).
+pub(crate) const DEFAULT_WORK_TYPE: i64 = 191;
 
 /// `now + d`, or a time far enough away when the sum does not fit (a huge timeout from a
 /// request or the control API must not panic).
-fn later(now: Instant, d: Duration) -> Instant {
+pub(crate) fn later(now: Instant, d: Duration) -> Instant {
     now.checked_add(d)
         .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
         .unwrap_or(now)
@@ -144,6 +172,9 @@ pub(crate) enum Pending {
 pub(crate) enum InteractionState {
     /// Presented (screen pop), not accepted yet.
     Offered,
+    /// An e-mail accepted but not active yet: the service waits for `emailActive` (the
+    /// client has fetched the message) before it goes Active.
+    Accepted,
     /// Connected.
     Active,
     /// On hold.
@@ -156,6 +187,7 @@ impl InteractionState {
     fn name(self) -> &'static str {
         match self {
             InteractionState::Offered => "Offered",
+            InteractionState::Accepted => "Accepted",
             InteractionState::Active => "Active",
             InteractionState::Held => "Held",
             InteractionState::Wrap => "Wrap",
@@ -163,7 +195,7 @@ impl InteractionState {
     }
 
     /// Connected to a party: Active or Held.
-    fn connected(self) -> bool {
+    pub(crate) fn connected(self) -> bool {
         matches!(self, InteractionState::Active | InteractionState::Held)
     }
 }
@@ -179,17 +211,48 @@ pub(crate) struct Interaction {
     pub primary: Option<u64>,
     /// A consultation was merged into it.
     pub conference: bool,
+    /// Its work type (the statistics are kept per work type).
+    pub work_type_id: i64,
+    /// `interactionInfo` of its ScreenPop, passed on when it is transferred to another
+    /// simulated agent.
+    pub info: Option<Value>,
+    /// For a consultation leg to a user (`consultType` User): that user, who receives the
+    /// call when it is transferred to the consulted party.
+    pub consulted_user: Option<String>,
+    /// The emailObjectId of an e-mail interaction.
+    pub email: Option<String>,
+    /// Counted as handled in the statistics (it was Active once).
+    pub handled: bool,
+    /// When an Offered interaction is withdrawn (`AcceptCallTimeout`).
+    pub accept_deadline: Option<Instant>,
+    /// When a Wrap interaction gets its `WrapTimeout`.
+    pub wrap_deadline: Option<Instant>,
+    /// `WrapTimeout` was sent: a dispose now is late.
+    pub wrap_timed_out: bool,
 }
 
 impl Interaction {
-    fn new(media_type: &str, state: InteractionState) -> Self {
+    pub(crate) fn new(media_type: &str, state: InteractionState) -> Self {
         Interaction {
             media_type: media_type.to_owned(),
             state,
             consult: None,
             primary: None,
             conference: false,
+            work_type_id: DEFAULT_WORK_TYPE,
+            info: None,
+            consulted_user: None,
+            email: None,
+            handled: false,
+            accept_deadline: None,
+            wrap_deadline: None,
+            wrap_timed_out: false,
         }
+    }
+
+    /// An e-mail interaction (by its media type).
+    pub(crate) fn is_email(&self) -> bool {
+        email::is_email_media(&self.media_type)
     }
 }
 
@@ -217,6 +280,16 @@ pub(crate) struct User {
     pub keep_alive: Option<KeepAlive>,
     /// Armed by the control API: the next login fails with this code and reason.
     pub fail_next_login: Option<(i64, String)>,
+    /// The `station` of the login (what a supervisor's `monitor` names).
+    pub station: Option<String>,
+    /// The figures `agentStatistics` answers, since the login.
+    pub stats: AgentStats,
+    /// The agent this user monitors (a supervisor), since a `monitor` Start*.
+    pub monitor: Option<Monitor>,
+    /// The personal greeting's playback and recording.
+    pub greeting: Greeting,
+    /// The voicemails left for the user; a mailbox outlives the login.
+    pub voicemails: Vec<Voicemail>,
 }
 
 impl User {
@@ -250,7 +323,7 @@ impl User {
     }
 
     /// An interaction is offered, active or held: the agent is not available.
-    fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.interactions
             .values()
             .any(|i| i.state != InteractionState::Wrap)
@@ -282,7 +355,7 @@ impl Data {
     }
 
     /// The connected user whose login is `ehub`.
-    fn user_by_ehub(&self, ehub: &str) -> Option<String> {
+    pub(crate) fn user_by_ehub(&self, ehub: &str) -> Option<String> {
         let mut users: Vec<&String> = self
             .users
             .iter()
@@ -293,24 +366,24 @@ impl Data {
         users.first().map(|u| (*u).clone())
     }
 
-    fn ehub_of_user(&self, user: &str) -> u64 {
+    pub(crate) fn ehub_of_user(&self, user: &str) -> u64 {
         self.users
             .get(user)
             .and_then(|u| u.ehub_session_id)
             .unwrap_or(0)
     }
 
-    fn interaction(&self, user: &str, id: u64) -> Option<Interaction> {
+    pub(crate) fn interaction(&self, user: &str, id: u64) -> Option<Interaction> {
         self.users.get(user)?.interactions.get(&id).cloned()
     }
 
-    fn interaction_mut(&mut self, user: &str, id: u64) -> Option<&mut Interaction> {
+    pub(crate) fn interaction_mut(&mut self, user: &str, id: u64) -> Option<&mut Interaction> {
         self.users.get_mut(user)?.interactions.get_mut(&id)
     }
 
     /// Removes an interaction, with its consultation leg; a leg is unlinked from its
-    /// primary.
-    fn remove_interaction(&mut self, user: &str, id: u64) {
+    /// primary. An e-mail still held by it goes back to its work type's queue.
+    pub(crate) fn remove_interaction(&mut self, user: &str, id: u64) {
         let Some(u) = self.users.get_mut(user) else {
             return;
         };
@@ -323,23 +396,47 @@ impl Data {
         if let Some(primary) = it.primary.and_then(|p| u.interactions.get_mut(&p)) {
             primary.consult = None;
         }
+        email::requeue_if_held(self, user, id);
     }
 
-    /// Ends the login: no state, interactions, pending request, keep-alive or sessions
-    /// any more. An armed login failure stays armed.
+    /// Ends the login: no state, interactions, pending request, keep-alive, sessions,
+    /// statistics, monitor or greeting any more; e-mails it held go back to their queues,
+    /// and a supervisor monitoring the user is told the monitor stopped. An armed login
+    /// failure and the voicemails stay.
     pub(crate) fn log_out(&mut self, user: &str) {
-        if let Some(u) = self.users.get_mut(user) {
-            let fail_next_login = u.fail_next_login.take();
-            *u = User {
-                fail_next_login,
-                ..User::default()
-            };
+        let Some(u) = self.users.get_mut(user) else {
+            return;
+        };
+        let ids: Vec<u64> = u.interactions.keys().copied().collect();
+        let fail_next_login = u.fail_next_login.take();
+        let voicemails = std::mem::take(&mut u.voicemails);
+        *u = User {
+            fail_next_login,
+            voicemails,
+            ..User::default()
+        };
+        for id in ids {
+            email::requeue_if_held(self, user, id);
         }
+        monitor::target_gone(self, user);
     }
 
-    /// The agents' timers: drops expired attachments and logs out the agents whose
-    /// keep-alive deadline passed.
+    /// Whether `user` can be given work now (an offer, a transfer): logged in, Idle and
+    /// without interactions, as an ACD routes only to idle agents.
+    pub(crate) fn available(&self, user: &str) -> bool {
+        self.users
+            .get(user)
+            .is_some_and(|u| u.state == AgentState::Idle && u.interactions.is_empty())
+    }
+
+    /// The agents' timers: the statistics' clocks advance, expired attachments are dropped,
+    /// agents whose keep-alive deadline passed are logged out, offers not accepted in time
+    /// are withdrawn and wraps held too long are reported. Runs from the sweeper and before
+    /// every command, so a command never sees a deadline that passed without its effect.
     pub(crate) fn sweep_agents(&mut self, now: Instant) {
+        for u in self.users.values_mut() {
+            u.stats.advance(&u.state, &u.interactions, now);
+        }
         for u in self.users.values_mut() {
             let expired: Vec<String> = u
                 .attachments
@@ -369,6 +466,93 @@ impl Data {
             out.flush(self);
             self.log_out(&user);
         }
+        self.accept_timeouts(now);
+        self.wrap_timeouts(now);
+    }
+
+    /// Interactions of `(user, id)` whose timer of `due` passed, oldest id first.
+    fn due(
+        &self,
+        now: Instant,
+        due: impl Fn(&Interaction) -> Option<Instant>,
+    ) -> Vec<(String, u64)> {
+        let mut found: Vec<(String, u64)> = self
+            .users
+            .iter()
+            .flat_map(|(user, u)| {
+                u.interactions
+                    .iter()
+                    .filter(|(_, i)| due(i).is_some_and(|t| t <= now))
+                    .map(|(id, _)| (user.clone(), *id))
+            })
+            .collect();
+        found.sort_by_key(|(_, id)| *id);
+        found
+    }
+
+    /// "If the timeout occurs the interaction will be moved on to another client":
+    /// `AcceptCallTimeout`, then the offer is withdrawn as a reject would be
+    /// (`InteractionClear`, and the agent is Idle again or its pending request happens).
+    fn accept_timeouts(&mut self, now: Instant) {
+        let late = self.due(now, |i| {
+            (i.state == InteractionState::Offered)
+                .then_some(i.accept_deadline)
+                .flatten()
+        });
+        for (user, id) in late {
+            // An earlier withdrawal may have ended the login (a pending logout).
+            if !self
+                .interaction(&user, id)
+                .is_some_and(|i| i.state == InteractionState::Offered)
+            {
+                continue;
+            }
+            tracing::info!(user = %user, interaction = id, "offer not accepted in time");
+            let mut out = Out::unsolicited(&user);
+            let none = Map::new();
+            out.interaction(
+                self,
+                "engagementCenter.AcceptCallTimeout",
+                id,
+                &none,
+                json!({}),
+            );
+            self.remove_interaction(&user, id);
+            out.interaction(
+                self,
+                "engagementCenter.InteractionClear",
+                id,
+                &none,
+                json!({}),
+            );
+            settle(self, &user, &mut out, true);
+            out.flush(self);
+        }
+    }
+
+    /// `WrapTimeout` once per wrap; the interaction stays in Wrap until it is disposed (the
+    /// documents only say the client should signal it to the agent).
+    fn wrap_timeouts(&mut self, now: Instant) {
+        let late = self.due(now, |i| {
+            (i.state == InteractionState::Wrap && !i.wrap_timed_out)
+                .then_some(i.wrap_deadline)
+                .flatten()
+        });
+        for (user, id) in late {
+            tracing::info!(user = %user, interaction = id, "wrap held too long");
+            if let Some(it) = self.interaction_mut(&user, id) {
+                it.wrap_timed_out = true;
+            }
+            let mut out = Out::unsolicited(&user);
+            out.interaction(
+                self,
+                "engagementCenter.WrapTimeout",
+                id,
+                &Map::new(),
+                json!({}),
+            );
+            out.flush(self);
+        }
     }
 }
 
@@ -393,7 +577,7 @@ impl Out {
     }
 
     /// Events nobody asked for (control API, timers), under a fresh correlation id.
-    fn unsolicited(user: &str) -> Out {
+    pub(crate) fn unsolicited(user: &str) -> Out {
         let corr: Arc<str> = Arc::from(uuid::Uuid::new_v4().to_string());
         Out::new(user, &corr, None)
     }
@@ -408,7 +592,7 @@ impl Out {
     /// An event about interaction `id`: the documents' example with the ids filled in (and
     /// the same-named fields of the command's `body`), `interactionId` a number and
     /// `interactionIdRev` its string, then `set` written over it.
-    fn interaction(
+    pub(crate) fn interaction(
         &mut self,
         d: &Data,
         event_type: &str,
@@ -427,8 +611,18 @@ impl Out {
         self.push(d, event_type, Value::Object(inner));
     }
 
+    /// Adds an event built elsewhere (one whose envelope is not the usual one).
+    pub(crate) fn push_template(&mut self, template: EventTemplate) {
+        self.events.push(template);
+    }
+
+    /// The correlation id of these events.
+    pub(crate) fn correlation(&self) -> &Arc<str> {
+        &self.corr
+    }
+
     /// An Error event with the documents' text for `fail_code`.
-    fn error(&mut self, d: &Data, interaction: &str, event_code: i64, fail_code: i64) {
+    pub(crate) fn error(&mut self, d: &Data, interaction: &str, event_code: i64, fail_code: i64) {
         let reason = fail_reason(fail_code);
         self.error_with(d, interaction, event_code, fail_code, &reason);
     }
@@ -515,6 +709,7 @@ pub(crate) fn log_in(
     user_id: &str,
     sid: &str,
     initial_state: &str,
+    station: Option<String>,
     out: &mut Out,
 ) -> Result<(), ApiError> {
     if d.users.get(user_id).is_some_and(User::connected) {
@@ -542,6 +737,11 @@ pub(crate) fn log_in(
         "Park" => AgentState::Park("0".to_owned()),
         _ => AgentState::Idle,
     };
+    let voicemails = d
+        .users
+        .remove(user_id)
+        .map(|u| u.voicemails)
+        .unwrap_or_default();
     d.users.insert(
         user_id.to_owned(),
         User {
@@ -549,6 +749,9 @@ pub(crate) fn log_in(
             ehub_session_id: Some(ehub),
             sessions: vec![sid.to_owned()],
             login_session: Some(sid.to_owned()),
+            station,
+            stats: AgentStats::starting(Instant::now()),
+            voicemails,
             ..User::default()
         },
     );
@@ -740,7 +943,7 @@ pub(crate) fn force_disconnect(d: &mut Data, target: &str, out: &mut Out) {
 /// After an interaction went away: with none left, the pending request happens (NotReady,
 /// Park or the logout), else the agent is Idle (with `Idle {interactionId: 0}` when
 /// `idle_event`).
-fn settle(d: &mut Data, user: &str, out: &mut Out, idle_event: bool) {
+pub(crate) fn settle(d: &mut Data, user: &str, out: &mut Out, idle_event: bool) {
     let pending = match d.users.get_mut(user) {
         Some(u) if u.interactions.is_empty() => u.pending.take(),
         _ => return,
@@ -781,14 +984,15 @@ pub(crate) enum InteractionOp {
     Transfer,
     Terminate,
     Dispose,
-    EmailError,
+    /// The e-mail commands about an interaction (`email.rs`).
+    Email(EmailOp),
 }
 
 impl InteractionOp {
-    /// The modelled command of that name (`emailActive` is `accept` for e-mail).
+    /// The modelled command of that name.
     pub fn parse(command: &str) -> Option<InteractionOp> {
         Some(match command {
-            "accept" | "emailActive" => InteractionOp::Accept,
+            "accept" => InteractionOp::Accept,
             "reject" => InteractionOp::Reject,
             "hold" => InteractionOp::Hold,
             "retrieve" => InteractionOp::Retrieve,
@@ -797,14 +1001,13 @@ impl InteractionOp {
             "transfer" => InteractionOp::Transfer,
             "terminate" => InteractionOp::Terminate,
             "dispose" => InteractionOp::Dispose,
-            "emailError" => InteractionOp::EmailError,
-            _ => return None,
+            other => InteractionOp::Email(EmailOp::parse(other)?),
         })
     }
 }
 
 /// 400 when the body's ehubSessionId (if any) is not the user's login.
-fn check_ehub(d: &Data, user: &str, ehub: Option<&str>) -> Result<(), ApiError> {
+pub(crate) fn check_ehub(d: &Data, user: &str, ehub: Option<&str>) -> Result<(), ApiError> {
     match ehub {
         Some(e) if d.ehub_of_user(user).to_string() != e => Err(ApiError::bad_request(
             "body",
@@ -870,12 +1073,21 @@ fn transition(
             if it.state != Offered {
                 return out.error(d, &text, FAILURE, INVALID_STATE);
             }
+            if it.is_email() {
+                // "the service moves the interaction to Active only after emailActive":
+                // accepted, and silent until the client has fetched the message.
+                set_state(d, user, id, InteractionState::Accepted);
+                return;
+            }
             set_state(d, user, id, Active);
             out.interaction(d, "engagementCenter.Active", id, body, json!({}));
         }
         InteractionOp::Reject => {
             if it.state != Offered {
                 return out.error(d, &text, FAILURE, INVALID_STATE);
+            }
+            if let Some(u) = d.users.get_mut(user) {
+                u.stats.refused(it.work_type_id);
             }
             d.remove_interaction(user, id);
             out.interaction(d, "engagementCenter.InteractionClear", id, body, json!({}));
@@ -905,6 +1117,13 @@ fn transition(
                 _ => "InternalConsult",
             };
             let leg = d.new_interaction_id();
+            let consulted_user = match body.get("consultType").and_then(Value::as_str) {
+                Some("User") => body
+                    .get("userId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                _ => None,
+            };
             if let Some(u) = d.users.get_mut(user) {
                 if let Some(p) = u.interactions.get_mut(&id) {
                     p.state = Held;
@@ -912,8 +1131,11 @@ fn transition(
                 }
                 let mut l = Interaction::new(media, Active);
                 l.primary = Some(id);
+                l.work_type_id = it.work_type_id;
+                l.consulted_user = consulted_user;
                 u.interactions.insert(leg, l);
             }
+            count_handled(d, user, leg);
             let ehub = d.ehub_of_user(user).to_string();
             out.interaction(d, "engagementCenter.ConsultInitiated", id, body, json!({}));
             out.interaction(
@@ -966,6 +1188,23 @@ fn transition(
             if !ok {
                 return out.error(d, &text, FAILURE, TRANSFER_FAILURE);
             }
+            let leg = p.consult;
+            let receiver = match body.get("transferType").and_then(Value::as_str) {
+                Some("User") => body
+                    .get("userId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                Some("ConsultedParty") => leg
+                    .and_then(|l| d.interaction(user, l))
+                    .and_then(|l| l.consulted_user),
+                _ => None,
+            }
+            .filter(|r| r != user && d.users.get(r).is_some_and(User::connected));
+            // A simulated agent that is logged in must be able to take the call; anyone
+            // else is outside the simulation and takes it.
+            if receiver.as_ref().is_some_and(|r| !d.available(r)) {
+                return out.error(d, &text, FAILURE, TRANSFER_FAILURE);
+            }
             to_wrap(d, user, primary);
             for t in [
                 "engagementCenter.CallReRouted",
@@ -973,6 +1212,10 @@ fn transition(
                 "engagementCenter.Wrap",
             ] {
                 out.interaction(d, t, primary, body, json!({}));
+            }
+            if let Some(r) = receiver {
+                let sender_ehub = d.ehub_of_user(user);
+                transfer_in(d, &r, &p, primary, leg, sender_ehub, out.correlation());
             }
         }
         InteractionOp::Terminate => {
@@ -985,7 +1228,19 @@ fn transition(
             match it.state {
                 Wrap => {}
                 Active | Held => return out.error(d, &text, FAILURE, DISPOSE_WHILE_CONNECTED),
-                Offered => return out.error(d, &text, FAILURE, INVALID_STATE),
+                Offered | InteractionState::Accepted => {
+                    return out.error(d, &text, FAILURE, INVALID_STATE)
+                }
+            }
+            if it.wrap_timed_out {
+                // Disposed all the same, but the documents' notice tells the agent it came
+                // after the maximum wrap time (an informational Error: not a failure).
+                out.error(d, &text, INFORMATIONAL, LATE_DISPOSITION);
+            }
+            let truthy = |name: &str| body.get(name).and_then(Value::as_bool).unwrap_or(false);
+            if let Some(u) = d.users.get_mut(user) {
+                u.stats
+                    .disposed(it.work_type_id, truthy("salesFlag"), truthy("callbackFlag"));
             }
             let flag = |name: &str| body.get(name).cloned().unwrap_or(json!(false));
             let data = body
@@ -1010,41 +1265,123 @@ fn transition(
             d.remove_interaction(user, id);
             settle(d, user, out, false);
         }
-        InteractionOp::EmailError => {
-            d.remove_interaction(user, id);
-            out.interaction(
-                d,
-                "engagementCenter.InteractionClear",
-                id,
-                &none,
-                json!({"state": CLEARED}),
-            );
-            settle(d, user, out, false);
-        }
+        InteractionOp::Email(op) => email::interaction_op(d, user, id, &it, op, body, out),
     }
 }
 
-fn set_state(d: &mut Data, user: &str, id: u64, state: InteractionState) {
+/// An interaction changes state; the first time it is Active it counts as handled.
+pub(crate) fn set_state(d: &mut Data, user: &str, id: u64, state: InteractionState) {
     if let Some(it) = d.interaction_mut(user, id) {
         it.state = state;
+        it.accept_deadline = None;
+    }
+    if state == InteractionState::Active {
+        count_handled(d, user, id);
     }
 }
 
-/// The interaction goes to Wrap; its consultation leg, if any, is dropped.
-fn to_wrap(d: &mut Data, user: &str, id: u64) {
+/// Counts an interaction in the statistics of its work type, once.
+pub(crate) fn count_handled(d: &mut Data, user: &str, id: u64) {
+    let Some(u) = d.users.get_mut(user) else {
+        return;
+    };
+    if let Some(it) = u.interactions.get_mut(&id).filter(|i| !i.handled) {
+        it.handled = true;
+        u.stats.handled(it.work_type_id, &it.media_type);
+    }
+}
+
+/// The interaction goes to Wrap, with its wrap timer; its consultation leg, if any, is
+/// dropped.
+pub(crate) fn to_wrap(d: &mut Data, user: &str, id: u64) {
     let leg = d.interaction(user, id).and_then(|i| i.consult);
     if let Some(leg) = leg {
         d.remove_interaction(user, leg);
     }
+    let deadline = d.runtime.wrap_timeout.map(|t| later(Instant::now(), t));
     if let Some(it) = d.interaction_mut(user, id) {
         it.state = InteractionState::Wrap;
         it.consult = None;
+        it.accept_deadline = None;
+        it.wrap_deadline = deadline;
+        it.wrap_timed_out = false;
     }
+}
+
+/// The receiving side of a transfer to a simulated agent who is available: a new
+/// interaction, Offered to `receiver` as routed work is (its ScreenPop, with the original's
+/// interaction information and `dialModeCode` 6, agent-transferred), then
+/// `InteractionTransferred`, which names the original interaction, the consultation leg
+/// (0 for a blind transfer) and the new id the receiver uses from now on.
+pub(crate) fn transfer_in(
+    d: &mut Data,
+    receiver: &str,
+    original: &Interaction,
+    original_id: u64,
+    leg: Option<u64>,
+    sender_ehub: u64,
+    corr: &Arc<str>,
+) -> u64 {
+    let new_id = d.new_interaction_id();
+    let mut info = original
+        .info
+        .clone()
+        .unwrap_or_else(|| interaction_info(new_id, &original.media_type, &PopData::default()));
+    if let Some(other) = info.get_mut("otherData").and_then(Value::as_object_mut) {
+        other.insert(
+            "originalWorktypeId".to_owned(),
+            json!(original.work_type_id),
+        );
+        other.insert(
+            "originalWorktypeIdRev".to_owned(),
+            json!(original.work_type_id.to_string()),
+        );
+        if original.is_email() {
+            other.insert(
+                "screenpopType".to_owned(),
+                json!(SCREENPOP_EMAIL_FROM_AGENT),
+            );
+        }
+    }
+    if let Some(info) = info.as_object_mut() {
+        info.insert(
+            "callBackData".to_owned(),
+            json!({"callBackFlag": 0, "callBackMemo": "", "dialModeCode": DIAL_MODE_AGENT_XFERRED}),
+        );
+    }
+    let mut it = Interaction::new(&original.media_type, InteractionState::Offered);
+    it.work_type_id = original.work_type_id;
+    it.email = original.email.clone();
+    it.info = Some(info.clone());
+    it.accept_deadline = d.runtime.accept_timeout.map(|t| later(Instant::now(), t));
+    if let Some(u) = d.users.get_mut(receiver) {
+        u.interactions.insert(new_id, it);
+    }
+    if let Some(object_id) = &original.email {
+        email::place_in_interaction(d, object_id, receiver, new_id);
+    }
+    let inner = pop_inner(new_id, &original.media_type, info, d.runtime.accept_timeout);
+    let mut out = Out::new(receiver, corr, None);
+    out.push(d, "engagementCenter.ScreenPop", inner);
+    let leg = leg.unwrap_or(0);
+    out.interaction(
+        d,
+        "engagementCenter.InteractionTransferred",
+        original_id,
+        &Map::new(),
+        json!({
+            "consultInteractionId": leg, "consultInteractionIdRev": leg.to_string(),
+            "newInteractionId": new_id, "newInteractionIdRev": new_id.to_string(),
+            "originalEhubSessionId": sender_ehub.to_string(),
+        }),
+    );
+    out.flush(d);
+    new_id
 }
 
 /// An Active or Held interaction ends (terminate, far-end hang-up): `InteractionClear`,
 /// then a primary goes to Wrap (its leg dropped) while a consultation leg just goes away.
-fn end_connected(
+pub(crate) fn end_connected(
     d: &mut Data,
     user: &str,
     id: u64,
@@ -1062,6 +1399,9 @@ fn end_connected(
     if it.primary.is_some() {
         d.remove_interaction(user, id);
     } else {
+        if it.is_email() {
+            email::closed(d, user, id);
+        }
         to_wrap(d, user, id);
         out.interaction(d, "engagementCenter.Wrap", id, body, json!({}));
     }
@@ -1104,9 +1444,11 @@ pub(crate) fn dial(
     };
     let id = d.new_interaction_id();
     if let Some(u) = d.users.get_mut(&user) {
-        u.interactions
-            .insert(id, Interaction::new(media, InteractionState::Active));
+        let mut it = Interaction::new(media, InteractionState::Active);
+        it.work_type_id = work_type_of(body);
+        u.interactions.insert(id, it);
     }
+    count_handled(d, &user, id);
     let wrap = body
         .get("requireWrap")
         .and_then(Value::as_bool)
@@ -1131,31 +1473,130 @@ pub(crate) fn dial(
     Ok(())
 }
 
-/// The inner payload of a ScreenPop for interaction `id`, shaped like the documents'
-/// EventECScreenPop: `screen_data` is merged over made-up caller data, `interaction_data`
-/// (the user fields) replaces the example's blank.
-pub(crate) fn screen_pop_inner(
-    id: u64,
-    media_type: &str,
-    screen_data: Option<Map<String, Value>>,
-    interaction_data: Option<Vec<InteractionDataItem>>,
-) -> Value {
+/// A request's `workTypeId` (a string in dial, compose, transfer bodies) as the number the
+/// events carry; the default work type when absent or not a number.
+pub(crate) fn work_type_of(body: &Map<String, Value>) -> i64 {
+    match body.get("workTypeId") {
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(DEFAULT_WORK_TYPE),
+        Some(Value::Number(n)) => n.as_i64().unwrap_or(DEFAULT_WORK_TYPE),
+        _ => DEFAULT_WORK_TYPE,
+    }
+}
+
+/// `otherData.screenpopType` of an e-mail another agent transferred
+/// (INCOMING_EMAIL_TRANSFER_FROM_AGENT).
+const SCREENPOP_EMAIL_FROM_AGENT: i64 = 50;
+/// `otherData.screenpopType` of any other screen pop (OTHER).
+const SCREENPOP_OTHER: i64 = 31;
+/// `callBackData.dialModeCode` of an interaction another agent transferred
+/// (DIAL_MODE_AGENT_XFERRED).
+const DIAL_MODE_AGENT_XFERRED: i64 = 6;
+
+/// What a screen pop tells about its interaction besides its id and media type.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PopData {
+    pub work_type_id: Option<i64>,
+    /// Merged over the made-up caller data.
+    pub screen_data: Option<Map<String, Value>>,
+    pub interaction_data: Option<Vec<InteractionDataItem>>,
+    /// `interactionInfo.emailData` of an e-mail.
+    pub email_data: Option<Map<String, Value>>,
+}
+
+/// `otherData.interactionCategory` (INBOUND 1, OUTBOUND 2, INTERNAL 3) and
+/// `otherData.interactionType` of a media type.
+fn category_and_type(media_type: &str) -> (i64, &'static str) {
+    let category = if media_type.starts_with("Outbound") {
+        2
+    } else if media_type.starts_with("Internal") {
+        3
+    } else {
+        1
+    };
+    let kind = match media_type {
+        "InboundDID" => "DID",
+        "InboundIVR" => "IVR",
+        "InboundUndefined" => "UNDEFINED",
+        "InboundExternal" | "OutboundExternal" => "EXTERNAL",
+        "InboundFax" | "OutboundFax" => "FAX",
+        "InboundVoicemail" => "VOICEMAIL",
+        "OutboundAOD" => "AOD",
+        "OutboundConference" | "InternalConference" => "CONFERENCE",
+        "OutboundConsult" | "InternalConsult" => "CONSULTATION",
+        "OutboundConsultXfer" | "InternalConsultXfer" => "CONSULTATION_XFER",
+        "OutboundTPConXfer" => "THIRD_PARTY_CONSULT_XFER",
+        "OutboundManual" | "InternalManual" => "MANUAL",
+        "OutboundMessage" => "MESSAGE",
+        "InternalMonitoring" => "MONITORING",
+        "InternalRecording" => "RECORDING",
+        "InboundChat" => "CHAT",
+        "InboundEmailNLP" => "EMAIL_MEDIA",
+        "InboundEmailAgentSel" => "EMAIL_SELECT",
+        "InboundEmailAgentSelfService" => "EMAIL_SELF_SERV",
+        "InboundEmailCDReview" => "EMAIL_CDREVIEW",
+        "InboundEmailSend" => "EMAIL_SEND",
+        "OutboundEmail" => "EMAIL_OUTBOUND",
+        "InboundWorkflow" => "WORKFLOW",
+        "InboundCTI" => "CTI",
+        "InboundIM" => "IM",
+        "InboundSMS" => "SMS",
+        _ => "ACD",
+    };
+    (category, kind)
+}
+
+/// `interactionInfo` of a ScreenPop, shaped like the documents' ScreenPopInteractionInfo:
+/// `otherData` of the media type and work type, `screenData` (the given fields over
+/// made-up caller data; an e-mail has no telephone fields), `interactionData` (the given
+/// items, else the documents' blank) and, for an e-mail, `emailData`.
+pub(crate) fn interaction_info(id: u64, media_type: &str, data: &PopData) -> Value {
+    let work_type = data.work_type_id.unwrap_or(DEFAULT_WORK_TYPE);
+    let (category, kind) = category_and_type(media_type);
     let mut screen = json!({
-        "ani": "6035551212",
-        "callerId": "Sim Caller",
-        "dnis": "8005550100",
         "firstName": "ELLEN",
         "lastName": "FROST",
-        "phoneNumber": "6035551212",
         "umid": format!("01-0010010000-sim-{id}")
     });
-    if let (Some(over), Value::Object(base)) = (screen_data, &mut screen) {
-        base.extend(over);
+    if !email::is_email_media(media_type) {
+        screen["ani"] = json!("6035551212");
+        screen["callerId"] = json!("Sim Caller");
+        screen["dnis"] = json!("8005550100");
+        screen["phoneNumber"] = json!("6035551212");
     }
-    let data = match interaction_data {
+    if let (Some(over), Value::Object(base)) = (&data.screen_data, &mut screen) {
+        base.extend(over.clone());
+    }
+    let items = match &data.interaction_data {
         Some(items) => serde_json::to_value(items).unwrap_or_else(|_| json!(" ")),
         None => json!(" "),
     };
+    let mut info = json!({
+        "otherData": {
+            "interactionCategory": category,
+            "interactionType": kind,
+            "screenpopType": SCREENPOP_OTHER,
+            "worktypeId": work_type,
+            "workTypeIdRev": work_type.to_string()
+        },
+        "screenData": screen,
+        "interactionData": items
+    });
+    if let Some(email_data) = &data.email_data {
+        info["emailData"] = Value::Object(email_data.clone());
+    }
+    info
+}
+
+/// The inner payload of a ScreenPop for interaction `id`, shaped like the documents'
+/// EventECScreenPop; `timeoutForAcceptCall` is the accept timeout in whole seconds (rounded
+/// up), 0 without one.
+pub(crate) fn pop_inner(
+    id: u64,
+    media_type: &str,
+    info: Value,
+    accept_timeout: Option<Duration>,
+) -> Value {
+    let timeout = accept_timeout.map_or(0, |t| t.as_millis().div_ceil(1000));
     json!({
         "interactionId": id,
         "interactionIdRev": id.to_string(),
@@ -1166,20 +1607,17 @@ pub(crate) fn screen_pop_inner(
         "mediaType": media_type,
         "switchInteractionId": 0,
         "switchInteractionIdRev": "0",
-        "timeoutForAcceptCall": 15,
+        "timeoutForAcceptCall": u64::try_from(timeout).unwrap_or(u64::MAX),
         "timeoutForAudioAlert": 0,
-        "interactionInfo": {
-            "otherData": {
-                "interactionCategory": 1,
-                "interactionType": "ACD",
-                "screenpopType": 1,
-                "worktypeId": 191,
-                "workTypeIdRev": "191"
-            },
-            "screenData": screen,
-            "interactionData": data
-        }
+        "interactionInfo": info
     })
+}
+
+/// The inner payload of the control API's bare ScreenPop (`POST /sim/users/{id}/screenPop`),
+/// which records no interaction and so arms no timer.
+pub(crate) fn screen_pop_inner(id: u64, media_type: &str) -> Value {
+    let info = interaction_info(id, media_type, &PopData::default());
+    pop_inner(id, media_type, info, None)
 }
 
 /// One user field of an offered interaction (`interactionInfo.interactionData`).
@@ -1195,7 +1633,8 @@ pub struct InteractionDataItem {
     pub is_masked: Option<bool>,
 }
 
-/// Body of `POST /sim/agents/{userId}/offer` / argument of [`SimState::offer`].
+/// Argument of [`SimState::offer`]: what `POST /sim/agents/{userId}/offer` also takes,
+/// with [`OfferDetails`].
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Offer {
@@ -1205,6 +1644,47 @@ pub struct Offer {
     pub screen_data: Option<Map<String, Value>>,
     /// The interaction's user fields.
     pub interaction_data: Option<Vec<InteractionDataItem>>,
+}
+
+/// The rest of an offer ([`SimState::offer_with`]; the same-named fields of the body of
+/// `POST /sim/agents/{userId}/offer`). Kept apart from [`Offer`], whose fields the language
+/// bindings list.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OfferDetails {
+    /// The work type (`otherData.worktypeId`; 191, the documents' example, when absent).
+    pub work_type_id: Option<i64>,
+    /// For an e-mail media type: merged over the made-up `interactionInfo.emailData`
+    /// (`fromAddress`, `senderName`, `emailObjectId`...).
+    pub email_data: Option<Map<String, Value>>,
+}
+
+/// The body of `POST /sim/agents/{userId}/offer`: [`Offer`] and [`OfferDetails`] in one
+/// object (serde cannot flatten structs that refuse unknown fields).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct OfferBody {
+    media_type: Option<String>,
+    screen_data: Option<Map<String, Value>>,
+    interaction_data: Option<Vec<InteractionDataItem>>,
+    work_type_id: Option<i64>,
+    email_data: Option<Map<String, Value>>,
+}
+
+impl OfferBody {
+    pub(crate) fn split(self) -> (Offer, OfferDetails) {
+        (
+            Offer {
+                media_type: self.media_type,
+                screen_data: self.screen_data,
+                interaction_data: self.interaction_data,
+            },
+            OfferDetails {
+                work_type_id: self.work_type_id,
+                email_data: self.email_data,
+            },
+        )
+    }
 }
 
 /// Body of `POST /sim/agents/{userId}/fail-next-login` / argument of
@@ -1236,7 +1716,8 @@ pub struct InteractionInfo {
     pub interaction_id: u64,
     /// Its MediaType.
     pub media_type: String,
-    /// `Offered`, `Active`, `Held` or `Wrap`.
+    /// `Offered`, `Accepted` (an e-mail waiting for emailActive), `Active`, `Held` or
+    /// `Wrap`.
     pub state: String,
     /// The consultation leg opened from it.
     pub consult_interaction_id: Option<u64>,
@@ -1244,6 +1725,12 @@ pub struct InteractionInfo {
     pub primary_interaction_id: Option<u64>,
     /// A consultation was merged into it.
     pub conference: bool,
+    /// Its work type.
+    pub work_type_id: i64,
+    /// The emailObjectId of an e-mail.
+    pub email_object_id: Option<String>,
+    /// `WrapTimeout` was sent for it.
+    pub wrap_timed_out: bool,
 }
 
 /// The keep-alive monitor in [`UserInfo`].
@@ -1293,6 +1780,14 @@ pub struct UserInfo {
     pub attachments: Vec<AttachmentInfo>,
     /// The failCode the next login will fail with, when armed.
     pub fail_next_login: Option<i64>,
+    /// The login's station.
+    pub station: Option<String>,
+    /// The agent this user monitors.
+    pub monitor: Option<MonitorInfo>,
+    /// The personal greeting.
+    pub greeting: GreetingInfo,
+    /// The voicemails in the user's mailbox, oldest first.
+    pub voicemails: Vec<VoicemailInfo>,
 }
 
 impl UserInfo {
@@ -1324,6 +1819,9 @@ impl UserInfo {
                     consult_interaction_id: i.consult,
                     primary_interaction_id: i.primary,
                     conference: i.conference,
+                    work_type_id: i.work_type_id,
+                    email_object_id: i.email.clone(),
+                    wrap_timed_out: i.wrap_timed_out,
                 })
                 .collect(),
             keep_alive: u.keep_alive.map(|k| KeepAliveInfo {
@@ -1342,6 +1840,10 @@ impl UserInfo {
                 })
                 .collect(),
             fail_next_login: u.fail_next_login.as_ref().map(|(code, _)| *code),
+            station: u.station.clone(),
+            monitor: u.monitor.as_ref().map(Monitor::info),
+            greeting: u.greeting.info(),
+            voicemails: u.voicemails.iter().map(Voicemail::info).collect(),
         }
     }
 }
@@ -1372,6 +1874,18 @@ impl SimState {
     /// interactions (an ACD routes only to idle agents); 400 for a mediaType the
     /// description does not know. Returns the interactionId.
     pub fn offer(&self, user_id: &str, offer: Offer) -> Result<u64, ApiError> {
+        self.offer_with(user_id, offer, OfferDetails::default())
+    }
+
+    /// [`SimState::offer`] with a work type and, for an e-mail, its `emailData`; an e-mail
+    /// becomes known to the e-mail store (`GET /sim/emails`). The accept timer starts when
+    /// one is configured.
+    pub fn offer_with(
+        &self,
+        user_id: &str,
+        offer: Offer,
+        details: OfferDetails,
+    ) -> Result<u64, ApiError> {
         let media_type = offer.media_type.unwrap_or_else(|| "InboundACD".to_owned());
         if !MediaType::ALL.iter().any(|m| m.as_str() == media_type) {
             return Err(ApiError::bad_request(
@@ -1399,11 +1913,28 @@ impl SimState {
             ));
         }
         let id = d.new_interaction_id();
-        if let Some(u) = d.users.get_mut(user_id) {
-            u.interactions
-                .insert(id, Interaction::new(&media_type, InteractionState::Offered));
+        let work_type_id = details.work_type_id.unwrap_or(DEFAULT_WORK_TYPE);
+        let email = email::is_email_media(&media_type)
+            .then(|| email::new_inbound(&mut d, id, &media_type, work_type_id, details.email_data));
+        let data = PopData {
+            work_type_id: Some(work_type_id),
+            screen_data: offer.screen_data,
+            interaction_data: offer.interaction_data,
+            email_data: email.as_ref().map(|(_, data)| data.clone()),
+        };
+        let info = interaction_info(id, &media_type, &data);
+        let mut it = Interaction::new(&media_type, InteractionState::Offered);
+        it.work_type_id = work_type_id;
+        it.info = Some(info.clone());
+        it.accept_deadline = d.runtime.accept_timeout.map(|t| later(Instant::now(), t));
+        if let Some((object_id, _)) = email {
+            email::place_in_interaction(&mut d, &object_id, user_id, id);
+            it.email = Some(object_id);
         }
-        let inner = screen_pop_inner(id, &media_type, offer.screen_data, offer.interaction_data);
+        if let Some(u) = d.users.get_mut(user_id) {
+            u.interactions.insert(id, it);
+        }
+        let inner = pop_inner(id, &media_type, info, d.runtime.accept_timeout);
         let mut out = Out::unsolicited(user_id);
         out.push(&d, "engagementCenter.ScreenPop", inner);
         out.flush(&mut d);

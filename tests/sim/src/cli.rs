@@ -38,6 +38,14 @@ pub struct SimArgs {
     /// next one before it is logged out, in milliseconds (default 90000).
     #[arg(long)]
     pub keepalive_timeout_ms: Option<u64>,
+    /// How long an offered interaction waits for its accept before AcceptCallTimeout
+    /// withdraws it, in milliseconds (default: no limit; 0 = no limit).
+    #[arg(long)]
+    pub accept_timeout_ms: Option<u64>,
+    /// How long an interaction may stay in Wrap before WrapTimeout, in milliseconds
+    /// (default: no limit; 0 = no limit).
+    #[arg(long)]
+    pub wrap_timeout_ms: Option<u64>,
     /// Organization id.
     #[arg(long, default_value = "simorg")]
     pub org: String,
@@ -91,6 +99,12 @@ impl SimArgs {
                 .keepalive_timeout_ms
                 .map(Duration::from_millis)
                 .unwrap_or(defaults.keepalive_timeout),
+            accept_timeout: self
+                .accept_timeout_ms
+                .and_then(crate::config::optional_millis),
+            wrap_timeout: self
+                .wrap_timeout_ms
+                .and_then(crate::config::optional_millis),
             bind,
         })
     }
@@ -217,4 +231,22 @@ pub fn run_with_args(args: &SimArgs) -> std::io::Result<()> {
     // the runtime would wait for it forever after a signal.
     runtime.shutdown_timeout(Duration::from_millis(200));
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agent_timers_are_command_line_options() {
+        let parse = |args: &[&str]| {
+            let argv = std::iter::once("ccbridge-sim").chain(args.iter().copied());
+            Cli::try_parse_from(argv).unwrap().args.to_config().unwrap()
+        };
+        let off = parse(&[]);
+        assert_eq!((off.accept_timeout, off.wrap_timeout), (None, None));
+        let on = parse(&["--accept-timeout-ms", "1500", "--wrap-timeout-ms", "0"]);
+        assert_eq!(on.accept_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(on.wrap_timeout, None, "0 turns the timer off");
+    }
 }

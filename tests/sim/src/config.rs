@@ -10,9 +10,9 @@ pub(crate) const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Static configuration of one simulator instance.
 ///
-/// `poll_wait`, `token_ttl`, `web_token_ttl`, `rate_limit_per_second`, `attach_ttl` and
-/// `keepalive_timeout` are only the initial values: they can be changed at run time through
-/// `POST /sim/config` or [`crate::SimState::set_config`].
+/// `poll_wait`, `token_ttl`, `web_token_ttl`, `rate_limit_per_second`, `attach_ttl`,
+/// `keepalive_timeout`, `accept_timeout` and `wrap_timeout` are only the initial values: they
+/// can be changed at run time through `POST /sim/config` or [`crate::SimState::set_config`].
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     /// The only organization the simulator knows; other `{orgId}` path values answer 404.
@@ -40,6 +40,14 @@ pub struct SimConfig {
     /// out, when the `keepAlive` carries no `sessionTimeout` (the organization's default
     /// of the documents; 90 s here).
     pub keepalive_timeout: Duration,
+    /// How long a routed offer (control API `offer`, a transfer to a simulated agent) waits
+    /// for its accept before `AcceptCallTimeout` withdraws it; also the ScreenPop's
+    /// `timeoutForAcceptCall`. `None` (the default): offers wait for ever, and the ScreenPop
+    /// says 0, as for a work type without an accept timeout.
+    pub accept_timeout: Option<Duration>,
+    /// How long an interaction may stay in Wrap before `WrapTimeout`. `None` (the default):
+    /// no limit.
+    pub wrap_timeout: Option<Duration>,
     /// Address to bind; port 0 picks a free port.
     pub bind: SocketAddr,
 }
@@ -57,6 +65,8 @@ impl Default for SimConfig {
             rate_limit_per_second: 100,
             attach_ttl: DEFAULT_ATTACH_TTL,
             keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
+            accept_timeout: None,
+            wrap_timeout: None,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }
@@ -71,6 +81,8 @@ pub(crate) struct RuntimeConfig {
     pub rate_limit_per_second: u32,
     pub attach_ttl: Duration,
     pub keepalive_timeout: Duration,
+    pub accept_timeout: Option<Duration>,
+    pub wrap_timeout: Option<Duration>,
 }
 
 impl From<&SimConfig> for RuntimeConfig {
@@ -82,6 +94,8 @@ impl From<&SimConfig> for RuntimeConfig {
             rate_limit_per_second: c.rate_limit_per_second,
             attach_ttl: c.attach_ttl,
             keepalive_timeout: c.keepalive_timeout,
+            accept_timeout: c.accept_timeout,
+            wrap_timeout: c.wrap_timeout,
         }
     }
 }
@@ -90,9 +104,11 @@ impl From<&SimConfig> for RuntimeConfig {
 /// Swift): each one left out keeps the [`SimConfig`] default. The bindings only convert
 /// their units; merging and starting happen here, once.
 ///
-/// The agent timers ([`SimConfig::attach_ttl`], [`SimConfig::keepalive_timeout`]) are not
-/// among them: an embedded simulator sets them at run time through `POST /sim/config`
-/// (`attachTtlMs`, `keepaliveTimeoutMs`), so the bindings' option records stay as they are.
+/// The agent timers ([`SimConfig::attach_ttl`], [`SimConfig::keepalive_timeout`],
+/// [`SimConfig::accept_timeout`], [`SimConfig::wrap_timeout`]) are not among them: an
+/// embedded simulator sets them at run time through `POST /sim/config` (`attachTtlMs`,
+/// `keepaliveTimeoutMs`, `acceptTimeoutMs`, `wrapTimeoutMs`), so the bindings' option
+/// records stay as they are.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimOptions {
     /// Port on 127.0.0.1; `None` or 0 takes a free one.
@@ -122,4 +138,9 @@ impl SimOptions {
             ..d
         }
     }
+}
+
+/// A timer setting in milliseconds where 0 means "no timer".
+pub(crate) fn optional_millis(ms: u64) -> Option<Duration> {
+    (ms > 0).then(|| Duration::from_millis(ms))
 }

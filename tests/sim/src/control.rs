@@ -1,6 +1,7 @@
 //! The control API under `/sim/` (no auth): inject events, route work to agents and hang
-//! up their calls, make logins fail, expire sessions and tokens, inject faults, change
-//! configuration, read statistics and agent models, play the agent of web chats.
+//! up their calls, leave voicemails, make logins fail, expire sessions and tokens, inject
+//! faults, change configuration, read statistics, agent models and e-mails, play the agent
+//! of web chats.
 //! See README.md.
 
 use axum::extract::State;
@@ -12,11 +13,12 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::agent::{LoginFailure, Offer};
+use crate::agent::{LoginFailure, OfferBody};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams};
 use crate::faults::FaultSpec;
 use crate::state::{ConfigUpdate, InjectEvent, SimState};
+use crate::voicemail::VoicemailRequest;
 
 /// Decodes a control body into `T`, answering 400 with serde's message.
 fn decode<T: DeserializeOwned>(body: Option<Value>) -> Result<T, ApiError> {
@@ -100,6 +102,8 @@ async fn set_config(
         "rateLimitPerSecond": d.runtime.rate_limit_per_second,
         "attachTtlMs": d.runtime.attach_ttl.as_millis() as u64,
         "keepaliveTimeoutMs": d.runtime.keepalive_timeout.as_millis() as u64,
+        "acceptTimeoutMs": d.runtime.accept_timeout.map_or(0, |t| t.as_millis() as u64),
+        "wrapTimeoutMs": d.runtime.wrap_timeout.map_or(0, |t| t.as_millis() as u64),
     }))
     .into_response())
 }
@@ -131,8 +135,9 @@ async fn offer(
     PathParams(user_id): PathParams<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let req: Offer = decode(body)?;
-    let id = state.offer(&user_id, req)?;
+    let req: OfferBody = decode(body)?;
+    let (offer, details) = req.split();
+    let id = state.offer_with(&user_id, offer, details)?;
     Ok(Json(json!({"interactionId": id})).into_response())
 }
 
@@ -146,6 +151,19 @@ async fn hang_up(
     })?;
     state.hang_up(&user_id, id)?;
     Ok(Json(json!({"interactionId": id})).into_response())
+}
+
+async fn voicemail(
+    State(state): State<SimState>,
+    PathParams(user_id): PathParams<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let req: VoicemailRequest = decode(body)?;
+    Ok(Json(state.leave_voicemail(&user_id, req)?).into_response())
+}
+
+async fn emails(State(state): State<SimState>) -> Response {
+    Json(state.emails()).into_response()
 }
 
 async fn fail_next_login(
@@ -220,6 +238,8 @@ pub(crate) fn routes() -> Router<SimState> {
         .route("/sim/users/{userId}", get(user_info))
         .route("/sim/agents/{userId}", get(agent_info))
         .route("/sim/agents/{userId}/offer", post(offer))
+        .route("/sim/agents/{userId}/voicemail", post(voicemail))
+        .route("/sim/emails", get(emails))
         .route(
             "/sim/agents/{userId}/interactions/{interactionId}/hangup",
             post(hang_up),

@@ -1,13 +1,16 @@
 //! Engagement Center v2 agent commands. The agent commands (connect, ready, notReady,
-//! disconnect, cancel, keepAlive, forceDisconnect) and the interaction commands that change
+//! disconnect, cancel, keepAlive, forceDisconnect), the interaction commands that change
 //! an interaction (accept, reject, hold, retrieve, consult, conference, transfer,
-//! terminate, dispose, dial, emailActive, emailError) run through the agent state machine
-//! (`agent.rs`) that turns them into the documented event sequences; every other command
-//! answers 202 and emits its documented confirming events (`confirmed_by`), shaped like
-//! the documents' examples with the ids filled in.
+//! terminate, dispose, dial and the e-mail ones) and the user commands with state of their
+//! own (agentStatistics, monitor, personal greeting, voicemail notifications, composeEmail,
+//! reviewEmail, removeEmail, reassignEmail) run through the agent model (`agent.rs` and the
+//! modules beside it) that turns them into the documented event sequences; every other
+//! command answers 202 and emits its documented confirming events (`confirmed_by`), shaped
+//! like the documents' examples with the ids filled in.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
+use std::time::Instant;
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,9 +20,13 @@ use time::OffsetDateTime;
 
 use crate::agent::{self, InteractionOp, Out};
 use crate::api::Call;
+use crate::email;
 use crate::error::ApiError;
 use crate::extract::{check_enum, opt_number, opt_str, req_bool, req_str};
+use crate::greeting::{self, GreetingOp};
+use crate::monitor;
 use crate::state::{now_iso, Data, EventTemplate, SimState};
+use crate::voicemail;
 
 /// Response header carrying the correlationId of the events a command caused
 /// (a simulator extension: the real service does not send it).
@@ -40,6 +47,8 @@ pub(crate) fn command(state: &SimState, call: &Call) -> Result<Response, ApiErro
         if d.session_for(sid, false).is_none() {
             return Err(call.invalid_session());
         }
+        // The timers that came due act before the command, which sees their effect.
+        d.sweep_agents(Instant::now());
         match Command::parse(name, &body)? {
             Some(cmd) => apply(&mut d, call, sid, cmd, &body, &correlation)?,
             None => match call.path_param("interactionId") {
@@ -87,7 +96,7 @@ fn like(like: &Value, number: i64, text: &str) -> Value {
 
 /// Puts the ids into one level of an example (envelope or inner payload), and, in the
 /// inner payload, the body's value of any same-named scalar field of the same type (a
-/// removeEmail's emailObjectId into EmailRemoved, a dispose's dispositionId...).
+/// dispose's dispositionId into DispositionInitiated, a consult's consultType...).
 fn fill_level(m: &mut Map<String, Value>, ids: &Ids, body: Option<&Map<String, Value>>) {
     let ehub = i64::try_from(ids.ehub).unwrap_or(0);
     for (k, v) in m.iter_mut() {
@@ -221,6 +230,7 @@ enum Command {
     Connect {
         attach: bool,
         initial_state: String,
+        station: Option<String>,
     },
     Ready {
         ehub: String,
@@ -252,6 +262,41 @@ enum Command {
         op: InteractionOp,
         ehub: Option<String>,
     },
+    /// A user command with state of its own; the user must be logged in.
+    User {
+        op: UserOp,
+        ehub: String,
+    },
+}
+
+/// The user commands with a behaviour beyond their confirming events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UserOp {
+    Statistics,
+    Monitor,
+    Greeting(GreetingOp),
+    VoicemailForwarded,
+    VoicemailUpdated,
+    ComposeEmail,
+    ReviewEmail,
+    RemoveEmail,
+    ReassignEmail,
+}
+
+impl UserOp {
+    fn parse(command: &str) -> Option<UserOp> {
+        Some(match command {
+            "agentStatistics" => UserOp::Statistics,
+            "monitor" => UserOp::Monitor,
+            "voicemailForwarded" => UserOp::VoicemailForwarded,
+            "voicemailUpdated" => UserOp::VoicemailUpdated,
+            "composeEmail" => UserOp::ComposeEmail,
+            "reviewEmail" => UserOp::ReviewEmail,
+            "removeEmail" => UserOp::RemoveEmail,
+            "reassignEmail" => UserOp::ReassignEmail,
+            other => UserOp::Greeting(GreetingOp::parse(other)?),
+        })
+    }
 }
 
 impl Command {
@@ -266,14 +311,17 @@ impl Command {
                     check_enum("initialState", s, INITIAL_STATES)?;
                 }
                 // With attach=true "all other body parameters are ignored".
+                let mut station = None;
                 if !attach {
-                    for field in ["station", "workgroupId", "routeaccessId", "emailAddress"] {
+                    for field in ["workgroupId", "routeaccessId", "emailAddress"] {
                         opt_str(m, field)?;
                     }
+                    station = opt_str(m, "station")?.filter(|s| !s.trim().is_empty());
                 }
                 Command::Connect {
                     attach,
                     initial_state: initial_state.unwrap_or_else(|| "Idle".to_owned()),
+                    station,
                 }
             }
             "ready" => Command::Ready {
@@ -330,12 +378,16 @@ impl Command {
             "dial" => Command::Dial {
                 ehub: opt_str(m, "ehubSessionId")?,
             },
-            other => match InteractionOp::parse(other) {
-                Some(op) => Command::Interaction {
+            other => match (InteractionOp::parse(other), UserOp::parse(other)) {
+                (Some(op), _) => Command::Interaction {
                     op,
                     ehub: opt_str(m, "ehubSessionId")?,
                 },
-                None => return Ok(None),
+                (None, Some(op)) => Command::User {
+                    op,
+                    ehub: req_str(m, "ehubSessionId")?,
+                },
+                (None, None) => return Ok(None),
             },
         }))
     }
@@ -376,7 +428,8 @@ fn apply(
         Command::Connect {
             attach: false,
             initial_state,
-        } => agent::log_in(d, user_id, sid, &initial_state, &mut out)?,
+            station,
+        } => agent::log_in(d, user_id, sid, &initial_state, station, &mut out)?,
         Command::Ready { ehub } => {
             connected_user(d, user_id, &ehub)?;
             agent::ready(d, user_id, &mut out);
@@ -416,7 +469,40 @@ fn apply(
         Command::Interaction { op, ehub } => {
             agent::interaction_command(d, sid, interaction, op, ehub.as_deref(), body, corr)?;
         }
+        Command::User { op, ehub } => {
+            connected_user(d, user_id, &ehub)?;
+            user_command(d, user_id, op, body, &mut out);
+        }
     }
     out.flush(d);
     Ok(())
+}
+
+/// A user command with state of its own, for a logged-in user.
+fn user_command(d: &mut Data, user: &str, op: UserOp, body: &Map<String, Value>, out: &mut Out) {
+    match op {
+        UserOp::Statistics => {
+            let items = d
+                .users
+                .get(user)
+                .map(|u| u.stats.items(Instant::now()))
+                .unwrap_or_else(|| json!([]));
+            out.push(
+                d,
+                "engagementCenter.AgentStatistics",
+                json!({"agentStatistics": items}),
+            );
+        }
+        UserOp::Monitor => monitor::command(d, user, body, out),
+        UserOp::Greeting(op) => greeting::command(d, user, op, body, out),
+        UserOp::VoicemailForwarded => voicemail::forwarded(d, user, body, out),
+        UserOp::VoicemailUpdated => voicemail::updated(d, user, body),
+        UserOp::ComposeEmail => email::compose(d, user, body, out),
+        UserOp::ReviewEmail => email::review(d, user, body, out),
+        UserOp::RemoveEmail => email::remove(d, body, out),
+        UserOp::ReassignEmail => {
+            let corr = Arc::clone(out.correlation());
+            email::reassign(d, user, body, &corr, out);
+        }
+    }
 }

@@ -6,8 +6,9 @@
 //! `x-api-key`, rate-limit headers and 429, Streaming v3 and v2 sessions with long polls,
 //! inactivity expiry, acknowledgement and subscriptions, the Engagement Center agent
 //! commands run through an agent state machine (states, pending requests, interactions with
-//! consultation legs, keep-alive and attachment timers) into the event sequences they cause,
-//! and the public chat. A control API under `/sim/` injects events and faults, routes work
+//! consultation legs and transfers between simulated agents, e-mail, monitoring, personal
+//! greetings, voicemail, statistics, keep-alive, attachment, accept and wrap timers) into the
+//! event sequences they cause, and the public chat. A control API under `/sim/` injects events and faults, routes work
 //! to agents, plays the agent of web chats and exposes statistics (see `README.md`).
 //!
 //! ```no_run
@@ -28,13 +29,18 @@ mod cli;
 mod config;
 mod control;
 mod ec;
+mod email;
 mod error;
 mod extract;
 mod faults;
+mod greeting;
+mod monitor;
 mod server;
 mod state;
+mod stats;
 mod streaming;
 mod subscriptions;
+mod voicemail;
 mod webchat;
 
 use std::net::SocketAddr;
@@ -44,16 +50,20 @@ use tokio::sync::{oneshot, watch};
 
 pub use agent::{
     AttachmentInfo, InteractionDataItem, InteractionInfo, KeepAliveInfo, LoginFailure, Offer,
-    PendingInfo, UserInfo,
+    OfferDetails, PendingInfo, UserInfo,
 };
 pub use cli::{run_cli, run_with_args, serve_until_ctrl_c, serve_until_stopped, SimArgs};
 pub use config::{SimConfig, SimOptions};
 pub use ec::CORRELATION_HEADER;
+pub use email::EmailInfo;
 pub use error::{ApiError, ErrorDetail, INVALID_SESSION};
 pub use faults::{FaultKind, FaultSpec};
+pub use greeting::GreetingInfo;
+pub use monitor::MonitorInfo;
 pub use state::{
     ConfigUpdate, InjectEvent, InjectResult, SessionInfo, SimState, Stats, MAX_INJECT_COUNT,
 };
+pub use voicemail::{VoicemailInfo, VoicemailRequest};
 pub use webchat::{ChatInfo, ChatMessage};
 
 /// How the server of a [`Simulator`] runs.

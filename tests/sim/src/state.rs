@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 
 use crate::agent::User;
 use crate::config::{RuntimeConfig, SimConfig};
+use crate::email::EmailRecord;
 use crate::error::ApiError;
 use crate::faults::{Fault, FaultSpec};
 use crate::subscriptions::Subscription;
@@ -226,10 +227,15 @@ pub(crate) struct Data {
     /// Web chats by web-client session id; kept after the session ends so tests can read
     /// the transcript.
     pub chats: HashMap<String, Chat>,
+    /// The e-mails the agent model knows (offered, composed, queued), by emailObjectId.
+    pub emails: BTreeMap<String, EmailRecord>,
     pub faults: Vec<Fault>,
     pub counters: Counters,
     pub next_ehub: u64,
     pub next_interaction: u64,
+    /// Next voicemail id and personal greeting recording index (simulator-wide counters).
+    pub next_voicemail: u64,
+    pub next_recording: u64,
     /// Sequence number of the next event id, shared by every session.
     pub next_event_seq: u64,
     /// Fixed one-second rate-limit window: (start, requests counted in it).
@@ -250,10 +256,13 @@ impl Data {
             sessions: HashMap::new(),
             users: HashMap::new(),
             chats: HashMap::new(),
+            emails: BTreeMap::new(),
             faults: Vec::new(),
             counters: Counters::default(),
             next_ehub: FIRST_EHUB_SESSION_ID,
             next_interaction: FIRST_INTERACTION_ID,
+            next_voicemail: 1,
+            next_recording: 1,
             next_event_seq: 0,
             rate_window: (Instant::now(), 0),
         }
@@ -476,6 +485,11 @@ pub struct ConfigUpdate {
     /// New default keep-alive timeout (for `keepAlive`s without `sessionTimeout` from now
     /// on), in milliseconds.
     pub keepalive_timeout_ms: Option<u64>,
+    /// New accept timeout for offers made from now on, in milliseconds (0: none).
+    pub accept_timeout_ms: Option<u64>,
+    /// New wrap timeout for interactions entering Wrap from now on, in milliseconds (0:
+    /// none).
+    pub wrap_timeout_ms: Option<u64>,
 }
 
 /// Counters answered by `GET /sim/stats`.
@@ -653,7 +667,7 @@ impl SimState {
     pub fn screen_pop(&self, user_id: &str, overrides: Option<Value>) -> u64 {
         let mut d = self.lock();
         let id = d.new_interaction_id();
-        let mut inner = crate::agent::screen_pop_inner(id, "InboundACD", None, None);
+        let mut inner = crate::agent::screen_pop_inner(id, "InboundACD");
         if let (Some(Value::Object(over)), Value::Object(base)) = (overrides, &mut inner) {
             for (k, v) in over {
                 base.insert(k, v);
@@ -728,6 +742,12 @@ impl SimState {
         }
         if let Some(ms) = update.keepalive_timeout_ms {
             d.runtime.keepalive_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = update.accept_timeout_ms {
+            d.runtime.accept_timeout = crate::config::optional_millis(ms);
+        }
+        if let Some(ms) = update.wrap_timeout_ms {
+            d.runtime.wrap_timeout = crate::config::optional_millis(ms);
         }
     }
 

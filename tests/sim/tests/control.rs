@@ -456,7 +456,11 @@ async fn config_stats_and_reset() {
         user,
         json!({"connected": false, "state": "Disconnected", "ehubSessionId": null, "sessions": [],
                "reasonId": null, "pending": null, "loginSessionId": null, "interactions": [],
-               "keepAlive": null, "attachments": [], "failNextLogin": null})
+               "keepAlive": null, "attachments": [], "failNextLogin": null, "station": null,
+               "monitor": null, "voicemails": [],
+               "greeting": {"state": "None", "recordingState": 1, "fileName": null,
+                            "recordingIndex": null, "playing": null,
+                            "personalGreetingId": null, "recordingId": null}})
     );
 
     let resp = h.control(Method::POST, "/sim/reset", None).await;

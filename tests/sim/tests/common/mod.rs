@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod agent;
+
 use std::time::Duration;
 
 use ccbridge_sim::{SimConfig, Simulator};
