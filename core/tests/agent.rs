@@ -771,3 +771,128 @@ fn a_stream_recreated_mid_call_is_a_gap_then_the_call_is_reconciled() {
     assert!(s.interactions.is_empty());
     block(agent.close());
 }
+
+#[test]
+fn a_transfer_to_another_agent_is_offered_to_it_under_a_new_id() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let sender = AgentSession::login_blocking(&client, "agent-sender", options()).unwrap();
+    let receiver = AgentSession::login_blocking(&client, "agent-receiver", options()).unwrap();
+    let call = offer(&sim, "agent-sender", "InboundACD");
+    wait_for(&sender, AgentChangeKind::InteractionOffered);
+    sender.accept_blocking(&call).unwrap();
+    let out = sender
+        .transfer_blocking(
+            &call,
+            &TransferParams {
+                transfer_type: TransferType::User,
+                user_id: Some("agent-receiver".into()),
+                work_type_id: "191".into(),
+                ..TransferParams::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(confirmed_by(&out), "engagementCenter.CallReRouted");
+    let offered = wait_for(&receiver, AgentChangeKind::InteractionOffered);
+    let new_id = offered.interaction_id.clone().unwrap();
+    assert_ne!(new_id, call);
+    let moved = wait_for(&receiver, AgentChangeKind::InteractionChanged);
+    assert_eq!(
+        moved.event.unwrap().event_type,
+        "engagementCenter.InteractionTransferred"
+    );
+    let s = receiver.snapshot();
+    assert_eq!(s.interactions.len(), 1, "one call, under its new id");
+    assert_eq!(
+        (
+            s.interactions[0].interaction_id.as_str(),
+            s.interactions[0].state
+        ),
+        (new_id.as_str(), InteractionState::Offered)
+    );
+    receiver.accept_blocking(&new_id).unwrap();
+    assert_eq!(
+        receiver.snapshot().interactions[0].state,
+        InteractionState::Active
+    );
+    let s = wait_until_state(&sender, AgentState::Wrap);
+    assert!(s.interactions[0].transferred);
+    block(sender.close());
+    block(receiver.close());
+}
+
+#[test]
+fn a_failure_inside_a_confirming_event_fails_the_command() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let supervisor = AgentSession::login_blocking(&client, "agent-supervisor", options()).unwrap();
+    // Nobody is logged in on that station: MonitorState says MON_ERROR (5).
+    let refused = supervisor.monitor_blocking(&MonitorParams {
+        monitor_type: MonitorType::StartSilent,
+        station: "9785550000".into(),
+        monitoring_station_id: "9785551212".into(),
+        monitoring_id: "m-1".into(),
+        ..MonitorParams::default()
+    });
+    match refused {
+        Err(Error::CommandFailed {
+            command,
+            fail_code,
+            fail_reason,
+            ..
+        }) => {
+            assert_eq!(command, "engagementCenter.monitor");
+            assert_eq!(fail_code, Some(5));
+            assert!(fail_reason.contains("MON_ERROR"), "{fail_reason}");
+        }
+        other => panic!("expected CommandFailed, got {other:?}"),
+    }
+    block(supervisor.close());
+}
+
+#[test]
+fn an_email_carries_its_data_and_ends_when_sent() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(&client, "agent-email", options()).unwrap();
+    let email = offer(&sim, "agent-email", "InboundEmailNLP");
+    wait_for(&agent, AgentChangeKind::InteractionOffered);
+    let data = agent.snapshot().interactions[0]
+        .email
+        .clone()
+        .expect("emailData");
+    assert!(data.email_object_id.is_some() && data.from_address.is_some());
+    agent.email_active_blocking(&email).unwrap();
+    assert_eq!(
+        agent.snapshot().interactions[0].state,
+        InteractionState::Active
+    );
+    agent
+        .send_email_blocking(
+            &email,
+            &SendEmailParams {
+                reply_email_object_id: "reply-1".into(),
+                interaction_data_collection: Vec::new(),
+                ..SendEmailParams::default()
+            },
+        )
+        .unwrap();
+    wait_until_state(&agent, AgentState::Wrap);
+    block(agent.close());
+}
+
+#[test]
+fn an_offer_not_accepted_in_time_goes_away() {
+    let sim = start_sim();
+    sim.state().set_config(ConfigUpdate {
+        accept_timeout_ms: Some(300),
+        ..ConfigUpdate::default()
+    });
+    let client = client_for(&sim);
+    let agent = AgentSession::login_blocking(&client, "agent-slow", options()).unwrap();
+    offer(&sim, "agent-slow", "InboundACD");
+    wait_for(&agent, AgentChangeKind::InteractionOffered);
+    let s = wait_until_state(&agent, AgentState::Idle);
+    assert!(s.interactions.is_empty(), "{s:?}");
+    block(agent.close());
+}
