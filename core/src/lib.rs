@@ -53,8 +53,8 @@ pub mod validate;
 pub mod via;
 
 pub use agent::{
-    AgentChange, AgentChangeKind, AgentFeed, AgentListener, AgentOptions, AgentSession, AgentSnapshot,
-    AgentState, CommandOutcome, Interaction, InteractionState, PendingRequest,
+    AgentChange, AgentChangeKind, AgentFeed, AgentListener, AgentOptions, AgentSession,
+    AgentSnapshot, AgentState, CommandOutcome, Interaction, InteractionState, PendingRequest,
 };
 pub use client::ViaClient;
 pub use config::{ClientOptions, RetryPolicy, ViaConfig, ViaConfigBuilder};
