@@ -79,7 +79,7 @@ pub(crate) struct Shared {
     item_ready: Notify,
     /// Wakes the poller when the consumer made room.
     pub(crate) room: Notify,
-    /// Wakes the poller when an event was handled (its acknowledgement is pending).
+    /// Wakes the poller when the consumer has handled every event in hand.
     pub(crate) progress: Notify,
     /// Wakes the acknowledger.
     pub(crate) ack_ready: Notify,
@@ -510,24 +510,35 @@ impl Shared {
 
     /// Pull mode: the consumer came back, so the event it took last is handled.
     pub(crate) fn complete_pulled(&self) {
-        let queued = lock(&self.buffer).complete_pulled();
-        self.after_handled(queued);
+        let mut buffer = lock(&self.buffer);
+        let queued = buffer.complete_pulled();
+        let all = buffer.in_hand() == 0;
+        drop(buffer);
+        self.after_handled(queued, all);
     }
 
-    /// The handler is done with these events. One lock and one wake-up per batch.
+    /// The handler is done with these events. One lock per batch.
     fn handled_all(&self, ids: Vec<String>) {
         if ids.is_empty() {
             return;
         }
-        let queued = lock(&self.buffer).handled(ids);
-        self.after_handled(queued);
+        let mut buffer = lock(&self.buffer);
+        let queued = buffer.handled(ids);
+        let all = buffer.in_hand() == 0;
+        drop(buffer);
+        self.after_handled(queued, all);
     }
 
-    fn after_handled(&self, acks_queued: bool) {
+    /// The poller waits for every event in hand to be handled (its acknowledgement goes
+    /// out before the next poll), so it is woken once, when the last one is: a wake-up per
+    /// handled batch, or per pulled event, would cost a worker wake-up each for nothing.
+    fn after_handled(&self, acks_queued: bool, all_handled: bool) {
         if acks_queued {
             self.ack_ready.notify_one();
         }
-        self.progress.notify_one();
+        if all_handled {
+            self.progress.notify_one();
+        }
     }
 
     pub(crate) fn in_hand(&self) -> usize {

@@ -116,7 +116,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
                 }
                 if !batch.is_empty() && shared.accept(batch) == 0 && shared.in_hand() > 0 {
                     // Only redeliveries, with events still being handled: polling again at
-                    // once would fetch those again. Wait for the handler to make progress
+                    // once would fetch those again. Wait until the handler is done with them
                     // (its acknowledgement goes out first), never longer than keeps the
                     // session alive. Redeliveries of handled events only need their
                     // acknowledgement again, which the next turn sends before polling.
