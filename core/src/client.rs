@@ -31,11 +31,12 @@ impl ViaClient {
 
     /// Creates a client. No request is sent until the first call.
     pub fn new(config: ViaConfig) -> Result<Self> {
-        let http = Transport::http_client(
+        let (connect_timeout, http2, plain_http) = (
             config.connect_timeout,
             config.http2,
             config.base_url.scheme() == "http",
-        )?;
+        );
+        let http = Transport::http_client(connect_timeout, http2, plain_http)?;
         let auth: Arc<dyn AuthProvider> = Arc::new(
             ClientCredentials::new(
                 http.clone(),
@@ -67,6 +68,14 @@ impl ViaClient {
         )
         .with_web_tokens(web_tokens)
         .with_max_response_bytes(config.max_response_bytes);
+        let transport = if http2 {
+            transport.with_lanes(
+                Box::new(move || Transport::http_client(connect_timeout, http2, plain_http)),
+                config.http2_streams_per_connection,
+            )
+        } else {
+            transport
+        };
         Ok(ViaClient {
             inner: Arc::new(Inner { config, transport }),
         })

@@ -85,7 +85,13 @@ pub struct ViaConfig {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
     pub(crate) http2: bool,
+    pub(crate) http2_streams_per_connection: usize,
 }
+
+/// Event streams that share one HTTP/2 connection unless configured
+/// ([`ViaConfigBuilder::http2_streams_per_connection`]): the least number of requests in
+/// flight RFC 9113 recommends a server allow on one connection.
+pub const DEFAULT_HTTP2_STREAMS_PER_CONNECTION: usize = 100;
 
 impl ViaConfig {
     /// Starts a builder.
@@ -197,6 +203,7 @@ pub struct ViaConfigBuilder {
     max_response_bytes: Option<u64>,
     allow_insecure_http: bool,
     http2: bool,
+    http2_streams_per_connection: Option<usize>,
 }
 
 /// Scopes requested when none are given: what the agent-control slice needs.
@@ -275,18 +282,30 @@ impl ViaConfigBuilder {
     }
 
     /// Speaks HTTP/2: offered in TLS negotiation (the server decides), and assumed on a
-    /// plain `http://` base URL (prior knowledge, as the simulator understands it). Every
-    /// request of the client then shares one connection, instead of one connection per
+    /// plain `http://` base URL (prior knowledge, as the simulator understands it). The
+    /// requests of the client then share a few connections instead of one connection per
     /// request in flight, which is what thousands of long polls in one process cost most.
     ///
-    /// Off by default because a server limits the requests in flight on one connection
+    /// A server limits the requests in flight on one connection
     /// (`SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 or 128 behind load balancers) and the
-    /// client does not open a second connection past it: a long poll beyond the limit waits
-    /// for another to end, and its session can expire meanwhile. Turn it on when the
-    /// streams of one client stay below the server's limit, or the server's limit is known
-    /// to be higher.
+    /// HTTP client does not open a second connection past it. So each event stream polls
+    /// on a connection shared by at most
+    /// [`ViaConfigBuilder::http2_streams_per_connection`] streams, and more connections
+    /// open as streams come: no long poll waits behind the server's limit.
+    ///
+    /// Off by default: over plain `http://` nothing can negotiate it, and a server that
+    /// does not speak it would refuse every request.
     pub fn http2(mut self, v: bool) -> Self {
         self.http2 = v;
+        self
+    }
+
+    /// With [`ViaConfigBuilder::http2`], how many event streams poll on one connection
+    /// (default [`DEFAULT_HTTP2_STREAMS_PER_CONNECTION`]). Keep it at or below the server's
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS`, less a few for the commands and
+    /// acknowledgements that share the connection.
+    pub fn http2_streams_per_connection(mut self, v: usize) -> Self {
+        self.http2_streams_per_connection = Some(v);
         self
     }
     /// Allows `http://` to a host that is not loopback. Off by default: credentials would
@@ -367,6 +386,15 @@ impl ViaConfigBuilder {
                 .join("via/v2/oauth2/token")
                 .map_err(|e| Error::invalid("token_url", e.to_string()))?,
         };
+        let http2_streams_per_connection = self
+            .http2_streams_per_connection
+            .unwrap_or(DEFAULT_HTTP2_STREAMS_PER_CONNECTION);
+        if http2_streams_per_connection == 0 {
+            return Err(Error::invalid(
+                "http2_streams_per_connection",
+                "must be at least 1",
+            ));
+        }
         let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(10));
         let request_timeout = self.request_timeout.unwrap_or(Duration::from_secs(30));
         if connect_timeout.is_zero() {
@@ -405,6 +433,7 @@ impl ViaConfigBuilder {
             retry,
             max_response_bytes,
             http2: self.http2,
+            http2_streams_per_connection,
         })
     }
 }

@@ -8,6 +8,7 @@
 use crate::auth::AuthProvider;
 use crate::config::{RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
+use crate::lanes::{BuildClient, Lane, Lanes};
 use crate::ops::AuthKind;
 use crate::secret::Secret;
 use rand::Rng;
@@ -58,6 +59,9 @@ pub struct ApiRequest {
     /// into [`ApiResponse::body`]: the stream engine decodes event batches straight into
     /// its own types, without a JSON tree in between.
     pub raw_body: bool,
+    /// The lane (HTTP/2 connection pool) of the event stream whose poll it is; `None`: the
+    /// client's first pool, which carries every request but the polls.
+    pub lane: Option<usize>,
 }
 
 impl ApiRequest {
@@ -78,6 +82,7 @@ impl ApiRequest {
             retry: true,
             auth: AuthKind::OAuth2,
             raw_body: false,
+            lane: None,
         }
     }
 }
@@ -123,6 +128,8 @@ struct RetryBudget {
 #[derive(Debug)]
 pub struct Transport {
     http: reqwest::Client,
+    /// With HTTP/2, the connection pools event streams are spread over.
+    lanes: Option<Arc<Lanes>>,
     base_url: Url,
     api_key: Secret,
     auth: Arc<dyn AuthProvider>,
@@ -147,6 +154,7 @@ impl Transport {
         let tokens = retry.budget_capacity;
         Transport {
             http,
+            lanes: None,
             base_url,
             api_key,
             auth,
@@ -163,6 +171,19 @@ impl Transport {
     pub fn with_web_tokens(mut self, provider: Arc<dyn AuthProvider>) -> Self {
         self.web_tokens = Some(provider);
         self
+    }
+
+    /// Spreads the event streams over HTTP/2 connection pools built by `build`, at most
+    /// `per_lane` streams each (see [`crate::ViaConfigBuilder::http2`]).
+    pub(crate) fn with_lanes(mut self, build: BuildClient, per_lane: usize) -> Self {
+        self.lanes = Some(Lanes::new(self.http.clone(), build, per_lane));
+        self
+    }
+
+    /// A place for one event stream's polls: a lane of its own over HTTP/2, nothing over
+    /// HTTP/1.1.
+    pub(crate) fn lane(&self) -> Lane {
+        self.lanes.as_ref().map(|l| l.take()).unwrap_or_default()
     }
 
     /// Sets the largest response body read ([`crate::ViaConfigBuilder::max_response_bytes`]
@@ -325,8 +346,15 @@ impl Transport {
             AttemptError::Other(Error::invalid("api_key", "not a valid header value"))
         })?;
         api_key.set_sensitive(true);
-        let mut builder = self
-            .http
+        let on_lane;
+        let http = match (&self.lanes, req.lane) {
+            (Some(lanes), Some(_)) => {
+                on_lane = lanes.http(req.lane);
+                &on_lane
+            }
+            _ => &self.http,
+        };
+        let mut builder = http
             .request(req.method.clone(), url)
             .timeout(req.timeout.unwrap_or(self.request_timeout))
             .header(API_KEY_HEADER, api_key)

@@ -5,7 +5,7 @@ mod common;
 
 use ccbridge::models::*;
 use ccbridge::{Error, Event, EventStream, StreamConfig, StreamItem, StreamStatus};
-use ccbridge_sim::{FaultKind, FaultSpec, InjectEvent};
+use ccbridge_sim::{FaultKind, FaultSpec, InjectEvent, SimConfig, Simulator};
 use common::*;
 use serde_json::json;
 use std::collections::HashSet;
@@ -757,5 +757,49 @@ fn streams_over_http2_share_the_connection_when_asked_and_http1_is_the_default()
         } else {
             assert_eq!(over_h2, 0, "HTTP/1.1 unless asked");
         }
+    }
+}
+
+#[test]
+fn over_http2_streams_spread_over_connections_within_the_servers_stream_limit() {
+    // A server that allows 3 requests in flight per connection: 7 long polls on one
+    // connection would leave 4 of them waiting (and their sessions expiring).
+    // Polls wait 5 s for an event, so a poll queued behind the limit would be late.
+    let sim = Simulator::start_blocking(SimConfig {
+        http2_max_streams: Some(3),
+        poll_wait: Duration::from_secs(5),
+        ..common::sim_config()
+    })
+    .expect("simulator starts");
+    let client = client_with(&sim, |b| b.http2(true).http2_streams_per_connection(3));
+    let streams: Vec<EventStream> = (0..7)
+        .map(|_| EventStream::start_blocking(&client, config()).unwrap())
+        .collect();
+    // Every stream's poll is waiting at once: an event for the last streams reaches them
+    // while the first ones' polls still wait for theirs (on one connection, the last
+    // polls would wait for those to end).
+    std::thread::sleep(Duration::from_millis(300));
+    let (first, last) = streams.split_at(3);
+    for part in [last, first] {
+        for stream in part {
+            inject(&sim, &stream.session_id(), "engagementCenter.Idle", 1);
+        }
+        for stream in part {
+            let event = stream
+                .next_event(Duration::from_secs(2))
+                .unwrap()
+                .expect("an event while the other streams' polls wait");
+            assert_eq!(event.event_type, "engagementCenter.Idle");
+        }
+    }
+    let stats = sim.state().stats();
+    assert_eq!(
+        stats.http2_requests, stats.total_requests,
+        "all over HTTP/2"
+    );
+    // 7 streams, 3 per connection: 3 connections for the polls, 1 for everything else.
+    assert_eq!(stats.http2_connections, 4, "{stats:?}");
+    for stream in streams {
+        stream.stop().unwrap();
     }
 }

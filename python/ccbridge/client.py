@@ -55,9 +55,10 @@ class ViaClient(services.ServiceAccessors):
         message names ``max_response_bytes``; an error answer over it keeps its class, its
         message cut at the limit.
     :param http2: speak HTTP/2 (offered over TLS, assumed over plain ``http://``) instead of
-        HTTP/1.1: every request then shares one connection. A server limits the requests in
-        flight on a connection (often 100 to 128), and long polls past the limit wait, so keep
-        the client's streams below it.
+        HTTP/1.1: the requests then share a few connections instead of one per request in
+        flight. The streams' long polls are spread so that no connection carries more than
+        100 of them, the least a server is recommended to allow (RFC 9113): none waits
+        behind the server's limit.
     :raises InvalidArgumentError: a value is missing or malformed (``.field`` names it).
     """
 

@@ -48,10 +48,10 @@ pub struct ccb_client_options_t {
     /// fails with CCB_ERR_DECODE, whose message names max_response_bytes; an error answer
     /// over it keeps its category, its message cut at the limit.
     pub max_response_bytes: u64,
-    /// Speaks HTTP/2 (offered over TLS, assumed over plain http://); false: HTTP/1.1. One
-    /// connection then carries every request of the client; a server limits the requests
-    /// in flight on it (often 100-128), and long polls past that limit wait: keep the
-    /// client's streams below it.
+    /// Speaks HTTP/2 (offered over TLS, assumed over plain http://); false: HTTP/1.1. The
+    /// requests then share a few connections instead of one per request in flight; the
+    /// streams' long polls are spread so that no connection carries more than 100 of them
+    /// (the least a server is recommended to allow): none waits behind the server's limit.
     pub http2: bool,
 }
 

@@ -12,6 +12,7 @@ use super::{EventHandler, StreamConfig, StreamItem, StreamStatus};
 use crate::client::ViaClient;
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::lanes::Lane;
 use crate::models::{NewSessionV3, SessionResponseV3, Subscription, SubscriptionResponse};
 use crate::runtime;
 use crate::via::streaming::Malformed;
@@ -70,6 +71,8 @@ pub(crate) struct Shared {
     /// Itself, for handing the stream's job to the dispatcher pool.
     me: Weak<Shared>,
     pub(crate) client: ViaClient,
+    /// The HTTP/2 connection pool this stream polls on (see `crate::lanes`).
+    pub(crate) lane: Lane,
     pub(crate) config: StreamConfig,
     session_id: Mutex<String>,
     buffer: Mutex<Buffer>,
@@ -414,6 +417,7 @@ impl Shared {
         Arc::new_cyclic(|me| Shared {
             me: me.clone(),
             client: client.clone(),
+            lane: client.transport().lane(),
             buffer: Mutex::new(Buffer::new(
                 config.buffer_capacity,
                 config.dedupe_window,

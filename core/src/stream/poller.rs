@@ -99,7 +99,13 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         // The watchdog covers what the read timeout cannot: a stall before the response.
         let poll = tokio::time::timeout(
             cfg.poll_timeout + Duration::from_secs(5),
-            streaming.poll(&sid, cfg.max_events, Some(cfg.poll_timeout), false),
+            streaming.poll(
+                &sid,
+                cfg.max_events,
+                Some(cfg.poll_timeout),
+                false,
+                shared.lane.index(),
+            ),
         );
         let result = tokio::select! {
             r = poll => r.unwrap_or_else(|_| Err(Error::Timeout { message: "poll watchdog".into() })),

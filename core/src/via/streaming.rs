@@ -19,7 +19,7 @@ impl Streaming {
     /// on any malformed event. [`Streaming::get_events`] is the same request with the
     /// envelopes as the documents describe them.
     pub async fn poll_events(&self, session_id: &str, max_events: u32) -> Result<Vec<Event>> {
-        self.poll(session_id, max_events, None, true)
+        self.poll(session_id, max_events, None, true, None)
             .await?
             .into_iter()
             .map(|r| r.map_err(|m| m.error))
@@ -35,6 +35,7 @@ impl Streaming {
         max_events: u32,
         timeout: Option<Duration>,
         retry: bool,
+        lane: Option<usize>,
     ) -> Result<Vec<std::result::Result<Event, Malformed>>> {
         let op = ops::require("streaming.getEvents")?;
         let mut call = Call {
@@ -47,6 +48,7 @@ impl Streaming {
         req.timeout = Some(timeout.unwrap_or(SERVER_POLL_WAIT + POLL_TIMEOUT_MARGIN));
         req.retry = retry;
         req.raw_body = true;
+        req.lane = lane;
         let resp = self.client.transport().send(req).await?;
         decode_event_batch(resp.raw.as_deref().unwrap_or_default())
     }

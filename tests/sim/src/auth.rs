@@ -58,10 +58,13 @@ impl SimState {
         d.tokens.get(token).is_some_and(|exp| *exp > Instant::now())
     }
 
-    fn count_request(&self, key: String, op: Option<&Operation>, http2: bool) {
+    fn count_request(&self, key: String, op: Option<&Operation>, http2: Option<u64>) {
         let mut d = self.lock();
         d.counters.total_requests += 1;
-        d.counters.http2_requests += u64::from(http2);
+        if let Some(connection) = http2 {
+            d.counters.http2_requests += 1;
+            d.counters.http2_connections.insert(connection);
+        }
         *d.counters.requests.entry(key).or_insert(0) += 1;
         if let Some(op) = op {
             *d.counters.operations.entry(op.name.to_owned()).or_insert(0) += 1;
@@ -158,11 +161,12 @@ pub(crate) async fn guard(State(state): State<SimState>, req: Request, next: Nex
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let op = crate::api::find(req.method(), &route);
-    state.count_request(
-        format!("{} {}", req.method(), route),
-        op,
-        req.version() == axum::http::Version::HTTP_2,
-    );
+    let http2 = (req.version() == axum::http::Version::HTTP_2).then(|| {
+        req.extensions()
+            .get::<crate::server::ConnectionId>()
+            .map_or(0, |c| c.0)
+    });
+    state.count_request(format!("{} {}", req.method(), route), op, http2);
 
     // Faults come first so tests can break even the token endpoint and auth failures.
     let mut drop_response = None;

@@ -46,6 +46,10 @@ pub struct SimArgs {
     /// (default: no limit; 0 = no limit).
     #[arg(long)]
     pub wrap_timeout_ms: Option<u64>,
+    /// Requests in flight on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS; default:
+    /// no limit).
+    #[arg(long)]
+    pub http2_max_streams: Option<u32>,
     /// Organization id.
     #[arg(long, default_value = "simorg")]
     pub org: String,
@@ -105,6 +109,7 @@ impl SimArgs {
             wrap_timeout: self
                 .wrap_timeout_ms
                 .and_then(crate::config::optional_millis),
+            http2_max_streams: self.http2_max_streams,
             bind,
         })
     }

@@ -48,6 +48,10 @@ pub struct SimConfig {
     /// How long an interaction may stay in Wrap before `WrapTimeout`. `None` (the default):
     /// no limit.
     pub wrap_timeout: Option<Duration>,
+    /// Requests in flight on one HTTP/2 connection (`SETTINGS_MAX_CONCURRENT_STREAMS`), as
+    /// servers behind load balancers cap them (often 100 or 128). `None` (the default): no
+    /// limit.
+    pub http2_max_streams: Option<u32>,
     /// Address to bind; port 0 picks a free port.
     pub bind: SocketAddr,
 }
@@ -67,6 +71,7 @@ impl Default for SimConfig {
             keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
             accept_timeout: None,
             wrap_timeout: None,
+            http2_max_streams: None,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }

@@ -94,6 +94,7 @@ impl Simulator {
         tokio::spawn(server::serve(
             listener,
             server::router(state.clone()),
+            state.config().http2_max_streams,
             rx.clone(),
         ));
         tokio::spawn(server::sweeper(state.clone(), rx));

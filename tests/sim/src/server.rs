@@ -29,6 +29,11 @@ use crate::faults::ConnectionKill;
 use crate::state::SimState;
 use crate::{api, auth, control};
 
+/// Request extension the accept loop adds to every request: which connection it came on,
+/// so the HTTP/2 connections a client opened can be counted (`http2Connections`).
+#[derive(Clone, Copy)]
+pub(crate) struct ConnectionId(pub u64);
+
 /// How long open connections get to finish when the simulator stops.
 const GRACEFUL_TIMEOUT: Duration = Duration::from_secs(1);
 /// Period of the inactivity sweeper.
@@ -63,7 +68,13 @@ pub(crate) fn router(state: SimState) -> Router {
 }
 
 /// Accepts connections until `shutdown` changes (or its sender is dropped).
-pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    http2_max_streams: Option<u32>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut next_connection: u64 = 0;
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -78,6 +89,8 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
             _ = shutdown.changed() => break,
         };
         let _ = stream.set_nodelay(true);
+        next_connection += 1;
+        let connection = ConnectionId(next_connection);
         let app = app.clone();
         let mut conn_shutdown = shutdown.clone();
         tokio::spawn(async move {
@@ -85,11 +98,12 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
             let kill_ext = ConnectionKill(Arc::clone(&kill));
             let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                 req.extensions_mut().insert(kill_ext.clone());
+                req.extensions_mut().insert(connection);
                 app.clone().oneshot(req)
             });
             let mut builder =
                 hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            builder.http2().max_concurrent_streams(None::<u32>);
+            builder.http2().max_concurrent_streams(http2_max_streams);
             let conn = builder.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {

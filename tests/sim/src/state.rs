@@ -213,6 +213,7 @@ pub(crate) struct Counters {
     pub faults_injected: u64,
     pub events_discarded: u64,
     pub http2_requests: u64,
+    pub http2_connections: std::collections::BTreeSet<u64>,
 }
 
 /// The mutable state behind the lock.
@@ -521,6 +522,8 @@ pub struct Stats {
     pub events_discarded: u64,
     /// Of `total_requests`, those that came over HTTP/2.
     pub http2_requests: u64,
+    /// The HTTP/2 connections those came on.
+    pub http2_connections: u64,
 }
 
 /// `GET /sim/sessions/{id}`.
@@ -766,6 +769,7 @@ impl SimState {
             faults_injected: d.counters.faults_injected,
             events_discarded: d.counters.events_discarded,
             http2_requests: d.counters.http2_requests,
+            http2_connections: d.counters.http2_connections.len() as u64,
         }
     }
 

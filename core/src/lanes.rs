@@ -1,0 +1,172 @@
+//! The HTTP/2 connections of one client, and which event stream polls on which.
+//!
+//! A server caps the requests in flight on one HTTP/2 connection
+//! (`SETTINGS_MAX_CONCURRENT_STREAMS`) and hyper never opens a second connection past that
+//! cap (hyperium/hyper#2197): a long poll over it would wait for another to end, and its
+//! session could expire meanwhile, and so could a command queued behind long polls. So
+//! each event stream polls on a [`Lane`]: a connection pool shared by at most `per_lane`
+//! streams (their polls, one each, are all such a connection carries); a new lane opens
+//! when every lane is full, and a place is given back when its stream ends. Everything
+//! else (commands, acknowledgements, tokens: short requests) goes on the first pool, which
+//! no long poll occupies. Over HTTP/1.1 there is one pool, which opens a connection per
+//! request in flight anyway.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::Result;
+
+/// Builds one more HTTP client (connection pool) like the first.
+pub(crate) type BuildClient = Box<dyn Fn() -> Result<reqwest::Client> + Send + Sync>;
+
+struct Slot {
+    http: reqwest::Client,
+    streams: usize,
+}
+
+/// The lanes of one client.
+pub(crate) struct Lanes {
+    build: BuildClient,
+    per_lane: usize,
+    slots: Mutex<Vec<Slot>>,
+}
+
+impl std::fmt::Debug for Lanes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lanes")
+            .field("per_lane", &self.per_lane)
+            .field("lanes", &self.slots().len())
+            .finish()
+    }
+}
+
+impl Lanes {
+    /// Lanes besides `first`, the client of every request that is not a poll.
+    pub(crate) fn new(first: reqwest::Client, build: BuildClient, per_lane: usize) -> Arc<Self> {
+        Arc::new(Lanes {
+            build,
+            per_lane: per_lane.max(1),
+            slots: Mutex::new(vec![Slot {
+                http: first,
+                streams: 0,
+            }]),
+        })
+    }
+
+    fn slots(&self) -> MutexGuard<'_, Vec<Slot>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A place for one stream: the first lane with room, or a new one. When a new client
+    /// cannot be built, the stream shares the least busy lane (the first when there is no
+    /// other) rather than fail.
+    pub(crate) fn take(self: &Arc<Self>) -> Lane {
+        let mut slots = self.slots();
+        let room = slots
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, s)| s.streams < self.per_lane)
+            .map(|(i, _)| i);
+        let index = match room {
+            Some(i) => i,
+            None => match (self.build)() {
+                Ok(http) => {
+                    slots.push(Slot { http, streams: 0 });
+                    slots.len() - 1
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "no new HTTP/2 connection pool; sharing a full one");
+                    slots
+                        .iter()
+                        .enumerate()
+                        .skip(1)
+                        .min_by_key(|(_, s)| s.streams)
+                        .map_or(0, |(i, _)| i)
+                }
+            },
+        };
+        slots[index].streams += 1;
+        Lane {
+            index: Some(index),
+            lanes: Some(self.clone()),
+        }
+    }
+
+    /// The client of lane `index` (the first one for `None` or an index never given).
+    pub(crate) fn http(&self, index: Option<usize>) -> reqwest::Client {
+        let slots = self.slots();
+        let i = index.filter(|i| *i < slots.len()).unwrap_or(0);
+        slots[i].http.clone()
+    }
+
+    /// How many connection pools are open, the first included.
+    #[cfg(test)]
+    pub(crate) fn count(&self) -> usize {
+        self.slots().len()
+    }
+}
+
+/// One stream's place on a lane; the place is given back when it is dropped.
+#[derive(Debug, Default)]
+pub(crate) struct Lane {
+    index: Option<usize>,
+    lanes: Option<Arc<Lanes>>,
+}
+
+impl Lane {
+    /// The lane's index, for [`crate::transport::ApiRequest::lane`]; `None` over HTTP/1.1.
+    pub(crate) fn index(&self) -> Option<usize> {
+        self.index
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        if let (Some(i), Some(lanes)) = (self.index, &self.lanes) {
+            if let Some(s) = lanes.slots().get_mut(i) {
+                s.streams = s.streams.saturating_sub(1);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lanes(per_lane: usize) -> Arc<Lanes> {
+        Lanes::new(
+            reqwest::Client::new(),
+            Box::new(|| Ok(reqwest::Client::new())),
+            per_lane,
+        )
+    }
+
+    #[test]
+    fn streams_fill_a_lane_before_the_next_opens_and_places_are_given_back() {
+        let l = lanes(2);
+        let taken: Vec<Lane> = (0..5).map(|_| l.take()).collect();
+        let idx: Vec<_> = taken.iter().map(|t| t.index().unwrap()).collect();
+        assert_eq!(idx, [1, 1, 2, 2, 3], "the first pool carries no poll");
+        assert_eq!(l.count(), 4);
+        drop(taken.into_iter().nth(1));
+        assert_eq!(l.take().index(), Some(1), "the freed place is taken first");
+    }
+
+    #[test]
+    fn a_lane_that_cannot_open_shares_the_least_busy_one() {
+        let l = Lanes::new(
+            reqwest::Client::new(),
+            Box::new(|| {
+                Err(crate::Error::Transport {
+                    message: "no".into(),
+                })
+            }),
+            1,
+        );
+        let a = l.take();
+        let b = l.take();
+        assert_eq!((a.index(), b.index()), (Some(0), Some(0)));
+        assert_eq!(l.count(), 1, "nothing to share but the first");
+    }
+}
