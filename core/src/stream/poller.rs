@@ -93,7 +93,9 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         {
             break;
         }
-        shared.flush_acks().await;
+        // Boxed here and below: what is sent besides the poll lives only while it is sent,
+        // and the loop, which lives as long as the stream, need not make room for it.
+        Box::pin(shared.flush_acks()).await;
         let sid = shared.current_session();
         let streaming = shared.client.streaming();
         // The watchdog covers what the read timeout cannot: a stall before the response.
@@ -144,7 +146,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
                     _ => "",
                 };
                 tracing::warn!(session_id = %sid, reason, "session expired; recreating");
-                if !recreate(&shared, &mut stop, &sid).await {
+                if !Box::pin(recreate(&shared, &mut stop, &sid)).await {
                     break;
                 }
                 backoff.succeed();
@@ -262,7 +264,9 @@ pub(crate) async fn ack_loop(shared: Arc<Shared>) {
         if sleep_or_stop(&mut stop, shared.config.ack_interval).await {
             return;
         }
-        shared.flush_acks().await;
+        // Boxed: the request's state is large and lives only while it is sent, while this
+        // loop lives as long as the stream (thousands of idle streams would each hold it).
+        Box::pin(shared.flush_acks()).await;
     }
 }
 
