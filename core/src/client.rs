@@ -45,7 +45,8 @@ impl ViaClient {
                 config.client_secret.clone(),
                 config.scopes.clone(),
             )
-            .with_max_response_bytes(config.max_response_bytes),
+            .with_max_response_bytes(config.max_response_bytes)
+            .with_timeout(config.request_timeout),
         );
         // The token endpoint is an operation of the table like any other.
         let web_token_path = ops::require("webToken.createToken")?
@@ -56,7 +57,8 @@ impl ViaClient {
             .map_err(|e| crate::Error::invalid("base_url", e.to_string()))?;
         let web_tokens: Arc<dyn AuthProvider> = Arc::new(
             WebTokens::new(http.clone(), web_token_url, config.api_key.clone())
-                .with_max_response_bytes(config.max_response_bytes),
+                .with_max_response_bytes(config.max_response_bytes)
+                .with_timeout(config.request_timeout),
         );
         let transport = Transport::new(
             http,

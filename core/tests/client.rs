@@ -577,3 +577,33 @@ fn a_token_endpoint_that_is_busy_or_down_delays_a_command_without_sending_it_twi
     );
     stream.stop().unwrap();
 }
+
+#[test]
+fn a_token_endpoint_that_never_answers_times_out_instead_of_holding_the_requests() {
+    let sim = start_sim();
+    // Longer than the test would wait: without a bound, the request would succeed late.
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/oauth2/token".into()),
+            stall_ms: 30_000,
+            ..FaultSpec::new(FaultKind::Stall)
+        })
+        .unwrap();
+    let client = client_with(&sim, |b| {
+        b.request_timeout(Duration::from_millis(300))
+            .retry(RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            })
+    });
+    let err = create_session(&client).expect_err("the token never came");
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        sim.state()
+            .stats()
+            .operations
+            .get("streaming.createSession"),
+        None,
+        "nothing sent without a token"
+    );
+}

@@ -24,6 +24,10 @@ use std::time::Duration;
 /// past what `Instant` arithmetic can hold.
 pub const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// How long a token request may take unless the provider is told
+/// (`with_timeout`; the client passes its `request_timeout`).
+pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A token service's answer, read and checked: what goes in `Authorization`, and for how
 /// long. What the parsers return; public only for the property tests.
 #[doc(hidden)]

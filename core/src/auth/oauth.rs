@@ -1,7 +1,7 @@
 //! OAuth2 client credentials grant with a cached token and single-flight refresh.
 
 use super::cache::{Fetched, TokenCache};
-use super::{bearer, excerpt, AuthProvider, BoxFuture, TokenGrant, MAX_TTL};
+use super::{bearer, excerpt, AuthProvider, BoxFuture, TokenGrant, DEFAULT_TOKEN_TIMEOUT, MAX_TTL};
 use crate::config::DEFAULT_MAX_RESPONSE_BYTES;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -90,6 +90,7 @@ pub struct ClientCredentials {
     client_secret: Secret,
     scopes: Vec<String>,
     max_response_bytes: u64,
+    timeout: Duration,
     cache: TokenCache,
 }
 
@@ -109,8 +110,17 @@ impl ClientCredentials {
             client_secret,
             scopes,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            timeout: DEFAULT_TOKEN_TIMEOUT,
             cache: TokenCache::default(),
         }
+    }
+
+    /// Bounds a token request as the client's other requests
+    /// ([`crate::ViaConfigBuilder::request_timeout`]): a token endpoint that accepts the
+    /// connection and never answers must not hold every request waiting for the token.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Bounds the token endpoint's answers as the client's other responses
@@ -129,6 +139,7 @@ impl ClientCredentials {
         let resp = self
             .http
             .post(self.token_url.clone())
+            .timeout(self.timeout)
             .basic_auth(&self.client_id, Some(self.client_secret.expose()))
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form)

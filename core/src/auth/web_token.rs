@@ -2,7 +2,7 @@
 //! `tokenId` is the bearer token of the messaging and web-client streaming operations.
 
 use super::cache::{Fetched, TokenCache};
-use super::{bearer, AuthProvider, BoxFuture, TokenGrant, MAX_TTL};
+use super::{bearer, AuthProvider, BoxFuture, TokenGrant, DEFAULT_TOKEN_TIMEOUT, MAX_TTL};
 use crate::config::DEFAULT_MAX_RESPONSE_BYTES;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -80,6 +80,7 @@ pub struct WebTokens {
     url: Url,
     api_key: Secret,
     max_response_bytes: u64,
+    timeout: Duration,
     cache: TokenCache,
 }
 
@@ -91,8 +92,17 @@ impl WebTokens {
             url,
             api_key,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            timeout: DEFAULT_TOKEN_TIMEOUT,
             cache: TokenCache::default(),
         }
+    }
+
+    /// Bounds a web-token request as the client's other requests
+    /// ([`crate::ViaConfigBuilder::request_timeout`]), so a stalled token service cannot
+    /// hold the chat's requests for ever.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Bounds the web-token service's answers as the client's other responses
@@ -107,6 +117,7 @@ impl WebTokens {
         let resp = self
             .http
             .post(self.url.clone())
+            .timeout(self.timeout)
             .header(API_KEY_HEADER, self.api_key.expose())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()

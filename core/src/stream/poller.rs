@@ -98,19 +98,17 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         Box::pin(shared.flush_acks()).await;
         let sid = shared.current_session();
         let streaming = shared.client.streaming();
-        // The watchdog covers what the read timeout cannot: a stall before the response.
-        let poll = tokio::time::timeout(
-            cfg.poll_timeout + Duration::from_secs(5),
-            streaming.poll(
-                &sid,
-                cfg.max_events,
-                Some(cfg.poll_timeout),
-                false,
-                shared.lane.index(),
-            ),
+        // The request's own timeout bounds the whole poll (connection, response and body),
+        // and a poll is sent once, without the transport's retries: no second timer.
+        let poll = streaming.poll(
+            &sid,
+            cfg.max_events,
+            Some(cfg.poll_timeout),
+            false,
+            shared.lane.index(),
         );
         let result = tokio::select! {
-            r = poll => r.unwrap_or_else(|_| Err(Error::Timeout { message: "poll watchdog".into() })),
+            r = poll => r,
             _ = stop.wait_for(|s| *s) => break,
         };
         let error = match result {
