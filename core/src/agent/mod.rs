@@ -553,8 +553,7 @@ impl AgentSession {
         interaction_id: Option<&str>,
         body: Value,
     ) -> Result<CommandOutcome> {
-        self.shared.check_not_dispatcher()?;
-        runtime::block_on(self.command(op, interaction_id, body))?
+        self.blocking(self.command(op, interaction_id, body))
     }
 
     /// Logs the agent out (`disconnect` with `reason_id`) and waits until it is
@@ -597,8 +596,7 @@ impl AgentSession {
 
     /// Blocking [`AgentSession::logout`].
     pub fn logout_blocking(&self, reason_id: &str, timeout: Duration) -> Result<CommandOutcome> {
-        self.shared.check_not_dispatcher()?;
-        runtime::block_on(self.logout(reason_id, timeout))?
+        self.blocking(self.logout(reason_id, timeout))
     }
 
     /// Cancels the service's pending not-ready or disconnect request (`cancel` with the
@@ -630,8 +628,7 @@ impl AgentSession {
 
     /// Blocking [`AgentSession::cancel`].
     pub fn cancel_blocking(&self) -> Result<CommandOutcome> {
-        self.shared.check_not_dispatcher()?;
-        runtime::block_on(self.cancel())?
+        self.blocking(self.cancel())
     }
 
     /// Stops the session's stream and timers; the agent stays logged in at the service.

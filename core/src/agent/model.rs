@@ -697,22 +697,27 @@ fn envelope_user(event: &Event) -> Option<&str> {
 
 /// The `interactionId` inside an event's payload (its string twin first), when it names
 /// one: 0 names none.
-fn interaction_of(event: &Event) -> Option<String> {
+pub(super) fn interaction_of(event: &Event) -> Option<String> {
     let inner = event.payload().get("payload")?;
     // `Consult` names the interaction it consults about as the original.
-    let id = [
+    [
         "interactionIdRev",
         "interactionId",
         "originalInteractionIdRev",
         "originalInteractionId",
     ]
     .iter()
-    .find_map(|k| match inner.get(*k)? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    })?;
-    text(Some(&id))
+    .find_map(|k| id_text(inner.get(*k)))
+}
+
+/// An id as text, from a string or a number; empty and 0 name nothing.
+pub(super) fn id_text(v: Option<&serde_json::Value>) -> Option<String> {
+    let s = match v? {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty() && s != "0").then_some(s)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 
 use tokio::sync::oneshot;
 
+use super::model::{id_text, interaction_of};
 use crate::error::Error;
 use crate::events::{Event, EventPayload};
 use crate::ops::Operation;
@@ -77,21 +78,6 @@ enum Verdict {
     Failed(Error),
 }
 
-fn id_text(v: Option<&serde_json::Value>) -> Option<String> {
-    let s = match v? {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    (!s.is_empty() && s != "0").then_some(s)
-}
-
-/// The interaction an event's payload names (string twin first).
-fn event_interaction(event: &Event) -> Option<String> {
-    let inner = event.payload().get("payload")?;
-    id_text(inner.get("interactionIdRev")).or_else(|| id_text(inner.get("interactionId")))
-}
-
 /// The command failure an Error event reports, or `None` for a notice.
 pub(crate) fn failure(command: &str, event: &Event) -> Option<Error> {
     let EventPayload::EcError(e) = event.typed_payload() else {
@@ -124,7 +110,7 @@ fn payload_failure(op: &Operation, event: &Event) -> Option<Error> {
         command: op.name.to_string(),
         fail_code: Some(value),
         fail_reason: format!("{name}: the event reports {} {value}", rule.field),
-        interaction_id: event_interaction(event),
+        interaction_id: interaction_of(event),
     })
 }
 
@@ -135,7 +121,7 @@ impl Waiting {
                 return None;
             }
         }
-        let theirs = event_interaction(event);
+        let theirs = interaction_of(event);
         // `dial` names the interaction it dials from (often none); its events name the new one.
         let check_interaction = self.op.command != "dial";
         let same_interaction = !check_interaction
