@@ -86,6 +86,25 @@ proptest! {
     }
 
     #[test]
+    fn a_response_decodes_each_event_as_it_would_decode_alone(
+        events in prop::collection::vec(prop_oneof![4 => envelope(), 1 => json()], 0..8),
+    ) {
+        // The whole response is read in one pass when it can be; whichever way, the answer
+        // for each event is the one it gets on its own, so one bad event fails alone.
+        let body = json!({"kind": "via#streamingEventCollection", "events": events});
+        let decoded = Event::batch_from_response(body.to_string().as_bytes())
+            .expect("an events response");
+        prop_assert_eq!(decoded.len(), events.len());
+        for (got, env) in decoded.iter().zip(&events) {
+            match (got, Event::from_wire_text(&env.to_string())) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, &b),
+                (Err(_), Err(_)) => {}
+                (a, b) => prop_assert!(false, "{env}: in the response {a:?}, alone {b:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn any_text_as_an_event_is_an_error_not_a_panic(text in ".{0,200}") {
         let _ = Event::from_wire_text(&text);
     }

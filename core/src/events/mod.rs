@@ -137,6 +137,47 @@ impl WireEvent {
     }
 }
 
+/// A whole events response (`{"events": [...]}`, its shape already checked) decoded in
+/// one pass, when every event in it decodes: the common case. `None` when anything is off;
+/// the caller then decodes event by event, so that a malformed event fails alone.
+pub(crate) fn decode_batch_in_one_pass(body: &[u8]) -> Option<Vec<Event>> {
+    use serde::de::value::MapAccessDeserializer;
+    use serde::de::{MapAccess, Visitor};
+
+    #[derive(Deserialize)]
+    struct Batch {
+        #[serde(default)]
+        events: Option<Vec<ObjectEvent>>,
+    }
+    /// An event that must be a JSON object: serde would read an array positionally.
+    struct ObjectEvent(WireEvent);
+    impl<'de> Deserialize<'de> for ObjectEvent {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+            struct Object;
+            impl<'de> Visitor<'de> for Object {
+                type Value = ObjectEvent;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an event object")
+                }
+                fn visit_map<A: MapAccess<'de>>(
+                    self,
+                    map: A,
+                ) -> std::result::Result<ObjectEvent, A::Error> {
+                    WireEvent::deserialize(MapAccessDeserializer::new(map)).map(ObjectEvent)
+                }
+            }
+            d.deserialize_map(Object)
+        }
+    }
+    let batch: Option<Batch> = serde_json::from_slice(body).ok()?;
+    batch
+        .and_then(|b| b.events)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.0.into_event().ok())
+        .collect()
+}
+
 impl Event {
     /// The payload, decoded from [`Event::raw_payload`] on first use and kept: `Null` when
     /// it was empty, the text itself (`Value::String`) when it is not JSON.

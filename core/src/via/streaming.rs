@@ -94,9 +94,19 @@ impl Streaming {
     }
 }
 
-/// Decodes an events response straight into [`Event`]s: each event's text is borrowed from
-/// the body and decoded on its own, so a malformed event fails alone and no JSON tree of
-/// the whole batch is built.
+impl Event {
+    /// Decodes a whole `GET /events` response body (`EventResponseV3`) as the engine does,
+    /// for replaying stored responses and for tests: each element is an event or why it
+    /// could not be decoded (a malformed event fails alone); the error is a body that is not
+    /// an events response.
+    pub fn batch_from_response(body: &[u8]) -> Result<Vec<Result<Event>>> {
+        Ok(decode_event_batch(body)?
+            .into_iter()
+            .map(|r| r.map_err(|m| m.error))
+            .collect())
+    }
+}
+
 /// An event of a batch that could not be decoded.
 #[derive(Debug)]
 pub(crate) struct Malformed {
@@ -122,6 +132,9 @@ impl Malformed {
     }
 }
 
+/// Decodes an events response straight into [`Event`]s, without a JSON tree of the batch:
+/// in one pass when every event decodes; otherwise each event's text is borrowed from the
+/// body and decoded on its own, so a malformed event fails alone.
 fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malformed>>> {
     #[derive(Deserialize)]
     struct Batch<'a> {
@@ -133,6 +146,9 @@ fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malf
         None => return Ok(Vec::new()),
         Some(b'{' | b'n') => {}
         Some(_) => return Err(Error::decode("events response: not a JSON object")),
+    }
+    if let Some(events) = crate::events::decode_batch_in_one_pass(body) {
+        return Ok(events.into_iter().map(Ok).collect());
     }
     let batch: Option<Batch<'_>> = serde_json::from_slice(body).map_err(|e| {
         Error::decode(format!(
@@ -168,6 +184,15 @@ mod tests {
         assert!(b[0].is_ok());
         assert!(b[1].is_err());
         assert!(b[2].is_err());
+        // An event written as an array is refused, not read positionally, whether the rest
+        // of the batch is well formed or not.
+        let positional = json!(["k", "8", "c", "engagementCenter.Idle", "t", "1", "{}"]);
+        let ok = json!({"eventId": "9", "eventType": "engagementCenter.Idle"});
+        let b = decode(json!({"events": [positional.clone(), ok.clone()]})).unwrap();
+        assert!(b[0].is_err());
+        assert!(b[1].is_ok());
+        let b = decode(json!({"events": [positional, ok, {"x": 1}]})).unwrap();
+        assert!(b[0].is_err());
         let b = decode(json!({"events": [{"eventId": "7"}, {"eventId": ""}]})).unwrap();
         assert_eq!(b[0].as_ref().unwrap_err().event_id.as_deref(), Some("7"));
         assert_eq!(b[1].as_ref().unwrap_err().event_id, None);
