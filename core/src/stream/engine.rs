@@ -86,6 +86,9 @@ pub(crate) struct Shared {
     pub(crate) progress: Notify,
     /// Wakes the acknowledger.
     pub(crate) ack_ready: Notify,
+    /// The poller waits for the events in hand to be handled, and sends their
+    /// acknowledgements itself before its next poll.
+    poller_waiting: AtomicBool,
     ack_flush: tokio::sync::Mutex<()>,
     pub(crate) stop_tx: watch::Sender<bool>,
     pub(crate) stopping: AtomicBool,
@@ -430,6 +433,7 @@ impl Shared {
             room: Notify::new(),
             progress: Notify::new(),
             ack_ready: Notify::new(),
+            poller_waiting: AtomicBool::new(false),
             ack_flush: tokio::sync::Mutex::new(()),
             stop_tx,
             stopping: AtomicBool::new(false),
@@ -536,13 +540,22 @@ impl Shared {
     /// The poller waits for every event in hand to be handled (its acknowledgement goes
     /// out before the next poll), so it is woken once, when the last one is: a wake-up per
     /// handled batch, or per pulled event, would cost a worker wake-up each for nothing.
+    /// For the same reason the acknowledger is left asleep when the poller waits for these
+    /// very acknowledgements and is being woken to send them.
     fn after_handled(&self, acks_queued: bool, all_handled: bool) {
-        if acks_queued {
+        let poller_sends = all_handled && self.poller_waiting.load(Ordering::SeqCst);
+        if acks_queued && !poller_sends {
             self.ack_ready.notify_one();
         }
         if all_handled {
             self.progress.notify_one();
         }
+    }
+
+    /// Marks the poller as waiting for handling until the guard is dropped.
+    pub(crate) fn poller_waits(&self) -> PollerWaiting<'_> {
+        self.poller_waiting.store(true, Ordering::SeqCst);
+        PollerWaiting(&self.poller_waiting)
     }
 
     pub(crate) fn in_hand(&self) -> usize {
@@ -676,6 +689,17 @@ impl Shared {
             tracing::warn!(left, "shutdown deadline reached; events not handled");
         }
         self.drained_tx.send_replace(true);
+    }
+}
+
+/// Clears `Shared::poller_waiting` when the poller stops waiting, however it stops. The
+/// acknowledgements queued while it was set were queued before it was cleared, so the flush
+/// that follows takes them; any queued later wake the acknowledger.
+pub(crate) struct PollerWaiting<'a>(&'a AtomicBool);
+
+impl Drop for PollerWaiting<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
     }
 }
 

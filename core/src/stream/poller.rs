@@ -180,6 +180,9 @@ pub(crate) async fn wait_for_handling(
     grace: Duration,
 ) -> bool {
     let until = tokio::time::Instant::now() + grace;
+    // While set, the consumer's acknowledgements are left for this poller, which sends them
+    // right after (see `Shared::after_handled`); cleared before it does, on every way out.
+    let _waiting = shared.poller_waits();
     loop {
         let progress = shared.progress.notified();
         if shared.in_hand() == 0 {
