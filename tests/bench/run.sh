@@ -6,6 +6,13 @@
 # Stream throughput (events queued on a session, maxEvents=200, timed until the handler
 # has seen all of them; median/min/max over BENCH_ROUNDS rounds of BENCH_EVENTS events):
 #   rust_handler_{ack,no_ack}            events/s to a no-op Rust handler (src/main.rs)
+#     .protocol_floor (ack only)         events/s of a bare loop that polls and acknowledges
+#                                        each batch before the next poll, with the client's
+#                                        low-level calls and nothing else, in rounds
+#                                        alternating with the engine's: what acknowledgement
+#                                        allows on this machine and simulator, since each
+#                                        batch costs a poll and an acknowledgement in turn
+#     .to_protocol_floor_ratio, .to_protocol_floor_ratio_per_round_median   engine/floor
 #   python_callback_{ack,no_ack}         events/s to a Python on_event callback that only
 #                                        counts (python_callback.py)
 #   python_callback_typed_{ack,no_ack}   the same, the callback also calling

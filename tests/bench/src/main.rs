@@ -2,7 +2,9 @@
 //!
 //! For each mode, a stream is started with maxEvents=200 and a no-op handler, N events are
 //! queued on its session through the simulator, and the time until the handler has seen all
-//! of them gives events per second. Prints one JSON object on stdout.
+//! of them gives events per second. With acknowledgement, rounds alternate with the protocol
+//! floor: a bare loop of polls and acknowledgements, the same procedure (`protocol_floor`,
+//! and the engine's ratio to it). Prints one JSON object on stdout.
 //!
 //! Usage: `ccbridge-bench [--events N] [--rounds R] [--sim PATH]`
 //!
@@ -30,6 +32,7 @@ mod idle;
 mod latency;
 mod probe;
 
+use ccbridge::models::{AcknowledgeEvent, AcknowledgePayload, NewSessionV3};
 use ccbridge::{Event, EventStream, RetryPolicy, StreamConfig, ViaClient};
 use ccbridge_bench::soak;
 use ccbridge_sim::{SimConfig, Simulator};
@@ -69,14 +72,15 @@ impl Sim {
 
     /// Queues `count` events on a session through the control API, over HTTP either way.
     fn inject(&self, session_id: &str, count: u64) {
+        ccbridge::runtime::block_on(self.inject_async(session_id, count))
+            .expect("not in a runtime");
+    }
+
+    async fn inject_async(&self, session_id: &str, count: u64) {
         let body = ccbridge_bench::screen_pops(session_id, count);
         let url = format!("{}/sim/events", self.base_url());
-        ccbridge::runtime::block_on(async move {
-            let resp = reqwest::Client::new().post(url).json(&body).send().await?;
-            resp.error_for_status().map(|_| ())
-        })
-        .expect("not in a runtime")
-        .expect("inject");
+        let resp = reqwest::Client::new().post(url).json(&body).send().await;
+        resp.and_then(|r| r.error_for_status()).expect("inject");
     }
 }
 
@@ -111,46 +115,132 @@ fn client_with(sim: &Sim, http2: bool) -> ViaClient {
     ccbridge_bench::sim_client(&sim.base_url(), RetryPolicy::default(), http2)
 }
 
-/// Events per second delivered to a no-op handler, median of `rounds`.
+/// Events per second delivered to a no-op handler through one stream.
+fn engine_round(sim: &Sim, client: &ViaClient, events: u64, ack: bool) -> f64 {
+    let seen = Arc::new(AtomicU64::new(0));
+    let s = seen.clone();
+    let config = StreamConfig {
+        max_events: 200,
+        require_acknowledgement: ack,
+        // Room for the whole burst: without acknowledgement a full buffer drops events,
+        // and this measures throughput, not back-pressure.
+        buffer_capacity: usize::try_from(events).unwrap_or(usize::MAX).max(1),
+        ..StreamConfig::default()
+    };
+    let stream = EventStream::start_with_handler_blocking(client, config, move |_: &Event| {
+        s.fetch_add(1, Ordering::Relaxed);
+    })
+    .expect("stream");
+    let started = Instant::now();
+    sim.inject(&stream.session_id(), events);
+    let deadline = started + Duration::from_secs(120);
+    while seen.load(Ordering::Relaxed) < events {
+        assert!(Instant::now() < deadline, "benchmark stalled");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let rate = events as f64 / started.elapsed().as_secs_f64();
+    let stats = stream.stats();
+    assert_eq!(stats.events_delivered, events, "every event exactly once");
+    stream.stop().expect("stop");
+    rate
+}
+
+/// Events per second of the protocol alone with acknowledgement on: one loop that polls
+/// (maxEvents=200) and acknowledges each batch before the next poll, as the documents
+/// require, with the client's low-level calls and nothing else (no buffer, no duplicate
+/// window, no handler, no second thread). What any client of the service can reach on this
+/// machine and simulator, the same procedure and timing as [`engine_round`].
+fn protocol_floor_round(sim: &Sim, client: &ViaClient, events: u64) -> f64 {
+    let streaming = client.streaming();
+    ccbridge::runtime::block_on(async {
+        let session = streaming
+            .create_session(&NewSessionV3 {
+                inactivity_delay: Some(120),
+                require_acknowledgement: Some(true),
+            })
+            .await
+            .expect("session")
+            .session_id;
+        let started = Instant::now();
+        sim.inject_async(&session, events).await;
+        let mut seen = 0u64;
+        while seen < events {
+            let batch = streaming.poll_events(&session, 200).await.expect("poll");
+            seen += batch.len() as u64;
+            if batch.is_empty() {
+                continue;
+            }
+            let ack = AcknowledgePayload {
+                events: batch
+                    .into_iter()
+                    .map(|e| AcknowledgeEvent {
+                        event_id: e.event_id,
+                    })
+                    .collect(),
+            };
+            streaming
+                .acknowledge(&session, &ack)
+                .await
+                .expect("acknowledge");
+        }
+        let rate = events as f64 / started.elapsed().as_secs_f64();
+        let _ = streaming.delete_session(&session).await;
+        rate
+    })
+    .expect("not in a runtime")
+}
+
+fn median_min_max(mut rates: Vec<f64>) -> (u64, u64, u64) {
+    rates.sort_by(|a, b| a.total_cmp(b));
+    let at = |i: usize| rates[i].round() as u64;
+    (at(rates.len() / 2), at(0), at(rates.len() - 1))
+}
+
+/// Events per second delivered to a no-op handler, median of `rounds`. With
+/// acknowledgement, rounds of the protocol floor alternate with the engine's.
 fn run(sim: &Sim, client: &ViaClient, events: u64, rounds: u64, ack: bool) -> serde_json::Value {
     let mut rates = Vec::new();
-    for _ in 0..rounds {
-        let seen = Arc::new(AtomicU64::new(0));
-        let s = seen.clone();
-        let config = StreamConfig {
-            max_events: 200,
-            require_acknowledgement: ack,
-            // Room for the whole burst: without acknowledgement a full buffer drops events,
-            // and this measures throughput, not back-pressure.
-            buffer_capacity: usize::try_from(events).unwrap_or(usize::MAX).max(1),
-            ..StreamConfig::default()
-        };
-        let stream = EventStream::start_with_handler_blocking(client, config, move |_: &Event| {
-            s.fetch_add(1, Ordering::Relaxed);
-        })
-        .expect("stream");
-        let started = Instant::now();
-        sim.inject(&stream.session_id(), events);
-        let deadline = started + Duration::from_secs(120);
-        while seen.load(Ordering::Relaxed) < events {
-            assert!(Instant::now() < deadline, "benchmark stalled");
-            std::thread::sleep(Duration::from_micros(200));
+    let mut floor = Vec::new();
+    let mut per_round = Vec::new();
+    for r in 0..rounds {
+        if !ack {
+            rates.push(engine_round(sim, client, events, false));
+            continue;
         }
-        let secs = started.elapsed().as_secs_f64();
-        rates.push(events as f64 / secs);
-        let stats = stream.stats();
-        assert_eq!(stats.events_delivered, events, "every event exactly once");
-        stream.stop().expect("stop");
+        let (engine, bare) = if r % 2 == 0 {
+            let e = engine_round(sim, client, events, true);
+            (e, protocol_floor_round(sim, client, events))
+        } else {
+            let b = protocol_floor_round(sim, client, events);
+            (engine_round(sim, client, events, true), b)
+        };
+        rates.push(engine);
+        floor.push(bare);
+        per_round.push(engine / bare);
     }
-    rates.sort_by(|a, b| a.total_cmp(b));
-    json!({
+    let (median, min, max) = median_min_max(rates);
+    let mut out = json!({
         "events": events,
         "rounds": rounds,
         "acknowledgement": ack,
-        "events_per_second_median": rates[rates.len() / 2].round() as u64,
-        "events_per_second_min": rates[0].round() as u64,
-        "events_per_second_max": rates[rates.len() - 1].round() as u64,
-    })
+        "events_per_second_median": median,
+        "events_per_second_min": min,
+        "events_per_second_max": max,
+    });
+    if ack {
+        let (f_median, f_min, f_max) = median_min_max(floor);
+        per_round.sort_by(|a, b| a.total_cmp(b));
+        out["protocol_floor"] = json!({
+            "events_per_second_median": f_median,
+            "events_per_second_min": f_min,
+            "events_per_second_max": f_max,
+        });
+        out["to_protocol_floor_ratio"] =
+            json!((median as f64 / f_median as f64 * 1000.0).round() / 1000.0);
+        out["to_protocol_floor_ratio_per_round_median"] =
+            json!((per_round[per_round.len() / 2] * 1000.0).round() / 1000.0);
+    }
+    out
 }
 
 fn main() {
