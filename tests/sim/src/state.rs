@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
@@ -66,7 +67,28 @@ pub(crate) struct Event {
     pub event_type: Arc<str>,
     pub correlation_id: Arc<str>,
     pub published_time: Arc<str>,
-    pub payload: Arc<str>,
+    pub payload: PayloadText,
+}
+
+/// A payload as the documents send it, a JSON document in a string, kept as that string's
+/// JSON literal (quoted and escaped) so that every delivery copies it instead of escaping it
+/// again.
+#[derive(Clone, Debug)]
+pub(crate) struct PayloadText(Arc<RawValue>);
+
+impl PayloadText {
+    pub fn new(text: &str) -> Self {
+        let literal = serde_json::to_string(text).expect("a string serializes");
+        PayloadText(Arc::from(
+            RawValue::from_string(literal).expect("a string literal is JSON"),
+        ))
+    }
+}
+
+impl Serialize for PayloadText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }
 
 impl Serialize for Event {
@@ -79,7 +101,7 @@ impl Serialize for Event {
         st.serialize_field("eventType", &*self.event_type)?;
         st.serialize_field("publishedTime", &*self.published_time)?;
         st.serialize_field("schemaVersion", "1")?;
-        st.serialize_field("payload", &*self.payload)?;
+        st.serialize_field("payload", &self.payload)?;
         st.end()
     }
 }
@@ -100,7 +122,7 @@ pub(crate) fn event_kind(event_type: &str) -> &'static str {
 pub(crate) struct EventTemplate {
     pub event_type: Arc<str>,
     pub correlation_id: Arc<str>,
-    pub payload: Arc<str>,
+    pub payload: PayloadText,
     /// `userId` of the payload's envelope: what subscriptions with resourceType `users`
     /// match on. Kept apart so filtering never re-parses the payload.
     pub user_id: Option<Arc<str>>,
@@ -111,7 +133,7 @@ impl EventTemplate {
         EventTemplate {
             event_type: Arc::from(event_type),
             correlation_id: Arc::clone(correlation_id),
-            payload: Arc::from(payload.to_string()),
+            payload: PayloadText::new(&payload.to_string()),
             user_id: payload.get("userId").and_then(Value::as_str).map(Arc::from),
         }
     }
@@ -124,7 +146,7 @@ impl EventTemplate {
         EventTemplate {
             event_type: Arc::from(event_type),
             correlation_id,
-            payload: Arc::from(payload),
+            payload: PayloadText::new(&payload),
             user_id,
         }
     }
@@ -196,7 +218,7 @@ impl Session {
             event_type: Arc::clone(&t.event_type),
             correlation_id: Arc::clone(&t.correlation_id),
             published_time: Arc::clone(published),
-            payload: Arc::clone(&t.payload),
+            payload: t.payload.clone(),
         });
         event_id
     }
