@@ -90,13 +90,11 @@ pub(crate) struct Shared {
     /// acknowledgements itself before its next poll.
     poller_waiting: AtomicBool,
     ack_flush: tokio::sync::Mutex<()>,
-    pub(crate) stop_tx: watch::Sender<bool>,
+    /// Where the stream is in its life, for every task that waits on it.
+    pub(crate) phase: watch::Sender<Phase>,
     pub(crate) stopping: AtomicBool,
     /// The poller and the acknowledger have ended: nothing more will be buffered.
     pub(crate) polling_done: AtomicBool,
-    /// Set when dispatching ended and the handler was dropped (callback mode).
-    pub(crate) drained_tx: watch::Sender<bool>,
-    pub(crate) finished_tx: watch::Sender<bool>,
     drain_deadline: Mutex<Option<Instant>>,
     dispatch: Option<Dispatch>,
     pub(crate) tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -120,6 +118,26 @@ impl std::fmt::Debug for EventStream {
             .field("callback_mode", &self.shared.callback_mode())
             .finish()
     }
+}
+
+/// Where a stream is in its life. It only moves forward, so one channel serves every
+/// waiter: the poller and the acknowledger wait for `Stopping`, the shutdown for `Drained`,
+/// a second call to stop for `Finished`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    Running,
+    /// Stop has begun: polling and acknowledging end.
+    Stopping,
+    /// Dispatching has ended and the handler has been dropped (callback mode).
+    Drained,
+    /// The shutdown is complete.
+    Finished,
+}
+
+/// Waits until the stream has reached `at`.
+pub(crate) async fn reached(phase: &mut watch::Receiver<Phase>, at: Phase) {
+    // An error means the stream's state is gone, which is as final as any phase.
+    let _ = phase.wait_for(|p| *p >= at).await;
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -414,9 +432,7 @@ impl Shared {
         session_id: String,
         handler: Option<Box<dyn EventHandler>>,
     ) -> Arc<Shared> {
-        let (stop_tx, _) = watch::channel(false);
-        let (drained_tx, _) = watch::channel(false);
-        let (finished_tx, _) = watch::channel(false);
+        let (phase, _) = watch::channel(Phase::Running);
         Arc::new_cyclic(|me| Shared {
             me: me.clone(),
             client: client.clone(),
@@ -435,11 +451,9 @@ impl Shared {
             ack_ready: Notify::new(),
             poller_waiting: AtomicBool::new(false),
             ack_flush: tokio::sync::Mutex::new(()),
-            stop_tx,
+            phase,
             stopping: AtomicBool::new(false),
             polling_done: AtomicBool::new(false),
-            drained_tx,
-            finished_tx,
             drain_deadline: Mutex::new(None),
             dispatch: handler.map(|h| Dispatch {
                 handler: Mutex::new(Some(h)),
@@ -482,6 +496,17 @@ impl Shared {
             self.cond.notify_all();
             self.item_ready.notify_waiters();
         }
+    }
+
+    /// Moves the stream on to `to`, never back.
+    pub(crate) fn advance(&self, to: Phase) {
+        self.phase.send_if_modified(|p| {
+            let later = *p < to;
+            if later {
+                *p = to;
+            }
+            later
+        });
     }
 
     pub(crate) fn set_drain_deadline(&self, at: Instant) {
@@ -688,7 +713,7 @@ impl Shared {
         if left > 0 {
             tracing::warn!(left, "shutdown deadline reached; events not handled");
         }
-        self.drained_tx.send_replace(true);
+        self.advance(Phase::Drained);
     }
 }
 

@@ -12,7 +12,7 @@
 //! - What an error leads to is the error's [`Recovery`]: back off and retry, replace the
 //!   session, or stop.
 
-use super::engine::{lock, Shared};
+use super::engine::{lock, reached, Phase, Shared};
 use super::StreamStatus;
 use crate::error::{Error, Recovery, Result};
 use crate::models::Subscription;
@@ -64,20 +64,20 @@ impl Backoff {
 }
 
 /// Sleeps `d`; returns true when the stream began stopping first.
-pub(crate) async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+pub(crate) async fn sleep_or_stop(stop: &mut watch::Receiver<Phase>, d: Duration) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(d) => false,
-        _ = stop.wait_for(|s| *s) => true,
+        _ = reached(stop, Phase::Stopping) => true,
     }
 }
 
 pub(crate) async fn poll_loop(shared: Arc<Shared>) {
-    let mut stop = shared.stop_tx.subscribe();
+    let mut stop = shared.phase.subscribe();
     let cfg = shared.config.clone();
     let keep_alive = keep_alive_interval(cfg.inactivity_delay);
     let mut backoff = Backoff::new(cfg.backoff_base, cfg.backoff_max);
     loop {
-        if *stop.borrow() {
+        if *stop.borrow() >= Phase::Stopping {
             break;
         }
         if shared.buffer_full() {
@@ -85,7 +85,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
             tokio::select! {
                 _ = room => {}
                 _ = tokio::time::sleep(keep_alive) => {}
-                _ = stop.wait_for(|s| *s) => break,
+                _ = reached(&mut stop, Phase::Stopping) => break,
             }
         }
         if cfg.require_acknowledgement
@@ -109,7 +109,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         );
         let result = tokio::select! {
             r = poll => r,
-            _ = stop.wait_for(|s| *s) => break,
+            _ = reached(&mut stop, Phase::Stopping) => break,
         };
         let error = match result {
             Ok(batch) => {
@@ -130,7 +130,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
                     tokio::select! {
                         _ = progress => {}
                         _ = tokio::time::sleep(keep_alive) => {}
-                        _ = stop.wait_for(|s| *s) => break,
+                        _ = reached(&mut stop, Phase::Stopping) => break,
                     }
                 }
                 continue;
@@ -176,7 +176,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
 /// poll's places. Returns false when the stream is stopping.
 pub(crate) async fn wait_for_handling(
     shared: &Shared,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut watch::Receiver<Phase>,
     grace: Duration,
 ) -> bool {
     let until = tokio::time::Instant::now() + grace;
@@ -191,7 +191,7 @@ pub(crate) async fn wait_for_handling(
         tokio::select! {
             _ = progress => {}
             _ = tokio::time::sleep_until(until) => return true,
-            _ = stop.wait_for(|s| *s) => return false,
+            _ = reached(stop, Phase::Stopping) => return false,
         }
     }
 }
@@ -217,7 +217,7 @@ async fn restore_subscriptions(shared: &Shared, session_id: &str) -> Result<()> 
 }
 
 /// Replaces a dead session. Returns false when the stream stopped or failed meanwhile.
-async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<bool>, old: &str) -> bool {
+async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<Phase>, old: &str) -> bool {
     let mut backoff = Backoff::new(shared.config.backoff_base, shared.config.backoff_max);
     loop {
         let created = match super::engine::create_session(&shared.client, &shared.config).await {
@@ -256,11 +256,11 @@ pub(crate) async fn ack_loop(shared: Arc<Shared>) {
     if !shared.config.require_acknowledgement {
         return;
     }
-    let mut stop = shared.stop_tx.subscribe();
+    let mut stop = shared.phase.subscribe();
     loop {
         tokio::select! {
             _ = shared.ack_ready.notified() => {}
-            _ = stop.wait_for(|s| *s) => return,
+            _ = reached(&mut stop, Phase::Stopping) => return,
         }
         if sleep_or_stop(&mut stop, shared.config.ack_interval).await {
             return;
@@ -305,13 +305,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn sleep_or_stop_ends_at_the_delay_or_at_stop() {
-        let (tx, mut rx) = watch::channel(false);
+        let (tx, mut rx) = watch::channel(Phase::Running);
         let start = tokio::time::Instant::now();
         assert!(!sleep_or_stop(&mut rx, Duration::from_secs(3)).await);
         assert_eq!(start.elapsed(), Duration::from_secs(3));
         let stopper = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            tx.send_replace(true);
+            tx.send_replace(Phase::Stopping);
         });
         let start = tokio::time::Instant::now();
         assert!(sleep_or_stop(&mut rx, Duration::from_secs(60)).await);

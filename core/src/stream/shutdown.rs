@@ -1,7 +1,7 @@
 //! How a stream stops: polling ends, the handler drains the buffer within the shutdown
 //! deadline, acknowledgements are flushed, the session is deleted, in that order.
 
-use super::engine::Shared;
+use super::engine::{reached, Phase, Shared};
 use super::StreamStatus;
 use crate::error::{Error, Result};
 use std::sync::atomic::Ordering;
@@ -24,12 +24,11 @@ pub(crate) fn dispatch_done(
 
 pub(crate) async fn shutdown(shared: Arc<Shared>) -> Result<()> {
     if shared.stopping.swap(true, Ordering::SeqCst) {
-        let mut finished = shared.finished_tx.subscribe();
-        let _ = finished.wait_for(|f| *f).await;
+        reached(&mut shared.phase.subscribe(), Phase::Finished).await;
         return Ok(());
     }
     shared.set_drain_deadline(Instant::now() + shared.config.shutdown_deadline);
-    shared.stop_tx.send_replace(true);
+    shared.advance(Phase::Stopping);
     shared.wake_consumers();
     // 1. Stop polling (an in-flight poll is cancelled).
     let tasks: Vec<JoinHandle<()>> = super::engine::lock(&shared.tasks).drain(..).collect();
@@ -40,11 +39,11 @@ pub(crate) async fn shutdown(shared: Arc<Shared>) -> Result<()> {
     shared.wake_consumers();
     // 2. Let the handler drain the buffer, within the deadline. A handler call still
     // running after it does not hold up the acknowledgements and the session's deletion.
-    let mut drained = shared.drained_tx.subscribe();
+    let mut drained = shared.phase.subscribe();
     if shared.callback_mode() {
         let _ = tokio::time::timeout(
             shared.config.shutdown_deadline + Duration::from_secs(1),
-            drained.wait_for(|d| *d),
+            reached(&mut drained, Phase::Drained),
         )
         .await;
     } else {
@@ -63,12 +62,12 @@ pub(crate) async fn shutdown(shared: Arc<Shared>) -> Result<()> {
     };
     if shared.callback_mode() {
         // Stop returns only once the handler has returned for good and been dropped.
-        let _ = drained.wait_for(|d| *d).await;
+        reached(&mut drained, Phase::Drained).await;
     } else {
         shared.push_status(StreamStatus::Stopped);
     }
     shared.close(None);
-    shared.finished_tx.send_replace(true);
+    shared.advance(Phase::Finished);
     tracing::info!(session_id = %sid, "stream stopped");
     result
 }
