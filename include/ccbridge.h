@@ -358,6 +358,38 @@ typedef int32_t ccb_error_code_t;
 #endif // __cplusplus
 
 /**
+ * The values of ccb_client_options_t::http2.
+ */
+enum ccb_http2_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * HTTP/2 offered in TLS negotiation and spoken when the server picks it, HTTP/1.1
+     * otherwise; over plain http://, where nothing can negotiate it, HTTP/1.1. The default.
+     */
+    CCB_HTTP2_NEGOTIATE = 0,
+    /**
+     * HTTP/1.1 only, also with a server that offers HTTP/2.
+     */
+    CCB_HTTP2_OFF = 1,
+    /**
+     * HTTP/2 from the first byte, also over plain http:// (prior knowledge: the simulator,
+     * a sidecar proxy that speaks h2c); a server that does not speak it refuses every
+     * request.
+     */
+    CCB_HTTP2_PRIOR_KNOWLEDGE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ccb_http2_t ccb_http2_t;
+#else
+typedef int32_t ccb_http2_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * One change of an agent's state, with the event that caused it. Borrowed when a
  * ccb_agent_change_cb receives it (valid during the call; ccb_agent_change_clone() keeps a
  * copy), owned when ccb_agent_next_change() returns it (release it with
@@ -604,12 +636,13 @@ typedef struct ccb_client_options_t {
      */
     uint64_t max_response_bytes;
     /**
-     * Speaks HTTP/2 (offered over TLS, assumed over plain http://); false: HTTP/1.1. The
-     * requests then share a few connections instead of one per request in flight; the
-     * streams' long polls are spread so that no connection carries more than 100 of them
-     * (the least a server is recommended to allow): none waits behind the server's limit.
+     * Which HTTP versions the client speaks, a ccb_http2_t value; 0: CCB_HTTP2_NEGOTIATE.
+     * Over HTTP/2 the requests share a few connections instead of one per request in
+     * flight; the streams' long polls are spread so that no connection carries more than
+     * 100 of them (the least a server is recommended to allow): none waits behind the
+     * server's limit. Another value is CCB_ERR_INVALID_ARGUMENT naming `http2`.
      */
-    bool http2;
+    int32_t http2;
 } ccb_client_options_t;
 
 /**

@@ -178,8 +178,8 @@ struct ClientOptions {
     /// Largest response body read, in bytes; 0: 16 MiB. A successful answer over it throws
     /// with CCB_ERR_DECODE (see ccb_client_options_t::max_response_bytes).
     std::uint64_t max_response_bytes = 0;
-    /// Speaks HTTP/2 (see ccb_client_options_t::http2); false: HTTP/1.1.
-    bool http2 = false;
+    /// Which HTTP versions the client speaks (see ccb_client_options_t::http2).
+    ccb_http2_t http2 = CCB_HTTP2_NEGOTIATE;
 };
 
 /// One event. Either a view lent to a callback (valid during the call) or an owned copy

@@ -70,7 +70,7 @@ impl ViaClient {
         )
         .with_web_tokens(web_tokens)
         .with_max_response_bytes(config.max_response_bytes);
-        let transport = if http2 {
+        let transport = if http2.possible(plain_http) {
             transport.with_lanes(
                 Box::new(move || Transport::http_client(connect_timeout, http2, plain_http)),
                 config.http2_streams_per_connection,

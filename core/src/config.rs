@@ -84,8 +84,62 @@ pub struct ViaConfig {
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
-    pub(crate) http2: bool,
+    pub(crate) http2: Http2,
     pub(crate) http2_streams_per_connection: usize,
+}
+
+/// Which HTTP versions the client speaks ([`ViaConfigBuilder::http2`]). Its name in the
+/// bindings' options is [`Http2::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Http2 {
+    /// HTTP/2 offered in TLS negotiation (ALPN) and spoken when the server picks it,
+    /// HTTP/1.1 otherwise; over plain `http://`, where nothing can negotiate it, HTTP/1.1.
+    #[default]
+    Negotiate,
+    /// HTTP/1.1 only, also with a server that offers HTTP/2.
+    Off,
+    /// HTTP/2 from the first byte, without negotiation, also over plain `http://` (prior
+    /// knowledge: the simulator, a sidecar proxy that speaks h2c). A server that does not
+    /// speak it refuses every request.
+    PriorKnowledge,
+}
+
+impl Http2 {
+    /// Every value, in the order of [`Http2::as_str`]'s names.
+    pub const ALL: [Http2; 3] = [Http2::Negotiate, Http2::Off, Http2::PriorKnowledge];
+
+    /// The name the bindings use for it: `"negotiate"`, `"off"`, `"prior_knowledge"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Http2::Negotiate => "negotiate",
+            Http2::Off => "off",
+            Http2::PriorKnowledge => "prior_knowledge",
+        }
+    }
+
+    /// Reads a name of [`Http2::as_str`]; anything else is an [`Error::InvalidArgument`]
+    /// naming `http2` and the accepted names.
+    pub fn parse(name: &str) -> Result<Http2> {
+        Http2::ALL
+            .into_iter()
+            .find(|v| v.as_str() == name)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "http2",
+                    format!("{name:?} is not one of \"negotiate\", \"off\", \"prior_knowledge\""),
+                )
+            })
+    }
+
+    /// Whether requests to a base URL of this scheme may travel over HTTP/2.
+    pub(crate) fn possible(self, plain_http: bool) -> bool {
+        match self {
+            Http2::Off => false,
+            Http2::Negotiate => !plain_http,
+            Http2::PriorKnowledge => true,
+        }
+    }
 }
 
 /// Event streams that share one HTTP/2 connection unless configured
@@ -140,8 +194,8 @@ impl ViaConfig {
         self.max_response_bytes
     }
 
-    /// Whether the client speaks HTTP/2 ([`ViaConfigBuilder::http2`]).
-    pub fn http2(&self) -> bool {
+    /// Which HTTP versions the client speaks ([`ViaConfigBuilder::http2`]).
+    pub fn http2(&self) -> Http2 {
         self.http2
     }
 }
@@ -182,9 +236,10 @@ pub struct ClientOptions {
     /// Allows `http://` to a host that is not loopback (credentials would travel in clear).
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub allow_insecure_http: bool,
-    /// Speaks HTTP/2 (default off: HTTP/1.1); see [`ViaConfigBuilder::http2`].
-    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
-    pub http2: bool,
+    /// Which HTTP versions the client speaks (default [`Http2::Negotiate`]); see
+    /// [`ViaConfigBuilder::http2`].
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub http2: Option<Http2>,
 }
 
 /// Builder of [`ViaConfig`]. Required: `org_id`, `client_id`, `client_secret`, `api_key`.
@@ -202,7 +257,7 @@ pub struct ViaConfigBuilder {
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
     allow_insecure_http: bool,
-    http2: bool,
+    http2: Http2,
     http2_streams_per_connection: Option<usize>,
 }
 
@@ -281,10 +336,11 @@ impl ViaConfigBuilder {
         self
     }
 
-    /// Speaks HTTP/2: offered in TLS negotiation (the server decides), and assumed on a
-    /// plain `http://` base URL (prior knowledge, as the simulator understands it). The
-    /// requests of the client then share a few connections instead of one connection per
-    /// request in flight, which is what thousands of long polls in one process cost most.
+    /// Which HTTP versions the client speaks (default [`Http2::Negotiate`]: HTTP/2 where
+    /// the server offers it in TLS negotiation, HTTP/1.1 elsewhere). Over HTTP/2 the
+    /// requests of the client share a few connections instead of one connection (and one
+    /// TLS session) per request in flight, which is what thousands of long polls in one
+    /// process cost most.
     ///
     /// A server limits the requests in flight on one connection
     /// (`SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 or 128 behind load balancers) and the
@@ -293,9 +349,9 @@ impl ViaConfigBuilder {
     /// [`ViaConfigBuilder::http2_streams_per_connection`] streams, and more connections
     /// open as streams come: no long poll waits behind the server's limit.
     ///
-    /// Off by default: over plain `http://` nothing can negotiate it, and a server that
-    /// does not speak it would refuse every request.
-    pub fn http2(mut self, v: bool) -> Self {
+    /// [`Http2::PriorKnowledge`] speaks it over plain `http://` too (the simulator does);
+    /// [`Http2::Off`] keeps HTTP/1.1 with a server that offers HTTP/2.
+    pub fn http2(mut self, v: Http2) -> Self {
         self.http2 = v;
         self
     }
@@ -339,7 +395,9 @@ impl ViaConfigBuilder {
                 ..RetryPolicy::default()
             });
         }
-        self = self.http2(o.http2);
+        if let Some(v) = o.http2 {
+            self = self.http2(v);
+        }
         if let Some(n) = o.max_response_bytes {
             self = self.max_response_bytes(n);
         }
@@ -536,6 +594,27 @@ mod tests {
             c.token_url().as_str(),
             "https://acme.via.aspect-cloud.net/via/v2/oauth2/token"
         );
+    }
+
+    #[test]
+    fn http2_is_negotiated_by_default_and_named_once_for_every_binding() {
+        assert_eq!(base().build().unwrap().http2(), Http2::Negotiate);
+        for v in Http2::ALL {
+            assert_eq!(Http2::parse(v.as_str()).unwrap(), v);
+        }
+        for bad in ["", "on", "true", "Negotiate", "h2"] {
+            assert_eq!(field_of(Http2::parse(bad).unwrap_err()), "http2", "{bad:?}");
+        }
+        // Negotiation needs TLS: over plain http:// only prior knowledge speaks HTTP/2.
+        assert!(Http2::Negotiate.possible(false));
+        assert!(!Http2::Negotiate.possible(true));
+        assert!(Http2::PriorKnowledge.possible(true));
+        assert!(!Http2::Off.possible(false));
+        let options = ClientOptions {
+            http2: Some(Http2::Off),
+            ..ClientOptions::default()
+        };
+        assert_eq!(base().options(options).build().unwrap().http2(), Http2::Off);
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub use agent::{
     AgentSnapshot, AgentState, CommandOutcome, Interaction, InteractionState, PendingRequest,
 };
 pub use client::ViaClient;
-pub use config::{ClientOptions, RetryPolicy, ViaConfig, ViaConfigBuilder};
+pub use config::{ClientOptions, Http2, RetryPolicy, ViaConfig, ViaConfigBuilder};
 pub use error::{ApiErrorDetail, Error, ErrorCode, ErrorResponse, Recovery, Result};
 pub use events::{Event, EventPayload, EventType};
 pub use ops::RawRequest;

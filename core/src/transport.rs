@@ -6,7 +6,7 @@
 //! retry budget, and pacing from the server's rate-limit headers.
 
 use crate::auth::AuthProvider;
-use crate::config::{RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
+use crate::config::{Http2, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
 use crate::lanes::{BuildClient, Lane, Lanes};
 use crate::ops::AuthKind;
@@ -210,19 +210,19 @@ impl Transport {
     }
 
     /// Builds the shared reqwest client: rustls, connect timeout, no redirects (a redirect
-    /// would resend credentials to a host nobody configured), HTTP/1.1 unless `http2` (see
-    /// [`crate::ViaConfigBuilder::http2`]): then offered over TLS, and assumed over plain
-    /// HTTP when `plain_http`, where nothing can negotiate it.
+    /// would resend credentials to a host nobody configured), the HTTP versions of `http2`
+    /// (see [`crate::ViaConfigBuilder::http2`]) for a base URL that is `plain_http` or not.
     pub fn http_client(
         connect_timeout: Duration,
-        http2: bool,
+        http2: Http2,
         plain_http: bool,
     ) -> Result<reqwest::Client> {
         let builder = reqwest::Client::builder();
-        let builder = match (http2, plain_http) {
-            (false, _) => builder.http1_only(),
-            (true, true) => builder.http2_prior_knowledge(),
-            (true, false) => builder,
+        let builder = match http2 {
+            Http2::PriorKnowledge => builder.http2_prior_knowledge(),
+            // Over TLS, reqwest offers both in ALPN and the server picks.
+            Http2::Negotiate if !plain_http => builder,
+            Http2::Negotiate | Http2::Off => builder.http1_only(),
         };
         builder
             .use_rustls_tls()

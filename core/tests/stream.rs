@@ -4,7 +4,7 @@
 mod common;
 
 use ccbridge::models::*;
-use ccbridge::{Error, Event, EventStream, StreamConfig, StreamItem, StreamStatus};
+use ccbridge::{Error, Event, EventStream, Http2, StreamConfig, StreamItem, StreamStatus};
 use ccbridge_sim::{FaultKind, FaultSpec, InjectEvent, SimConfig, Simulator};
 use common::*;
 use serde_json::json;
@@ -728,12 +728,15 @@ fn an_event_no_client_can_read_is_reported_once_and_acknowledged() {
 }
 
 #[test]
-fn streams_over_http2_share_the_connection_when_asked_and_http1_is_the_default() {
+fn streams_over_http2_share_the_connection_when_asked_and_plain_http_negotiates_http1() {
+    // Over plain http:// nothing can negotiate HTTP/2: the default (negotiate) speaks
+    // HTTP/1.1 there, as `off` does; prior knowledge speaks HTTP/2 from the first byte.
     let sim = start_sim();
     let h1 = client_for(&sim);
-    let h2 = client_with(&sim, |b| b.http2(true));
+    let off = client_with(&sim, |b| b.http2(Http2::Off));
+    let h2 = client_with(&sim, |b| b.http2(Http2::PriorKnowledge));
     let mut streams = Vec::new();
-    for client in [&h1, &h2] {
+    for client in [&h1, &off, &h2] {
         let before = sim.state().stats();
         for _ in 0..10 {
             let stream = EventStream::start_blocking(client, config()).unwrap();
@@ -771,7 +774,10 @@ fn over_http2_streams_spread_over_connections_within_the_servers_stream_limit() 
         ..common::sim_config()
     })
     .expect("simulator starts");
-    let client = client_with(&sim, |b| b.http2(true).http2_streams_per_connection(3));
+    let client = client_with(&sim, |b| {
+        b.http2(Http2::PriorKnowledge)
+            .http2_streams_per_connection(3)
+    });
     let streams: Vec<EventStream> = (0..7)
         .map(|_| EventStream::start_blocking(&client, config()).unwrap())
         .collect();

@@ -64,7 +64,7 @@ from ccbridge.agent import (
     LoginOptions,
     PendingRequest,
 )
-from ccbridge.client import InitialState, NotReadyType, ViaClient
+from ccbridge.client import Http2, InitialState, NotReadyType, ViaClient
 from ccbridge.errors import (
     ApiError,
     AuthError,
@@ -101,6 +101,7 @@ __all__ = [
     "StreamStats",
     "EventCallback",
     "StatusCallback",
+    "Http2",
     "InitialState",
     "NotReadyType",
     "AgentSession",

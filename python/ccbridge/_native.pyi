@@ -117,7 +117,7 @@ class ViaClient:
         max_attempts: int | None = None,
         allow_insecure_http: bool = False,
         max_response_bytes: int | None = None,
-        http2: bool = False,
+        http2: str | None = None,
     ) -> ViaClient: ...
     @property
     def org_id(self) -> str: ...

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple
 
 from ccbridge import _native, services
 from ccbridge.models import InitialState, NotReadyType
 from ccbridge.stream import EventCallback, StatusCallback, Stream
 
-__all__ = ["ViaClient", "InitialState", "NotReadyType"]
+__all__ = ["ViaClient", "Http2", "InitialState", "NotReadyType"]
+
+#: Which HTTP versions a client speaks (``ViaClient(http2=...)``), as the core names them.
+Http2 = Literal["negotiate", "off", "prior_knowledge"]
 
 
 class ViaClient(services.ServiceAccessors):
@@ -54,11 +57,15 @@ class ViaClient(services.ServiceAccessors):
         once it is passed: a successful answer over it raises :class:`DecodeError`, whose
         message names ``max_response_bytes``; an error answer over it keeps its class, its
         message cut at the limit.
-    :param http2: speak HTTP/2 (offered over TLS, assumed over plain ``http://``) instead of
-        HTTP/1.1: the requests then share a few connections instead of one per request in
-        flight. The streams' long polls are spread so that no connection carries more than
-        100 of them, the least a server is recommended to allow (RFC 9113): none waits
-        behind the server's limit.
+    :param http2: which HTTP versions the client speaks. ``"negotiate"`` (the default):
+        HTTP/2 offered in TLS negotiation and spoken when the server picks it, HTTP/1.1
+        otherwise and over plain ``http://``, where nothing can negotiate it. ``"off"``:
+        HTTP/1.1 only. ``"prior_knowledge"``: HTTP/2 from the first byte, also over plain
+        ``http://`` (the simulator, a sidecar proxy that speaks h2c). Over HTTP/2 the
+        requests share a few connections instead of one per request in flight, and the
+        streams' long polls are spread so that no connection carries more than 100 of them,
+        the least a server is recommended to allow (RFC 9113): none waits behind the
+        server's limit.
     :raises InvalidArgumentError: a value is missing or malformed (``.field`` names it).
     """
 
@@ -79,7 +86,7 @@ class ViaClient(services.ServiceAccessors):
         max_attempts: Optional[int] = None,
         allow_insecure_http: bool = False,
         max_response_bytes: Optional[int] = None,
-        http2: bool = False,
+        http2: Http2 = "negotiate",
     ) -> None:
         if isinstance(scopes, str):
             raise TypeError("scopes must be a sequence of strings, not a single string")

@@ -4,7 +4,7 @@
 
 use ccbridge::ops::HttpMethod;
 use ccbridge::stream::{EventStream, StreamConfig};
-use ccbridge::{ClientOptions, RawRequest, ViaClient};
+use ccbridge::{ClientOptions, Http2, RawRequest, ViaClient};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
@@ -188,7 +188,7 @@ impl PyViaClient {
 #[pymethods]
 impl PyViaClient {
     #[new]
-    #[pyo3(signature = (*, org_id, client_id, client_secret, api_key, scopes=None, base_url=None, token_url=None, request_timeout=None, connect_timeout=None, max_attempts=None, allow_insecure_http=false, max_response_bytes=None, http2=false))]
+    #[pyo3(signature = (*, org_id, client_id, client_secret, api_key, scopes=None, base_url=None, token_url=None, request_timeout=None, connect_timeout=None, max_attempts=None, allow_insecure_http=false, max_response_bytes=None, http2=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -204,7 +204,7 @@ impl PyViaClient {
         max_attempts: Option<i64>,
         allow_insecure_http: bool,
         max_response_bytes: Option<i64>,
-        http2: bool,
+        http2: Option<&str>,
     ) -> PyResult<Self> {
         crate::logging::sync_level(py);
         // Python speaks seconds; a non-zero timeout shorter than a millisecond rounds up
@@ -230,7 +230,7 @@ impl PyViaClient {
             max_response_bytes: max_response_bytes
                 .map(|n| to_u64(py, "max_response_bytes", n))
                 .transpose()?,
-            http2,
+            http2: http2.map(Http2::parse).transpose().py_err(py)?,
         };
         let b = ViaClient::builder()
             .org_id(org_id)

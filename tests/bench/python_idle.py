@@ -159,7 +159,7 @@ def main() -> None:
     nofile = raise_nofile()
     proc, base = start_sim(args.sim, args.poll_wait_ms)
     try:
-        client = sim_client(base, http2=args.http2)
+        client = sim_client(base, http2="prior_knowledge" if args.http2 else "negotiate")
         loop = asyncio.new_event_loop()
         # Warm: the runtime, the token, the connection pool, one stream's life.
         loop.run_until_complete(start_one(client, args.kind)).stop()

@@ -795,6 +795,29 @@ static void test_client_config_errors(void) {
     o.struct_size = 4;
     EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "struct_size");
     CHECK(client == NULL);
+    o = sim_options();
+    o.http2 = 7;
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "http2");
+    CHECK(client == NULL);
+
+    /* Every HTTP/2 choice reaches the simulator: negotiation (the zeroed default) and off
+     * speak HTTP/1.1 over plain http://, prior knowledge HTTP/2. */
+    {
+        const ccb_http2_t choices[] = {CCB_HTTP2_NEGOTIATE, CCB_HTTP2_OFF,
+                                       CCB_HTTP2_PRIOR_KNOWLEDGE};
+        size_t i;
+        for (i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+            char *result = NULL;
+            o = sim_options();
+            o.http2 = choices[i];
+            REQUIRE_OK(ccb_client_new(&o, &client));
+            REQUIRE_OK(ccb_client_raw(client, "POST", "v3", "streaming/session",
+                                      "{\"body\":{\"inactivityDelay\":60}}", &result));
+            CHECK(strstr(result, "\"sessionId\"") != NULL);
+            ccb_string_free(result);
+            ccb_client_free(client);
+        }
+    }
 
     /* http:// to a non-loopback host is accepted only when explicitly allowed. */
     o = sim_options();

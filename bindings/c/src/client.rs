@@ -8,7 +8,7 @@ use ccbridge::models::{
 };
 use ccbridge::ops::HttpMethod;
 use ccbridge::validate::json_text;
-use ccbridge::{ClientOptions, Error, RawRequest, Result, ViaClient, ViaConfig};
+use ccbridge::{ClientOptions, Error, Http2, RawRequest, Result, ViaClient, ViaConfig};
 use std::os::raw::c_char;
 
 /// Settings of a client. Fill it with ccb_client_options_init() first, then set fields;
@@ -48,11 +48,48 @@ pub struct ccb_client_options_t {
     /// fails with CCB_ERR_DECODE, whose message names max_response_bytes; an error answer
     /// over it keeps its category, its message cut at the limit.
     pub max_response_bytes: u64,
-    /// Speaks HTTP/2 (offered over TLS, assumed over plain http://); false: HTTP/1.1. The
-    /// requests then share a few connections instead of one per request in flight; the
-    /// streams' long polls are spread so that no connection carries more than 100 of them
-    /// (the least a server is recommended to allow): none waits behind the server's limit.
-    pub http2: bool,
+    /// Which HTTP versions the client speaks, a ccb_http2_t value; 0: CCB_HTTP2_NEGOTIATE.
+    /// Over HTTP/2 the requests share a few connections instead of one per request in
+    /// flight; the streams' long polls are spread so that no connection carries more than
+    /// 100 of them (the least a server is recommended to allow): none waits behind the
+    /// server's limit. Another value is CCB_ERR_INVALID_ARGUMENT naming `http2`.
+    pub http2: i32,
+}
+
+/// The values of ccb_client_options_t::http2.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ccb_http2_t {
+    /// HTTP/2 offered in TLS negotiation and spoken when the server picks it, HTTP/1.1
+    /// otherwise; over plain http://, where nothing can negotiate it, HTTP/1.1. The default.
+    CCB_HTTP2_NEGOTIATE = 0,
+    /// HTTP/1.1 only, also with a server that offers HTTP/2.
+    CCB_HTTP2_OFF = 1,
+    /// HTTP/2 from the first byte, also over plain http:// (prior knowledge: the simulator,
+    /// a sidecar proxy that speaks h2c); a server that does not speak it refuses every
+    /// request.
+    CCB_HTTP2_PRIOR_KNOWLEDGE = 2,
+}
+
+/// The core's value of a ccb_client_options_t::http2 field.
+fn http2_of(code: i32) -> Result<Http2> {
+    use ccb_http2_t::*;
+    [
+        (CCB_HTTP2_NEGOTIATE, Http2::Negotiate),
+        (CCB_HTTP2_OFF, Http2::Off),
+        (CCB_HTTP2_PRIOR_KNOWLEDGE, Http2::PriorKnowledge),
+    ]
+    .into_iter()
+    .find(|(c, _)| *c as i32 == code)
+    .map(|(_, v)| v)
+    .ok_or_else(|| {
+        Error::invalid(
+            "http2",
+            format!(
+                "{code} is not a ccb_http2_t (CCB_HTTP2_NEGOTIATE, CCB_HTTP2_OFF or CCB_HTTP2_PRIOR_KNOWLEDGE)"
+            ),
+        )
+    })
 }
 
 /// A client of one organization. Thread-safe; release it with ccb_client_free().
@@ -99,7 +136,7 @@ pub unsafe extern "C" fn ccb_client_options_init(options: *mut ccb_client_option
             max_attempts: 0,
             allow_insecure_http: false,
             max_response_bytes: 0,
-            http2: false,
+            http2: ccb_http2_t::CCB_HTTP2_NEGOTIATE as i32,
         };
         // SAFETY: non-NULL and writable per the caller; `write` does not read the
         // (possibly uninitialised) old value.
@@ -138,7 +175,7 @@ fn config_from(o: &ccb_client_options_t) -> Result<ViaConfig> {
             max_attempts: positive(o.max_attempts),
             allow_insecure_http: o.allow_insecure_http,
             max_response_bytes: (o.max_response_bytes > 0).then_some(o.max_response_bytes),
-            http2: o.http2,
+            http2: Some(http2_of(o.http2)?),
         };
         b = b.options(options);
     }

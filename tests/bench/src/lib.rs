@@ -5,7 +5,7 @@
 
 pub mod soak;
 
-use ccbridge::{RetryPolicy, ViaClient};
+use ccbridge::{Http2, RetryPolicy, ViaClient};
 use ccbridge_sim::SimConfig;
 use serde_json::{json, Value};
 
@@ -20,7 +20,11 @@ pub fn sim_client(base_url: &str, retry: RetryPolicy, http2: bool) -> ViaClient 
             .api_key(c.api_key.as_str())
             .base_url(base_url)
             .retry(retry)
-            .http2(http2)
+            .http2(if http2 {
+                Http2::PriorKnowledge
+            } else {
+                Http2::Negotiate
+            })
             .build()
             .expect("client configuration"),
     )

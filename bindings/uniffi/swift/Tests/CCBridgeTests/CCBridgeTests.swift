@@ -300,6 +300,22 @@ final class CCBridgeTests: XCTestCase {
         XCTAssertEqual(try sim.sessionsCreated(), createdBefore + 2)
     }
 
+    func testHttp2IsSpokenOverPlainHttpOnlyWithPriorKnowledge() async throws {
+        for http2 in [nil, Http2.negotiate, Http2.off, Http2.priorKnowledge] as [Http2?] {
+            let before = intValue(try sim.stats()["http2Requests"]) ?? 0
+            let options = ClientOptions(baseUrl: sim.baseUrl, http2: http2)
+            let c = try ViaClient(orgId: SimFixture.org, clientId: SimFixture.clientId, clientSecret: SimFixture.secret,
+                                  apiKey: SimFixture.apiKey, options: options)
+            _ = try await c.call(op: "streaming.createSession", paramsJson: "{}")
+            let spoken = (intValue(try sim.stats()["http2Requests"]) ?? 0) - before
+            if http2 == .priorKnowledge {
+                XCTAssertGreaterThanOrEqual(spoken, 1, "the session over HTTP/2")
+            } else {
+                XCTAssertEqual(spoken, 0, "\(String(describing: http2)): HTTP/1.1 over plain http://")
+            }
+        }
+    }
+
     func testBadClientConfigurationNamesTheField() throws {
         let base = sim.baseUrl
         func field(org: String = SimFixture.org, id: String = SimFixture.clientId, secret: String = SimFixture.secret,

@@ -1,6 +1,8 @@
 package com.ccbridge
 
 import com.ccbridge.api.ClientOptions
+import com.ccbridge.api.Http2
+import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
@@ -29,6 +31,26 @@ class SimulatorTest {
             assertEquals(200, status, body)
             for (setting in listOf("\"pollWaitMs\":100", "\"tokenTtlSecs\":60", "\"webTokenTtlSecs\":60", "\"rateLimitPerSecond\":0")) {
                 assertTrue(setting in body, body)
+            }
+        }
+    }
+
+    @Test
+    fun `HTTP2 is spoken over plain http only with prior knowledge`() = runBlocking {
+        Simulator().use { sim ->
+            val fixture = SimFixture(sim)
+            for (http2 in listOf(null, Http2.NEGOTIATE, Http2.OFF, Http2.PRIOR_KNOWLEDGE)) {
+                val before = fixture.stats()["http2Requests"]!!.jsonPrimitive.content.toLong()
+                val options = ClientOptions(baseUrl = sim.url(), http2 = http2)
+                ViaClient(sim.orgId(), sim.clientId(), sim.clientSecret(), sim.apiKey(), options).use { client ->
+                    client.call("streaming.createSession", "{}")
+                }
+                val spoken = fixture.stats()["http2Requests"]!!.jsonPrimitive.content.toLong() - before
+                if (http2 == Http2.PRIOR_KNOWLEDGE) {
+                    assertTrue(spoken >= 1, "the session over HTTP/2: $spoken")
+                } else {
+                    assertEquals(0L, spoken, "$http2: HTTP/1.1 over plain http://")
+                }
             }
         }
     }
