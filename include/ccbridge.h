@@ -371,15 +371,17 @@ enum ccb_http2_t
      */
     CCB_HTTP2_NEGOTIATE = 0,
     /**
-     * HTTP/1.1 only, also with a server that offers HTTP/2.
+     * HTTP/1.1 only, also with a server that offers HTTP/2. (1 is not a value: a program
+     * built against a header where this field was a bool would send it for "HTTP/2 on"
+     * without growing the struct, and is refused rather than given the opposite.)
      */
-    CCB_HTTP2_OFF = 1,
+    CCB_HTTP2_OFF = 2,
     /**
      * HTTP/2 from the first byte, also over plain http:// (prior knowledge: the simulator,
      * a sidecar proxy that speaks h2c); a server that does not speak it refuses every
      * request.
      */
-    CCB_HTTP2_PRIOR_KNOWLEDGE = 2,
+    CCB_HTTP2_PRIOR_KNOWLEDGE = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

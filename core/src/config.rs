@@ -88,8 +88,8 @@ pub struct ViaConfig {
     pub(crate) http2_streams_per_connection: usize,
 }
 
-/// Which HTTP versions the client speaks ([`ViaConfigBuilder::http2`]). Its name in the
-/// bindings' options is [`Http2::as_str`].
+/// Which HTTP versions the client speaks ([`ViaConfigBuilder::http2`]). Python names the
+/// values as [`Http2::as_str`] does; C, Kotlin and Swift have an enum of the same three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Http2 {

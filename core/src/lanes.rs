@@ -8,8 +8,10 @@
 //! streams (their polls, one each, are all such a connection carries); a new lane opens
 //! when every lane is full, and a place is given back when its stream ends. Everything
 //! else (commands, acknowledgements, tokens: short requests) goes on the first pool, which
-//! no long poll occupies. Over HTTP/1.1 there is one pool, which opens a connection per
-//! request in flight anyway.
+//! no long poll occupies. Lanes exist whenever HTTP/2 may be spoken: with prior knowledge,
+//! and over TLS with negotiation, where the server may still pick HTTP/1.1; then a lane's
+//! pool simply opens a connection per poll in flight, as one pool would. With HTTP/2 ruled
+//! out (`off`, or negotiation over plain `http://`) there is one pool.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -114,7 +116,8 @@ pub(crate) struct Lane {
 }
 
 impl Lane {
-    /// The lane's index, for [`crate::transport::ApiRequest::lane`]; `None` over HTTP/1.1.
+    /// The lane's index, for [`crate::transport::ApiRequest::lane`]; `None` when the client
+    /// has no lanes (HTTP/2 ruled out).
     pub(crate) fn index(&self) -> Option<usize> {
         self.index
     }

@@ -180,8 +180,8 @@ impl Transport {
         self
     }
 
-    /// A place for one event stream's polls: a lane of its own over HTTP/2, nothing over
-    /// HTTP/1.1.
+    /// A place for one event stream's polls: a lane of its own when HTTP/2 may be spoken,
+    /// nothing when it is ruled out.
     pub(crate) fn lane(&self) -> Lane {
         self.lanes.as_ref().map(|l| l.take()).unwrap_or_default()
     }

@@ -758,7 +758,10 @@ fn streams_over_http2_share_the_connection_when_asked_and_plain_http_negotiates_
         if std::ptr::eq(client, &h2) {
             assert_eq!(over_h2, total, "every request over HTTP/2");
         } else {
-            assert_eq!(over_h2, 0, "HTTP/1.1 unless asked");
+            assert_eq!(
+                over_h2, 0,
+                "HTTP/1.1 over plain http:// without prior knowledge"
+            );
         }
     }
 }

@@ -90,6 +90,10 @@ class ViaClient(services.ServiceAccessors):
     ) -> None:
         if isinstance(scopes, str):
             raise TypeError("scopes must be a sequence of strings, not a single string")
+        if not isinstance(http2, str):
+            raise TypeError(
+                f"http2 must be 'negotiate', 'off' or 'prior_knowledge', not {type(http2).__name__}"
+            )
         self._native = _native.ViaClient(
             org_id=org_id,
             client_id=client_id,

@@ -36,5 +36,5 @@ def test_an_unknown_http2_choice_is_refused_naming_the_field(sim: Sim, bad: str)
 
 
 def test_a_boolean_is_not_an_http2_choice(sim: Sim) -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="prior_knowledge"):
         make_client(sim, http2=True)

@@ -799,6 +799,11 @@ static void test_client_config_errors(void) {
     o.http2 = 7;
     EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "http2");
     CHECK(client == NULL);
+    /* What `http2 = true` wrote when the field was a bool: refused, not read as "off". */
+    o = sim_options();
+    o.http2 = 1;
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "http2");
+    CHECK(client == NULL);
 
     /* Every HTTP/2 choice reaches the simulator: negotiation (the zeroed default) and off
      * speak HTTP/1.1 over plain http://, prior knowledge HTTP/2. */

@@ -63,12 +63,14 @@ pub enum ccb_http2_t {
     /// HTTP/2 offered in TLS negotiation and spoken when the server picks it, HTTP/1.1
     /// otherwise; over plain http://, where nothing can negotiate it, HTTP/1.1. The default.
     CCB_HTTP2_NEGOTIATE = 0,
-    /// HTTP/1.1 only, also with a server that offers HTTP/2.
-    CCB_HTTP2_OFF = 1,
+    /// HTTP/1.1 only, also with a server that offers HTTP/2. (1 is not a value: a program
+    /// built against a header where this field was a bool would send it for "HTTP/2 on"
+    /// without growing the struct, and is refused rather than given the opposite.)
+    CCB_HTTP2_OFF = 2,
     /// HTTP/2 from the first byte, also over plain http:// (prior knowledge: the simulator,
     /// a sidecar proxy that speaks h2c); a server that does not speak it refuses every
     /// request.
-    CCB_HTTP2_PRIOR_KNOWLEDGE = 2,
+    CCB_HTTP2_PRIOR_KNOWLEDGE = 3,
 }
 
 /// The core's value of a ccb_client_options_t::http2 field.
@@ -83,10 +85,15 @@ fn http2_of(code: i32) -> Result<Http2> {
     .find(|(c, _)| *c as i32 == code)
     .map(|(_, v)| v)
     .ok_or_else(|| {
+        let was_bool = if code == 1 {
+            " (it was a bool in an older header: rebuild against this one)"
+        } else {
+            ""
+        };
         Error::invalid(
             "http2",
             format!(
-                "{code} is not a ccb_http2_t (CCB_HTTP2_NEGOTIATE, CCB_HTTP2_OFF or CCB_HTTP2_PRIOR_KNOWLEDGE)"
+                "{code} is not a ccb_http2_t{was_bool}: CCB_HTTP2_NEGOTIATE, CCB_HTTP2_OFF or CCB_HTTP2_PRIOR_KNOWLEDGE"
             ),
         )
     })

@@ -140,7 +140,7 @@ impl WireEvent {
 /// A whole events response (`{"events": [...]}`, its shape already checked) decoded in
 /// one pass, when every event in it decodes: the common case. `None` when anything is off;
 /// the caller then decodes event by event, so that a malformed event fails alone.
-pub(crate) fn decode_batch_in_one_pass(body: &[u8]) -> Option<Vec<Event>> {
+pub(crate) fn decode_batch_in_one_pass(body: &str) -> Option<Vec<Event>> {
     use serde::de::value::MapAccessDeserializer;
     use serde::de::{MapAccess, Visitor};
 
@@ -169,7 +169,7 @@ pub(crate) fn decode_batch_in_one_pass(body: &[u8]) -> Option<Vec<Event>> {
             d.deserialize_map(Object)
         }
     }
-    let batch: Option<Batch> = serde_json::from_slice(body).ok()?;
+    let batch: Option<Batch> = serde_json::from_str(body).ok()?;
     batch
         .and_then(|b| b.events)
         .unwrap_or_default()

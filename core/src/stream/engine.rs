@@ -698,8 +698,8 @@ impl Shared {
     }
 
     /// Ends dispatching: the handler hears `Stopped` and is dropped, here (off the runtime:
-    /// a foreign handler's drop may need its interpreter) and before `drained` is
-    /// signalled, so once `stop` returns, the handler and whatever it borrows (a C caller's
+    /// a foreign handler's drop may need its interpreter) and before the phase reaches
+    /// `Drained`, so once `stop` returns, the handler and whatever it borrows (a C caller's
     /// user_data) are no longer in use.
     fn finish_dispatch(&self, d: &Dispatch, slot: &mut Option<Box<dyn EventHandler>>) {
         d.finished.store(true, Ordering::SeqCst);

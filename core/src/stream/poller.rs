@@ -181,7 +181,8 @@ pub(crate) async fn wait_for_handling(
 ) -> bool {
     let until = tokio::time::Instant::now() + grace;
     // While set, the consumer's acknowledgements are left for this poller, which sends them
-    // right after (see `Shared::after_handled`); cleared before it does, on every way out.
+    // right after (see `Shared::after_handled`); cleared on every way out, before that send.
+    // When the stream is stopping there is no such send: the shutdown flushes them.
     let _waiting = shared.poller_waits();
     loop {
         let progress = shared.progress.notified();

@@ -147,10 +147,15 @@ fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malf
         Some(b'{' | b'n') => {}
         Some(_) => return Err(Error::decode("events response: not a JSON object")),
     }
+    // JSON is UTF-8 (RFC 8259). Checked once for the whole body: serde skips the text of
+    // fields nobody reads without checking it, so otherwise whether a stray byte fails the
+    // response would depend on which of the two paths below read it.
+    let body = std::str::from_utf8(body)
+        .map_err(|e| Error::decode(format!("events response: not UTF-8 ({e})")))?;
     if let Some(events) = crate::events::decode_batch_in_one_pass(body) {
         return Ok(events.into_iter().map(Ok).collect());
     }
-    let batch: Option<Batch<'_>> = serde_json::from_slice(body).map_err(|e| {
+    let batch: Option<Batch<'_>> = serde_json::from_str(body).map_err(|e| {
         Error::decode(format!(
             "events response: not a JSON object with an `events` array ({e})"
         ))
@@ -179,6 +184,13 @@ mod tests {
         assert!(decode(Value::Null).unwrap().is_empty());
         assert!(decode_event_batch(b"  ").unwrap().is_empty());
         assert!(decode_event_batch(b"{\"events\": [").is_err());
+        // Not UTF-8, even in a field nobody reads: the whole response is refused, whether
+        // the other events decode or not.
+        let stray = b"{\"events\": [{\"eventId\": \"1\", \"eventType\": \"t\", \"x\": \"\xff\"}]}";
+        assert!(decode_event_batch(stray).is_err());
+        let stray_with_bad_sibling =
+            b"{\"events\": [{\"eventId\": \"1\", \"eventType\": \"t\", \"x\": \"\xff\"}, 5]}";
+        assert!(decode_event_batch(stray_with_bad_sibling).is_err());
         let b =
             decode(json!({"events": [{"eventId": "1", "eventType": "t"}, {"x": 1}, 5]})).unwrap();
         assert!(b[0].is_ok());
