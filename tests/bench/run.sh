@@ -81,6 +81,13 @@
 #     stop_seconds, stop_failures    stopping all of them, concurrently
 #   Goal (of the engine, not asserted): 10000 sessions with RSS <= 200 MB, idle CPU < 5%.
 #
+# Live heap per idle stream (src/bin/heap.rs, ccbridge-heap, its own binary with a counting
+# global allocator; skipped with the idle legs): 500 streams of each kind held at once, each
+# with its poll waiting at a simulator with the documented 15 s wait, then 500 bare polls in
+# flight; exact bytes, not RSS, so that a change of a few hundred bytes per stream shows:
+#   heap_per_idle_stream.{http1,http2}.pull_bytes / callback_bytes / poll_alone_bytes
+#       (the HTTP request alone) / engine_share_bytes (callback - poll_alone)
+#
 # Per-command overhead (sequential engagementCenter.hold, a 202 whose simulator handler only
 # queues one Held event, on one never-polled session; BENCH_CALLS calls per variant and
 # round, BENCH_COMMAND_ROUNDS short rounds rotating the variants after a warm-up; every
@@ -173,11 +180,13 @@ fi
 rust_idle_pull_json='{}'
 rust_idle_callback_json='{}'
 rust_idle_h2_json='{}'
+heap_json='{}'
 if [ "$idle_sessions" -gt 0 ]; then
   idle_args=(--idle "$idle_sessions" --idle-seconds "$idle_seconds" --idle-concurrency "$idle_concurrency" --sim "$sim")
   rust_idle_pull_json="$(leg rust_idle_sessions_pull "$bench" "${idle_args[@]}" --idle-kind pull)"
   rust_idle_callback_json="$(leg rust_idle_sessions_callback "$bench" "${idle_args[@]}" --idle-kind callback)"
   rust_idle_h2_json="$(leg rust_idle_sessions_callback_http2 "$bench" "${idle_args[@]}" --idle-kind callback --idle-http2)"
+  heap_json="$(leg heap_per_idle_stream "$repo/target/release/ccbridge-heap" --sim "$sim")"
 fi
 
 # The soak exits 1 when an event was lost or duplicated: its report is kept, and the run
@@ -221,7 +230,7 @@ fi
 "$venv/bin/python" - "$rust_json" "$rust_cmd_json" "$py_json" "$py_cmd_json" "$poller_json" \
   "$c_json" "$py_iter_json" "$rust_latency_json" "$py_latency_json" \
   "$rust_idle_pull_json" "$rust_idle_callback_json" "$py_idle_pull_json" "$py_idle_callback_json" \
-  "$rust_idle_h2_json" "$py_idle_h2_json" \
+  "$rust_idle_h2_json" "$py_idle_h2_json" "$heap_json" \
   "$soak_json" <<'PY'
 import json, sys
 report = {}

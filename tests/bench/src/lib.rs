@@ -8,6 +8,8 @@ pub mod soak;
 use ccbridge::{Http2, RetryPolicy, ViaClient};
 use ccbridge_sim::SimConfig;
 use serde_json::{json, Value};
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
 
 /// A client of the simulator at `base_url` with its default credentials.
 pub fn sim_client(base_url: &str, retry: RetryPolicy, http2: bool) -> ViaClient {
@@ -41,4 +43,28 @@ pub fn screen_pops(session_id: &str, count: u64) -> Value {
             "payload": {"interactionId": 1, "interactionIdRev": "1", "mediaType": "InboundACD"}},
         "count": count,
     })
+}
+
+/// Starts the simulator binary at `path` as a process of its own, with the given long-poll
+/// wait and no rate limit; returns it and its base URL (the last word of the line it prints
+/// once it listens).
+pub fn spawn_simulator(path: &str, poll_wait_ms: u64) -> (Child, String) {
+    let mut child = Command::new(path)
+        .args(["--port", "0", "--rate-limit", "0", "--poll-wait-ms"])
+        .arg(poll_wait_ms.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {path}: {e}"));
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("simulator URL line");
+    let base_url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    (child, base_url)
 }

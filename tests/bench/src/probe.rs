@@ -4,30 +4,12 @@
 
 use crate::Sim;
 use serde_json::Value;
-use std::io::BufRead;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Starts the simulator binary at `path` with the given long-poll wait and no rate limit.
 /// It inherits this process's limits: raise them first (see [`raise_nofile_limit`]).
 pub(crate) fn spawn_sim(path: &str, poll_wait_ms: u64) -> Sim {
-    let mut child = Command::new(path)
-        .args(["--port", "0", "--rate-limit", "0", "--poll-wait-ms"])
-        .arg(poll_wait_ms.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {path}: {e}"));
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("simulator URL line");
-    let base_url = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let (child, base_url) = ccbridge_bench::spawn_simulator(path, poll_wait_ms);
     Sim::Process { child, base_url }
 }
 
