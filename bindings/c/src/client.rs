@@ -76,26 +76,23 @@ pub enum ccb_http2_t {
 /// The core's value of a ccb_client_options_t::http2 field.
 fn http2_of(code: i32) -> Result<Http2> {
     use ccb_http2_t::*;
-    [
-        (CCB_HTTP2_NEGOTIATE, Http2::Negotiate),
-        (CCB_HTTP2_OFF, Http2::Off),
-        (CCB_HTTP2_PRIOR_KNOWLEDGE, Http2::PriorKnowledge),
-    ]
-    .into_iter()
-    .find(|(c, _)| *c as i32 == code)
-    .map(|(_, v)| v)
-    .ok_or_else(|| {
-        let was_bool = if code == 1 {
-            " (it was a bool in an older header: rebuild against this one)"
-        } else {
-            ""
-        };
-        Error::invalid(
-            "http2",
-            format!(
-                "{code} is not a ccb_http2_t{was_bool}: CCB_HTTP2_NEGOTIATE, CCB_HTTP2_OFF or CCB_HTTP2_PRIOR_KNOWLEDGE"
-            ),
-        )
+    Ok(match code {
+        c if c == CCB_HTTP2_NEGOTIATE as i32 => Http2::Negotiate,
+        c if c == CCB_HTTP2_OFF as i32 => Http2::Off,
+        c if c == CCB_HTTP2_PRIOR_KNOWLEDGE as i32 => Http2::PriorKnowledge,
+        _ => {
+            let was_bool = if code == 1 {
+                " (it was a bool in an older header: rebuild against this one)"
+            } else {
+                ""
+            };
+            return Err(Error::invalid(
+                "http2",
+                format!(
+                    "{code} is not a ccb_http2_t{was_bool}: CCB_HTTP2_NEGOTIATE, CCB_HTTP2_OFF or CCB_HTTP2_PRIOR_KNOWLEDGE"
+                ),
+            ));
+        }
     })
 }
 

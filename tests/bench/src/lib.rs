@@ -68,3 +68,12 @@ pub fn spawn_simulator(path: &str, poll_wait_ms: u64) -> (Child, String) {
         .to_string();
     (child, base_url)
 }
+
+/// The value after `name` on the command line (`--events 200`), if any.
+pub fn arg_str(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}

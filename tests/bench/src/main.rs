@@ -34,7 +34,7 @@ mod probe;
 
 use ccbridge::models::{AcknowledgeEvent, AcknowledgePayload, NewSessionV3};
 use ccbridge::{Event, EventStream, RetryPolicy, StreamConfig, ViaClient};
-use ccbridge_bench::soak;
+use ccbridge_bench::{arg_str, soak};
 use ccbridge_sim::{SimConfig, Simulator};
 use serde_json::json;
 use std::process::Child;
@@ -92,14 +92,6 @@ impl Drop for Sim {
             let _ = child.wait();
         }
     }
-}
-
-fn arg_str(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
 }
 
 fn arg(name: &str, default: u64) -> u64 {

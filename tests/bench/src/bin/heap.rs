@@ -123,17 +123,11 @@ async fn per_item(client: &ViaClient, kind: Kind, n: usize) -> isize {
     per
 }
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
 fn main() {
-    let sim_path = arg("--sim").expect("--sim PATH");
-    let n: usize = arg("--streams").and_then(|v| v.parse().ok()).unwrap_or(500);
+    let sim_path = ccbridge_bench::arg_str("--sim").expect("--sim PATH");
+    let n: usize = ccbridge_bench::arg_str("--streams")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
     let (mut sim, base_url) = ccbridge_bench::spawn_simulator(&sim_path, 15_000);
     let mut report = serde_json::Map::new();
     for (name, http2) in [("http1", false), ("http2", true)] {
