@@ -1,12 +1,16 @@
 //! [`ViaClient`]: the entry point to the Alvaria Cloud APIs.
 
 use crate::auth::{AuthProvider, ClientCredentials, WebTokens};
-use crate::config::{ViaConfig, ViaConfigBuilder};
+use crate::config::{Http2, ViaConfig, ViaConfigBuilder};
 use crate::error::Result;
+use crate::h2::H2Connection;
+use crate::lanes::{BuildLane, LaneHttp};
 use crate::ops::{self, Call, Operation, RawRequest};
 use crate::transport::{RateLimit, Transport};
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
 
 /// A client of the Alvaria Cloud ("Via") APIs for one organization.
 ///
@@ -72,7 +76,7 @@ impl ViaClient {
         .with_max_response_bytes(config.max_response_bytes);
         let transport = if http2.possible(plain_http) {
             transport.with_lanes(
-                Box::new(move || Transport::http_client(connect_timeout, http2, plain_http)),
+                lane_builder(&config.base_url, http2, connect_timeout)?,
                 config.http2_streams_per_connection,
             )
         } else {
@@ -145,4 +149,25 @@ fn warn_deprecated(op: &'static Operation) {
             "legacy v2 streaming operation; the v3 operations replace it"
         );
     }
+}
+
+/// How the lanes of a client's event streams are built: an HTTP/2 connection of our own
+/// each, or, with a proxy in the environment (only reqwest follows one), a reqwest pool.
+fn lane_builder(base_url: &Url, http2: Http2, connect_timeout: Duration) -> Result<BuildLane> {
+    let plain_http = base_url.scheme() == "http";
+    if crate::h2::proxy_in_environment() {
+        return Ok(Box::new(move || {
+            Transport::http_client(connect_timeout, http2, plain_http).map(LaneHttp::Pool)
+        }));
+    }
+    let tls = if plain_http {
+        None
+    } else {
+        Some(crate::h2::tls_config(http2, &[])?)
+    };
+    let base_url = base_url.clone();
+    Ok(Box::new(move || {
+        H2Connection::new(&base_url, tls.clone(), connect_timeout)
+            .map(|c| LaneHttp::Direct(Arc::new(c)))
+    }))
 }

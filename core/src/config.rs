@@ -347,7 +347,12 @@ impl ViaConfigBuilder {
     /// HTTP client does not open a second connection past it. So each event stream polls
     /// on a connection shared by at most
     /// [`ViaConfigBuilder::http2_streams_per_connection`] streams, and more connections
-    /// open as streams come: no long poll waits behind the server's limit.
+    /// open as streams come: no long poll waits behind the server's limit. Those
+    /// connections carry nothing but polls; they are the client's own, lighter than the
+    /// general HTTP client's (a waiting poll holds about a third of the memory), except
+    /// when a proxy is set in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`),
+    /// which only the general client follows. Where the server picks HTTP/1.1 in TLS
+    /// negotiation, polls go on the general client, a connection per poll.
     ///
     /// [`Http2::PriorKnowledge`] speaks it over plain `http://` too (the simulator does);
     /// [`Http2::Off`] keeps HTTP/1.1 with a server that offers HTTP/2.
@@ -358,8 +363,8 @@ impl ViaConfigBuilder {
 
     /// With [`ViaConfigBuilder::http2`], how many event streams poll on one connection
     /// (default [`DEFAULT_HTTP2_STREAMS_PER_CONNECTION`]). Keep it at or below the server's
-    /// `SETTINGS_MAX_CONCURRENT_STREAMS`, less a few for the commands and
-    /// acknowledgements that share the connection.
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS`: such a connection carries its streams' polls,
+    /// one each, and nothing else.
     pub fn http2_streams_per_connection(mut self, v: usize) -> Self {
         self.http2_streams_per_connection = Some(v);
         self

@@ -4,30 +4,45 @@
 //! (`SETTINGS_MAX_CONCURRENT_STREAMS`) and hyper never opens a second connection past that
 //! cap (hyperium/hyper#2197): a long poll over it would wait for another to end, and its
 //! session could expire meanwhile, and so could a command queued behind long polls. So
-//! each event stream polls on a [`Lane`]: a connection pool shared by at most `per_lane`
-//! streams (their polls, one each, are all such a connection carries); a new lane opens
-//! when every lane is full, and a place is given back when its stream ends. Everything
-//! else (commands, acknowledgements, tokens: short requests) goes on the first pool, which
-//! no long poll occupies. Lanes exist whenever HTTP/2 may be spoken: with prior knowledge,
-//! and over TLS with negotiation, where the server may still pick HTTP/1.1; then a lane's
-//! pool simply opens a connection per poll in flight, as one pool would. With HTTP/2 ruled
-//! out (`off`, or negotiation over plain `http://`) there is one pool.
+//! each event stream polls on a [`Lane`], shared by at most `per_lane` streams (their
+//! polls, one each, are all its connection carries); a new lane opens when every lane is
+//! full, and a place is given back when its stream ends. Everything else (commands,
+//! acknowledgements, tokens: short requests) goes on the first lane, the client's reqwest
+//! pool, which no long poll occupies.
+//!
+//! Lanes exist whenever HTTP/2 may be spoken: with prior knowledge, and over TLS with
+//! negotiation. A lane is then one HTTP/2 connection of our own ([`crate::h2`]), which
+//! holds a waiting poll in a third of the memory reqwest needs; where the server picks
+//! HTTP/1.1 in TLS negotiation, its polls go to the first pool, which opens a connection
+//! per poll in flight as HTTP/1.1 must. With a proxy in the environment a lane is a reqwest
+//! pool of its own, which follows the proxy. With HTTP/2 ruled out (`off`, or negotiation
+//! over plain `http://`) there is one pool.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
+use crate::h2::H2Connection;
 
-/// Builds one more HTTP client (connection pool) like the first.
-pub(crate) type BuildClient = Box<dyn Fn() -> Result<reqwest::Client> + Send + Sync>;
+/// Where the requests of a lane go.
+#[derive(Debug, Clone)]
+pub(crate) enum LaneHttp {
+    /// A reqwest client (connection pool): the first lane, and every lane with a proxy.
+    Pool(reqwest::Client),
+    /// One HTTP/2 connection, shared by the lane's streams.
+    Direct(Arc<H2Connection>),
+}
+
+/// Builds the connection of one more lane.
+pub(crate) type BuildLane = Box<dyn Fn() -> Result<LaneHttp> + Send + Sync>;
 
 struct Slot {
-    http: reqwest::Client,
+    http: LaneHttp,
     streams: usize,
 }
 
 /// The lanes of one client.
 pub(crate) struct Lanes {
-    build: BuildClient,
+    build: BuildLane,
     per_lane: usize,
     slots: Mutex<Vec<Slot>>,
 }
@@ -43,12 +58,12 @@ impl std::fmt::Debug for Lanes {
 
 impl Lanes {
     /// Lanes besides `first`, the client of every request that is not a poll.
-    pub(crate) fn new(first: reqwest::Client, build: BuildClient, per_lane: usize) -> Arc<Self> {
+    pub(crate) fn new(first: reqwest::Client, build: BuildLane, per_lane: usize) -> Arc<Self> {
         Arc::new(Lanes {
             build,
             per_lane: per_lane.max(1),
             slots: Mutex::new(vec![Slot {
-                http: first,
+                http: LaneHttp::Pool(first),
                 streams: 0,
             }]),
         })
@@ -77,7 +92,7 @@ impl Lanes {
                     slots.len() - 1
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "no new HTTP/2 connection pool; sharing a full one");
+                    tracing::warn!(%error, "no new HTTP/2 lane; sharing a full one");
                     slots
                         .iter()
                         .enumerate()
@@ -94,14 +109,14 @@ impl Lanes {
         }
     }
 
-    /// The client of lane `index` (the first one for `None` or an index never given).
-    pub(crate) fn http(&self, index: Option<usize>) -> reqwest::Client {
+    /// Where lane `index` sends (the first lane for `None` or an index never given).
+    pub(crate) fn http(&self, index: Option<usize>) -> LaneHttp {
         let slots = self.slots();
         let i = index.filter(|i| *i < slots.len()).unwrap_or(0);
         slots[i].http.clone()
     }
 
-    /// How many connection pools are open, the first included.
+    /// How many lanes are open, the first included.
     #[cfg(test)]
     pub(crate) fn count(&self) -> usize {
         self.slots().len()
@@ -140,7 +155,7 @@ mod tests {
     fn lanes(per_lane: usize) -> Arc<Lanes> {
         Lanes::new(
             reqwest::Client::new(),
-            Box::new(|| Ok(reqwest::Client::new())),
+            Box::new(|| Ok(LaneHttp::Pool(reqwest::Client::new()))),
             per_lane,
         )
     }
@@ -150,7 +165,7 @@ mod tests {
         let l = lanes(2);
         let taken: Vec<Lane> = (0..5).map(|_| l.take()).collect();
         let idx: Vec<_> = taken.iter().map(|t| t.index().unwrap()).collect();
-        assert_eq!(idx, [1, 1, 2, 2, 3], "the first pool carries no poll");
+        assert_eq!(idx, [1, 1, 2, 2, 3], "the first lane carries no poll");
         assert_eq!(l.count(), 4);
         drop(taken.into_iter().nth(1));
         assert_eq!(l.take().index(), Some(1), "the freed place is taken first");

@@ -41,6 +41,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 mod generated;
+mod h2;
 mod lanes;
 pub(crate) mod lenient;
 pub mod models;

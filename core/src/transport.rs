@@ -8,11 +8,14 @@
 use crate::auth::AuthProvider;
 use crate::config::{Http2, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
-use crate::lanes::{BuildClient, Lane, Lanes};
+use crate::h2::{H2Connection, Protocol, SendError};
+use crate::lanes::{BuildLane, Lane, LaneHttp, Lanes};
 use crate::ops::AuthKind;
 use crate::secret::Secret;
 use rand::Rng;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
+};
 use reqwest::Method;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
@@ -24,6 +27,8 @@ use url::Url;
 pub const SESSION_HEADER: &str = "via-client-sessionid";
 /// Header carrying the API key on every Via request.
 pub const API_KEY_HEADER: &str = "x-api-key";
+/// The `User-Agent` of every request.
+const USER_AGENT_VALUE: &str = concat!("ccbridge/", env!("CARGO_PKG_VERSION"));
 /// The message with which the service reports a dead streaming session.
 pub(crate) const INVALID_SESSION: &str = "invalid or expired session";
 
@@ -175,7 +180,7 @@ impl Transport {
 
     /// Spreads the event streams over HTTP/2 connection pools built by `build`, at most
     /// `per_lane` streams each (see [`crate::ViaConfigBuilder::http2`]).
-    pub(crate) fn with_lanes(mut self, build: BuildClient, per_lane: usize) -> Self {
+    pub(crate) fn with_lanes(mut self, build: BuildLane, per_lane: usize) -> Self {
         self.lanes = Some(Lanes::new(self.http.clone(), build, per_lane));
         self
     }
@@ -228,7 +233,7 @@ impl Transport {
             .use_rustls_tls()
             .connect_timeout(connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("ccbridge/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT_VALUE)
             .build()
             .map_err(|e| Error::Transport {
                 message: format!("cannot build the HTTP client: {e}"),
@@ -342,62 +347,33 @@ impl Transport {
         url: Url,
         authorization: Option<&Secret>,
     ) -> std::result::Result<ApiResponse, AttemptError> {
-        let mut api_key = HeaderValue::from_str(self.api_key.expose()).map_err(|_| {
-            AttemptError::Other(Error::invalid("api_key", "not a valid header value"))
-        })?;
-        api_key.set_sensitive(true);
-        let on_lane;
-        let http = match (&self.lanes, req.lane) {
-            (Some(lanes), Some(_)) => {
-                on_lane = lanes.http(req.lane);
-                &on_lane
-            }
-            _ => &self.http,
+        let request = self
+            .request(req, url, authorization)
+            .map_err(AttemptError::Other)?;
+        let timeout = req.timeout.unwrap_or(self.request_timeout);
+        let route = match (&self.lanes, req.lane) {
+            (Some(lanes), Some(_)) => lanes.http(req.lane),
+            _ => LaneHttp::Pool(self.http.clone()),
         };
-        let mut builder = http
-            .request(req.method.clone(), url)
-            .timeout(req.timeout.unwrap_or(self.request_timeout))
-            .header(API_KEY_HEADER, api_key)
-            .header(ACCEPT, "application/json");
-        if let Some(authorization) = authorization {
-            let mut v = HeaderValue::from_str(authorization.expose()).map_err(|_| {
-                AttemptError::Other(Error::decode(
-                    "the token contains characters not allowed in a header",
-                ))
-            })?;
-            v.set_sensitive(true);
-            builder = builder.header(AUTHORIZATION, v);
-        }
-        if !req.query.is_empty() {
-            builder = builder.query(&req.query);
-        }
-        if let Some(sid) = &req.session_id {
-            let v = HeaderValue::from_str(sid).map_err(|_| {
-                AttemptError::Other(Error::invalid("session_id", "not a valid header value"))
-            })?;
-            builder = builder.header(SESSION_HEADER, v);
-        }
-        if let Some(body) = &req.body {
-            let bytes = serde_json::to_vec(body)
-                .map_err(|e| AttemptError::Other(Error::decode(e.to_string())))?;
-            builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
-        }
-        let resp = builder.send().await.map_err(|e| {
-            if e.is_connect() {
-                AttemptError::NotSent(map_reqwest_error(&e))
-            } else {
-                AttemptError::Other(map_reqwest_error(&e))
-            }
-        })?;
-        let status = resp.status().as_u16();
-        self.observe_rate_limits(resp.headers());
-        let retry_after = parse_retry_after(resp.headers());
-        let correlation_id = resp
+        let reply = match route {
+            LaneHttp::Pool(http) => Reply::pooled(&http, request, timeout).await?,
+            // Where the server chose HTTP/1.1, the pool opens a connection per request in
+            // flight, as HTTP/1.1 must.
+            LaneHttp::Direct(conn) => match conn.open().await.map_err(AttemptError::NotSent)? {
+                Protocol::Http1 => Reply::pooled(&self.http, request, timeout).await?,
+                Protocol::Http2 => Reply::direct(&conn, request, timeout).await?,
+            },
+        };
+        let status = reply.status();
+        self.observe_rate_limits(reply.headers());
+        let retry_after = parse_retry_after(reply.headers());
+        let correlation_id = reply
             .headers()
             .get("x-correlation-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = read_body(resp, self.max_response_bytes)
+        let body = reply
+            .body(self.max_response_bytes, timeout)
             .await
             .map_err(AttemptError::Other)?;
         let bytes = body.bytes;
@@ -446,6 +422,56 @@ impl Transport {
         } else {
             Err(AttemptError::Other(err))
         }
+    }
+
+    /// The HTTP request of `req`, whichever way it goes: the query in the URL, every
+    /// header (credentials marked sensitive, so that no log shows them), the JSON body.
+    fn request(
+        &self,
+        req: &ApiRequest,
+        mut url: Url,
+        authorization: Option<&Secret>,
+    ) -> Result<Outgoing> {
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&req.query);
+        }
+        // Room for every header below: one allocation, no growth.
+        let mut headers = HeaderMap::with_capacity(6);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        let mut api_key = HeaderValue::from_str(self.api_key.expose())
+            .map_err(|_| Error::invalid("api_key", "not a valid header value"))?;
+        api_key.set_sensitive(true);
+        headers.insert(API_KEY_HEADER, api_key);
+        if let Some(authorization) = authorization {
+            let mut v = HeaderValue::from_str(authorization.expose()).map_err(|_| {
+                Error::decode("the token contains characters not allowed in a header")
+            })?;
+            v.set_sensitive(true);
+            headers.insert(AUTHORIZATION, v);
+        }
+        if let Some(sid) = &req.session_id {
+            let v = HeaderValue::from_str(sid)
+                .map_err(|_| Error::invalid("session_id", "not a valid header value"))?;
+            headers.insert(SESSION_HEADER, v);
+        }
+        let body = match &req.body {
+            Some(body) => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                Some(
+                    serde_json::to_vec(body)
+                        .map_err(|e| Error::decode(e.to_string()))?
+                        .into(),
+                )
+            }
+            None => None,
+        };
+        Ok(Outgoing {
+            method: req.method.clone(),
+            url,
+            headers,
+            body,
+        })
     }
 
     /// Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
@@ -549,44 +575,186 @@ pub(crate) struct LimitedBody {
 /// mid-body closes its connection rather than returning it to the pool, which is what a
 /// connection with an unread body must not be.
 pub(crate) async fn read_body(mut resp: reqwest::Response, limit: u64) -> Result<LimitedBody> {
-    if resp.status().is_success() && resp.content_length().is_some_and(|n| n > limit) {
-        return Ok(LimitedBody {
-            bytes: bytes::Bytes::new(),
-            truncated: true,
-        });
-    }
-    // Chunks are kept as they come and joined once at the end: the common one-chunk body
-    // is handed over without a copy.
-    let mut chunks: Vec<bytes::Bytes> = Vec::new();
-    let mut total: u64 = 0;
-    while let Some(chunk) = resp.chunk().await.map_err(|e| map_reqwest_error(&e))? {
-        let len = chunk.len() as u64;
-        if total.saturating_add(len) > limit {
-            // `limit - total` < `len`, which is a usize.
-            chunks.push(chunk.slice(..(limit - total) as usize));
-            return Ok(LimitedBody {
-                bytes: join(chunks),
-                truncated: true,
-            });
+    let mut body = Limited::new(resp.status().is_success(), resp.content_length(), limit);
+    while !body.truncated {
+        match resp.chunk().await.map_err(|e| map_reqwest_error(&e))? {
+            Some(chunk) => body.push(chunk),
+            None => break,
         }
-        total += len;
-        chunks.push(chunk);
     }
-    Ok(LimitedBody {
-        bytes: join(chunks),
-        truncated: false,
-    })
+    Ok(body.finish())
 }
 
-fn join(mut chunks: Vec<bytes::Bytes>) -> bytes::Bytes {
-    if chunks.len() == 1 {
-        return chunks.pop().expect("one chunk");
+/// [`read_body`] of a response on one of our own connections.
+async fn read_incoming(
+    resp: hyper::Response<hyper::body::Incoming>,
+    limit: u64,
+) -> Result<LimitedBody> {
+    use http_body_util::BodyExt;
+    let content_length = resp
+        .headers()
+        .get(reqwest::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    let mut body = Limited::new(resp.status().is_success(), content_length, limit);
+    let mut incoming = resp.into_body();
+    while !body.truncated {
+        match incoming.frame().await {
+            Some(frame) => {
+                let frame = frame.map_err(|e| crate::h2::transport_error(&e))?;
+                if let Ok(chunk) = frame.into_data() {
+                    body.push(chunk);
+                }
+            }
+            None => break,
+        }
     }
-    let mut all = Vec::with_capacity(chunks.iter().map(bytes::Bytes::len).sum());
-    for c in &chunks {
-        all.extend_from_slice(c);
+    Ok(body.finish())
+}
+
+/// A body being read up to a limit. Chunks are kept as they come and joined once at the
+/// end: the common one-chunk body is handed over without a copy.
+struct Limited {
+    chunks: Vec<bytes::Bytes>,
+    total: u64,
+    limit: u64,
+    /// Past the limit: nothing more is read.
+    truncated: bool,
+}
+
+impl Limited {
+    /// A body whose `Content-Length` already says it is over the limit is not read at all
+    /// when the status is a success: nothing of it would be used.
+    fn new(success: bool, content_length: Option<u64>, limit: u64) -> Self {
+        Limited {
+            chunks: Vec::new(),
+            total: 0,
+            limit,
+            truncated: success && content_length.is_some_and(|n| n > limit),
+        }
     }
-    all.into()
+
+    fn push(&mut self, chunk: bytes::Bytes) {
+        let len = chunk.len() as u64;
+        if self.total.saturating_add(len) > self.limit {
+            // `limit - total` < `len`, which is a usize.
+            self.chunks
+                .push(chunk.slice(..(self.limit - self.total) as usize));
+            self.truncated = true;
+            return;
+        }
+        self.total += len;
+        self.chunks.push(chunk);
+    }
+
+    fn finish(mut self) -> LimitedBody {
+        let bytes = if self.chunks.len() == 1 {
+            self.chunks.pop().expect("one chunk")
+        } else {
+            let mut all = Vec::with_capacity(self.chunks.iter().map(bytes::Bytes::len).sum());
+            for c in &self.chunks {
+                all.extend_from_slice(c);
+            }
+            all.into()
+        };
+        LimitedBody {
+            bytes,
+            truncated: self.truncated,
+        }
+    }
+}
+
+/// A response whose body is still to be read, from whichever connection it came.
+enum Reply {
+    Pooled(reqwest::Response),
+    /// With the instant the request's timeout runs out: our connections have no timeout
+    /// of their own.
+    Direct(hyper::Response<hyper::body::Incoming>, tokio::time::Instant),
+}
+
+/// A request ready to go, on reqwest's pool or on a connection of our own.
+struct Outgoing {
+    method: Method,
+    /// With the query.
+    url: Url,
+    headers: HeaderMap,
+    body: Option<bytes::Bytes>,
+}
+
+impl Reply {
+    async fn pooled(
+        http: &reqwest::Client,
+        outgoing: Outgoing,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, AttemptError> {
+        let mut request = reqwest::Request::new(outgoing.method, outgoing.url);
+        *request.headers_mut() = outgoing.headers;
+        *request.body_mut() = outgoing.body.map(Into::into);
+        *request.timeout_mut() = Some(timeout);
+        http.execute(request).await.map(Reply::Pooled).map_err(|e| {
+            if e.is_connect() {
+                AttemptError::NotSent(map_reqwest_error(&e))
+            } else {
+                AttemptError::Other(map_reqwest_error(&e))
+            }
+        })
+    }
+
+    async fn direct(
+        conn: &H2Connection,
+        outgoing: Outgoing,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, AttemptError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut request =
+            hyper::Request::new(crate::h2::Body::new(outgoing.body.unwrap_or_default()));
+        *request.method_mut() = outgoing.method;
+        *request.uri_mut() =
+            outgoing
+                .url
+                .as_str()
+                .parse()
+                .map_err(|e: http::uri::InvalidUri| {
+                    AttemptError::Other(Error::invalid("path", e.to_string()))
+                })?;
+        *request.headers_mut() = outgoing.headers;
+        match tokio::time::timeout_at(deadline, conn.send(request)).await {
+            Ok(Ok(resp)) => Ok(Reply::Direct(resp, deadline)),
+            Ok(Err(SendError::Unsent(e))) => Err(AttemptError::NotSent(e)),
+            Ok(Err(SendError::Failed(e))) => Err(AttemptError::Other(e)),
+            Err(_) => Err(AttemptError::Other(timed_out(timeout))),
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match self {
+            Reply::Pooled(r) => r.status().as_u16(),
+            Reply::Direct(r, _) => r.status().as_u16(),
+        }
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        match self {
+            Reply::Pooled(r) => r.headers(),
+            Reply::Direct(r, _) => r.headers(),
+        }
+    }
+
+    async fn body(self, limit: u64, timeout: Duration) -> Result<LimitedBody> {
+        match self {
+            Reply::Pooled(r) => read_body(r, limit).await,
+            Reply::Direct(r, deadline) => {
+                tokio::time::timeout_at(deadline, read_incoming(r, limit))
+                    .await
+                    .unwrap_or_else(|_| Err(timed_out(timeout)))
+            }
+        }
+    }
+}
+
+fn timed_out(timeout: Duration) -> Error {
+    Error::Timeout {
+        message: format!("no complete response within {timeout:?}"),
+    }
 }
 
 /// The error of a successful answer whose body is over the limit: [`Error::Decode`], since
@@ -644,7 +812,7 @@ pub(crate) fn map_reqwest_error(e: &reqwest::Error) -> Error {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(inner) = src {
