@@ -3,7 +3,7 @@
 use crate::auth::{AuthProvider, ClientCredentials, WebTokens};
 use crate::config::{Http2, ViaConfig, ViaConfigBuilder};
 use crate::error::Result;
-use crate::h2::H2Connection;
+use crate::h2_connection::H2Connection;
 use crate::lanes::{BuildLane, LaneHttp};
 use crate::ops::{self, Call, Operation, RawRequest};
 use crate::transport::{RateLimit, Transport};
@@ -155,7 +155,7 @@ fn warn_deprecated(op: &'static Operation) {
 /// each, or, with a proxy in the environment (only reqwest follows one), a reqwest pool.
 fn lane_builder(base_url: &Url, http2: Http2, connect_timeout: Duration) -> Result<BuildLane> {
     let plain_http = base_url.scheme() == "http";
-    if crate::h2::proxy_in_environment() {
+    if crate::h2_connection::proxy_in_environment() {
         return Ok(Box::new(move || {
             Transport::http_client(connect_timeout, http2, plain_http).map(LaneHttp::Pool)
         }));
@@ -163,7 +163,7 @@ fn lane_builder(base_url: &Url, http2: Http2, connect_timeout: Duration) -> Resu
     let tls = if plain_http {
         None
     } else {
-        Some(crate::h2::tls_config(http2, &[])?)
+        Some(crate::h2_connection::tls_config(http2, &[])?)
     };
     let base_url = base_url.clone();
     Ok(Box::new(move || {

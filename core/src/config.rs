@@ -349,7 +349,7 @@ impl ViaConfigBuilder {
     /// [`ViaConfigBuilder::http2_streams_per_connection`] streams, and more connections
     /// open as streams come: no long poll waits behind the server's limit. Those
     /// connections carry nothing but polls; they are the client's own, lighter than the
-    /// general HTTP client's (a waiting poll holds about a third of the memory), except
+    /// general HTTP client's (an idle stream holds less than half the memory), except
     /// when a proxy is set in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`),
     /// which only the general client follows. Where the server picks HTTP/1.1 in TLS
     /// negotiation, polls go on the general client, a connection per poll.

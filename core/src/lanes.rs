@@ -11,8 +11,8 @@
 //! pool, which no long poll occupies.
 //!
 //! Lanes exist whenever HTTP/2 may be spoken: with prior knowledge, and over TLS with
-//! negotiation. A lane is then one HTTP/2 connection of our own ([`crate::h2`]), which
-//! holds a waiting poll in a third of the memory reqwest needs; where the server picks
+//! negotiation. A lane is then one HTTP/2 connection of our own ([`crate::h2_connection`]), which
+//! holds a waiting poll in a fraction of the memory reqwest needs; where the server picks
 //! HTTP/1.1 in TLS negotiation, its polls go to the first pool, which opens a connection
 //! per poll in flight as HTTP/1.1 must. With a proxy in the environment a lane is a reqwest
 //! pool of its own, which follows the proxy. With HTTP/2 ruled out (`off`, or negotiation
@@ -21,7 +21,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
-use crate::h2::H2Connection;
+use crate::h2_connection::H2Connection;
 
 /// Where the requests of a lane go.
 #[derive(Debug, Clone)]

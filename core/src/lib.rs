@@ -41,7 +41,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 mod generated;
-mod h2;
+mod h2_connection;
 mod lanes;
 pub(crate) mod lenient;
 pub mod models;

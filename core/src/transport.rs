@@ -8,7 +8,7 @@
 use crate::auth::AuthProvider;
 use crate::config::{Http2, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
-use crate::h2::{H2Connection, Protocol, SendError};
+use crate::h2_connection::{H2Connection, Protocol, SendError};
 use crate::lanes::{BuildLane, Lane, LaneHttp, Lanes};
 use crate::ops::AuthKind;
 use crate::secret::Secret;
@@ -586,11 +586,7 @@ pub(crate) async fn read_body(mut resp: reqwest::Response, limit: u64) -> Result
 }
 
 /// [`read_body`] of a response on one of our own connections.
-async fn read_incoming(
-    resp: hyper::Response<hyper::body::Incoming>,
-    limit: u64,
-) -> Result<LimitedBody> {
-    use http_body_util::BodyExt;
+async fn read_incoming(resp: http::Response<h2::RecvStream>, limit: u64) -> Result<LimitedBody> {
     let content_length = resp
         .headers()
         .get(reqwest::header::CONTENT_LENGTH)
@@ -598,12 +594,12 @@ async fn read_incoming(
     let mut body = Limited::new(resp.status().is_success(), content_length, limit);
     let mut incoming = resp.into_body();
     while !body.truncated {
-        match incoming.frame().await {
-            Some(frame) => {
-                let frame = frame.map_err(|e| crate::h2::transport_error(&e))?;
-                if let Ok(chunk) = frame.into_data() {
-                    body.push(chunk);
-                }
+        match incoming.data().await {
+            Some(chunk) => {
+                let chunk = chunk.map_err(|e| crate::h2_connection::transport_error(&e))?;
+                // Read, so the server may send as much again.
+                let _ = incoming.flow_control().release_capacity(chunk.len());
+                body.push(chunk);
             }
             None => break,
         }
@@ -668,7 +664,7 @@ enum Reply {
     Pooled(reqwest::Response),
     /// With the instant the request's timeout runs out: our connections have no timeout
     /// of their own.
-    Direct(hyper::Response<hyper::body::Incoming>, tokio::time::Instant),
+    Direct(http::Response<h2::RecvStream>, tokio::time::Instant),
 }
 
 /// A request ready to go, on reqwest's pool or on a connection of our own.
@@ -705,8 +701,7 @@ impl Reply {
         timeout: Duration,
     ) -> std::result::Result<Reply, AttemptError> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut request =
-            hyper::Request::new(crate::h2::Body::new(outgoing.body.unwrap_or_default()));
+        let mut request = http::Request::new(());
         *request.method_mut() = outgoing.method;
         *request.uri_mut() =
             outgoing
@@ -717,7 +712,7 @@ impl Reply {
                     AttemptError::Other(Error::invalid("path", e.to_string()))
                 })?;
         *request.headers_mut() = outgoing.headers;
-        match tokio::time::timeout_at(deadline, conn.send(request)).await {
+        match tokio::time::timeout_at(deadline, conn.send(request, outgoing.body)).await {
             Ok(Ok(resp)) => Ok(Reply::Direct(resp, deadline)),
             Ok(Err(SendError::Unsent(e))) => Err(AttemptError::NotSent(e)),
             Ok(Err(SendError::Failed(e))) => Err(AttemptError::Other(e)),
