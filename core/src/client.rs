@@ -165,9 +165,10 @@ fn lane_builder(base_url: &Url, http2: Http2, connect_timeout: Duration) -> Resu
     } else {
         Some(crate::h2_connection::tls_config(http2, &[])?)
     };
+    let http1 = Transport::http_client(connect_timeout, Http2::Off, plain_http)?;
     let base_url = base_url.clone();
     Ok(Box::new(move || {
-        H2Connection::new(&base_url, tls.clone(), connect_timeout)
+        H2Connection::new(&base_url, tls.clone(), connect_timeout, http1.clone())
             .map(|c| LaneHttp::Direct(Arc::new(c)))
     }))
 }

@@ -4,17 +4,18 @@
 //! hyper-util's pool checkout and send futures, hyper's task per HTTP/2 request, the
 //! call's state. The same request sent on an `h2` connection of our own holds a fraction
 //! of that (its stream's state and the response future the poll awaits itself), and an
-//! idle stream is mostly its waiting poll: over 10,000 idle streams the difference is some
-//! 80 MB. Fewer tasks also mean fewer hand-offs, and fewer wake-ups, per response. The
-//! lanes ([`crate::lanes`])
-//! carry nothing but those polls, so this path needs only what a poll needs: connect (TCP,
-//! then TLS with ALPN for `https://`), send, read the body (the transport caps it), and
+//! idle stream is mostly its waiting poll: over 10,000 idle streams the difference is
+//! some 90 MB. Fewer tasks also mean fewer hand-offs, and fewer wake-ups, per response.
+//!
+//! The lanes ([`crate::lanes`]) carry nothing but those polls, so this path needs only
+//! what a poll needs: connect (TCP with keep-alive, then TLS with ALPN for `https://`),
+//! send, read the body (the transport caps it and bounds the whole request in time), and
 //! connect again once the connection has ended. Everything else stays on reqwest:
 //! commands, acknowledgements, tokens, and every request when a proxy is configured in the
 //! environment, which only reqwest follows ([`proxy_in_environment`]).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use h2::client::SendRequest;
@@ -26,10 +27,18 @@ use crate::error::{Error, Result};
 
 /// The windows and limits hyper's HTTP/2 client (reqwest's) uses, so that a response reads
 /// as fast here as there: a stream may receive 2 MiB, the connection 5 MiB, before the
-/// reader has released any; push is refused; response headers are capped at 16 KiB.
+/// reader has released any; 100 streams in flight until the server says its limit; 1 MiB
+/// of request data buffered; push refused; response headers capped at 16 KiB.
 const STREAM_WINDOW: u32 = 2 * 1024 * 1024;
 const CONNECTION_WINDOW: u32 = 5 * 1024 * 1024;
+const INITIAL_MAX_SEND_STREAMS: usize = 100;
+const MAX_SEND_BUFFER: usize = 1024 * 1024;
 const MAX_HEADER_LIST: u32 = 16 * 1024;
+/// TCP keep-alive, as reqwest sets it: the first probe after this much silence, then one
+/// every as much.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+/// How long a server's choice of HTTP/1.1 holds before a new connection asks again.
+pub(crate) const HTTP1_RECHECK: Duration = Duration::from_secs(300);
 
 /// The protocol a server speaks on a connection ([`H2Connection::open`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +59,9 @@ enum State {
     /// No connection yet, or the last one ended.
     Closed,
     Open(SendRequest<Bytes>),
-    /// The server speaks HTTP/1.1 only (ALPN): never asked again for this connection's life.
-    Http1,
+    /// The server chose HTTP/1.1 in TLS negotiation, at this instant: asked again once
+    /// [`HTTP1_RECHECK`] has passed (behind a load balancer, the next node may differ).
+    Http1(Instant),
 }
 
 /// One HTTP/2 connection to the base URL's host, opened on first use and again after it
@@ -61,11 +71,21 @@ pub(crate) struct H2Connection {
     port: u16,
     tls: Option<Arc<rustls::ClientConfig>>,
     connect_timeout: Duration,
+    /// Where the polls go while the server speaks HTTP/1.1 only ([`Protocol::Http1`]): a
+    /// reqwest client of HTTP/1.1 alone, shared by the lanes of a client. Not the client's
+    /// general pool, which may speak HTTP/2 with another node behind the same name, and
+    /// then carry long polls on the connection its commands need.
+    http1: reqwest::Client,
     inner: tokio::sync::Mutex<Inner>,
 }
 
 struct Inner {
     state: State,
+    /// The last failed connect: when it ended, and why. A caller that was already
+    /// waiting for the lock then takes this answer instead of connecting again, so that
+    /// the polls of a lane whose server is down fail together, not one connect timeout
+    /// after another.
+    failed: Option<(Instant, Error)>,
     /// Counts the connections opened, so that a caller who found one closing replaces
     /// that one and not the next, which another caller may just have opened.
     generation: u64,
@@ -87,6 +107,7 @@ impl H2Connection {
         base: &Url,
         tls: Option<Arc<rustls::ClientConfig>>,
         connect_timeout: Duration,
+        http1: reqwest::Client,
     ) -> Result<Self> {
         let host = base
             .host_str()
@@ -107,8 +128,10 @@ impl H2Connection {
             port,
             tls,
             connect_timeout,
+            http1,
             inner: tokio::sync::Mutex::new(Inner {
                 state: State::Closed,
+                failed: None,
                 generation: 0,
             }),
         })
@@ -123,6 +146,11 @@ impl H2Connection {
             Err(Unsent::Http1) => Ok(Protocol::Http1),
             Err(Unsent::Failed(e)) => Err(e),
         }
+    }
+
+    /// The client for this connection's requests while its server speaks HTTP/1.1 only.
+    pub(crate) fn http1(&self) -> &reqwest::Client {
+        &self.http1
     }
 
     /// Sends `req` (its URI absolute) with `body`, and returns the response, its body
@@ -148,11 +176,12 @@ impl H2Connection {
                 Err(Unsent::Failed(e)) => return Err(SendError::Unsent(e)),
             };
             stale = Some(generation);
-            // Waits while the server's limit of streams in flight is reached.
+            // Fails on a connection that has ended. (A request past the server's limit of
+            // streams in flight is queued by h2, under the request's deadline.)
             let Ok(mut sender) = sender.ready().await else {
                 continue;
             };
-            let end = body.as_ref().is_none_or(Bytes::is_empty);
+            let end = !matches!(&body, Some(b) if !b.is_empty());
             // Refused (the connection went away since `ready`): nothing was written. The
             // next request finds the connection closed and opens another.
             let (response, mut send) = sender
@@ -181,13 +210,19 @@ impl H2Connection {
         &self,
         stale: Option<u64>,
     ) -> std::result::Result<(SendRequest<Bytes>, u64), Unsent> {
+        let asked = Instant::now();
         let mut inner = self.inner.lock().await;
         match &inner.state {
-            State::Http1 => return Err(Unsent::Http1),
+            State::Http1(at) if at.elapsed() < HTTP1_RECHECK => return Err(Unsent::Http1),
             State::Open(s) if stale != Some(inner.generation) => {
                 return Ok((s.clone(), inner.generation))
             }
             _ => {}
+        }
+        if let Some((at, error)) = &inner.failed {
+            if *at >= asked {
+                return Err(Unsent::Failed(error.clone()));
+            }
         }
         inner.state = State::Closed;
         // Boxed: a connect (TCP, TLS, the HTTP/2 handshake) is a large future, and inline
@@ -202,6 +237,7 @@ impl H2Connection {
                     ),
                 }))
             });
+        inner.failed = None;
         match opened {
             Ok(sender) => {
                 inner.generation += 1;
@@ -210,11 +246,41 @@ impl H2Connection {
             }
             Err(Unsent::Http1) => {
                 tracing::debug!(host = %self.host, "the server chose HTTP/1.1; polls use the pool");
-                inner.state = State::Http1;
+                inner.state = State::Http1(Instant::now());
                 Err(Unsent::Http1)
             }
-            Err(e) => Err(e),
+            Err(Unsent::Failed(e)) => {
+                inner.failed = Some((Instant::now(), e.clone()));
+                Err(Unsent::Failed(e))
+            }
         }
+    }
+
+    /// A TCP connection to the first of the host's addresses that answers, each given an
+    /// equal share of the connect timeout, so that a dead address (a broken IPv6 route
+    /// on a dual-stack host) does not use up all of it.
+    async fn tcp(&self) -> std::io::Result<TcpStream> {
+        let addresses: Vec<_> = tokio::net::lookup_host((self.host.as_str(), self.port))
+            .await?
+            .collect();
+        let share = self.connect_timeout / addresses.len().max(1) as u32;
+        let mut last = std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the host name resolved to no address",
+        );
+        for address in addresses {
+            match tokio::time::timeout(share, TcpStream::connect(address)).await {
+                Ok(Ok(tcp)) => return Ok(tcp),
+                Ok(Err(e)) => last = e,
+                Err(_) => {
+                    last = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("{address} did not answer within {share:?}"),
+                    )
+                }
+            }
+        }
+        Err(last)
     }
 
     async fn connect(&self) -> std::result::Result<SendRequest<Bytes>, Unsent> {
@@ -228,11 +294,15 @@ impl H2Connection {
                 ),
             })
         };
-        let tcp = TcpStream::connect((self.host.as_str(), self.port))
-            .await
-            .map_err(|e| not_made("connect to", &e))?;
-        // Polls are small and latency-bound, as reqwest's connections are set.
+        let tcp = self.tcp().await.map_err(|e| not_made("connect to", &e))?;
+        // As reqwest sets its connections: polls are small and latency-bound (no Nagle);
+        // keep-alive probes find a connection a middlebox dropped silently, which would
+        // otherwise swallow the lane's polls until the kernel gives up on it.
         let _ = tcp.set_nodelay(true);
+        let keepalive = socket2::TcpKeepalive::new()
+            .with_time(KEEPALIVE)
+            .with_interval(KEEPALIVE);
+        let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive);
         match &self.tls {
             None => handshake(tcp)
                 .await
@@ -275,6 +345,8 @@ where
     let (sender, connection) = h2::client::Builder::new()
         .initial_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
+        .initial_max_send_streams(INITIAL_MAX_SEND_STREAMS)
+        .max_send_buffer_size(MAX_SEND_BUFFER)
         .max_header_list_size(MAX_HEADER_LIST)
         .enable_push(false)
         .handshake(io)
@@ -356,36 +428,48 @@ mod tests {
     use tokio::net::TcpListener;
     use tokio::task::JoinHandle;
 
-    /// Relays every connection to `target`, terminating TLS when it has an acceptor.
+    /// Relays every connection to `target`, terminating TLS when it has a setup.
     struct Relay {
         addr: SocketAddr,
         accepted: Arc<AtomicUsize>,
+        /// TLS connections whose client offered h2 in ALPN.
+        offered_h2: Arc<AtomicUsize>,
         pipes: Arc<Mutex<Vec<JoinHandle<()>>>>,
         listener: JoinHandle<()>,
     }
 
     impl Relay {
-        async fn start(target: SocketAddr, tls: Option<tokio_rustls::TlsAcceptor>) -> Relay {
+        async fn start(target: SocketAddr, tls: Option<Arc<rustls::ServerConfig>>) -> Relay {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let accepted = Arc::new(AtomicUsize::new(0));
+            let offered_h2 = Arc::new(AtomicUsize::new(0));
             let pipes = Arc::new(Mutex::new(Vec::new()));
-            let (a, p) = (accepted.clone(), pipes.clone());
+            let (a, h, p) = (accepted.clone(), offered_h2.clone(), pipes.clone());
             let listener = tokio::spawn(async move {
                 while let Ok((inbound, _)) = listener.accept().await {
                     a.fetch_add(1, Ordering::SeqCst);
-                    let tls = tls.clone();
+                    let (tls, h) = (tls.clone(), h.clone());
                     p.lock().unwrap().push(tokio::spawn(async move {
                         let Ok(mut outbound) = TcpStream::connect(target).await else {
                             return;
                         };
                         let _ = match tls {
-                            Some(acceptor) => match acceptor.accept(inbound).await {
-                                Ok(mut s) => {
-                                    tokio::io::copy_bidirectional(&mut s, &mut outbound).await
+                            Some(config) => {
+                                let acceptor = tokio_rustls::LazyConfigAcceptor::new(
+                                    rustls::server::Acceptor::default(),
+                                    inbound,
+                                );
+                                let Ok(start) = acceptor.await else { return };
+                                let hello = start.client_hello();
+                                if hello.alpn().is_some_and(|mut p| p.any(|p| p == b"h2")) {
+                                    h.fetch_add(1, Ordering::SeqCst);
                                 }
-                                Err(_) => return,
-                            },
+                                let Ok(mut s) = start.into_stream(config).await else {
+                                    return;
+                                };
+                                tokio::io::copy_bidirectional(&mut s, &mut outbound).await
+                            }
                             None => {
                                 let mut inbound = inbound;
                                 tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await
@@ -397,6 +481,7 @@ mod tests {
             Relay {
                 addr,
                 accepted,
+                offered_h2,
                 pipes,
                 listener,
             }
@@ -421,12 +506,12 @@ mod tests {
         }
     }
 
-    /// A certificate for `localhost`, and a TLS acceptor offering `alpn` with it.
+    /// A certificate for `localhost`, and a server TLS setup offering `alpn` with it.
     fn certificate(
         alpn: &[&[u8]],
     ) -> (
         rustls::pki_types::CertificateDer<'static>,
-        tokio_rustls::TlsAcceptor,
+        Arc<rustls::ServerConfig>,
     ) {
         let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
         let cert = made.cert.der().clone();
@@ -440,7 +525,7 @@ mod tests {
         .with_single_cert(vec![cert.clone()], key)
         .unwrap();
         server.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        (cert, tokio_rustls::TlsAcceptor::from(Arc::new(server)))
+        (cert, Arc::new(server))
     }
 
     /// A transport to `base` whose pool and lanes trust `root`, with lanes of our own.
@@ -451,17 +536,22 @@ mod tests {
         root: Option<&rustls::pki_types::CertificateDer<'static>>,
     ) -> Transport {
         let base = Url::parse(base).unwrap();
-        let mut pool = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none());
-        pool = match http2 {
-            Http2::PriorKnowledge => pool.http2_prior_knowledge(),
-            _ => pool,
+        let client = |http2: Http2| {
+            let mut b = reqwest::Client::builder()
+                .use_rustls_tls()
+                .redirect(reqwest::redirect::Policy::none());
+            b = match http2 {
+                Http2::PriorKnowledge => b.http2_prior_knowledge(),
+                Http2::Off => b.http1_only(),
+                Http2::Negotiate => b,
+            };
+            if let Some(root) = root {
+                b = b.add_root_certificate(reqwest::Certificate::from_der(root).unwrap());
+            }
+            b.build().unwrap()
         };
-        if let Some(root) = root {
-            pool = pool.add_root_certificate(reqwest::Certificate::from_der(root).unwrap());
-        }
-        let pool = pool.build().unwrap();
+        let pool = client(http2);
+        let http1 = client(Http2::Off);
         let c = sim.config();
         let auth = Arc::new(ClientCredentials::new(
             pool.clone(),
@@ -486,8 +576,13 @@ mod tests {
         )
         .with_lanes(
             Box::new(move || {
-                H2Connection::new(&lane_base, Some(tls.clone()), Duration::from_secs(2))
-                    .map(|c| LaneHttp::Direct(Arc::new(c)))
+                H2Connection::new(
+                    &lane_base,
+                    Some(tls.clone()),
+                    Duration::from_secs(2),
+                    http1.clone(),
+                )
+                .map(|c| LaneHttp::Direct(Arc::new(c)))
             }),
             10,
         )
@@ -574,12 +669,17 @@ mod tests {
         let t = transport(&sim, &base, Http2::Negotiate, Some(&root));
         let sid = new_session(&t, &org).await;
         let lane = t.lane();
+        assert_eq!(poll(&t, &org, &sid, lane.index()).await.unwrap(), 200);
+        // The answer is remembered: the lane does not offer h2 again, its polls go to
+        // the client of HTTP/1.1 alone, which never offers it.
+        let probes = relay.offered_h2.load(Ordering::SeqCst);
         for _ in 0..3 {
             assert_eq!(poll(&t, &org, &sid, lane.index()).await.unwrap(), 200);
         }
+        assert_eq!(relay.offered_h2.load(Ordering::SeqCst), probes);
         let stats = sim.state().stats();
         assert_eq!(stats.http2_requests, 0, "{stats:?}");
-        assert!(stats.total_requests >= 5, "{stats:?}");
+        assert!(stats.total_requests >= 6, "{stats:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -603,35 +703,93 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(poll(&t, &org, &sid, lane.index()).await.unwrap(), 200);
         }
-        // The pool's connection was cut too: at most one for it, one for the lane.
-        let opened = relay.connections() - before;
-        assert!((1..=2).contains(&opened), "{opened}");
+        // The pool's connection was cut too, but nothing used it since.
+        assert_eq!(relay.connections() - before, 1);
+
+        // Polls that all find the connection gone open one new one between them.
+        relay.cut();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let t = Arc::new(t);
+        let before = relay.connections();
+        let polls: Vec<_> = (0..5)
+            .map(|_| {
+                let (t, org, sid, index) = (t.clone(), org.clone(), sid.clone(), lane.index());
+                tokio::spawn(async move { poll(&t, &org, &sid, index).await })
+            })
+            .collect();
+        for p in polls {
+            assert_eq!(p.await.unwrap().unwrap(), 200);
+        }
+        assert_eq!(relay.connections() - before, 1);
+    }
+
+    /// A poll on a lane without credentials: what reaches the connection is the point.
+    async fn bare_poll(
+        t: &Transport,
+        lane: Option<usize>,
+        timeout: Duration,
+    ) -> crate::Result<u16> {
+        let mut req = ApiRequest::new(
+            "test.getEvents",
+            reqwest::Method::GET,
+            "via/v3/organizations/o/streaming/events".into(),
+        );
+        req.auth = crate::ops::AuthKind::None;
+        req.retry = false;
+        req.lane = lane;
+        req.timeout = Some(timeout);
+        t.send(req).await.map(|r| r.status)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_lane_that_cannot_connect_fails_as_not_sent() {
+    async fn a_lane_that_cannot_connect_fails_each_poll_as_not_sent() {
         let sim = sim();
-        let org = sim.config().org_id.clone();
         // A port nobody listens on: bound, then closed.
         let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = closed.local_addr().unwrap().port();
         drop(closed);
-        let conn = H2Connection::new(
-            &Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap(),
-            None,
-            Duration::from_secs(2),
-        )
-        .unwrap();
-        let req = http::Request::get(format!("http://127.0.0.1:{port}/x"))
-            .body(())
-            .unwrap();
-        match conn.send(req, None).await {
-            Err(SendError::Unsent(Error::Transport { message })) => {
-                assert!(message.contains("cannot connect"), "{message}")
+        let base = format!("http://127.0.0.1:{port}/");
+        let t = Arc::new(transport(&sim, &base, Http2::PriorKnowledge, None));
+        let lane = t.lane();
+        let polls: Vec<_> = (0..4)
+            .map(|_| {
+                let (t, index) = (t.clone(), lane.index());
+                tokio::spawn(async move { bare_poll(&t, index, Duration::from_secs(5)).await })
+            })
+            .collect();
+        for p in polls {
+            match p.await.unwrap() {
+                Err(Error::Transport { message }) => {
+                    assert!(message.contains("cannot connect"), "{message}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_request_timeout_covers_the_connect_on_a_lane() {
+        let sim = sim();
+        // Accepts, then says nothing: the TLS handshake never ends.
+        let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((s, _)) = silent.accept().await {
+                open.push(s);
+            }
+        });
+        let base = format!("https://localhost:{port}/");
+        let t = transport(&sim, &base, Http2::Negotiate, None);
+        let lane = t.lane();
+        // The lanes' connect timeout is 2 s; the request's, shorter, decides.
+        match bare_poll(&t, lane.index(), Duration::from_millis(300)).await {
+            Err(Error::Timeout { message }) => {
+                assert!(message.contains("300ms"), "{message}")
             }
             other => panic!("{other:?}"),
         }
-        drop((sim, org));
+        held.abort();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

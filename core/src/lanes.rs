@@ -73,8 +73,8 @@ impl Lanes {
         self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A place for one stream: the first lane with room, or a new one. When a new client
-    /// cannot be built, the stream shares the least busy lane (the first when there is no
+    /// A place for one stream: the first lane with room, or a new one. When a new lane
+    /// cannot be set up, the stream shares the least busy lane (the first when there is no
     /// other) rather than fail.
     pub(crate) fn take(self: &Arc<Self>) -> Lane {
         let mut slots = self.slots();

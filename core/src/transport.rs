@@ -64,7 +64,7 @@ pub struct ApiRequest {
     /// into [`ApiResponse::body`]: the stream engine decodes event batches straight into
     /// its own types, without a JSON tree in between.
     pub raw_body: bool,
-    /// The lane (HTTP/2 connection pool) of the event stream whose poll it is; `None`: the
+    /// The lane (HTTP/2 connection) of the event stream whose poll it is; `None`: the
     /// client's first pool, which carries every request but the polls.
     pub lane: Option<usize>,
 }
@@ -133,7 +133,7 @@ struct RetryBudget {
 #[derive(Debug)]
 pub struct Transport {
     http: reqwest::Client,
-    /// With HTTP/2, the connection pools event streams are spread over.
+    /// With HTTP/2, the connections event streams are spread over.
     lanes: Option<Arc<Lanes>>,
     base_url: Url,
     api_key: Secret,
@@ -178,7 +178,7 @@ impl Transport {
         self
     }
 
-    /// Spreads the event streams over HTTP/2 connection pools built by `build`, at most
+    /// Spreads the event streams over HTTP/2 connections built by `build`, at most
     /// `per_lane` streams each (see [`crate::ViaConfigBuilder::http2`]).
     pub(crate) fn with_lanes(mut self, build: BuildLane, per_lane: usize) -> Self {
         self.lanes = Some(Lanes::new(self.http.clone(), build, per_lane));
@@ -357,12 +357,23 @@ impl Transport {
         };
         let reply = match route {
             LaneHttp::Pool(http) => Reply::pooled(&http, request, timeout).await?,
-            // Where the server chose HTTP/1.1, the pool opens a connection per request in
-            // flight, as HTTP/1.1 must.
-            LaneHttp::Direct(conn) => match conn.open().await.map_err(AttemptError::NotSent)? {
-                Protocol::Http1 => Reply::pooled(&self.http, request, timeout).await?,
-                Protocol::Http2 => Reply::direct(&conn, request, timeout).await?,
-            },
+            LaneHttp::Direct(conn) => {
+                // The request's timeout covers the connect too, as reqwest's does.
+                let deadline = deadline_after(timeout);
+                match tokio::time::timeout_at(deadline, conn.open()).await {
+                    Err(_) => return Err(AttemptError::NotSent(timed_out(timeout))),
+                    Ok(Err(e)) => return Err(AttemptError::NotSent(e)),
+                    // A pool of HTTP/1.1 alone, which opens a connection per request in
+                    // flight as HTTP/1.1 must.
+                    Ok(Ok(Protocol::Http1)) => {
+                        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                        Reply::pooled(conn.http1(), request, left).await?
+                    }
+                    Ok(Ok(Protocol::Http2)) => {
+                        Reply::direct(&conn, request, deadline, timeout).await?
+                    }
+                }
+            }
         };
         let status = reply.status();
         self.observe_rate_limits(reply.headers());
@@ -435,7 +446,7 @@ impl Transport {
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&req.query);
         }
-        // Room for every header below: one allocation, no growth.
+        // Room for every header below: no growth.
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
@@ -695,12 +706,13 @@ impl Reply {
         })
     }
 
+    /// Sends on `conn`, by `deadline` (`timeout` after the attempt began).
     async fn direct(
         conn: &H2Connection,
         outgoing: Outgoing,
+        deadline: tokio::time::Instant,
         timeout: Duration,
     ) -> std::result::Result<Reply, AttemptError> {
-        let deadline = tokio::time::Instant::now() + timeout;
         let mut request = http::Request::new(());
         *request.method_mut() = outgoing.method;
         *request.uri_mut() =
@@ -744,6 +756,13 @@ impl Reply {
             }
         }
     }
+}
+
+/// `timeout` from now; a timeout too long to add stands for no deadline.
+fn deadline_after(timeout: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 fn timed_out(timeout: Duration) -> Error {

@@ -86,7 +86,8 @@
 # with its poll waiting at a simulator with the documented 15 s wait, then 500 bare polls in
 # flight; exact bytes, not RSS, so that a change of a few hundred bytes per stream shows:
 #   heap_per_idle_stream.{http1,http2}.pull_bytes / callback_bytes / poll_alone_bytes
-#       (the HTTP request alone) / engine_share_bytes (callback - poll_alone)
+#       (the HTTP request alone, through the general HTTP client) / engine_share_bytes
+#       (callback - poll_alone; null over HTTP/2, where streams poll on lanes of their own)
 #
 # Per-command overhead (sequential engagementCenter.hold, a 202 whose simulator handler only
 # queues one Held event, on one never-polled session; BENCH_CALLS calls per variant and

@@ -71,7 +71,7 @@ pub(crate) struct Shared {
     /// Itself, for handing the stream's job to the dispatcher pool.
     me: Weak<Shared>,
     pub(crate) client: ViaClient,
-    /// The HTTP/2 connection pool this stream polls on (see `crate::lanes`).
+    /// The HTTP/2 connection this stream polls on (see `crate::lanes`).
     pub(crate) lane: Lane,
     pub(crate) config: StreamConfig,
     session_id: Mutex<String>,
