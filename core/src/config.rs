@@ -352,7 +352,8 @@ impl ViaConfigBuilder {
     /// general HTTP client's (an idle stream holds less than half the memory), except
     /// when a proxy is set in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`),
     /// which only the general client follows. Where the server picks HTTP/1.1 in TLS
-    /// negotiation, polls go on the general client, a connection per poll.
+    /// negotiation, polls go over HTTP/1.1, a connection per poll, and the server is
+    /// asked again after 5 minutes.
     ///
     /// [`Http2::PriorKnowledge`] speaks it over plain `http://` too (the simulator does);
     /// [`Http2::Off`] keeps HTTP/1.1 with a server that offers HTTP/2.

@@ -35,10 +35,19 @@ const INITIAL_MAX_SEND_STREAMS: usize = 100;
 const MAX_SEND_BUFFER: usize = 1024 * 1024;
 const MAX_HEADER_LIST: u32 = 16 * 1024;
 /// TCP keep-alive, as reqwest sets it: the first probe after this much silence, then one
-/// every as much.
+/// every as much, three at most (where the system lets them be counted).
 const KEEPALIVE: Duration = Duration::from_secs(15);
+const KEEPALIVE_PROBES: u32 = 3;
+/// Where the system has it (Linux, Android): how long written data may stay
+/// unacknowledged before the kernel closes the connection. A connection a middlebox
+/// dropped silently is then closed within this long of the next poll (or of the reset
+/// of one that timed out), and the lane connects again, instead of every poll timing out
+/// on it until retransmission gives up, some 15 minutes later. Keep-alive alone would
+/// not do: no probe goes out while data waits for acknowledgement.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const UNACKNOWLEDGED_LIMIT: Duration = Duration::from_secs(30);
 /// How long a server's choice of HTTP/1.1 holds before a new connection asks again.
-pub(crate) const HTTP1_RECHECK: Duration = Duration::from_secs(300);
+const HTTP1_RECHECK: Duration = Duration::from_secs(300);
 
 /// The protocol a server speaks on a connection ([`H2Connection::open`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +69,7 @@ enum State {
     Closed,
     Open(SendRequest<Bytes>),
     /// The server chose HTTP/1.1 in TLS negotiation, at this instant: asked again once
-    /// [`HTTP1_RECHECK`] has passed (behind a load balancer, the next node may differ).
+    /// `http1_recheck` has passed (behind a load balancer, the next node may differ).
     Http1(Instant),
 }
 
@@ -76,6 +85,8 @@ pub(crate) struct H2Connection {
     /// general pool, which may speak HTTP/2 with another node behind the same name, and
     /// then carry long polls on the connection its commands need.
     http1: reqwest::Client,
+    /// [`HTTP1_RECHECK`], but for tests.
+    http1_recheck: Duration,
     inner: tokio::sync::Mutex<Inner>,
 }
 
@@ -129,6 +140,7 @@ impl H2Connection {
             tls,
             connect_timeout,
             http1,
+            http1_recheck: HTTP1_RECHECK,
             inner: tokio::sync::Mutex::new(Inner {
                 state: State::Closed,
                 failed: None,
@@ -213,7 +225,7 @@ impl H2Connection {
         let asked = Instant::now();
         let mut inner = self.inner.lock().await;
         match &inner.state {
-            State::Http1(at) if at.elapsed() < HTTP1_RECHECK => return Err(Unsent::Http1),
+            State::Http1(at) if at.elapsed() < self.http1_recheck => return Err(Unsent::Http1),
             State::Open(s) if stale != Some(inner.generation) => {
                 return Ok((s.clone(), inner.generation))
             }
@@ -245,7 +257,7 @@ impl H2Connection {
                 Ok((sender, inner.generation))
             }
             Err(Unsent::Http1) => {
-                tracing::debug!(host = %self.host, "the server chose HTTP/1.1; polls use the pool");
+                tracing::debug!(host = %self.host, "the server chose HTTP/1.1; polls go over HTTP/1.1");
                 inner.state = State::Http1(Instant::now());
                 Err(Unsent::Http1)
             }
@@ -295,14 +307,19 @@ impl H2Connection {
             })
         };
         let tcp = self.tcp().await.map_err(|e| not_made("connect to", &e))?;
-        // As reqwest sets its connections: polls are small and latency-bound (no Nagle);
-        // keep-alive probes find a connection a middlebox dropped silently, which would
-        // otherwise swallow the lane's polls until the kernel gives up on it.
+        // As reqwest sets its connections: polls are small and latency-bound (no Nagle),
+        // and keep-alive probes find a connection that went silent while nothing was in
+        // flight. (Failing to set either only loses that; the connection still works.)
         let _ = tcp.set_nodelay(true);
         let keepalive = socket2::TcpKeepalive::new()
             .with_time(KEEPALIVE)
             .with_interval(KEEPALIVE);
-        let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let keepalive = keepalive.with_retries(KEEPALIVE_PROBES);
+        let socket = socket2::SockRef::from(&tcp);
+        let _ = socket.set_tcp_keepalive(&keepalive);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let _ = socket.set_tcp_user_timeout(Some(UNACKNOWLEDGED_LIMIT));
         match &self.tls {
             None => handshake(tcp)
                 .await
@@ -443,7 +460,8 @@ mod tests {
     }
 
     /// Answers every request like an events poll: `{"events": []}` after [`POLL_WAIT`],
-    /// or at once a body of 64 KiB when the path ends in `/big`.
+    /// or at once a body of 64 KiB when the path ends in `/big`, or after 10 s when it
+    /// ends in `/slow`.
     struct Server {
         addr: SocketAddr,
         counts: Arc<Counts>,
@@ -469,13 +487,20 @@ mod tests {
                                 if req.version() == http::Version::HTTP_2 {
                                     c.http2_requests.fetch_add(1, Ordering::SeqCst);
                                 }
-                                let body = if req.uri().path().ends_with("/big") {
+                                let path = req.uri().path();
+                                let body = if path.ends_with("/big") {
                                     format!(
                                         "{{\"events\": [], \"pad\": \"{}\"}}",
                                         "b".repeat(64 * 1024)
                                     )
                                 } else {
-                                    tokio::time::sleep(POLL_WAIT).await;
+                                    let slow = path.ends_with("/slow");
+                                    let wait = if slow {
+                                        Duration::from_secs(10)
+                                    } else {
+                                        POLL_WAIT
+                                    };
+                                    tokio::time::sleep(wait).await;
                                     "{\"events\": []}".to_string()
                                 };
                                 Ok::<_, std::convert::Infallible>(hyper::Response::new(
@@ -768,10 +793,22 @@ mod tests {
         }
         assert_eq!(relay.connections(), 2);
 
-        // Polls that all find the connection gone open one new one between them.
+        // Polls that all find the connection gone open one new one between them. (One
+        // written before the connection task saw the cut fails, as above.)
         relay.cut();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        polls_at_once(&t, lane.index(), 5).await;
+        let polls: Vec<_> = (0..5)
+            .map(|_| {
+                let (t, index) = (t.clone(), lane.index());
+                tokio::spawn(async move { poll(&t, index).await })
+            })
+            .collect();
+        for p in polls {
+            match p.await.unwrap() {
+                Ok(status) => assert_eq!(status, 200),
+                Err(e) => assert!(matches!(e, Error::Transport { .. }), "{e:?}"),
+            }
+        }
+        assert_eq!(poll(&t, lane.index()).await.unwrap(), 200);
         assert_eq!(relay.connections(), 3);
     }
 
@@ -838,9 +875,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // The server holds an empty poll 100 ms.
-        let short = Some(Duration::from_millis(20));
-        match poll_path(&t, "events", lane.index(), short).await {
+        let short = Some(Duration::from_millis(200));
+        match poll_path(&t, "slow", lane.index(), short).await {
             Err(Error::Timeout { .. }) => {}
             other => panic!("{other:?}"),
         }
@@ -850,5 +886,72 @@ mod tests {
             1,
             "the lane's connection outlived the cut-short answers"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_connect_that_failed_answers_the_polls_that_waited_for_it() {
+        // Accepts and counts, then says nothing: every TLS handshake hangs.
+        let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let accepts = Arc::new(AtomicUsize::new(0));
+        let a = accepts.clone();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((s, _)) = silent.accept().await {
+                a.fetch_add(1, Ordering::SeqCst);
+                open.push(s);
+            }
+        });
+        let base = Url::parse(&format!("https://localhost:{port}/")).unwrap();
+        let tls = tls_config(Http2::Negotiate, &[]).unwrap();
+        let conn = Arc::new(
+            H2Connection::new(
+                &base,
+                Some(tls),
+                Duration::from_millis(300),
+                reqwest::Client::new(),
+            )
+            .unwrap(),
+        );
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let conn = conn.clone();
+                tokio::spawn(async move { conn.open().await })
+            })
+            .collect();
+        for o in opens {
+            match o.await.unwrap() {
+                Err(Error::Timeout { message }) => {
+                    assert!(message.contains("connecting to"), "{message}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            accepts.load(Ordering::SeqCst),
+            1,
+            "one connect for the four"
+        );
+        held.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_choice_of_http1_is_asked_again_once_it_has_aged() {
+        let server = Server::start().await;
+        let (root, tls) = certificate(&[b"http/1.1"]);
+        let relay = Relay::start(server.addr, Some(tls)).await;
+        let base = Url::parse(&format!("https://localhost:{}/", relay.addr.port())).unwrap();
+        let mut conn = H2Connection::new(
+            &base,
+            Some(tls_config(Http2::Negotiate, &[root]).unwrap()),
+            Duration::from_secs(2),
+            reqwest::Client::new(),
+        )
+        .unwrap();
+        conn.http1_recheck = Duration::ZERO;
+        for asked in 1..=3 {
+            assert_eq!(conn.open().await.unwrap(), Protocol::Http1);
+            assert_eq!(relay.offered_h2(), asked);
+        }
     }
 }

@@ -11,10 +11,11 @@
 //! pool, which no long poll occupies.
 //!
 //! Lanes exist whenever HTTP/2 may be spoken: with prior knowledge, and over TLS with
-//! negotiation. A lane is then one HTTP/2 connection of our own ([`crate::h2_connection`]), which
-//! holds a waiting poll in a fraction of the memory reqwest needs; where the server picks
-//! HTTP/1.1 in TLS negotiation, its polls go to the first pool, which opens a connection
-//! per poll in flight as HTTP/1.1 must. With a proxy in the environment a lane is a reqwest
+//! negotiation. A lane is then one HTTP/2 connection of our own
+//! ([`crate::h2_connection`]), which holds a waiting poll in a fraction of the memory
+//! reqwest needs; where the server picks HTTP/1.1 in TLS negotiation, its polls go to a
+//! reqwest client of HTTP/1.1 alone, which opens a connection per poll in flight as
+//! HTTP/1.1 must, and the server is asked again after 5 minutes. With a proxy in the environment a lane is a reqwest
 //! pool of its own, which follows the proxy. With HTTP/2 ruled out (`off`, or negotiation
 //! over plain `http://`) there is one pool.
 

@@ -361,7 +361,14 @@ impl Transport {
                 // The request's timeout covers the connect too, as reqwest's does.
                 let deadline = deadline_after(timeout);
                 match tokio::time::timeout_at(deadline, conn.open()).await {
-                    Err(_) => return Err(AttemptError::NotSent(timed_out(timeout))),
+                    Err(_) => {
+                        return Err(AttemptError::NotSent(Error::Timeout {
+                            message: format!(
+                                "{}: no connection within {timeout:?}; not sent",
+                                req.op
+                            ),
+                        }))
+                    }
                     Ok(Err(e)) => return Err(AttemptError::NotSent(e)),
                     // A pool of HTTP/1.1 alone, which opens a connection per request in
                     // flight as HTTP/1.1 must.
