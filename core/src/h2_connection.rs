@@ -726,15 +726,36 @@ mod tests {
 
     /// `n` polls on `lane` at once; each must answer 200.
     async fn polls_at_once(t: &Arc<Transport>, lane: Option<usize>, n: usize) {
-        let polls: Vec<_> = (0..n)
-            .map(|_| {
-                let t = t.clone();
-                tokio::spawn(async move { poll(&t, lane).await })
-            })
-            .collect();
-        for p in polls {
-            assert_eq!(p.await.unwrap().unwrap(), 200);
+        for status in polls_together(t, lane, n).await {
+            assert_eq!(status.unwrap(), 200);
         }
+    }
+
+    /// `n` polls on `lane` at once, and their results.
+    async fn polls_together(
+        t: &Arc<Transport>,
+        lane: Option<usize>,
+        n: usize,
+    ) -> Vec<crate::Result<u16>> {
+        at_once(n, || {
+            let t = t.clone();
+            async move { poll(&t, lane).await }
+        })
+        .await
+    }
+
+    /// `n` tasks made by `task`, run at once; their results in order.
+    async fn at_once<F, T>(n: usize, task: impl Fn() -> F) -> Vec<T>
+    where
+        F: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let tasks: Vec<_> = (0..n).map(|_| tokio::spawn(task())).collect();
+        let mut out = Vec::with_capacity(n);
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -796,14 +817,8 @@ mod tests {
         // Polls that all find the connection gone open one new one between them. (One
         // written before the connection task saw the cut fails, as above.)
         relay.cut();
-        let polls: Vec<_> = (0..5)
-            .map(|_| {
-                let (t, index) = (t.clone(), lane.index());
-                tokio::spawn(async move { poll(&t, index).await })
-            })
-            .collect();
-        for p in polls {
-            match p.await.unwrap() {
+        for result in polls_together(&t, lane.index(), 5).await {
+            match result {
                 Ok(status) => assert_eq!(status, 200),
                 Err(e) => assert!(matches!(e, Error::Transport { .. }), "{e:?}"),
             }
@@ -821,15 +836,8 @@ mod tests {
         let base = format!("http://127.0.0.1:{port}/");
         let t = Arc::new(transport(&base, Http2::PriorKnowledge, None));
         let lane = t.lane();
-        let polls: Vec<_> = (0..4)
-            .map(|_| {
-                let t = t.clone();
-                let index = lane.index();
-                tokio::spawn(async move { poll(&t, index).await })
-            })
-            .collect();
-        for p in polls {
-            match p.await.unwrap() {
+        for result in polls_together(&t, lane.index(), 4).await {
+            match result {
                 Err(Error::Transport { message }) => {
                     assert!(message.contains("cannot connect"), "{message}")
                 }
@@ -913,14 +921,13 @@ mod tests {
             )
             .unwrap(),
         );
-        let opens: Vec<_> = (0..4)
-            .map(|_| {
-                let conn = conn.clone();
-                tokio::spawn(async move { conn.open().await })
-            })
-            .collect();
-        for o in opens {
-            match o.await.unwrap() {
+        let opens = at_once(4, || {
+            let conn = conn.clone();
+            async move { conn.open().await }
+        })
+        .await;
+        for result in opens {
+            match result {
                 Err(Error::Timeout { message }) => {
                     assert!(message.contains("connecting to"), "{message}")
                 }
