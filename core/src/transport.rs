@@ -45,6 +45,9 @@ pub struct ApiRequest {
     pub query: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<Value>,
+    /// A JSON body encoded already, sent instead of `body`: the engine's acknowledgements,
+    /// whose ids came from the service and need neither a tree nor a schema check.
+    pub(crate) encoded_body: Option<bytes::Bytes>,
     /// Value of `via-client-sessionid`, for session-bound operations.
     pub session_id: Option<String>,
     /// Overrides the configured request timeout (long polls need a longer one).
@@ -78,6 +81,7 @@ impl ApiRequest {
             path,
             query: Vec::new(),
             body: None,
+            encoded_body: None,
             session_id: None,
             timeout: None,
             idempotent: matches!(
@@ -473,17 +477,18 @@ impl Transport {
                 .map_err(|_| Error::invalid("session_id", "not a valid header value"))?;
             headers.insert(SESSION_HEADER, v);
         }
-        let body = match &req.body {
-            Some(body) => {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                Some(
-                    serde_json::to_vec(body)
-                        .map_err(|e| Error::decode(e.to_string()))?
-                        .into(),
-                )
-            }
-            None => None,
+        let body = match (&req.encoded_body, &req.body) {
+            (Some(encoded), _) => Some(encoded.clone()),
+            (None, Some(body)) => Some(
+                serde_json::to_vec(body)
+                    .map_err(|e| Error::decode(e.to_string()))?
+                    .into(),
+            ),
+            (None, None) => None,
         };
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
         Ok(Outgoing {
             method: req.method.clone(),
             url,

@@ -76,8 +76,19 @@ proptest! {
     fn any_envelope_decodes_or_is_refused(env in envelope()) {
         let from_tree = Event::from_wire(&env);
         let from_text = Event::from_wire_text(&env.to_string());
-        // The two decoders of the engine agree.
+        // The two decoders of the engine agree, on the payload's text too when it came as
+        // a string (the text path unescapes it by itself). A payload sent as an object is
+        // left out, as is a numeric schemaVersion: serde_json's reading of a float from
+        // text may differ from the float in the tree in the last digit.
         prop_assert_eq!(from_tree.is_ok(), from_text.is_ok());
+        if let (Ok(tree), Ok(text)) = (&from_tree, &from_text) {
+            prop_assert_eq!(&tree.event_id, &text.event_id);
+            prop_assert_eq!(&tree.event_type, &text.event_type);
+            if env["payload"].is_string() {
+                prop_assert_eq!(&tree.raw_payload, &text.raw_payload);
+                prop_assert_eq!(tree.payload(), text.payload());
+            }
+        }
         if let Ok(event) = from_tree {
             let typed = event.typed_payload();
             let _ = typed.to_json();
