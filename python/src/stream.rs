@@ -5,7 +5,7 @@ use ccbridge::Event;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 use std::mem::ManuallyDrop;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -59,7 +59,9 @@ fn decode_payload(py: Python<'_>, event: &Event) -> PyResult<PyObject> {
     let loads = JSON_LOADS.get_or_try_init(py, || -> PyResult<PyObject> {
         Ok(py.import("orjson")?.getattr("loads")?.unbind())
     })?;
-    match loads.bind(py).call1((raw.as_str(),)) {
+    // Handed over as bytes: orjson reads them as they are, where a str would first be
+    // built (its characters checked and copied) and then read back as UTF-8.
+    match loads.bind(py).call1((PyBytes::new(py, raw.as_bytes()),)) {
         Ok(v) => Ok(v.unbind()),
         // Not JSON (as the core reads it): the text itself, as Event.payload() keeps it.
         Err(e) if e.is_instance_of::<pyo3::exceptions::PyValueError>(py) => {
