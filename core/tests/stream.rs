@@ -125,6 +125,62 @@ fn handler_events_are_acknowledged_after_the_handler_returns() {
 }
 
 #[test]
+fn refused_acknowledgements_are_retried_with_backoff_not_in_a_loop() {
+    let sim = start_sim();
+    let client = client_for(&sim);
+    let cfg = StreamConfig {
+        require_acknowledgement: true,
+        backoff_base: Duration::from_millis(100),
+        backoff_max: Duration::from_millis(400),
+        ..config()
+    };
+    let (tx, rx) = mpsc::channel::<String>();
+    let tx = Mutex::new(tx);
+    let stream = EventStream::start_with_handler_blocking(&client, cfg, move |e: &Event| {
+        tx.lock().unwrap().send(e.event_id.clone()).unwrap();
+    })
+    .unwrap();
+    sim.state()
+        .add_fault(FaultSpec {
+            path_contains: Some("/streaming/acknowledge".into()),
+            count: 0,
+            // Refused outright, so the transport does not retry it on its own.
+            status: 400,
+            ..FaultSpec::new(FaultKind::Status)
+        })
+        .unwrap();
+    let sid = stream.session_id();
+    inject(&sim, &sid, "engagementCenter.ScreenPop", 3);
+    for _ in 0..3 {
+        rx.recv_timeout(WAIT).expect("event");
+    }
+    // Each refused acknowledgement leaves the events queued at the service, so every poll
+    // answers at once with them again: without a pause between tries the stream would
+    // poll and acknowledge as fast as the service answers.
+    let acks = || {
+        sim.state()
+            .stats()
+            .operations
+            .get("streaming.acknowledge")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = acks();
+    std::thread::sleep(Duration::from_secs(1));
+    let tried = acks() - before;
+    assert!(tried >= 1, "acknowledgement tried again");
+    assert!(tried <= 30, "{tried} acknowledgements in one second");
+    assert!(rx.try_recv().is_err(), "redeliveries stay hidden");
+    sim.state().clear_faults();
+    let deadline = Instant::now() + WAIT;
+    while sim.state().stats().acknowledged < 3 {
+        assert!(Instant::now() < deadline, "acknowledged once accepted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stream.stop().unwrap();
+}
+
+#[test]
 fn redeliveries_are_hidden_from_the_consumer() {
     let sim = start_sim();
     let client = client_for(&sim);

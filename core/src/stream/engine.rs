@@ -606,13 +606,14 @@ impl Shared {
         });
     }
 
-    /// Sends every pending acknowledgement, in batches.
-    pub(crate) async fn flush_acks(&self) {
+    /// Sends every pending acknowledgement, in batches. Returns false when one was refused
+    /// or failed (it stays pending, for the next flush).
+    pub(crate) async fn flush_acks(&self) -> bool {
         let _guard = self.ack_flush.lock().await;
         loop {
             let batch = lock(&self.buffer).take_acks(ACK_BATCH_MAX);
             if batch.is_empty() {
-                return;
+                return true;
             }
             let sid = self.current_session();
             match self.client.streaming().acknowledge_ids(&sid, &batch).await {
@@ -632,7 +633,7 @@ impl Shared {
                     tracing::warn!(%error, "acknowledgement failed; will retry");
                     lock(&self.buffer).return_acks(batch);
                     self.push_status(StreamStatus::AckFailed { error });
-                    return;
+                    return false;
                 }
             }
         }

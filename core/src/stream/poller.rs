@@ -8,7 +8,8 @@
 //!   in hand before the next poll, so their acknowledgements go out first and redeliveries
 //!   do not take the poll's places ([`wait_for_handling`]).
 //! - Acknowledgements are gathered for [`StreamConfig::ack_interval`](super::StreamConfig)
-//!   and sent in batches, also while a poll is outstanding.
+//!   and sent in batches, also while a poll is outstanding. A refused one pauses the next
+//!   poll with the same backoff as a failed poll: the service hands the events back at once.
 //! - What an error leads to is the error's [`Recovery`]: back off and retry, replace the
 //!   session, or stop.
 
@@ -76,6 +77,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
     let cfg = shared.config.clone();
     let keep_alive = keep_alive_interval(cfg.inactivity_delay);
     let mut backoff = Backoff::new(cfg.backoff_base, cfg.backoff_max);
+    let mut ack_backoff = Backoff::new(cfg.backoff_base, cfg.backoff_max);
     loop {
         if *stop.borrow() >= Phase::Stopping {
             break;
@@ -95,7 +97,18 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         }
         // Boxed here and below: what is sent besides the poll lives only while it is sent,
         // and the loop, which lives as long as the stream, need not make room for it.
-        Box::pin(shared.flush_acks()).await;
+        if Box::pin(shared.flush_acks()).await {
+            ack_backoff.succeed();
+        } else {
+            // The events stay queued at the service, and the next poll would bring them
+            // straight back: without a pause the stream would poll and acknowledge as fast
+            // as the service answers. It polls after the pause all the same, so that an
+            // acknowledgement refused for good does not stop new events.
+            let (_, delay) = ack_backoff.fail();
+            if sleep_or_stop(&mut stop, delay).await {
+                break;
+            }
+        }
         let sid = shared.current_session();
         let streaming = shared.client.streaming();
         // The request's own timeout bounds the whole poll (connection, response and body),
@@ -258,6 +271,7 @@ pub(crate) async fn ack_loop(shared: Arc<Shared>) {
         return;
     }
     let mut stop = shared.phase.subscribe();
+    let mut backoff = Backoff::new(shared.config.backoff_base, shared.config.backoff_max);
     loop {
         tokio::select! {
             _ = shared.ack_ready.notified() => {}
@@ -268,7 +282,13 @@ pub(crate) async fn ack_loop(shared: Arc<Shared>) {
         }
         // Boxed: the request's state is large and lives only while it is sent, while this
         // loop lives as long as the stream (thousands of idle streams would each hold it).
-        Box::pin(shared.flush_acks()).await;
+        if Box::pin(shared.flush_acks()).await {
+            backoff.succeed();
+        } else if sleep_or_stop(&mut stop, backoff.fail().1).await {
+            // Refused: every redelivery queues the acknowledgement again and wakes this
+            // loop, which therefore pauses as the poller does.
+            return;
+        }
     }
 }
 
