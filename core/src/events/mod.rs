@@ -138,21 +138,115 @@ impl WireEvent {
 }
 
 /// A whole events response (`{"events": [...]}`, its shape already checked) decoded in
-/// one pass, when every event in it decodes: the common case. `None` when anything is off;
-/// the caller then decodes event by event, so that a malformed event fails alone.
-pub(crate) fn decode_batch_in_one_pass(body: &str) -> Option<Vec<Event>> {
-    use serde::de::value::MapAccessDeserializer;
-    use serde::de::{MapAccess, Visitor};
+/// one pass, its events handed to `sink` in runs of at most `run` as they are decoded, so
+/// that a consumer can start on the first while the rest are read. `Err(n)` when something
+/// is off, after `n` events were handed: the caller then decodes the rest event by event,
+/// so that a malformed event fails alone.
+pub(crate) fn decode_batch_in_one_pass(
+    body: &str,
+    run: usize,
+    sink: &mut dyn FnMut(Vec<Event>),
+) -> std::result::Result<(), usize> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-    #[derive(Deserialize)]
-    struct Batch {
-        #[serde(default)]
-        events: Option<Vec<ObjectEvent>>,
+    /// Reads the response object; of its fields only `events`, through [`Events`].
+    struct Response<'s> {
+        events: Events<'s>,
+    }
+    /// Reads the `events` array (or `null`), handing on each run of events as it fills.
+    struct Events<'s> {
+        run: usize,
+        sink: &'s mut dyn FnMut(Vec<Event>),
+        handed: usize,
+    }
+    impl Events<'_> {
+        fn hand(&mut self, events: &mut Vec<Event>) {
+            if !events.is_empty() {
+                self.handed += events.len();
+                (self.sink)(std::mem::take(events));
+            }
+        }
+    }
+    impl<'de> Visitor<'de> for &mut Response<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an events response")
+        }
+        fn visit_none<E>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            let mut seen = false;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key != "events" {
+                    map.next_value::<IgnoredAny>()?;
+                } else if std::mem::replace(&mut seen, true) {
+                    return Err(serde::de::Error::duplicate_field("events"));
+                } else {
+                    map.next_value_seed(&mut self.events)?;
+                }
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for &mut Events<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<(), D::Error> {
+            d.deserialize_option(self)
+        }
+    }
+    impl<'de> Visitor<'de> for &mut Events<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of events")
+        }
+        fn visit_none<E>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+            let mut events = Vec::with_capacity(self.run.min(seq.size_hint().unwrap_or(0)));
+            while let Some(ObjectEvent(wire)) = seq.next_element()? {
+                match wire.into_event() {
+                    Ok(event) => events.push(event),
+                    Err(_) => {
+                        self.hand(&mut events);
+                        return Err(serde::de::Error::custom("an event does not decode"));
+                    }
+                }
+                if events.len() >= self.run {
+                    self.hand(&mut events);
+                }
+            }
+            self.hand(&mut events);
+            Ok(())
+        }
     }
     /// An event that must be a JSON object: serde would read an array positionally.
     struct ObjectEvent(WireEvent);
     impl<'de> Deserialize<'de> for ObjectEvent {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+            use serde::de::value::MapAccessDeserializer;
             struct Object;
             impl<'de> Visitor<'de> for Object {
                 type Value = ObjectEvent;
@@ -169,15 +263,21 @@ pub(crate) fn decode_batch_in_one_pass(body: &str) -> Option<Vec<Event>> {
             d.deserialize_map(Object)
         }
     }
-    let batch: Option<Batch> = serde_json::from_str(body).ok()?;
-    batch
-        .and_then(|b| b.events)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.0.into_event().ok())
-        .collect()
+    let mut response = Response {
+        events: Events {
+            run: run.max(1),
+            sink,
+            handed: 0,
+        },
+    };
+    let mut de = serde_json::Deserializer::from_str(body);
+    let read =
+        serde::Deserializer::deserialize_option(&mut de, &mut response).and_then(|()| de.end());
+    match read {
+        Ok(()) => Ok(()),
+        Err(_) => Err(response.events.handed),
+    }
 }
-
 impl Event {
     /// The payload, decoded from [`Event::raw_payload`] on first use and kept: `Null` when
     /// it was empty, the text itself (`Value::String`) when it is not JSON.

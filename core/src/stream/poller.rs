@@ -18,12 +18,21 @@ use super::StreamStatus;
 use crate::error::{Error, Recovery, Result};
 use crate::models::Subscription;
 use crate::transport::full_jitter;
+use crate::via::streaming::decode_event_batch_into;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
 /// Acknowledgements per request; the documents set no limit, this keeps bodies small.
 pub(crate) const ACK_BATCH_MAX: usize = 200;
+
+/// With acknowledgement on, the events of a response taken into the buffer at a time, as
+/// they are decoded: the handler starts on the first run while the poller decodes the
+/// next. There the next poll waits for the batch to be handled, so decoding the whole
+/// response first made every batch pay the decoding and the handling one after the
+/// other. Without acknowledgement the next poll is on its way while the handler works,
+/// and a response is taken whole: each run would cost the handler's thread a wake-up.
+const ACCEPT_RUN: usize = 50;
 
 /// The longest the poller may pause (full buffer, only redeliveries in hand) and still
 /// keep a session of `inactivity_delay` seconds alive: a third of it, at least 5 s.
@@ -113,7 +122,7 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         let streaming = shared.client.streaming();
         // The request's own timeout bounds the whole poll (connection, response and body),
         // and a poll is sent once, without the transport's retries: no second timer.
-        let poll = streaming.poll(
+        let poll = streaming.poll_body(
             &sid,
             cfg.max_events,
             Some(cfg.poll_timeout),
@@ -125,28 +134,44 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
             _ = reached(&mut stop, Phase::Stopping) => break,
         };
         let error = match result {
-            Ok(batch) => {
+            Ok(body) => {
                 shared
                     .counters
                     .polls
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if backoff.succeed() {
-                    shared.push_status(StreamStatus::Recovered);
-                }
-                if !batch.is_empty() && shared.accept(batch) == 0 && shared.in_hand() > 0 {
-                    // Only redeliveries, with events still being handled: polling again at
-                    // once would fetch those again. Wait until the handler is done with them
-                    // (its acknowledgement goes out first), never longer than keeps the
-                    // session alive. Redeliveries of handled events only need their
-                    // acknowledgement again, which the next turn sends before polling.
-                    let progress = shared.progress.notified();
-                    tokio::select! {
-                        _ = progress => {}
-                        _ = tokio::time::sleep(keep_alive) => {}
-                        _ = reached(&mut stop, Phase::Stopping) => break,
+                let run = if cfg.require_acknowledgement {
+                    ACCEPT_RUN
+                } else {
+                    usize::MAX
+                };
+                let (mut got, mut new) = (false, 0);
+                let decoded = decode_event_batch_into(&body, run, &mut |run| {
+                    got |= !run.is_empty();
+                    new += shared.accept(run);
+                });
+                match decoded {
+                    Ok(()) => {
+                        if backoff.succeed() {
+                            shared.push_status(StreamStatus::Recovered);
+                        }
+                        if got && new == 0 && shared.in_hand() > 0 {
+                            // Only redeliveries, with events still being handled: polling
+                            // again at once would fetch those again. Wait until the handler
+                            // is done with them (its acknowledgement goes out first), never
+                            // longer than keeps the session alive. Redeliveries of handled
+                            // events only need their acknowledgement again, which the next
+                            // turn sends before polling.
+                            let progress = shared.progress.notified();
+                            tokio::select! {
+                                _ = progress => {}
+                                _ = tokio::time::sleep(keep_alive) => {}
+                                _ = reached(&mut stop, Phase::Stopping) => break,
+                            }
+                        }
+                        continue;
                     }
+                    Err(error) => error,
                 }
-                continue;
             }
             Err(error) => error,
         };

@@ -26,9 +26,8 @@ impl Streaming {
             .collect()
     }
 
-    /// One v3 poll for the event engine: its own read timeout, no transport retries (the
-    /// engine runs its own backoff and must see a dead session at once), and each event
-    /// decoded on its own so one malformed event does not hide the others.
+    /// One v3 poll, decoded: each event on its own, so one malformed event does not hide the
+    /// others.
     pub(crate) async fn poll(
         &self,
         session_id: &str,
@@ -37,6 +36,23 @@ impl Streaming {
         retry: bool,
         lane: Option<usize>,
     ) -> Result<Vec<std::result::Result<Event, Malformed>>> {
+        let body = self
+            .poll_body(session_id, max_events, timeout, retry, lane)
+            .await?;
+        decode_event_batch(&body)
+    }
+
+    /// One v3 poll for the event engine, its body not decoded yet
+    /// ([`decode_event_batch_into`]): its own read timeout, no transport retries (the
+    /// engine runs its own backoff and must see a dead session at once).
+    pub(crate) async fn poll_body(
+        &self,
+        session_id: &str,
+        max_events: u32,
+        timeout: Option<Duration>,
+        retry: bool,
+        lane: Option<usize>,
+    ) -> Result<bytes::Bytes> {
         let op = ops::require("streaming.getEvents")?;
         let mut call = Call {
             session_id: Some(session_id.to_string()),
@@ -50,7 +66,7 @@ impl Streaming {
         req.raw_body = true;
         req.lane = lane;
         let resp = self.client.transport().send(req).await?;
-        decode_event_batch(resp.raw.as_deref().unwrap_or_default())
+        Ok(resp.raw.unwrap_or_default())
     }
 }
 
@@ -149,10 +165,24 @@ impl Malformed {
     }
 }
 
-/// Decodes an events response straight into [`Event`]s, without a JSON tree of the batch:
-/// in one pass when every event decodes; otherwise each event's text is borrowed from the
-/// body and decoded on its own, so a malformed event fails alone.
+/// Decodes an events response straight into [`Event`]s, without a JSON tree of the batch.
 fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malformed>>> {
+    let mut all = Vec::new();
+    decode_event_batch_into(body, usize::MAX, &mut |run| all.extend(run))?;
+    Ok(all)
+}
+
+/// Decodes an events response straight into [`Event`]s, without a JSON tree of the batch,
+/// handing them to `sink` in runs of at most `run` as they are decoded: in one pass when
+/// every event decodes; otherwise each remaining event's text is borrowed from the body
+/// and decoded on its own, so a malformed event fails alone. When the response as a whole
+/// turns out not to be one, the events handed before that stay handed: each of them came
+/// from the service and decoded on its own.
+pub(crate) fn decode_event_batch_into(
+    body: &[u8],
+    run: usize,
+    sink: &mut dyn FnMut(Vec<std::result::Result<Event, Malformed>>),
+) -> Result<()> {
     #[derive(Deserialize)]
     struct Batch<'a> {
         #[serde(borrow, default)]
@@ -160,7 +190,7 @@ fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malf
     }
     // Checked first: serde would read an array positionally into the struct.
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        None => return Ok(Vec::new()),
+        None => return Ok(()),
         Some(b'{' | b'n') => {}
         Some(_) => return Err(Error::decode("events response: not a JSON object")),
     }
@@ -169,26 +199,83 @@ fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malf
     // response would depend on which of the two paths below read it.
     let body = std::str::from_utf8(body)
         .map_err(|e| Error::decode(format!("events response: not UTF-8 ({e})")))?;
-    if let Some(events) = crate::events::decode_batch_in_one_pass(body) {
-        return Ok(events.into_iter().map(Ok).collect());
-    }
+    let one_pass = crate::events::decode_batch_in_one_pass(body, run, &mut |events| {
+        sink(events.into_iter().map(Ok).collect())
+    });
+    let Err(handed) = one_pass else {
+        return Ok(());
+    };
     let batch: Option<Batch<'_>> = serde_json::from_str(body).map_err(|e| {
         Error::decode(format!(
             "events response: not a JSON object with an `events` array ({e})"
         ))
     })?;
-    Ok(batch
-        .and_then(|b| b.events)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|raw| Event::from_wire_text(raw.get()).map_err(|e| Malformed::of(raw.get(), e)))
-        .collect())
+    let events = batch.and_then(|b| b.events).unwrap_or_default();
+    for chunk in events.get(handed..).unwrap_or_default().chunks(run.max(1)) {
+        sink(
+            chunk
+                .iter()
+                .map(|raw| {
+                    Event::from_wire_text(raw.get()).map_err(|e| Malformed::of(raw.get(), e))
+                })
+                .collect(),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn events_are_handed_in_runs_in_order_and_a_malformed_one_fails_alone() {
+        let event =
+            |i: usize| json!({"eventId": format!("e{i}"), "eventType": "t", "payload": "{}"});
+        let runs_of = |body: &str, run: usize| {
+            let mut runs: Vec<Vec<std::result::Result<String, String>>> = Vec::new();
+            let outcome = decode_event_batch_into(body.as_bytes(), run, &mut |r| {
+                runs.push(
+                    r.into_iter()
+                        .map(|e| {
+                            e.map(|e| e.event_id)
+                                .map_err(|m| m.event_id.unwrap_or_default())
+                        })
+                        .collect(),
+                )
+            });
+            (outcome.is_ok(), runs)
+        };
+        let ok = |i: usize| Ok(format!("e{i}"));
+        let five: Vec<Value> = (0..5).map(event).collect();
+        let body = json!({"kind": "k", "events": five}).to_string();
+        assert_eq!(
+            runs_of(&body, 2),
+            (
+                true,
+                vec![vec![ok(0), ok(1)], vec![ok(2), ok(3)], vec![ok(4)]]
+            )
+        );
+        // The fourth has no eventType: the events before it are handed as decoded, the
+        // rest one by one, the bad one as malformed, in the order of the response.
+        let mut bad = five.clone();
+        bad[3] = json!({"eventId": "e3"});
+        let body = json!({"events": bad}).to_string();
+        let (whole, runs) = runs_of(&body, 2);
+        assert!(whole);
+        let flat: Vec<_> = runs.into_iter().flatten().collect();
+        assert_eq!(flat, vec![ok(0), ok(1), ok(2), Err("e3".into()), ok(4)]);
+        // A response that turns out not to be one fails; what was handed before stays.
+        let body = format!("{} trailing", json!({"events": five}));
+        let (whole, runs) = runs_of(&body, 10);
+        assert!(!whole);
+        assert_eq!(runs.concat(), (0..5).map(ok).collect::<Vec<_>>());
+        assert!(
+            decode_event_batch(body.as_bytes()).is_err(),
+            "all or nothing when collected"
+        );
+    }
 
     #[test]
     fn batch_decoding_is_strict_on_shape_lenient_per_event() {
