@@ -60,7 +60,7 @@ fn decode_payload(py: Python<'_>, event: &Event) -> PyResult<PyObject> {
         Ok(py.import("orjson")?.getattr("loads")?.unbind())
     })?;
     // Handed over as bytes: orjson reads them as they are, where a str would first be
-    // built (its characters checked and copied) and then read back as UTF-8.
+    // built (its characters decoded and checked) and then read back as UTF-8.
     match loads.bind(py).call1((PyBytes::new(py, raw.as_bytes()),)) {
         Ok(v) => Ok(v.unbind()),
         // Not JSON (as the core reads it): the text itself, as Event.payload() keeps it.

@@ -6,6 +6,7 @@
 //! the payload into the generated model of its type ([`EventPayload`]).
 
 use crate::error::{Error, Result};
+use crate::via::streaming::Decoded;
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
@@ -145,37 +146,47 @@ impl WireEvent {
 pub(crate) fn decode_batch_in_one_pass(
     body: &str,
     run: usize,
-    sink: &mut dyn FnMut(Vec<Event>),
+    sink: &mut dyn FnMut(Vec<Decoded>),
 ) -> std::result::Result<(), usize> {
     use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-    /// Reads the response object; of its fields only `events`, through [`Events`].
-    struct Response<'s> {
-        events: Events<'s>,
+    /// Room made for a run at a time: a response holds at most `maxEvents` (200 at most
+    /// in the documents), and a run of "all" must not reserve more than that.
+    const RUN_ROOM: usize = 200;
+
+    /// The response's fields: `events`, and any other, skipped.
+    #[derive(Deserialize)]
+    #[serde(field_identifier, rename_all = "camelCase")]
+    enum Field {
+        Events,
+        #[serde(other)]
+        Other,
     }
     /// Reads the `events` array (or `null`), handing on each run of events as it fills.
     struct Events<'s> {
         run: usize,
-        sink: &'s mut dyn FnMut(Vec<Event>),
+        sink: &'s mut dyn FnMut(Vec<Decoded>),
         handed: usize,
     }
     impl Events<'_> {
-        fn hand(&mut self, events: &mut Vec<Event>) {
+        /// Hands on the run so far, and starts the next with room made for it.
+        fn hand(&mut self, events: &mut Vec<Decoded>) {
             if !events.is_empty() {
                 self.handed += events.len();
-                (self.sink)(std::mem::take(events));
+                let next = Vec::with_capacity(self.run.min(RUN_ROOM));
+                (self.sink)(std::mem::replace(events, next));
             }
         }
     }
-    impl<'de> Visitor<'de> for &mut Response<'_> {
+    /// The response (`null`, or an object of which only `events` is read), through
+    /// [`Events`].
+    struct Response<'e, 's>(&'e mut Events<'s>);
+    impl<'de> Visitor<'de> for Response<'_, '_> {
         type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an events response")
         }
         fn visit_none<E>(self) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_unit<E>(self) -> std::result::Result<(), E> {
             Ok(())
         }
         fn visit_some<D: serde::Deserializer<'de>>(
@@ -186,13 +197,15 @@ pub(crate) fn decode_batch_in_one_pass(
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
             let mut seen = false;
-            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                if key != "events" {
-                    map.next_value::<IgnoredAny>()?;
-                } else if std::mem::replace(&mut seen, true) {
-                    return Err(serde::de::Error::duplicate_field("events"));
-                } else {
-                    map.next_value_seed(&mut self.events)?;
+            while let Some(key) = map.next_key::<Field>()? {
+                match key {
+                    Field::Other => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    Field::Events if std::mem::replace(&mut seen, true) => {
+                        return Err(serde::de::Error::duplicate_field("events"));
+                    }
+                    Field::Events => map.next_value_seed(&mut *self.0)?,
                 }
             }
             Ok(())
@@ -215,9 +228,6 @@ pub(crate) fn decode_batch_in_one_pass(
         fn visit_none<E>(self) -> std::result::Result<(), E> {
             Ok(())
         }
-        fn visit_unit<E>(self) -> std::result::Result<(), E> {
-            Ok(())
-        }
         fn visit_some<D: serde::Deserializer<'de>>(
             self,
             d: D,
@@ -225,10 +235,20 @@ pub(crate) fn decode_batch_in_one_pass(
             d.deserialize_seq(self)
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-            let mut events = Vec::with_capacity(self.run.min(seq.size_hint().unwrap_or(0)));
-            while let Some(ObjectEvent(wire)) = seq.next_element()? {
+            let mut events = Vec::with_capacity(self.run.min(RUN_ROOM));
+            loop {
+                // On any failure the events read so far are handed first: the caller
+                // decodes the rest one by one from the count handed.
+                let wire = match seq.next_element::<ObjectEvent>() {
+                    Ok(Some(ObjectEvent(wire))) => wire,
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.hand(&mut events);
+                        return Err(e);
+                    }
+                };
                 match wire.into_event() {
-                    Ok(event) => events.push(event),
+                    Ok(event) => events.push(Ok(event)),
                     Err(_) => {
                         self.hand(&mut events);
                         return Err(serde::de::Error::custom("an event does not decode"));
@@ -263,21 +283,20 @@ pub(crate) fn decode_batch_in_one_pass(
             d.deserialize_map(Object)
         }
     }
-    let mut response = Response {
-        events: Events {
-            run: run.max(1),
-            sink,
-            handed: 0,
-        },
+    let mut events = Events {
+        run: run.max(1),
+        sink,
+        handed: 0,
     };
     let mut de = serde_json::Deserializer::from_str(body);
-    let read =
-        serde::Deserializer::deserialize_option(&mut de, &mut response).and_then(|()| de.end());
+    let read = serde::Deserializer::deserialize_option(&mut de, Response(&mut events))
+        .and_then(|()| de.end());
     match read {
         Ok(()) => Ok(()),
-        Err(_) => Err(response.events.handed),
+        Err(_) => Err(events.handed),
     }
 }
+
 impl Event {
     /// The payload, decoded from [`Event::raw_payload`] on first use and kept: `Null` when
     /// it was empty, the text itself (`Value::String`) when it is not JSON.

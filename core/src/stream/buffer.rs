@@ -16,8 +16,7 @@
 use super::dedupe::{Dedupe, Seen};
 use super::{StreamItem, StreamStatus};
 use crate::error::{Error, Result};
-use crate::events::Event;
-use crate::via::streaming::Malformed;
+use crate::via::streaming::{Decoded, Malformed};
 use std::collections::VecDeque;
 
 /// Statuses kept for a pull consumer that only asks for events.
@@ -88,7 +87,7 @@ impl Buffer {
 
     /// Takes a polled batch: hides duplicates, queues re-acknowledgements, respects the
     /// capacity, reports malformed events.
-    pub(crate) fn accept(&mut self, batch: Vec<std::result::Result<Event, Malformed>>) -> Accepted {
+    pub(crate) fn accept(&mut self, batch: Vec<Decoded>) -> Accepted {
         let mut out = Accepted::default();
         let mut full_now = false;
         for decoded in batch {
@@ -175,9 +174,13 @@ impl Buffer {
         }
     }
 
+    /// Queues the acknowledgement of a redelivered or unreadable event, once: while
+    /// acknowledgements are refused, each poll hands the same events back.
     fn owe_ack(&mut self, id: String, out: &mut Accepted) {
         if self.require_ack {
-            self.acks.push(id);
+            if !self.acks.contains(&id) {
+                self.acks.push(id);
+            }
             out.acks_queued = true;
         }
     }
@@ -250,7 +253,12 @@ impl Buffer {
     /// Puts back acknowledgements that could not be sent, ahead of newer ones.
     pub(crate) fn return_acks(&mut self, batch: Vec<String>) {
         let newer = std::mem::replace(&mut self.acks, batch);
-        self.acks.extend(newer);
+        // A redelivery while the batch was out queued some of its ids again.
+        for id in newer {
+            if !self.acks.contains(&id) {
+                self.acks.push(id);
+            }
+        }
     }
 
     /// The session was replaced: what was owed to the old one can no longer be sent, and
@@ -313,16 +321,17 @@ impl Buffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::Event;
     use serde_json::json;
 
-    fn ev(id: &str) -> std::result::Result<Event, Malformed> {
+    fn ev(id: &str) -> Decoded {
         Ok(
             Event::from_wire(&json!({"eventId": id, "eventType": "engagementCenter.Idle"}))
                 .unwrap(),
         )
     }
 
-    fn malformed(id: Option<&str>) -> std::result::Result<Event, Malformed> {
+    fn malformed(id: Option<&str>) -> Decoded {
         Err(Malformed {
             event_id: id.map(str::to_string),
             error: Error::decode("event: bad"),
@@ -441,6 +450,21 @@ mod tests {
         assert_eq!(b.take_acks(2), ["3"]);
         b.handled(["3".to_string()]);
         b.session_replaced();
+        assert!(b.take_acks(10).is_empty());
+    }
+
+    #[test]
+    fn acknowledgements_refused_again_and_again_are_owed_once() {
+        let mut b = Buffer::new(10, 100, true);
+        b.accept(vec![ev("1"), ev("2")]);
+        drain_ids(&mut b);
+        b.handled(["1".to_string(), "2".to_string()]);
+        // Refused while both come back on every poll, before and while a batch is out.
+        let batch = b.take_acks(10);
+        b.accept(vec![ev("1"), ev("2")]);
+        b.return_acks(batch);
+        b.accept(vec![ev("1"), ev("2")]);
+        assert_eq!(b.take_acks(10), ["1", "2"]);
         assert!(b.take_acks(10).is_empty());
     }
 

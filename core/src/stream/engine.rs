@@ -15,7 +15,7 @@ use crate::events::Event;
 use crate::lanes::Lane;
 use crate::models::{NewSessionV3, SessionResponseV3, Subscription, SubscriptionResponse};
 use crate::runtime;
-use crate::via::streaming::Malformed;
+use crate::via::streaming::Decoded;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -640,7 +640,7 @@ impl Shared {
     }
 
     /// Takes a polled batch into the buffer; returns how many new events were buffered.
-    pub(crate) fn accept(&self, batch: Vec<std::result::Result<Event, Malformed>>) -> usize {
+    pub(crate) fn accept(&self, batch: Vec<Decoded>) -> usize {
         let a = lock(&self.buffer).accept(batch);
         self.counters
             .duplicates

@@ -11,10 +11,11 @@
 //! - "Invalid or expired session" makes the engine create a new session and report
 //!   [`StreamStatus::SessionRecreated`] (events may have been lost in between);
 //! - errors back off with full jitter, reset by the next successful poll; a refused
-//!   acknowledgement pauses the next poll the same way (the service would hand the events
-//!   back at once);
-//! - with acknowledgement on, the next poll waits until the batch in hand is handled, and
-//!   the handler starts on a response's first events while the rest are decoded;
+//!   acknowledgement is sent again after the same backoff, and pauses the poller when its
+//!   last poll brought nothing but redeliveries;
+//! - with acknowledgement on, the next poll waits a moment (`ack_interval` at most) for the
+//!   batch in hand to be handled, and the handler starts on a response's first events
+//!   while the rest are decoded;
 //! - [`EventStream::stop`] stops polling, drains handlers within a deadline, flushes
 //!   acknowledgements and deletes the session, in that order.
 //!

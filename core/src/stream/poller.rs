@@ -8,13 +8,14 @@
 //!   in hand before the next poll, so their acknowledgements go out first and redeliveries
 //!   do not take the poll's places ([`wait_for_handling`]).
 //! - Acknowledgements are gathered for [`StreamConfig::ack_interval`](super::StreamConfig)
-//!   and sent in batches, also while a poll is outstanding. A refused one pauses the next
-//!   poll with the same backoff as a failed poll: the service hands the events back at once.
+//!   and sent in batches, also while a poll is outstanding. A refused one is sent again
+//!   after a backoff, and pauses the next poll too when the last brought nothing but
+//!   redeliveries: the service hands unacknowledged events back at once.
 //! - What an error leads to is the error's [`Recovery`]: back off and retry, replace the
 //!   session, or stop.
 
 use super::engine::{lock, reached, Phase, Shared};
-use super::StreamStatus;
+use super::{StreamConfig, StreamStatus};
 use crate::error::{Error, Recovery, Result};
 use crate::models::Subscription;
 use crate::transport::full_jitter;
@@ -58,6 +59,11 @@ impl Backoff {
         }
     }
 
+    /// The stream's backoff ([`StreamConfig::backoff_base`], [`StreamConfig::backoff_max`]).
+    pub(crate) fn of(cfg: &StreamConfig) -> Backoff {
+        Backoff::new(cfg.backoff_base, cfg.backoff_max)
+    }
+
     /// Counts a failure; returns the attempt number and the delay before the next try.
     pub(crate) fn fail(&mut self) -> (u32, Duration) {
         self.failures = self.failures.saturating_add(1);
@@ -85,8 +91,10 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
     let mut stop = shared.phase.subscribe();
     let cfg = shared.config.clone();
     let keep_alive = keep_alive_interval(cfg.inactivity_delay);
-    let mut backoff = Backoff::new(cfg.backoff_base, cfg.backoff_max);
-    let mut ack_backoff = Backoff::new(cfg.backoff_base, cfg.backoff_max);
+    let mut backoff = Backoff::of(&cfg);
+    let mut ack_backoff = Backoff::of(&cfg);
+    // Whether the last poll brought only events the stream had already.
+    let mut only_redeliveries = false;
     loop {
         if *stop.borrow() >= Phase::Stopping {
             break;
@@ -104,19 +112,12 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         {
             break;
         }
-        // Boxed here and below: what is sent besides the poll lives only while it is sent,
-        // and the loop, which lives as long as the stream, need not make room for it.
-        if Box::pin(shared.flush_acks()).await {
-            ack_backoff.succeed();
-        } else {
-            // The events stay queued at the service, and the next poll would bring them
-            // straight back: without a pause the stream would poll and acknowledge as fast
-            // as the service answers. It polls after the pause all the same, so that an
-            // acknowledgement refused for good does not stop new events.
-            let (_, delay) = ack_backoff.fail();
-            if sleep_or_stop(&mut stop, delay).await {
-                break;
-            }
+        // A refused acknowledgement leaves its events queued at the service: when the last
+        // poll brought nothing but those, the next would bring them straight back, and
+        // without a pause the stream would poll and acknowledge as fast as the service
+        // answers. Otherwise new events are coming and the poll goes out at once.
+        if flush_acks_or_back_off(&shared, &mut ack_backoff, only_redeliveries, &mut stop).await {
+            break;
         }
         let sid = shared.current_session();
         let streaming = shared.client.streaming();
@@ -145,16 +146,24 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
                     usize::MAX
                 };
                 let (mut got, mut new) = (false, 0);
+                let recovered = |backoff: &mut Backoff| {
+                    if backoff.succeed() {
+                        shared.push_status(StreamStatus::Recovered);
+                    }
+                };
                 let decoded = decode_event_batch_into(&body, run, &mut |run| {
-                    got |= !run.is_empty();
+                    if !got {
+                        // Reported before the response's first events reach the consumer.
+                        recovered(&mut backoff);
+                    }
+                    got = true;
                     new += shared.accept(run);
                 });
                 match decoded {
                     Ok(()) => {
-                        if backoff.succeed() {
-                            shared.push_status(StreamStatus::Recovered);
-                        }
-                        if got && new == 0 && shared.in_hand() > 0 {
+                        recovered(&mut backoff);
+                        only_redeliveries = got && new == 0;
+                        if only_redeliveries && shared.in_hand() > 0 {
                             // Only redeliveries, with events still being handled: polling
                             // again at once would fetch those again. Wait until the handler
                             // is done with them (its acknowledgement goes out first), never
@@ -257,7 +266,7 @@ async fn restore_subscriptions(shared: &Shared, session_id: &str) -> Result<()> 
 
 /// Replaces a dead session. Returns false when the stream stopped or failed meanwhile.
 async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<Phase>, old: &str) -> bool {
-    let mut backoff = Backoff::new(shared.config.backoff_base, shared.config.backoff_max);
+    let mut backoff = Backoff::of(&shared.config);
     loop {
         let created = match super::engine::create_session(&shared.client, &shared.config).await {
             Ok(info) => restore_subscriptions(shared, &info.session_id)
@@ -289,29 +298,44 @@ async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<Phase>, old: 
     }
 }
 
+/// Sends the pending acknowledgements. When one is refused it stays pending, and with
+/// `pause` this waits the acknowledgement backoff before going on. Returns true when the
+/// stream began stopping meanwhile.
+async fn flush_acks_or_back_off(
+    shared: &Shared,
+    backoff: &mut Backoff,
+    pause: bool,
+    stop: &mut watch::Receiver<Phase>,
+) -> bool {
+    // Boxed: the request's state is large and lives only while it is sent, while the
+    // loops that send live as long as the stream (thousands of idle streams would each
+    // hold it).
+    if Box::pin(shared.flush_acks()).await {
+        backoff.succeed();
+        return false;
+    }
+    let (_, delay) = backoff.fail();
+    pause && sleep_or_stop(stop, delay).await
+}
+
 /// Sends acknowledgements while a poll is outstanding, gathering for the configured
-/// interval what the handler finishes, so they share requests.
+/// interval what the handler finishes, so they share requests. After a refusal it waits
+/// the acknowledgement backoff: every redelivery queues the acknowledgement again and
+/// wakes this loop.
 pub(crate) async fn ack_loop(shared: Arc<Shared>) {
     if !shared.config.require_acknowledgement {
         return;
     }
     let mut stop = shared.phase.subscribe();
-    let mut backoff = Backoff::new(shared.config.backoff_base, shared.config.backoff_max);
+    let mut backoff = Backoff::of(&shared.config);
     loop {
         tokio::select! {
             _ = shared.ack_ready.notified() => {}
             _ = reached(&mut stop, Phase::Stopping) => return,
         }
-        if sleep_or_stop(&mut stop, shared.config.ack_interval).await {
-            return;
-        }
-        // Boxed: the request's state is large and lives only while it is sent, while this
-        // loop lives as long as the stream (thousands of idle streams would each hold it).
-        if Box::pin(shared.flush_acks()).await {
-            backoff.succeed();
-        } else if sleep_or_stop(&mut stop, backoff.fail().1).await {
-            // Refused: every redelivery queues the acknowledgement again and wakes this
-            // loop, which therefore pauses as the poller does.
+        if sleep_or_stop(&mut stop, shared.config.ack_interval).await
+            || flush_acks_or_back_off(&shared, &mut backoff, true, &mut stop).await
+        {
             return;
         }
     }

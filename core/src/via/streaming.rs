@@ -35,7 +35,7 @@ impl Streaming {
         timeout: Option<Duration>,
         retry: bool,
         lane: Option<usize>,
-    ) -> Result<Vec<std::result::Result<Event, Malformed>>> {
+    ) -> Result<Vec<Decoded>> {
         let body = self
             .poll_body(session_id, max_events, timeout, retry, lane)
             .await?;
@@ -71,9 +71,10 @@ impl Streaming {
 }
 
 impl Streaming {
-    /// Acknowledges events for the engine: the body built straight from the ids (still
-    /// checked against the description), and of the response only the number of ids the
-    /// service acknowledged is read.
+    /// Acknowledges events for the engine: the body encoded straight from the ids (the
+    /// request prepared by the description with the first of them; all are ids of decoded
+    /// events, never empty), and of the response only the number of ids the service
+    /// acknowledged is read.
     pub(crate) async fn acknowledge_ids(&self, session_id: &str, ids: &[String]) -> Result<u64> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -81,10 +82,12 @@ impl Streaming {
             #[serde(default)]
             event_ids_acknowledged: Option<Vec<serde::de::IgnoredAny>>,
         }
+        /// `AcknowledgePayload`, borrowing the ids.
         #[derive(Serialize)]
         struct Acknowledge<'a> {
             events: Vec<Acknowledged<'a>>,
         }
+        /// `AcknowledgeEvent`, borrowing its id.
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Acknowledged<'a> {
@@ -128,10 +131,11 @@ impl Streaming {
 }
 
 impl Event {
-    /// Decodes a whole `GET /events` response body (`EventResponseV3`) as the engine does,
-    /// for replaying stored responses and for tests: each element is an event or why it
-    /// could not be decoded (a malformed event fails alone); the error is a body that is not
-    /// an events response.
+    /// Decodes a whole `GET /events` response body (`EventResponseV3`) as the engine decodes
+    /// each event, for replaying stored responses and for tests: each element is an event or
+    /// why it could not be decoded (a malformed event fails alone); the error is a body that
+    /// is not an events response, and then no event is returned (the engine has handed on
+    /// the events it read before finding that out).
     pub fn batch_from_response(body: &[u8]) -> Result<Vec<Result<Event>>> {
         Ok(decode_event_batch(body)?
             .into_iter()
@@ -139,6 +143,9 @@ impl Event {
             .collect())
     }
 }
+
+/// One event of a batch as decoded: the event, or why it could not be.
+pub(crate) type Decoded = std::result::Result<Event, Malformed>;
 
 /// An event of a batch that could not be decoded.
 #[derive(Debug)]
@@ -166,7 +173,7 @@ impl Malformed {
 }
 
 /// Decodes an events response straight into [`Event`]s, without a JSON tree of the batch.
-fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malformed>>> {
+fn decode_event_batch(body: &[u8]) -> Result<Vec<Decoded>> {
     let mut all = Vec::new();
     decode_event_batch_into(body, usize::MAX, &mut |run| all.extend(run))?;
     Ok(all)
@@ -176,12 +183,13 @@ fn decode_event_batch(body: &[u8]) -> Result<Vec<std::result::Result<Event, Malf
 /// handing them to `sink` in runs of at most `run` as they are decoded: in one pass when
 /// every event decodes; otherwise each remaining event's text is borrowed from the body
 /// and decoded on its own, so a malformed event fails alone. When the response as a whole
-/// turns out not to be one, the events handed before that stay handed: each of them came
-/// from the service and decoded on its own.
+/// turns out not to be one (a second `events`, text after the object), the error comes
+/// after the events read before it were handed: they came from the service, whole, and
+/// the consumer may already be handling them.
 pub(crate) fn decode_event_batch_into(
     body: &[u8],
     run: usize,
-    sink: &mut dyn FnMut(Vec<std::result::Result<Event, Malformed>>),
+    sink: &mut dyn FnMut(Vec<Decoded>),
 ) -> Result<()> {
     #[derive(Deserialize)]
     struct Batch<'a> {
@@ -199,9 +207,7 @@ pub(crate) fn decode_event_batch_into(
     // response would depend on which of the two paths below read it.
     let body = std::str::from_utf8(body)
         .map_err(|e| Error::decode(format!("events response: not UTF-8 ({e})")))?;
-    let one_pass = crate::events::decode_batch_in_one_pass(body, run, &mut |events| {
-        sink(events.into_iter().map(Ok).collect())
-    });
+    let one_pass = crate::events::decode_batch_in_one_pass(body, run, sink);
     let Err(handed) = one_pass else {
         return Ok(());
     };
@@ -211,6 +217,12 @@ pub(crate) fn decode_event_batch_into(
         ))
     })?;
     let events = batch.and_then(|b| b.events).unwrap_or_default();
+    // Both readers refuse the same responses, so the one pass cannot have handed more.
+    debug_assert!(
+        handed <= events.len(),
+        "{handed} handed of {}",
+        events.len()
+    );
     for chunk in events.get(handed..).unwrap_or_default().chunks(run.max(1)) {
         sink(
             chunk
@@ -266,6 +278,19 @@ mod tests {
         assert!(whole);
         let flat: Vec<_> = runs.into_iter().flatten().collect();
         assert_eq!(flat, vec![ok(0), ok(1), ok(2), Err("e3".into()), ok(4)]);
+        // The fourth is not an object: the same, from a failure of the reader itself.
+        for (not_an_event, id) in [
+            (json!([1]), ""),
+            (json!({"eventId": "e3", "eventType": 5}), "e3"),
+        ] {
+            let mut bad = five.clone();
+            bad[3] = not_an_event;
+            let body = json!({"events": bad}).to_string();
+            let (whole, runs) = runs_of(&body, 2);
+            assert!(whole);
+            let flat: Vec<_> = runs.into_iter().flatten().collect();
+            assert_eq!(flat, vec![ok(0), ok(1), ok(2), Err(id.into()), ok(4)]);
+        }
         // A response that turns out not to be one fails; what was handed before stays.
         let body = format!("{} trailing", json!({"events": five}));
         let (whole, runs) = runs_of(&body, 10);
