@@ -45,9 +45,10 @@ pub struct ApiRequest {
     pub query: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<Value>,
-    /// A JSON body encoded already, sent instead of `body`: the engine's acknowledgements,
-    /// whose ids came from the service and need neither a tree nor a schema check.
-    pub(crate) encoded_body: Option<bytes::Bytes>,
+    /// A JSON body encoded already, sent instead of `body` (`Content-Type:
+    /// application/json`, as is): for bodies built without a JSON tree, such as the
+    /// engine's acknowledgements, whose ids came from the service.
+    pub encoded_body: Option<bytes::Bytes>,
     /// Value of `via-client-sessionid`, for session-bound operations.
     pub session_id: Option<String>,
     /// Overrides the configured request timeout (long polls need a longer one).
