@@ -301,16 +301,17 @@ async fn recreate(shared: &Arc<Shared>, stop: &mut watch::Receiver<Phase>, old: 
 /// Sends the pending acknowledgements. When one is refused it stays pending, and with
 /// `pause` this waits the acknowledgement backoff before going on. Returns true when the
 /// stream began stopping meanwhile.
+///
+/// Its callers box it: the request's state and the pause's timer are large and live only
+/// while they are needed, while the loops that send live as long as the stream
+/// (thousands of idle streams would each make room for them).
 async fn flush_acks_or_back_off(
     shared: &Shared,
     backoff: &mut Backoff,
     pause: bool,
     stop: &mut watch::Receiver<Phase>,
 ) -> bool {
-    // Boxed: the request's state is large and lives only while it is sent, while the
-    // loops that send live as long as the stream (thousands of idle streams would each
-    // hold it).
-    if Box::pin(shared.flush_acks()).await {
+    if shared.flush_acks().await {
         backoff.succeed();
         return false;
     }
@@ -334,7 +335,13 @@ pub(crate) async fn ack_loop(shared: Arc<Shared>) {
             _ = reached(&mut stop, Phase::Stopping) => return,
         }
         if sleep_or_stop(&mut stop, shared.config.ack_interval).await
-            || flush_acks_or_back_off(&shared, &mut backoff, true, &mut stop).await
+            || Box::pin(flush_acks_or_back_off(
+                &shared,
+                &mut backoff,
+                true,
+                &mut stop,
+            ))
+            .await
         {
             return;
         }
