@@ -19,32 +19,18 @@ impl Streaming {
     /// on any malformed event. [`Streaming::get_events`] is the same request with the
     /// envelopes as the documents describe them.
     pub async fn poll_events(&self, session_id: &str, max_events: u32) -> Result<Vec<Event>> {
-        self.poll(session_id, max_events, None, true, None)
-            .await?
+        let body = self
+            .poll_body(session_id, max_events, None, true, None)
+            .await?;
+        decode_event_batch(&body)?
             .into_iter()
             .map(|r| r.map_err(|m| m.error))
             .collect()
     }
 
-    /// One v3 poll, decoded: each event on its own, so one malformed event does not hide the
-    /// others.
-    pub(crate) async fn poll(
-        &self,
-        session_id: &str,
-        max_events: u32,
-        timeout: Option<Duration>,
-        retry: bool,
-        lane: Option<usize>,
-    ) -> Result<Vec<Decoded>> {
-        let body = self
-            .poll_body(session_id, max_events, timeout, retry, lane)
-            .await?;
-        decode_event_batch(&body)
-    }
-
-    /// One v3 poll for the event engine, its body not decoded yet
-    /// ([`decode_event_batch_into`]): its own read timeout, no transport retries (the
-    /// engine runs its own backoff and must see a dead session at once).
+    /// One v3 poll, its body not decoded yet ([`decode_event_batch_into`]). The engine's
+    /// polls have their own read timeout and no transport retries: the engine runs its own
+    /// backoff and must see a dead session at once.
     pub(crate) async fn poll_body(
         &self,
         session_id: &str,
