@@ -138,7 +138,7 @@ impl WireEvent {
     }
 }
 
-/// A whole events response (`{"events": [...]}`, its shape already checked) decoded in
+/// A whole events response (`{"events": [...]}`, an object: checked before) decoded in
 /// one pass, its events handed to `sink` in runs of at most `run` as they are decoded, so
 /// that a consumer can start on the first while the rest are read. `Err(n)` when something
 /// is off, after `n` events were handed: the caller then decodes the rest event by event,
@@ -178,22 +178,12 @@ pub(crate) fn decode_batch_in_one_pass(
             }
         }
     }
-    /// The response (`null`, or an object of which only `events` is read), through
-    /// [`Events`].
+    /// The response object, of which only `events` is read, through [`Events`].
     struct Response<'e, 's>(&'e mut Events<'s>);
     impl<'de> Visitor<'de> for Response<'_, '_> {
         type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an events response")
-        }
-        fn visit_none<E>(self) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(
-            self,
-            d: D,
-        ) -> std::result::Result<(), D::Error> {
-            d.deserialize_map(self)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
             let mut seen = false;
@@ -289,7 +279,7 @@ pub(crate) fn decode_batch_in_one_pass(
         handed: 0,
     };
     let mut de = serde_json::Deserializer::from_str(body);
-    let read = serde::Deserializer::deserialize_option(&mut de, Response(&mut events))
+    let read = serde::Deserializer::deserialize_map(&mut de, Response(&mut events))
         .and_then(|()| de.end());
     match read {
         Ok(()) => Ok(()),

@@ -116,7 +116,9 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         // poll brought nothing but those, the next would bring them straight back, and
         // without a pause the stream would poll and acknowledge as fast as the service
         // answers. Otherwise new events are coming and the poll goes out at once.
-        if flush_acks_or_back_off(&shared, &mut ack_backoff, only_redeliveries, &mut stop).await {
+        let flushed =
+            flush_acks_or_back_off(&shared, &mut ack_backoff, only_redeliveries, &mut stop);
+        if Box::pin(flushed).await {
             break;
         }
         let sid = shared.current_session();

@@ -193,6 +193,9 @@ pub(crate) fn decode_event_batch_into(
     // response would depend on which of the two paths below read it.
     let body = std::str::from_utf8(body)
         .map_err(|e| Error::decode(format!("events response: not UTF-8 ({e})")))?;
+    if body.trim_matches([' ', '\t', '\n', '\r']) == "null" {
+        return Ok(());
+    }
     let one_pass = crate::events::decode_batch_in_one_pass(body, run, sink);
     let Err(handed) = one_pass else {
         return Ok(());
@@ -298,6 +301,11 @@ mod tests {
             .is_empty());
         assert!(decode(Value::Null).unwrap().is_empty());
         assert!(decode_event_batch(b"  ").unwrap().is_empty());
+        assert!(decode_event_batch(b" null\n").unwrap().is_empty());
+        assert!(decode_event_batch(b"{\"events\": null}")
+            .unwrap()
+            .is_empty());
+        assert!(decode_event_batch(b"nullx").is_err());
         assert!(decode_event_batch(b"{\"events\": [").is_err());
         // Not UTF-8, even in a field nobody reads: the whole response is refused, whether
         // the other events decode or not.
