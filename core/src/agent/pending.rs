@@ -299,13 +299,13 @@ impl Pending {
         self.trim();
     }
 
-    /// Every waiting command ends with `error` now, answered or not: the session is
-    /// closing and nobody will read their events.
+    /// Every waiting command ends with `error`: the session is closing and no event will
+    /// be read any more. A command whose 202 is still on its way ends when it arrives,
+    /// with its outcome if an event already received confirms it.
     pub fn close_all(&mut self, error: &Error) {
-        for w in self.waiting.drain(..) {
-            self.outbox.push((w.reply, Err(error.clone())));
-        }
-        self.backlog.clear();
+        // A listener may close the session on the very event that confirms a command
+        // whose 202 has not come back yet.
+        self.fail_all(error, |_| false);
     }
 
     fn trim(&mut self) {
