@@ -97,6 +97,21 @@ impl ApiRequest {
     }
 }
 
+/// A request whose URL (base URL, path and query) is resolved: what a stream's poll is
+/// between one poll and the next, so that each poll skips building and parsing it again.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    req: ApiRequest,
+    url: Url,
+}
+
+impl Prepared {
+    /// The request it was prepared from.
+    pub(crate) fn request(&self) -> &ApiRequest {
+        &self.req
+    }
+}
+
 /// A successful response.
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
@@ -252,15 +267,31 @@ impl Transport {
 
     /// Sends a request with auth, retries and error mapping.
     pub async fn send(&self, req: ApiRequest) -> Result<ApiResponse> {
-        let url = self
+        let prepared = self.prepare(req)?;
+        self.send_prepared(&prepared).await
+    }
+
+    /// `req` with its URL resolved against the base URL, query included, ready to be sent
+    /// any number of times.
+    pub(crate) fn prepare(&self, req: ApiRequest) -> Result<Prepared> {
+        let mut url = self
             .base_url
             .join(&req.path)
             .map_err(|e| Error::invalid("path", e.to_string()))?;
-        let span = tracing::debug_span!("ccbridge.request", op = req.op, method = %req.method);
-        self.send_inner(&req, url).instrument(span).await
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&req.query);
+        }
+        Ok(Prepared { req, url })
     }
 
-    async fn send_inner(&self, req: &ApiRequest, url: Url) -> Result<ApiResponse> {
+    /// Sends a prepared request, as [`Transport::send`] does.
+    pub(crate) async fn send_prepared(&self, prepared: &Prepared) -> Result<ApiResponse> {
+        let req = &prepared.req;
+        let span = tracing::debug_span!("ccbridge.request", op = req.op, method = %req.method);
+        self.send_inner(req, &prepared.url).instrument(span).await
+    }
+
+    async fn send_inner(&self, req: &ApiRequest, url: &Url) -> Result<ApiResponse> {
         let max_attempts = if req.retry {
             self.retry.max_attempts
         } else {
@@ -447,17 +478,14 @@ impl Transport {
         }
     }
 
-    /// The HTTP request of `req`, whichever way it goes: the query in the URL, every
+    /// The HTTP request of `req` to `url` (its query included), whichever way it goes: every
     /// header (credentials marked sensitive, so that no log shows them), the JSON body.
     fn request(
         &self,
         req: &ApiRequest,
-        mut url: Url,
+        url: Url,
         authorization: Option<&Secret>,
     ) -> Result<Outgoing> {
-        if !req.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&req.query);
-        }
         // Room for every header below: no growth.
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

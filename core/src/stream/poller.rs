@@ -18,7 +18,7 @@ use super::engine::{lock, reached, Phase, Shared};
 use super::{StreamConfig, StreamStatus};
 use crate::error::{Error, Recovery, Result};
 use crate::models::Subscription;
-use crate::transport::full_jitter;
+use crate::transport::{full_jitter, Prepared};
 use crate::via::streaming::decode_event_batch_into;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,6 +95,9 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
     let mut ack_backoff = Backoff::of(&cfg);
     // Whether the last poll brought only events the stream had already.
     let mut only_redeliveries = false;
+    // The poll of the current session, prepared when the session began rather than before
+    // every poll: an idle stream re-polls every few seconds for hours.
+    let mut prepared: Option<Prepared> = None;
     loop {
         if *stop.borrow() >= Phase::Stopping {
             break;
@@ -123,18 +126,29 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         }
         let sid = shared.current_session();
         let streaming = shared.client.streaming();
-        // The request's own timeout bounds the whole poll (connection, response and body),
-        // and a poll is sent once, without the transport's retries: no second timer.
-        let poll = streaming.poll_body(
-            &sid,
-            cfg.max_events,
-            Some(cfg.poll_timeout),
-            false,
-            shared.lane.index(),
-        );
-        let result = tokio::select! {
-            r = poll => r,
-            _ = reached(&mut stop, Phase::Stopping) => break,
+        let poll = match prepared.take() {
+            Some(poll) if poll.request().session_id.as_deref() == Some(sid.as_str()) => Ok(poll),
+            // The request's own timeout bounds the whole poll (connection, response and
+            // body), and a poll is sent once, without the transport's retries: no second
+            // timer.
+            _ => streaming.poll_request(
+                &sid,
+                cfg.max_events,
+                Some(cfg.poll_timeout),
+                false,
+                shared.lane.index(),
+            ),
+        };
+        let result = match poll {
+            Ok(poll) => {
+                let result = tokio::select! {
+                    r = streaming.poll_body(&poll) => r,
+                    _ = reached(&mut stop, Phase::Stopping) => break,
+                };
+                prepared = Some(poll);
+                result
+            }
+            Err(error) => Err(error),
         };
         let error = match result {
             Ok(body) => {

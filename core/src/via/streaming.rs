@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 pub use crate::generated::services::Streaming;
 use crate::ops::{self, Call};
+use crate::transport::Prepared;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -19,26 +20,25 @@ impl Streaming {
     /// on any malformed event. [`Streaming::get_events`] is the same request with the
     /// envelopes as the documents describe them.
     pub async fn poll_events(&self, session_id: &str, max_events: u32) -> Result<Vec<Event>> {
-        let body = self
-            .poll_body(session_id, max_events, None, true, None)
-            .await?;
+        let poll = self.poll_request(session_id, max_events, None, true, None)?;
+        let body = self.poll_body(&poll).await?;
         decode_event_batch(&body)?
             .into_iter()
             .map(|r| r.map_err(|m| m.error))
             .collect()
     }
 
-    /// One v3 poll, its body not decoded yet ([`decode_event_batch_into`]). The engine's
-    /// polls have their own read timeout and no transport retries: the engine runs its own
-    /// backoff and must see a dead session at once.
-    pub(crate) async fn poll_body(
+    /// A v3 poll, prepared once and sent by [`Streaming::poll_body`] as often as needed. The
+    /// engine's polls have their own read timeout and no transport retries: the engine runs
+    /// its own backoff and must see a dead session at once.
+    pub(crate) fn poll_request(
         &self,
         session_id: &str,
         max_events: u32,
         timeout: Option<Duration>,
         retry: bool,
         lane: Option<usize>,
-    ) -> Result<bytes::Bytes> {
+    ) -> Result<Prepared> {
         let op = ops::require("streaming.getEvents")?;
         let mut call = Call {
             session_id: Some(session_id.to_string()),
@@ -51,7 +51,12 @@ impl Streaming {
         req.retry = retry;
         req.raw_body = true;
         req.lane = lane;
-        let resp = self.client.transport().send(req).await?;
+        self.client.transport().prepare(req)
+    }
+
+    /// One poll, its body not decoded yet ([`decode_event_batch_into`]).
+    pub(crate) async fn poll_body(&self, poll: &Prepared) -> Result<bytes::Bytes> {
+        let resp = self.client.transport().send_prepared(poll).await?;
         Ok(resp.raw.unwrap_or_default())
     }
 }
