@@ -226,6 +226,12 @@ def main() -> None:
                 "idle_seconds": round(wall, 2),
                 "idle_cpu_percent_of_one_core": round(cpu / wall * 100, 2),
                 "polls_completed_during_idle": polls_during,
+                # The cost of the window's re-polls, per poll: the same reading whatever the
+                # number of sessions and the simulator's wait.
+                "cpu_us_per_poll": round(cpu * 1e6 / polls_during, 1) if polls_during else 0.0,
+                "sim_cpu_us_per_poll": round(sim_cpu * 1e6 / polls_during, 1)
+                if polls_during
+                else 0.0,
                 "sim_poll_wait_ms": args.poll_wait_ms,
                 "sim_live_sessions": stats_after.get("sessions"),
                 "sim_requests_during_idle": stats_after.get("totalRequests", 0)

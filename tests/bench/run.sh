@@ -59,7 +59,7 @@
 # each):
 #   rust_idle_sessions_{pull,callback}     src/idle.rs (ccbridge-bench --idle N)
 #   python_idle_sessions_{pull,callback}   python_idle.py, streams from stream_async
-#   {rust,python}_idle_sessions_callback_http2   the same with the client's http2 option:
+#   {rust,python}_idle_sessions_{pull,callback}_http2   the same with the client's http2 option:
 #                                    every request on one HTTP/2 connection instead of one
 #                                    HTTP/1.1 connection per poll in flight (the simulator
 #                                    allows any number of requests per connection; a real
@@ -75,6 +75,8 @@
 #     threads_before / threads_after / threads_per_session   Threads of /proc/self/status
 #     idle_cpu_percent_of_one_core   getrusage user + system time of the process over
 #                                    BENCH_IDLE_SECONDS (default 10) of idleness / wall time
+#     cpu_us_per_poll, sim_cpu_us_per_poll   the same CPU time per re-poll of the window
+#                                    (ours and the simulator's): the idle CPU's unit cost
 #     polls_completed_during_idle, sim_requests_during_idle, sim_live_sessions,
 #     sim_cpu_percent_of_one_core_during_idle   what the idle window contained, for reading
 #                                    the figures (the simulator shares the machine's cores)
@@ -181,12 +183,14 @@ fi
 rust_idle_pull_json='{}'
 rust_idle_callback_json='{}'
 rust_idle_h2_json='{}'
+rust_idle_pull_h2_json='{}'
 heap_json='{}'
 if [ "$idle_sessions" -gt 0 ]; then
   idle_args=(--idle "$idle_sessions" --idle-seconds "$idle_seconds" --idle-concurrency "$idle_concurrency" --sim "$sim")
   rust_idle_pull_json="$(leg rust_idle_sessions_pull "$bench" "${idle_args[@]}" --idle-kind pull)"
   rust_idle_callback_json="$(leg rust_idle_sessions_callback "$bench" "${idle_args[@]}" --idle-kind callback)"
   rust_idle_h2_json="$(leg rust_idle_sessions_callback_http2 "$bench" "${idle_args[@]}" --idle-kind callback --idle-http2)"
+  rust_idle_pull_h2_json="$(leg rust_idle_sessions_pull_http2 "$bench" "${idle_args[@]}" --idle-kind pull --idle-http2)"
   heap_json="$(leg heap_per_idle_stream "$repo/target/release/ccbridge-heap" --sim "$sim")"
 fi
 
@@ -221,17 +225,19 @@ fi
 py_idle_pull_json='{}'
 py_idle_callback_json='{}'
 py_idle_h2_json='{}'
+py_idle_pull_h2_json='{}'
 if [ "$idle_sessions" -gt 0 ]; then
   py_idle_args=(--sim "$sim" --sessions "$idle_sessions" --seconds "$idle_seconds" --concurrency "$idle_concurrency")
   py_idle_pull_json="$(leg python_idle_sessions_pull "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind pull)"
   py_idle_callback_json="$(leg python_idle_sessions_callback "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind callback)"
   py_idle_h2_json="$(leg python_idle_sessions_callback_http2 "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind callback --http2)"
+  py_idle_pull_h2_json="$(leg python_idle_sessions_pull_http2 "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind pull --http2)"
 fi
 
 "$venv/bin/python" - "$rust_json" "$rust_cmd_json" "$py_json" "$py_cmd_json" "$poller_json" \
   "$c_json" "$py_iter_json" "$rust_latency_json" "$py_latency_json" \
   "$rust_idle_pull_json" "$rust_idle_callback_json" "$py_idle_pull_json" "$py_idle_callback_json" \
-  "$rust_idle_h2_json" "$py_idle_h2_json" "$heap_json" \
+  "$rust_idle_h2_json" "$py_idle_h2_json" "$rust_idle_pull_h2_json" "$py_idle_pull_h2_json" "$heap_json" \
   "$soak_json" <<'PY'
 import json, sys
 report = {}

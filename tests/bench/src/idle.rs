@@ -231,6 +231,15 @@ pub(crate) fn report(sim_path: Option<String>, o: &Options) -> Value {
         }
     };
     let requests = |s: &Value| s["totalRequests"].as_u64().unwrap_or(0);
+    // The idle CPU is the cost of the re-polls in the window: per poll, it reads the same
+    // whatever the number of sessions and the simulator's wait.
+    let per_poll = |seconds: f64| {
+        if polls_during > 0 {
+            r1(seconds * 1e6 / polls_during as f64)
+        } else {
+            0.0
+        }
+    };
     json!({
         format!("rust_idle_sessions_{}{}", o.kind.name(), if o.http2 { "_http2" } else { "" }): {
             "kind": o.kind.name(),
@@ -257,6 +266,8 @@ pub(crate) fn report(sim_path: Option<String>, o: &Options) -> Value {
             "idle_seconds": r2(wall),
             "idle_cpu_percent_of_one_core": r2(cpu / wall * 100.0),
             "polls_completed_during_idle": polls_during,
+            "cpu_us_per_poll": per_poll(cpu),
+            "sim_cpu_us_per_poll": per_poll(sim_cpu),
             "sim_poll_wait_ms": o.poll_wait_ms,
             "sim_live_sessions": sim_after["sessions"],
             "sim_requests_during_idle": requests(&sim_after).saturating_sub(requests(&sim_before)),
