@@ -8,6 +8,7 @@
 
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
+use std::fmt::Write as _;
 
 /// What a value must be.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +104,56 @@ impl ObjectRule {
 
 /// Checks `value` against `node`; `at` is the wire path of `value` (empty at the top).
 pub fn validate(node: &Node, value: &Value, at: &str) -> Result<()> {
+    check(node, value, &Path::Top(at))
+}
+
+/// Checks the fields of an object, then each documented field's value; `at` is the wire
+/// path of the object (empty at the top).
+pub fn object(rule: &ObjectRule, map: &Map<String, Value>, at: &str) -> Result<()> {
+    check_object(rule, map, &Path::Top(at))
+}
+
+/// Where a value sits in the checked document, put into words only when a check fails: the
+/// engine's acknowledgement of 200 events is checked on every batch, and spelling out each
+/// id's position beforehand cost more than checking it.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    /// The path the caller gave (empty: the document itself).
+    Top(&'a str),
+    /// A field of an object.
+    Field(&'a Path<'a>, &'a str),
+    /// An item of an array.
+    Item(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    /// The wire path (`contactDataCollection[0].contactDataKey`), empty at the top.
+    fn wire(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            Path::Top(at) => out.push_str(at),
+            Path::Field(parent, field) => {
+                parent.write(out);
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(field);
+            }
+            Path::Item(parent, i) => {
+                parent.write(out);
+                // Writing to a String cannot fail.
+                let _ = write!(out, "[{i}]");
+            }
+        }
+    }
+}
+
+fn check(node: &Node, value: &Value, at: &Path<'_>) -> Result<()> {
     match (node, value) {
         (Node::Any, _) => Ok(()),
         (Node::String(rule), Value::String(s)) => string(rule, s, at),
@@ -136,11 +187,11 @@ pub fn validate(node: &Node, value: &Value, at: &str) -> Result<()> {
                 }
             }
             for (i, item) in items.iter().enumerate() {
-                validate(&rule.items, item, &format!("{at}[{i}]"))?;
+                check(&rule.items, item, &Path::Item(at, i))?;
             }
             Ok(())
         }
-        (Node::Object(rule), Value::Object(map)) => object(rule, map, at),
+        (Node::Object(rule), Value::Object(map)) => check_object(rule, map, at),
         (Node::Map, Value::Object(_)) => Ok(()),
         (node, other) => Err(Error::invalid(
             name(at),
@@ -149,8 +200,7 @@ pub fn validate(node: &Node, value: &Value, at: &str) -> Result<()> {
     }
 }
 
-/// Checks the fields of an object, then each documented field's value.
-pub fn object(rule: &ObjectRule, map: &Map<String, Value>, at: &str) -> Result<()> {
+fn check_object(rule: &ObjectRule, map: &Map<String, Value>, at: &Path<'_>) -> Result<()> {
     if rule.closed {
         if let Some(unknown) = map.keys().find(|k| rule.field(k).is_none()) {
             let known: Vec<_> = rule.fields.iter().map(|f| f.name).collect();
@@ -175,7 +225,7 @@ pub fn object(rule: &ObjectRule, map: &Map<String, Value>, at: &str) -> Result<(
                 ))
             }
             None | Some(Value::Null) => {}
-            Some(v) => validate(&f.node, v, &join(at, f.name))?,
+            Some(v) => check(&f.node, v, &Path::Field(at, f.name))?,
         }
     }
     if !rule.alternatives.is_empty() {
@@ -207,7 +257,7 @@ pub fn object(rule: &ObjectRule, map: &Map<String, Value>, at: &str) -> Result<(
     Ok(())
 }
 
-fn string(rule: &StringRule, s: &str, at: &str) -> Result<()> {
+fn string(rule: &StringRule, s: &str, at: &Path<'_>) -> Result<()> {
     if !rule.values.is_empty() && !rule.values.contains(&s) {
         return Err(Error::invalid(
             name(at),
@@ -252,7 +302,7 @@ fn matches_pattern(pattern: &str, s: &str) -> Result<bool> {
     Ok(re.is_match(s))
 }
 
-fn number(rule: &NumberRule, n: f64, at: &str) -> Result<()> {
+fn number(rule: &NumberRule, n: f64, at: &Path<'_>) -> Result<()> {
     if let Some(above) = rule.above {
         if n <= above {
             return Err(Error::invalid(
@@ -277,19 +327,16 @@ fn number(rule: &NumberRule, n: f64, at: &str) -> Result<()> {
     Ok(())
 }
 
-fn join(at: &str, field: &str) -> String {
-    if at.is_empty() {
-        field.to_string()
-    } else {
-        format!("{at}.{field}")
-    }
+fn join(at: &Path<'_>, field: &str) -> String {
+    Path::Field(at, field).wire()
 }
 
-fn name(at: &str) -> String {
-    if at.is_empty() {
+fn name(at: &Path<'_>) -> String {
+    let wire = at.wire();
+    if wire.is_empty() {
         "body".into()
     } else {
-        at.into()
+        wire
     }
 }
 
