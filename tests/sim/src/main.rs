@@ -1,5 +1,8 @@
 //! `ccbridge-sim`: runs the Via API simulator until SIGINT/SIGTERM.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     if let Err(e) = ccbridge_sim::run_cli(std::env::args()) {
         eprintln!("ccbridge-sim: {e}");
