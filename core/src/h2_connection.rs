@@ -461,7 +461,8 @@ mod tests {
 
     /// Answers every request like an events poll: `{"events": []}` after [`POLL_WAIT`],
     /// or at once a body of 64 KiB when the path ends in `/big`, or after 10 s when it
-    /// ends in `/slow`.
+    /// ends in `/slow`; 400 at once when the query is not exactly the polls'
+    /// `maxEvents=200`, so that every test sees a query lost or sent twice on either route.
     struct Server {
         addr: SocketAddr,
         counts: Arc<Counts>,
@@ -486,6 +487,13 @@ mod tests {
                                 c.requests.fetch_add(1, Ordering::SeqCst);
                                 if req.version() == http::Version::HTTP_2 {
                                     c.http2_requests.fetch_add(1, Ordering::SeqCst);
+                                }
+                                if req.uri().query() != Some("maxEvents=200") {
+                                    let mut refused = hyper::Response::new(
+                                        http_body_util::Full::new(Bytes::new()),
+                                    );
+                                    *refused.status_mut() = http::StatusCode::BAD_REQUEST;
+                                    return Ok(refused);
                                 }
                                 let path = req.uri().path();
                                 let body = if path.ends_with("/big") {

@@ -114,8 +114,9 @@ pub fn object(rule: &ObjectRule, map: &Map<String, Value>, at: &str) -> Result<(
 }
 
 /// Where a value sits in the checked document, put into words only when a check fails: the
-/// engine's acknowledgement of 200 events is checked on every batch, and spelling out each
-/// id's position beforehand cost more than checking it.
+/// simulator checks every acknowledgement it receives (up to 200 ids) and the client every
+/// command body, and spelling out each item's position beforehand cost more than checking
+/// it.
 #[derive(Clone, Copy)]
 enum Path<'a> {
     /// The path the caller gave (empty: the document itself).
@@ -440,6 +441,37 @@ mod tests {
             Err(Error::InvalidArgument { field, .. }) => field,
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The field named by the failure of `v` against an array of [`ITEM`]s at `at`.
+    fn field_in_items(v: Value, at: &str) -> String {
+        static ITEMS: ArrayRule = ArrayRule {
+            items: Node::Object(&ITEM),
+            min_items: None,
+            max_items: None,
+        };
+        match validate(&Node::Array(&ITEMS), &v, at) {
+            Err(Error::InvalidArgument { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_positions_in_arrays_at_the_top_and_under_a_name() {
+        assert_eq!(
+            field_in_items(json!([{"key": "a"}, {"key": ""}]), ""),
+            "[1].key"
+        );
+        // A missing field and an unknown one are named from the item, as a bad value is.
+        assert_eq!(field_in_items(json!([{"key": "a"}, {}]), ""), "[1].key");
+        assert_eq!(field_in_items(json!([{"key": "a", "x": 1}]), ""), "[0].x");
+        assert_eq!(
+            field_in_items(json!([{"key": ""}]), "param"),
+            "param[0].key"
+        );
+        assert_eq!(field_in_items(json!([[]]), "param"), "param[0]");
+        assert_eq!(field_in_items(json!({}), "param"), "param");
+        assert_eq!(field_in_items(json!({}), ""), "body");
     }
 
     static EITHER: ObjectRule = ObjectRule {

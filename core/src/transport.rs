@@ -1,7 +1,8 @@
 //! The single HTTP path of ccbridge: auth, headers, retries, rate limits and error mapping.
 //!
-//! Every request of every API goes through [`Transport::send`], so the rules live in one
-//! place: `x-api-key` on every call, `via-client-sessionid` where the operation needs it, a
+//! Every request of every API goes through [`Transport::send`] (the engine's polls through
+//! its second half, `send_prepared`, with a URL resolved once per session), so the rules
+//! live in one place: `x-api-key` on every call, `via-client-sessionid` where the operation needs it, a
 //! single token refresh on a 401, full-jitter backoff on 429/5xx/connect errors/timeouts, a
 //! retry budget, and pacing from the server's rate-limit headers.
 
@@ -97,8 +98,9 @@ impl ApiRequest {
     }
 }
 
-/// A request whose URL (base URL, path and query) is resolved: what a stream's poll is
-/// between one poll and the next, so that each poll skips building and parsing it again.
+/// A request with its URL (base URL, path and query) resolved once, to be sent any number
+/// of times: the stream engine keeps its poll's for a whole session, so that an idle
+/// stream's re-polls skip building and parsing it again.
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     req: ApiRequest,

@@ -16,14 +16,17 @@ per poll wait), not all of them at once or none. Figures:
 - OS threads of the process (``Threads``) before and after;
 - CPU time of the process (getrusage, user + system) over ``--seconds`` while all are
   idle, as a percentage of one core; the simulator's too, for reading the machine's load;
+- the same CPU time per re-poll completed in that window, ours and the simulator's: the
+  idle CPU's unit cost, which reads the same whatever the number of sessions;
 - if a start fails (thread or file limits), no further starts: how many started and the
   first error are reported, and the rest is measured on those.
 
 The soft limit of open files is raised to the hard limit first; the simulator, started
-afterwards, inherits it. Prints one JSON object (``python_idle_sessions_{kind}``).
+afterwards, inherits it. Prints one JSON object (``python_idle_sessions_{kind}``, ``..._{kind}_http2`` with
+``--http2``).
 
 Usage: python python_idle.py --sim PATH --kind pull|callback [--sessions N] [--seconds S]
-       [--concurrency C] [--poll-wait-ms W] [--start-spread-ms T]
+       [--concurrency C] [--poll-wait-ms W] [--start-spread-ms T] [--http2]
 """
 
 import argparse

@@ -95,8 +95,8 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
     let mut ack_backoff = Backoff::of(&cfg);
     // Whether the last poll brought only events the stream had already.
     let mut only_redeliveries = false;
-    // The poll of the current session, prepared when the session began rather than before
-    // every poll: an idle stream re-polls every few seconds for hours.
+    // The poll of the current session, prepared at its first poll and reused while the
+    // session id stays the same: an idle stream re-polls every 15 s for hours.
     let mut prepared: Option<Prepared> = None;
     loop {
         if *stop.borrow() >= Phase::Stopping {

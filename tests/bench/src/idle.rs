@@ -14,6 +14,8 @@
 //! - OS threads of the process (`Threads`) before and after;
 //! - CPU time of the process (getrusage, user + system) over `idle_secs` while all are idle,
 //!   as a percentage of one core; the simulator's too, for reading the machine's load;
+//! - the same CPU time per re-poll completed in that window, ours and the simulator's: the
+//!   idle CPU's unit cost, which reads the same whatever the number of sessions;
 //! - if a start fails (thread or file limits), no further starts: how many started and the
 //!   first error are reported and the rest is measured on those.
 //!

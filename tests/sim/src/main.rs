@@ -1,5 +1,6 @@
 //! `ccbridge-sim`: runs the Via API simulator until SIGINT/SIGTERM.
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
