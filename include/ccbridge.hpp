@@ -154,6 +154,15 @@ std::uint32_t to_u32_ms(std::chrono::duration<Rep, Period> d) {
 /// The library version.
 inline std::string version() { return ccb_version(); }
 
+/// Sets the number of worker threads of the library's runtime (default 2); see
+/// ccb_configure_worker_threads(). Returns whether this setting takes effect (false once the
+/// runtime runs or an earlier setting stands); throws Error (InvalidArgument) outside 1..256.
+inline bool configure_worker_threads(std::uint32_t workers) {
+    bool applied = false;
+    detail::check(ccb_configure_worker_threads(workers, &applied));
+    return applied;
+}
+
 /// Every operation Client::call() accepts, as the JSON array of ccb_operations_json()
 /// (name, method, path, safeToRetry, deprecated, summary of each).
 inline std::string operations_json() {

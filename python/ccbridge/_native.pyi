@@ -16,6 +16,7 @@ __all__ = [
     "AgentSession",
     "Simulator",
     "operations",
+    "configure_worker_threads",
     "_agent_names",
     "_atexit",
     "__version__",
@@ -24,6 +25,7 @@ __all__ = [
 __version__: Final[str]
 
 def operations() -> list[str]: ...
+def configure_worker_threads(workers: int) -> bool: ...
 def _agent_names() -> dict[str, list[str]]: ...
 def _atexit() -> None: ...
 

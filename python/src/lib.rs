@@ -30,6 +30,27 @@ fn operations() -> Vec<&'static str> {
     ccbridge::ops::OPERATIONS.iter().map(|op| op.name).collect()
 }
 
+/// Sets the number of worker threads of the library's runtime; see
+/// `ccbridge.configure_worker_threads`. Any int is taken, so that a count out of range (a
+/// negative or huge one included) is the library's InvalidArgumentError, not an
+/// OverflowError.
+#[pyfunction]
+fn configure_worker_threads(workers: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = workers.py();
+    if !workers.is_instance_of::<pyo3::types::PyInt>() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "workers must be an int",
+        ));
+    }
+    // Out of every range the core accepts, whatever it was.
+    let workers = workers
+        .extract::<i64>()
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    ccbridge::runtime::configure_worker_threads(workers).map_err(|e| errors::to_py_err(py, e))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -42,6 +63,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(feature = "simulator")]
     m.add_class::<simulator::PySimulator>()?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
+    m.add_function(wrap_pyfunction!(configure_worker_threads, m)?)?;
     m.add_function(wrap_pyfunction!(agent::_agent_names, m)?)?;
     m.add_function(wrap_pyfunction!(process::_atexit, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -292,3 +292,37 @@ def test_forked_child_leaves_the_parents_simulator_alone() -> None:
         # The parent's simulator still serves.
         assert not sim.closed
         client.streaming.delete_session(client.streaming.create_session()["sessionId"])
+
+
+def test_worker_threads_too_late_or_out_of_range(sim: Sim) -> None:
+    """Here the runtime already runs (the session's simulator started it)."""
+    for bad in (0, -1, 257, 2**70):
+        with pytest.raises(ccbridge.InvalidArgumentError) as e:
+            ccbridge.configure_worker_threads(bad)
+        assert e.value.field == "workers"
+    with pytest.raises(TypeError):
+        ccbridge.configure_worker_threads("2")  # type: ignore[arg-type]
+    assert ccbridge.configure_worker_threads(1) is False
+
+
+def test_worker_threads_set_before_first_use_apply() -> None:
+    script = textwrap.dedent(
+        """
+        import os, ccbridge
+        assert ccbridge.configure_worker_threads(1) is True
+        assert ccbridge.configure_worker_threads(3) is False
+        with ccbridge.Simulator(poll_wait=0.2) as sim:
+            client = sim.client()
+            with client.stream() as stream:
+                client.engagement_center.connect(stream.session_id, "workers-1", attach=False, initial_state="Idle")
+                assert stream.next_event(timeout=10) is not None
+            workers = 0
+            for task in os.listdir("/proc/self/task"):
+                with open(f"/proc/self/task/{task}/comm") as comm:
+                    workers += comm.read().strip() == "ccbridge-rt"
+            print(workers, flush=True)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "1"

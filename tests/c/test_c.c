@@ -387,6 +387,18 @@ static void test_version_and_codes(void) {
     CHECK_STREQ(ccb_error_code_name(-5), "unknown");
 }
 
+/* The runtime already runs here (the test's simulator started it): a valid count is
+ * accepted but no longer applies; a count out of range is refused whatever the state. */
+static void test_worker_threads(void) {
+    bool applied = true;
+    EXPECT_ERROR(ccb_configure_worker_threads(0, &applied), CCB_ERR_INVALID_ARGUMENT, "workers");
+    EXPECT_ERROR(ccb_configure_worker_threads(257, NULL), CCB_ERR_INVALID_ARGUMENT, "workers");
+    CHECK(applied);
+    REQUIRE_OK(ccb_configure_worker_threads(1, &applied));
+    CHECK(!applied);
+    REQUIRE_OK(ccb_configure_worker_threads(4, NULL));
+}
+
 static void test_agent_flow_pull(void) {
     ccb_client_t *client = sim_client();
     ccb_stream_options_t so;
@@ -2283,6 +2295,7 @@ typedef struct test_case {
 
 static const test_case TESTS[] = {
     {"version_and_codes", test_version_and_codes},
+    {"worker_threads", test_worker_threads},
     {"agent_flow_pull", test_agent_flow_pull},
     {"agent_flow_callback", test_agent_flow_callback},
     {"stop_from_callback", test_stop_from_callback},

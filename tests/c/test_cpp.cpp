@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -20,6 +22,41 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kWait = 20s;
+
+/// Threads of this process named as the library's runtime names its workers.
+int runtime_workers() {
+    int n = 0;
+    for (const auto &task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        n += name == "ccbridge-rt" ? 1 : 0;
+    }
+    return n;
+}
+
+// First in the file, so that it is the first use of the runtime in its process both as
+// CTest runs it (each test in a process of its own) and in a run of the whole binary.
+TEST(WorkerThreads, TheFirstSettingBeforeFirstUseApplies) {
+    try {
+        ccb::configure_worker_threads(0);
+        ADD_FAILURE() << "0 workers accepted";
+    } catch (const ccb::Error &e) {
+        EXPECT_EQ(e.code(), CCB_ERR_INVALID_ARGUMENT);
+        EXPECT_EQ(e.field(), "workers");
+    }
+    ASSERT_TRUE(ccb::configure_worker_threads(1));
+    EXPECT_FALSE(ccb::configure_worker_threads(3));
+    {
+        // The runtime starts and serves a simulator and a client's round trip.
+        ccb::Simulator sim(ccb::SimulatorOptions().poll_wait(100ms));
+        ccb::Client client(sim.client_options());
+        const std::string created = client.call("streaming.createSession", "{}");
+        EXPECT_NE(created.find("sessionId"), std::string::npos) << created;
+    }
+    EXPECT_EQ(runtime_workers(), 1);
+    EXPECT_FALSE(ccb::configure_worker_threads(2));
+}
 
 // The simulator embedded in the library (ccb::Simulator), one per test suite, with a short
 // long-poll wait so tests are fast.

@@ -316,6 +316,19 @@ final class CCBridgeTests: XCTestCase {
         }
     }
 
+    func testWorkerThreadsOutOfRangeAreRefusedAndALateSettingDoesNotApply() throws {
+        // The runtime already runs here: the simulator of this test started it.
+        for bad: UInt32 in [0, 257] {
+            do {
+                _ = try configureWorkerThreads(workers: bad)
+                XCTFail("\(bad) workers accepted")
+            } catch CcbError.InvalidArgument(let field, _) {
+                XCTAssertEqual(field, "workers")
+            }
+        }
+        XCTAssertFalse(try configureWorkerThreads(workers: 1))
+    }
+
     func testBadClientConfigurationNamesTheField() throws {
         let base = sim.baseUrl
         func field(org: String = SimFixture.org, id: String = SimFixture.clientId, secret: String = SimFixture.secret,

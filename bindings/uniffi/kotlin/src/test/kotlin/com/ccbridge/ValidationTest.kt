@@ -50,6 +50,14 @@ class ValidationTest {
     }
 
     @Test
+    fun `worker threads out of range are refused and a setting after first use does not apply`() {
+        // The runtime already runs here: the simulator of this class started it.
+        assertEquals("workers", invalidField { configureWorkerThreads(0u) })
+        assertEquals("workers", invalidField { configureWorkerThreads(257u) })
+        assertFalse(configureWorkerThreads(1u))
+    }
+
+    @Test
     fun `stream options out of range are rejected before any request`() = runBlocking {
         val createdBefore = sim.sessionsCreated()
         for ((options, field) in listOf(
