@@ -387,13 +387,19 @@ static void test_version_and_codes(void) {
     CHECK_STREQ(ccb_error_code_name(-5), "unknown");
 }
 
-/* The runtime already runs here (the test's simulator started it): a valid count is
- * accepted but no longer applies; a count out of range is refused whatever the state. */
+/* A count out of range is refused whatever the runtime's state; once a request has run
+ * on the runtime, a valid count is accepted but no longer applies. */
 static void test_worker_threads(void) {
+    ccb_client_t *client = sim_client();
+    char *result = NULL;
     bool applied = true;
+    REQUIRE(client != NULL);
     EXPECT_ERROR(ccb_configure_worker_threads(0, &applied), CCB_ERR_INVALID_ARGUMENT, "workers");
     EXPECT_ERROR(ccb_configure_worker_threads(257, NULL), CCB_ERR_INVALID_ARGUMENT, "workers");
     CHECK(applied);
+    REQUIRE_OK(ccb_client_call(client, "streaming.createSession", "{}", &result));
+    ccb_string_free(result);
+    ccb_client_free(client);
     REQUIRE_OK(ccb_configure_worker_threads(1, &applied));
     CHECK(!applied);
     REQUIRE_OK(ccb_configure_worker_threads(4, NULL));
