@@ -23,10 +23,11 @@ per poll wait), not all of them at once or none. Figures:
 
 The soft limit of open files is raised to the hard limit first; the simulator, started
 afterwards, inherits it. Prints one JSON object (``python_idle_sessions_{kind}``, ``..._{kind}_http2`` with
-``--http2``).
+``--http2``, then ``_workers{N}`` with ``--workers N``, the worker threads of the library's
+runtime).
 
 Usage: python python_idle.py --sim PATH --kind pull|callback [--sessions N] [--seconds S]
-       [--concurrency C] [--poll-wait-ms W] [--start-spread-ms T] [--http2]
+       [--concurrency C] [--poll-wait-ms W] [--start-spread-ms T] [--http2] [--workers N]
 """
 
 import argparse
@@ -156,7 +157,14 @@ def main() -> None:
     ap.add_argument("--poll-wait-ms", type=int, default=15000)
     ap.add_argument("--start-spread-ms", type=int, default=None)
     ap.add_argument("--http2", action="store_true", help="one HTTP/2 connection for every stream")
+    ap.add_argument("--workers", type=int, default=None, help="worker threads of the library's runtime")
     args = ap.parse_args()
+    suffix = ""
+    if args.workers is not None:
+        # Before anything runs on the library's runtime: the setting counts only then.
+        if not ccbridge.configure_worker_threads(args.workers):
+            raise SystemExit("the runtime started before --workers could apply")
+        suffix = f"_workers{args.workers}"
     spread_s = (args.poll_wait_ms if args.start_spread_ms is None else args.start_spread_ms) / 1000
 
     nofile = raise_nofile()
@@ -204,9 +212,10 @@ def main() -> None:
 
         delta = max(rss_after - rss_before, 0)
         report = {
-            f"python_idle_sessions_{args.kind}{'_http2' if args.http2 else ''}": {
+            f"python_idle_sessions_{args.kind}{'_http2' if args.http2 else ''}{suffix}": {
                 "kind": args.kind,
                 "http2": args.http2,
+                "runtime_workers": args.workers or 2,
                 "sessions_requested": args.sessions,
                 "sessions_started": started,
                 "start_failures": failures,

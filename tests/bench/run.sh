@@ -64,6 +64,11 @@
 #                                    HTTP/1.1 connection per poll in flight (the simulator
 #                                    allows any number of requests per connection; a real
 #                                    server's limit decides whether that is possible there)
+#   {rust,python}_idle_sessions_pull_http2_workers1   pulled over HTTP/2 with the library's
+#                                    runtime set to one worker thread (configure_worker_threads,
+#                                    as a process of mostly idle sessions may run): each re-poll
+#                                    wakes one thread instead of two
+#     runtime_workers                worker threads of the library's runtime
 #     sessions_started, start_failures, start_error   a failed start (thread or file
 #         limits) ends the starts; the rest is measured on the streams that started
 #     start_seconds                  all starts, wall time
@@ -184,6 +189,7 @@ rust_idle_pull_json='{}'
 rust_idle_callback_json='{}'
 rust_idle_h2_json='{}'
 rust_idle_pull_h2_json='{}'
+rust_idle_pull_h2_w1_json='{}'
 heap_json='{}'
 if [ "$idle_sessions" -gt 0 ]; then
   idle_args=(--idle "$idle_sessions" --idle-seconds "$idle_seconds" --idle-concurrency "$idle_concurrency" --sim "$sim")
@@ -191,6 +197,7 @@ if [ "$idle_sessions" -gt 0 ]; then
   rust_idle_callback_json="$(leg rust_idle_sessions_callback "$bench" "${idle_args[@]}" --idle-kind callback)"
   rust_idle_h2_json="$(leg rust_idle_sessions_callback_http2 "$bench" "${idle_args[@]}" --idle-kind callback --idle-http2)"
   rust_idle_pull_h2_json="$(leg rust_idle_sessions_pull_http2 "$bench" "${idle_args[@]}" --idle-kind pull --idle-http2)"
+  rust_idle_pull_h2_w1_json="$(leg rust_idle_sessions_pull_http2_workers1 "$bench" "${idle_args[@]}" --idle-kind pull --idle-http2 --idle-workers 1)"
   heap_json="$(leg heap_per_idle_stream "$repo/target/release/ccbridge-heap" --sim "$sim")"
 fi
 
@@ -226,18 +233,21 @@ py_idle_pull_json='{}'
 py_idle_callback_json='{}'
 py_idle_h2_json='{}'
 py_idle_pull_h2_json='{}'
+py_idle_pull_h2_w1_json='{}'
 if [ "$idle_sessions" -gt 0 ]; then
   py_idle_args=(--sim "$sim" --sessions "$idle_sessions" --seconds "$idle_seconds" --concurrency "$idle_concurrency")
   py_idle_pull_json="$(leg python_idle_sessions_pull "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind pull)"
   py_idle_callback_json="$(leg python_idle_sessions_callback "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind callback)"
   py_idle_h2_json="$(leg python_idle_sessions_callback_http2 "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind callback --http2)"
   py_idle_pull_h2_json="$(leg python_idle_sessions_pull_http2 "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind pull --http2)"
+  py_idle_pull_h2_w1_json="$(leg python_idle_sessions_pull_http2_workers1 "$venv/bin/python" "$here/python_idle.py" "${py_idle_args[@]}" --kind pull --http2 --workers 1)"
 fi
 
 "$venv/bin/python" - "$rust_json" "$rust_cmd_json" "$py_json" "$py_cmd_json" "$poller_json" \
   "$c_json" "$py_iter_json" "$rust_latency_json" "$py_latency_json" \
   "$rust_idle_pull_json" "$rust_idle_callback_json" "$py_idle_pull_json" "$py_idle_callback_json" \
-  "$rust_idle_h2_json" "$py_idle_h2_json" "$rust_idle_pull_h2_json" "$py_idle_pull_h2_json" "$heap_json" \
+  "$rust_idle_h2_json" "$py_idle_h2_json" "$rust_idle_pull_h2_json" "$py_idle_pull_h2_json" \
+  "$rust_idle_pull_h2_w1_json" "$py_idle_pull_h2_w1_json" "$heap_json" \
   "$soak_json" <<'PY'
 import json, sys
 report = {}

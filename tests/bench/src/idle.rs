@@ -64,6 +64,9 @@ pub(crate) struct Options {
     /// Every stream's requests over one HTTP/2 connection instead of one HTTP/1.1
     /// connection per poll in flight.
     pub(crate) http2: bool,
+    /// Worker threads of the library's runtime (`configure_worker_threads`); `None`: its
+    /// default.
+    pub(crate) workers: Option<usize>,
 }
 
 /// Time given to the last started streams to have their first poll waiting.
@@ -177,6 +180,15 @@ fn polls(streams: &[EventStream]) -> u64 {
 }
 
 pub(crate) fn report(sim_path: Option<String>, o: &Options) -> Value {
+    if let Some(workers) = o.workers {
+        // Before anything runs on the runtime: the setting counts only then.
+        let applied = ccbridge::runtime::configure_worker_threads(workers)
+            .expect("--idle-workers: a count from 1 to 256");
+        assert!(
+            applied,
+            "the runtime started before --idle-workers could apply"
+        );
+    }
     let (nofile_soft, nofile_hard) = probe::raise_nofile_limit();
     let path = sim_path.expect("--idle needs --sim PATH: the simulator must be another process");
     let sim = probe::spawn_sim(&path, o.poll_wait_ms);
@@ -243,9 +255,15 @@ pub(crate) fn report(sim_path: Option<String>, o: &Options) -> Value {
         }
     };
     json!({
-        format!("rust_idle_sessions_{}{}", o.kind.name(), if o.http2 { "_http2" } else { "" }): {
+        format!(
+            "rust_idle_sessions_{}{}{}",
+            o.kind.name(),
+            if o.http2 { "_http2" } else { "" },
+            o.workers.map(|w| format!("_workers{w}")).unwrap_or_default()
+        ): {
             "kind": o.kind.name(),
             "http2": o.http2,
+            "runtime_workers": o.workers.unwrap_or(2),
             "sessions_requested": o.sessions,
             "sessions_started": started,
             "start_failures": failures,

@@ -15,7 +15,8 @@
 //! With `--latency N`, it measures instead the time from injecting one event to the handler
 //! while the stream is idle with its poll outstanding (N samples, ack and no ack; see
 //! `latency.rs`). With `--idle N --idle-kind pull|callback [--idle-seconds S]
-//! [--idle-concurrency C] [--idle-poll-wait-ms W] [--idle-start-spread-ms T] [--idle-http2]`, the memory,
+//! [--idle-concurrency C] [--idle-poll-wait-ms W] [--idle-start-spread-ms T] [--idle-http2]
+//! [--idle-workers N]`, the memory,
 //! threads and idle CPU of N idle streams in this process (see `idle.rs`; needs `--sim`).
 //!
 //! With `--soak [--sessions N] [--events E] [--seconds S] [--inject-seconds I] [--seed X]`,
@@ -269,6 +270,7 @@ fn main() {
             poll_wait_ms: arg("--idle-poll-wait-ms", 15_000),
             start_spread_ms: arg("--idle-start-spread-ms", arg("--idle-poll-wait-ms", 15_000)),
             http2: std::env::args().any(|a| a == "--idle-http2"),
+            workers: arg_str("--idle-workers").and_then(|v| v.parse().ok()),
         };
         let report = idle::report(arg_str("--sim"), &options);
         println!("{}", serde_json::to_string_pretty(&report).expect("json"));
