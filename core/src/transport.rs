@@ -2,9 +2,9 @@
 //!
 //! Every request of every API goes through [`Transport::send`] (the engine's polls through
 //! its second half, `send_prepared`, with a URL resolved once per session), so the rules
-//! live in one place: `x-api-key` on every call, `via-client-sessionid` where the operation needs it, a
-//! single token refresh on a 401, full-jitter backoff on 429/5xx/connect errors/timeouts, a
-//! retry budget, and pacing from the server's rate-limit headers.
+//! live in one place: `x-api-key` on every call, `via-client-sessionid` where the operation
+//! needs it, a single token refresh on a 401, full-jitter backoff on 429/5xx/connect
+//! errors/timeouts, a retry budget, and pacing from the server's rate-limit headers.
 
 use crate::auth::AuthProvider;
 use crate::config::{Http2, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};

@@ -178,10 +178,15 @@ impl Buffer {
     /// acknowledgements are refused, each poll hands the same events back.
     fn owe_ack(&mut self, id: String, out: &mut Accepted) {
         if self.require_ack {
-            if !self.acks.contains(&id) {
-                self.acks.push(id);
-            }
+            self.queue_ack_once(id);
             out.acks_queued = true;
+        }
+    }
+
+    /// Queues `id` unless it is queued already.
+    fn queue_ack_once(&mut self, id: String) {
+        if !self.acks.contains(&id) {
+            self.acks.push(id);
         }
     }
 
@@ -255,9 +260,7 @@ impl Buffer {
         let newer = std::mem::replace(&mut self.acks, batch);
         // A redelivery while the batch was out queued some of its ids again.
         for id in newer {
-            if !self.acks.contains(&id) {
-                self.acks.push(id);
-            }
+            self.queue_ack_once(id);
         }
     }
 
