@@ -1,7 +1,7 @@
 //! The `/sim/` control API: injection, faults, configuration, statistics, reset; plus the
 //! blocking start and the binary.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

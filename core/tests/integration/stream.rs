@@ -1,7 +1,7 @@
 //! The event engine against the simulator: delivery, acknowledgement, duplicates,
 //! session recreation, back-pressure and ordered shutdown.
 
-mod common;
+use crate::common;
 
 use ccbridge::models::*;
 use ccbridge::{Error, Event, EventStream, Http2, StreamConfig, StreamItem, StreamStatus};

@@ -1,6 +1,6 @@
 //! The agent session against the simulator's agent state machine, over real HTTP.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The public-chat operations with their web token: fetched with the API key alone, shared,
 //! refreshed before it expires; a customer's chat round trip through the typed methods.
 
-mod common;
+use crate::common;
 
 use ccbridge::models::{Connect, SendText, SessionProperty};
 use common::*;

@@ -3,7 +3,7 @@
 //! reassignment and removal of queued e-mails, composed e-mails, and e-mail commands on
 //! interactions that are not e-mails.
 
-mod common;
+use crate::common;
 
 use common::agent::{dispose_body, expect_error, interaction_states, kinds, Agent, Ev};
 use common::Harness;

@@ -4,7 +4,7 @@
 //! wrong value, a missing required body, a missing session header, a bad query value and
 //! missing or wrong credentials get the documented error naming what is wrong.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;

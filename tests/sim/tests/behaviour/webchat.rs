@@ -1,7 +1,7 @@
 //! The public chat: web tokens, web-client sessions, the customer's messaging commands, and
 //! the control API playing the agent.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

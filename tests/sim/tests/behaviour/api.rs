@@ -1,6 +1,6 @@
 //! OAuth2, API guard (x-api-key, bearer, org, rate limit) and Streaming v3 behaviour.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

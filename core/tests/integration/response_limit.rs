@@ -2,7 +2,7 @@
 //! body without end or in many chunks (the simulator always sends a `Content-Length`, so
 //! only such a server reaches the chunk-by-chunk reading).
 
-mod common;
+use crate::common;
 
 use ccbridge::config::DEFAULT_MAX_RESPONSE_BYTES;
 use ccbridge::{Error, ViaClient};

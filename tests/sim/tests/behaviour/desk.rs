@@ -2,7 +2,7 @@
 //! voicemail, statistics derived from the agent's work, transfers that reach another
 //! simulated agent, and the accept and wrap timers.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! the simulator, and each invalid variant is refused before anything is sent, naming the
 //! wire field. The same vectors drive the tests of every binding.
 
-mod common;
+use crate::common;
 
 use ccbridge::{Error, Event, EventPayload, EventType, ViaClient};
 use common::*;

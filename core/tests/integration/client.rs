@@ -1,6 +1,6 @@
 //! Client, auth and transport behaviour against the simulator.
 
-mod common;
+use crate::common;
 
 use ccbridge::models::*;
 use ccbridge::{Error, EventStream, RetryPolicy, StreamConfig};

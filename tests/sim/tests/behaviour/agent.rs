@@ -3,7 +3,7 @@
 //! the keep-alive and attachment timers, failed logins, and the control API that drives
 //! them (`/sim/agents/...`).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Streaming subscriptions: CRUD per session and the filter they put on its events; and the
 //! deprecated v2 streaming API on the shared session store.
 
-mod common;
+use crate::common;
 
 use common::{error_body, payload, Harness};
 use reqwest::{Method, StatusCode};

@@ -1,6 +1,6 @@
 //! Engagement Center agent commands and the event sequences they cause.
 
-mod common;
+use crate::common;
 
 use common::{error_body, payload, Harness};
 use reqwest::StatusCode;
