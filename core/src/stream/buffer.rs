@@ -98,7 +98,10 @@ impl Buffer {
                     continue;
                 }
             };
-            match self.seen.check(&event.event_id) {
+            // A new event is remembered at once unless the buffer is full: then it is
+            // dropped, or left to the service's redelivery, and stays new.
+            let full = self.events >= self.capacity;
+            match self.seen.observe(&event.event_id, !full) {
                 Seen::Pending => {
                     out.duplicates += 1;
                     continue;
@@ -110,7 +113,7 @@ impl Buffer {
                 }
                 Seen::New => {}
             }
-            if self.events >= self.capacity {
+            if full {
                 if !self.full_reported {
                     self.full_reported = true;
                     full_now = true;
@@ -121,7 +124,6 @@ impl Buffer {
                 }
                 continue;
             }
-            self.seen.insert(&event.event_id, Seen::Pending);
             out.events += 1;
             self.events += 1;
             self.in_hand += 1;
