@@ -1,6 +1,6 @@
 // Table-driven tests of the C API through the C++ wrapper, over the shared vectors
 // (tests/vectors/api.json, written by `make codegen` from the same description as the code),
-// exactly as core/tests/table.rs and python/tests/test_table.py run them:
+// exactly as core/tests/integration/table.rs and python/tests/test_table.py run them:
 // - every operation's valid call, after its setup steps, succeeds against the simulator;
 // - every invalid variant is refused with CCB_ERR_INVALID_ARGUMENT naming the wire field,
 //   and the simulator's request counter does not move (nothing was sent);
