@@ -24,7 +24,7 @@
 //!     )
 //!     .await?;
 //! while let Some(event) = stream.next_event_async(std::time::Duration::from_secs(30)).await? {
-//!     println!("{} {}", event.event_type, event.payload());
+//!     println!("{} {}", event.event_type(), event.payload());
 //! }
 //! # Ok(()) }
 //! ```

@@ -82,10 +82,10 @@ proptest! {
         // text may differ from the float in the tree in the last digit.
         prop_assert_eq!(from_tree.is_ok(), from_text.is_ok());
         if let (Ok(tree), Ok(text)) = (&from_tree, &from_text) {
-            prop_assert_eq!(&tree.event_id, &text.event_id);
-            prop_assert_eq!(&tree.event_type, &text.event_type);
+            prop_assert_eq!(&tree.event_id(), &text.event_id());
+            prop_assert_eq!(&tree.event_type(), &text.event_type());
             if env["payload"].is_string() {
-                prop_assert_eq!(&tree.raw_payload, &text.raw_payload);
+                prop_assert_eq!(&tree.raw_payload(), &text.raw_payload());
                 prop_assert_eq!(tree.payload(), text.payload());
             }
         }

@@ -52,7 +52,7 @@ fn decode_payload(py: Python<'_>, event: &Event) -> PyResult<PyObject> {
     if let Some(v) = event.payload_if_decoded() {
         return to_py(py, v);
     }
-    let raw = &event.raw_payload;
+    let raw = event.raw_payload();
     if raw.trim().is_empty() {
         return Ok(py.None());
     }
@@ -76,37 +76,37 @@ impl PyEvent {
     /// Serialization kind (`"via#engagementCenterEvent"`).
     #[getter]
     fn kind(&self) -> &str {
-        &self.inner.kind
+        self.inner.kind()
     }
 
     /// Unique id of the event.
     #[getter]
     fn event_id(&self) -> &str {
-        &self.inner.event_id
+        self.inner.event_id()
     }
 
     /// Events caused by one command share it.
     #[getter]
     fn correlation_id(&self) -> &str {
-        &self.inner.correlation_id
+        self.inner.correlation_id()
     }
 
     /// Wire name of the type (`"engagementCenter.Idle"`).
     #[getter]
     fn event_type(&self) -> &str {
-        &self.inner.event_type
+        self.inner.event_type()
     }
 
     /// When the event was queued (ISO 8601, UTC).
     #[getter]
     fn published_time(&self) -> &str {
-        &self.inner.published_time
+        self.inner.published_time()
     }
 
     /// Payload schema version, as text.
     #[getter]
     fn schema_version(&self) -> &str {
-        &self.inner.schema_version
+        self.inner.schema_version()
     }
 
     /// The payload, decoded (dict, list, ... or None when empty).
@@ -121,7 +121,7 @@ impl PyEvent {
     /// The payload exactly as the service sent it.
     #[getter]
     fn raw_payload(&self) -> &str {
-        &self.inner.raw_payload
+        self.inner.raw_payload()
     }
 
     /// The payload decoded into the model of its type (wire names, integer/string twins
@@ -148,30 +148,30 @@ impl PyEvent {
     /// The envelope as a dict with snake_case keys and the decoded payload.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        d.set_item("kind", &self.inner.kind)?;
-        d.set_item("event_id", &self.inner.event_id)?;
-        d.set_item("correlation_id", &self.inner.correlation_id)?;
-        d.set_item("event_type", &self.inner.event_type)?;
-        d.set_item("published_time", &self.inner.published_time)?;
-        d.set_item("schema_version", &self.inner.schema_version)?;
+        d.set_item("kind", self.inner.kind())?;
+        d.set_item("event_id", self.inner.event_id())?;
+        d.set_item("correlation_id", self.inner.correlation_id())?;
+        d.set_item("event_type", self.inner.event_type())?;
+        d.set_item("published_time", self.inner.published_time())?;
+        d.set_item("schema_version", self.inner.schema_version())?;
         d.set_item("payload", self.payload(py)?)?;
         Ok(d)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
         const MAX: usize = 80;
-        let raw = &self.inner.raw_payload;
+        let raw = self.inner.raw_payload();
         let payload = match raw.char_indices().nth(MAX) {
             Some((cut, _)) => format!("{}...", &raw[..cut]),
-            None => raw.clone(),
+            None => raw.to_owned(),
         };
         let e = &self.inner;
         format!(
             "Event(event_type={}, event_id={}, correlation_id={}, published_time={}, payload={})",
-            repr_str(py, &e.event_type),
-            repr_str(py, &e.event_id),
-            repr_str(py, &e.correlation_id),
-            repr_str(py, &e.published_time),
+            repr_str(py, e.event_type()),
+            repr_str(py, e.event_id()),
+            repr_str(py, e.correlation_id()),
+            repr_str(py, e.published_time()),
             repr_str(py, &payload)
         )
     }

@@ -529,7 +529,10 @@ impl ccb_agent_outcome_t {
         ccb_agent_outcome_t {
             command: c_string(o.command),
             correlation_id: o.correlation_id.map(c_string),
-            event_type: o.event.as_ref().map(|e| c_string(e.event_type.clone())),
+            event_type: o
+                .event
+                .as_ref()
+                .map(|e| c_string(e.event_type().to_owned())),
             event: o.event.map(ccb_event_t::owned),
             json: OnceLock::new(),
         }

@@ -91,7 +91,7 @@ fn cached(
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn ccb_event_type(event: *const ccb_event_t) -> *const c_char {
-    cached(event, |e| &e.event_type, |e| e.event_type.clone())
+    cached(event, |e| &e.event_type, |e| e.event_type().to_owned())
 }
 
 /// The event id (unique; what acknowledgement keys on). NULL when `event` is NULL.
@@ -100,7 +100,7 @@ pub unsafe extern "C" fn ccb_event_type(event: *const ccb_event_t) -> *const c_c
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn ccb_event_id(event: *const ccb_event_t) -> *const c_char {
-    cached(event, |e| &e.event_id, |e| e.event_id.clone())
+    cached(event, |e| &e.event_id, |e| e.event_id().to_owned())
 }
 
 /// The correlation id: events caused by one command share it. Empty when absent; NULL when
@@ -110,7 +110,11 @@ pub unsafe extern "C" fn ccb_event_id(event: *const ccb_event_t) -> *const c_cha
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn ccb_event_correlation_id(event: *const ccb_event_t) -> *const c_char {
-    cached(event, |e| &e.correlation_id, |e| e.correlation_id.clone())
+    cached(
+        event,
+        |e| &e.correlation_id,
+        |e| e.correlation_id().to_owned(),
+    )
 }
 
 /// The serialization kind (`"via#engagementCenterEvent"`). NULL when `event` is NULL.
@@ -119,7 +123,7 @@ pub unsafe extern "C" fn ccb_event_correlation_id(event: *const ccb_event_t) -> 
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn ccb_event_kind(event: *const ccb_event_t) -> *const c_char {
-    cached(event, |e| &e.kind, |e| e.kind.clone())
+    cached(event, |e| &e.kind, |e| e.kind().to_owned())
 }
 
 /// When the event was queued (ISO 8601, UTC). NULL when `event` is NULL.
@@ -128,7 +132,11 @@ pub unsafe extern "C" fn ccb_event_kind(event: *const ccb_event_t) -> *const c_c
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn ccb_event_published_time(event: *const ccb_event_t) -> *const c_char {
-    cached(event, |e| &e.published_time, |e| e.published_time.clone())
+    cached(
+        event,
+        |e| &e.published_time,
+        |e| e.published_time().to_owned(),
+    )
 }
 
 /// The payload schema version, as text (`"1"`). NULL when `event` is NULL.
@@ -137,7 +145,11 @@ pub unsafe extern "C" fn ccb_event_published_time(event: *const ccb_event_t) -> 
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn ccb_event_schema_version(event: *const ccb_event_t) -> *const c_char {
-    cached(event, |e| &e.schema_version, |e| e.schema_version.clone())
+    cached(
+        event,
+        |e| &e.schema_version,
+        |e| e.schema_version().to_owned(),
+    )
 }
 
 /// The decoded payload, re-serialised as compact JSON (`"null"` when the event had none).
@@ -157,7 +169,7 @@ pub unsafe extern "C" fn ccb_event_payload_json(event: *const ccb_event_t) -> *c
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn ccb_event_raw_payload(event: *const ccb_event_t) -> *const c_char {
-    cached(event, |e| &e.raw_payload, |e| e.raw_payload.clone())
+    cached(event, |e| &e.raw_payload, |e| e.raw_payload().to_owned())
 }
 
 /// The whole event as one JSON object (`kind`, `eventId`, `correlationId`, `eventType`,

@@ -66,7 +66,7 @@ impl AgentListener for Printer {
         };
         let what = match (&c.event, self.verbose) {
             (Some(e), true) => event_line(e),
-            (Some(e), false) => e.event_type.clone(),
+            (Some(e), false) => e.event_type().to_owned(),
             (None, _) => String::new(),
         };
         let mut line = format!("  {states:24} {:?} {what}", c.kind);
@@ -132,7 +132,7 @@ fn print_state(s: &AgentSnapshot) {
 
 fn outcome_line(o: &CommandOutcome) -> String {
     match &o.event {
-        Some(e) => format!("ok {}: {}", o.command, e.event_type),
+        Some(e) => format!("ok {}: {}", o.command, e.event_type()),
         None => format!("ok {}: accepted", o.command),
     }
 }

@@ -6,9 +6,9 @@ use serde_json::Value;
 /// `HH:MM:SS.mmm  engagementCenter.Idle            user=… ehub=… interaction=…`
 pub fn event_line(e: &Event) -> String {
     let time = e
-        .published_time
+        .published_time()
         .split_once('T')
-        .map_or(e.published_time.as_str(), |(_, t)| t.trim_end_matches('Z'));
+        .map_or(e.published_time(), |(_, t)| t.trim_end_matches('Z'));
     let mut details = Vec::new();
     let outer = e.payload();
     if let Some(u) = outer.get("userId").and_then(Value::as_str) {
@@ -42,10 +42,10 @@ pub fn event_line(e: &Event) -> String {
             details.push(format!("ani={ani}"));
         }
     }
-    if details.is_empty() && !e.raw_payload.is_empty() && !e.payload().is_object() {
-        details.push(e.raw_payload.chars().take(60).collect());
+    if details.is_empty() && !e.raw_payload().is_empty() && !e.payload().is_object() {
+        details.push(e.raw_payload().chars().take(60).collect());
     }
-    format!("{time:12}  {:40}  {}", e.event_type, details.join(" "))
+    format!("{time:12}  {:40}  {}", e.event_type(), details.join(" "))
 }
 
 #[cfg(test)]

@@ -27,14 +27,14 @@ pub struct Event {
 impl From<&ccbridge::Event> for Event {
     fn from(e: &ccbridge::Event) -> Self {
         Event {
-            kind: e.kind.clone(),
-            event_id: e.event_id.clone(),
-            correlation_id: e.correlation_id.clone(),
-            event_type: e.event_type.clone(),
-            published_time: e.published_time.clone(),
-            schema_version: e.schema_version.clone(),
+            kind: e.kind().to_owned(),
+            event_id: e.event_id().to_owned(),
+            correlation_id: e.correlation_id().to_owned(),
+            event_type: e.event_type().to_owned(),
+            published_time: e.published_time().to_owned(),
+            schema_version: e.schema_version().to_owned(),
             payload_json: e.payload().to_string(),
-            raw_payload: e.raw_payload.clone(),
+            raw_payload: e.raw_payload().to_owned(),
         }
     }
 }

@@ -578,7 +578,7 @@ impl AgentSession {
         if sent
             .event
             .as_ref()
-            .is_some_and(|e| e.event_type == "engagementCenter.Disconnected")
+            .is_some_and(|e| e.event_type() == "engagementCenter.Disconnected")
         {
             return Ok(sent);
         }
@@ -985,7 +985,8 @@ impl Shared {
                     .fail_all(&error, |op| op.command == "disconnect");
                 let outcome = CommandOutcome {
                     command: "engagementCenter.disconnect".into(),
-                    correlation_id: Some(event.correlation_id.clone()).filter(|c| !c.is_empty()),
+                    correlation_id: Some(event.correlation_id().to_owned())
+                        .filter(|c| !c.is_empty()),
                     event: Some(event.clone()),
                 };
                 let waiting: Vec<_> = inner.logout.drain(..).collect();
@@ -1013,7 +1014,7 @@ impl Shared {
             return;
         };
         let Some(event) = &change.event else { return };
-        let done: Option<Result<()>> = match event.event_type.as_str() {
+        let done: Option<Result<()>> = match event.event_type() {
             "engagementCenter.ConnectConfirm" if waiter.attach => {
                 inner.model.attached();
                 Some(Ok(()))

@@ -104,7 +104,7 @@ fn payload_failure(op: &Operation, event: &Event) -> Option<Error> {
     let rule = op
         .failed_when
         .iter()
-        .find(|f| f.event == event.event_type)?;
+        .find(|f| f.event == event.event_type())?;
     let (value, name) = rule.check(event.payload())?;
     Some(Error::CommandFailed {
         command: op.name.to_string(),
@@ -116,8 +116,8 @@ fn payload_failure(op: &Operation, event: &Event) -> Option<Error> {
 
 impl Waiting {
     fn judge(&self, event: &Event) -> Option<Verdict> {
-        if let (Some(mine), false) = (&self.correlation_id, event.correlation_id.is_empty()) {
-            if *mine != event.correlation_id {
+        if let (Some(mine), false) = (&self.correlation_id, event.correlation_id().is_empty()) {
+            if *mine != event.correlation_id() {
                 return None;
             }
         }
@@ -129,14 +129,14 @@ impl Waiting {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             };
-        if self.op.confirmed_by.contains(&event.event_type.as_str()) && same_interaction {
+        if self.op.confirmed_by.contains(&event.event_type()) && same_interaction {
             return Some(match payload_failure(self.op, event) {
                 Some(e) => Verdict::Failed(e),
                 None => Verdict::Confirmed,
             });
         }
-        if event.event_type == "engagementCenter.Error"
-            && self.op.failed_by.contains(&event.event_type.as_str())
+        if event.event_type() == "engagementCenter.Error"
+            && self.op.failed_by.contains(&event.event_type())
             && same_interaction
         {
             return failure(self.op.name, event).map(Verdict::Failed);
@@ -364,7 +364,7 @@ mod tests {
         p.answered(id, Some("c1".into()));
         flush(&mut p);
         let outcome = rx.try_recv().unwrap().unwrap();
-        assert_eq!(outcome.event.unwrap().event_type, "engagementCenter.Held");
+        assert_eq!(outcome.event.unwrap().event_type(), "engagementCenter.Held");
     }
 
     #[test]

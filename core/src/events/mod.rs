@@ -35,37 +35,106 @@ impl fmt::Display for EventType {
 }
 
 /// One event of a streaming session (v3 envelope).
-#[derive(Debug, Clone)]
+///
+/// The envelope's text fields live end to end in one string, reached through accessors:
+/// one allocation per event instead of one per field. An event is made on the poller's
+/// thread and dropped on the handler's, and each allocation crossing threads costs both
+/// of them; a busy stream handles hundreds of thousands of events a second.
+#[derive(Clone)]
 pub struct Event {
-    /// Serialization kind (`"via#engagementCenterEvent"`).
-    pub kind: String,
-    /// Unique id of the event; what acknowledgement and duplicate detection key on.
-    pub event_id: String,
-    /// Correlation id: events caused by one command share it.
-    pub correlation_id: String,
-    /// Wire name of the type (`"engagementCenter.Idle"`).
-    pub event_type: String,
-    /// When the event was queued (ISO 8601, UTC).
-    pub published_time: String,
-    /// Payload schema version (the documents show both `"1"` and `1`; kept as text).
-    pub schema_version: String,
-    /// The payload exactly as the service sent it (a JSON document in a string).
-    pub raw_payload: String,
+    text: String,
+    /// Where each field lies in `text`, by [`Field`].
+    spans: [Span; FIELDS],
     /// The payload decoded, on first use ([`Event::payload`]): a consumer that routes on
     /// the type, or decodes the text itself (a binding with a faster JSON reader of its
     /// own), never pays for a JSON tree.
     payload: OnceLock<Value>,
 }
 
+/// The envelope's text fields, in the order of [`Event::spans`].
+#[derive(Clone, Copy)]
+enum Field {
+    Kind,
+    EventId,
+    CorrelationId,
+    EventType,
+    PublishedTime,
+    SchemaVersion,
+    RawPayload,
+}
+
+const FIELDS: usize = 7;
+
+/// A field's place in [`Event::text`]: start and length. 32 bits each, since a response is
+/// capped well below 4 GiB (`max_response_bytes`).
+#[derive(Clone, Copy, Default)]
+struct Span(u32, u32);
+
+impl Event {
+    fn field(&self, f: Field) -> &str {
+        let Span(start, len) = self.spans[f as usize];
+        &self.text[start as usize..(start + len) as usize]
+    }
+
+    /// Serialization kind (`"via#engagementCenterEvent"`).
+    pub fn kind(&self) -> &str {
+        self.field(Field::Kind)
+    }
+
+    /// Unique id of the event; what acknowledgement and duplicate detection key on.
+    pub fn event_id(&self) -> &str {
+        self.field(Field::EventId)
+    }
+
+    /// Correlation id: events caused by one command share it.
+    pub fn correlation_id(&self) -> &str {
+        self.field(Field::CorrelationId)
+    }
+
+    /// Wire name of the type (`"engagementCenter.Idle"`).
+    pub fn event_type(&self) -> &str {
+        self.field(Field::EventType)
+    }
+
+    /// When the event was queued (ISO 8601, UTC).
+    pub fn published_time(&self) -> &str {
+        self.field(Field::PublishedTime)
+    }
+
+    /// Payload schema version (the documents show both `"1"` and `1`; kept as text).
+    pub fn schema_version(&self) -> &str {
+        self.field(Field::SchemaVersion)
+    }
+
+    /// The payload exactly as the service sent it (a JSON document in a string).
+    pub fn raw_payload(&self) -> &str {
+        self.field(Field::RawPayload)
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("kind", &self.kind())
+            .field("event_id", &self.event_id())
+            .field("correlation_id", &self.correlation_id())
+            .field("event_type", &self.event_type())
+            .field("published_time", &self.published_time())
+            .field("schema_version", &self.schema_version())
+            .field("raw_payload", &self.raw_payload())
+            .finish_non_exhaustive()
+    }
+}
+
 impl PartialEq for Event {
     fn eq(&self, other: &Event) -> bool {
-        self.event_id == other.event_id
-            && self.kind == other.kind
-            && self.correlation_id == other.correlation_id
-            && self.event_type == other.event_type
-            && self.published_time == other.published_time
-            && self.schema_version == other.schema_version
-            && self.raw_payload == other.raw_payload
+        self.event_id() == other.event_id()
+            && self.kind() == other.kind()
+            && self.correlation_id() == other.correlation_id()
+            && self.event_type() == other.event_type()
+            && self.published_time() == other.published_time()
+            && self.schema_version() == other.schema_version()
+            && self.raw_payload() == other.raw_payload()
             && self.payload() == other.payload()
     }
 }
@@ -79,62 +148,305 @@ fn decode_payload(raw: &str) -> Value {
     serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
 }
 
-/// One `EventPayloadV3` object as it arrives.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Room made for an event's text before its first field: enough for the documents' events
+/// (ids, times and a payload of a few hundred bytes) without growing.
+const TEXT_ROOM: usize = 384;
+
+/// One `EventPayloadV3` object as it arrives, read straight into an [`Event`]'s text.
 struct WireEvent {
-    #[serde(default)]
-    kind: Option<String>,
-    event_id: Option<String>,
-    #[serde(default)]
-    correlation_id: Option<String>,
-    event_type: Option<String>,
-    #[serde(default)]
-    published_time: Option<String>,
-    #[serde(default)]
-    schema_version: Option<Value>,
-    #[serde(default)]
-    payload: Option<Value>,
+    text: String,
+    spans: [Span; FIELDS],
+    /// Which fields were present (a second one is an error, as serde's derive has it).
+    present: [bool; FIELDS],
+    payload: OnceLock<Value>,
 }
 
 impl WireEvent {
+    fn new() -> Self {
+        WireEvent {
+            text: String::with_capacity(TEXT_ROOM),
+            spans: [Span::default(); FIELDS],
+            present: [false; FIELDS],
+            payload: OnceLock::new(),
+        }
+    }
+
+    fn push(&mut self, f: Field, s: &str) {
+        self.spans[f as usize] = append(&mut self.text, s);
+    }
+
     fn into_event(self) -> Result<Event> {
-        let w = self;
-        let event_id = w
-            .event_id
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::decode("event without eventId"))?;
-        let event_type = w
-            .event_type
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::decode(format!("event {event_id} without eventType")))?;
-        let schema_version = match w.schema_version {
-            Some(Value::String(s)) => s,
-            Some(Value::Number(n)) => n.to_string(),
-            _ => String::new(),
+        let event = Event {
+            text: self.text,
+            spans: self.spans,
+            payload: self.payload,
         };
-        let payload = OnceLock::new();
-        let raw_payload = match w.payload {
-            None | Some(Value::Null) => String::new(),
-            // The documents' form: a JSON document in a string, decoded when asked for.
-            Some(Value::String(raw)) => raw,
-            // Sent as an object already: decoded once here, and its text kept as raw.
-            Some(other) => {
-                let raw = other.to_string();
-                let _ = payload.set(other);
-                raw
+        if event.event_id().is_empty() {
+            return Err(Error::decode("event without eventId"));
+        }
+        if event.event_type().is_empty() {
+            return Err(Error::decode(format!(
+                "event {} without eventType",
+                event.event_id()
+            )));
+        }
+        Ok(event)
+    }
+}
+
+impl<'de> Deserialize<'de> for WireEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(WireEventVisitor)
+    }
+}
+
+/// The envelope's keys; any other is skipped.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum Key {
+    Kind,
+    EventId,
+    CorrelationId,
+    EventType,
+    PublishedTime,
+    SchemaVersion,
+    Payload,
+    #[serde(other)]
+    Other,
+}
+
+struct WireEventVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WireEventVisitor {
+    type Value = WireEvent;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<WireEvent, A::Error> {
+        let mut w = WireEvent::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            let (field, name) = match key {
+                Key::Kind => (Field::Kind, "kind"),
+                Key::EventId => (Field::EventId, "eventId"),
+                Key::CorrelationId => (Field::CorrelationId, "correlationId"),
+                Key::EventType => (Field::EventType, "eventType"),
+                Key::PublishedTime => (Field::PublishedTime, "publishedTime"),
+                Key::SchemaVersion => (Field::SchemaVersion, "schemaVersion"),
+                Key::Payload => (Field::RawPayload, "payload"),
+                Key::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if std::mem::replace(&mut w.present[field as usize], true) {
+                return Err(serde::de::Error::duplicate_field(name));
             }
-        };
-        Ok(Event {
-            kind: w.kind.unwrap_or_default(),
-            event_id,
-            correlation_id: w.correlation_id.unwrap_or_default(),
-            event_type,
-            published_time: w.published_time.unwrap_or_default(),
-            schema_version,
-            raw_payload,
-            payload,
-        })
+            match field {
+                Field::SchemaVersion => {
+                    if let Some(span) = map.next_value_seed(SchemaVersion(&mut w.text))? {
+                        w.spans[field as usize] = span;
+                    }
+                }
+                Field::RawPayload => match map.next_value_seed(Payload(&mut w.text))? {
+                    // The documents' form: a JSON document in a string, decoded when
+                    // asked for.
+                    PayloadRead::Text(span) => w.spans[field as usize] = span,
+                    PayloadRead::Absent => {}
+                    // Sent as an object already: decoded once here, and its text kept as
+                    // raw.
+                    PayloadRead::Decoded(v) => {
+                        w.push(field, &v.to_string());
+                        let _ = w.payload.set(v);
+                    }
+                },
+                _ => {
+                    if let Some(span) = map.next_value_seed(OptionalText(&mut w.text))? {
+                        w.spans[field as usize] = span;
+                    }
+                }
+            }
+        }
+        Ok(w)
+    }
+}
+
+/// Appends `s` to `text`, where `span` then finds it.
+fn append(text: &mut String, s: &str) -> Span {
+    let start = text.len();
+    text.push_str(s);
+    match (u32::try_from(start), u32::try_from(s.len())) {
+        (Ok(start), Ok(len)) if start.checked_add(len).is_some() => Span(start, len),
+        _ => Span::default(),
+    }
+}
+
+/// A string field (or `null`), appended to the event's text as it is read: no string of
+/// its own, even when it had escapes to undo.
+struct OptionalText<'t>(&'t mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for OptionalText<'_> {
+    type Value = Option<Span>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<Span>, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for OptionalText<'_> {
+    type Value = Option<Span>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_none<E>(self) -> std::result::Result<Option<Span>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Option<Span>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<Span>, D::Error> {
+        d.deserialize_str(self)
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Option<Span>, E> {
+        Ok(Some(append(self.0, s)))
+    }
+}
+
+/// `schemaVersion`: text or a number (the documents show both), kept as text; any other
+/// value is skipped, as if absent.
+struct SchemaVersion<'t>(&'t mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for SchemaVersion<'_> {
+    type Value = Option<Span>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<Span>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SchemaVersion<'_> {
+    type Value = Option<Span>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a schema version")
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Option<Span>, E> {
+        Ok(Some(append(self.0, s)))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Option<Span>, E> {
+        Ok(Some(append(self.0, &v.to_string())))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Option<Span>, E> {
+        Ok(Some(append(self.0, &v.to_string())))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Option<Span>, E> {
+        Ok(Some(append(self.0, &Value::from(v).to_string())))
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Option<Span>, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Option<Span>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Option<Span>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<Span>, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> std::result::Result<Option<Span>, A::Error> {
+        serde::de::Visitor::visit_seq(serde::de::IgnoredAny, seq).map(|_| None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> std::result::Result<Option<Span>, A::Error> {
+        serde::de::Visitor::visit_map(serde::de::IgnoredAny, map).map(|_| None)
+    }
+}
+
+/// What a `payload` held.
+enum PayloadRead {
+    Absent,
+    Text(Span),
+    Decoded(Value),
+}
+
+/// The `payload` field: its text appended to the event's text when it is a string (the
+/// documents' form), decoded when it is anything else.
+struct Payload<'t>(&'t mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Payload<'_> {
+    type Value = PayloadRead;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<PayloadRead, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Payload<'_> {
+    type Value = PayloadRead;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a payload")
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<PayloadRead, E> {
+        Ok(PayloadRead::Text(append(self.0, s)))
+    }
+    fn visit_none<E>(self) -> std::result::Result<PayloadRead, E> {
+        Ok(PayloadRead::Absent)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<PayloadRead, E> {
+        Ok(PayloadRead::Absent)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<PayloadRead, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<PayloadRead, E> {
+        Ok(PayloadRead::Decoded(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<PayloadRead, E> {
+        Ok(PayloadRead::Decoded(Value::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<PayloadRead, E> {
+        Ok(PayloadRead::Decoded(Value::from(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<PayloadRead, E> {
+        Ok(PayloadRead::Decoded(Value::from(v)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> std::result::Result<PayloadRead, A::Error> {
+        Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+            .map(PayloadRead::Decoded)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> std::result::Result<PayloadRead, A::Error> {
+        Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            .map(PayloadRead::Decoded)
     }
 }
 
@@ -292,7 +604,7 @@ impl Event {
     /// it was empty, the text itself (`Value::String`) when it is not JSON.
     pub fn payload(&self) -> &Value {
         self.payload
-            .get_or_init(|| decode_payload(&self.raw_payload))
+            .get_or_init(|| decode_payload(self.raw_payload()))
     }
 
     /// The payload if it has been decoded already ([`Event::payload`]), without decoding it.
@@ -302,25 +614,25 @@ impl Event {
 
     /// The event type as the catalogue enum.
     pub fn typed(&self) -> EventType {
-        EventType::parse(&self.event_type)
+        EventType::parse(self.event_type())
     }
 
     /// The payload decoded into the model of its type. Decoded on each call, not when the
     /// event arrives, so consumers that only route on the type pay nothing for it.
     pub fn typed_payload(&self) -> EventPayload {
-        EventPayload::decode(&self.event_type, self.payload())
+        EventPayload::decode(self.event_type(), self.payload())
     }
 
     /// The envelope and decoded payload as one JSON object (camelCase, as on the wire,
     /// with `payload` decoded): the form the C and generic bindings hand out.
     pub fn to_json(&self) -> Value {
         serde_json::json!({
-            "kind": self.kind,
-            "eventId": self.event_id,
-            "correlationId": self.correlation_id,
-            "eventType": self.event_type,
-            "publishedTime": self.published_time,
-            "schemaVersion": self.schema_version,
+            "kind": self.kind(),
+            "eventId": self.event_id(),
+            "correlationId": self.correlation_id(),
+            "eventType": self.event_type(),
+            "publishedTime": self.published_time(),
+            "schemaVersion": self.schema_version(),
             "payload": self.payload(),
         })
     }
@@ -387,8 +699,8 @@ mod tests {
         assert_eq!(e.typed(), EventType::EcIdle);
         assert!(e.payload_if_decoded().is_none(), "decoded on first use");
         assert_eq!(e.payload()["payload"]["interactionId"], 1030);
-        assert!(e.raw_payload.starts_with("{\"userId\""));
-        assert_eq!(e.schema_version, "1");
+        assert!(e.raw_payload().starts_with("{\"userId\""));
+        assert_eq!(e.schema_version(), "1");
     }
 
     #[test]
@@ -400,6 +712,80 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(e.payload(), &Value::String("not json".into()));
-        assert_eq!(e.schema_version, "2");
+        assert_eq!(e.schema_version(), "2");
+    }
+    /// The envelope is read straight into one text: fields in any order, escapes undone,
+    /// unknown keys skipped, and the same answers from the text and the tree.
+    #[test]
+    fn reads_fields_in_any_order_with_escapes_into_one_text() {
+        let text = r#"{"payload":"{\"a\":\"\\u00e9\"}","extra":[1,{"x":null}],
+            "eventType":"engagementCenter.Idle","schemaVersion":3,"eventId":"id\"1",
+            "correlationId":null,"publishedTime":"2024-01-01T00:00:00Z","kind":"k\n"}"#;
+        let from_text = Event::from_wire_text(text).unwrap();
+        let from_tree = Event::from_wire(&serde_json::from_str(text).unwrap()).unwrap();
+        for e in [&from_text, &from_tree] {
+            assert_eq!(e.event_id(), "id\"1");
+            assert_eq!(e.kind(), "k\n");
+            assert_eq!(e.correlation_id(), "");
+            assert_eq!(e.event_type(), "engagementCenter.Idle");
+            assert_eq!(e.published_time(), "2024-01-01T00:00:00Z");
+            assert_eq!(e.schema_version(), "3");
+            assert_eq!(e.raw_payload(), r#"{"a":"\u00e9"}"#);
+            assert_eq!(e.payload()["a"], "\u{e9}");
+        }
+        assert_eq!(from_text, from_tree);
+        assert!(format!("{from_text:?}").contains("event_id: \"id\\\"1\""));
+    }
+
+    #[test]
+    fn payloads_and_versions_of_other_shapes() {
+        let e = Event::from_wire(&serde_json::json!({
+            "eventId": "1", "eventType": "t", "schemaVersion": 1.5,
+            "payload": {"n": [1, 2]}
+        }))
+        .unwrap();
+        assert_eq!(e.schema_version(), "1.5");
+        assert_eq!(e.raw_payload(), r#"{"n":[1,2]}"#);
+        assert!(
+            e.payload_if_decoded().is_some(),
+            "an object payload is decoded at once"
+        );
+        for (version, payload, raw) in [
+            (serde_json::json!(true), serde_json::json!([1]), "[1]"),
+            (serde_json::json!({"v": 1}), serde_json::json!(7), "7"),
+            (serde_json::json!([1]), serde_json::json!(null), ""),
+        ] {
+            let e = Event::from_wire_text(
+                &serde_json::json!({
+                    "eventId": "1", "eventType": "t", "schemaVersion": version, "payload": payload
+                })
+                .to_string(),
+            )
+            .unwrap();
+            assert_eq!(e.schema_version(), "", "{version} is not a version");
+            assert_eq!(e.raw_payload(), raw);
+        }
+    }
+
+    #[test]
+    fn refuses_repeated_fields_and_text_fields_of_other_types() {
+        // A tree keeps one of repeated keys: only the text can show them.
+        for bad in [
+            r#"{"eventId":"1","eventId":"2","eventType":"t"}"#,
+            r#"{"eventId":"1","eventType":"t","payload":"a","payload":"b"}"#,
+        ] {
+            assert!(Event::from_wire_text(bad).is_err(), "{bad}");
+        }
+        for bad in [
+            r#"{"eventId":"1","eventType":"t","kind":5}"#,
+            r#"{"eventId":["1"],"eventType":"t"}"#,
+            r#"{"eventId":"","eventType":"t"}"#,
+            r#"{"eventId":"1","eventType":null}"#,
+            r#"["1","t"]"#,
+        ] {
+            assert!(Event::from_wire_text(bad).is_err(), "{bad}");
+            let tree: Value = serde_json::from_str(bad).unwrap();
+            assert!(Event::from_wire(&tree).is_err(), "{bad}");
+        }
     }
 }

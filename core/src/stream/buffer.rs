@@ -101,14 +101,14 @@ impl Buffer {
             // A new event is remembered at once unless the buffer is full: then it is
             // dropped, or left to the service's redelivery, and stays new.
             let full = self.events >= self.capacity;
-            match self.seen.observe(&event.event_id, !full) {
+            match self.seen.observe(event.event_id(), !full) {
                 Seen::Pending => {
                     out.duplicates += 1;
                     continue;
                 }
                 Seen::Handled => {
                     out.duplicates += 1;
-                    self.owe_ack(event.event_id, &mut out);
+                    self.owe_ack(event.event_id().to_owned(), &mut out);
                     continue;
                 }
                 Seen::New => {}
@@ -286,7 +286,7 @@ impl Buffer {
     pub(crate) fn take(&mut self) -> Option<Result<Popped>> {
         if let Some(popped) = self.pop() {
             if let StreamItem::Event(e) = &popped.item {
-                self.pulled = Some(e.event_id.clone());
+                self.pulled = Some(e.event_id().to_owned());
             }
             return Some(Ok(popped));
         }
@@ -347,7 +347,7 @@ mod tests {
         let mut ids = Vec::new();
         while let Some(p) = b.pop() {
             if let StreamItem::Event(e) = p.item {
-                ids.push(e.event_id);
+                ids.push(e.event_id().to_owned());
             }
         }
         ids

@@ -759,7 +759,7 @@ impl Job for Shared {
             let ids: Vec<String> = batch
                 .iter()
                 .filter_map(|item| match item {
-                    StreamItem::Event(event) => Some(event.event_id.clone()),
+                    StreamItem::Event(event) => Some(event.event_id().to_owned()),
                     StreamItem::Status(_) => None,
                 })
                 .collect();

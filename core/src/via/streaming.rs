@@ -245,7 +245,7 @@ mod tests {
                 runs.push(
                     r.into_iter()
                         .map(|e| {
-                            e.map(|e| e.event_id)
+                            e.map(|e| e.event_id().to_owned())
                                 .map_err(|m| m.event_id.unwrap_or_default())
                         })
                         .collect(),

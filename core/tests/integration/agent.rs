@@ -58,7 +58,7 @@ fn confirmed_by(outcome: &ccbridge::CommandOutcome) -> &str {
     outcome
         .event
         .as_ref()
-        .map(|e| e.event_type.as_str())
+        .map(|e| e.event_type())
         .unwrap_or("(202 only)")
 }
 
@@ -383,7 +383,7 @@ fn a_recreated_stream_is_re_attached_and_reported_as_a_gap() {
     // session, proof that the agent's events flow there.
     let stats = wait_for(&agent, AgentChangeKind::Statistics);
     assert_eq!(
-        stats.event.unwrap().event_type,
+        stats.event.unwrap().event_type(),
         "engagementCenter.AgentStatistics"
     );
     assert!(!agent.snapshot().statistics.is_empty());
@@ -607,7 +607,7 @@ fn an_agent_on_a_stream_the_caller_runs_shares_it_and_leaves_it_running() {
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
     let mine = {
         let seen = seen.clone();
-        move |e: &Event| seen.lock().unwrap().push(e.event_type.clone())
+        move |e: &Event| seen.lock().unwrap().push(e.event_type().to_owned())
     };
     let stream = Arc::new(
         EventStream::start_with_handler_blocking(&client, options().stream, (agent.feed(), mine))
@@ -798,7 +798,7 @@ fn a_transfer_to_another_agent_is_offered_to_it_under_a_new_id() {
     assert_ne!(new_id, call);
     let moved = wait_for(&receiver, AgentChangeKind::InteractionChanged);
     assert_eq!(
-        moved.event.unwrap().event_type,
+        moved.event.unwrap().event_type(),
         "engagementCenter.InteractionTransferred"
     );
     let s = receiver.snapshot();

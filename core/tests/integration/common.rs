@@ -55,7 +55,7 @@ pub fn pull_until(stream: &EventStream, event_type: &str) -> Vec<Event> {
             .next_event(WAIT)
             .expect("stream open")
             .unwrap_or_else(|| panic!("no {event_type} within {WAIT:?}; got {:?}", types(&seen)));
-        let done = e.event_type == event_type;
+        let done = e.event_type() == event_type;
         seen.push(e);
         if done {
             return seen;
@@ -64,7 +64,7 @@ pub fn pull_until(stream: &EventStream, event_type: &str) -> Vec<Event> {
 }
 
 pub fn types(events: &[Event]) -> Vec<String> {
-    events.iter().map(|e| e.event_type.clone()).collect()
+    events.iter().map(|e| e.event_type().to_owned()).collect()
 }
 
 /// Logs `user` in on the stream's session and returns the ehubSessionId of ConnectConfirm.

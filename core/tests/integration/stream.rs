@@ -79,9 +79,13 @@ fn agent_flow_in_pull_mode_with_one_poll_in_flight() {
     block(ec.disconnect(&sid, "agent-pull", &disconnect)).unwrap();
     let last = pull_until(&stream, "engagementCenter.Disconnected");
     let e = last.last().unwrap();
-    assert!(!e.event_id.is_empty() && !e.correlation_id.is_empty() && !e.published_time.is_empty());
-    assert_eq!(e.kind, "via#engagementCenterEvent");
-    assert!(e.raw_payload.contains("\"userId\""));
+    assert!(
+        !e.event_id().is_empty()
+            && !e.correlation_id().is_empty()
+            && !e.published_time().is_empty()
+    );
+    assert_eq!(e.kind(), "via#engagementCenterEvent");
+    assert!(e.raw_payload().contains("\"userId\""));
 
     stream.stop().unwrap();
     let stats = sim.state().stats();
@@ -108,7 +112,7 @@ fn handler_events_are_acknowledged_after_the_handler_returns() {
     let got: Vec<Event> = (0..25)
         .map(|_| rx.recv_timeout(WAIT).expect("event"))
         .collect();
-    let ids: HashSet<_> = got.iter().map(|e| e.event_id.clone()).collect();
+    let ids: HashSet<_> = got.iter().map(|e| e.event_id().to_owned()).collect();
     assert_eq!(ids.len(), 25);
     let deadline = Instant::now() + WAIT;
     while sim.state().stats().acknowledged < 25 {
@@ -137,7 +141,7 @@ fn refused_acknowledgements_are_retried_with_backoff_not_in_a_loop() {
     let (tx, rx) = mpsc::channel::<String>();
     let tx = Mutex::new(tx);
     let stream = EventStream::start_with_handler_blocking(&client, cfg, move |e: &Event| {
-        tx.lock().unwrap().send(e.event_id.clone()).unwrap();
+        tx.lock().unwrap().send(e.event_id().to_owned()).unwrap();
     })
     .unwrap();
     sim.state()
@@ -192,7 +196,7 @@ fn redeliveries_are_hidden_from_the_consumer() {
     std::thread::sleep(Duration::from_millis(800));
     let mut ids = Vec::new();
     while let Some(e) = stream.next_event(Duration::from_millis(500)).unwrap() {
-        ids.push(e.event_id);
+        ids.push(e.event_id().to_owned());
     }
     assert_eq!(ids.len(), 5, "each event exactly once: {ids:?}");
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 5);
@@ -233,7 +237,7 @@ fn an_expired_session_is_recreated_and_reported() {
         .next_event(WAIT)
         .unwrap()
         .expect("events flow on the new session");
-    assert_eq!(e.event_type, "engagementCenter.ScreenPop");
+    assert_eq!(e.event_type(), "engagementCenter.ScreenPop");
     assert_eq!(stream.stats().sessions_recreated, 1);
     stream.stop().unwrap();
 }
@@ -284,7 +288,7 @@ fn a_full_buffer_is_reported_and_nothing_is_lost() {
     let mut full = false;
     while ids.len() < 20 {
         match stream.next_item(WAIT).unwrap().expect("more events") {
-            StreamItem::Event(e) => assert!(ids.insert(e.event_id), "duplicate"),
+            StreamItem::Event(e) => assert!(ids.insert(e.event_id().to_owned()), "duplicate"),
             StreamItem::Status(StreamStatus::BufferFull { capacity }) => {
                 assert_eq!(capacity, 5);
                 full = true;
@@ -309,7 +313,7 @@ fn a_handler_can_stop_its_own_stream() {
         if let Some(s) = s2.get() {
             s.stop().expect("stop from the handler");
         }
-        tx.lock().unwrap().send(e.event_id.clone()).unwrap();
+        tx.lock().unwrap().send(e.event_id().to_owned()).unwrap();
     })
     .unwrap();
     let sid = stream.session_id();
@@ -360,7 +364,7 @@ fn statuses_reach_the_handler_in_order() {
     struct H(mpsc::Sender<String>);
     impl ccbridge::EventHandler for H {
         fn on_event(&mut self, e: &Event) {
-            let _ = self.0.send(e.event_type.clone());
+            let _ = self.0.send(e.event_type().to_owned());
         }
         fn on_status(&mut self, s: &StreamStatus) {
             let _ = self.0.send(format!("status:{}", s.name()));
@@ -389,7 +393,7 @@ fn payloads_that_are_not_json_are_kept_raw() {
         })
         .unwrap();
     let e = stream.next_event(WAIT).unwrap().unwrap();
-    assert_eq!(e.raw_payload, "plain text, not JSON");
+    assert_eq!(e.raw_payload(), "plain text, not JSON");
     assert_eq!(e.payload(), &json!("plain text, not JSON"));
     assert_eq!(e.typed(), ccbridge::EventType::MessagingEntitySendText);
     stream.stop().unwrap();
@@ -474,7 +478,7 @@ async fn async_pull_on_a_foreign_runtime() {
     let mut types = Vec::new();
     while types.len() < 4 {
         let e = stream.next_event_async(WAIT).await.unwrap().expect("event");
-        types.push(e.event_type);
+        types.push(e.event_type().to_owned());
     }
     assert_eq!(types[1], "engagementCenter.ConnectConfirm");
     assert!(
@@ -573,7 +577,7 @@ fn a_panicking_handler_loses_only_its_own_event() {
         if n == 2 {
             panic!("handler bug");
         }
-        tx.lock().unwrap().send(e.event_id.clone()).unwrap();
+        tx.lock().unwrap().send(e.event_id().to_owned()).unwrap();
     })
     .unwrap();
     inject(&sim, &stream.session_id(), "engagementCenter.ScreenPop", 5);
@@ -634,7 +638,7 @@ fn subscriptions_are_restored_on_a_recreated_session() {
     inject(&sim, &new, "engagementCenter.Idle", 1);
     inject(&sim, &new, "engagementCenter.ScreenPop", 1);
     let e = stream.next_event(WAIT).unwrap().expect("the screen pop");
-    assert_eq!(e.event_type, "engagementCenter.ScreenPop");
+    assert_eq!(e.event_type(), "engagementCenter.ScreenPop");
     stream.unsubscribe_blocking(&restored[0]).unwrap();
     assert!(stream.subscription_ids().is_empty());
     assert_eq!(sim.state().session_info(&new).unwrap().subscriptions, 0);
@@ -692,7 +696,7 @@ fn callback_streams_share_a_few_dispatcher_threads_in_order_one_call_at_a_time()
                 }
                 // Long enough that calls of one stream would overlap if they could.
                 std::thread::sleep(Duration::from_micros(200));
-                h.ids.lock().unwrap().push(e.event_id.clone());
+                h.ids.lock().unwrap().push(e.event_id().to_owned());
                 h.inside.store(false, SeqCst);
             },
         )
@@ -858,7 +862,7 @@ fn over_http2_streams_spread_over_connections_within_the_servers_stream_limit() 
                 .next_event(Duration::from_secs(2))
                 .unwrap()
                 .expect("an event while the other streams' polls wait");
-            assert_eq!(event.event_type, "engagementCenter.Idle");
+            assert_eq!(event.event_type(), "engagementCenter.Idle");
         }
     }
     let stats = sim.state().stats();

@@ -167,9 +167,9 @@ fn protocol_floor_round(sim: &Sim, client: &ViaClient, events: u64) -> f64 {
             let batch = streaming.poll_events(&session, 200).await.expect("poll");
             for e in &batch {
                 assert!(
-                    seen.insert(e.event_id.clone()),
+                    seen.insert(e.event_id().to_owned()),
                     "redelivered: {}",
-                    e.event_id
+                    e.event_id()
                 );
             }
             if seen.len() as u64 >= events {
@@ -182,7 +182,7 @@ fn protocol_floor_round(sim: &Sim, client: &ViaClient, events: u64) -> f64 {
                 events: batch
                     .into_iter()
                     .map(|e| AcknowledgeEvent {
-                        event_id: e.event_id,
+                        event_id: e.event_id().to_owned(),
                     })
                     .collect(),
             };

@@ -311,7 +311,7 @@ impl EventHandler for Recorder {
                 if let StreamItem::Event(e) = item {
                     events += 1;
                     let me = self.index;
-                    ledger.update(&e.event_id, |entry| {
+                    ledger.update(e.event_id(), |entry| {
                         entry.deliveries += 1;
                         entry.first_handler.get_or_insert(me);
                         entry.delivered_ms.get_or_insert(now_ms);
