@@ -75,41 +75,37 @@ impl Event {
         let Span(start, len) = self.spans[f as usize];
         &self.text[start as usize..(start + len) as usize]
     }
+}
 
+/// The accessors of the envelope's text fields, one per [`Field`].
+macro_rules! field_accessors {
+    ($($(#[$doc:meta])* $name:ident => $field:ident;)*) => {
+        impl Event {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> &str {
+                    self.field(Field::$field)
+                }
+            )*
+        }
+    };
+}
+
+field_accessors! {
     /// Serialization kind (`"via#engagementCenterEvent"`).
-    pub fn kind(&self) -> &str {
-        self.field(Field::Kind)
-    }
-
+    kind => Kind;
     /// Unique id of the event; what acknowledgement and duplicate detection key on.
-    pub fn event_id(&self) -> &str {
-        self.field(Field::EventId)
-    }
-
+    event_id => EventId;
     /// Correlation id: events caused by one command share it.
-    pub fn correlation_id(&self) -> &str {
-        self.field(Field::CorrelationId)
-    }
-
+    correlation_id => CorrelationId;
     /// Wire name of the type (`"engagementCenter.Idle"`).
-    pub fn event_type(&self) -> &str {
-        self.field(Field::EventType)
-    }
-
+    event_type => EventType;
     /// When the event was queued (ISO 8601, UTC).
-    pub fn published_time(&self) -> &str {
-        self.field(Field::PublishedTime)
-    }
-
+    published_time => PublishedTime;
     /// Payload schema version (the documents show both `"1"` and `1`; kept as text).
-    pub fn schema_version(&self) -> &str {
-        self.field(Field::SchemaVersion)
-    }
-
+    schema_version => SchemaVersion;
     /// The payload exactly as the service sent it (a JSON document in a string).
-    pub fn raw_payload(&self) -> &str {
-        self.field(Field::RawPayload)
-    }
+    raw_payload => RawPayload;
 }
 
 impl fmt::Debug for Event {
