@@ -44,7 +44,7 @@ fn block<T>(f: impl std::future::Future<Output = ccbridge::Result<T>>) -> Result
 fn done(o: CommandOutcome) {
     let by = o
         .event
-        .map_or_else(|| "accepted".to_string(), |e| e.event_type().to_string());
+        .map_or_else(|| "accepted".to_string(), |e| e.event_type().to_owned());
     println!("  = {} confirmed by {by}", o.command);
 }
 

@@ -34,14 +34,13 @@ impl fmt::Display for EventType {
     }
 }
 
-/// One event of a streaming session (v3 envelope).
-///
-/// The envelope's text fields live end to end in one string, reached through accessors:
-/// one allocation per event instead of one per field. An event is made on the poller's
-/// thread and dropped on the handler's, and each allocation crossing threads costs both
-/// of them; a busy stream handles hundreds of thousands of events a second.
+/// One event of a streaming session (v3 envelope): its text fields through accessors,
+/// its payload decoded on first use.
 #[derive(Clone)]
 pub struct Event {
+    // The text fields end to end, so that an event costs one allocation: it is made on the
+    // poller's thread and dropped on the handler's, each allocation that crosses threads
+    // costs both, and a busy stream handles hundreds of thousands of events a second.
     text: String,
     /// Where each field lies in `text`, by [`Field`].
     spans: [Span; FIELDS],
@@ -63,17 +62,18 @@ enum Field {
     RawPayload,
 }
 
-const FIELDS: usize = 7;
+const FIELDS: usize = Field::RawPayload as usize + 1;
 
-/// A field's place in [`Event::text`]: start and length. 32 bits each, since a response is
-/// capped well below 4 GiB (`max_response_bytes`).
+/// A field's place in [`Event::text`]: start and length, 32 bits each. An event whose text
+/// would pass 4 GiB is refused as it is decoded.
 #[derive(Clone, Copy, Default)]
 struct Span(u32, u32);
 
 impl Event {
+    #[inline]
     fn field(&self, f: Field) -> &str {
         let Span(start, len) = self.spans[f as usize];
-        &self.text[start as usize..(start + len) as usize]
+        &self.text[start as usize..start as usize + len as usize]
     }
 }
 
@@ -83,6 +83,7 @@ macro_rules! field_accessors {
         impl Event {
             $(
                 $(#[$doc])*
+                #[inline]
                 pub fn $name(&self) -> &str {
                     self.field(Field::$field)
                 }
@@ -104,7 +105,8 @@ field_accessors! {
     published_time => PublishedTime;
     /// Payload schema version (the documents show both `"1"` and `1`; kept as text).
     schema_version => SchemaVersion;
-    /// The payload exactly as the service sent it (a JSON document in a string).
+    /// The payload's text: the string the service sent (a JSON document), its escapes
+    /// undone; a payload sent as a JSON value instead is kept as that value's JSON text.
     raw_payload => RawPayload;
 }
 
@@ -165,10 +167,6 @@ impl WireEvent {
             present: [false; FIELDS],
             payload: OnceLock::new(),
         }
-    }
-
-    fn push(&mut self, f: Field, s: &str) {
-        self.spans[f as usize] = append(&mut self.text, s);
     }
 
     fn into_event(self) -> Result<Event> {
@@ -256,7 +254,7 @@ impl<'de> serde::de::Visitor<'de> for WireEventVisitor {
                     // Sent as an object already: decoded once here, and its text kept as
                     // raw.
                     PayloadRead::Decoded(v) => {
-                        w.push(field, &v.to_string());
+                        w.spans[field as usize] = append_display(&mut w.text, &v)?;
                         let _ = w.payload.set(v);
                     }
                 },
@@ -271,13 +269,37 @@ impl<'de> serde::de::Visitor<'de> for WireEventVisitor {
     }
 }
 
-/// Appends `s` to `text`, where `span` then finds it.
-fn append(text: &mut String, s: &str) -> Span {
+/// Appends `s` to `text` and returns where it lies, or an error when the event's text
+/// would pass what a span can address (4 GiB).
+fn append<E: serde::de::Error>(text: &mut String, s: &str) -> std::result::Result<Span, E> {
     let start = text.len();
-    text.push_str(s);
     match (u32::try_from(start), u32::try_from(s.len())) {
-        (Ok(start), Ok(len)) if start.checked_add(len).is_some() => Span(start, len),
-        _ => Span::default(),
+        (Ok(start32), Ok(len)) if start32.checked_add(len).is_some() => {
+            text.push_str(s);
+            Ok(Span(start32, len))
+        }
+        _ => Err(E::custom("event text larger than 4 GiB")),
+    }
+}
+
+/// [`append`] of a value's display form, written in place (a number, a JSON value): no
+/// string of its own first.
+fn append_display<E: serde::de::Error>(
+    text: &mut String,
+    v: &dyn fmt::Display,
+) -> std::result::Result<Span, E> {
+    use std::fmt::Write;
+    let start = text.len();
+    let _ = write!(text, "{v}");
+    let len = text.len() - start;
+    match (u32::try_from(start), u32::try_from(len)) {
+        (Ok(start32), Ok(len32)) if start32.checked_add(len32).is_some() => {
+            Ok(Span(start32, len32))
+        }
+        _ => {
+            text.truncate(start);
+            Err(E::custom("event text larger than 4 GiB"))
+        }
     }
 }
 
@@ -312,8 +334,8 @@ impl<'de> serde::de::Visitor<'de> for OptionalText<'_> {
     ) -> std::result::Result<Option<Span>, D::Error> {
         d.deserialize_str(self)
     }
-    fn visit_str<E>(self, s: &str) -> std::result::Result<Option<Span>, E> {
-        Ok(Some(append(self.0, s)))
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Option<Span>, E> {
+        append(self.0, s).map(Some)
     }
 }
 
@@ -336,17 +358,18 @@ impl<'de> serde::de::Visitor<'de> for SchemaVersion<'_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a schema version")
     }
-    fn visit_str<E>(self, s: &str) -> std::result::Result<Option<Span>, E> {
-        Ok(Some(append(self.0, s)))
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Option<Span>, E> {
+        append(self.0, s).map(Some)
     }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<Option<Span>, E> {
-        Ok(Some(append(self.0, &v.to_string())))
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Option<Span>, E> {
+        append_display(self.0, &v).map(Some)
     }
-    fn visit_i64<E>(self, v: i64) -> std::result::Result<Option<Span>, E> {
-        Ok(Some(append(self.0, &v.to_string())))
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Option<Span>, E> {
+        append_display(self.0, &v).map(Some)
     }
-    fn visit_f64<E>(self, v: f64) -> std::result::Result<Option<Span>, E> {
-        Ok(Some(append(self.0, &Value::from(v).to_string())))
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Option<Span>, E> {
+        // As JSON writes it (`1.0`, not `1`), as the version read from a tree has it.
+        append_display(self.0, &Value::from(v)).map(Some)
     }
     fn visit_bool<E>(self, _: bool) -> std::result::Result<Option<Span>, E> {
         Ok(None)
@@ -403,8 +426,8 @@ impl<'de> serde::de::Visitor<'de> for Payload<'_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a payload")
     }
-    fn visit_str<E>(self, s: &str) -> std::result::Result<PayloadRead, E> {
-        Ok(PayloadRead::Text(append(self.0, s)))
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<PayloadRead, E> {
+        append(self.0, s).map(PayloadRead::Text)
     }
     fn visit_none<E>(self) -> std::result::Result<PayloadRead, E> {
         Ok(PayloadRead::Absent)
@@ -465,7 +488,7 @@ pub(crate) fn decode_batch_in_one_pass(
     /// The response's fields: `events`, and any other, skipped.
     #[derive(Deserialize)]
     #[serde(field_identifier, rename_all = "camelCase")]
-    enum Field {
+    enum ResponseKey {
         Events,
         #[serde(other)]
         Other,
@@ -495,15 +518,15 @@ pub(crate) fn decode_batch_in_one_pass(
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
             let mut seen = false;
-            while let Some(key) = map.next_key::<Field>()? {
+            while let Some(key) = map.next_key::<ResponseKey>()? {
                 match key {
-                    Field::Other => {
+                    ResponseKey::Other => {
                         map.next_value::<IgnoredAny>()?;
                     }
-                    Field::Events if std::mem::replace(&mut seen, true) => {
+                    ResponseKey::Events if std::mem::replace(&mut seen, true) => {
                         return Err(serde::de::Error::duplicate_field("events"));
                     }
-                    Field::Events => map.next_value_seed(&mut *self.0)?,
+                    ResponseKey::Events => map.next_value_seed(&mut *self.0)?,
                 }
             }
             Ok(())
@@ -537,8 +560,8 @@ pub(crate) fn decode_batch_in_one_pass(
             loop {
                 // On any failure the events read so far are handed first: the caller
                 // decodes the rest one by one from the count handed.
-                let wire = match seq.next_element::<ObjectEvent>() {
-                    Ok(Some(ObjectEvent(wire))) => wire,
+                let wire = match seq.next_element::<WireEvent>() {
+                    Ok(Some(wire)) => wire,
                     Ok(None) => break,
                     Err(e) => {
                         self.hand(&mut events);
@@ -558,27 +581,6 @@ pub(crate) fn decode_batch_in_one_pass(
             }
             self.hand(&mut events);
             Ok(())
-        }
-    }
-    /// An event that must be a JSON object: serde would read an array positionally.
-    struct ObjectEvent(WireEvent);
-    impl<'de> Deserialize<'de> for ObjectEvent {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-            use serde::de::value::MapAccessDeserializer;
-            struct Object;
-            impl<'de> Visitor<'de> for Object {
-                type Value = ObjectEvent;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("an event object")
-                }
-                fn visit_map<A: MapAccess<'de>>(
-                    self,
-                    map: A,
-                ) -> std::result::Result<ObjectEvent, A::Error> {
-                    WireEvent::deserialize(MapAccessDeserializer::new(map)).map(ObjectEvent)
-                }
-            }
-            d.deserialize_map(Object)
         }
     }
     let mut events = Events {
@@ -639,7 +641,7 @@ impl Event {
     /// payload as a JSON string or an object); strict where a field the engine depends on
     /// (`eventId`, `eventType`) is missing.
     pub fn from_wire(v: &Value) -> Result<Event> {
-        // Checked first: serde would read an array positionally into the envelope.
+        // Checked first, for a message that says what is wrong.
         if !v.is_object() {
             return Err(Error::decode("event: not a JSON object"));
         }
@@ -651,7 +653,7 @@ impl Event {
     /// [`Event::from_wire`] from the event's JSON text, without building a JSON tree of
     /// the envelope first: how the engine decodes each event of a batch.
     pub fn from_wire_text(text: &str) -> Result<Event> {
-        // Checked first: serde would read an array positionally into the envelope.
+        // Checked first, for a message that says what is wrong.
         if !text.trim_start().starts_with('{') {
             return Err(Error::decode("event: not a JSON object"));
         }
@@ -710,6 +712,7 @@ mod tests {
         assert_eq!(e.payload(), &Value::String("not json".into()));
         assert_eq!(e.schema_version(), "2");
     }
+
     /// The envelope is read straight into one text: fields in any order, escapes undone,
     /// unknown keys skipped, and the same answers from the text and the tree.
     #[test]

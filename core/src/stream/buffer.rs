@@ -108,7 +108,7 @@ impl Buffer {
                 }
                 Seen::Handled => {
                     out.duplicates += 1;
-                    self.owe_ack(event.event_id().to_owned(), &mut out);
+                    self.owe_ack(event.event_id(), &mut out);
                     continue;
                 }
                 Seen::New => {}
@@ -166,11 +166,11 @@ impl Buffer {
                 out.items_added = true;
                 // Nothing will handle it: it counts as handled at once.
                 self.seen.insert(&id, Seen::Handled);
-                self.owe_ack(id, out);
+                self.owe_ack(&id, out);
             }
             Seen::Handled => {
                 out.duplicates += 1;
-                self.owe_ack(id, out);
+                self.owe_ack(&id, out);
             }
             Seen::Pending => out.duplicates += 1,
         }
@@ -178,7 +178,7 @@ impl Buffer {
 
     /// Queues the acknowledgement of a redelivered or unreadable event, once: while
     /// acknowledgements are refused, each poll hands the same events back.
-    fn owe_ack(&mut self, id: String, out: &mut Accepted) {
+    fn owe_ack(&mut self, id: &str, out: &mut Accepted) {
         if self.require_ack {
             self.queue_ack_once(id);
             out.acks_queued = true;
@@ -186,9 +186,9 @@ impl Buffer {
     }
 
     /// Queues `id` unless it is queued already.
-    fn queue_ack_once(&mut self, id: String) {
-        if !self.acks.contains(&id) {
-            self.acks.push(id);
+    fn queue_ack_once(&mut self, id: &str) {
+        if !self.acks.iter().any(|queued| queued == id) {
+            self.acks.push(id.to_owned());
         }
     }
 
@@ -262,7 +262,7 @@ impl Buffer {
         let newer = std::mem::replace(&mut self.acks, batch);
         // A redelivery while the batch was out queued some of its ids again.
         for id in newer {
-            self.queue_ack_once(id);
+            self.queue_ack_once(&id);
         }
     }
 
