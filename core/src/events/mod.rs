@@ -269,17 +269,20 @@ impl<'de> serde::de::Visitor<'de> for WireEventVisitor {
     }
 }
 
-/// Appends `s` to `text` and returns where it lies, or an error when the event's text
-/// would pass what a span can address (4 GiB).
-fn append<E: serde::de::Error>(text: &mut String, s: &str) -> std::result::Result<Span, E> {
-    let start = text.len();
-    match (u32::try_from(start), u32::try_from(s.len())) {
-        (Ok(start32), Ok(len)) if start32.checked_add(len).is_some() => {
-            text.push_str(s);
-            Ok(Span(start32, len))
-        }
+/// The span of `len` bytes at `start`, or an error when the event's text would pass what a
+/// span can address (4 GiB).
+fn span<E: serde::de::Error>(start: usize, len: usize) -> std::result::Result<Span, E> {
+    match (u32::try_from(start), u32::try_from(len)) {
+        (Ok(start), Ok(len)) if start.checked_add(len).is_some() => Ok(Span(start, len)),
         _ => Err(E::custom("event text larger than 4 GiB")),
     }
+}
+
+/// Appends `s` to `text` and returns where it lies.
+fn append<E: serde::de::Error>(text: &mut String, s: &str) -> std::result::Result<Span, E> {
+    let at = span(text.len(), s.len())?;
+    text.push_str(s);
+    Ok(at)
 }
 
 /// [`append`] of a value's display form, written in place (a number, a JSON value): no
@@ -291,16 +294,7 @@ fn append_display<E: serde::de::Error>(
     use std::fmt::Write;
     let start = text.len();
     let _ = write!(text, "{v}");
-    let len = text.len() - start;
-    match (u32::try_from(start), u32::try_from(len)) {
-        (Ok(start32), Ok(len32)) if start32.checked_add(len32).is_some() => {
-            Ok(Span(start32, len32))
-        }
-        _ => {
-            text.truncate(start);
-            Err(E::custom("event text larger than 4 GiB"))
-        }
-    }
+    span(start, text.len() - start).inspect_err(|_| text.truncate(start))
 }
 
 /// A string field (or `null`), appended to the event's text as it is read: no string of
