@@ -74,6 +74,18 @@ impl Dedupe {
     /// (one search of the table for both).
     pub(crate) fn observe(&mut self, id: &str, remember: bool) -> Seen {
         let hash = self.hasher.hash_one(id);
+        self.observe_hashed(hash, id, remember.then_some(false))
+    }
+
+    /// Remembers a new id as `state` (`Pending` or `Handled`; `New` is taken as `Pending`).
+    pub(crate) fn insert(&mut self, id: &str, state: Seen) {
+        let hash = self.hasher.hash_one(id);
+        self.observe_hashed(hash, id, Some(state == Seen::Handled));
+    }
+
+    /// What is known of `id`, whose hash is `hash`; a new one is remembered, handled or
+    /// not, when `remember` says how.
+    fn observe_hashed(&mut self, hash: u64, id: &str, remember: Option<bool>) -> Seen {
         let hasher = &self.hasher;
         match self
             .entries
@@ -81,39 +93,17 @@ impl Dedupe {
         {
             hashbrown::hash_table::Entry::Occupied(e) => Self::seen(Some(e.get())),
             hashbrown::hash_table::Entry::Vacant(slot) => {
-                if remember {
+                if let Some(handled) = remember {
                     slot.insert(Entry {
                         id: id.into(),
                         seq: self.next_seq,
-                        handled: false,
+                        handled,
                     });
                     self.ordered(hash);
                 }
                 Seen::New
             }
         }
-    }
-
-    /// Remembers a new id as `state` (`Pending` or `Handled`; `New` is taken as `Pending`).
-    pub(crate) fn insert(&mut self, id: &str, state: Seen) {
-        let hash = self.hasher.hash_one(id);
-        if self.entries.find(hash, |e| &*e.id == id).is_none() {
-            self.add(hash, id, state == Seen::Handled);
-        }
-    }
-
-    fn add(&mut self, hash: u64, id: &str, handled: bool) {
-        let hasher = &self.hasher;
-        self.entries.insert_unique(
-            hash,
-            Entry {
-                id: id.into(),
-                seq: self.next_seq,
-                handled,
-            },
-            |e| hasher.hash_one(&*e.id),
-        );
-        self.ordered(hash);
     }
 
     /// Records the entry just added (of `seq == next_seq`) and forgets the oldest ones past
@@ -179,9 +169,9 @@ mod tests {
         // Stand-ins for a collision: entries added under one hash directly. Three entries
         // fit the table's first allocation; a fourth could make it grow, which rehashes
         // entries by their real hashes and would no longer match these.
-        d.add(7, "x", false);
-        d.add(7, "y", true);
-        d.add(9, "z", false);
+        d.observe_hashed(7, "x", Some(false));
+        d.observe_hashed(7, "y", Some(true));
+        d.observe_hashed(9, "z", Some(false));
         let ids: Vec<&str> = d.entries.iter().map(|e| &*e.id).collect();
         assert_eq!(ids.len(), 2);
         assert!(!ids.contains(&"x"), "oldest forgotten: {ids:?}");
