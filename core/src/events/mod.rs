@@ -140,10 +140,21 @@ impl PartialEq for Event {
 /// The payload text decoded: `Null` when empty, the text itself when it is not JSON (it is
 /// kept rather than failing the event: the raw form is always there).
 fn decode_payload(raw: &str) -> Value {
-    if raw.trim().is_empty() {
+    if is_blank(raw) {
         return Value::Null;
     }
     serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
+}
+
+/// Whether a payload text is empty or only blanks (its decoded form is null).
+fn is_blank(raw: &str) -> bool {
+    match raw.as_bytes().first() {
+        None => true,
+        // Nearly every payload: JSON opens with a visible ASCII character, which settles it
+        // without a look at the rest.
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        Some(_) => raw.trim().is_empty(),
+    }
 }
 
 /// Room made for an event's text before its first field: enough for the documents' events
@@ -599,6 +610,13 @@ impl Event {
             .get_or_init(|| decode_payload(self.raw_payload()))
     }
 
+    /// Whether the payload is empty or only blanks, so that [`Event::payload`] is null:
+    /// for bindings that decode the payload text into objects of their own.
+    #[inline]
+    pub fn payload_is_blank(&self) -> bool {
+        is_blank(self.raw_payload())
+    }
+
     /// The payload if it has been decoded already ([`Event::payload`]), without decoding it.
     pub fn payload_if_decoded(&self) -> Option<&Value> {
         self.payload.get()
@@ -693,6 +711,26 @@ mod tests {
         assert_eq!(e.payload()["payload"]["interactionId"], 1030);
         assert!(e.raw_payload().starts_with("{\"userId\""));
         assert_eq!(e.schema_version(), "1");
+    }
+
+    #[test]
+    fn blank_payloads_are_null_whatever_their_first_character() {
+        for (raw, blank) in [
+            ("", true),
+            (" \t\r\n", true),
+            ("\u{a0}\u{3000}", true),
+            ("{}", false),
+            (" {}", false),
+            ("\u{a0}x", false),
+            ("é", false),
+        ] {
+            let e = Event::from_wire(
+                &serde_json::json!({"eventId": "1", "eventType": "x", "payload": raw}),
+            )
+            .unwrap();
+            assert_eq!(e.payload_is_blank(), blank, "{raw:?}");
+            assert_eq!(e.payload().is_null(), blank, "{raw:?}");
+        }
     }
 
     #[test]

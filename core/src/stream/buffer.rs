@@ -240,15 +240,25 @@ impl Buffer {
     {
         let mut queued = false;
         for id in ids {
-            self.seen.mark_handled(&id);
             // Saturating: events in hand when their session was replaced were forgotten.
             self.in_hand = self.in_hand.saturating_sub(1);
+            // Without acknowledgement a redelivery is dropped whether it was handled or
+            // not, so the window need not learn which were.
             if self.require_ack {
+                self.seen.mark_handled(&id);
                 self.acks.push(id);
                 queued = true;
             }
         }
         queued
+    }
+
+    /// Without acknowledgement: the consumer is done with `count` events. Which ones does
+    /// not matter, since a redelivery is dropped whether it was handled or not.
+    pub(crate) fn handled_count(&mut self, count: usize) {
+        debug_assert!(!self.require_ack, "acknowledgement needs the ids");
+        // Saturating: events in hand when their session was replaced were forgotten.
+        self.in_hand = self.in_hand.saturating_sub(count);
     }
 
     /// Up to `max` acknowledgements owed, oldest first.
@@ -375,6 +385,23 @@ mod tests {
         assert_eq!((a.events, a.duplicates, a.acks_queued), (0, 1, true));
         assert_eq!(b.take_acks(10), ["2"]);
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn without_acknowledgement_handled_events_are_counted_and_redeliveries_still_hidden() {
+        let mut b = Buffer::new(10, 100, false);
+        let a = b.accept(vec![ev("1"), ev("2"), ev("3")]);
+        assert_eq!(a.events, 3);
+        assert_eq!(drain_ids(&mut b), ["1", "2", "3"]);
+        b.handled_count(2);
+        assert_eq!(b.in_hand(), 1);
+        // The ids behind the count are not known; handled or in hand, a redelivery is
+        // hidden and owes nothing.
+        let a = b.accept(vec![ev("1"), ev("3")]);
+        assert_eq!((a.events, a.duplicates, a.acks_queued), (0, 2, false));
+        b.handled_count(5);
+        assert_eq!(b.in_hand(), 0, "never below zero");
+        assert!(b.take_acks(10).is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
 
+use compact_str::CompactString;
 use hashbrown::HashTable;
 
 /// What the window knows about an id.
@@ -18,7 +19,9 @@ pub(crate) enum Seen {
 
 #[derive(Debug)]
 struct Entry {
-    id: Box<str>,
+    /// Kept in the entry itself when short (up to 24 bytes, as the service's ids are):
+    /// no allocation per remembered id, and a look-up compares without leaving the table.
+    id: CompactString,
     /// Order of insertion: what the oldest hash in `order` is matched against, since two
     /// ids may share a hash.
     seq: u64,
@@ -67,7 +70,7 @@ impl Dedupe {
 
     pub(crate) fn check(&self, id: &str) -> Seen {
         let hash = self.hasher.hash_one(id);
-        Self::seen(self.entries.find(hash, |e| &*e.id == id))
+        Self::seen(self.entries.find(hash, |e| e.id == id))
     }
 
     /// What is known of `id`; a new one is remembered as pending when `remember` says so
@@ -89,13 +92,13 @@ impl Dedupe {
         let hasher = &self.hasher;
         match self
             .entries
-            .entry(hash, |e| &*e.id == id, |e| hasher.hash_one(&*e.id))
+            .entry(hash, |e| e.id == id, |e| hasher.hash_one(e.id.as_str()))
         {
             hashbrown::hash_table::Entry::Occupied(e) => Self::seen(Some(e.get())),
             hashbrown::hash_table::Entry::Vacant(slot) => {
                 if let Some(handled) = remember {
                     slot.insert(Entry {
-                        id: id.into(),
+                        id: CompactString::new(id),
                         seq: self.next_seq,
                         handled,
                     });
@@ -125,7 +128,7 @@ impl Dedupe {
 
     pub(crate) fn mark_handled(&mut self, id: &str) {
         let hash = self.hasher.hash_one(id);
-        if let Some(e) = self.entries.find_mut(hash, |e| &*e.id == id) {
+        if let Some(e) = self.entries.find_mut(hash, |e| e.id == id) {
             e.handled = true;
         }
     }
@@ -172,7 +175,7 @@ mod tests {
         d.observe_hashed(7, "x", Some(false));
         d.observe_hashed(7, "y", Some(true));
         d.observe_hashed(9, "z", Some(false));
-        let ids: Vec<&str> = d.entries.iter().map(|e| &*e.id).collect();
+        let ids: Vec<&str> = d.entries.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(ids.len(), 2);
         assert!(!ids.contains(&"x"), "oldest forgotten: {ids:?}");
         assert!(d

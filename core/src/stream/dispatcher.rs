@@ -72,8 +72,15 @@ pub(crate) fn submit(job: Arc<dyn Job>) {
     if start {
         s.workers += 1;
     }
+    // Only an idle worker waits on the condition, and it counted itself under this lock
+    // before it did: with none idle the job is taken by a busy worker's next look at the
+    // queue or by the one being started, and a notification would be a system call
+    // (the futex wake) that wakes nobody. A busy stream submits its job on every batch.
+    let wake = s.idle > 0;
     drop(s);
-    pool.work.notify_one();
+    if wake {
+        pool.work.notify_one();
+    }
     if start {
         let spawned = thread::Builder::new()
             .name("ccbridge-dispatch".into())

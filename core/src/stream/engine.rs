@@ -523,6 +523,21 @@ impl Shared {
         Ok(())
     }
 
+    /// Counts the items of a batch handed to the handler and lets the poller know about
+    /// room made: once per batch, not per item.
+    fn delivered_batch(&self, batch: &[StreamItem], made_room: bool) {
+        let events = batch
+            .iter()
+            .filter(|item| matches!(item, StreamItem::Event(_)))
+            .count();
+        self.counters
+            .delivered
+            .fetch_add(events as u64, Ordering::Relaxed);
+        if made_room {
+            self.room.notify_one();
+        }
+    }
+
     /// Counts an item handed to the consumer and lets the poller know about room made.
     fn delivered(&self, popped: Popped) -> StreamItem {
         if let StreamItem::Event(_) = &popped.item {
@@ -550,13 +565,19 @@ impl Shared {
         self.after_handled(queued, all);
     }
 
-    /// The handler is done with these events. One lock per batch.
-    fn handled_all(&self, ids: Vec<String>) {
-        if ids.is_empty() {
+    /// The handler is done with `events` events: their `ids` with acknowledgement on,
+    /// none without. One lock per batch.
+    fn handled_all(&self, ids: Vec<String>, events: usize) {
+        if events == 0 {
             return;
         }
         let mut buffer = lock(&self.buffer);
-        let queued = buffer.handled(ids);
+        let queued = if ids.is_empty() {
+            buffer.handled_count(events);
+            false
+        } else {
+            buffer.handled(ids)
+        };
         let all = buffer.in_hand() == 0;
         drop(buffer);
         self.after_handled(queued, all);
@@ -741,10 +762,17 @@ impl Job for Shared {
                     self.finish_dispatch(d, &mut slot);
                     return;
                 }
-                std::iter::from_fn(|| buffer.pop())
+                let mut made_room = false;
+                let batch: Vec<StreamItem> = std::iter::from_fn(|| buffer.pop())
                     .take(DISPATCH_BATCH)
-                    .map(|popped| self.delivered(popped))
-                    .collect()
+                    .map(|popped| {
+                        made_room |= popped.made_room;
+                        popped.item
+                    })
+                    .collect();
+                drop(buffer);
+                self.delivered_batch(&batch, made_room);
+                batch
             };
             if batch.is_empty() {
                 // Unqueued first, then checked again: an item pushed in between either
@@ -755,20 +783,30 @@ impl Job for Shared {
                 }
                 continue;
             }
-            // Taken before the batch is handed over: the handler owns the events from then on.
-            let ids: Vec<String> = batch
+            // Taken before the batch is handed over: the handler owns the events from then
+            // on. Only acknowledgement needs to know which events were handled; without it
+            // their number is enough.
+            let events = batch
                 .iter()
-                .filter_map(|item| match item {
-                    StreamItem::Event(event) => Some(event.event_id().to_owned()),
-                    StreamItem::Status(_) => None,
-                })
-                .collect();
+                .filter(|item| matches!(item, StreamItem::Event(_)))
+                .count();
+            let ids: Vec<String> = if self.config.require_acknowledgement {
+                batch
+                    .iter()
+                    .filter_map(|item| match item {
+                        StreamItem::Event(event) => Some(event.event_id().to_owned()),
+                        StreamItem::Status(_) => None,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             if let Some(handler) = slot.as_mut() {
                 if catch_unwind(AssertUnwindSafe(|| handler.on_batch(batch))).is_err() {
                     tracing::error!("event handler panicked");
                 }
             }
-            self.handled_all(ids);
+            self.handled_all(ids, events);
         }
         // Its turn is over but items may be left: back in the queue, behind other streams.
         drop(slot);
