@@ -586,10 +586,13 @@ impl Shared {
     /// The poller waits for every event in hand to be handled (its acknowledgement goes
     /// out before the next poll), so it is woken once, when the last one is: a wake-up per
     /// handled batch, or per pulled event, would cost a worker wake-up each for nothing.
-    /// For the same reason the acknowledger is left asleep when the poller waits for these
-    /// very acknowledgements and is being woken to send them.
+    /// For the same reason the acknowledger is left asleep while the poller waits: however
+    /// the wait ends (the last event handled, its grace over), the poller sends what was
+    /// queued meanwhile before it polls. Woken for each handled part of a response, the
+    /// acknowledger would cost two wake-ups per part (the notification, then the end of
+    /// its gathering interval) and find nothing left to send.
     fn after_handled(&self, acks_queued: bool, all_handled: bool) {
-        let poller_sends = all_handled && self.poller_waiting.load(Ordering::SeqCst);
+        let poller_sends = self.poller_waiting.load(Ordering::SeqCst);
         if acks_queued && !poller_sends {
             self.ack_ready.notify_one();
         }
