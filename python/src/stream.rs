@@ -30,9 +30,9 @@ const ASYNC_WAIT_SLICE: Duration = Duration::from_secs(3600);
 #[pyclass(frozen, freelist = 256, module = "ccbridge._native", name = "Event")]
 pub(crate) struct PyEvent {
     inner: Event,
-    /// The decoded payload once read. Behind the GIL rather than in a `GILOnceCell`,
-    /// whose one-time initialisation (a `Once`) cost as much as a quarter of the
-    /// conversion it guards, on every event of a stream.
+    /// The decoded payload once read: a plain cell under the GIL, with no one-time
+    /// initialisation (a `Once`) to go through on every event of a stream. (The module is
+    /// built for interpreters with a GIL, abi3.)
     payload: GILProtected<RefCell<Option<PyObject>>>,
 }
 

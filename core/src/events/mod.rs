@@ -151,8 +151,9 @@ fn is_blank(raw: &str) -> bool {
     match raw.as_bytes().first() {
         None => true,
         // Nearly every payload: JSON opens with a visible ASCII character, which settles it
-        // without a look at the rest.
-        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        // without a look at the rest. Anything else (a space, a control character such as
+        // the vertical tab, which `trim` counts as blank, non-ASCII) goes the long way.
+        Some(&b) if b.is_ascii_graphic() => false,
         Some(_) => raw.trim().is_empty(),
     }
 }
@@ -723,6 +724,9 @@ mod tests {
             (" {}", false),
             ("\u{a0}x", false),
             ("é", false),
+            ("\u{b}", true),
+            ("\u{b} x", false),
+            ("\u{7f}", false),
         ] {
             let e = Event::from_wire(
                 &serde_json::json!({"eventId": "1", "eventType": "x", "payload": raw}),

@@ -231,16 +231,16 @@ impl Buffer {
         self.in_hand
     }
 
-    /// The consumer is done with these events: they count as handled for duplicate
-    /// detection and are owed an acknowledgement. Returns whether acknowledgements were
-    /// queued.
+    /// The consumer is done with these events. With acknowledgement on, they count as
+    /// handled for duplicate detection and are owed an acknowledgement; returns whether
+    /// acknowledgements were queued.
     pub(crate) fn handled<I>(&mut self, ids: I) -> bool
     where
         I: IntoIterator<Item = String>,
     {
         let mut queued = false;
         for id in ids {
-            // Saturating: events in hand when their session was replaced were forgotten.
+            // Saturating: a count that went wrong must not wrap and stall the poller.
             self.in_hand = self.in_hand.saturating_sub(1);
             // Without acknowledgement a redelivery is dropped whether it was handled or
             // not, so the window need not learn which were.
@@ -257,7 +257,6 @@ impl Buffer {
     /// not matter, since a redelivery is dropped whether it was handled or not.
     pub(crate) fn handled_count(&mut self, count: usize) {
         debug_assert!(!self.require_ack, "acknowledgement needs the ids");
-        // Saturating: events in hand when their session was replaced were forgotten.
         self.in_hand = self.in_hand.saturating_sub(count);
     }
 
@@ -388,7 +387,7 @@ mod tests {
     }
 
     #[test]
-    fn without_acknowledgement_handled_events_are_counted_and_redeliveries_still_hidden() {
+    fn without_acknowledgement_handled_events_are_counted_and_redeliveries_hidden() {
         let mut b = Buffer::new(10, 100, false);
         let a = b.accept(vec![ev("1"), ev("2"), ev("3")]);
         assert_eq!(a.events, 3);

@@ -11,7 +11,8 @@ use hashbrown::HashTable;
 pub(crate) enum Seen {
     /// Never seen (or forgotten).
     New,
-    /// Buffered or being handled: its acknowledgement will follow.
+    /// Buffered or being handled: its acknowledgement will follow. Without
+    /// acknowledgement an id stays pending once handled, since nothing tells the two apart.
     Pending,
     /// Handled: a redelivery only needs acknowledging again.
     Handled,
@@ -30,9 +31,10 @@ struct Entry {
 
 /// Remembers the last `capacity` event ids, oldest forgotten first.
 ///
-/// Each event is looked up twice (when it arrives, when it has been handled), its id hashed
-/// once per look-up; forgetting the oldest id uses the hash kept in `order`, so no id is
-/// hashed again. On a busy stream this window is on the path of every event.
+/// Each event is looked up when it arrives and, with acknowledgement on, again when it has
+/// been handled; its id is hashed once per look-up; forgetting the oldest id uses the hash
+/// kept in `order`, so no id is hashed again. On a busy stream this window is on the path
+/// of every event.
 #[derive(Debug)]
 pub(crate) struct Dedupe {
     capacity: usize,

@@ -523,9 +523,9 @@ impl Shared {
         Ok(())
     }
 
-    /// Counts the items of a batch handed to the handler and lets the poller know about
-    /// room made: once per batch, not per item.
-    fn delivered_batch(&self, batch: &[StreamItem], made_room: bool) {
+    /// Counts the events of a batch handed to the handler (one counter update for the
+    /// batch) and lets the poller know about room made; returns how many there are.
+    fn delivered_batch(&self, batch: &[StreamItem], made_room: bool) -> usize {
         let events = batch
             .iter()
             .filter(|item| matches!(item, StreamItem::Event(_)))
@@ -536,6 +536,7 @@ impl Shared {
         if made_room {
             self.room.notify_one();
         }
+        events
     }
 
     /// Counts an item handed to the consumer and lets the poller know about room made.
@@ -565,18 +566,17 @@ impl Shared {
         self.after_handled(queued, all);
     }
 
-    /// The handler is done with `events` events: their `ids` with acknowledgement on,
-    /// none without. One lock per batch.
-    fn handled_all(&self, ids: Vec<String>, events: usize) {
-        if events == 0 {
-            return;
-        }
+    /// The handler is done with a batch's events. One lock per batch.
+    fn handled_all(&self, handled: HandledEvents) {
         let mut buffer = lock(&self.buffer);
-        let queued = if ids.is_empty() {
-            buffer.handled_count(events);
-            false
-        } else {
-            buffer.handled(ids)
+        let queued = match handled {
+            HandledEvents::Ids(ids) if ids.is_empty() => return,
+            HandledEvents::Count(0) => return,
+            HandledEvents::Ids(ids) => buffer.handled(ids),
+            HandledEvents::Count(n) => {
+                buffer.handled_count(n);
+                false
+            }
         };
         let all = buffer.in_hand() == 0;
         drop(buffer);
@@ -742,6 +742,16 @@ impl Shared {
     }
 }
 
+/// What the dispatcher reports of a handled batch.
+enum HandledEvents {
+    /// With acknowledgement: the events' ids, each owed an acknowledgement and marked
+    /// handled in the window of seen ids (a redelivery is then acknowledged again).
+    Ids(Vec<String>),
+    /// Without: how many there were. A redelivery is dropped whether its event was
+    /// handled or not, so which ones does not matter.
+    Count(usize),
+}
+
 /// Clears `Shared::poller_waiting` when the poller stops waiting, however it stops. The
 /// acknowledgements queued while it was set were queued before it was cleared, so the flush
 /// that follows takes them; any queued later wake the acknowledger.
@@ -758,7 +768,7 @@ impl Job for Shared {
         let Some(d) = &self.dispatch else { return };
         let mut slot = lock(&d.handler);
         for _ in 0..DISPATCH_TURN {
-            let batch: Vec<StreamItem> = {
+            let (batch, events) = {
                 let mut buffer = lock(&self.buffer);
                 if self.dispatch_over(&buffer) {
                     drop(buffer);
@@ -774,8 +784,8 @@ impl Job for Shared {
                     })
                     .collect();
                 drop(buffer);
-                self.delivered_batch(&batch, made_room);
-                batch
+                let events = self.delivered_batch(&batch, made_room);
+                (batch, events)
             };
             if batch.is_empty() {
                 // Unqueued first, then checked again: an item pushed in between either
@@ -787,29 +797,26 @@ impl Job for Shared {
                 continue;
             }
             // Taken before the batch is handed over: the handler owns the events from then
-            // on. Only acknowledgement needs to know which events were handled; without it
-            // their number is enough.
-            let events = batch
-                .iter()
-                .filter(|item| matches!(item, StreamItem::Event(_)))
-                .count();
-            let ids: Vec<String> = if self.config.require_acknowledgement {
-                batch
-                    .iter()
-                    .filter_map(|item| match item {
-                        StreamItem::Event(event) => Some(event.event_id().to_owned()),
-                        StreamItem::Status(_) => None,
-                    })
-                    .collect()
+            // on.
+            let handled = if self.config.require_acknowledgement {
+                HandledEvents::Ids(
+                    batch
+                        .iter()
+                        .filter_map(|item| match item {
+                            StreamItem::Event(event) => Some(event.event_id().to_owned()),
+                            StreamItem::Status(_) => None,
+                        })
+                        .collect(),
+                )
             } else {
-                Vec::new()
+                HandledEvents::Count(events)
             };
             if let Some(handler) = slot.as_mut() {
                 if catch_unwind(AssertUnwindSafe(|| handler.on_batch(batch))).is_err() {
                     tracing::error!("event handler panicked");
                 }
             }
-            self.handled_all(ids, events);
+            self.handled_all(handled);
         }
         // Its turn is over but items may be left: back in the queue, behind other streams.
         drop(slot);
