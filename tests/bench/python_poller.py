@@ -14,10 +14,21 @@ Per leg and mode: events/s, and CPU time of this process per event (``time.proce
 all threads: ccbridge's poller and dispatcher threads count too). Prints one JSON object
 with the medians and the ratios ccbridge/plain (events/s) and plain/ccbridge (CPU per
 event): above 1 means ccbridge is ahead.
+
+Where ccbridge's CPU goes, over all its rounds of a mode (Linux, from ``/proc/self/task``;
+absent elsewhere): ``ccbridge_cpu_us_per_event_by_thread`` splits it between the library's
+runtime threads (polling, decoding, acknowledging; user and system time apart), its
+dispatcher thread (the Python callback and the conversion of each event) and the rest of
+the process, and ``ccbridge_context_switches_per_200_events`` counts the threads' context
+switches per full batch. The kernel counts those times in clock ticks (10 ms here), so
+their sum is rounded, and it may differ by some percent from the medians, which come from
+the process's own CPU clock.
 """
 
 import argparse
+import collections
 import json
+import os
 import statistics
 import threading
 import time
@@ -74,8 +85,46 @@ def plain_round(base: str, events: int, ack: bool) -> "tuple[float, float]":
     return events / wall, cpu / events
 
 
-def ccbridge_round(client: ccbridge.ViaClient, base: str, events: int, ack: bool) -> "tuple[float, float]":
-    """Events/s and CPU seconds per event of a ccbridge stream with a callback."""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def thread_kind(name: str) -> str:
+    """The library names its threads; the kernel keeps 15 characters of a name."""
+    if name.startswith("ccbridge-rt"):
+        return "runtime"
+    if name.startswith("ccbridge-disp"):
+        return "dispatcher"
+    return "other"
+
+
+def thread_usage() -> "collections.Counter[str]":
+    """CPU ticks (user, system) and context switches of this process's threads by kind."""
+    usage: "collections.Counter[str]" = collections.Counter()
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return usage
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                kind = thread_kind(f.read().strip())
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/self/task/{tid}/status") as f:
+                switches = sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
+        except (OSError, IndexError, ValueError):
+            continue  # the thread ended meanwhile
+        usage[f"{kind}_user"] += int(fields[11])
+        usage[f"{kind}_system"] += int(fields[12])
+        usage["switches"] += switches
+    return usage
+
+
+def ccbridge_round(
+    client: ccbridge.ViaClient, base: str, events: int, ack: bool, usage: "collections.Counter[str]"
+) -> "tuple[float, float]":
+    """Events/s and CPU seconds per event of a ccbridge stream with a callback; adds the
+    round's thread usage to ``usage``."""
     handled = 0
     done = threading.Event()
 
@@ -94,11 +143,14 @@ def ccbridge_round(client: ccbridge.ViaClient, base: str, events: int, ack: bool
     )
     # The clock starts before the events are queued: the stream takes them as they come,
     # and what it handles while the injection runs counts too.
+    before = thread_usage()
     wall, cpu = time.perf_counter(), time.process_time()
     inject(base, stream.session_id, events)
     if not done.wait(120):
         raise SystemExit("benchmark stalled")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    usage.update(thread_usage())
+    usage.subtract(before)
     stream.stop()
     return events / wall, cpu / events
 
@@ -116,12 +168,13 @@ def main() -> None:
         for ack in (True, False):
             rates: "dict[str, list[float]]" = {"plain": [], "ccbridge": []}
             cpus: "dict[str, list[float]]" = {"plain": [], "ccbridge": []}
+            usage: "collections.Counter[str]" = collections.Counter()
             for r in range(a.rounds):
                 for leg in ("plain", "ccbridge") if r % 2 == 0 else ("ccbridge", "plain"):
                     rate, cpu = (
                         plain_round(base, a.events, ack)
                         if leg == "plain"
-                        else ccbridge_round(client, base, a.events, ack)
+                        else ccbridge_round(client, base, a.events, ack, usage)
                     )
                     rates[leg].append(rate)
                     cpus[leg].append(cpu)
@@ -137,6 +190,20 @@ def main() -> None:
                 "events_per_second_ratio": round(med["ccbridge"] / med["plain"], 2),
                 "cpu_per_event_ratio": round(cpu["plain"] / cpu["ccbridge"], 2),
             }
+            handled = a.events * a.rounds
+            if usage:
+                report[f"plain_poller_vs_ccbridge_{'ack' if ack else 'no_ack'}"].update(
+                    {
+                        "ccbridge_cpu_us_per_event_by_thread": {
+                            k: round(usage[k] / TICK / handled * 1e6, 3)
+                            for k in sorted(usage)
+                            if k != "switches"
+                        },
+                        "ccbridge_context_switches_per_200_events": round(
+                            usage["switches"] / (handled / 200), 2
+                        ),
+                    }
+                )
     finally:
         proc.terminate()
         proc.wait()

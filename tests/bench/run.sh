@@ -117,11 +117,17 @@
 #       http.client does not have), so this ratio rises when other processes compete for
 #       the CPUs; both command legs print load_average_1m before and after to read it by.
 #
-# The comparison users will make (python_poller.py), rounds alternating on one simulator:
+# The comparison users will make (python_poller.py), BENCH_POLLER_ROUNDS rounds (default 9:
+# its medians move more between runs than the others', the legs sharing two cores with the
+# simulator) alternating on one simulator:
 #   plain_poller_vs_ccbridge_{ack,no_ack}   a plain requests + json.loads long-poll loop
 #       (set of seen ids, one acknowledge per batch) against a ccbridge stream callback that
 #       reads the payload: events/s and CPU µs per event of each, events_per_second_ratio
 #       (ccbridge/plain) and cpu_per_event_ratio (plain/ccbridge); goals 3 and 5
+#     .ccbridge_cpu_us_per_event_by_thread   ccbridge's CPU over all its rounds, by thread:
+#       runtime_{user,system} (polls, decoding, acknowledgements), dispatcher_{user,system}
+#       (the callback and each event's conversion), other_* (the rest of the process)
+#     .ccbridge_context_switches_per_200_events   its threads' context switches per batch
 #
 # Soak of the event engine (src/soak.rs, ccbridge-bench --soak; BENCH_SOAK_SESSIONS streams,
 # default 100, on one client; BENCH_SOAK_EVENTS events, default 100000, 0 skips the leg,
@@ -161,6 +167,7 @@ idle_concurrency="${BENCH_IDLE_CONCURRENCY:-200}"
 soak_sessions="${BENCH_SOAK_SESSIONS:-100}"
 soak_events="${BENCH_SOAK_EVENTS:-100000}"
 soak_seconds="${BENCH_SOAK_SECONDS:-180}"
+poller_rounds="${BENCH_POLLER_ROUNDS:-9}"
 sim="$repo/target/release/ccbridge-sim"
 bench="$repo/target/release/ccbridge-bench"
 
@@ -223,7 +230,7 @@ venv="$repo/.venv"
 (cd "$repo/python" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" "$venv/bin/maturin" develop --quiet --release)
 py_json="$("$venv/bin/python" "$here/python_callback.py" --sim "$sim" --events "$events" --rounds "$rounds")"
 py_cmd_json="$("$venv/bin/python" "$here/python_commands.py" --sim "$sim" --calls "$calls" --rounds "$command_rounds")"
-poller_json="$("$venv/bin/python" "$here/python_poller.py" --sim "$sim" --events "$events" --rounds "$rounds")"
+poller_json="$("$venv/bin/python" "$here/python_poller.py" --sim "$sim" --events "$events" --rounds "$poller_rounds")"
 py_iter_json="$("$venv/bin/python" "$here/python_callback.py" --mode iterator --sim "$sim" --events "$events" --rounds "$rounds")"
 py_latency_json='{}'
 if [ "$latency_samples" -gt 0 ]; then
