@@ -523,30 +523,23 @@ impl Shared {
         Ok(())
     }
 
-    /// Counts the events of a batch handed to the handler (one counter update for the
-    /// batch) and lets the poller know about room made; returns how many there are.
-    fn delivered_batch(&self, batch: &[StreamItem], made_room: bool) -> usize {
-        let events = batch
-            .iter()
-            .filter(|item| matches!(item, StreamItem::Event(_)))
-            .count();
-        self.counters
-            .delivered
-            .fetch_add(events as u64, Ordering::Relaxed);
+    /// Counts `events` handed to the consumer (one counter update for a whole batch) and
+    /// lets the poller know about room made.
+    fn count_delivered(&self, events: usize, made_room: bool) {
+        if events > 0 {
+            self.counters
+                .delivered
+                .fetch_add(events as u64, Ordering::Relaxed);
+        }
         if made_room {
             self.room.notify_one();
         }
-        events
     }
 
-    /// Counts an item handed to the consumer and lets the poller know about room made.
+    /// Counts an item handed to the consumer ([`Shared::count_delivered`]).
     fn delivered(&self, popped: Popped) -> StreamItem {
-        if let StreamItem::Event(_) = &popped.item {
-            self.counters.delivered.fetch_add(1, Ordering::Relaxed);
-        }
-        if popped.made_room {
-            self.room.notify_one();
-        }
+        let events = usize::from(matches!(popped.item, StreamItem::Event(_)));
+        self.count_delivered(events, popped.made_room);
         popped.item
     }
 
@@ -784,7 +777,11 @@ impl Job for Shared {
                     })
                     .collect();
                 drop(buffer);
-                let events = self.delivered_batch(&batch, made_room);
+                let events = batch
+                    .iter()
+                    .filter(|item| matches!(item, StreamItem::Event(_)))
+                    .count();
+                self.count_delivered(events, made_room);
                 (batch, events)
             };
             if batch.is_empty() {
