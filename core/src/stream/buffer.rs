@@ -17,6 +17,7 @@ use super::dedupe::{Dedupe, Seen};
 use super::{StreamItem, StreamStatus};
 use crate::error::{Error, Result};
 use crate::via::streaming::{Decoded, Malformed};
+use compact_str::CompactString;
 use std::collections::VecDeque;
 
 /// Statuses kept for a pull consumer that only asks for events.
@@ -53,16 +54,21 @@ pub(crate) struct Buffer {
     events: usize,
     full_reported: bool,
     seen: Dedupe,
+    /// With acknowledgement: the events buffered or being handled, in order, each with its
+    /// place in the window of seen ids. The consumer handles them in this order, so it
+    /// reports how many it has handled and their ids come from here: the consumer's thread
+    /// neither copies an id nor looks one up again.
+    unhandled: VecDeque<(u64, CompactString)>,
     /// Event ids owed an acknowledgement, oldest first.
-    acks: Vec<String>,
+    acks: Vec<CompactString>,
     /// Events buffered or being handled.
     in_hand: usize,
     /// No more items will be pushed.
     closed: bool,
     /// Why polling ended, when it ended on an error.
     failure: Option<Error>,
-    /// Pull mode: the last event returned, handled once the consumer asks again.
-    pulled: Option<String>,
+    /// Pull mode: an event was returned, handled once the consumer asks again.
+    pulled: bool,
     /// Pull mode via `next_event`: statuses set aside.
     statuses: VecDeque<StreamStatus>,
 }
@@ -76,11 +82,12 @@ impl Buffer {
             events: 0,
             full_reported: false,
             seen: Dedupe::new(dedupe_window),
+            unhandled: VecDeque::new(),
             acks: Vec::new(),
             in_hand: 0,
             closed: false,
             failure: None,
-            pulled: None,
+            pulled: false,
             statuses: VecDeque::new(),
         }
     }
@@ -101,6 +108,7 @@ impl Buffer {
             // A new event is remembered at once unless the buffer is full: then it is
             // dropped, or left to the service's redelivery, and stays new.
             let full = self.events >= self.capacity;
+            let place = self.seen.next_place();
             match self.seen.observe(event.event_id(), !full) {
                 Seen::Pending => {
                     out.duplicates += 1;
@@ -127,6 +135,10 @@ impl Buffer {
             out.events += 1;
             self.events += 1;
             self.in_hand += 1;
+            if self.require_ack {
+                self.unhandled
+                    .push_back((place, CompactString::new(event.event_id())));
+            }
             self.items.push_back(StreamItem::Event(event));
         }
         if full_now {
@@ -188,7 +200,7 @@ impl Buffer {
     /// Queues `id` unless it is queued already.
     fn queue_ack_once(&mut self, id: &str) {
         if !self.acks.iter().any(|queued| queued == id) {
-            self.acks.push(id.to_owned());
+            self.acks.push(CompactString::new(id));
         }
     }
 
@@ -231,43 +243,36 @@ impl Buffer {
         self.in_hand
     }
 
-    /// The consumer is done with these events. With acknowledgement on, they count as
-    /// handled for duplicate detection and are owed an acknowledgement; returns whether
-    /// acknowledgements were queued.
-    pub(crate) fn handled<I>(&mut self, ids: I) -> bool
-    where
-        I: IntoIterator<Item = String>,
-    {
-        let mut queued = false;
-        for id in ids {
-            // Saturating: a count that went wrong must not wrap and stall the poller.
-            self.in_hand = self.in_hand.saturating_sub(1);
-            // Without acknowledgement a redelivery is dropped whether it was handled or
-            // not, so the window need not learn which were.
-            if self.require_ack {
-                self.seen.mark_handled(&id);
-                self.acks.push(id);
-                queued = true;
-            }
-        }
-        queued
-    }
-
-    /// Without acknowledgement: the consumer is done with `count` events. Which ones does
-    /// not matter, since a redelivery is dropped whether it was handled or not.
-    pub(crate) fn handled_count(&mut self, count: usize) {
-        debug_assert!(!self.require_ack, "acknowledgement needs the ids");
+    /// The consumer is done with the next `count` events it was given (events are handled
+    /// in the order they were buffered). With acknowledgement on, they count as handled for
+    /// duplicate detection and are owed an acknowledgement; returns whether
+    /// acknowledgements were queued. Without it, a redelivery is dropped whether its event
+    /// was handled or not, so only the count in hand changes.
+    pub(crate) fn handled(&mut self, count: usize) -> bool {
+        // Saturating: a count that went wrong must not wrap and stall the poller.
         self.in_hand = self.in_hand.saturating_sub(count);
+        if !self.require_ack || count == 0 {
+            return false;
+        }
+        let count = count.min(self.unhandled.len());
+        self.acks
+            .extend(self.unhandled.drain(..count).map(|(_, id)| id));
+        let boundary = match self.unhandled.front() {
+            Some(&(place, _)) => place,
+            None => self.seen.next_place(),
+        };
+        self.seen.handled_below(boundary);
+        count > 0
     }
 
     /// Up to `max` acknowledgements owed, oldest first.
-    pub(crate) fn take_acks(&mut self, max: usize) -> Vec<String> {
+    pub(crate) fn take_acks(&mut self, max: usize) -> Vec<CompactString> {
         let n = self.acks.len().min(max);
         self.acks.drain(..n).collect()
     }
 
     /// Puts back acknowledgements that could not be sent, ahead of newer ones.
-    pub(crate) fn return_acks(&mut self, batch: Vec<String>) {
+    pub(crate) fn return_acks(&mut self, batch: Vec<CompactString>) {
         let newer = std::mem::replace(&mut self.acks, batch);
         // A redelivery while the batch was out queued some of its ids again.
         for id in newer {
@@ -294,9 +299,7 @@ impl Buffer {
     /// ([`Buffer::complete_pulled`]).
     pub(crate) fn take(&mut self) -> Option<Result<Popped>> {
         if let Some(popped) = self.pop() {
-            if let StreamItem::Event(e) = &popped.item {
-                self.pulled = Some(e.event_id().to_owned());
-            }
+            self.pulled = matches!(popped.item, StreamItem::Event(_));
             return Some(Ok(popped));
         }
         if self.closed {
@@ -311,10 +314,8 @@ impl Buffer {
     /// Pull mode: the consumer came back, so the event it took last is handled. Returns
     /// whether an acknowledgement was queued.
     pub(crate) fn complete_pulled(&mut self) -> bool {
-        match self.pulled.take() {
-            Some(id) => self.handled([id]),
-            None => false,
-        }
+        let pulled = std::mem::take(&mut self.pulled);
+        pulled && self.handled(1)
     }
 
     /// Pull mode: keeps a status met by `next_event` for `drain_statuses`, the oldest
@@ -376,7 +377,7 @@ mod tests {
             b.take_acks(10).is_empty(),
             "nothing acknowledged before handling"
         );
-        assert!(b.handled(["1".to_string(), "2".to_string()]));
+        assert!(b.handled(2));
         assert_eq!(b.in_hand(), 0);
         assert_eq!(b.take_acks(10), ["1", "2"]);
         // Redelivered after handling (the acknowledgement was lost): acknowledged again.
@@ -386,19 +387,57 @@ mod tests {
         assert!(b.is_empty());
     }
 
+    /// The consumer reports how many events it handled, never which: the buffer's order
+    /// says which, past statuses, malformed events and events a full buffer left to the
+    /// service, and a redelivery is acknowledged again only once its event is handled.
+    #[test]
+    fn events_handled_in_parts_are_acknowledged_in_order() {
+        let mut b = Buffer::new(3, 100, true);
+        let a = b.accept(vec![
+            ev("1"),
+            malformed(Some("m")),
+            ev("2"),
+            ev("3"),
+            ev("4"),
+        ]);
+        assert_eq!(
+            (a.events, a.acks_queued),
+            (3, true),
+            "4 left to the service"
+        );
+        assert_eq!(b.take_acks(10), ["m"]);
+        drain_ids(&mut b);
+        assert!(b.handled(1));
+        assert_eq!(b.take_acks(10), ["1"]);
+        // 1 is handled, 2 and 3 are in hand; 4 was never taken in, so it is new now.
+        let a = b.accept(vec![ev("1"), ev("2"), ev("3"), ev("4")]);
+        assert_eq!((a.events, a.duplicates), (1, 3));
+        assert_eq!(b.take_acks(10), ["1"], "only the handled one again");
+        drain_ids(&mut b);
+        assert!(b.handled(2));
+        assert_eq!(b.take_acks(10), ["2", "3"]);
+        let a = b.accept(vec![ev("3"), ev("4")]);
+        assert_eq!((a.events, a.duplicates), (0, 2));
+        assert_eq!(b.take_acks(10), ["3"], "4 is still in hand");
+        assert!(b.handled(5), "more than in hand: the rest");
+        assert_eq!(b.take_acks(10), ["4"]);
+        assert_eq!(b.in_hand(), 0);
+        assert!(!b.handled(1), "nothing left to acknowledge");
+    }
+
     #[test]
     fn without_acknowledgement_handled_events_are_counted_and_redeliveries_hidden() {
         let mut b = Buffer::new(10, 100, false);
         let a = b.accept(vec![ev("1"), ev("2"), ev("3")]);
         assert_eq!(a.events, 3);
         assert_eq!(drain_ids(&mut b), ["1", "2", "3"]);
-        b.handled_count(2);
+        assert!(!b.handled(2), "nothing owed without acknowledgement");
         assert_eq!(b.in_hand(), 1);
         // The ids behind the count are not known; handled or in hand, a redelivery is
         // hidden and owes nothing.
         let a = b.accept(vec![ev("1"), ev("3")]);
         assert_eq!((a.events, a.duplicates, a.acks_queued), (0, 2, false));
-        b.handled_count(5);
+        b.handled(5);
         assert_eq!(b.in_hand(), 0, "never below zero");
         assert!(b.take_acks(10).is_empty());
     }
@@ -436,10 +475,7 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["event", "buffer_full", "events_dropped"]);
-        assert!(
-            !b.handled(["1".to_string()]),
-            "nothing owed without acknowledgement"
-        );
+        assert!(!b.handled(1), "nothing owed without acknowledgement");
     }
 
     #[test]
@@ -473,13 +509,15 @@ mod tests {
         let mut b = Buffer::new(10, 100, true);
         b.accept(vec![ev("1"), ev("2"), ev("3")]);
         drain_ids(&mut b);
-        b.handled(["1".to_string(), "2".to_string()]);
+        b.handled(2);
         let batch = b.take_acks(10);
-        b.handled(["3".to_string()]);
+        b.handled(1);
         b.return_acks(batch);
         assert_eq!(b.take_acks(2), ["1", "2"]);
         assert_eq!(b.take_acks(2), ["3"]);
-        b.handled(["3".to_string()]);
+        b.accept(vec![ev("4")]);
+        drain_ids(&mut b);
+        b.handled(1);
         b.session_replaced();
         assert!(b.take_acks(10).is_empty());
     }
@@ -489,7 +527,7 @@ mod tests {
         let mut b = Buffer::new(10, 100, true);
         b.accept(vec![ev("1"), ev("2")]);
         drain_ids(&mut b);
-        b.handled(["1".to_string(), "2".to_string()]);
+        b.handled(2);
         // Refused while both come back on every poll, before and while a batch is out.
         let batch = b.take_acks(10);
         b.accept(vec![ev("1"), ev("2")]);

@@ -24,17 +24,20 @@ struct Entry {
     /// no allocation per remembered id, and a look-up compares without leaving the table.
     id: CompactString,
     /// Order of insertion: what the oldest hash in `order` is matched against, since two
-    /// ids may share a hash.
+    /// ids may share a hash, and what [`Dedupe::handled_below`] is compared with.
     seq: u64,
+    /// Remembered as handled from the start (an event nothing will handle).
     handled: bool,
 }
 
 /// Remembers the last `capacity` event ids, oldest forgotten first.
 ///
-/// Each event is looked up when it arrives and, with acknowledgement on, again when it has
-/// been handled; its id is hashed once per look-up; forgetting the oldest id uses the hash
+/// Each event is looked up once, when it arrives; forgetting the oldest id uses the hash
 /// kept in `order`, so no id is hashed again. On a busy stream this window is on the path
 /// of every event.
+///
+/// Events are handled in the order they were remembered (the buffer's order), so handling
+/// moves one boundary ([`Dedupe::handled_below`]) instead of finding each handled id again.
 #[derive(Debug)]
 pub(crate) struct Dedupe {
     capacity: usize,
@@ -47,6 +50,8 @@ pub(crate) struct Dedupe {
     /// `next_seq - order.len()`.
     order: VecDeque<u64>,
     next_seq: u64,
+    /// Pending ids remembered before this point are handled.
+    handled_below: u64,
 }
 
 impl Dedupe {
@@ -59,20 +64,32 @@ impl Dedupe {
             entries: HashTable::new(),
             order: VecDeque::new(),
             next_seq: 0,
+            handled_below: 0,
         }
     }
 
-    fn seen(entry: Option<&Entry>) -> Seen {
+    fn seen(entry: Option<&Entry>, handled_below: u64) -> Seen {
         match entry {
             None => Seen::New,
-            Some(e) if e.handled => Seen::Handled,
+            Some(e) if e.handled || e.seq < handled_below => Seen::Handled,
             Some(_) => Seen::Pending,
         }
     }
 
     pub(crate) fn check(&self, id: &str) -> Seen {
         let hash = self.hasher.hash_one(id);
-        Self::seen(self.entries.find(hash, |e| e.id == id))
+        Self::seen(self.entries.find(hash, |e| e.id == id), self.handled_below)
+    }
+
+    /// The place the next id remembered takes in the window's order.
+    pub(crate) fn next_place(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Every id remembered before `place` ([`Dedupe::next_place`] when it was remembered)
+    /// has been handled. The boundary only moves forward.
+    pub(crate) fn handled_below(&mut self, place: u64) {
+        self.handled_below = self.handled_below.max(place);
     }
 
     /// What is known of `id`; a new one is remembered as pending when `remember` says so
@@ -96,7 +113,9 @@ impl Dedupe {
             .entries
             .entry(hash, |e| e.id == id, |e| hasher.hash_one(e.id.as_str()))
         {
-            hashbrown::hash_table::Entry::Occupied(e) => Self::seen(Some(e.get())),
+            hashbrown::hash_table::Entry::Occupied(e) => {
+                Self::seen(Some(e.get()), self.handled_below)
+            }
             hashbrown::hash_table::Entry::Vacant(slot) => {
                 if let Some(handled) = remember {
                     slot.insert(Entry {
@@ -127,13 +146,6 @@ impl Dedupe {
             }
         }
     }
-
-    pub(crate) fn mark_handled(&mut self, id: &str) {
-        let hash = self.hasher.hash_one(id);
-        if let Some(e) = self.entries.find_mut(hash, |e| e.id == id) {
-            e.handled = true;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -146,7 +158,7 @@ mod tests {
         assert_eq!(d.check("a"), Seen::New);
         d.insert("a", Seen::Pending);
         assert_eq!(d.check("a"), Seen::Pending);
-        d.mark_handled("a");
+        d.handled_below(d.next_place());
         assert_eq!(d.check("a"), Seen::Handled);
         d.insert("b", Seen::Handled);
         assert_eq!(d.check("b"), Seen::Handled);
@@ -162,9 +174,38 @@ mod tests {
         assert_eq!(d.check("a"), Seen::New, "not remembered");
         assert_eq!(d.observe("a", true), Seen::New);
         assert_eq!(d.observe("a", true), Seen::Pending);
-        d.mark_handled("a");
+        d.handled_below(d.next_place());
         assert_eq!(d.observe("a", true), Seen::Handled);
         assert_eq!(d.entries.len(), 1);
+    }
+
+    /// Handling moves a boundary: ids remembered before it are handled, those after it
+    /// pending, whatever their hashes; it never moves back, and an id remembered as
+    /// handled stays so wherever the boundary is.
+    #[test]
+    fn the_handled_boundary_splits_the_window_in_order() {
+        let mut d = Dedupe::new(10);
+        let at_b = ["a", "b", "c"].map(|id| {
+            let place = d.next_place();
+            d.observe(id, true);
+            place
+        })[1];
+        d.insert("m", Seen::Handled);
+        assert_eq!(d.check("m"), Seen::Handled);
+        d.handled_below(at_b);
+        assert_eq!(
+            ["a", "b", "c"].map(|id| d.check(id)),
+            [Seen::Handled, Seen::Pending, Seen::Pending]
+        );
+        d.handled_below(0);
+        assert_eq!(d.check("a"), Seen::Handled, "never moves back");
+        d.handled_below(d.next_place());
+        assert_eq!(
+            ["b", "c", "m"].map(|id| d.observe(id, true)),
+            [Seen::Handled; 3]
+        );
+        assert_eq!(d.observe("d", true), Seen::New);
+        assert_eq!(d.check("d"), Seen::Pending, "remembered after the boundary");
     }
 
     /// Ids that share a hash are told apart, and the oldest one is the one forgotten.

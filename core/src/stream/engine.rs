@@ -559,18 +559,13 @@ impl Shared {
         self.after_handled(queued, all);
     }
 
-    /// The handler is done with a batch's events. One lock per batch.
-    fn handled_all(&self, handled: HandledEvents) {
+    /// The handler is done with a batch's `events`. One lock per batch.
+    fn handled_all(&self, events: usize) {
+        if events == 0 {
+            return;
+        }
         let mut buffer = lock(&self.buffer);
-        let queued = match handled {
-            HandledEvents::Ids(ids) if ids.is_empty() => return,
-            HandledEvents::Count(0) => return,
-            HandledEvents::Ids(ids) => buffer.handled(ids),
-            HandledEvents::Count(n) => {
-                buffer.handled_count(n);
-                false
-            }
-        };
+        let queued = buffer.handled(events);
         let all = buffer.in_hand() == 0;
         drop(buffer);
         self.after_handled(queued, all);
@@ -735,16 +730,6 @@ impl Shared {
     }
 }
 
-/// What the dispatcher reports of a handled batch.
-enum HandledEvents {
-    /// With acknowledgement: the events' ids, each owed an acknowledgement and marked
-    /// handled in the window of seen ids (a redelivery is then acknowledged again).
-    Ids(Vec<String>),
-    /// Without: how many there were. A redelivery is dropped whether its event was
-    /// handled or not, so which ones does not matter.
-    Count(usize),
-}
-
 /// Clears `Shared::poller_waiting` when the poller stops waiting, however it stops. The
 /// acknowledgements queued while it was set were queued before it was cleared, so the flush
 /// that follows takes them; any queued later wake the acknowledger.
@@ -793,27 +778,13 @@ impl Job for Shared {
                 }
                 continue;
             }
-            // Taken before the batch is handed over: the handler owns the events from then
-            // on.
-            let handled = if self.config.require_acknowledgement {
-                HandledEvents::Ids(
-                    batch
-                        .iter()
-                        .filter_map(|item| match item {
-                            StreamItem::Event(event) => Some(event.event_id().to_owned()),
-                            StreamItem::Status(_) => None,
-                        })
-                        .collect(),
-                )
-            } else {
-                HandledEvents::Count(events)
-            };
             if let Some(handler) = slot.as_mut() {
                 if catch_unwind(AssertUnwindSafe(|| handler.on_batch(batch))).is_err() {
                     tracing::error!("event handler panicked");
                 }
             }
-            self.handled_all(handled);
+            // The buffer knows which events these were: they are handled in its order.
+            self.handled_all(events);
         }
         // Its turn is over but items may be left: back in the queue, behind other streams.
         drop(slot);

@@ -66,7 +66,11 @@ impl Streaming {
     /// request prepared by the description with the first of them; all are ids of decoded
     /// events, never empty), and of the response only the number of ids the service
     /// acknowledged is read.
-    pub(crate) async fn acknowledge_ids(&self, session_id: &str, ids: &[String]) -> Result<u64> {
+    pub(crate) async fn acknowledge_ids<Id: AsRef<str>>(
+        &self,
+        session_id: &str,
+        ids: &[Id],
+    ) -> Result<u64> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Counted {
@@ -91,7 +95,7 @@ impl Streaming {
         // a tenth of a busy stream's time, for ids that came from the service.
         let first: Vec<Value> = ids
             .first()
-            .map(|id| serde_json::json!({ "eventId": id }))
+            .map(|id| serde_json::json!({ "eventId": id.as_ref() }))
             .into_iter()
             .collect();
         let call = Call {
@@ -101,7 +105,12 @@ impl Streaming {
         };
         let mut req = op.prepare(&self.client.config().org_id, call)?;
         let body = Acknowledge {
-            events: ids.iter().map(|id| Acknowledged { event_id: id }).collect(),
+            events: ids
+                .iter()
+                .map(|id| Acknowledged {
+                    event_id: id.as_ref(),
+                })
+                .collect(),
         };
         req.encoded_body = Some(
             serde_json::to_vec(&body)
