@@ -3,6 +3,7 @@
 use crate::auth::{AuthProvider, ClientCredentials, WebTokens};
 use crate::config::{Http2, ViaConfig, ViaConfigBuilder};
 use crate::error::Result;
+use crate::h1_polls::Http1Polls;
 use crate::h2_connection::H2Connection;
 use crate::lanes::{BuildLane, LaneHttp};
 use crate::ops::{self, Call, Operation, RawRequest};
@@ -79,8 +80,14 @@ impl ViaClient {
                 lane_builder(&config.base_url, http2, connect_timeout)?,
                 config.http2_streams_per_connection,
             )
-        } else {
+        } else if crate::h2_connection::proxy_in_environment() {
             transport
+        } else {
+            transport.with_http1_polls(Arc::new(http1_polls(
+                &config.base_url,
+                http2,
+                connect_timeout,
+            )?))
         };
         Ok(ViaClient {
             inner: Arc::new(Inner { config, transport }),
@@ -160,15 +167,24 @@ fn lane_builder(base_url: &Url, http2: Http2, connect_timeout: Duration) -> Resu
             Transport::http_client(connect_timeout, http2, plain_http).map(LaneHttp::Pool)
         }));
     }
-    let tls = if plain_http {
-        None
-    } else {
-        Some(crate::h2_connection::tls_config(http2, &[])?)
-    };
-    let http1 = Transport::http_client(connect_timeout, Http2::Off, plain_http)?;
+    let tls = tls_setup(base_url, http2)?;
+    let http1 = Arc::new(Http1Polls::new(base_url, tls.clone(), connect_timeout)?);
     let base_url = base_url.clone();
     Ok(Box::new(move || {
         H2Connection::new(&base_url, tls.clone(), connect_timeout, http1.clone())
             .map(|c| LaneHttp::Direct(Arc::new(c)))
     }))
+}
+
+/// The TLS setup of a client's connections of our own, for an `https://` base URL.
+fn tls_setup(base_url: &Url, http2: Http2) -> Result<Option<Arc<rustls::ClientConfig>>> {
+    if base_url.scheme() == "http" {
+        return Ok(None);
+    }
+    crate::h2_connection::tls_config(http2, &[]).map(Some)
+}
+
+/// The HTTP/1.1 connections of a client's long polls where HTTP/2 is not spoken.
+fn http1_polls(base_url: &Url, http2: Http2, connect_timeout: Duration) -> Result<Http1Polls> {
+    Http1Polls::new(base_url, tls_setup(base_url, http2)?, connect_timeout)
 }

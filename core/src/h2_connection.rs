@@ -24,6 +24,7 @@ use url::Url;
 
 use crate::config::Http2;
 use crate::error::{Error, Result};
+use crate::h1_polls::Http1Polls;
 
 /// The windows and limits hyper's HTTP/2 client (reqwest's) uses, so that a response reads
 /// as fast here as there: a stream may receive 2 MiB, the connection 5 MiB, before the
@@ -80,11 +81,11 @@ pub(crate) struct H2Connection {
     port: u16,
     tls: Option<Arc<rustls::ClientConfig>>,
     connect_timeout: Duration,
-    /// Where the polls go while the server speaks HTTP/1.1 only ([`Protocol::Http1`]): a
-    /// reqwest client of HTTP/1.1 alone, shared by the lanes of a client. Not the client's
+    /// Where the polls go while the server speaks HTTP/1.1 only ([`Protocol::Http1`]):
+    /// HTTP/1.1 connections of our own, shared by the lanes of a client. Not the client's
     /// general pool, which may speak HTTP/2 with another node behind the same name, and
     /// then carry long polls on the connection its commands need.
-    http1: reqwest::Client,
+    http1: Arc<Http1Polls>,
     /// [`HTTP1_RECHECK`], but for tests.
     http1_recheck: Duration,
     inner: tokio::sync::Mutex<Inner>,
@@ -118,7 +119,7 @@ impl H2Connection {
         base: &Url,
         tls: Option<Arc<rustls::ClientConfig>>,
         connect_timeout: Duration,
-        http1: reqwest::Client,
+        http1: Arc<Http1Polls>,
     ) -> Result<Self> {
         let host = base
             .host_str()
@@ -160,8 +161,8 @@ impl H2Connection {
         }
     }
 
-    /// The client for this connection's requests while its server speaks HTTP/1.1 only.
-    pub(crate) fn http1(&self) -> &reqwest::Client {
+    /// Where this connection's polls go while its server speaks HTTP/1.1 only.
+    pub(crate) fn http1(&self) -> &Arc<Http1Polls> {
         &self.http1
     }
 
@@ -268,33 +269,6 @@ impl H2Connection {
         }
     }
 
-    /// A TCP connection to the first of the host's addresses that answers, each given an
-    /// equal share of the connect timeout, so that a dead address (a broken IPv6 route
-    /// on a dual-stack host) does not use up all of it.
-    async fn tcp(&self) -> std::io::Result<TcpStream> {
-        let addresses: Vec<_> = tokio::net::lookup_host((self.host.as_str(), self.port))
-            .await?
-            .collect();
-        let share = self.connect_timeout / addresses.len().max(1) as u32;
-        let mut last = std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "the host name resolved to no address",
-        );
-        for address in addresses {
-            match tokio::time::timeout(share, TcpStream::connect(address)).await {
-                Ok(Ok(tcp)) => return Ok(tcp),
-                Ok(Err(e)) => last = e,
-                Err(_) => {
-                    last = std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("{address} did not answer within {share:?}"),
-                    )
-                }
-            }
-        }
-        Err(last)
-    }
-
     async fn connect(&self) -> std::result::Result<SendRequest<Bytes>, Unsent> {
         let not_made = |what: &str, e: &dyn std::error::Error| {
             Unsent::Failed(Error::Transport {
@@ -306,20 +280,9 @@ impl H2Connection {
                 ),
             })
         };
-        let tcp = self.tcp().await.map_err(|e| not_made("connect to", &e))?;
-        // As reqwest sets its connections: polls are small and latency-bound (no Nagle),
-        // and keep-alive probes find a connection that went silent while nothing was in
-        // flight. (Failing to set either only loses that; the connection still works.)
-        let _ = tcp.set_nodelay(true);
-        let keepalive = socket2::TcpKeepalive::new()
-            .with_time(KEEPALIVE)
-            .with_interval(KEEPALIVE);
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        let keepalive = keepalive.with_retries(KEEPALIVE_PROBES);
-        let socket = socket2::SockRef::from(&tcp);
-        let _ = socket.set_tcp_keepalive(&keepalive);
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        let _ = socket.set_tcp_user_timeout(Some(UNACKNOWLEDGED_LIMIT));
+        let tcp = open_tcp(&self.host, self.port, self.connect_timeout)
+            .await
+            .map_err(|e| not_made("connect to", &e))?;
         match &self.tls {
             None => handshake(tcp)
                 .await
@@ -344,6 +307,54 @@ impl H2Connection {
             }
         }
     }
+}
+
+/// A TCP connection to the first of `host`'s addresses that answers, each given an equal
+/// share of `connect_timeout`, so that a dead address (a broken IPv6 route on a dual-stack
+/// host) does not use up all of it; set up for polls.
+pub(crate) async fn open_tcp(
+    host: &str,
+    port: u16,
+    connect_timeout: Duration,
+) -> std::io::Result<TcpStream> {
+    let addresses: Vec<_> = tokio::net::lookup_host((host, port)).await?.collect();
+    let share = connect_timeout / addresses.len().max(1) as u32;
+    let mut last = std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        "the host name resolved to no address",
+    );
+    for address in addresses {
+        match tokio::time::timeout(share, TcpStream::connect(address)).await {
+            Ok(Ok(tcp)) => {
+                set_up(&tcp);
+                return Ok(tcp);
+            }
+            Ok(Err(e)) => last = e,
+            Err(_) => {
+                last = std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("{address} did not answer within {share:?}"),
+                )
+            }
+        }
+    }
+    Err(last)
+}
+
+/// As reqwest sets its connections: polls are small and latency-bound (no Nagle), and
+/// keep-alive probes find a connection that went silent while nothing was in flight.
+/// (Failing to set either only loses that; the connection still works.)
+fn set_up(tcp: &TcpStream) {
+    let _ = tcp.set_nodelay(true);
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE)
+        .with_interval(KEEPALIVE);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let keepalive = keepalive.with_retries(KEEPALIVE_PROBES);
+    let socket = socket2::SockRef::from(tcp);
+    let _ = socket.set_tcp_keepalive(&keepalive);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = socket.set_tcp_user_timeout(Some(UNACKNOWLEDGED_LIMIT));
 }
 
 /// Why a request sent with [`H2Connection::send`] has no response.
@@ -675,7 +686,6 @@ mod tests {
             b.build().unwrap()
         };
         let pool = client(http2);
-        let http1 = client(Http2::Off);
         // Never asked: the requests of these tests carry no credentials.
         let auth = Arc::new(ClientCredentials::new(
             pool.clone(),
@@ -689,6 +699,7 @@ mod tests {
             root.into_iter().cloned().collect::<Vec<_>>().as_slice(),
         )
         .unwrap();
+        let http1 = http1_polls(&base, tls.clone());
         let lane_base = base.clone();
         Transport::new(
             pool,
@@ -710,6 +721,10 @@ mod tests {
             }),
             10,
         )
+    }
+
+    fn http1_polls(base: &Url, tls: Arc<rustls::ClientConfig>) -> Arc<Http1Polls> {
+        Arc::new(Http1Polls::new(base, Some(tls), Duration::from_secs(2)).unwrap())
     }
 
     /// One poll of `path` on `lane`, sent once: its status, or the error.
@@ -784,7 +799,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn over_tls_with_http1_chosen_the_polls_go_to_a_client_of_http1() {
+    async fn over_tls_with_http1_chosen_the_polls_go_over_http1_connections_of_our_own() {
         let server = Server::start().await;
         let (root, tls) = certificate(&[b"http/1.1"]);
         let relay = Relay::start(server.addr, Some(tls)).await;
@@ -794,12 +809,13 @@ mod tests {
         assert_eq!(poll(&t, lane.index()).await.unwrap(), 200);
         assert_eq!(relay.offered_h2(), 1, "the lane asked once");
         // The answer is remembered: the lane does not offer h2 again, and its polls go
-        // to the client of HTTP/1.1 alone, which never offers it.
+        // over HTTP/1.1 connections that never offer it, one kept from poll to poll.
         for _ in 0..3 {
             assert_eq!(poll(&t, lane.index()).await.unwrap(), 200);
         }
         assert_eq!(relay.offered_h2(), 1);
         assert_eq!(server.requests(), (4, 0));
+        assert_eq!(relay.connections(), 2, "the lane's, then one of HTTP/1.1");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -923,9 +939,9 @@ mod tests {
         let conn = Arc::new(
             H2Connection::new(
                 &base,
-                Some(tls),
+                Some(tls.clone()),
                 Duration::from_millis(300),
-                reqwest::Client::new(),
+                http1_polls(&base, tls),
             )
             .unwrap(),
         );
@@ -956,11 +972,12 @@ mod tests {
         let (root, tls) = certificate(&[b"http/1.1"]);
         let relay = Relay::start(server.addr, Some(tls)).await;
         let base = Url::parse(&format!("https://localhost:{}/", relay.addr.port())).unwrap();
+        let tls = tls_config(Http2::Negotiate, &[root]).unwrap();
         let mut conn = H2Connection::new(
             &base,
-            Some(tls_config(Http2::Negotiate, &[root]).unwrap()),
+            Some(tls.clone()),
             Duration::from_secs(2),
-            reqwest::Client::new(),
+            http1_polls(&base, tls),
         )
         .unwrap();
         conn.http1_recheck = Duration::ZERO;

@@ -22,6 +22,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
+use crate::h1_polls::Http1Polls;
 use crate::h2_connection::H2Connection;
 
 /// Where the requests of a lane go.
@@ -31,6 +32,9 @@ pub(crate) enum LaneHttp {
     Pool(reqwest::Client),
     /// One HTTP/2 connection, shared by the lane's streams.
     Direct(Arc<H2Connection>),
+    /// HTTP/1.1 connections of our own, one per poll in flight: where there are no lanes,
+    /// the route of the polls (never a lane's).
+    Http1(Arc<Http1Polls>),
 }
 
 /// Builds the connection of one more lane.

@@ -9,6 +9,7 @@
 use crate::auth::AuthProvider;
 use crate::config::{Http2, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
+use crate::h1_polls::{Answer, Http1Polls};
 use crate::h2_connection::{H2Connection, Protocol, SendError};
 use crate::lanes::{BuildLane, Lane, LaneHttp, Lanes};
 use crate::ops::AuthKind;
@@ -72,6 +73,9 @@ pub struct ApiRequest {
     /// The lane (HTTP/2 connection) of the event stream whose poll it is; `None`: the
     /// client's first pool, which carries every request but the polls.
     pub lane: Option<usize>,
+    /// An event stream's long poll: where HTTP/2 is not spoken, it goes on an HTTP/1.1
+    /// connection of the transport's own (see `h1_polls`).
+    pub(crate) long_poll: bool,
 }
 
 impl ApiRequest {
@@ -94,6 +98,7 @@ impl ApiRequest {
             auth: AuthKind::OAuth2,
             raw_body: false,
             lane: None,
+            long_poll: false,
         }
     }
 }
@@ -157,6 +162,8 @@ pub struct Transport {
     http: reqwest::Client,
     /// With HTTP/2, the connections event streams are spread over.
     lanes: Option<Arc<Lanes>>,
+    /// Without HTTP/2 (and without a proxy), where the long polls go.
+    http1_polls: Option<Arc<Http1Polls>>,
     base_url: Url,
     api_key: Secret,
     auth: Arc<dyn AuthProvider>,
@@ -182,6 +189,7 @@ impl Transport {
         Transport {
             http,
             lanes: None,
+            http1_polls: None,
             base_url,
             api_key,
             auth,
@@ -204,6 +212,12 @@ impl Transport {
     /// `per_lane` streams each (see [`crate::ViaConfigBuilder::http2`]).
     pub(crate) fn with_lanes(mut self, build: BuildLane, per_lane: usize) -> Self {
         self.lanes = Some(Lanes::new(self.http.clone(), build, per_lane));
+        self
+    }
+
+    /// Sends the long polls over HTTP/1.1 connections of `polls` (where there are no lanes).
+    pub(crate) fn with_http1_polls(mut self, polls: Arc<Http1Polls>) -> Self {
+        self.http1_polls = Some(polls);
         self
     }
 
@@ -389,12 +403,18 @@ impl Transport {
             .request(req, url, authorization)
             .map_err(AttemptError::Other)?;
         let timeout = req.timeout.unwrap_or(self.request_timeout);
-        let route = match (&self.lanes, req.lane) {
-            (Some(lanes), Some(_)) => lanes.http(req.lane),
+        let route = match (&self.lanes, req.lane, &self.http1_polls) {
+            (Some(lanes), Some(_), _) => lanes.http(req.lane),
+            (None, _, Some(polls)) if req.long_poll => LaneHttp::Http1(polls.clone()),
             _ => LaneHttp::Pool(self.http.clone()),
         };
         let reply = match route {
             LaneHttp::Pool(http) => Reply::pooled(&http, request, timeout).await?,
+            LaneHttp::Http1(polls) => {
+                let deadline = deadline_after(timeout);
+                Reply::own_http1(&polls, request, deadline, timeout, self.max_response_bytes)
+                    .await?
+            }
             LaneHttp::Direct(conn) => {
                 // The request's timeout covers the connect too, as reqwest's does.
                 let deadline = deadline_after(timeout);
@@ -408,11 +428,17 @@ impl Transport {
                         }))
                     }
                     Ok(Err(e)) => return Err(AttemptError::NotSent(e)),
-                    // A pool of HTTP/1.1 alone, which opens a connection per request in
-                    // flight as HTTP/1.1 must.
+                    // HTTP/1.1 connections of our own, one per poll in flight as HTTP/1.1
+                    // must.
                     Ok(Ok(Protocol::Http1)) => {
-                        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                        Reply::pooled(conn.http1(), request, left).await?
+                        Reply::own_http1(
+                            conn.http1(),
+                            request,
+                            deadline,
+                            timeout,
+                            self.max_response_bytes,
+                        )
+                        .await?
                     }
                     Ok(Ok(Protocol::Http2)) => {
                         Reply::direct(&conn, request, deadline, timeout).await?
@@ -719,6 +745,8 @@ enum Reply {
     /// With the instant the request's timeout runs out: our connections have no timeout
     /// of their own.
     Direct(http::Response<h2::RecvStream>, tokio::time::Instant),
+    /// Read whole already, body limit applied (a poll over HTTP/1.1 of our own).
+    Read(Answer),
 }
 
 /// A request ready to go, on reqwest's pool or on a connection of our own.
@@ -775,10 +803,36 @@ impl Reply {
         }
     }
 
+    /// Sends a poll on `polls` and reads its whole response (up to `limit`), by `deadline`
+    /// (`timeout` after the attempt began).
+    async fn own_http1(
+        polls: &Http1Polls,
+        outgoing: Outgoing,
+        deadline: tokio::time::Instant,
+        timeout: Duration,
+        limit: u64,
+    ) -> std::result::Result<Reply, AttemptError> {
+        debug_assert!(outgoing.method == Method::GET && outgoing.body.is_none());
+        let uri = outgoing
+            .url
+            .as_str()
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| {
+                AttemptError::Other(Error::invalid("path", e.to_string()))
+            })?;
+        match tokio::time::timeout_at(deadline, polls.send(uri, outgoing.headers, limit)).await {
+            Ok(Ok(answer)) => Ok(Reply::Read(answer)),
+            Ok(Err(SendError::Unsent(e))) => Err(AttemptError::NotSent(e)),
+            Ok(Err(SendError::Failed(e))) => Err(AttemptError::Other(e)),
+            Err(_) => Err(AttemptError::Other(timed_out(timeout))),
+        }
+    }
+
     fn status(&self) -> u16 {
         match self {
             Reply::Pooled(r) => r.status().as_u16(),
             Reply::Direct(r, _) => r.status().as_u16(),
+            Reply::Read(a) => a.status.as_u16(),
         }
     }
 
@@ -786,11 +840,16 @@ impl Reply {
         match self {
             Reply::Pooled(r) => r.headers(),
             Reply::Direct(r, _) => r.headers(),
+            Reply::Read(a) => &a.headers,
         }
     }
 
     async fn body(self, limit: u64, timeout: Duration) -> Result<LimitedBody> {
         match self {
+            Reply::Read(a) => Ok(LimitedBody {
+                bytes: a.body,
+                truncated: a.truncated,
+            }),
             Reply::Pooled(r) => read_body(r, limit).await,
             Reply::Direct(r, deadline) => {
                 tokio::time::timeout_at(deadline, read_incoming(r, limit))

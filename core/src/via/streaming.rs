@@ -51,6 +51,7 @@ impl Streaming {
         req.retry = retry;
         req.raw_body = true;
         req.lane = lane;
+        req.long_poll = true;
         self.client.transport().prepare(req)
     }
 

@@ -1,0 +1,456 @@
+//! HTTP/1.1 connections of our own, on which the long polls of event streams travel when
+//! HTTP/2 is not spoken: ruled out by the configuration, over plain `http://` without
+//! prior knowledge, or refused by the server in TLS negotiation.
+//!
+//! Over HTTP/1.1 each poll in flight needs a connection of its own, and an idle stream is
+//! mostly its waiting poll. Through reqwest that poll holds some 24 KB resident: hyper's
+//! read and write buffers (8 KiB each; the write buffer's size cannot be set), the pool's
+//! bookkeeping, a task per connection. Here a waiting poll holds its socket and the state
+//! of its exchange (ureq-proto's HTTP/1.1 state machine, which leaves the I/O to its
+//! caller) and no buffer at all: the request is written from a buffer dropped once it is
+//! sent, and the response is read into one made when the socket turns readable. 10,000
+//! idle streams over HTTP/1.1 then take about the memory they take over HTTP/2.
+//!
+//! Only polls come here: `GET` without a body, under the deadline the transport puts on
+//! every request. Commands, acknowledgements and tokens stay on reqwest. A connection
+//! whose response ended cleanly is kept for the next poll; one that turns out closed
+//! when reused (the server's keep-alive ran out) is replaced once.
+
+use std::io::ErrorKind;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode, Uri};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
+use ureq_proto::BodyMode;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::h2_connection::{open_tcp, SendError};
+
+/// Connections kept between polls, at most: a busy stream takes its connection back at
+/// once, so only streams between a response and their next poll hold one here.
+const MAX_IDLE: usize = 256;
+/// A kept connection older than this is closed rather than reused: servers close idle
+/// keep-alive connections after a while (reqwest's pool waits 90 s; many servers 60 s).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(55);
+/// The first room made for a response; each read that fills the room doubles it, up to
+/// [`MAX_READ`], so a large response takes few reads.
+const READ_CHUNK: usize = 16 * 1024;
+const MAX_READ: usize = 512 * 1024;
+/// The most a response's status line and headers may take.
+const MAX_HEAD: usize = 64 * 1024;
+
+/// A response read whole ([`Http1Polls::send`]).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    /// The body, or its first `limit` bytes when it went past the limit (none when its
+    /// length already said so and the status is a success).
+    pub(crate) body: Bytes,
+    pub(crate) truncated: bool,
+}
+
+/// The long polls' HTTP/1.1 connections to one server. Shared by every stream of a client.
+pub(crate) struct Http1Polls {
+    host: String,
+    port: u16,
+    /// For `https://`: HTTP/1.1 alone in ALPN.
+    tls: Option<Arc<rustls::ClientConfig>>,
+    connect_timeout: Duration,
+    idle: Mutex<Vec<(Instant, Io)>>,
+}
+
+impl std::fmt::Debug for Http1Polls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http1Polls")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Io {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Io::Plain(tcp) => tcp,
+            Io::Tls(tls) => tls.get_ref().0,
+        }
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Io::Plain(tcp) => tcp.write_all(bytes).await,
+            Io::Tls(tls) => {
+                tls.write_all(bytes).await?;
+                tls.flush().await
+            }
+        }
+    }
+
+    /// Reads what has arrived onto the end of `buf`, with room for `room` more bytes; 0 at
+    /// the end of the stream. With `buf` empty it waits for the socket to turn readable
+    /// before it makes room: a long poll waits here for minutes, holding no buffer.
+    async fn read_into(&mut self, buf: &mut Vec<u8>, room: usize) -> std::io::Result<usize> {
+        match self {
+            Io::Plain(tcp) => loop {
+                tcp.readable().await?;
+                buf.reserve(room);
+                match tcp.try_read_buf(buf) {
+                    // The readiness was an old one: the room goes until bytes come.
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        if buf.is_empty() {
+                            *buf = Vec::new();
+                        }
+                    }
+                    other => return other,
+                }
+            },
+            Io::Tls(tls) => {
+                if buf.is_empty() {
+                    // A response starts with nothing decrypted in store (the last one was
+                    // read to its end), so the socket is where it comes from.
+                    tls.get_ref().0.readable().await?;
+                }
+                buf.reserve(room);
+                tls.read_buf(buf).await
+            }
+        }
+    }
+
+    /// Whether a kept connection is still open and quiet: an HTTP/1.1 server sends
+    /// nothing between responses but the end of the connection.
+    fn quiet(&self) -> bool {
+        matches!(
+            self.tcp().try_read(&mut [0u8; 1]),
+            Err(e) if e.kind() == ErrorKind::WouldBlock
+        )
+    }
+}
+
+/// How an exchange on one connection failed.
+enum Failed {
+    /// The connection was closed before any of the response arrived, maybe before the
+    /// request was read: on a kept connection, the server closed it while it was idle.
+    Closed(Error),
+    Other(Error),
+}
+
+impl Http1Polls {
+    /// Connections to `base`'s host, TLS with `tls` (whose ALPN offer is replaced by
+    /// HTTP/1.1 alone) when it is `https://`.
+    pub(crate) fn new(
+        base: &Url,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        connect_timeout: Duration,
+    ) -> Result<Self> {
+        let host = base
+            .host_str()
+            .ok_or_else(|| Error::invalid("base_url", "has no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = base
+            .port_or_known_default()
+            .ok_or_else(|| Error::invalid("base_url", "has no port"))?;
+        let tls = if base.scheme() == "https" {
+            let mut config = (*tls
+                .ok_or_else(|| Error::invalid("base_url", "https needs a TLS setup"))?)
+            .clone();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Some(Arc::new(config))
+        } else {
+            None
+        };
+        Ok(Http1Polls {
+            host,
+            port,
+            tls,
+            connect_timeout,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Sends a `GET` of `uri` (absolute) with `headers` and reads the whole response, its
+    /// body up to `limit` bytes.
+    pub(crate) async fn send(
+        &self,
+        uri: Uri,
+        headers: HeaderMap,
+        limit: u64,
+    ) -> std::result::Result<Answer, SendError> {
+        let mut retried = false;
+        loop {
+            let (io, reused) = match self.kept() {
+                Some(io) => (io, true),
+                None => (self.connect().await.map_err(SendError::Unsent)?, false),
+            };
+            let mut request = Request::new(());
+            *request.method_mut() = Method::GET;
+            *request.uri_mut() = uri.clone();
+            *request.headers_mut() = headers.clone();
+            match self.exchange(io, request, limit).await {
+                Ok(answer) => return Ok(answer),
+                Err(Failed::Closed(e)) if reused && !retried => {
+                    tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; polling on a new one");
+                    retried = true;
+                }
+                Err(Failed::Closed(e) | Failed::Other(e)) => return Err(SendError::Failed(e)),
+            }
+        }
+    }
+
+    /// A kept connection, still open and not past [`IDLE_TIMEOUT`].
+    fn kept(&self) -> Option<Io> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some((since, io)) = idle.pop() {
+            if since.elapsed() < IDLE_TIMEOUT && io.quiet() {
+                return Some(io);
+            }
+        }
+        None
+    }
+
+    fn keep(&self, io: Io) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push((Instant::now(), io));
+        }
+    }
+
+    async fn connect(&self) -> Result<Io> {
+        let not_made = |what: &str, e: &dyn std::error::Error| Error::Transport {
+            message: format!(
+                "cannot {what} {}:{}: {}",
+                self.host,
+                self.port,
+                crate::transport::error_chain(e)
+            ),
+        };
+        let connect = async {
+            let tcp = open_tcp(&self.host, self.port, self.connect_timeout)
+                .await
+                .map_err(|e| not_made("connect to", &e))?;
+            match &self.tls {
+                None => Ok(Io::Plain(tcp)),
+                Some(config) => {
+                    let name = rustls::pki_types::ServerName::try_from(self.host.clone())
+                        .map_err(|e| not_made("name for TLS", &e))?;
+                    let tls = tokio_rustls::TlsConnector::from(config.clone())
+                        .connect(name, tcp)
+                        .await
+                        .map_err(|e| not_made("negotiate TLS with", &e))?;
+                    Ok(Io::Tls(Box::new(tls)))
+                }
+            }
+        };
+        // Boxed: a TLS connect is a large future, and inline it would size every poll's.
+        tokio::time::timeout(self.connect_timeout, Box::pin(connect))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Timeout {
+                    message: format!(
+                        "connecting to {}:{} took longer than {:?}",
+                        self.host, self.port, self.connect_timeout
+                    ),
+                })
+            })
+    }
+
+    /// One request and its response on `io`, which is kept afterwards when the response
+    /// ended cleanly and the server keeps the connection.
+    async fn exchange(
+        &self,
+        mut io: Io,
+        request: Request<()>,
+        limit: u64,
+    ) -> std::result::Result<Answer, Failed> {
+        let protocol = |e: ureq_proto::Error| {
+            Failed::Other(Error::Transport {
+                message: format!("HTTP/1.1 from {}:{}: {e}", self.host, self.port),
+            })
+        };
+        let io_error = |closed: bool, e: std::io::Error| {
+            let error = Error::Transport {
+                message: format!(
+                    "HTTP/1.1 connection to {}:{}: {}",
+                    self.host,
+                    self.port,
+                    crate::transport::error_chain(&e)
+                ),
+            };
+            if closed {
+                Failed::Closed(error)
+            } else {
+                Failed::Other(error)
+            }
+        };
+        let mut call = Call::new(request).map_err(protocol)?.proceed();
+        let mut out = Vec::with_capacity(1024);
+        let mut chunk = [0u8; 1024];
+        while !call.can_proceed() {
+            let n = call.write(&mut chunk).map_err(protocol)?;
+            out.extend_from_slice(&chunk[..n]);
+        }
+        let mut call = match call.proceed().map_err(protocol)? {
+            Some(SendRequestResult::RecvResponse(call)) => call,
+            _ => {
+                return Err(Failed::Other(Error::Transport {
+                    message: "an HTTP/1.1 poll has no request body".into(),
+                }))
+            }
+        };
+        // A write refused outright is a connection the server had closed.
+        io.write_all(&out)
+            .await
+            .map_err(|e| io_error(is_closed(&e), e))?;
+        drop(out);
+
+        let mut input: Vec<u8> = Vec::new();
+        let mut room = READ_CHUNK;
+        let response = loop {
+            if !input.is_empty() {
+                let (used, response) = call.try_response(&input, false).map_err(protocol)?;
+                input.drain(..used);
+                if let Some(response) = response {
+                    break response;
+                }
+            }
+            if input.len() >= MAX_HEAD {
+                return Err(Failed::Other(Error::Transport {
+                    message: format!(
+                        "HTTP/1.1 from {}:{}: response headers over {MAX_HEAD} bytes",
+                        self.host, self.port
+                    ),
+                }));
+            }
+            let before = input.len();
+            let n = io
+                .read_into(&mut input, room)
+                .await
+                .map_err(|e| io_error(before == 0 && is_closed(&e), e))?;
+            room = next_room(room, n);
+            if n == 0 {
+                return Err(io_error(
+                    before == 0,
+                    std::io::Error::new(
+                        ErrorKind::UnexpectedEof,
+                        "closed before the response was complete",
+                    ),
+                ));
+            }
+        };
+        let (parts, ()) = response.into_parts();
+        let (status, headers) = (parts.status, parts.headers);
+        let success = status.is_success();
+        let answer = move |body: Vec<u8>, truncated: bool| Answer {
+            status,
+            headers,
+            body: body.into(),
+            truncated,
+        };
+
+        let mut call = match call.proceed() {
+            Some(RecvResponseResult::RecvBody(call)) => call,
+            Some(RecvResponseResult::Cleanup(done)) => {
+                if input.is_empty() && !done.must_close_connection() {
+                    self.keep(io);
+                }
+                return Ok(answer(Vec::new(), false));
+            }
+            // A redirect is not followed (reqwest's client is set up so too): its body is
+            // not read and the connection not kept.
+            Some(RecvResponseResult::Redirect(_)) | None => {
+                return Ok(answer(Vec::new(), false));
+            }
+        };
+        let mut body = match call.body_mode() {
+            BodyMode::LengthDelimited(n) if success && n > limit => {
+                return Ok(answer(Vec::new(), true));
+            }
+            BodyMode::LengthDelimited(n) => {
+                Vec::with_capacity(usize::try_from(n.min(limit)).unwrap_or(0))
+            }
+            _ => Vec::new(),
+        };
+        // Such a body ends with the connection; `can_proceed` holds all along.
+        let close_delimited = call.body_mode() == BodyMode::CloseDelimited;
+        loop {
+            while !input.is_empty() && (close_delimited || !call.can_proceed()) {
+                let filled = body.len();
+                // A body decoded is never longer than its input.
+                body.resize(filled + input.len(), 0);
+                let (used, produced) = call.read(&input, &mut body[filled..]).map_err(protocol)?;
+                body.truncate(filled + produced);
+                input.drain(..used);
+                if body.len() as u64 > limit {
+                    body.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+                    return Ok(answer(body, true));
+                }
+                if used == 0 && produced == 0 {
+                    // Part of a chunk's header: more is needed.
+                    break;
+                }
+            }
+            if call.can_proceed() && !close_delimited {
+                break;
+            }
+            let n = io
+                .read_into(&mut input, room)
+                .await
+                .map_err(|e| io_error(false, e))?;
+            room = next_room(room, n);
+            if n == 0 {
+                if close_delimited {
+                    return Ok(answer(body, false));
+                }
+                return Err(io_error(
+                    false,
+                    std::io::Error::new(
+                        ErrorKind::UnexpectedEof,
+                        "closed before the response body was complete",
+                    ),
+                ));
+            }
+        }
+        // Anything after the body is not HTTP/1.1 without pipelining: the connection goes.
+        if let Some(RecvBodyResult::Cleanup(done)) = call.proceed() {
+            if input.is_empty() && !done.must_close_connection() {
+                self.keep(io);
+            }
+        }
+        Ok(answer(body, false))
+    }
+}
+
+/// The room for the next read: doubled when `read` filled `room`.
+fn next_room(room: usize, read: usize) -> usize {
+    if read >= room {
+        (room * 2).min(MAX_READ)
+    } else {
+        room
+    }
+}
+
+/// Errors of a socket the other side had closed.
+fn is_closed(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::BrokenPipe
+            | ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::UnexpectedEof
+            | ErrorKind::NotConnected
+    )
+}
