@@ -25,6 +25,7 @@ use http::{HeaderMap, Method, Request, StatusCode, Uri};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+use ureq_proto::client::state::RecvResponse;
 use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
 use ureq_proto::BodyMode;
 use url::Url;
@@ -190,17 +191,17 @@ impl Http1Polls {
         headers: HeaderMap,
         limit: u64,
     ) -> std::result::Result<Answer, SendError> {
+        // Written once: sent again as it is when a kept connection turns out closed, and
+        // the headers (the credentials among them) are not held while the poll waits.
+        let written =
+            written(get(&uri, headers)).map_err(|e| SendError::Unsent(self.protocol_error(&e)))?;
         let mut retried = false;
         loop {
             let (io, reused) = match self.kept() {
                 Some(io) => (io, true),
                 None => (self.connect().await.map_err(SendError::Unsent)?, false),
             };
-            let mut request = Request::new(());
-            *request.method_mut() = Method::GET;
-            *request.uri_mut() = uri.clone();
-            *request.headers_mut() = headers.clone();
-            match self.exchange(io, request, limit).await {
+            match self.exchange(io, &uri, &written, limit).await {
                 Ok(answer) => return Ok(answer),
                 Err(Failed::Closed(e)) if reused && !retried => {
                     tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; polling on a new one");
@@ -270,17 +271,22 @@ impl Http1Polls {
 
     /// One request and its response on `io`, which is kept afterwards when the response
     /// ended cleanly and the server keeps the connection.
+    fn protocol_error(&self, e: &ureq_proto::Error) -> Error {
+        Error::Transport {
+            message: format!("HTTP/1.1 with {}:{}: {e}", self.host, self.port),
+        }
+    }
+
+    /// One request (`written`, a `GET` of `uri`) and its response on `io`, which is kept
+    /// afterwards when the response ended cleanly and the server keeps the connection.
     async fn exchange(
         &self,
         mut io: Io,
-        request: Request<()>,
+        uri: &Uri,
+        written: &[u8],
         limit: u64,
     ) -> std::result::Result<Answer, Failed> {
-        let protocol = |e: ureq_proto::Error| {
-            Failed::Other(Error::Transport {
-                message: format!("HTTP/1.1 from {}:{}: {e}", self.host, self.port),
-            })
-        };
+        let protocol = |e: ureq_proto::Error| Failed::Other(self.protocol_error(&e));
         let io_error = |closed: bool, e: std::io::Error| {
             let error = Error::Transport {
                 message: format!(
@@ -296,26 +302,13 @@ impl Http1Polls {
                 Failed::Other(error)
             }
         };
-        let mut call = Call::new(request).map_err(protocol)?.proceed();
-        let mut out = Vec::with_capacity(1024);
-        let mut chunk = [0u8; 1024];
-        while !call.can_proceed() {
-            let n = call.write(&mut chunk).map_err(protocol)?;
-            out.extend_from_slice(&chunk[..n]);
-        }
-        let mut call = match call.proceed().map_err(protocol)? {
-            Some(SendRequestResult::RecvResponse(call)) => call,
-            _ => {
-                return Err(Failed::Other(Error::Transport {
-                    message: "an HTTP/1.1 poll has no request body".into(),
-                }))
-            }
-        };
         // A write refused outright is a connection the server had closed.
-        io.write_all(&out)
+        io.write_all(written)
             .await
             .map_err(|e| io_error(is_closed(&e), e))?;
-        drop(out);
+        // What reads the response needs the request line alone (a `GET`, of HTTP/1.1,
+        // asking for no close): made of that, it is what the waiting poll holds.
+        let (mut call, _) = written_call(get(uri, HeaderMap::new())).map_err(protocol)?;
 
         let mut input: Vec<u8> = Vec::new();
         let mut room = READ_CHUNK;
@@ -434,6 +427,38 @@ impl Http1Polls {
     }
 }
 
+/// A `GET` of `uri` with `headers`.
+fn get(uri: &Uri, headers: HeaderMap) -> Request<()> {
+    let mut request = Request::new(());
+    *request.method_mut() = Method::GET;
+    *request.uri_mut() = uri.clone();
+    *request.headers_mut() = headers;
+    request
+}
+
+/// The bytes of `request` (which has no body), and the call that reads its response.
+fn written_call(
+    request: Request<()>,
+) -> std::result::Result<(Call<RecvResponse>, Vec<u8>), ureq_proto::Error> {
+    let mut call = Call::new(request)?.proceed();
+    let mut out = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while !call.can_proceed() {
+        let n = call.write(&mut chunk)?;
+        out.extend_from_slice(&chunk[..n]);
+    }
+    match call.proceed()? {
+        Some(SendRequestResult::RecvResponse(call)) => Ok((call, out)),
+        // A `GET` without a body goes straight to its response.
+        _ => Err(ureq_proto::Error::BadHeader("a GET with a body".into())),
+    }
+}
+
+/// The bytes of `request`, which has no body.
+fn written(request: Request<()>) -> std::result::Result<Vec<u8>, ureq_proto::Error> {
+    written_call(request).map(|(_, bytes)| bytes)
+}
+
 /// The room for the next read: doubled when `read` filled `room`.
 fn next_room(room: usize, read: usize) -> usize {
     if read >= room {
@@ -453,4 +478,256 @@ fn is_closed(e: &std::io::Error) -> bool {
             | ErrorKind::UnexpectedEof
             | ErrorKind::NotConnected
     )
+}
+
+#[cfg(test)]
+mod tests {
+    //! Against a scripted server of the test's own: each request (read up to the end of its
+    //! headers) gets the next answer of the script, written as it is, and the connection
+    //! is closed after it when the script says so.
+
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncBufReadExt;
+    use tokio::net::TcpListener;
+
+    /// One answer of the script: raw bytes, and whether the server closes afterwards.
+    type Step = (&'static [u8], bool);
+
+    struct Server {
+        base: Url,
+        connections: Arc<AtomicUsize>,
+        requests: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Server {
+        async fn start(script: Vec<Step>) -> Server {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+            let connections = Arc::new(AtomicUsize::new(0));
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let script = Arc::new(Mutex::new(script.into_iter()));
+            let (c, r) = (connections.clone(), requests.clone());
+            tokio::spawn(async move {
+                while let Ok((tcp, _)) = listener.accept().await {
+                    c.fetch_add(1, Ordering::SeqCst);
+                    let (script, requests) = (script.clone(), r.clone());
+                    tokio::spawn(async move {
+                        let mut tcp = tokio::io::BufReader::new(tcp);
+                        loop {
+                            let mut head = String::new();
+                            loop {
+                                let mut line = String::new();
+                                if tcp.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                head.push_str(&line);
+                                if line == "\r\n" {
+                                    break;
+                                }
+                            }
+                            requests.lock().unwrap().push(head);
+                            let next = script.lock().unwrap().next();
+                            let Some((answer, close)) = next else { return };
+                            tcp.get_mut().write_all(answer).await.unwrap();
+                            if close {
+                                return;
+                            }
+                        }
+                    });
+                }
+            });
+            Server {
+                base,
+                connections,
+                requests,
+            }
+        }
+
+        fn polls(&self) -> Http1Polls {
+            Http1Polls::new(&self.base, None, Duration::from_secs(2)).unwrap()
+        }
+
+        fn uri(&self) -> Uri {
+            self.base
+                .join("events?maxEvents=2")
+                .unwrap()
+                .as_str()
+                .parse()
+                .unwrap()
+        }
+
+        fn connections(&self) -> usize {
+            self.connections.load(Ordering::SeqCst)
+        }
+    }
+
+    fn headers() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-api-key", "key".parse().unwrap());
+        h
+    }
+
+    async fn poll(polls: &Http1Polls, server: &Server, limit: u64) -> Answer {
+        polls.send(server.uri(), headers(), limit).await.unwrap()
+    }
+
+    const OK: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n{\"events\":[]}";
+
+    #[tokio::test]
+    async fn the_request_is_a_get_with_its_headers_and_a_kept_connection_carries_the_next() {
+        let server = Server::start(vec![(OK, false), (OK, false)]).await;
+        let polls = server.polls();
+        for _ in 0..2 {
+            let a = poll(&polls, &server, 1000).await;
+            assert_eq!(
+                (a.status, &a.body[..], a.truncated),
+                (StatusCode::OK, &b"{\"events\":[]}"[..], false)
+            );
+            assert_eq!(a.headers["content-length"], "13");
+        }
+        assert_eq!(server.connections(), 1);
+        let requests = server.requests.lock().unwrap().clone();
+        assert!(
+            requests[0].starts_with("GET /events?maxEvents=2 HTTP/1.1\r\n"),
+            "{requests:?}"
+        );
+        assert!(requests[0].contains("x-api-key: key\r\n"), "{requests:?}");
+        assert!(
+            requests[0].to_ascii_lowercase().contains("host: 127.0.0.1"),
+            "{requests:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn chunked_bodies_are_decoded_across_reads() {
+        let chunked: &[u8] = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{\"eve\r\n8\r\nnts\":[]}\r\n0\r\n\r\n";
+        let server = Server::start(vec![(chunked, false), (OK, false)]).await;
+        let polls = server.polls();
+        assert_eq!(
+            &poll(&polls, &server, 1000).await.body[..],
+            b"{\"events\":[]}"
+        );
+        assert_eq!(
+            &poll(&polls, &server, 1000).await.body[..],
+            b"{\"events\":[]}"
+        );
+        assert_eq!(server.connections(), 1, "kept after a chunked body");
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_not_read_and_its_connection_not_kept() {
+        let chunked: &[u8] =
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nd\r\n{\"events\":[]}\r\n0\r\n\r\n";
+        let server = Server::start(vec![(OK, false), (chunked, false), (OK, false)]).await;
+        let polls = server.polls();
+        let a = poll(&polls, &server, 5).await;
+        assert!(
+            a.truncated && a.body.is_empty(),
+            "its length said so: {a:?}"
+        );
+        let a = poll(&polls, &server, 5).await;
+        assert_eq!(
+            (&a.body[..], a.truncated),
+            (&b"{\"eve"[..], true),
+            "the first bytes"
+        );
+        assert!(!poll(&polls, &server, 1000).await.truncated);
+        assert_eq!(server.connections(), 3, "neither connection was kept");
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_server_closes_is_not_kept_and_a_body_may_end_with_it() {
+        let closing: &[u8] = b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}";
+        let to_the_end: &[u8] = b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{\"events\":[]}";
+        let server = Server::start(vec![(closing, true), (to_the_end, true), (OK, false)]).await;
+        let polls = server.polls();
+        assert_eq!(&poll(&polls, &server, 1000).await.body[..], b"{}");
+        assert_eq!(
+            &poll(&polls, &server, 1000).await.body[..],
+            b"{\"events\":[]}"
+        );
+        assert_eq!(
+            &poll(&polls, &server, 1000).await.body[..],
+            b"{\"events\":[]}"
+        );
+        assert_eq!(server.connections(), 3);
+    }
+
+    /// A kept connection the server closed while it was idle (without saying so in its
+    /// response) is found closed before use, and the poll goes on a new one.
+    #[tokio::test]
+    async fn a_kept_connection_found_closed_is_replaced() {
+        let server = Server::start(vec![(OK, true), (OK, false)]).await;
+        let polls = server.polls();
+        poll(&polls, &server, 1000).await;
+        // Time for the close to arrive.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(poll(&polls, &server, 1000).await.status, StatusCode::OK);
+        assert_eq!(server.connections(), 2);
+        assert_eq!(server.requests.lock().unwrap().len(), 2);
+    }
+
+    /// One closed just after that check takes the request and ends without an answer: the
+    /// poll is sent once more, on a new connection.
+    #[tokio::test]
+    async fn a_kept_connection_that_closes_on_the_request_is_replaced_once() {
+        let server = Server::start(vec![(OK, false), (b"", true), (OK, false)]).await;
+        let polls = server.polls();
+        poll(&polls, &server, 1000).await;
+        assert_eq!(poll(&polls, &server, 1000).await.status, StatusCode::OK);
+        assert_eq!(server.connections(), 2);
+        assert_eq!(server.requests.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_fresh_connection_closed_without_an_answer_fails_the_poll_once() {
+        let server = Server::start(vec![(b"", true)]).await;
+        let polls = server.polls();
+        match polls.send(server.uri(), headers(), 1000).await {
+            Err(SendError::Failed(Error::Transport { message })) => {
+                assert!(message.contains("closed before the response"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(server.connections(), 1, "not sent again");
+    }
+
+    #[tokio::test]
+    async fn what_is_not_http_is_a_transport_error() {
+        let endless: &'static [u8] = Box::leak(
+            [
+                b"HTTP/1.1 200 OK\r\nx-pad: ".as_slice(),
+                &b"0123456789".repeat(7000),
+                b"\r\n",
+            ]
+            .concat()
+            .into_boxed_slice(),
+        );
+        let server = Server::start(vec![(b"SMTP ready\r\n\r\n", false), (endless, false)]).await;
+        let polls = server.polls();
+        for expected in ["HTTP/1.1 with", "over 65536 bytes"] {
+            match polls.send(server.uri(), headers(), 1000).await {
+                Err(SendError::Failed(Error::Transport { message })) => {
+                    assert!(message.contains(expected), "{message}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn no_connection_is_an_unsent_poll() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        drop(listener);
+        let polls = Http1Polls::new(&base, None, Duration::from_secs(2)).unwrap();
+        let uri = base.join("events").unwrap().as_str().parse().unwrap();
+        match polls.send(uri, headers(), 1000).await {
+            Err(SendError::Unsent(Error::Transport { message })) => {
+                assert!(message.contains("cannot connect to"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
