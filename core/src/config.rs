@@ -353,7 +353,9 @@ impl ViaConfigBuilder {
     /// when a proxy is set in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`),
     /// which only the general client follows. Where the server picks HTTP/1.1 in TLS
     /// negotiation, polls go over HTTP/1.1, a connection per poll, and the server is
-    /// asked again after 5 minutes.
+    /// asked again after 5 minutes. Wherever polls go over HTTP/1.1 (and no proxy is set),
+    /// they do on connections of the client's own too, on which a waiting poll holds no
+    /// buffer.
     ///
     /// [`Http2::PriorKnowledge`] speaks it over plain `http://` too (the simulator does);
     /// [`Http2::Off`] keeps HTTP/1.1 with a server that offers HTTP/2.

@@ -6,11 +6,12 @@
 //! connection kind (HTTP/1.1; HTTP/2 with prior knowledge, as the simulator speaks it) it
 //! measures N streams of each kind (pulled, nobody pulling; with a no-op handler), each
 //! with its poll waiting on a simulator whose long poll waits the documented 15 s, and N
-//! bare polls in flight (`Streaming::poll_events` on sessions made beforehand, through the
-//! client's general HTTP client): what the HTTP request alone holds. Over HTTP/1.1 the
-//! streams poll the same way, and the difference is the engine's share; over HTTP/2 they
-//! poll on connections of the engine's own (lanes), lighter than the general client, so
-//! there is no such difference to take (`engine_share_bytes` is null).
+//! bare polls in flight (`Streaming::poll_events` on sessions made beforehand): what the
+//! HTTP request alone holds. Over HTTP/1.1 the streams poll the same way (on the client's
+//! HTTP/1.1 connections for polls), and the difference is the engine's share; over HTTP/2
+//! they poll on connections of the engine's own (lanes) while a bare poll goes through
+//! the client's general HTTP client, so there is no such difference to take
+//! (`engine_share_bytes` is null).
 //!
 //! Usage: `ccbridge-heap --sim PATH [--streams N]` (default 500). Prints one JSON object.
 
