@@ -3,7 +3,7 @@
 use crate::auth::{AuthProvider, ClientCredentials, WebTokens};
 use crate::config::{Http2, ViaConfig, ViaConfigBuilder};
 use crate::error::Result;
-use crate::h1_polls::Http1Polls;
+use crate::h1_connections::H1Connections;
 use crate::h2_connection::H2Connection;
 use crate::lanes::{BuildLane, LaneHttp};
 use crate::ops::{self, Call, Operation, RawRequest};
@@ -83,7 +83,7 @@ impl ViaClient {
         } else if crate::h2_connection::proxy_in_environment() {
             transport
         } else {
-            transport.with_http1_polls(Arc::new(http1_polls(
+            transport.with_h1_connections(Arc::new(h1_connections(
                 &config.base_url,
                 http2,
                 connect_timeout,
@@ -168,7 +168,7 @@ fn lane_builder(base_url: &Url, http2: Http2, connect_timeout: Duration) -> Resu
         }));
     }
     let tls = tls_setup(base_url, http2)?;
-    let http1 = Arc::new(Http1Polls::new(base_url, tls.clone(), connect_timeout)?);
+    let http1 = Arc::new(H1Connections::new(base_url, tls.clone(), connect_timeout)?);
     let base_url = base_url.clone();
     Ok(Box::new(move || {
         H2Connection::new(&base_url, tls.clone(), connect_timeout, http1.clone())
@@ -185,6 +185,10 @@ fn tls_setup(base_url: &Url, http2: Http2) -> Result<Option<Arc<rustls::ClientCo
 }
 
 /// The HTTP/1.1 connections of a client's long polls where HTTP/2 is not spoken.
-fn http1_polls(base_url: &Url, http2: Http2, connect_timeout: Duration) -> Result<Http1Polls> {
-    Http1Polls::new(base_url, tls_setup(base_url, http2)?, connect_timeout)
+fn h1_connections(
+    base_url: &Url,
+    http2: Http2,
+    connect_timeout: Duration,
+) -> Result<H1Connections> {
+    H1Connections::new(base_url, tls_setup(base_url, http2)?, connect_timeout)
 }

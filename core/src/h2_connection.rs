@@ -24,7 +24,7 @@ use url::Url;
 
 use crate::config::Http2;
 use crate::error::{Error, Result};
-use crate::h1_polls::Http1Polls;
+use crate::h1_connections::H1Connections;
 
 /// The windows and limits hyper's HTTP/2 client (reqwest's) uses, so that a response reads
 /// as fast here as there: a stream may receive 2 MiB, the connection 5 MiB, before the
@@ -85,7 +85,7 @@ pub(crate) struct H2Connection {
     /// HTTP/1.1 connections of our own, shared by the lanes of a client. Not the client's
     /// general pool, which may speak HTTP/2 with another node behind the same name, and
     /// then carry long polls on the connection its commands need.
-    http1: Arc<Http1Polls>,
+    http1: Arc<H1Connections>,
     /// [`HTTP1_RECHECK`], but for tests.
     http1_recheck: Duration,
     inner: tokio::sync::Mutex<Inner>,
@@ -119,7 +119,7 @@ impl H2Connection {
         base: &Url,
         tls: Option<Arc<rustls::ClientConfig>>,
         connect_timeout: Duration,
-        http1: Arc<Http1Polls>,
+        http1: Arc<H1Connections>,
     ) -> Result<Self> {
         let host = base
             .host_str()
@@ -162,7 +162,7 @@ impl H2Connection {
     }
 
     /// Where this connection's polls go while its server speaks HTTP/1.1 only.
-    pub(crate) fn http1(&self) -> &Arc<Http1Polls> {
+    pub(crate) fn http1(&self) -> &Arc<H1Connections> {
         &self.http1
     }
 
@@ -699,7 +699,7 @@ mod tests {
             root.into_iter().cloned().collect::<Vec<_>>().as_slice(),
         )
         .unwrap();
-        let http1 = http1_polls(&base, tls.clone());
+        let http1 = h1_connections(&base, tls.clone());
         let lane_base = base.clone();
         Transport::new(
             pool,
@@ -723,8 +723,8 @@ mod tests {
         )
     }
 
-    fn http1_polls(base: &Url, tls: Arc<rustls::ClientConfig>) -> Arc<Http1Polls> {
-        Arc::new(Http1Polls::new(base, Some(tls), Duration::from_secs(2)).unwrap())
+    fn h1_connections(base: &Url, tls: Arc<rustls::ClientConfig>) -> Arc<H1Connections> {
+        Arc::new(H1Connections::new(base, Some(tls), Duration::from_secs(2)).unwrap())
     }
 
     /// One poll of `path` on `lane`, sent once: its status, or the error.
@@ -941,7 +941,7 @@ mod tests {
                 &base,
                 Some(tls.clone()),
                 Duration::from_millis(300),
-                http1_polls(&base, tls),
+                h1_connections(&base, tls),
             )
             .unwrap(),
         );
@@ -977,7 +977,7 @@ mod tests {
             &base,
             Some(tls.clone()),
             Duration::from_secs(2),
-            http1_polls(&base, tls),
+            h1_connections(&base, tls),
         )
         .unwrap();
         conn.http1_recheck = Duration::ZERO;

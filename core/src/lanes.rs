@@ -14,7 +14,7 @@
 //! negotiation. A lane is then one HTTP/2 connection of our own
 //! ([`crate::h2_connection`]), which holds a waiting poll in a fraction of the memory
 //! reqwest needs; where the server picks HTTP/1.1 in TLS negotiation, its polls go over
-//! HTTP/1.1 connections of our own ([`crate::h1_polls`]), a connection per poll in flight
+//! HTTP/1.1 connections of our own ([`crate::h1_connections`]), a connection per poll in flight
 //! as HTTP/1.1 must, and the server is asked again after 5 minutes. With a proxy in the
 //! environment a lane is a reqwest pool of its own, which follows the proxy. With HTTP/2
 //! ruled out (`off`, or negotiation over plain `http://`) there are no lanes: the polls go
@@ -24,7 +24,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::Result;
-use crate::h1_polls::Http1Polls;
+use crate::h1_connections::H1Connections;
 use crate::h2_connection::H2Connection;
 
 /// Where the requests of a lane go.
@@ -35,8 +35,8 @@ pub(crate) enum LaneHttp {
     /// One HTTP/2 connection, shared by the lane's streams.
     Direct(Arc<H2Connection>),
     /// HTTP/1.1 connections of our own, one per poll in flight: where there are no lanes,
-    /// the route of the polls (never a lane's).
-    Http1(Arc<Http1Polls>),
+    /// the route of the event streams' polls and acknowledgements (never a lane's).
+    Http1(Arc<H1Connections>),
 }
 
 /// Builds the connection of one more lane.

@@ -41,7 +41,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 mod generated;
-mod h1_polls;
+mod h1_connections;
 mod h2_connection;
 mod lanes;
 pub(crate) mod lenient;

@@ -9,7 +9,7 @@
 use crate::auth::AuthProvider;
 use crate::config::{Http2, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
-use crate::h1_polls::{Answer, Http1Polls};
+use crate::h1_connections::{Answer, H1Connections};
 use crate::h2_connection::{H2Connection, Protocol, SendError};
 use crate::lanes::{BuildLane, Lane, LaneHttp, Lanes};
 use crate::ops::AuthKind;
@@ -73,9 +73,11 @@ pub struct ApiRequest {
     /// The lane (HTTP/2 connection) of the event stream whose poll it is; `None`: the
     /// client's first pool, which carries every request but the polls.
     pub lane: Option<usize>,
-    /// An event stream's long poll: where HTTP/2 is not spoken, it goes on an HTTP/1.1
-    /// connection of the transport's own (see `h1_polls`).
-    pub(crate) long_poll: bool,
+    /// A request of an event stream's engine (its poll, its acknowledgements): where
+    /// HTTP/2 is not spoken, one safe to repeat goes on the HTTP/1.1 connections of the
+    /// transport's own (see `h1_connections`), where the acknowledgement the poller sends
+    /// before its next poll finds the poll's connection free.
+    pub(crate) of_stream: bool,
 }
 
 impl ApiRequest {
@@ -98,7 +100,7 @@ impl ApiRequest {
             auth: AuthKind::OAuth2,
             raw_body: false,
             lane: None,
-            long_poll: false,
+            of_stream: false,
         }
     }
 }
@@ -162,8 +164,8 @@ pub struct Transport {
     http: reqwest::Client,
     /// With HTTP/2, the connections event streams are spread over.
     lanes: Option<Arc<Lanes>>,
-    /// Without HTTP/2 (and without a proxy), where the long polls go.
-    http1_polls: Option<Arc<Http1Polls>>,
+    /// Without HTTP/2 (and without a proxy), where the requests of event streams go.
+    h1_connections: Option<Arc<H1Connections>>,
     base_url: Url,
     api_key: Secret,
     auth: Arc<dyn AuthProvider>,
@@ -189,7 +191,7 @@ impl Transport {
         Transport {
             http,
             lanes: None,
-            http1_polls: None,
+            h1_connections: None,
             base_url,
             api_key,
             auth,
@@ -215,9 +217,10 @@ impl Transport {
         self
     }
 
-    /// Sends the long polls over HTTP/1.1 connections of `polls` (where there are no lanes).
-    pub(crate) fn with_http1_polls(mut self, polls: Arc<Http1Polls>) -> Self {
-        self.http1_polls = Some(polls);
+    /// Sends the polls and acknowledgements of event streams over the HTTP/1.1
+    /// connections of `connections` (where there are no lanes).
+    pub(crate) fn with_h1_connections(mut self, connections: Arc<H1Connections>) -> Self {
+        self.h1_connections = Some(connections);
         self
     }
 
@@ -403,9 +406,11 @@ impl Transport {
             .request(req, url, authorization)
             .map_err(AttemptError::Other)?;
         let timeout = req.timeout.unwrap_or(self.request_timeout);
-        let route = match (&self.lanes, req.lane, &self.http1_polls) {
+        let route = match (&self.lanes, req.lane, &self.h1_connections) {
             (Some(lanes), Some(_), _) => lanes.http(req.lane),
-            (None, _, Some(polls)) if req.long_poll => LaneHttp::Http1(polls.clone()),
+            (None, _, Some(polls)) if req.of_stream && req.idempotent => {
+                LaneHttp::Http1(polls.clone())
+            }
             _ => LaneHttp::Pool(self.http.clone()),
         };
         let reply = match route {
@@ -803,16 +808,15 @@ impl Reply {
         }
     }
 
-    /// Sends a poll on `polls` and reads its whole response (up to `limit`), by `deadline`
+    /// Sends on `polls` and reads the whole response (body up to `limit`), by `deadline`
     /// (`timeout` after the attempt began).
     async fn own_http1(
-        polls: &Http1Polls,
+        polls: &H1Connections,
         outgoing: Outgoing,
         deadline: tokio::time::Instant,
         timeout: Duration,
         limit: u64,
     ) -> std::result::Result<Reply, AttemptError> {
-        debug_assert!(outgoing.method == Method::GET && outgoing.body.is_none());
         let uri = outgoing
             .url
             .as_str()
@@ -820,7 +824,14 @@ impl Reply {
             .map_err(|e: http::uri::InvalidUri| {
                 AttemptError::Other(Error::invalid("path", e.to_string()))
             })?;
-        match tokio::time::timeout_at(deadline, polls.send(uri, outgoing.headers, limit)).await {
+        let sent = polls.send(
+            outgoing.method,
+            uri,
+            outgoing.headers,
+            outgoing.body.as_deref(),
+            limit,
+        );
+        match tokio::time::timeout_at(deadline, sent).await {
             Ok(Ok(answer)) => Ok(Reply::Read(answer)),
             Ok(Err(SendError::Unsent(e))) => Err(AttemptError::NotSent(e)),
             Ok(Err(SendError::Failed(e))) => Err(AttemptError::Other(e)),

@@ -51,7 +51,7 @@ impl Streaming {
         req.retry = retry;
         req.raw_body = true;
         req.lane = lane;
-        req.long_poll = true;
+        req.of_stream = true;
         self.client.transport().prepare(req)
     }
 
@@ -120,6 +120,7 @@ impl Streaming {
         );
         req.body = None;
         req.raw_body = true;
+        req.of_stream = true;
         let resp = self.client.transport().send(req).await?;
         let raw = resp.raw.as_deref().unwrap_or_default();
         if raw.iter().all(u8::is_ascii_whitespace) {

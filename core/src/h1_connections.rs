@@ -1,6 +1,6 @@
-//! HTTP/1.1 connections of our own, on which the long polls of event streams travel when
-//! HTTP/2 is not spoken: ruled out by the configuration, over plain `http://` without
-//! prior knowledge, or refused by the server in TLS negotiation.
+//! HTTP/1.1 connections of our own, on which the long polls (and acknowledgements) of
+//! event streams travel when HTTP/2 is not spoken: ruled out by the configuration, over
+//! plain `http://` without prior knowledge, or refused by the server in TLS negotiation.
 //!
 //! Over HTTP/1.1 each poll in flight needs a connection of its own, and an idle stream is
 //! mostly its waiting poll. Through reqwest that poll holds some 24 KB resident: hyper's
@@ -11,9 +11,11 @@
 //! sent, and the response is read into one made when the socket turns readable. 10,000
 //! idle streams over HTTP/1.1 then take about the memory they take over HTTP/2.
 //!
-//! Only polls come here: `GET` without a body, under the deadline the transport puts on
-//! every request. Commands, acknowledgements and tokens stay on reqwest. A connection
-//! whose response ended cleanly is kept for the next poll; one that turns out closed
+//! Only an event stream's requests come here, and only those safe to repeat: its polls, and
+//! its acknowledgements, which the poller sends just before its next poll, on the
+//! connection the last poll freed. Commands, tokens and the rest stay on reqwest. Each
+//! request goes under the deadline the transport puts on every request. A connection
+//! whose response ended cleanly is kept for the next request; one that turns out closed
 //! when reused (the server's keep-alive ran out) is replaced once.
 
 use std::io::ErrorKind;
@@ -46,7 +48,7 @@ const MAX_READ: usize = 512 * 1024;
 /// The most a response's status line and headers may take.
 const MAX_HEAD: usize = 64 * 1024;
 
-/// A response read whole ([`Http1Polls::send`]).
+/// A response read whole ([`H1Connections::send`]).
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
@@ -58,7 +60,7 @@ pub(crate) struct Answer {
 }
 
 /// The long polls' HTTP/1.1 connections to one server. Shared by every stream of a client.
-pub(crate) struct Http1Polls {
+pub(crate) struct H1Connections {
     host: String,
     port: u16,
     /// For `https://`: HTTP/1.1 alone in ALPN.
@@ -67,9 +69,9 @@ pub(crate) struct Http1Polls {
     idle: Mutex<Vec<(Instant, Io)>>,
 }
 
-impl std::fmt::Debug for Http1Polls {
+impl std::fmt::Debug for H1Connections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Http1Polls")
+        f.debug_struct("H1Connections")
             .field("host", &self.host)
             .field("port", &self.port)
             .field("tls", &self.tls.is_some())
@@ -148,7 +150,7 @@ enum Failed {
     Other(Error),
 }
 
-impl Http1Polls {
+impl H1Connections {
     /// Connections to `base`'s host, TLS with `tls` (whose ALPN offer is replaced by
     /// HTTP/1.1 alone) when it is `https://`.
     pub(crate) fn new(
@@ -174,7 +176,7 @@ impl Http1Polls {
         } else {
             None
         };
-        Ok(Http1Polls {
+        Ok(H1Connections {
             host,
             port,
             tls,
@@ -183,18 +185,20 @@ impl Http1Polls {
         })
     }
 
-    /// Sends a `GET` of `uri` (absolute) with `headers` and reads the whole response, its
-    /// body up to `limit` bytes.
+    /// Sends `method` to `uri` (absolute) with `headers` and `body`, and reads the whole
+    /// response, its body up to `limit` bytes. Only for requests that are safe to repeat:
+    /// one that finds its kept connection closed is sent again on a new one.
     pub(crate) async fn send(
         &self,
+        method: Method,
         uri: Uri,
         headers: HeaderMap,
+        body: Option<&[u8]>,
         limit: u64,
     ) -> std::result::Result<Answer, SendError> {
-        // Written once: sent again as it is when a kept connection turns out closed, and
-        // the headers (the credentials among them) are not held while the poll waits.
-        let written =
-            written(get(&uri, headers)).map_err(|e| SendError::Unsent(self.protocol_error(&e)))?;
+        // Written once, and sent again as it is when a kept connection turns out closed.
+        let written = written(method, &uri, headers, body)
+            .map_err(|e| SendError::Unsent(self.protocol_error(&e)))?;
         let mut retried = false;
         loop {
             let (io, reused) = match self.kept() {
@@ -277,8 +281,8 @@ impl Http1Polls {
         }
     }
 
-    /// One request (`written`, a `GET` of `uri`) and its response on `io`, which is kept
-    /// afterwards when the response ended cleanly and the server keeps the connection.
+    /// One request (`written`, to `uri`) and its response on `io`, which is kept afterwards
+    /// when the response ended cleanly and the server keeps the connection.
     async fn exchange(
         &self,
         mut io: Io,
@@ -306,9 +310,7 @@ impl Http1Polls {
         io.write_all(written)
             .await
             .map_err(|e| io_error(is_closed(&e), e))?;
-        // What reads the response needs the request line alone (a `GET`, of HTTP/1.1,
-        // asking for no close): made of that, it is what the waiting poll holds.
-        let (mut call, _) = written_call(get(uri, HeaderMap::new())).map_err(protocol)?;
+        let mut call = reader(uri).map_err(protocol)?;
 
         let mut input: Vec<u8> = Vec::new();
         let mut room = READ_CHUNK;
@@ -427,36 +429,58 @@ impl Http1Polls {
     }
 }
 
-/// A `GET` of `uri` with `headers`.
-fn get(uri: &Uri, headers: HeaderMap) -> Request<()> {
+fn request(method: Method, uri: &Uri, headers: HeaderMap) -> Request<()> {
     let mut request = Request::new(());
-    *request.method_mut() = Method::GET;
+    *request.method_mut() = method;
     *request.uri_mut() = uri.clone();
     *request.headers_mut() = headers;
     request
 }
 
-/// The bytes of `request` (which has no body), and the call that reads its response.
-fn written_call(
-    request: Request<()>,
-) -> std::result::Result<(Call<RecvResponse>, Vec<u8>), ureq_proto::Error> {
-    let mut call = Call::new(request)?.proceed();
-    let mut out = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
+/// The bytes of a request: its head as ureq-proto writes it (with the body's length in
+/// `content-length`), then the body as it is.
+fn written(
+    method: Method,
+    uri: &Uri,
+    mut headers: HeaderMap,
+    body: Option<&[u8]>,
+) -> std::result::Result<Vec<u8>, ureq_proto::Error> {
+    if let Some(body) = body {
+        headers.insert(http::header::CONTENT_LENGTH, body.len().into());
+    }
+    // Room for the whole head at once: ureq-proto writes a line only where it fits.
+    let room = 64
+        + uri.to_string().len()
+        + headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum::<usize>();
+    let mut out = vec![0u8; room];
+    let mut used = 0;
+    let mut call = Call::new(request(method, uri, headers))?.proceed();
     while !call.can_proceed() {
-        let n = call.write(&mut chunk)?;
-        out.extend_from_slice(&chunk[..n]);
+        used += call.write(&mut out[used..])?;
+    }
+    out.truncate(used);
+    out.extend_from_slice(body.unwrap_or_default());
+    Ok(out)
+}
+
+/// What reads the response to a request to `uri`: a call made of a `GET` of `uri` alone
+/// (of HTTP/1.1, asking for no close; a response to a `POST` reads alike), so that a
+/// waiting poll holds its request once, as the bytes written, not a second time as
+/// headers.
+fn reader(uri: &Uri) -> std::result::Result<Call<RecvResponse>, ureq_proto::Error> {
+    let mut call = Call::new(request(Method::GET, uri, HeaderMap::new()))?.proceed();
+    let mut scratch = vec![0u8; 64 + uri.to_string().len()];
+    while !call.can_proceed() {
+        call.write(&mut scratch)?;
     }
     match call.proceed()? {
-        Some(SendRequestResult::RecvResponse(call)) => Ok((call, out)),
+        Some(SendRequestResult::RecvResponse(call)) => Ok(call),
         // A `GET` without a body goes straight to its response.
         _ => Err(ureq_proto::Error::BadHeader("a GET with a body".into())),
     }
-}
-
-/// The bytes of `request`, which has no body.
-fn written(request: Request<()>) -> std::result::Result<Vec<u8>, ureq_proto::Error> {
-    written_call(request).map(|(_, bytes)| bytes)
 }
 
 /// The room for the next read: doubled when `read` filled `room`.
@@ -488,7 +512,7 @@ mod tests {
 
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use tokio::io::AsyncBufReadExt;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
     use tokio::net::TcpListener;
 
     /// One answer of the script: raw bytes, and whether the server closes afterwards.
@@ -526,6 +550,17 @@ mod tests {
                                     break;
                                 }
                             }
+                            let length = head
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length: ")
+                                        .map(str::to_string)
+                                })
+                                .map_or(0, |n| n.trim().parse().unwrap());
+                            let mut body = vec![0u8; length];
+                            tcp.read_exact(&mut body).await.unwrap();
+                            head.push_str(std::str::from_utf8(&body).unwrap());
                             requests.lock().unwrap().push(head);
                             let next = script.lock().unwrap().next();
                             let Some((answer, close)) = next else { return };
@@ -544,8 +579,8 @@ mod tests {
             }
         }
 
-        fn polls(&self) -> Http1Polls {
-            Http1Polls::new(&self.base, None, Duration::from_secs(2)).unwrap()
+        fn polls(&self) -> H1Connections {
+            H1Connections::new(&self.base, None, Duration::from_secs(2)).unwrap()
         }
 
         fn uri(&self) -> Uri {
@@ -568,8 +603,11 @@ mod tests {
         h
     }
 
-    async fn poll(polls: &Http1Polls, server: &Server, limit: u64) -> Answer {
-        polls.send(server.uri(), headers(), limit).await.unwrap()
+    async fn poll(polls: &H1Connections, server: &Server, limit: u64) -> Answer {
+        polls
+            .send(Method::GET, server.uri(), headers(), None, limit)
+            .await
+            .unwrap()
     }
 
     const OK: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n{\"events\":[]}";
@@ -597,6 +635,34 @@ mod tests {
             requests[0].to_ascii_lowercase().contains("host: 127.0.0.1"),
             "{requests:?}"
         );
+    }
+
+    /// An acknowledgement: its body follows its head, its length given.
+    #[tokio::test]
+    async fn a_request_with_a_body_sends_it_with_its_length_on_the_kept_connection() {
+        let server = Server::start(vec![(OK, false), (OK, false)]).await;
+        let polls = server.polls();
+        poll(&polls, &server, 1000).await;
+        let body = br#"{"events":[{"eventId":"1-0"}]}"#;
+        let a = polls
+            .send(Method::POST, server.uri(), headers(), Some(body), 1000)
+            .await
+            .unwrap();
+        assert_eq!(a.status, StatusCode::OK);
+        let requests = server.requests.lock().unwrap().clone();
+        assert!(
+            requests[1].starts_with("POST /events?maxEvents=2 HTTP/1.1\r\n"),
+            "{requests:?}"
+        );
+        assert!(
+            requests[1].contains("content-length: 30\r\n"),
+            "{requests:?}"
+        );
+        assert!(
+            requests[1].ends_with("\r\n\r\n{\"events\":[{\"eventId\":\"1-0\"}]}"),
+            "{requests:?}"
+        );
+        assert_eq!(server.connections(), 1);
     }
 
     #[tokio::test]
@@ -684,7 +750,10 @@ mod tests {
     async fn a_fresh_connection_closed_without_an_answer_fails_the_poll_once() {
         let server = Server::start(vec![(b"", true)]).await;
         let polls = server.polls();
-        match polls.send(server.uri(), headers(), 1000).await {
+        match polls
+            .send(Method::GET, server.uri(), headers(), None, 1000)
+            .await
+        {
             Err(SendError::Failed(Error::Transport { message })) => {
                 assert!(message.contains("closed before the response"), "{message}")
             }
@@ -707,7 +776,10 @@ mod tests {
         let server = Server::start(vec![(b"SMTP ready\r\n\r\n", false), (endless, false)]).await;
         let polls = server.polls();
         for expected in ["HTTP/1.1 with", "over 65536 bytes"] {
-            match polls.send(server.uri(), headers(), 1000).await {
+            match polls
+                .send(Method::GET, server.uri(), headers(), None, 1000)
+                .await
+            {
                 Err(SendError::Failed(Error::Transport { message })) => {
                     assert!(message.contains(expected), "{message}")
                 }
@@ -721,9 +793,9 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
         drop(listener);
-        let polls = Http1Polls::new(&base, None, Duration::from_secs(2)).unwrap();
+        let polls = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
         let uri = base.join("events").unwrap().as_str().parse().unwrap();
-        match polls.send(uri, headers(), 1000).await {
+        match polls.send(Method::GET, uri, headers(), None, 1000).await {
             Err(SendError::Unsent(Error::Transport { message })) => {
                 assert!(message.contains("cannot connect to"), "{message}")
             }
