@@ -208,7 +208,7 @@ impl H1Connections {
             match self.exchange(io, &uri, &written, limit).await {
                 Ok(answer) => return Ok(answer),
                 Err(Failed::Closed(e)) if reused && !retried => {
-                    tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; polling on a new one");
+                    tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; sending on a new one");
                     retried = true;
                 }
                 Err(Failed::Closed(e) | Failed::Other(e)) => return Err(SendError::Failed(e)),
@@ -273,8 +273,7 @@ impl H1Connections {
             })
     }
 
-    /// One request and its response on `io`, which is kept afterwards when the response
-    /// ended cleanly and the server keeps the connection.
+    /// What ureq-proto found wrong with an exchange, as the transport reports it.
     fn protocol_error(&self, e: &ureq_proto::Error) -> Error {
         Error::Transport {
             message: format!("HTTP/1.1 with {}:{}: {e}", self.host, self.port),
@@ -511,6 +510,7 @@ mod tests {
     //! is closed after it when the script says so.
 
     use super::*;
+    use proptest::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use tokio::io::{AsyncBufReadExt, AsyncReadExt};
     use tokio::net::TcpListener;
@@ -784,6 +784,99 @@ mod tests {
                     assert!(message.contains(expected), "{message}")
                 }
                 other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    /// What a server sends back, from plausible to anything: a status line (or not),
+    /// headers that decide the body's framing (lengths, chunked, close), and a body,
+    /// chunked with right or wrong sizes, or just bytes.
+    fn any_response() -> impl Strategy<Value = Vec<u8>> {
+        let status = prop_oneof![
+            Just("HTTP/1.1 200 OK\r\n".to_string()),
+            Just("HTTP/1.1 503 Busy\r\n".to_string()),
+            Just("HTTP/1.0 200 OK\r\n".to_string()),
+            Just("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n".to_string()),
+            Just("HTTP/1.1 302 Found\r\nlocation: /x\r\n".to_string()),
+            Just("HTTP/1.1 204 No Content\r\n".to_string()),
+            "[ -~]{0,30}\r\n",
+        ];
+        let header = prop_oneof![
+            (0u64..5_000).prop_map(|n| format!("content-length: {n}\r\n")),
+            Just("content-length: 99999999999999999999\r\n".to_string()),
+            Just("transfer-encoding: chunked\r\n".to_string()),
+            Just("connection: close\r\n".to_string()),
+            "[a-z-]{1,10}: [ -~]{0,20}\r\n",
+            "[ -~]{0,30}\r\n",
+        ];
+        let chunk = (0usize..600, any::<bool>(), any::<u8>()).prop_map(|(n, honest, byte)| {
+            let said = if honest { n } else { n / 2 + 1 };
+            let mut c = format!("{said:x}\r\n").into_bytes();
+            c.extend(std::iter::repeat(byte).take(n));
+            c.extend_from_slice(b"\r\n");
+            c
+        });
+        let body = prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..3000),
+            (prop::collection::vec(chunk, 0..6), any::<bool>()).prop_map(|(chunks, end)| {
+                let mut b = chunks.concat();
+                if end {
+                    b.extend_from_slice(b"0\r\n\r\n");
+                }
+                b
+            }),
+        ];
+        prop_oneof![
+            (
+                status,
+                prop::collection::vec(header, 0..5),
+                any::<bool>(),
+                body
+            )
+                .prop_map(|(status, headers, ended, body)| {
+                    let mut r = [status, headers.concat()].concat().into_bytes();
+                    if ended {
+                        r.extend_from_slice(b"\r\n");
+                    }
+                    r.extend(body);
+                    r
+                }),
+            prop::collection::vec(any::<u8>(), 0..2000),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the server sends before it closes, a poll ends with a response whose
+        /// body is within the limit, or with a transport error: no panic, no hang, no
+        /// more memory than the limit. (`make test` runs the default number of cases; for
+        /// more: `PROPTEST_CASES=20000 cargo test -p ccbridge --lib h1_connections`.)
+        #[test]
+        fn any_answer_is_a_response_within_the_limit_or_a_transport_error(
+            answer in any_response(),
+            limit in 0u64..4096,
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let outcome = rt.block_on(async {
+                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+                let server = tokio::spawn(async move {
+                    let (mut tcp, _) = listener.accept().await.unwrap();
+                    let mut request = [0u8; 1024];
+                    let _ = tcp.read(&mut request).await;
+                    let _ = tcp.write_all(&answer).await;
+                });
+                let polls = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
+                let uri = base.join("events").unwrap().as_str().parse().unwrap();
+                let sent = polls.send(Method::GET, uri, headers(), None, limit);
+                let outcome = tokio::time::timeout(Duration::from_secs(10), sent).await;
+                server.abort();
+                outcome
+            });
+            match outcome {
+                Err(_) => prop_assert!(false, "no answer within 10 s"),
+                Ok(Ok(a)) => prop_assert!(a.body.len() as u64 <= limit, "{} > {limit}", a.body.len()),
+                Ok(Err(SendError::Failed(Error::Transport { .. }))) => {}
+                Ok(Err(other)) => prop_assert!(false, "{other:?}"),
             }
         }
     }
