@@ -812,7 +812,7 @@ mod tests {
         let chunk = (0usize..600, any::<bool>(), any::<u8>()).prop_map(|(n, honest, byte)| {
             let said = if honest { n } else { n / 2 + 1 };
             let mut c = format!("{said:x}\r\n").into_bytes();
-            c.extend(std::iter::repeat(byte).take(n));
+            c.resize(c.len() + n, byte);
             c.extend_from_slice(b"\r\n");
             c
         });
