@@ -5,30 +5,38 @@
 //! Over HTTP/1.1 each poll in flight needs a connection of its own, and an idle stream is
 //! mostly its waiting poll. Through reqwest that poll holds some 24 KB resident: hyper's
 //! read and write buffers (8 KiB each; the write buffer's size cannot be set), the pool's
-//! bookkeeping, a task per connection. Here a waiting poll holds its socket and the state
-//! of its exchange (ureq-proto's HTTP/1.1 state machine, which leaves the I/O to its
-//! caller) and no buffer at all: the request is written from a buffer dropped once it is
-//! sent, and the response is read into one made when the socket turns readable. 10,000
-//! idle streams over HTTP/1.1 then take about the memory they take over HTTP/2.
+//! bookkeeping, a task per connection. Here a waiting poll holds its socket, the bytes of
+//! its request (kept to send it again should its kept connection turn out closed) and the
+//! state of the response's reading (ureq-proto's HTTP/1.1 state machine, which leaves the
+//! I/O to its caller), and no buffer: the response is read into one made when the socket
+//! turns readable. 10,000 idle streams over HTTP/1.1 then take about the memory they take
+//! over HTTP/2.
+//!
+//! The request's head is written here, not by ureq-proto, which logs every head it writes
+//! at trace level: the credentials with it.
 //!
 //! Only an event stream's requests come here, and only those safe to repeat: its polls, and
 //! its acknowledgements, which the poller sends just before its next poll, on the
 //! connection the last poll freed. Commands, tokens and the rest stay on reqwest. Each
 //! request goes under the deadline the transport puts on every request. A connection
-//! whose response ended cleanly is kept for the next request; one that turns out closed
-//! when reused (the server's keep-alive ran out) is replaced once.
+//! whose response ended cleanly is kept for the next request; a request whose kept
+//! connection turns out closed (the server's keep-alive ran out) is sent again, once, on
+//! a new connection.
 
+use std::collections::VecDeque;
 use std::io::ErrorKind;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Request, StatusCode, Uri};
+use http::{HeaderMap, Method, Request, StatusCode, Uri, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use ureq_proto::client::state::RecvResponse;
 use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
+use ureq_proto::http::Response;
 use ureq_proto::BodyMode;
 use url::Url;
 
@@ -47,6 +55,8 @@ const READ_CHUNK: usize = 16 * 1024;
 const MAX_READ: usize = 512 * 1024;
 /// The most a response's status line and headers may take.
 const MAX_HEAD: usize = 64 * 1024;
+/// The most a chunk's size line (or the trailer) may take before it ends.
+const MAX_CHUNK_LINE: usize = 4 * 1024;
 
 /// A response read whole ([`H1Connections::send`]).
 #[derive(Debug)]
@@ -66,7 +76,8 @@ pub(crate) struct H1Connections {
     /// For `https://`: HTTP/1.1 alone in ALPN.
     tls: Option<Arc<rustls::ClientConfig>>,
     connect_timeout: Duration,
-    idle: Mutex<Vec<(Instant, Io)>>,
+    /// Kept connections, the most recently kept last.
+    idle: Mutex<VecDeque<(Instant, Io)>>,
 }
 
 impl std::fmt::Debug for H1Connections {
@@ -103,9 +114,15 @@ impl Io {
     }
 
     /// Reads what has arrived onto the end of `buf`, with room for `room` more bytes; 0 at
-    /// the end of the stream. With `buf` empty it waits for the socket to turn readable
-    /// before it makes room: a long poll waits here for minutes, holding no buffer.
-    async fn read_into(&mut self, buf: &mut Vec<u8>, room: usize) -> std::io::Result<usize> {
+    /// the end of the stream. Before a response (`starting`) it waits for the socket to
+    /// turn readable before it makes room: a long poll waits here for minutes, holding no
+    /// buffer.
+    async fn read_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+        room: usize,
+        starting: bool,
+    ) -> std::io::Result<usize> {
         match self {
             Io::Plain(tcp) => loop {
                 tcp.readable().await?;
@@ -121,9 +138,9 @@ impl Io {
                 }
             },
             Io::Tls(tls) => {
-                if buf.is_empty() {
-                    // A response starts with nothing decrypted in store (the last one was
-                    // read to its end), so the socket is where it comes from.
+                // rustls hands out one record per read and keeps what else it decrypted:
+                // the socket is waited on only when nothing decrypted is in store.
+                if starting && buf.is_empty() && tls.get_ref().1.wants_read() {
                     tls.get_ref().0.readable().await?;
                 }
                 buf.reserve(room);
@@ -181,7 +198,7 @@ impl H1Connections {
             port,
             tls,
             connect_timeout,
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -197,29 +214,44 @@ impl H1Connections {
         limit: u64,
     ) -> std::result::Result<Answer, SendError> {
         // Written once, and sent again as it is when a kept connection turns out closed.
-        let written = written(method, &uri, headers, body)
-            .map_err(|e| SendError::Unsent(self.protocol_error(&e)))?;
-        let mut retried = false;
+        let written = written(&method, &uri, &self.host_header(), headers, body);
+        let (mut io, mut reused) = match self.kept() {
+            Some(io) => (io, true),
+            None => (self.connect().await.map_err(SendError::Unsent)?, false),
+        };
         loop {
-            let (io, reused) = match self.kept() {
-                Some(io) => (io, true),
-                None => (self.connect().await.map_err(SendError::Unsent)?, false),
-            };
             match self.exchange(io, &uri, &written, limit).await {
                 Ok(answer) => return Ok(answer),
-                Err(Failed::Closed(e)) if reused && !retried => {
+                Err(Failed::Closed(e)) if reused => {
                     tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; sending on a new one");
-                    retried = true;
+                    // It may have gone out: a failure now is no longer "not sent".
+                    io = self.connect().await.map_err(SendError::Failed)?;
+                    reused = false;
                 }
                 Err(Failed::Closed(e) | Failed::Other(e)) => return Err(SendError::Failed(e)),
             }
         }
     }
 
-    /// A kept connection, still open and not past [`IDLE_TIMEOUT`].
+    /// The `host` header's value: the port only where it is not the scheme's own.
+    fn host_header(&self) -> String {
+        let default = if self.tls.is_some() { 443 } else { 80 };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == default {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// The most recently kept connection that is still open.
     fn kept(&self) -> Option<Io> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        while let Some((since, io)) = idle.pop() {
+        while let Some((since, io)) = idle.pop_back() {
             if since.elapsed() < IDLE_TIMEOUT && io.quiet() {
                 return Some(io);
             }
@@ -227,11 +259,20 @@ impl H1Connections {
         None
     }
 
+    /// Keeps `io` for a next request; those past [`IDLE_TIMEOUT`] go, and the oldest when
+    /// [`MAX_IDLE`] are kept.
     fn keep(&self, io: Io) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < MAX_IDLE {
-            idle.push((Instant::now(), io));
+        while idle
+            .front()
+            .is_some_and(|(since, _)| since.elapsed() >= IDLE_TIMEOUT)
+        {
+            idle.pop_front();
         }
+        if idle.len() >= MAX_IDLE {
+            idle.pop_front();
+        }
+        idle.push_back((Instant::now(), io));
     }
 
     async fn connect(&self) -> Result<Io> {
@@ -310,34 +351,55 @@ impl H1Connections {
             .await
             .map_err(|e| io_error(is_closed(&e), e))?;
         let mut call = reader(uri).map_err(protocol)?;
+        let invalid = |what: &str| {
+            Failed::Other(Error::Transport {
+                message: format!("HTTP/1.1 from {}:{}: {what}", self.host, self.port),
+            })
+        };
 
         let mut input: Vec<u8> = Vec::new();
         let mut room = READ_CHUNK;
+        // Whether any of the answer has come: until then a close is a closed connection.
+        let mut answered = false;
         let response = loop {
             if !input.is_empty() {
-                let (used, response) = call.try_response(&input, false).map_err(protocol)?;
-                input.drain(..used);
-                if let Some(response) = response {
-                    break response;
+                match parse_head(&mut call, &input).map_err(|e| match e {
+                    Head::Protocol(e) => protocol(e),
+                    Head::Invalid(what) => invalid(what),
+                })? {
+                    (used, Some(response)) => {
+                        input.drain(..used);
+                        if response.status().is_informational() {
+                            // 1xx (not 101, refused by ureq-proto): the answer is still to
+                            // come, read by a new call.
+                            call = reader(uri).map_err(protocol)?;
+                            continue;
+                        }
+                        break response;
+                    }
+                    // A 100 Continue: the answer may be in `input` already.
+                    (used, None) if used > 0 => {
+                        input.drain(..used);
+                        continue;
+                    }
+                    (_, None) => {}
                 }
             }
             if input.len() >= MAX_HEAD {
-                return Err(Failed::Other(Error::Transport {
-                    message: format!(
-                        "HTTP/1.1 from {}:{}: response headers over {MAX_HEAD} bytes",
-                        self.host, self.port
-                    ),
-                }));
+                return Err(invalid("response headers over 65536 bytes"));
             }
             let before = input.len();
+            // Headers are read up to MAX_HEAD, no further.
+            let head_room = room.min(MAX_HEAD - input.len());
             let n = io
-                .read_into(&mut input, room)
+                .read_into(&mut input, head_room, !answered)
                 .await
-                .map_err(|e| io_error(before == 0 && is_closed(&e), e))?;
+                .map_err(|e| io_error(!answered && is_closed(&e), e))?;
+            answered |= n > 0;
             room = next_room(room, n);
             if n == 0 {
                 return Err(io_error(
-                    before == 0,
+                    before == 0 && !answered,
                     std::io::Error::new(
                         ErrorKind::UnexpectedEof,
                         "closed before the response was complete",
@@ -346,6 +408,15 @@ impl H1Connections {
             }
         };
         let (parts, ()) = response.into_parts();
+        // ureq-proto takes only `connection: close`, in that case, for the end of a
+        // connection, and keeps HTTP/1.0 ones: a connection kept wrongly would fail the
+        // next request (and send it again), so these are not kept.
+        let closing = parts.version == Version::HTTP_10
+            || parts
+                .headers
+                .get_all(http::header::CONNECTION)
+                .iter()
+                .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
         let (status, headers) = (parts.status, parts.headers);
         let success = status.is_success();
         let answer = move |body: Vec<u8>, truncated: bool| Answer {
@@ -358,7 +429,7 @@ impl H1Connections {
         let mut call = match call.proceed() {
             Some(RecvResponseResult::RecvBody(call)) => call,
             Some(RecvResponseResult::Cleanup(done)) => {
-                if input.is_empty() && !done.must_close_connection() {
+                if input.is_empty() && !closing && !done.must_close_connection() {
                     self.keep(io);
                 }
                 return Ok(answer(Vec::new(), false));
@@ -393,7 +464,11 @@ impl H1Connections {
                     return Ok(answer(body, true));
                 }
                 if used == 0 && produced == 0 {
-                    // Part of a chunk's header: more is needed.
+                    // Part of a chunk's size line or of the trailer: more is needed, but
+                    // not without end.
+                    if input.len() > MAX_CHUNK_LINE {
+                        return Err(invalid("a chunk's size line without end"));
+                    }
                     break;
                 }
             }
@@ -401,7 +476,7 @@ impl H1Connections {
                 break;
             }
             let n = io
-                .read_into(&mut input, room)
+                .read_into(&mut input, room, false)
                 .await
                 .map_err(|e| io_error(false, e))?;
             room = next_room(room, n);
@@ -420,7 +495,7 @@ impl H1Connections {
         }
         // Anything after the body is not HTTP/1.1 without pipelining: the connection goes.
         if let Some(RecvBodyResult::Cleanup(done)) = call.proceed() {
-            if input.is_empty() && !done.must_close_connection() {
+            if input.is_empty() && !closing && !done.must_close_connection() {
                 self.keep(io);
             }
         }
@@ -436,33 +511,48 @@ fn request(method: Method, uri: &Uri, headers: HeaderMap) -> Request<()> {
     request
 }
 
-/// The bytes of a request: its head as ureq-proto writes it (with the body's length in
-/// `content-length`), then the body as it is.
+/// The bytes of a request: the request line (origin form), `host`, the headers (values
+/// come validated in a `HeaderMap`), the body's length when there is one, then the body.
 fn written(
-    method: Method,
+    method: &Method,
     uri: &Uri,
-    mut headers: HeaderMap,
+    host: &str,
+    headers: HeaderMap,
     body: Option<&[u8]>,
-) -> std::result::Result<Vec<u8>, ureq_proto::Error> {
-    if let Some(body) = body {
-        headers.insert(http::header::CONTENT_LENGTH, body.len().into());
+) -> Vec<u8> {
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    let body = body.unwrap_or_default();
+    let mut out = Vec::with_capacity(
+        64 + target.len()
+            + host.len()
+            + headers
+                .iter()
+                .map(|(k, v)| k.as_str().len() + v.len() + 4)
+                .sum::<usize>()
+            + body.len(),
+    );
+    for part in [
+        method.as_str(),
+        " ",
+        target,
+        " HTTP/1.1\r\nhost: ",
+        host,
+        "\r\n",
+    ] {
+        out.extend_from_slice(part.as_bytes());
     }
-    // Room for the whole head at once: ureq-proto writes a line only where it fits.
-    let room = 64
-        + uri.to_string().len()
-        + headers
-            .iter()
-            .map(|(k, v)| k.as_str().len() + v.len() + 4)
-            .sum::<usize>();
-    let mut out = vec![0u8; room];
-    let mut used = 0;
-    let mut call = Call::new(request(method, uri, headers))?.proceed();
-    while !call.can_proceed() {
-        used += call.write(&mut out[used..])?;
+    for (name, value) in &headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
     }
-    out.truncate(used);
-    out.extend_from_slice(body.unwrap_or_default());
-    Ok(out)
+    if !body.is_empty() || method == Method::POST {
+        out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
 }
 
 /// What reads the response to a request to `uri`: a call made of a `GET` of `uri` alone
@@ -480,6 +570,30 @@ fn reader(uri: &Uri) -> std::result::Result<Call<RecvResponse>, ureq_proto::Erro
         // A `GET` without a body goes straight to its response.
         _ => Err(ureq_proto::Error::BadHeader("a GET with a body".into())),
     }
+}
+
+/// Why a response's head could not be read.
+enum Head {
+    Protocol(ureq_proto::Error),
+    Invalid(&'static str),
+}
+
+/// [`Call::try_response`] on `input`, with what it would panic on refused first (httparse
+/// takes status codes under 100, the `http` crate refuses them) and any other panic of
+/// ureq-proto on what a server sent caught: the connection is then given up, and with it
+/// the call.
+fn parse_head(
+    call: &mut Call<RecvResponse>,
+    input: &[u8],
+) -> std::result::Result<(usize, Option<Response<()>>), Head> {
+    let status_under_100 =
+        input.len() >= 12 && input.starts_with(b"HTTP/") && input[8] == b' ' && input[9] == b'0';
+    if status_under_100 {
+        return Err(Head::Invalid("a status code under 100"));
+    }
+    catch_unwind(AssertUnwindSafe(|| call.try_response(input, false)))
+        .map_err(|_| Head::Invalid("a response head ureq-proto cannot take"))?
+        .map_err(Head::Protocol)
 }
 
 /// The room for the next read: doubled when `read` filled `room`.
@@ -762,6 +876,72 @@ mod tests {
         assert_eq!(server.connections(), 1, "not sent again");
     }
 
+    /// Informational answers before the real one, in the same packet or not, on a
+    /// connection the server keeps: the real one is read, without waiting for more.
+    #[tokio::test]
+    async fn informational_answers_are_passed_over() {
+        let continued: &[u8] =
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
+        let hints: &[u8] = b"HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n{\"events\":[]}";
+        let server = Server::start(vec![(continued, false), (hints, false), (OK, false)]).await;
+        let polls = server.polls();
+        let within = |f| tokio::time::timeout(Duration::from_secs(2), f);
+        let a = within(poll(&polls, &server, 1000))
+            .await
+            .expect("not waiting for more");
+        assert_eq!((a.status, &a.body[..]), (StatusCode::OK, &b"{}"[..]));
+        let a = within(poll(&polls, &server, 1000))
+            .await
+            .expect("not waiting for more");
+        assert_eq!(
+            (a.status, &a.body[..]),
+            (StatusCode::OK, &b"{\"events\":[]}"[..])
+        );
+        assert_eq!(
+            &poll(&polls, &server, 1000).await.body[..],
+            b"{\"events\":[]}"
+        );
+        assert_eq!(server.connections(), 1);
+    }
+
+    /// `Connection: Close` in any case, and HTTP/1.0, end the connection.
+    #[tokio::test]
+    async fn a_close_in_any_case_or_http_1_0_is_not_kept() {
+        let shouting: &[u8] =
+            b"HTTP/1.1 200 OK\r\nConnection: Close\r\ncontent-length: 2\r\n\r\n{}";
+        let old: &[u8] = b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n{}";
+        let server = Server::start(vec![(shouting, false), (old, false), (OK, false)]).await;
+        let polls = server.polls();
+        for _ in 0..3 {
+            assert_eq!(poll(&polls, &server, 1000).await.status, StatusCode::OK);
+        }
+        assert_eq!(server.connections(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_status_under_100_or_a_chunk_size_without_end_is_a_transport_error() {
+        let endless: &'static [u8] = Box::leak(
+            [
+                b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".as_slice(),
+                &b"f".repeat(8000),
+            ]
+            .concat()
+            .into_boxed_slice(),
+        );
+        let server =
+            Server::start(vec![(b"HTTP/1.1 042 Odd\r\n\r\n", false), (endless, false)]).await;
+        let polls = server.polls();
+        for expected in ["a status code under 100", "a chunk's size line without end"] {
+            let sent = polls.send(Method::GET, server.uri(), headers(), None, 100_000);
+            match tokio::time::timeout(Duration::from_secs(2), sent).await {
+                Ok(Err(SendError::Failed(Error::Transport { message }))) => {
+                    assert!(message.contains(expected), "{message}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
     #[tokio::test]
     async fn what_is_not_http_is_a_transport_error() {
         let endless: &'static [u8] = Box::leak(
@@ -799,6 +979,8 @@ mod tests {
             Just("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n".to_string()),
             Just("HTTP/1.1 302 Found\r\nlocation: /x\r\n".to_string()),
             Just("HTTP/1.1 204 No Content\r\n".to_string()),
+            Just("HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\n".to_string()),
+            (0u16..1000).prop_map(|code| format!("HTTP/1.1 {code:03} X\r\n")),
             "[ -~]{0,30}\r\n",
         ];
         let header = prop_oneof![

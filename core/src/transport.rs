@@ -434,8 +434,8 @@ impl Transport {
                     }
                     Ok(Err(e)) => return Err(AttemptError::NotSent(e)),
                     // HTTP/1.1 connections of our own, one per poll in flight as HTTP/1.1
-                    // must.
-                    Ok(Ok(Protocol::Http1)) => {
+                    // must (they take only requests safe to repeat; a lane carries polls).
+                    Ok(Ok(Protocol::Http1)) if req.idempotent => {
                         Reply::own_http1(
                             conn.http1(),
                             request,
@@ -444,6 +444,10 @@ impl Transport {
                             self.max_response_bytes,
                         )
                         .await?
+                    }
+                    Ok(Ok(Protocol::Http1)) => {
+                        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                        Reply::pooled(&self.http, request, left).await?
                     }
                     Ok(Ok(Protocol::Http2)) => {
                         Reply::direct(&conn, request, deadline, timeout).await?

@@ -299,7 +299,11 @@ impl Buffer {
     /// ([`Buffer::complete_pulled`]).
     pub(crate) fn take(&mut self) -> Option<Result<Popped>> {
         if let Some(popped) = self.pop() {
-            self.pulled = matches!(popped.item, StreamItem::Event(_));
+            // Only an event is handled when the consumer comes back; a status taken by
+            // another thread meanwhile leaves its mark.
+            if matches!(popped.item, StreamItem::Event(_)) {
+                self.pulled = true;
+            }
             return Some(Ok(popped));
         }
         if self.closed {
