@@ -41,7 +41,7 @@ use ureq_proto::BodyMode;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::h2_connection::{open_tcp, SendError};
+use crate::h2_connection::{open_tcp, Endpoint, SendError};
 
 /// Connections kept between polls, at most: a busy stream takes its connection back at
 /// once, so only streams between a response and their next poll hold one here.
@@ -71,10 +71,8 @@ pub(crate) struct Answer {
 
 /// The long polls' HTTP/1.1 connections to one server. Shared by every stream of a client.
 pub(crate) struct H1Connections {
-    host: String,
-    port: u16,
-    /// For `https://`: HTTP/1.1 alone in ALPN.
-    tls: Option<Arc<rustls::ClientConfig>>,
+    /// Its TLS setup offers HTTP/1.1 alone in ALPN.
+    endpoint: Endpoint,
     connect_timeout: Duration,
     /// Kept connections, the most recently kept last.
     idle: Mutex<VecDeque<(Instant, Io)>>,
@@ -83,9 +81,7 @@ pub(crate) struct H1Connections {
 impl std::fmt::Debug for H1Connections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("H1Connections")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls.is_some())
+            .field("endpoint", &self.endpoint)
             .finish()
     }
 }
@@ -175,28 +171,14 @@ impl H1Connections {
         tls: Option<Arc<rustls::ClientConfig>>,
         connect_timeout: Duration,
     ) -> Result<Self> {
-        let host = base
-            .host_str()
-            .ok_or_else(|| Error::invalid("base_url", "has no host"))?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let port = base
-            .port_or_known_default()
-            .ok_or_else(|| Error::invalid("base_url", "has no port"))?;
-        let tls = if base.scheme() == "https" {
-            let mut config = (*tls
-                .ok_or_else(|| Error::invalid("base_url", "https needs a TLS setup"))?)
-            .clone();
+        let mut endpoint = Endpoint::of(base, tls)?;
+        endpoint.tls = endpoint.tls.map(|tls| {
+            let mut config = (*tls).clone();
             config.alpn_protocols = vec![b"http/1.1".to_vec()];
-            Some(Arc::new(config))
-        } else {
-            None
-        };
+            Arc::new(config)
+        });
         Ok(H1Connections {
-            host,
-            port,
-            tls,
+            endpoint,
             connect_timeout,
             idle: Mutex::new(VecDeque::new()),
         })
@@ -235,16 +217,16 @@ impl H1Connections {
 
     /// The `host` header's value: the port only where it is not the scheme's own.
     fn host_header(&self) -> String {
-        let default = if self.tls.is_some() { 443 } else { 80 };
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
+        let default = if self.endpoint.tls.is_some() { 443 } else { 80 };
+        let host = if self.endpoint.host.contains(':') {
+            format!("[{}]", self.endpoint.host)
         } else {
-            self.host.clone()
+            self.endpoint.host.clone()
         };
-        if self.port == default {
+        if self.endpoint.port == default {
             host
         } else {
-            format!("{host}:{}", self.port)
+            format!("{host}:{}", self.endpoint.port)
         }
     }
 
@@ -279,19 +261,23 @@ impl H1Connections {
         let not_made = |what: &str, e: &dyn std::error::Error| Error::Transport {
             message: format!(
                 "cannot {what} {}:{}: {}",
-                self.host,
-                self.port,
+                self.endpoint.host,
+                self.endpoint.port,
                 crate::transport::error_chain(e)
             ),
         };
         let connect = async {
-            let tcp = open_tcp(&self.host, self.port, self.connect_timeout)
-                .await
-                .map_err(|e| not_made("connect to", &e))?;
-            match &self.tls {
+            let tcp = open_tcp(
+                &self.endpoint.host,
+                self.endpoint.port,
+                self.connect_timeout,
+            )
+            .await
+            .map_err(|e| not_made("connect to", &e))?;
+            match &self.endpoint.tls {
                 None => Ok(Io::Plain(tcp)),
                 Some(config) => {
-                    let name = rustls::pki_types::ServerName::try_from(self.host.clone())
+                    let name = rustls::pki_types::ServerName::try_from(self.endpoint.host.clone())
                         .map_err(|e| not_made("name for TLS", &e))?;
                     let tls = tokio_rustls::TlsConnector::from(config.clone())
                         .connect(name, tcp)
@@ -308,7 +294,7 @@ impl H1Connections {
                 Err(Error::Timeout {
                     message: format!(
                         "connecting to {}:{} took longer than {:?}",
-                        self.host, self.port, self.connect_timeout
+                        self.endpoint.host, self.endpoint.port, self.connect_timeout
                     ),
                 })
             })
@@ -317,7 +303,10 @@ impl H1Connections {
     /// What ureq-proto found wrong with an exchange, as the transport reports it.
     fn protocol_error(&self, e: &ureq_proto::Error) -> Error {
         Error::Transport {
-            message: format!("HTTP/1.1 with {}:{}: {e}", self.host, self.port),
+            message: format!(
+                "HTTP/1.1 with {}:{}: {e}",
+                self.endpoint.host, self.endpoint.port
+            ),
         }
     }
 
@@ -335,8 +324,8 @@ impl H1Connections {
             let error = Error::Transport {
                 message: format!(
                     "HTTP/1.1 connection to {}:{}: {}",
-                    self.host,
-                    self.port,
+                    self.endpoint.host,
+                    self.endpoint.port,
                     crate::transport::error_chain(&e)
                 ),
             };
@@ -353,7 +342,10 @@ impl H1Connections {
         let mut call = reader(uri).map_err(protocol)?;
         let invalid = |what: &str| {
             Failed::Other(Error::Transport {
-                message: format!("HTTP/1.1 from {}:{}: {what}", self.host, self.port),
+                message: format!(
+                    "HTTP/1.1 from {}:{}: {what}",
+                    self.endpoint.host, self.endpoint.port
+                ),
             })
         };
 
@@ -755,7 +747,18 @@ mod tests {
             .unwrap()
     }
 
+    /// The message of the transport error a poll of `server` fails with, soon.
+    async fn failure(polls: &H1Connections, server: &Server) -> String {
+        let sent = polls.send(Method::GET, server.uri(), headers(), None, 100_000);
+        match tokio::time::timeout(Duration::from_secs(2), sent).await {
+            Ok(Err(SendError::Failed(Error::Transport { message }))) => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
     const OK: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n{\"events\":[]}";
+    /// The body of [`OK`].
+    const EMPTY: &[u8] = b"{\"events\":[]}";
 
     #[tokio::test]
     async fn the_request_is_a_get_with_its_headers_and_a_kept_connection_carries_the_next() {
@@ -815,14 +818,8 @@ mod tests {
         let chunked: &[u8] = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{\"eve\r\n8\r\nnts\":[]}\r\n0\r\n\r\n";
         let server = Server::start(vec![(chunked, false), (OK, false)]).await;
         let polls = server.polls();
-        assert_eq!(
-            &poll(&polls, &server, 1000).await.body[..],
-            b"{\"events\":[]}"
-        );
-        assert_eq!(
-            &poll(&polls, &server, 1000).await.body[..],
-            b"{\"events\":[]}"
-        );
+        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
+        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
         assert_eq!(server.connections(), 1, "kept after a chunked body");
     }
 
@@ -867,14 +864,8 @@ mod tests {
         let server = Server::start(vec![(closing, true), (to_the_end, true), (OK, false)]).await;
         let polls = server.polls();
         assert_eq!(&poll(&polls, &server, 1000).await.body[..], b"{}");
-        assert_eq!(
-            &poll(&polls, &server, 1000).await.body[..],
-            b"{\"events\":[]}"
-        );
-        assert_eq!(
-            &poll(&polls, &server, 1000).await.body[..],
-            b"{\"events\":[]}"
-        );
+        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
+        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
         assert_eq!(server.connections(), 3);
     }
 
@@ -908,15 +899,8 @@ mod tests {
     async fn a_fresh_connection_closed_without_an_answer_fails_the_poll_once() {
         let server = Server::start(vec![(b"", true)]).await;
         let polls = server.polls();
-        match polls
-            .send(Method::GET, server.uri(), headers(), None, 1000)
-            .await
-        {
-            Err(SendError::Failed(Error::Transport { message })) => {
-                assert!(message.contains("closed before the response"), "{message}")
-            }
-            other => panic!("{other:?}"),
-        }
+        let message = failure(&polls, &server).await;
+        assert!(message.contains("closed before the response"), "{message}");
         assert_eq!(server.connections(), 1, "not sent again");
     }
 
@@ -937,14 +921,8 @@ mod tests {
         let a = within(poll(&polls, &server, 1000))
             .await
             .expect("not waiting for more");
-        assert_eq!(
-            (a.status, &a.body[..]),
-            (StatusCode::OK, &b"{\"events\":[]}"[..])
-        );
-        assert_eq!(
-            &poll(&polls, &server, 1000).await.body[..],
-            b"{\"events\":[]}"
-        );
+        assert_eq!((a.status, &a.body[..]), (StatusCode::OK, EMPTY));
+        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
         assert_eq!(server.connections(), 1);
     }
 
@@ -976,13 +954,8 @@ mod tests {
             Server::start(vec![(b"HTTP/1.1 042 Odd\r\n\r\n", false), (endless, false)]).await;
         let polls = server.polls();
         for expected in ["a status code under 100", "a chunk's size line without end"] {
-            let sent = polls.send(Method::GET, server.uri(), headers(), None, 100_000);
-            match tokio::time::timeout(Duration::from_secs(2), sent).await {
-                Ok(Err(SendError::Failed(Error::Transport { message }))) => {
-                    assert!(message.contains(expected), "{message}")
-                }
-                other => panic!("{other:?}"),
-            }
+            let message = failure(&polls, &server).await;
+            assert!(message.contains(expected), "{message}");
         }
     }
 
@@ -1000,15 +973,8 @@ mod tests {
         let server = Server::start(vec![(b"SMTP ready\r\n\r\n", false), (endless, false)]).await;
         let polls = server.polls();
         for expected in ["HTTP/1.1 with", "over 65536 bytes"] {
-            match polls
-                .send(Method::GET, server.uri(), headers(), None, 1000)
-                .await
-            {
-                Err(SendError::Failed(Error::Transport { message })) => {
-                    assert!(message.contains(expected), "{message}")
-                }
-                other => panic!("{other:?}"),
-            }
+            let message = failure(&polls, &server).await;
+            assert!(message.contains(expected), "{message}");
         }
     }
 

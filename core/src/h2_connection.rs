@@ -77,9 +77,7 @@ enum State {
 /// One HTTP/2 connection to the base URL's host, opened on first use and again after it
 /// ends. Cheap to share: every stream of a lane sends on it.
 pub(crate) struct H2Connection {
-    host: String,
-    port: u16,
-    tls: Option<Arc<rustls::ClientConfig>>,
+    endpoint: Endpoint,
     connect_timeout: Duration,
     /// Where the polls go while the server speaks HTTP/1.1 only ([`Protocol::Http1`]):
     /// HTTP/1.1 connections of our own, shared by the lanes of a client. Not the client's
@@ -106,9 +104,7 @@ struct Inner {
 impl std::fmt::Debug for H2Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("H2Connection")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls.is_some())
+            .field("endpoint", &self.endpoint)
             .finish()
     }
 }
@@ -121,24 +117,8 @@ impl H2Connection {
         connect_timeout: Duration,
         http1: Arc<H1Connections>,
     ) -> Result<Self> {
-        let host = base
-            .host_str()
-            .ok_or_else(|| Error::invalid("base_url", "has no host"))?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let port = base
-            .port_or_known_default()
-            .ok_or_else(|| Error::invalid("base_url", "has no port"))?;
-        let tls = if base.scheme() == "https" {
-            Some(tls.ok_or_else(|| Error::invalid("base_url", "https needs a TLS setup"))?)
-        } else {
-            None
-        };
         Ok(H2Connection {
-            host,
-            port,
-            tls,
+            endpoint: Endpoint::of(base, tls)?,
             connect_timeout,
             http1,
             http1_recheck: HTTP1_RECHECK,
@@ -182,7 +162,7 @@ impl H2Connection {
                     return Err(SendError::Unsent(Error::Transport {
                         message: format!(
                             "{}:{} now speaks HTTP/1.1 only; not sent",
-                            self.host, self.port
+                            self.endpoint.host, self.endpoint.port
                         ),
                     }))
                 }
@@ -211,7 +191,7 @@ impl H2Connection {
         Err(SendError::Unsent(Error::Transport {
             message: format!(
                 "the HTTP/2 connection to {}:{} closed as soon as it opened",
-                self.host, self.port
+                self.endpoint.host, self.endpoint.port
             ),
         }))
     }
@@ -246,7 +226,7 @@ impl H2Connection {
                 Err(Unsent::Failed(Error::Timeout {
                     message: format!(
                         "connecting to {}:{} took longer than {:?}",
-                        self.host, self.port, self.connect_timeout
+                        self.endpoint.host, self.endpoint.port, self.connect_timeout
                     ),
                 }))
             });
@@ -258,7 +238,7 @@ impl H2Connection {
                 Ok((sender, inner.generation))
             }
             Err(Unsent::Http1) => {
-                tracing::debug!(host = %self.host, "the server chose HTTP/1.1; polls go over HTTP/1.1");
+                tracing::debug!(host = %self.endpoint.host, "the server chose HTTP/1.1; polls go over HTTP/1.1");
                 inner.state = State::Http1(Instant::now());
                 Err(Unsent::Http1)
             }
@@ -274,21 +254,25 @@ impl H2Connection {
             Unsent::Failed(Error::Transport {
                 message: format!(
                     "cannot {what} {}:{}: {}",
-                    self.host,
-                    self.port,
+                    self.endpoint.host,
+                    self.endpoint.port,
                     crate::transport::error_chain(e)
                 ),
             })
         };
-        let tcp = open_tcp(&self.host, self.port, self.connect_timeout)
-            .await
-            .map_err(|e| not_made("connect to", &e))?;
-        match &self.tls {
+        let tcp = open_tcp(
+            &self.endpoint.host,
+            self.endpoint.port,
+            self.connect_timeout,
+        )
+        .await
+        .map_err(|e| not_made("connect to", &e))?;
+        match &self.endpoint.tls {
             None => handshake(tcp)
                 .await
                 .map_err(|e| not_made("speak HTTP/2 to", &e)),
             Some(config) => {
-                let name = rustls::pki_types::ServerName::try_from(self.host.clone())
+                let name = rustls::pki_types::ServerName::try_from(self.endpoint.host.clone())
                     .map_err(|e| not_made("name for TLS", &e))?;
                 let tls = tokio_rustls::TlsConnector::from(config.clone())
                     .connect(name, tcp)
@@ -306,6 +290,46 @@ impl H2Connection {
                     .map_err(|e| not_made("speak HTTP/2 to", &e))
             }
         }
+    }
+}
+
+/// Where connections of our own go.
+pub(crate) struct Endpoint {
+    /// Without IPv6 brackets.
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    /// For `https://`.
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+impl Endpoint {
+    /// `base`'s host and port, with `tls` when the scheme is `https` (where it is required).
+    pub(crate) fn of(base: &Url, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Endpoint> {
+        let host = base
+            .host_str()
+            .ok_or_else(|| Error::invalid("base_url", "has no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = base
+            .port_or_known_default()
+            .ok_or_else(|| Error::invalid("base_url", "has no port"))?;
+        let tls = if base.scheme() == "https" {
+            Some(tls.ok_or_else(|| Error::invalid("base_url", "https needs a TLS setup"))?)
+        } else {
+            None
+        };
+        Ok(Endpoint { host, port, tls })
     }
 }
 

@@ -767,6 +767,18 @@ struct Outgoing {
     body: Option<bytes::Bytes>,
 }
 
+impl Outgoing {
+    /// The URL as a connection of our own takes it.
+    fn uri(&self) -> std::result::Result<http::Uri, AttemptError> {
+        self.url
+            .as_str()
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| {
+                AttemptError::Other(Error::invalid("path", e.to_string()))
+            })
+    }
+}
+
 impl Reply {
     async fn pooled(
         http: &reqwest::Client,
@@ -794,15 +806,8 @@ impl Reply {
         timeout: Duration,
     ) -> std::result::Result<Reply, AttemptError> {
         let mut request = http::Request::new(());
+        *request.uri_mut() = outgoing.uri()?;
         *request.method_mut() = outgoing.method;
-        *request.uri_mut() =
-            outgoing
-                .url
-                .as_str()
-                .parse()
-                .map_err(|e: http::uri::InvalidUri| {
-                    AttemptError::Other(Error::invalid("path", e.to_string()))
-                })?;
         *request.headers_mut() = outgoing.headers;
         match tokio::time::timeout_at(deadline, conn.send(request, outgoing.body)).await {
             Ok(Ok(resp)) => Ok(Reply::Direct(resp, deadline)),
@@ -821,13 +826,7 @@ impl Reply {
         timeout: Duration,
         limit: u64,
     ) -> std::result::Result<Reply, AttemptError> {
-        let uri = outgoing
-            .url
-            .as_str()
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| {
-                AttemptError::Other(Error::invalid("path", e.to_string()))
-            })?;
+        let uri = outgoing.uri()?;
         let sent = polls.send(
             outgoing.method,
             uri,
