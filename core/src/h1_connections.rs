@@ -41,7 +41,7 @@ use ureq_proto::BodyMode;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::h2_connection::{open_tcp, Endpoint, SendError};
+use crate::h2_connection::{Endpoint, SendError};
 
 /// Connections kept between polls, at most: a busy stream takes its connection back at
 /// once, so only streams between a response and their next poll hold one here.
@@ -258,34 +258,12 @@ impl H1Connections {
     }
 
     async fn connect(&self) -> Result<Io> {
-        let not_made = |what: &str, e: &dyn std::error::Error| Error::Transport {
-            message: format!(
-                "cannot {what} {}:{}: {}",
-                self.endpoint.host,
-                self.endpoint.port,
-                crate::transport::error_chain(e)
-            ),
-        };
         let connect = async {
-            let tcp = open_tcp(
-                &self.endpoint.host,
-                self.endpoint.port,
-                self.connect_timeout,
-            )
-            .await
-            .map_err(|e| not_made("connect to", &e))?;
-            match &self.endpoint.tls {
-                None => Ok(Io::Plain(tcp)),
-                Some(config) => {
-                    let name = rustls::pki_types::ServerName::try_from(self.endpoint.host.clone())
-                        .map_err(|e| not_made("name for TLS", &e))?;
-                    let tls = tokio_rustls::TlsConnector::from(config.clone())
-                        .connect(name, tcp)
-                        .await
-                        .map_err(|e| not_made("negotiate TLS with", &e))?;
-                    Ok(Io::Tls(Box::new(tls)))
-                }
-            }
+            let tcp = self.endpoint.tcp(self.connect_timeout).await?;
+            Ok(match &self.endpoint.tls {
+                None => Io::Plain(tcp),
+                Some(config) => Io::Tls(Box::new(self.endpoint.tls(config, tcp).await?)),
+            })
         };
         // Boxed: a TLS connect is a large future, and inline it would size every poll's.
         tokio::time::timeout(self.connect_timeout, Box::pin(connect))

@@ -250,34 +250,22 @@ impl H2Connection {
     }
 
     async fn connect(&self) -> std::result::Result<SendRequest<Bytes>, Unsent> {
-        let not_made = |what: &str, e: &dyn std::error::Error| {
-            Unsent::Failed(Error::Transport {
-                message: format!(
-                    "cannot {what} {}:{}: {}",
-                    self.endpoint.host,
-                    self.endpoint.port,
-                    crate::transport::error_chain(e)
-                ),
-            })
+        let not_made = |e: &dyn std::error::Error| {
+            Unsent::Failed(self.endpoint.not_made("speak HTTP/2 to", e))
         };
-        let tcp = open_tcp(
-            &self.endpoint.host,
-            self.endpoint.port,
-            self.connect_timeout,
-        )
-        .await
-        .map_err(|e| not_made("connect to", &e))?;
+        let tcp = self
+            .endpoint
+            .tcp(self.connect_timeout)
+            .await
+            .map_err(Unsent::Failed)?;
         match &self.endpoint.tls {
-            None => handshake(tcp)
-                .await
-                .map_err(|e| not_made("speak HTTP/2 to", &e)),
+            None => handshake(tcp).await.map_err(|e| not_made(&e)),
             Some(config) => {
-                let name = rustls::pki_types::ServerName::try_from(self.endpoint.host.clone())
-                    .map_err(|e| not_made("name for TLS", &e))?;
-                let tls = tokio_rustls::TlsConnector::from(config.clone())
-                    .connect(name, tcp)
+                let tls = self
+                    .endpoint
+                    .tls(config, tcp)
                     .await
-                    .map_err(|e| not_made("negotiate TLS with", &e))?;
+                    .map_err(Unsent::Failed)?;
                 let alpn = tls.get_ref().1.alpn_protocol();
                 // Offered h2 alone (prior knowledge), a server that names nothing is taken
                 // at its word; offered both, only its explicit h2 means HTTP/2.
@@ -285,9 +273,7 @@ impl H2Connection {
                 if alpn != Some(b"h2".as_slice()) && offered_http1 {
                     return Err(Unsent::Http1);
                 }
-                handshake(tls)
-                    .await
-                    .map_err(|e| not_made("speak HTTP/2 to", &e))
+                handshake(tls).await.map_err(|e| not_made(&e))
             }
         }
     }
@@ -330,6 +316,40 @@ impl Endpoint {
             None
         };
         Ok(Endpoint { host, port, tls })
+    }
+
+    /// The error of a connection that could not be made: what could not be done, where,
+    /// and why.
+    pub(crate) fn not_made(&self, what: &str, e: &dyn std::error::Error) -> Error {
+        Error::Transport {
+            message: format!(
+                "cannot {what} {}:{}: {}",
+                self.host,
+                self.port,
+                crate::transport::error_chain(e)
+            ),
+        }
+    }
+
+    /// A TCP connection to the endpoint ([`open_tcp`]).
+    pub(crate) async fn tcp(&self, connect_timeout: Duration) -> Result<TcpStream> {
+        open_tcp(&self.host, self.port, connect_timeout)
+            .await
+            .map_err(|e| self.not_made("connect to", &e))
+    }
+
+    /// TLS with `config` over `tcp`, the endpoint's host named.
+    pub(crate) async fn tls(
+        &self,
+        config: &Arc<rustls::ClientConfig>,
+        tcp: TcpStream,
+    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>> {
+        let name = rustls::pki_types::ServerName::try_from(self.host.clone())
+            .map_err(|e| self.not_made("name for TLS", &e))?;
+        tokio_rustls::TlsConnector::from(config.clone())
+            .connect(name, tcp)
+            .await
+            .map_err(|e| self.not_made("negotiate TLS with", &e))
     }
 }
 
