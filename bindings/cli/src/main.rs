@@ -158,12 +158,14 @@ fn ops_table() -> String {
 }
 
 fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CCBRIDGE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+        // The HTTP/1.1 protocol crate under the event streams logs every response it reads
+        // at trace level, event data included; the library's own records say what matters.
+        .add_directive("ureq_proto=off".parse().expect("a constant directive"));
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CCBRIDGE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
-        )
+        .with_env_filter(filter)
         .try_init();
 }
 
