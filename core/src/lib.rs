@@ -28,6 +28,15 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! ## Logging
+//!
+//! The library logs through `tracing`, under targets that start with `ccbridge`, and never
+//! a secret. Where HTTP/2 is not spoken, event streams read their responses with
+//! `ureq-proto`, which logs each response it reads (event data included) at trace level
+//! through the `log` crate: a subscriber that takes `log` records (`tracing-subscriber`'s
+//! `tracing-log`) and enables trace everywhere shows them, unless it filters the target
+//! `ureq_proto` out, as the `ccbridge` command-line tool does.
 
 #![warn(missing_docs)]
 
