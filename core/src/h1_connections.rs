@@ -29,7 +29,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 use http::{HeaderMap, Method, Request, StatusCode, Uri, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -109,21 +109,15 @@ impl Io {
         }
     }
 
-    /// Reads what has arrived onto the end of `buf`, with room for `room` more bytes; 0 at
-    /// the end of the stream. Before a response (`starting`) it waits for the socket to
-    /// turn readable before it makes room: a long poll waits here for minutes, holding no
-    /// buffer.
-    async fn read_into(
-        &mut self,
-        buf: &mut Vec<u8>,
-        room: usize,
-        starting: bool,
-    ) -> std::io::Result<usize> {
+    /// Reads what has arrived onto the end of `buf`, at most `room` bytes; 0 at the end of
+    /// the stream. With `buf` empty it waits for the socket to turn readable before it
+    /// makes room: a long poll waits here for minutes, holding no buffer.
+    async fn read_into(&mut self, buf: &mut Vec<u8>, room: usize) -> std::io::Result<usize> {
         match self {
             Io::Plain(tcp) => loop {
                 tcp.readable().await?;
                 buf.reserve(room);
-                match tcp.try_read_buf(buf) {
+                match tcp.try_read_buf(&mut (&mut *buf).limit(room)) {
                     // The readiness was an old one: the room goes until bytes come.
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
                         if buf.is_empty() {
@@ -136,22 +130,28 @@ impl Io {
             Io::Tls(tls) => {
                 // rustls hands out one record per read and keeps what else it decrypted:
                 // the socket is waited on only when nothing decrypted is in store.
-                if starting && buf.is_empty() && tls.get_ref().1.wants_read() {
+                if buf.is_empty() && tls.get_ref().1.wants_read() {
                     tls.get_ref().0.readable().await?;
                 }
                 buf.reserve(room);
-                tls.read_buf(buf).await
+                tls.read_buf(&mut (&mut *buf).limit(room)).await
             }
         }
     }
 
     /// Whether a kept connection is still open and quiet: an HTTP/1.1 server sends
-    /// nothing between responses but the end of the connection.
+    /// nothing between responses but the end of the connection. Over TLS, nothing may wait
+    /// decrypted either (what followed a body).
     fn quiet(&self) -> bool {
-        matches!(
-            self.tcp().try_read(&mut [0u8; 1]),
-            Err(e) if e.kind() == ErrorKind::WouldBlock
-        )
+        let decrypted_nothing = match self {
+            Io::Plain(_) => true,
+            Io::Tls(tls) => tls.get_ref().1.wants_read(),
+        };
+        decrypted_nothing
+            && matches!(
+                self.tcp().try_read(&mut [0u8; 1]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock
+            )
     }
 }
 
@@ -233,6 +233,7 @@ impl H1Connections {
     /// The most recently kept connection that is still open.
     fn kept(&self) -> Option<Io> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        expire(&mut idle);
         while let Some((since, io)) = idle.pop_back() {
             if since.elapsed() < IDLE_TIMEOUT && io.quiet() {
                 return Some(io);
@@ -245,12 +246,7 @@ impl H1Connections {
     /// [`MAX_IDLE`] are kept.
     fn keep(&self, io: Io) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        while idle
-            .front()
-            .is_some_and(|(since, _)| since.elapsed() >= IDLE_TIMEOUT)
-        {
-            idle.pop_front();
-        }
+        expire(&mut idle);
         if idle.len() >= MAX_IDLE {
             idle.pop_front();
         }
@@ -339,10 +335,13 @@ impl H1Connections {
                 })? {
                     (used, Some(response)) => {
                         input.drain(..used);
+                        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                            return Err(invalid("a switch of protocols nobody asked for"));
+                        }
                         if response.status().is_informational() {
-                            // 1xx (not 101, refused by ureq-proto): the answer is still to
-                            // come, read by a new call.
+                            // The answer is still to come, read by a new call.
                             call = reader(uri).map_err(protocol)?;
+                            release_if_empty(&mut input);
                             continue;
                         }
                         break response;
@@ -350,6 +349,7 @@ impl H1Connections {
                     // A 100 Continue: the answer may be in `input` already.
                     (used, None) if used > 0 => {
                         input.drain(..used);
+                        release_if_empty(&mut input);
                         continue;
                     }
                     (_, None) => {}
@@ -362,7 +362,7 @@ impl H1Connections {
             // Headers are read up to MAX_HEAD, no further.
             let head_room = room.min(MAX_HEAD - input.len());
             let n = io
-                .read_into(&mut input, head_room, !answered)
+                .read_into(&mut input, head_room)
                 .await
                 .map_err(|e| io_error(!answered && is_closed(&e), e))?;
             answered |= n > 0;
@@ -386,7 +386,8 @@ impl H1Connections {
                 .headers
                 .get_all(http::header::CONNECTION)
                 .iter()
-                .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+                .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+                .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"));
         let (status, headers) = (parts.status, parts.headers);
         let success = status.is_success();
         let answer = move |body: Vec<u8>, truncated: bool| Answer {
@@ -418,15 +419,16 @@ impl H1Connections {
                 // Its length known, the body is read straight into its place: no copy
                 // through `input` and ureq-proto (an event batch is some 80 KB).
                 let take = usize::try_from(n.min(limit)).unwrap_or(usize::MAX);
-                let mut body = Vec::with_capacity(take);
+                // Grown as the body comes, not as big as the server says up front.
+                let mut body = Vec::with_capacity(take.min(MAX_READ));
                 let first = input.len().min(take);
                 body.extend_from_slice(&input[..first]);
                 input.drain(..first);
                 while body.len() < take {
-                    // The room is exactly what is left: nothing past the body is read.
-                    let left = take - body.len();
+                    // Never more than what is left: nothing past the body is read.
+                    let left = (take - body.len()).min(MAX_READ);
                     let got = io
-                        .read_into(&mut body, left, false)
+                        .read_into(&mut body, left)
                         .await
                         .map_err(|e| io_error(false, e))?;
                     if got == 0 {
@@ -477,7 +479,7 @@ impl H1Connections {
                 break;
             }
             let n = io
-                .read_into(&mut input, room, false)
+                .read_into(&mut input, room)
                 .await
                 .map_err(|e| io_error(false, e))?;
             room = next_room(room, n);
@@ -548,7 +550,7 @@ fn written(
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    if !body.is_empty() || method == Method::POST {
+    if !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
         out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
     }
     out.extend_from_slice(b"\r\n");
@@ -587,14 +589,38 @@ fn parse_head(
     call: &mut Call<RecvResponse>,
     input: &[u8],
 ) -> std::result::Result<(usize, Option<Response<()>>), Head> {
+    // httparse passes over empty lines before the status line.
+    let start = input
+        .iter()
+        .position(|b| *b != b'\r' && *b != b'\n')
+        .unwrap_or(input.len());
+    let line = &input[start..];
     let status_under_100 =
-        input.len() >= 12 && input.starts_with(b"HTTP/") && input[8] == b' ' && input[9] == b'0';
+        line.len() >= 12 && line.starts_with(b"HTTP/") && line[8] == b' ' && line[9] == b'0';
     if status_under_100 {
         return Err(Head::Invalid("a status code under 100"));
     }
     catch_unwind(AssertUnwindSafe(|| call.try_response(input, false)))
         .map_err(|_| Head::Invalid("a response head ureq-proto cannot take"))?
         .map_err(Head::Protocol)
+}
+
+/// Drops the kept connections past [`IDLE_TIMEOUT`] (the oldest are first).
+fn expire(idle: &mut VecDeque<(Instant, Io)>) {
+    while idle
+        .front()
+        .is_some_and(|(since, _)| since.elapsed() >= IDLE_TIMEOUT)
+    {
+        idle.pop_front();
+    }
+}
+
+/// Gives a read buffer's room back once everything in it was used: a poll that got an
+/// informational answer first waits for the real one holding no buffer.
+fn release_if_empty(input: &mut Vec<u8>) {
+    if input.is_empty() {
+        *input = Vec::new();
+    }
 }
 
 /// The room for the next read: doubled when `read` filled `room`.
@@ -904,22 +930,31 @@ mod tests {
         assert_eq!(server.connections(), 1);
     }
 
-    /// `Connection: Close` in any case, and HTTP/1.0, end the connection.
+    /// `Connection: Close` in any case or among other tokens, and HTTP/1.0, end the
+    /// connection.
     #[tokio::test]
-    async fn a_close_in_any_case_or_http_1_0_is_not_kept() {
+    async fn a_close_in_any_case_or_in_a_list_or_http_1_0_is_not_kept() {
         let shouting: &[u8] =
             b"HTTP/1.1 200 OK\r\nConnection: Close\r\ncontent-length: 2\r\n\r\n{}";
+        let listed: &[u8] =
+            b"HTTP/1.1 200 OK\r\nconnection: keep-alive, close\r\ncontent-length: 2\r\n\r\n{}";
         let old: &[u8] = b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n{}";
-        let server = Server::start(vec![(shouting, false), (old, false), (OK, false)]).await;
+        let server = Server::start(vec![
+            (shouting, false),
+            (listed, false),
+            (old, false),
+            (OK, false),
+        ])
+        .await;
         let polls = server.polls();
-        for _ in 0..3 {
+        for _ in 0..4 {
             assert_eq!(poll(&polls, &server, 1000).await.status, StatusCode::OK);
         }
-        assert_eq!(server.connections(), 3);
+        assert_eq!(server.connections(), 4);
     }
 
     #[tokio::test]
-    async fn a_status_under_100_or_a_chunk_size_without_end_is_a_transport_error() {
+    async fn a_status_under_100_a_switch_or_a_chunk_size_without_end_is_a_transport_error() {
         let endless: &'static [u8] = Box::leak(
             [
                 b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".as_slice(),
@@ -928,10 +963,23 @@ mod tests {
             .concat()
             .into_boxed_slice(),
         );
-        let server =
-            Server::start(vec![(b"HTTP/1.1 042 Odd\r\n\r\n", false), (endless, false)]).await;
+        let server = Server::start(vec![
+            (b"HTTP/1.1 042 Odd\r\n\r\n", false),
+            (b"\r\n\r\nHTTP/1.1 007 Odd\r\n\r\n", false),
+            (
+                b"HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\n\r\n",
+                false,
+            ),
+            (endless, false),
+        ])
+        .await;
         let polls = server.polls();
-        for expected in ["a status code under 100", "a chunk's size line without end"] {
+        for expected in [
+            "a status code under 100",
+            "a status code under 100",
+            "a switch of protocols",
+            "a chunk's size line without end",
+        ] {
             let message = failure(&polls, &server).await;
             assert!(message.contains(expected), "{message}");
         }
@@ -968,7 +1016,10 @@ mod tests {
             Just("HTTP/1.1 302 Found\r\nlocation: /x\r\n".to_string()),
             Just("HTTP/1.1 204 No Content\r\n".to_string()),
             Just("HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\n".to_string()),
-            (0u16..1000).prop_map(|code| format!("HTTP/1.1 {code:03} X\r\n")),
+            (0u16..1000, any::<bool>()).prop_map(|(code, blank)| format!(
+                "{}HTTP/1.1 {code:03} X\r\n",
+                if blank { "\r\n" } else { "" }
+            )),
             "[ -~]{0,30}\r\n",
         ];
         let header = prop_oneof![

@@ -447,6 +447,14 @@ impl Transport {
                     }
                     Ok(Ok(Protocol::Http1)) => {
                         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                        if left.is_zero() {
+                            return Err(AttemptError::NotSent(Error::Timeout {
+                                message: format!(
+                                    "{}: no time left after the connect; not sent",
+                                    req.op
+                                ),
+                            }));
+                        }
                         Reply::pooled(&self.http, request, left).await?
                     }
                     Ok(Ok(Protocol::Http2)) => {
