@@ -76,6 +76,10 @@ pub(crate) struct H1Connections {
     connect_timeout: Duration,
     /// Kept connections, the most recently kept last.
     idle: Mutex<VecDeque<(Instant, Io)>>,
+    /// When a lane last found that the server chose HTTP/1.1 in TLS negotiation: the
+    /// lanes of a client share these connections, and this answer with them, so that
+    /// each does not ask the server on its own.
+    http1_chosen: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for H1Connections {
@@ -181,6 +185,7 @@ impl H1Connections {
             endpoint,
             connect_timeout,
             idle: Mutex::new(VecDeque::new()),
+            http1_chosen: Mutex::new(None),
         })
     }
 
@@ -228,6 +233,17 @@ impl H1Connections {
         } else {
             format!("{host}:{}", self.endpoint.port)
         }
+    }
+
+    /// A lane found that the server chose HTTP/1.1 in TLS negotiation, at `at`.
+    pub(crate) fn server_chose_http1(&self, at: Instant) {
+        let mut chosen = self.http1_chosen.lock().unwrap_or_else(|p| p.into_inner());
+        *chosen = Some(chosen.map_or(at, |before| before.max(at)));
+    }
+
+    /// When a lane last found that the server chose HTTP/1.1, if one did.
+    pub(crate) fn http1_chosen(&self) -> Option<Instant> {
+        *self.http1_chosen.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The most recently kept connection that is still open.

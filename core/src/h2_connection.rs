@@ -212,6 +212,13 @@ impl H2Connection {
             }
             _ => {}
         }
+        // Another lane of the client asked the server lately: its answer holds here too.
+        if let Some(at) = self.http1.http1_chosen() {
+            if at.elapsed() < self.http1_recheck {
+                inner.state = State::Http1(at);
+                return Err(Unsent::Http1);
+            }
+        }
         if let Some((at, error)) = &inner.failed {
             if *at >= asked {
                 return Err(Unsent::Failed(error.clone()));
@@ -239,7 +246,9 @@ impl H2Connection {
             }
             Err(Unsent::Http1) => {
                 tracing::debug!(host = %self.endpoint.host, "the server chose HTTP/1.1; polls go over HTTP/1.1");
-                inner.state = State::Http1(Instant::now());
+                let now = Instant::now();
+                inner.state = State::Http1(now);
+                self.http1.server_chose_http1(now);
                 Err(Unsent::Http1)
             }
             Err(Unsent::Failed(e)) => {
@@ -1029,5 +1038,31 @@ mod tests {
             assert_eq!(conn.open().await.unwrap(), Protocol::Http1);
             assert_eq!(relay.offered_h2(), asked);
         }
+    }
+
+    /// The lanes of a client share the server's answer: one asks, the others take it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_lanes_of_a_client_share_a_choice_of_http1() {
+        let server = Server::start().await;
+        let (root, tls) = certificate(&[b"http/1.1"]);
+        let relay = Relay::start(server.addr, Some(tls)).await;
+        let base = Url::parse(&format!("https://localhost:{}/", relay.addr.port())).unwrap();
+        let tls = tls_config(Http2::Negotiate, &[root]).unwrap();
+        let shared = h1_connections(&base, tls.clone());
+        let lanes: Vec<H2Connection> = (0..3)
+            .map(|_| {
+                H2Connection::new(
+                    &base,
+                    Some(tls.clone()),
+                    Duration::from_secs(2),
+                    shared.clone(),
+                )
+                .unwrap()
+            })
+            .collect();
+        for lane in &lanes {
+            assert_eq!(lane.open().await.unwrap(), Protocol::Http1);
+        }
+        assert_eq!(relay.offered_h2(), 1, "asked by the first lane alone");
     }
 }

@@ -13,13 +13,13 @@
 //! Lanes exist whenever HTTP/2 may be spoken: with prior knowledge, and over TLS with
 //! negotiation. A lane is then one HTTP/2 connection of our own
 //! ([`crate::h2_connection`]), which holds a waiting poll in a fraction of the memory
-//! reqwest needs; where the server picks HTTP/1.1 in TLS negotiation, its polls go over
-//! HTTP/1.1 connections of our own ([`crate::h1_connections`]), a connection per poll in flight
-//! as HTTP/1.1 must, and the server is asked again after 5 minutes. With a proxy in the
-//! environment a lane is a reqwest pool of its own, which follows the proxy. With HTTP/2
-//! ruled out (`off`, or negotiation over plain `http://`) there are no lanes: the polls go
-//! over those HTTP/1.1 connections of our own (a reqwest pool, with a proxy), the rest on
-//! the client's pool.
+//! reqwest needs. Where the server picks HTTP/1.1 in TLS negotiation, its polls go over
+//! HTTP/1.1 connections of our own ([`crate::h1_connections`]), a connection per poll in
+//! flight as HTTP/1.1 must; the lanes share that answer, and the server is asked again
+//! after 5 minutes. With a proxy in the environment a lane is a reqwest pool of its own,
+//! which follows the proxy. With HTTP/2 ruled out (`off`, or negotiation over plain
+//! `http://`) there are no lanes: the polls go over those HTTP/1.1 connections of our own
+//! (a reqwest pool, with a proxy), the rest on the client's pool.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
