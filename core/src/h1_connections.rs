@@ -29,7 +29,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::{BufMut, Bytes};
+use bytes::BufMut;
 use http::{HeaderMap, Method, Request, StatusCode, Uri, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -42,6 +42,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::h2_connection::{Endpoint, SendError};
+use crate::transport::LimitedBody;
 
 /// Connections kept between polls, at most: a busy stream takes its connection back at
 /// once, so only streams between a response and their next poll hold one here.
@@ -63,13 +64,11 @@ const MAX_CHUNK_LINE: usize = 4 * 1024;
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
-    /// The body, or its first `limit` bytes when it went past the limit (none when its
-    /// length already said so and the status is a success).
-    pub(crate) body: Bytes,
-    pub(crate) truncated: bool,
+    pub(crate) body: LimitedBody,
 }
 
-/// The long polls' HTTP/1.1 connections to one server. Shared by every stream of a client.
+/// The HTTP/1.1 connections of event streams to one server. Shared by every stream of a
+/// client.
 pub(crate) struct H1Connections {
     /// Its TLS setup offers HTTP/1.1 alone in ALPN.
     endpoint: Endpoint,
@@ -409,8 +408,10 @@ impl H1Connections {
         let answer = move |body: Vec<u8>, truncated: bool| Answer {
             status,
             headers,
-            body: body.into(),
-            truncated,
+            body: LimitedBody {
+                bytes: body.into(),
+                truncated,
+            },
         };
 
         let mut call = match call.proceed() {
@@ -736,7 +737,7 @@ mod tests {
             }
         }
 
-        fn polls(&self) -> H1Connections {
+        fn client(&self) -> H1Connections {
             H1Connections::new(&self.base, None, Duration::from_secs(2)).unwrap()
         }
 
@@ -760,16 +761,16 @@ mod tests {
         h
     }
 
-    async fn poll(polls: &H1Connections, server: &Server, limit: u64) -> Answer {
-        polls
+    async fn poll(client: &H1Connections, server: &Server, limit: u64) -> Answer {
+        client
             .send(Method::GET, server.uri(), headers(), None, limit)
             .await
             .unwrap()
     }
 
     /// The message of the transport error a poll of `server` fails with, soon.
-    async fn failure(polls: &H1Connections, server: &Server) -> String {
-        let sent = polls.send(Method::GET, server.uri(), headers(), None, 100_000);
+    async fn failure(client: &H1Connections, server: &Server) -> String {
+        let sent = client.send(Method::GET, server.uri(), headers(), None, 100_000);
         match tokio::time::timeout(Duration::from_secs(2), sent).await {
             Ok(Err(SendError::Failed(Error::Transport { message }))) => message,
             other => panic!("{other:?}"),
@@ -783,11 +784,11 @@ mod tests {
     #[tokio::test]
     async fn the_request_is_a_get_with_its_headers_and_a_kept_connection_carries_the_next() {
         let server = Server::start(vec![(OK, false), (OK, false)]).await;
-        let polls = server.polls();
+        let client = server.client();
         for _ in 0..2 {
-            let a = poll(&polls, &server, 1000).await;
+            let a = poll(&client, &server, 1000).await;
             assert_eq!(
-                (a.status, &a.body[..], a.truncated),
+                (a.status, &a.body.bytes[..], a.body.truncated),
                 (StatusCode::OK, &b"{\"events\":[]}"[..], false)
             );
             assert_eq!(a.headers["content-length"], "13");
@@ -809,10 +810,10 @@ mod tests {
     #[tokio::test]
     async fn a_request_with_a_body_sends_it_with_its_length_on_the_kept_connection() {
         let server = Server::start(vec![(OK, false), (OK, false)]).await;
-        let polls = server.polls();
-        poll(&polls, &server, 1000).await;
+        let client = server.client();
+        poll(&client, &server, 1000).await;
         let body = br#"{"events":[{"eventId":"1-0"}]}"#;
-        let a = polls
+        let a = client
             .send(Method::POST, server.uri(), headers(), Some(body), 1000)
             .await
             .unwrap();
@@ -837,9 +838,9 @@ mod tests {
     async fn chunked_bodies_are_decoded_across_reads() {
         let chunked: &[u8] = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{\"eve\r\n8\r\nnts\":[]}\r\n0\r\n\r\n";
         let server = Server::start(vec![(chunked, false), (OK, false)]).await;
-        let polls = server.polls();
-        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
-        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
+        let client = server.client();
+        assert_eq!(&poll(&client, &server, 1000).await.body.bytes[..], EMPTY);
+        assert_eq!(&poll(&client, &server, 1000).await.body.bytes[..], EMPTY);
         assert_eq!(server.connections(), 1, "kept after a chunked body");
     }
 
@@ -855,25 +856,25 @@ mod tests {
             (OK, false),
         ])
         .await;
-        let polls = server.polls();
-        let a = poll(&polls, &server, 5).await;
+        let client = server.client();
+        let a = poll(&client, &server, 5).await;
         assert!(
-            a.truncated && a.body.is_empty(),
+            a.body.truncated && a.body.bytes.is_empty(),
             "its length said so: {a:?}"
         );
-        let a = poll(&polls, &server, 5).await;
+        let a = poll(&client, &server, 5).await;
         assert_eq!(
-            (&a.body[..], a.truncated),
+            (&a.body.bytes[..], a.body.truncated),
             (&b"{\"eve"[..], true),
             "the first bytes"
         );
         // An error's body is read up to the limit, for the error's message.
-        let a = poll(&polls, &server, 5).await;
+        let a = poll(&client, &server, 5).await;
         assert_eq!(
-            (a.status.as_u16(), &a.body[..], a.truncated),
+            (a.status.as_u16(), &a.body.bytes[..], a.body.truncated),
             (503, &b"{\"eve"[..], true)
         );
-        assert!(!poll(&polls, &server, 1000).await.truncated);
+        assert!(!poll(&client, &server, 1000).await.body.truncated);
         assert_eq!(server.connections(), 4, "no such connection was kept");
     }
 
@@ -882,10 +883,10 @@ mod tests {
         let closing: &[u8] = b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}";
         let to_the_end: &[u8] = b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{\"events\":[]}";
         let server = Server::start(vec![(closing, true), (to_the_end, true), (OK, false)]).await;
-        let polls = server.polls();
-        assert_eq!(&poll(&polls, &server, 1000).await.body[..], b"{}");
-        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
-        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
+        let client = server.client();
+        assert_eq!(&poll(&client, &server, 1000).await.body.bytes[..], b"{}");
+        assert_eq!(&poll(&client, &server, 1000).await.body.bytes[..], EMPTY);
+        assert_eq!(&poll(&client, &server, 1000).await.body.bytes[..], EMPTY);
         assert_eq!(server.connections(), 3);
     }
 
@@ -894,11 +895,11 @@ mod tests {
     #[tokio::test]
     async fn a_kept_connection_found_closed_is_replaced() {
         let server = Server::start(vec![(OK, true), (OK, false)]).await;
-        let polls = server.polls();
-        poll(&polls, &server, 1000).await;
+        let client = server.client();
+        poll(&client, &server, 1000).await;
         // Time for the close to arrive.
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(poll(&polls, &server, 1000).await.status, StatusCode::OK);
+        assert_eq!(poll(&client, &server, 1000).await.status, StatusCode::OK);
         assert_eq!(server.connections(), 2);
         assert_eq!(server.requests.lock().unwrap().len(), 2);
     }
@@ -908,9 +909,9 @@ mod tests {
     #[tokio::test]
     async fn a_kept_connection_that_closes_on_the_request_is_replaced_once() {
         let server = Server::start(vec![(OK, false), (b"", true), (OK, false)]).await;
-        let polls = server.polls();
-        poll(&polls, &server, 1000).await;
-        assert_eq!(poll(&polls, &server, 1000).await.status, StatusCode::OK);
+        let client = server.client();
+        poll(&client, &server, 1000).await;
+        assert_eq!(poll(&client, &server, 1000).await.status, StatusCode::OK);
         assert_eq!(server.connections(), 2);
         assert_eq!(server.requests.lock().unwrap().len(), 3);
     }
@@ -918,8 +919,8 @@ mod tests {
     #[tokio::test]
     async fn a_fresh_connection_closed_without_an_answer_fails_the_poll_once() {
         let server = Server::start(vec![(b"", true)]).await;
-        let polls = server.polls();
-        let message = failure(&polls, &server).await;
+        let client = server.client();
+        let message = failure(&client, &server).await;
         assert!(message.contains("closed before the response"), "{message}");
         assert_eq!(server.connections(), 1, "not sent again");
     }
@@ -932,17 +933,17 @@ mod tests {
             b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
         let hints: &[u8] = b"HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n{\"events\":[]}";
         let server = Server::start(vec![(continued, false), (hints, false), (OK, false)]).await;
-        let polls = server.polls();
+        let client = server.client();
         let within = |f| tokio::time::timeout(Duration::from_secs(2), f);
-        let a = within(poll(&polls, &server, 1000))
+        let a = within(poll(&client, &server, 1000))
             .await
             .expect("not waiting for more");
-        assert_eq!((a.status, &a.body[..]), (StatusCode::OK, &b"{}"[..]));
-        let a = within(poll(&polls, &server, 1000))
+        assert_eq!((a.status, &a.body.bytes[..]), (StatusCode::OK, &b"{}"[..]));
+        let a = within(poll(&client, &server, 1000))
             .await
             .expect("not waiting for more");
-        assert_eq!((a.status, &a.body[..]), (StatusCode::OK, EMPTY));
-        assert_eq!(&poll(&polls, &server, 1000).await.body[..], EMPTY);
+        assert_eq!((a.status, &a.body.bytes[..]), (StatusCode::OK, EMPTY));
+        assert_eq!(&poll(&client, &server, 1000).await.body.bytes[..], EMPTY);
         assert_eq!(server.connections(), 1);
     }
 
@@ -962,9 +963,9 @@ mod tests {
             (OK, false),
         ])
         .await;
-        let polls = server.polls();
+        let client = server.client();
         for _ in 0..4 {
-            assert_eq!(poll(&polls, &server, 1000).await.status, StatusCode::OK);
+            assert_eq!(poll(&client, &server, 1000).await.status, StatusCode::OK);
         }
         assert_eq!(server.connections(), 4);
     }
@@ -989,14 +990,14 @@ mod tests {
             (endless, false),
         ])
         .await;
-        let polls = server.polls();
+        let client = server.client();
         for expected in [
             "a status code under 100",
             "a status code under 100",
             "a switch of protocols",
             "a chunk's size line without end",
         ] {
-            let message = failure(&polls, &server).await;
+            let message = failure(&client, &server).await;
             assert!(message.contains(expected), "{message}");
         }
     }
@@ -1013,9 +1014,9 @@ mod tests {
             .into_boxed_slice(),
         );
         let server = Server::start(vec![(b"SMTP ready\r\n\r\n", false), (endless, false)]).await;
-        let polls = server.polls();
+        let client = server.client();
         for expected in ["HTTP/1.1 with", "over 65536 bytes"] {
-            let message = failure(&polls, &server).await;
+            let message = failure(&client, &server).await;
             assert!(message.contains(expected), "{message}");
         }
     }
@@ -1102,16 +1103,16 @@ mod tests {
                     let _ = tcp.read(&mut request).await;
                     let _ = tcp.write_all(&answer).await;
                 });
-                let polls = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
+                let client = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
                 let uri = base.join("events").unwrap().as_str().parse().unwrap();
-                let sent = polls.send(Method::GET, uri, headers(), None, limit);
+                let sent = client.send(Method::GET, uri, headers(), None, limit);
                 let outcome = tokio::time::timeout(Duration::from_secs(10), sent).await;
                 server.abort();
                 outcome
             });
             match outcome {
                 Err(_) => prop_assert!(false, "no answer within 10 s"),
-                Ok(Ok(a)) => prop_assert!(a.body.len() as u64 <= limit, "{} > {limit}", a.body.len()),
+                Ok(Ok(a)) => prop_assert!(a.body.bytes.len() as u64 <= limit, "{} > {limit}", a.body.bytes.len()),
                 Ok(Err(SendError::Failed(Error::Transport { .. }))) => {}
                 Ok(Err(other)) => prop_assert!(false, "{other:?}"),
             }
@@ -1123,9 +1124,9 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
         drop(listener);
-        let polls = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
+        let client = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
         let uri = base.join("events").unwrap().as_str().parse().unwrap();
-        match polls.send(Method::GET, uri, headers(), None, 1000).await {
+        match client.send(Method::GET, uri, headers(), None, 1000).await {
             Err(SendError::Unsent(Error::Transport { message })) => {
                 assert!(message.contains("cannot connect to"), "{message}")
             }

@@ -407,18 +407,26 @@ impl Transport {
             .map_err(AttemptError::Other)?;
         let timeout = req.timeout.unwrap_or(self.request_timeout);
         let route = match (&self.lanes, req.lane, &self.h1_connections) {
-            (Some(lanes), Some(_), _) => lanes.http(req.lane),
-            (None, _, Some(polls)) if req.of_stream && req.idempotent => {
-                LaneHttp::Http1(polls.clone())
+            // Lanes carry polls, and where a lane's server speaks HTTP/1.1 they go on the
+            // HTTP/1.1 connections of our own, which take only requests safe to repeat.
+            (Some(lanes), Some(_), _) if req.idempotent => lanes.http(req.lane),
+            (None, _, Some(connections)) if req.of_stream && req.idempotent => {
+                LaneHttp::Http1(connections.clone())
             }
             _ => LaneHttp::Pool(self.http.clone()),
         };
         let reply = match route {
             LaneHttp::Pool(http) => Reply::pooled(&http, request, timeout).await?,
-            LaneHttp::Http1(polls) => {
+            LaneHttp::Http1(connections) => {
                 let deadline = deadline_after(timeout);
-                Reply::own_http1(&polls, request, deadline, timeout, self.max_response_bytes)
-                    .await?
+                Reply::own_http1(
+                    &connections,
+                    request,
+                    deadline,
+                    timeout,
+                    self.max_response_bytes,
+                )
+                .await?
             }
             LaneHttp::Direct(conn) => {
                 // The request's timeout covers the connect too, as reqwest's does.
@@ -434,8 +442,8 @@ impl Transport {
                     }
                     Ok(Err(e)) => return Err(AttemptError::NotSent(e)),
                     // HTTP/1.1 connections of our own, one per poll in flight as HTTP/1.1
-                    // must (they take only requests safe to repeat; a lane carries polls).
-                    Ok(Ok(Protocol::Http1)) if req.idempotent => {
+                    // must.
+                    Ok(Ok(Protocol::Http1)) => {
                         Reply::own_http1(
                             conn.http1(),
                             request,
@@ -444,18 +452,6 @@ impl Transport {
                             self.max_response_bytes,
                         )
                         .await?
-                    }
-                    Ok(Ok(Protocol::Http1)) => {
-                        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                        if left.is_zero() {
-                            return Err(AttemptError::NotSent(Error::Timeout {
-                                message: format!(
-                                    "{}: no time left after the connect; not sent",
-                                    req.op
-                                ),
-                            }));
-                        }
-                        Reply::pooled(&self.http, request, left).await?
                     }
                     Ok(Ok(Protocol::Http2)) => {
                         Reply::direct(&conn, request, deadline, timeout).await?
@@ -658,6 +654,7 @@ impl Transport {
 }
 
 /// A response body, read up to a limit.
+#[derive(Debug)]
 pub(crate) struct LimitedBody {
     /// The body, or its first `limit` bytes when it went past the limit (none when its
     /// `Content-Length` already said so and the status was a success: nothing of it would
@@ -762,7 +759,7 @@ enum Reply {
     /// With the instant the request's timeout runs out: our connections have no timeout
     /// of their own.
     Direct(http::Response<h2::RecvStream>, tokio::time::Instant),
-    /// Read whole already, body limit applied (a poll over HTTP/1.1 of our own).
+    /// Read whole already, body limit applied (a request over HTTP/1.1 of our own).
     Read(Answer),
 }
 
@@ -825,17 +822,17 @@ impl Reply {
         }
     }
 
-    /// Sends on `polls` and reads the whole response (body up to `limit`), by `deadline`
-    /// (`timeout` after the attempt began).
+    /// Sends on `connections` and reads the whole response (body up to `limit`), by
+    /// `deadline` (`timeout` after the attempt began).
     async fn own_http1(
-        polls: &H1Connections,
+        connections: &H1Connections,
         outgoing: Outgoing,
         deadline: tokio::time::Instant,
         timeout: Duration,
         limit: u64,
     ) -> std::result::Result<Reply, AttemptError> {
         let uri = outgoing.uri()?;
-        let sent = polls.send(
+        let sent = connections.send(
             outgoing.method,
             uri,
             outgoing.headers,
@@ -868,10 +865,7 @@ impl Reply {
 
     async fn body(self, limit: u64, timeout: Duration) -> Result<LimitedBody> {
         match self {
-            Reply::Read(a) => Ok(LimitedBody {
-                bytes: a.body,
-                truncated: a.truncated,
-            }),
+            Reply::Read(a) => Ok(a.body),
             Reply::Pooled(r) => read_body(r, limit).await,
             Reply::Direct(r, deadline) => {
                 tokio::time::timeout_at(deadline, read_incoming(r, limit))
