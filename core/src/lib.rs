@@ -47,6 +47,7 @@ pub mod agent;
 pub mod auth;
 mod client;
 pub mod config;
+mod doorbell;
 pub mod error;
 pub mod events;
 mod generated;

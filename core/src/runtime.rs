@@ -17,6 +17,7 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
     Builder::new_multi_thread()
         .worker_threads(workers)
         .thread_name("ccbridge-rt")
+        .on_thread_start(crate::doorbell::on_runtime_thread_start)
         .enable_all()
         .build()
         .expect("the ccbridge runtime could not start (out of threads or memory)")

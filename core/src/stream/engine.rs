@@ -10,6 +10,7 @@ use super::poller::{self, ACK_BATCH_MAX};
 use super::shutdown::{self, dispatch_done};
 use super::{EventHandler, StreamConfig, StreamItem, StreamStatus};
 use crate::client::ViaClient;
+use crate::doorbell::routed;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::lanes::Lane;
@@ -188,8 +189,9 @@ impl EventStream {
             session_id: info.session_id,
         });
         let rt = runtime::handle();
-        let poller = rt.spawn(poller::poll_loop(shared.clone()));
-        let acker = rt.spawn(poller::ack_loop(shared.clone()));
+        // Woken by the consumer's thread when it has handled what the poller waits for.
+        let poller = rt.spawn(routed(poller::poll_loop(shared.clone())));
+        let acker = rt.spawn(routed(poller::ack_loop(shared.clone())));
         lock(&shared.tasks).extend([poller, acker]);
         Ok(EventStream { shared })
     }
