@@ -158,6 +158,15 @@ impl Io {
     }
 }
 
+/// A request of [`H1Connections::send_pair`].
+pub(crate) struct H1Request<'a> {
+    pub(crate) method: Method,
+    /// Absolute.
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<&'a [u8]>,
+}
+
 /// How an exchange on one connection failed.
 enum Failed {
     /// The connection was closed before any of the response arrived, maybe before the
@@ -201,12 +210,22 @@ impl H1Connections {
     ) -> std::result::Result<Answer, SendError> {
         // Written once, and sent again as it is when a kept connection turns out closed.
         let written = written(&method, &uri, &self.host_header(), headers, body);
+        self.send_written(&uri, &written, limit).await
+    }
+
+    /// [`H1Connections::send`] of a request written already.
+    async fn send_written(
+        &self,
+        uri: &Uri,
+        written: &[u8],
+        limit: u64,
+    ) -> std::result::Result<Answer, SendError> {
         let (mut io, mut reused) = match self.kept() {
             Some(io) => (io, true),
             None => (self.connect().await.map_err(SendError::Unsent)?, false),
         };
         loop {
-            match self.exchange(io, &uri, &written, limit).await {
+            match self.exchange(io, uri, written, limit).await {
                 Ok(answer) => return Ok(answer),
                 Err(Failed::Closed(e)) if reused => {
                     tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; sending on a new one");
@@ -217,6 +236,87 @@ impl H1Connections {
                 Err(Failed::Closed(e) | Failed::Other(e)) => return Err(SendError::Failed(e)),
             }
         }
+    }
+
+    /// Sends two requests safe to repeat on one connection, the second written right behind
+    /// the first (HTTP/1.1 pipelining, RFC 9112 section 9.3.2), and reads both responses,
+    /// which the server sends in order: one write and one wait where two of each would be.
+    /// The server takes them in order too, the second after the first's method, which is
+    /// not a safe one, has been carried out.
+    ///
+    /// Whichever response does not come on that connection (it closed before the first
+    /// response; the server closes it after the first, or after reading only that one) is
+    /// asked for again on another connection, as [`H1Connections::send`] would; any other
+    /// failure is that request's.
+    pub(crate) async fn send_pair(
+        &self,
+        first: H1Request<'_>,
+        second: H1Request<'_>,
+        limit: u64,
+    ) -> (
+        std::result::Result<Answer, SendError>,
+        std::result::Result<Answer, SendError>,
+    ) {
+        let host = self.host_header();
+        let mut both = written(&first.method, &first.uri, &host, first.headers, first.body);
+        let first_len = both.len();
+        both.extend(written(
+            &second.method,
+            &second.uri,
+            &host,
+            second.headers,
+            second.body,
+        ));
+        let second_written = &both[first_len..];
+        let (mut io, mut reused) = match self.kept() {
+            Some(io) => (io, true),
+            None => match self.connect().await {
+                Ok(io) => (io, false),
+                Err(e) => return (Err(SendError::Unsent(e.clone())), Err(SendError::Unsent(e))),
+            },
+        };
+        let first_answer = loop {
+            let answered = match self.write(&mut io, &both).await {
+                Ok(()) => self.answer(io, &first.uri, Vec::new(), limit).await,
+                Err(failed) => Err(failed),
+            };
+            match answered {
+                Ok(answered) => break answered,
+                Err(Failed::Closed(e)) if reused => {
+                    tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; sending on a new one");
+                    match self.connect().await {
+                        Ok(new) => io = new,
+                        Err(e) => {
+                            return (Err(SendError::Failed(e.clone())), Err(SendError::Failed(e)))
+                        }
+                    }
+                    reused = false;
+                }
+                Err(Failed::Closed(e) | Failed::Other(e)) => {
+                    let second = self.send_written(&second.uri, second_written, limit).await;
+                    return (Err(SendError::Failed(e)), second);
+                }
+            }
+        };
+        let (first_answer, rest) = first_answer;
+        let Some((io, input)) = rest else {
+            // The connection ends with the first response: the second goes on another.
+            let second = self.send_written(&second.uri, second_written, limit).await;
+            return (Ok(first_answer), second);
+        };
+        let second = match self.answer(io, &second.uri, input, limit).await {
+            Ok((answer, rest)) => {
+                self.keep_if_done(rest);
+                Ok(answer)
+            }
+            // Closed with nothing of the second response: the server did not take it.
+            Err(Failed::Closed(e)) => {
+                tracing::debug!(error = %e, "HTTP/1.1 connection closed after the first of two requests; sending the second on a new one");
+                self.send_written(&second.uri, second_written, limit).await
+            }
+            Err(Failed::Other(e)) => Err(SendError::Failed(e)),
+        };
+        (Ok(first_answer), second)
     }
 
     /// The `host` header's value: the port only where it is not the scheme's own.
@@ -308,26 +408,60 @@ impl H1Connections {
         written: &[u8],
         limit: u64,
     ) -> std::result::Result<Answer, Failed> {
-        let protocol = |e: ureq_proto::Error| Failed::Other(self.protocol_error(&e));
-        let io_error = |closed: bool, e: std::io::Error| {
-            let error = Error::Transport {
-                message: format!(
-                    "HTTP/1.1 connection to {}:{}: {}",
-                    self.endpoint.host,
-                    self.endpoint.port,
-                    crate::transport::error_chain(&e)
-                ),
-            };
-            if closed {
-                Failed::Closed(error)
-            } else {
-                Failed::Other(error)
+        self.write(&mut io, written).await?;
+        let (answer, rest) = self.answer(io, uri, Vec::new(), limit).await?;
+        self.keep_if_done(rest);
+        Ok(answer)
+    }
+
+    /// Keeps a connection whose response ended cleanly, unless bytes came after it: without
+    /// a request pipelined behind, that is not HTTP/1.1.
+    fn keep_if_done(&self, rest: Option<(Io, Vec<u8>)>) {
+        if let Some((io, input)) = rest {
+            if input.is_empty() {
+                self.keep(io);
             }
+        }
+    }
+
+    /// The error of an I/O failure; `closed` when it says the connection was closed before
+    /// any of the response arrived.
+    fn io_error(&self, closed: bool, e: std::io::Error) -> Failed {
+        let error = Error::Transport {
+            message: format!(
+                "HTTP/1.1 connection to {}:{}: {}",
+                self.endpoint.host,
+                self.endpoint.port,
+                crate::transport::error_chain(&e)
+            ),
         };
-        // A write refused outright is a connection the server had closed.
+        if closed {
+            Failed::Closed(error)
+        } else {
+            Failed::Other(error)
+        }
+    }
+
+    /// Writes a request; a write refused outright is a connection the server had closed.
+    async fn write(&self, io: &mut Io, written: &[u8]) -> std::result::Result<(), Failed> {
         io.write_all(written)
             .await
-            .map_err(|e| io_error(is_closed(&e), e))?;
+            .map_err(|e| self.io_error(is_closed(&e), e))
+    }
+
+    /// Reads the response to a request to `uri` on `io`, `input` holding what was read of
+    /// it already. With the response comes the connection and what was read past the
+    /// response's end, when the connection may carry more (it ended cleanly and the server
+    /// keeps it); `None` when it must go.
+    async fn answer(
+        &self,
+        mut io: Io,
+        uri: &Uri,
+        mut input: Vec<u8>,
+        limit: u64,
+    ) -> std::result::Result<(Answer, Option<(Io, Vec<u8>)>), Failed> {
+        let protocol = |e: ureq_proto::Error| Failed::Other(self.protocol_error(&e));
+        let io_error = |closed: bool, e: std::io::Error| self.io_error(closed, e);
         let mut call = reader(uri).map_err(protocol)?;
         let invalid = |what: &str| {
             Failed::Other(Error::Transport {
@@ -338,10 +472,9 @@ impl H1Connections {
             })
         };
 
-        let mut input: Vec<u8> = Vec::new();
         let mut room = READ_CHUNK;
         // Whether any of the answer has come: until then a close is a closed connection.
-        let mut answered = false;
+        let mut answered = !input.is_empty();
         let response = loop {
             if !input.is_empty() {
                 match parse_head(&mut call, &input).map_err(|e| match e {
@@ -417,20 +550,18 @@ impl H1Connections {
         let mut call = match call.proceed() {
             Some(RecvResponseResult::RecvBody(call)) => call,
             Some(RecvResponseResult::Cleanup(done)) => {
-                if input.is_empty() && !closing && !done.must_close_connection() {
-                    self.keep(io);
-                }
-                return Ok(answer(Vec::new(), false));
+                let rest = (!closing && !done.must_close_connection()).then_some((io, input));
+                return Ok((answer(Vec::new(), false), rest));
             }
             // A redirect is not followed (reqwest's client is set up so too): its body is
             // not read and the connection not kept.
             Some(RecvResponseResult::Redirect(_)) | None => {
-                return Ok(answer(Vec::new(), false));
+                return Ok((answer(Vec::new(), false), None));
             }
         };
         let mut body = match call.body_mode() {
             BodyMode::LengthDelimited(n) if success && n > limit => {
-                return Ok(answer(Vec::new(), true));
+                return Ok((answer(Vec::new(), true), None));
             }
             BodyMode::LengthDelimited(n) => {
                 // Its length known, the body is read straight into its place: no copy
@@ -459,13 +590,9 @@ impl H1Connections {
                     }
                 }
                 if (take as u64) < n {
-                    return Ok(answer(body, true));
+                    return Ok((answer(body, true), None));
                 }
-                // Anything after the body is not HTTP/1.1 without pipelining.
-                if input.is_empty() && !closing {
-                    self.keep(io);
-                }
-                return Ok(answer(body, false));
+                return Ok((answer(body, false), (!closing).then_some((io, input))));
             }
             _ => Vec::new(),
         };
@@ -481,7 +608,7 @@ impl H1Connections {
                 input.drain(..used);
                 if body.len() as u64 > limit {
                     body.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-                    return Ok(answer(body, true));
+                    return Ok((answer(body, true), None));
                 }
                 if used == 0 && produced == 0 {
                     // Part of a chunk's size line or of the trailer: more is needed, but
@@ -502,7 +629,7 @@ impl H1Connections {
             room = next_room(room, n);
             if n == 0 {
                 if close_delimited {
-                    return Ok(answer(body, false));
+                    return Ok((answer(body, false), None));
                 }
                 return Err(io_error(
                     false,
@@ -513,13 +640,13 @@ impl H1Connections {
                 ));
             }
         }
-        // Anything after the body is not HTTP/1.1 without pipelining: the connection goes.
-        if let Some(RecvBodyResult::Cleanup(done)) = call.proceed() {
-            if input.is_empty() && !closing && !done.must_close_connection() {
-                self.keep(io);
+        let rest = match call.proceed() {
+            Some(RecvBodyResult::Cleanup(done)) if !closing && !done.must_close_connection() => {
+                Some((io, input))
             }
-        }
-        Ok(answer(body, false))
+            _ => None,
+        };
+        Ok((answer(body, false), rest))
     }
 }
 
@@ -914,6 +1041,206 @@ mod tests {
         assert_eq!(poll(&client, &server, 1000).await.status, StatusCode::OK);
         assert_eq!(server.connections(), 2);
         assert_eq!(server.requests.lock().unwrap().len(), 3);
+    }
+
+    /// An acknowledgement's answer, chunked: what comes after its end belongs to the next.
+    const ACKED: &[u8] =
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n7\r\n{\"a\":1}\r\n0\r\n\r\n";
+
+    /// An acknowledgement and a poll pipelined; the answers, each unwrapped.
+    async fn pair(client: &H1Connections, server: &Server) -> (Answer, Answer) {
+        let ack = H1Request {
+            method: Method::POST,
+            uri: server
+                .base
+                .join("acknowledge")
+                .unwrap()
+                .as_str()
+                .parse()
+                .unwrap(),
+            headers: headers(),
+            body: Some(br#"{"events":[{"eventId":"1-0"}]}"#),
+        };
+        let poll = H1Request {
+            method: Method::GET,
+            uri: server.uri(),
+            headers: headers(),
+            body: None,
+        };
+        let sent = client.send_pair(ack, poll, 100_000);
+        let (a, b) = tokio::time::timeout(Duration::from_secs(5), sent)
+            .await
+            .expect("both answers within 5 s");
+        (a.unwrap(), b.unwrap())
+    }
+
+    fn request_lines(server: &Server) -> Vec<String> {
+        let requests = server.requests.lock().unwrap();
+        requests
+            .iter()
+            .map(|r| r.lines().next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Two requests written together get their answers in order on one connection, which
+    /// is kept, whether the answers come apart or in one packet (the second read with
+    /// what was read past the first).
+    #[tokio::test]
+    async fn two_requests_in_one_write_get_both_answers_in_order_on_one_connection() {
+        let both: &'static [u8] = [ACKED, OK].concat().leak();
+        let server = Server::start(vec![
+            (ACKED, false),
+            (OK, false),
+            (both, false),
+            (b"", false),
+            (OK, false),
+        ])
+        .await;
+        let client = server.client();
+        for _ in 0..2 {
+            let (acked, polled) = pair(&client, &server).await;
+            assert_eq!(
+                (acked.status, &acked.body.bytes[..]),
+                (StatusCode::OK, &b"{\"a\":1}"[..])
+            );
+            assert_eq!(
+                (polled.status, &polled.body.bytes[..]),
+                (StatusCode::OK, EMPTY)
+            );
+        }
+        poll(&client, &server, 1000).await;
+        assert_eq!(server.connections(), 1, "kept after each pair");
+        assert_eq!(
+            request_lines(&server),
+            [
+                "POST /acknowledge HTTP/1.1",
+                "GET /events?maxEvents=2 HTTP/1.1",
+                "POST /acknowledge HTTP/1.1",
+                "GET /events?maxEvents=2 HTTP/1.1",
+                "GET /events?maxEvents=2 HTTP/1.1",
+            ]
+        );
+        let requests = server.requests.lock().unwrap();
+        assert!(
+            requests[0].ends_with(r#"{"events":[{"eventId":"1-0"}]}"#),
+            "{requests:?}"
+        );
+    }
+
+    /// The second request is written before the first answer is awaited: a server that
+    /// answers only once it holds both answers both.
+    #[tokio::test]
+    async fn the_second_request_goes_out_before_the_first_answer() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Both heads and the first's body, the GET's head last.
+            while !(got.windows(4).any(|w| w == b"GET ") && got.ends_with(b"\r\n\r\n")) {
+                let n = tcp.read(&mut buf).await.unwrap();
+                assert!(n > 0, "closed before the second request came");
+                got.extend_from_slice(&buf[..n]);
+            }
+            tcp.write_all(&[ACKED, OK].concat()).await.unwrap();
+            let _ = tcp.read(&mut buf).await;
+        });
+        let client = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
+        let uri = |path: &str| -> Uri { base.join(path).unwrap().as_str().parse().unwrap() };
+        let ack = H1Request {
+            method: Method::POST,
+            uri: uri("acknowledge"),
+            headers: headers(),
+            body: Some(b"{}"),
+        };
+        let poll = H1Request {
+            method: Method::GET,
+            uri: uri("events"),
+            headers: headers(),
+            body: None,
+        };
+        let sent = client.send_pair(ack, poll, 100_000);
+        let (acked, polled) = tokio::time::timeout(Duration::from_secs(5), sent)
+            .await
+            .expect("the second request was not sent before the first answer");
+        assert_eq!(&acked.unwrap().body.bytes[..], b"{\"a\":1}");
+        assert_eq!(&polled.unwrap().body.bytes[..], EMPTY);
+    }
+
+    /// The server answers the first and closes: the second goes on a new connection.
+    #[tokio::test]
+    async fn the_second_of_two_goes_on_a_new_connection_when_the_first_answer_closes_it() {
+        const ACKED_CLOSE: &[u8] =
+            b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 7\r\n\r\n{\"a\":1}";
+        let server = Server::start(vec![(ACKED_CLOSE, true), (OK, false)]).await;
+        let client = server.client();
+        let (acked, polled) = pair(&client, &server).await;
+        assert_eq!(&acked.body.bytes[..], b"{\"a\":1}");
+        assert_eq!(&polled.body.bytes[..], EMPTY);
+        assert_eq!(server.connections(), 2);
+        assert_eq!(
+            request_lines(&server),
+            [
+                "POST /acknowledge HTTP/1.1",
+                "GET /events?maxEvents=2 HTTP/1.1"
+            ]
+        );
+    }
+
+    /// A kept connection the server had closed: both go again, together, on a new one.
+    #[tokio::test]
+    async fn a_kept_connection_closed_before_the_first_answer_carries_both_again_on_a_new_one() {
+        let server =
+            Server::start(vec![(OK, false), (b"", true), (ACKED, false), (OK, false)]).await;
+        let client = server.client();
+        poll(&client, &server, 1000).await;
+        let (acked, polled) = pair(&client, &server).await;
+        assert_eq!(&acked.body.bytes[..], b"{\"a\":1}");
+        assert_eq!(&polled.body.bytes[..], EMPTY);
+        assert_eq!(server.connections(), 2);
+        assert_eq!(
+            request_lines(&server),
+            [
+                "GET /events?maxEvents=2 HTTP/1.1",
+                "POST /acknowledge HTTP/1.1",
+                "POST /acknowledge HTTP/1.1",
+                "GET /events?maxEvents=2 HTTP/1.1",
+            ]
+        );
+    }
+
+    /// The first answer is not HTTP: that request fails, and the second is asked for on a
+    /// new connection, the first one being of no use.
+    #[tokio::test]
+    async fn a_first_answer_that_fails_leaves_the_second_to_a_new_connection() {
+        let server = Server::start(vec![(b"SSH-2.0\r\n\r\n", true), (OK, false)]).await;
+        let client = server.client();
+        let ack = H1Request {
+            method: Method::POST,
+            uri: server
+                .base
+                .join("acknowledge")
+                .unwrap()
+                .as_str()
+                .parse()
+                .unwrap(),
+            headers: headers(),
+            body: Some(b"{}"),
+        };
+        let poll = H1Request {
+            method: Method::GET,
+            uri: server.uri(),
+            headers: headers(),
+            body: None,
+        };
+        let (acked, polled) = client.send_pair(ack, poll, 100_000).await;
+        assert!(
+            matches!(acked, Err(SendError::Failed(Error::Transport { .. }))),
+            "{acked:?}"
+        );
+        assert_eq!(&polled.unwrap().body.bytes[..], EMPTY);
+        assert_eq!(server.connections(), 2);
     }
 
     #[tokio::test]

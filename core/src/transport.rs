@@ -9,7 +9,7 @@
 use crate::auth::AuthProvider;
 use crate::config::{Http2, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
-use crate::h1_connections::{Answer, H1Connections};
+use crate::h1_connections::{Answer, H1Connections, H1Request};
 use crate::h2_connection::{H2Connection, Protocol, SendError};
 use crate::lanes::{BuildLane, Lane, LaneHttp, Lanes};
 use crate::ops::AuthKind;
@@ -310,6 +310,170 @@ impl Transport {
         self.send_inner(req, &prepared.url).instrument(span).await
     }
 
+    /// Whether [`Transport::send_pair`] pipelines the requests of event streams: they go on
+    /// HTTP/1.1 connections of the transport's own.
+    pub(crate) fn pairs_stream_requests(&self) -> bool {
+        self.lanes.is_none() && self.h1_connections.is_some()
+    }
+
+    /// Sends two prepared requests of an event stream, each safe to repeat, pipelined on one
+    /// HTTP/1.1 connection of the transport's own (see [`H1Connections::send_pair`]): an
+    /// acknowledgement and the poll behind it cost one write and one wait. `None` when
+    /// they would not go there (HTTP/2, a proxy): the caller sends them one after the other.
+    ///
+    /// Each comes back as [`Transport::send_prepared`] would have returned it: one that
+    /// fails in the pair is sent again that way when it would have been retried there (its
+    /// policy retries it, or the service refused the token, which is renewed first); the
+    /// first attempt in the pair does not count against its policy.
+    pub(crate) async fn send_pair(
+        &self,
+        first: &Prepared,
+        second: &Prepared,
+    ) -> Option<(Result<ApiResponse>, Result<ApiResponse>)> {
+        let connections = match &self.h1_connections {
+            Some(connections) if self.pairs_stream_requests() => connections.clone(),
+            _ => return None,
+        };
+        if ![first, second]
+            .iter()
+            .all(|p| p.req.of_stream && p.req.idempotent && p.req.auth == first.req.auth)
+        {
+            return None;
+        }
+        let span = tracing::debug_span!(
+            "ccbridge.request_pair",
+            first = first.req.op,
+            second = second.req.op
+        );
+        Some(
+            self.send_pair_inner(&connections, first, second)
+                .instrument(span)
+                .await,
+        )
+    }
+
+    async fn send_pair_inner(
+        &self,
+        connections: &H1Connections,
+        first: &Prepared,
+        second: &Prepared,
+    ) -> (Result<ApiResponse>, Result<ApiResponse>) {
+        self.pace().await;
+        let provider = match self.provider(first.req.auth) {
+            Ok(provider) => provider,
+            Err(e) => return (Err(e.clone()), Err(e)),
+        };
+        let authorization = match provider {
+            Some(p) => match p.authorization().await {
+                Ok(a) => Some(a),
+                // No token: both go the usual way, which waits and tries again.
+                Err(_) => {
+                    return (
+                        self.send_prepared(first).await,
+                        self.send_prepared(second).await,
+                    )
+                }
+            },
+            None => None,
+        };
+        let Some((a, b)) = self
+            .attempt_pair(connections, first, second, authorization.as_ref())
+            .await
+        else {
+            return (
+                self.send_prepared(first).await,
+                self.send_prepared(second).await,
+            );
+        };
+        let mut renewed = false;
+        let mut outcome = Vec::with_capacity(2);
+        for (prepared, result) in [(first, a), (second, b)] {
+            outcome.push(match result {
+                Ok(resp) => {
+                    self.refund();
+                    Ok(resp)
+                }
+                Err(AttemptError::Unauthorized(_)) if provider.is_some() => {
+                    if !renewed {
+                        if let (Some(p), Some(a)) = (provider, &authorization) {
+                            p.invalidate(a);
+                        }
+                        renewed = true;
+                    }
+                    self.send_prepared(prepared).await
+                }
+                Err(_) if prepared.req.retry => self.send_prepared(prepared).await,
+                Err(
+                    AttemptError::NotSent(e)
+                    | AttemptError::Unauthorized(e)
+                    | AttemptError::Other(e),
+                ) => Err(e),
+            });
+        }
+        let second = outcome.pop().expect("two outcomes");
+        let first = outcome.pop().expect("two outcomes");
+        (first, second)
+    }
+
+    /// Both requests in one pipelined exchange, under the longer of their timeouts; `None`
+    /// when either cannot be written (a header value HTTP does not allow), which the usual
+    /// way reports.
+    async fn attempt_pair(
+        &self,
+        connections: &H1Connections,
+        first: &Prepared,
+        second: &Prepared,
+        authorization: Option<&Secret>,
+    ) -> Option<(
+        std::result::Result<ApiResponse, AttemptError>,
+        std::result::Result<ApiResponse, AttemptError>,
+    )> {
+        let outgoing = |p: &Prepared| {
+            let out = self.request(&p.req, p.url.clone(), authorization).ok()?;
+            let uri = out.uri().ok()?;
+            Some((out, uri))
+        };
+        let ((out1, uri1), (out2, uri2)) = (outgoing(first)?, outgoing(second)?);
+        let timeout = [first, second]
+            .iter()
+            .map(|p| p.req.timeout.unwrap_or(self.request_timeout))
+            .max()
+            .unwrap_or(self.request_timeout);
+        let sent = connections.send_pair(
+            H1Request {
+                method: out1.method,
+                uri: uri1,
+                headers: out1.headers,
+                body: out1.body.as_deref(),
+            },
+            H1Request {
+                method: out2.method,
+                uri: uri2,
+                headers: out2.headers,
+                body: out2.body.as_deref(),
+            },
+            self.max_response_bytes,
+        );
+        let (a, b) = match tokio::time::timeout(timeout, sent).await {
+            Ok(answers) => answers,
+            Err(_) => {
+                return Some((
+                    Err(AttemptError::Other(timed_out(timeout))),
+                    Err(AttemptError::Other(timed_out(timeout))),
+                ))
+            }
+        };
+        let read = |p: &Prepared, answer: std::result::Result<Answer, SendError>| match answer {
+            Ok(answer) => {
+                let heard = self.heard(&answer.headers);
+                self.conclude(&p.req, answer.status.as_u16(), heard, answer.body)
+            }
+            Err(SendError::Unsent(e)) => Err(AttemptError::NotSent(e)),
+            Err(SendError::Failed(e)) => Err(AttemptError::Other(e)),
+        };
+        Some((read(first, a), read(second, b)))
+    }
+
     async fn send_inner(&self, req: &ApiRequest, url: &Url) -> Result<ApiResponse> {
         let max_attempts = if req.retry {
             self.retry.max_attempts
@@ -460,17 +624,40 @@ impl Transport {
             }
         };
         let status = reply.status();
-        self.observe_rate_limits(reply.headers());
-        let retry_after = parse_retry_after(reply.headers());
-        let correlation_id = reply
-            .headers()
-            .get("x-correlation-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let heard = self.heard(reply.headers());
         let body = reply
             .body(self.max_response_bytes, timeout)
             .await
             .map_err(AttemptError::Other)?;
+        self.conclude(req, status, heard, body)
+    }
+
+    /// What a response's headers tell, read before its body: the rate limits (noted for
+    /// pacing), `Retry-After`, the correlation id.
+    fn heard(&self, headers: &HeaderMap) -> Heard {
+        self.observe_rate_limits(headers);
+        Heard {
+            retry_after: parse_retry_after(headers),
+            correlation_id: headers
+                .get("x-correlation-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        }
+    }
+
+    /// A response read whole, as the answer to `req`: its body decoded as asked, or the
+    /// error its status says.
+    fn conclude(
+        &self,
+        req: &ApiRequest,
+        status: u16,
+        heard: Heard,
+        body: LimitedBody,
+    ) -> std::result::Result<ApiResponse, AttemptError> {
+        let Heard {
+            retry_after,
+            correlation_id,
+        } = heard;
         let bytes = body.bytes;
         tracing::debug!(
             status,
@@ -895,6 +1082,12 @@ pub(crate) fn body_too_large(what: &str, limit: u64) -> Error {
     Error::decode(format!(
         "{what}: the response body is larger than max_response_bytes ({limit} bytes); it was not read"
     ))
+}
+
+/// What a response's headers said that its conclusion needs ([`Transport::heard`]).
+struct Heard {
+    retry_after: Option<Duration>,
+    correlation_id: Option<String>,
 }
 
 enum AttemptError {

@@ -16,7 +16,9 @@ use crate::events::Event;
 use crate::lanes::Lane;
 use crate::models::{NewSessionV3, SessionResponseV3, Subscription, SubscriptionResponse};
 use crate::runtime;
+use crate::transport::Prepared;
 use crate::via::streaming::Decoded;
+use compact_str::CompactString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -630,25 +632,81 @@ impl Shared {
                 return true;
             }
             let sid = self.current_session();
-            match self.client.streaming().acknowledge_ids(&sid, &batch).await {
-                Ok(count) => {
-                    self.counters
-                        .acknowledged
-                        .fetch_add(count, Ordering::Relaxed);
-                }
-                Err(Error::SessionExpired { .. }) => {
-                    // The session and its queue are gone: nothing left to acknowledge.
-                    tracing::debug!(
-                        count = batch.len(),
-                        "acks dropped with their expired session"
-                    );
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "acknowledgement failed; will retry");
-                    lock(&self.buffer).return_acks(batch);
-                    self.push_status(StreamStatus::AckFailed { error });
-                    return false;
-                }
+            let result = self.client.streaming().acknowledge_ids(&sid, &batch).await;
+            if !self.acknowledged(batch, result) {
+                return false;
+            }
+        }
+    }
+
+    /// Every pending acknowledgement (one request's worth at most) sent in one write with
+    /// the poll `poll` behind it, where the transport pipelines them
+    /// ([`Streaming::acknowledge_then_poll`]): whether the acknowledgements went through
+    /// (as [`Shared::flush_acks`] says it) and the poll's body. `None`, with nothing sent,
+    /// when the transport cannot, or more is pending than one request takes: then they go
+    /// one after the other.
+    ///
+    /// [`Streaming::acknowledge_then_poll`]: crate::Streaming
+    pub(crate) async fn flush_acks_with_poll(
+        &self,
+        poll: &Prepared,
+    ) -> Option<(bool, Result<bytes::Bytes>)> {
+        if !self.client.transport().pairs_stream_requests() {
+            return None;
+        }
+        // Waits for a flush under way: its acknowledgements must be through before the
+        // poll, as those taken here will be.
+        let batch = {
+            let _flushed = self.ack_flush.lock().await;
+            let mut buffer = lock(&self.buffer);
+            if buffer.acks_pending() > ACK_BATCH_MAX {
+                return None;
+            }
+            buffer.take_acks(ACK_BATCH_MAX)
+        };
+        if batch.is_empty() {
+            return None;
+        }
+        // Given back if the stream stops before the answer: the shutdown's flush sends them
+        // (again, maybe; acknowledging twice does no harm).
+        let mut in_flight = InFlight {
+            shared: self,
+            batch: Some(batch),
+        };
+        let sid = self.current_session();
+        let ids = in_flight.batch.as_deref().unwrap_or_default();
+        let (acked, polled) = self
+            .client
+            .streaming()
+            .acknowledge_then_poll(&sid, ids, poll)
+            .await?;
+        let batch = in_flight.batch.take().unwrap_or_default();
+        Some((self.acknowledged(batch, acked), polled))
+    }
+
+    /// Takes the outcome of acknowledging `batch`; false when it failed (the batch is
+    /// pending again).
+    fn acknowledged(&self, batch: Vec<CompactString>, result: Result<u64>) -> bool {
+        match result {
+            Ok(count) => {
+                self.counters
+                    .acknowledged
+                    .fetch_add(count, Ordering::Relaxed);
+                true
+            }
+            Err(Error::SessionExpired { .. }) => {
+                // The session and its queue are gone: nothing left to acknowledge.
+                tracing::debug!(
+                    count = batch.len(),
+                    "acks dropped with their expired session"
+                );
+                true
+            }
+            Err(error) => {
+                tracing::warn!(%error, "acknowledgement failed; will retry");
+                lock(&self.buffer).return_acks(batch);
+                self.push_status(StreamStatus::AckFailed { error });
+                false
             }
         }
     }
@@ -729,6 +787,21 @@ impl Shared {
             tracing::warn!(left, "shutdown deadline reached; events not handled");
         }
         self.advance(Phase::Drained);
+    }
+}
+
+/// Acknowledgements sent with a poll: given back to the buffer unless their outcome was
+/// taken.
+struct InFlight<'a> {
+    shared: &'a Shared,
+    batch: Option<Vec<CompactString>>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(batch) = self.batch.take() {
+            lock(&self.shared.buffer).return_acks(batch);
+        }
     }
 }
 

@@ -74,6 +74,11 @@ impl Backoff {
     }
 
     /// Counts a success; returns whether failures came before it.
+    /// Whether the last attempt failed.
+    pub(crate) fn failing(&self) -> bool {
+        self.failures > 0
+    }
+
     pub(crate) fn succeed(&mut self) -> bool {
         std::mem::take(&mut self.failures) > 0
     }
@@ -115,15 +120,6 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         {
             break;
         }
-        // A refused acknowledgement leaves its events queued at the service: when the last
-        // poll brought nothing but those, the next would bring them straight back, and
-        // without a pause the stream would poll and acknowledge as fast as the service
-        // answers. Otherwise new events are coming and the poll goes out at once.
-        let flushed =
-            flush_acks_or_back_off(&shared, &mut ack_backoff, only_redeliveries, &mut stop);
-        if Box::pin(flushed).await {
-            break;
-        }
         let sid = shared.current_session();
         let streaming = shared.client.streaming();
         let poll = match prepared.take() {
@@ -139,16 +135,50 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
                 shared.lane.index(),
             ),
         };
-        let result = match poll {
-            Ok(poll) => {
-                let result = tokio::select! {
-                    r = streaming.poll_body(&poll) => r,
-                    _ = reached(&mut stop, Phase::Stopping) => break,
-                };
+        // The acknowledgements of what was handled go out before the poll, so that it does
+        // not bring those events back. Where the transport pipelines (HTTP/1.1 connections
+        // of its own), and none was refused lately, they go in one write with the poll:
+        // one wait for both answers instead of one each.
+        let mut paired = None;
+        if let (Ok(poll), true) = (&poll, cfg.require_acknowledgement && !ack_backoff.failing()) {
+            paired = tokio::select! {
+                r = Box::pin(shared.flush_acks_with_poll(poll)) => r,
+                _ = reached(&mut stop, Phase::Stopping) => break,
+            };
+        }
+        let result = match (paired, poll) {
+            (Some((acked, polled)), Ok(poll)) => {
+                if acked {
+                    ack_backoff.succeed();
+                } else {
+                    ack_backoff.fail();
+                }
                 prepared = Some(poll);
-                result
+                polled
             }
-            Err(error) => Err(error),
+            (_, poll) => {
+                // A refused acknowledgement leaves its events queued at the service: when
+                // the last poll brought nothing but those, the next would bring them
+                // straight back, and without a pause the stream would poll and acknowledge
+                // as fast as the service answers. Otherwise new events are coming and the
+                // poll goes out at once.
+                let flushed =
+                    flush_acks_or_back_off(&shared, &mut ack_backoff, only_redeliveries, &mut stop);
+                if Box::pin(flushed).await {
+                    break;
+                }
+                match poll {
+                    Ok(poll) => {
+                        let result = tokio::select! {
+                            r = streaming.poll_body(&poll) => r,
+                            _ = reached(&mut stop, Phase::Stopping) => break,
+                        };
+                        prepared = Some(poll);
+                        result
+                    }
+                    Err(error) => Err(error),
+                }
+            }
         };
         let error = match result {
             Ok(body) => {

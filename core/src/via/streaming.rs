@@ -72,12 +72,43 @@ impl Streaming {
         session_id: &str,
         ids: &[Id],
     ) -> Result<u64> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Counted {
-            #[serde(default)]
-            event_ids_acknowledged: Option<Vec<serde::de::IgnoredAny>>,
+        let ack = self.acknowledge_request(session_id, ids)?;
+        acknowledged_count(self.client.transport().send_prepared(&ack).await?)
+    }
+
+    /// [`Streaming::acknowledge_ids`] and the poll `poll` behind it, pipelined on one
+    /// HTTP/1.1 connection where the transport can ([`Transport::send_pair`]): the number
+    /// acknowledged and the poll's body. `None` when it cannot (HTTP/2, a proxy): nothing
+    /// was sent.
+    ///
+    /// [`Transport::send_pair`]: crate::transport::Transport::send_pair
+    pub(crate) async fn acknowledge_then_poll<Id: AsRef<str>>(
+        &self,
+        session_id: &str,
+        ids: &[Id],
+        poll: &Prepared,
+    ) -> Option<(Result<u64>, Result<bytes::Bytes>)> {
+        let transport = self.client.transport();
+        if !transport.pairs_stream_requests() {
+            return None;
         }
+        let ack = match self.acknowledge_request(session_id, ids) {
+            Ok(ack) => ack,
+            Err(e) => return Some((Err(e), self.poll_body(poll).await)),
+        };
+        let (acked, polled) = transport.send_pair(&ack, poll).await?;
+        Some((
+            acked.and_then(acknowledged_count),
+            polled.map(|resp| resp.raw.unwrap_or_default()),
+        ))
+    }
+
+    /// The acknowledgement of `ids`, prepared ([`Streaming::acknowledge_ids`]).
+    fn acknowledge_request<Id: AsRef<str>>(
+        &self,
+        session_id: &str,
+        ids: &[Id],
+    ) -> Result<Prepared> {
         /// `AcknowledgePayload`, borrowing the ids.
         #[derive(Serialize)]
         struct Acknowledge<'a> {
@@ -121,15 +152,25 @@ impl Streaming {
         req.body = None;
         req.raw_body = true;
         req.of_stream = true;
-        let resp = self.client.transport().send(req).await?;
-        let raw = resp.raw.as_deref().unwrap_or_default();
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            return Ok(0);
-        }
-        let counted: Counted = serde_json::from_slice(raw)
-            .map_err(|e| Error::decode(format!("streaming.acknowledge response body: {e}")))?;
-        Ok(counted.event_ids_acknowledged.map_or(0, |v| v.len() as u64))
+        self.client.transport().prepare(req)
     }
+}
+
+/// Of an acknowledgement's response, only how many ids the service acknowledged.
+fn acknowledged_count(resp: crate::transport::ApiResponse) -> Result<u64> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Counted {
+        #[serde(default)]
+        event_ids_acknowledged: Option<Vec<serde::de::IgnoredAny>>,
+    }
+    let raw = resp.raw.as_deref().unwrap_or_default();
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(0);
+    }
+    let counted: Counted = serde_json::from_slice(raw)
+        .map_err(|e| Error::decode(format!("streaming.acknowledge response body: {e}")))?;
+    Ok(counted.event_ids_acknowledged.map_or(0, |v| v.len() as u64))
 }
 
 impl Event {
