@@ -158,6 +158,26 @@ impl Io {
     }
 }
 
+/// What a request of a pair that got no answer by `deadline` ([`H1Connections::send_pair`],
+/// whose `timeout` it was) fails with.
+async fn within(
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    sent: std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::result::Result<Answer, SendError>> + Send + '_>,
+    >,
+) -> std::result::Result<Answer, SendError> {
+    tokio::time::timeout_at(deadline, sent)
+        .await
+        .unwrap_or_else(|_| Err(timed_out(timeout)))
+}
+
+fn timed_out(timeout: Duration) -> SendError {
+    SendError::Failed(Error::Timeout {
+        message: format!("no complete response within {timeout:?}"),
+    })
+}
+
 /// A request of [`H1Connections::send_pair`].
 pub(crate) struct H1Request<'a> {
     pub(crate) method: Method,
@@ -253,10 +273,15 @@ impl H1Connections {
         first: H1Request<'_>,
         second: H1Request<'_>,
         limit: u64,
+        timeout: Duration,
     ) -> (
         std::result::Result<Answer, SendError>,
         std::result::Result<Answer, SendError>,
     ) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Each answer under the pair's deadline; one past it fails alone, so the caller can
+        // tell a second request never answered from a server that answered nothing.
+        let within = |sent| within(deadline, timeout, sent);
         let host = self.host_header();
         let mut both = written(&first.method, &first.uri, &host, first.headers, first.body);
         let first_len = both.len();
@@ -268,55 +293,83 @@ impl H1Connections {
             second.body,
         ));
         let second_written = &both[first_len..];
+        let answered =
+            tokio::time::timeout_at(deadline, self.first_of_pair(&both, &first.uri, limit));
+        let (first_answer, rest) = match answered.await {
+            Err(_) => return (Err(timed_out(timeout)), Err(timed_out(timeout))),
+            Ok(Ok(answered)) => answered,
+            Ok(Err(SendError::Unsent(e))) => {
+                return (Err(SendError::Unsent(e.clone())), Err(SendError::Unsent(e)))
+            }
+            Ok(Err(SendError::Failed(e))) => {
+                let second = within(Box::pin(self.send_written(
+                    &second.uri,
+                    second_written,
+                    limit,
+                )));
+                return (Err(SendError::Failed(e)), second.await);
+            }
+        };
+        let second = match rest {
+            // The connection ends with the first response: the second goes on another.
+            None => {
+                within(Box::pin(self.send_written(
+                    &second.uri,
+                    second_written,
+                    limit,
+                )))
+                .await
+            }
+            Some((io, input)) => {
+                let read = async {
+                    match self.answer(io, &second.uri, input, limit).await {
+                        Ok((answer, rest)) => {
+                            self.keep_if_done(rest);
+                            Ok(answer)
+                        }
+                        // Closed with nothing of the second response: the server did not
+                        // take it.
+                        Err(Failed::Closed(e)) => {
+                            tracing::debug!(error = %e, "HTTP/1.1 connection closed after the first of two requests; sending the second on a new one");
+                            self.send_written(&second.uri, second_written, limit).await
+                        }
+                        Err(Failed::Other(e)) => Err(SendError::Failed(e)),
+                    }
+                };
+                within(Box::pin(read)).await
+            }
+        };
+        (Ok(first_answer), second)
+    }
+
+    /// The first answer of two requests written together as `both`, on a kept connection
+    /// or a new one (both again on a new one when the kept one turns out closed), with the
+    /// connection and what was read past the answer when the connection goes on.
+    async fn first_of_pair(
+        &self,
+        both: &[u8],
+        uri: &Uri,
+        limit: u64,
+    ) -> std::result::Result<(Answer, Option<(Io, Vec<u8>)>), SendError> {
         let (mut io, mut reused) = match self.kept() {
             Some(io) => (io, true),
-            None => match self.connect().await {
-                Ok(io) => (io, false),
-                Err(e) => return (Err(SendError::Unsent(e.clone())), Err(SendError::Unsent(e))),
-            },
+            None => (self.connect().await.map_err(SendError::Unsent)?, false),
         };
-        let first_answer = loop {
-            let answered = match self.write(&mut io, &both).await {
-                Ok(()) => self.answer(io, &first.uri, Vec::new(), limit).await,
+        loop {
+            let answered = match self.write(&mut io, both).await {
+                Ok(()) => self.answer(io, uri, Vec::new(), limit).await,
                 Err(failed) => Err(failed),
             };
             match answered {
-                Ok(answered) => break answered,
+                Ok(answered) => return Ok(answered),
                 Err(Failed::Closed(e)) if reused => {
                     tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; sending on a new one");
-                    match self.connect().await {
-                        Ok(new) => io = new,
-                        Err(e) => {
-                            return (Err(SendError::Failed(e.clone())), Err(SendError::Failed(e)))
-                        }
-                    }
+                    io = self.connect().await.map_err(SendError::Failed)?;
                     reused = false;
                 }
-                Err(Failed::Closed(e) | Failed::Other(e)) => {
-                    let second = self.send_written(&second.uri, second_written, limit).await;
-                    return (Err(SendError::Failed(e)), second);
-                }
+                Err(Failed::Closed(e) | Failed::Other(e)) => return Err(SendError::Failed(e)),
             }
-        };
-        let (first_answer, rest) = first_answer;
-        let Some((io, input)) = rest else {
-            // The connection ends with the first response: the second goes on another.
-            let second = self.send_written(&second.uri, second_written, limit).await;
-            return (Ok(first_answer), second);
-        };
-        let second = match self.answer(io, &second.uri, input, limit).await {
-            Ok((answer, rest)) => {
-                self.keep_if_done(rest);
-                Ok(answer)
-            }
-            // Closed with nothing of the second response: the server did not take it.
-            Err(Failed::Closed(e)) => {
-                tracing::debug!(error = %e, "HTTP/1.1 connection closed after the first of two requests; sending the second on a new one");
-                self.send_written(&second.uri, second_written, limit).await
-            }
-            Err(Failed::Other(e)) => Err(SendError::Failed(e)),
-        };
-        (Ok(first_answer), second)
+        }
     }
 
     /// The `host` header's value: the port only where it is not the scheme's own.
@@ -1067,7 +1120,7 @@ mod tests {
             headers: headers(),
             body: None,
         };
-        let sent = client.send_pair(ack, poll, 100_000);
+        let sent = client.send_pair(ack, poll, 100_000, Duration::from_secs(5));
         let (a, b) = tokio::time::timeout(Duration::from_secs(5), sent)
             .await
             .expect("both answers within 5 s");
@@ -1160,7 +1213,7 @@ mod tests {
             headers: headers(),
             body: None,
         };
-        let sent = client.send_pair(ack, poll, 100_000);
+        let sent = client.send_pair(ack, poll, 100_000, Duration::from_secs(5));
         let (acked, polled) = tokio::time::timeout(Duration::from_secs(5), sent)
             .await
             .expect("the second request was not sent before the first answer");
@@ -1234,7 +1287,9 @@ mod tests {
             headers: headers(),
             body: None,
         };
-        let (acked, polled) = client.send_pair(ack, poll, 100_000).await;
+        let (acked, polled) = client
+            .send_pair(ack, poll, 100_000, Duration::from_secs(5))
+            .await;
         assert!(
             matches!(acked, Err(SendError::Failed(Error::Transport { .. }))),
             "{acked:?}"

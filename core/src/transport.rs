@@ -175,6 +175,10 @@ pub struct Transport {
     max_response_bytes: u64,
     budget: Mutex<RetryBudget>,
     rate: Mutex<RateState>,
+    /// A request pipelined behind another went unanswered while the one before it was
+    /// answered: something on the way (a proxy, a load balancer) does not take pipelined
+    /// requests, so this transport no longer sends any ([`Transport::send_pair`]).
+    pipelining_refused: std::sync::atomic::AtomicBool,
 }
 
 impl Transport {
@@ -201,6 +205,7 @@ impl Transport {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             budget: Mutex::new(RetryBudget { tokens }),
             rate: Mutex::new(RateState::default()),
+            pipelining_refused: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -313,13 +318,20 @@ impl Transport {
     /// Whether [`Transport::send_pair`] pipelines the requests of event streams: they go on
     /// HTTP/1.1 connections of the transport's own.
     pub(crate) fn pairs_stream_requests(&self) -> bool {
-        self.lanes.is_none() && self.h1_connections.is_some()
+        self.lanes.is_none()
+            && self.h1_connections.is_some()
+            && !self
+                .pipelining_refused
+                .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Sends two prepared requests of an event stream, each safe to repeat, pipelined on one
     /// HTTP/1.1 connection of the transport's own (see [`H1Connections::send_pair`]): an
     /// acknowledgement and the poll behind it cost one write and one wait. `None` when
-    /// they would not go there (HTTP/2, a proxy): the caller sends them one after the other.
+    /// they would not go there (HTTP/2, a proxy in the environment), or once a second
+    /// request of a pair went unanswered past its timeout while the first was answered (a
+    /// server or intermediary that does not take pipelined requests, which RFC 9112 asks
+    /// of HTTP/1.1 servers): the caller sends them one after the other.
     ///
     /// Each comes back as [`Transport::send_prepared`] would have returned it: one that
     /// fails in the pair is sent again that way when it would have been retried there (its
@@ -385,6 +397,18 @@ impl Transport {
                 self.send_prepared(second).await,
             );
         };
+        if let (Ok(_), Err(AttemptError::Other(Error::Timeout { .. }))) = (&a, &b) {
+            // A long poll is answered within the service's wait, well inside its timeout:
+            // one that is not, right behind an answered request, was not taken.
+            if !self
+                .pipelining_refused
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                tracing::warn!(
+                    "a request pipelined behind another went unanswered; requests of event streams go one at a time from now on"
+                );
+            }
+        }
         let mut renewed = false;
         let mut outcome = Vec::with_capacity(2);
         for (prepared, result) in [(first, a), (second, b)] {
@@ -439,30 +463,24 @@ impl Transport {
             .map(|p| p.req.timeout.unwrap_or(self.request_timeout))
             .max()
             .unwrap_or(self.request_timeout);
-        let sent = connections.send_pair(
-            H1Request {
-                method: out1.method,
-                uri: uri1,
-                headers: out1.headers,
-                body: out1.body.as_deref(),
-            },
-            H1Request {
-                method: out2.method,
-                uri: uri2,
-                headers: out2.headers,
-                body: out2.body.as_deref(),
-            },
-            self.max_response_bytes,
-        );
-        let (a, b) = match tokio::time::timeout(timeout, sent).await {
-            Ok(answers) => answers,
-            Err(_) => {
-                return Some((
-                    Err(AttemptError::Other(timed_out(timeout))),
-                    Err(AttemptError::Other(timed_out(timeout))),
-                ))
-            }
-        };
+        let (a, b) = connections
+            .send_pair(
+                H1Request {
+                    method: out1.method,
+                    uri: uri1,
+                    headers: out1.headers,
+                    body: out1.body.as_deref(),
+                },
+                H1Request {
+                    method: out2.method,
+                    uri: uri2,
+                    headers: out2.headers,
+                    body: out2.body.as_deref(),
+                },
+                self.max_response_bytes,
+                timeout,
+            )
+            .await;
         let read = |p: &Prepared, answer: std::result::Result<Answer, SendError>| match answer {
             Ok(answer) => {
                 let heard = self.heard(&answer.headers);
@@ -1217,6 +1235,80 @@ fn status_text(status: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fixed bearer token.
+    #[derive(Debug)]
+    struct Fixed;
+
+    impl AuthProvider for Fixed {
+        fn authorization(&self) -> crate::auth::BoxFuture<'_, Result<Secret>> {
+            Box::pin(async { Ok(Secret::new("Bearer t")) })
+        }
+        fn invalidate(&self, _: &Secret) {}
+    }
+
+    /// A stream's request to `path` of the server at `base`, answered within `timeout`.
+    fn stream_request(t: &Transport, method: Method, path: &str, timeout: Duration) -> Prepared {
+        let mut req = ApiRequest::new("test", method.clone(), path.to_string());
+        req.of_stream = true;
+        req.idempotent = true;
+        req.retry = false;
+        req.raw_body = true;
+        req.timeout = Some(timeout);
+        if method == Method::POST {
+            req.encoded_body = Some(bytes::Bytes::from_static(b"{}"));
+        }
+        t.prepare(req).unwrap()
+    }
+
+    /// Behind something that answers only the first of pipelined requests, the second
+    /// times out once; from then on the transport sends the requests of streams one at a
+    /// time.
+    #[tokio::test]
+    async fn a_pipelined_request_left_unanswered_turns_pipelining_off() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 65536];
+                    // One answer per read, whatever the read held: what a server that
+                    // drops the rest of its buffer does.
+                    while tcp.read(&mut buf).await.unwrap_or(0) > 0 {
+                        let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
+                        if tcp.write_all(ok).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        let connections = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
+        let t = Transport::new(
+            reqwest::Client::new(),
+            base,
+            Secret::new("key"),
+            Arc::new(Fixed),
+            RetryPolicy::default(),
+            Duration::from_secs(2),
+        )
+        .with_h1_connections(Arc::new(connections));
+        let timeout = Duration::from_millis(300);
+        let ack = stream_request(&t, Method::POST, "acknowledge", timeout);
+        let poll = stream_request(&t, Method::GET, "events", timeout);
+        assert!(t.pairs_stream_requests());
+        let (acked, polled) = t.send_pair(&ack, &poll).await.expect("pipelined");
+        assert_eq!(acked.unwrap().raw.as_deref(), Some(&b"{}"[..]));
+        assert!(matches!(polled, Err(Error::Timeout { .. })), "{polled:?}");
+        assert!(!t.pairs_stream_requests());
+        assert!(
+            t.send_pair(&ack, &poll).await.is_none(),
+            "sent one at a time now"
+        );
+        // One at a time, they are answered.
+        assert!(t.send_prepared(&poll).await.is_ok());
+    }
 
     #[test]
     fn jitter_stays_under_the_cap() {
