@@ -7,6 +7,9 @@
 //! - With acknowledgement on, the poller gives the consumer a moment to finish the events
 //!   in hand before the next poll, so their acknowledgements go out first and redeliveries
 //!   do not take the poll's places ([`wait_for_handling`]).
+//! - The acknowledgements due before a poll go in one write with it where the transport
+//!   pipelines HTTP/1.1 ([`Shared::flush_acks_with_poll`]); otherwise they are sent, and
+//!   answered, first.
 //! - Acknowledgements are gathered for [`StreamConfig::ack_interval`](super::StreamConfig)
 //!   and sent in batches, also while a poll is outstanding. A refused one is sent again
 //!   after a backoff, and pauses the next poll too when the last brought nothing but
