@@ -158,8 +158,7 @@ impl Io {
     }
 }
 
-/// What a request of a pair that got no answer by `deadline` ([`H1Connections::send_pair`],
-/// whose `timeout` it was) fails with.
+/// `sent`, failing with a timeout past `deadline` (`timeout` after it began).
 async fn within(
     deadline: tokio::time::Instant,
     timeout: Duration,
@@ -176,6 +175,17 @@ fn timed_out(timeout: Duration) -> SendError {
     SendError::Failed(Error::Timeout {
         message: format!("no complete response within {timeout:?}"),
     })
+}
+
+/// The second request of [`H1Connections::send_pair`], its response still to be read.
+pub(crate) struct SecondOfPair {
+    /// Its bytes, to be sent again on another connection when they cannot be answered on
+    /// the first.
+    written: Vec<u8>,
+    uri: Uri,
+    /// The connection it went on, and what was read there past the first response; `None`
+    /// when that connection ended with the first response.
+    pipelined: Option<(Io, Vec<u8>)>,
 }
 
 /// A request of [`H1Connections::send_pair`].
@@ -259,29 +269,22 @@ impl H1Connections {
     }
 
     /// Sends two requests safe to repeat on one connection, the second written right behind
-    /// the first (HTTP/1.1 pipelining, RFC 9112 section 9.3.2), and reads both responses,
-    /// which the server sends in order: one write and one wait where two of each would be.
-    /// The server takes them in order too, the second after the first's method, which is
-    /// not a safe one, has been carried out.
+    /// the first (HTTP/1.1 pipelining, RFC 9112 section 9.3.2), and reads the first
+    /// response: one write and one wait for both where there would be two of each. The
+    /// server takes them in order, the second once it is done with the first, whose method
+    /// is not a safe one (a proxy that spread them over connections of its own would break
+    /// that order; the service would then hand back events the first acknowledges, which a
+    /// stream takes for the duplicates they are).
     ///
-    /// Whichever response does not come on that connection (it closed before the first
-    /// response; the server closes it after the first, or after reading only that one) is
-    /// asked for again on another connection, as [`H1Connections::send`] would; any other
-    /// failure is that request's.
+    /// The second response is read by [`H1Connections::answer_second`]. An error is the
+    /// first's: its response did not come or could not be read; the second is then given
+    /// up with the connection, for the caller to send again after the first.
     pub(crate) async fn send_pair(
         &self,
         first: H1Request<'_>,
         second: H1Request<'_>,
         limit: u64,
-        timeout: Duration,
-    ) -> (
-        std::result::Result<Answer, SendError>,
-        std::result::Result<Answer, SendError>,
-    ) {
-        let deadline = tokio::time::Instant::now() + timeout;
-        // Each answer under the pair's deadline; one past it fails alone, so the caller can
-        // tell a second request never answered from a server that answered nothing.
-        let within = |sent| within(deadline, timeout, sent);
+    ) -> std::result::Result<(Answer, SecondOfPair), SendError> {
         let host = self.host_header();
         let mut both = written(&first.method, &first.uri, &host, first.headers, first.body);
         let first_len = both.len();
@@ -292,54 +295,58 @@ impl H1Connections {
             second.headers,
             second.body,
         ));
-        let second_written = &both[first_len..];
-        let answered =
-            tokio::time::timeout_at(deadline, self.first_of_pair(&both, &first.uri, limit));
-        let (first_answer, rest) = match answered.await {
-            Err(_) => return (Err(timed_out(timeout)), Err(timed_out(timeout))),
-            Ok(Ok(answered)) => answered,
-            Ok(Err(SendError::Unsent(e))) => {
-                return (Err(SendError::Unsent(e.clone())), Err(SendError::Unsent(e)))
-            }
-            Ok(Err(SendError::Failed(e))) => {
-                let second = within(Box::pin(self.send_written(
-                    &second.uri,
-                    second_written,
-                    limit,
-                )));
-                return (Err(SendError::Failed(e)), second.await);
-            }
+        let (answer, rest) = self.first_of_pair(&both, &first.uri, limit).await?;
+        both.drain(..first_len);
+        Ok((
+            answer,
+            SecondOfPair {
+                written: both,
+                uri: second.uri,
+                pipelined: rest,
+            },
+        ))
+    }
+
+    /// The response to the second request of [`H1Connections::send_pair`], within
+    /// `timeout`, and whether it went unanswered on the connection it was pipelined on
+    /// (past the timeout, nothing else wrong: something on the way does not take pipelined
+    /// requests). Asked for again on another connection when it cannot come on that one:
+    /// the server closed it after the first response, or closed it without reading the
+    /// second.
+    pub(crate) async fn answer_second(
+        &self,
+        second: SecondOfPair,
+        limit: u64,
+        timeout: Duration,
+    ) -> (std::result::Result<Answer, SendError>, bool) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let resent = |sent| within(deadline, timeout, sent);
+        let SecondOfPair {
+            written,
+            uri,
+            pipelined,
+        } = second;
+        let Some((io, input)) = pipelined else {
+            return (
+                resent(Box::pin(self.send_written(&uri, &written, limit))).await,
+                false,
+            );
         };
-        let second = match rest {
-            // The connection ends with the first response: the second goes on another.
-            None => {
-                within(Box::pin(self.send_written(
-                    &second.uri,
-                    second_written,
-                    limit,
-                )))
-                .await
+        match tokio::time::timeout_at(deadline, self.answer(io, &uri, input, limit)).await {
+            Err(_) => (Err(timed_out(timeout)), true),
+            Ok(Ok((answer, rest))) => {
+                self.keep_if_done(rest);
+                (Ok(answer), false)
             }
-            Some((io, input)) => {
-                let read = async {
-                    match self.answer(io, &second.uri, input, limit).await {
-                        Ok((answer, rest)) => {
-                            self.keep_if_done(rest);
-                            Ok(answer)
-                        }
-                        // Closed with nothing of the second response: the server did not
-                        // take it.
-                        Err(Failed::Closed(e)) => {
-                            tracing::debug!(error = %e, "HTTP/1.1 connection closed after the first of two requests; sending the second on a new one");
-                            self.send_written(&second.uri, second_written, limit).await
-                        }
-                        Err(Failed::Other(e)) => Err(SendError::Failed(e)),
-                    }
-                };
-                within(Box::pin(read)).await
+            Ok(Err(Failed::Closed(e))) => {
+                tracing::debug!(error = %e, "HTTP/1.1 connection closed after the first of two requests; sending the second on a new one");
+                (
+                    resent(Box::pin(self.send_written(&uri, &written, limit))).await,
+                    false,
+                )
             }
-        };
-        (Ok(first_answer), second)
+            Ok(Err(Failed::Other(e))) => (Err(SendError::Failed(e)), false),
+        }
     }
 
     /// The first answer of two requests written together as `both`, on a kept connection
@@ -1120,11 +1127,17 @@ mod tests {
             headers: headers(),
             body: None,
         };
-        let sent = client.send_pair(ack, poll, 100_000, Duration::from_secs(5));
-        let (a, b) = tokio::time::timeout(Duration::from_secs(5), sent)
+        let sent = async {
+            let (first, second) = client.send_pair(ack, poll, 100_000).await.unwrap();
+            let (second, unanswered) = client
+                .answer_second(second, 100_000, Duration::from_secs(5))
+                .await;
+            assert!(!unanswered);
+            (first, second.unwrap())
+        };
+        tokio::time::timeout(Duration::from_secs(5), sent)
             .await
-            .expect("both answers within 5 s");
-        (a.unwrap(), b.unwrap())
+            .expect("both answers within 5 s")
     }
 
     fn request_lines(server: &Server) -> Vec<String> {
@@ -1213,11 +1226,15 @@ mod tests {
             headers: headers(),
             body: None,
         };
-        let sent = client.send_pair(ack, poll, 100_000, Duration::from_secs(5));
-        let (acked, polled) = tokio::time::timeout(Duration::from_secs(5), sent)
+        let sent = client.send_pair(ack, poll, 100_000);
+        let (acked, second) = tokio::time::timeout(Duration::from_secs(5), sent)
             .await
-            .expect("the second request was not sent before the first answer");
-        assert_eq!(&acked.unwrap().body.bytes[..], b"{\"a\":1}");
+            .expect("the second request was not sent before the first answer")
+            .unwrap();
+        assert_eq!(&acked.body.bytes[..], b"{\"a\":1}");
+        let (polled, _) = client
+            .answer_second(second, 100_000, Duration::from_secs(5))
+            .await;
         assert_eq!(&polled.unwrap().body.bytes[..], EMPTY);
     }
 
@@ -1263,10 +1280,10 @@ mod tests {
         );
     }
 
-    /// The first answer is not HTTP: that request fails, and the second is asked for on a
-    /// new connection, the first one being of no use.
+    /// The first answer is not HTTP: the pair fails, its second request given up with the
+    /// connection, for the caller to send after the first.
     #[tokio::test]
-    async fn a_first_answer_that_fails_leaves_the_second_to_a_new_connection() {
+    async fn a_first_answer_that_fails_gives_the_second_up() {
         let server = Server::start(vec![(b"SSH-2.0\r\n\r\n", true), (OK, false)]).await;
         let client = server.client();
         let ack = H1Request {
@@ -1287,15 +1304,48 @@ mod tests {
             headers: headers(),
             body: None,
         };
-        let (acked, polled) = client
-            .send_pair(ack, poll, 100_000, Duration::from_secs(5))
-            .await;
+        let failed = client.send_pair(ack, poll, 100_000).await;
         assert!(
-            matches!(acked, Err(SendError::Failed(Error::Transport { .. }))),
-            "{acked:?}"
+            matches!(failed, Err(SendError::Failed(Error::Transport { .. }))),
+            "{:?}",
+            failed.err()
         );
-        assert_eq!(&polled.unwrap().body.bytes[..], EMPTY);
-        assert_eq!(server.connections(), 2);
+        assert_eq!(server.connections(), 1);
+        assert_eq!(request_lines(&server), ["POST /acknowledge HTTP/1.1"]);
+    }
+
+    /// A second request left unanswered on its connection times out, and says so.
+    #[tokio::test]
+    async fn a_second_request_left_unanswered_times_out_and_says_so() {
+        let server = Server::start(vec![(ACKED, false), (b"", false)]).await;
+        let client = server.client();
+        let ack = H1Request {
+            method: Method::POST,
+            uri: server
+                .base
+                .join("acknowledge")
+                .unwrap()
+                .as_str()
+                .parse()
+                .unwrap(),
+            headers: headers(),
+            body: Some(b"{}"),
+        };
+        let poll = H1Request {
+            method: Method::GET,
+            uri: server.uri(),
+            headers: headers(),
+            body: None,
+        };
+        let (_, second) = client.send_pair(ack, poll, 100_000).await.unwrap();
+        let (polled, unanswered) = client
+            .answer_second(second, 100_000, Duration::from_millis(200))
+            .await;
+        assert!(matches!(
+            polled,
+            Err(SendError::Failed(Error::Timeout { .. }))
+        ));
+        assert!(unanswered);
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@
 use crate::auth::AuthProvider;
 use crate::config::{Http2, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::{Error, ErrorResponse, Recovery, Result};
-use crate::h1_connections::{Answer, H1Connections, H1Request};
+use crate::h1_connections::{Answer, H1Connections, H1Request, SecondOfPair};
 use crate::h2_connection::{H2Connection, Protocol, SendError};
 use crate::lanes::{BuildLane, Lane, LaneHttp, Lanes};
 use crate::ops::AuthKind;
@@ -175,10 +175,10 @@ pub struct Transport {
     max_response_bytes: u64,
     budget: Mutex<RetryBudget>,
     rate: Mutex<RateState>,
-    /// A request pipelined behind another went unanswered while the one before it was
-    /// answered: something on the way (a proxy, a load balancer) does not take pipelined
-    /// requests, so this transport no longer sends any ([`Transport::send_pair`]).
-    pipelining_refused: std::sync::atomic::AtomicBool,
+    /// Until when no requests are pipelined: one pipelined behind another went unanswered
+    /// while the one before it was answered, so something on the way (a proxy, a load
+    /// balancer) may not take them ([`Transport::answer_second`]).
+    pipelining_refused: Mutex<Option<Instant>>,
 }
 
 impl Transport {
@@ -205,7 +205,7 @@ impl Transport {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             budget: Mutex::new(RetryBudget { tokens }),
             rate: Mutex::new(RateState::default()),
-            pipelining_refused: std::sync::atomic::AtomicBool::new(false),
+            pipelining_refused: Mutex::new(None),
         }
     }
 
@@ -312,53 +312,52 @@ impl Transport {
     pub(crate) async fn send_prepared(&self, prepared: &Prepared) -> Result<ApiResponse> {
         let req = &prepared.req;
         let span = tracing::debug_span!("ccbridge.request", op = req.op, method = %req.method);
-        self.send_inner(req, &prepared.url).instrument(span).await
+        self.send_inner(req, &prepared.url, false)
+            .instrument(span)
+            .await
     }
 
     /// Whether [`Transport::send_pair`] pipelines the requests of event streams: they go on
-    /// HTTP/1.1 connections of the transport's own.
+    /// HTTP/1.1 connections of the transport's own, and no pipelined request went
+    /// unanswered lately.
     pub(crate) fn pairs_stream_requests(&self) -> bool {
         self.lanes.is_none()
             && self.h1_connections.is_some()
-            && !self
-                .pipelining_refused
-                .load(std::sync::atomic::Ordering::Relaxed)
+            && !matches!(*lock(&self.pipelining_refused), Some(until) if Instant::now() < until)
     }
 
-    /// Sends two prepared requests of an event stream, each safe to repeat, pipelined on one
-    /// HTTP/1.1 connection of the transport's own (see [`H1Connections::send_pair`]): an
-    /// acknowledgement and the poll behind it cost one write and one wait. `None` when
-    /// they would not go there (HTTP/2, a proxy in the environment), or once a second
-    /// request of a pair went unanswered past its timeout while the first was answered (a
-    /// server or intermediary that does not take pipelined requests, which RFC 9112 asks
-    /// of HTTP/1.1 servers): the caller sends them one after the other.
+    /// Sends two prepared requests of an event stream, each safe to repeat, the second
+    /// sent once (a poll), pipelined on one HTTP/1.1 connection of the transport's own (see
+    /// [`H1Connections::send_pair`]): an acknowledgement and the poll behind it cost one
+    /// write and one wait. Returns the first's response, and the second, whose response
+    /// [`Transport::answer_second`] reads.
     ///
-    /// Each comes back as [`Transport::send_prepared`] would have returned it: one that
-    /// fails in the pair is sent again that way when it would have been retried there (its
-    /// policy retries it, or the service refused the token, which is renewed first); the
-    /// first attempt in the pair does not count against its policy.
+    /// `None` when they would not go there (HTTP/2, a proxy in the environment, pipelining
+    /// refused lately): nothing was sent. An error is the first's, tried once here (a
+    /// refused token is renewed for the next request): the second is given up, and the
+    /// caller sends both the usual way, the first with its whole retry policy.
     pub(crate) async fn send_pair(
         &self,
         first: &Prepared,
         second: &Prepared,
-    ) -> Option<(Result<ApiResponse>, Result<ApiResponse>)> {
+    ) -> Option<Result<(ApiResponse, PairedSecond)>> {
         let connections = match &self.h1_connections {
             Some(connections) if self.pairs_stream_requests() => connections.clone(),
             _ => return None,
         };
-        if ![first, second]
-            .iter()
-            .all(|p| p.req.of_stream && p.req.idempotent && p.req.auth == first.req.auth)
-        {
+        let pairable =
+            |p: &Prepared| p.req.of_stream && p.req.idempotent && p.req.auth == first.req.auth;
+        if !(pairable(first) && pairable(second)) || second.req.retry {
             return None;
         }
         let span = tracing::debug_span!(
-            "ccbridge.request_pair",
-            first = first.req.op,
-            second = second.req.op
+            "ccbridge.request",
+            op = first.req.op,
+            method = %first.req.method,
+            pipelined = second.req.op
         );
         Some(
-            self.send_pair_inner(&connections, first, second)
+            self.send_pair_inner(connections, first, second)
                 .instrument(span)
                 .await,
         )
@@ -366,140 +365,141 @@ impl Transport {
 
     async fn send_pair_inner(
         &self,
-        connections: &H1Connections,
+        connections: Arc<H1Connections>,
         first: &Prepared,
         second: &Prepared,
-    ) -> (Result<ApiResponse>, Result<ApiResponse>) {
+    ) -> Result<(ApiResponse, PairedSecond)> {
         self.pace().await;
-        let provider = match self.provider(first.req.auth) {
-            Ok(provider) => provider,
-            Err(e) => return (Err(e.clone()), Err(e)),
-        };
+        let provider = self.provider(first.req.auth)?;
         let authorization = match provider {
-            Some(p) => match p.authorization().await {
-                Ok(a) => Some(a),
-                // No token: both go the usual way, which waits and tries again.
-                Err(_) => {
-                    return (
-                        self.send_prepared(first).await,
-                        self.send_prepared(second).await,
-                    )
-                }
-            },
+            Some(p) => Some(p.authorization().await?),
             None => None,
         };
-        let Some((a, b)) = self
-            .attempt_pair(connections, first, second, authorization.as_ref())
-            .await
-        else {
-            return (
-                self.send_prepared(first).await,
-                self.send_prepared(second).await,
-            );
+        let out1 = self.request(&first.req, first.url.clone(), authorization.as_ref())?;
+        let out2 = self.request(&second.req, second.url.clone(), authorization.as_ref())?;
+        let uri = |out: &Outgoing| {
+            out.uri().map_err(|e| match e {
+                AttemptError::NotSent(e)
+                | AttemptError::Unauthorized(e)
+                | AttemptError::Other(e) => e,
+            })
         };
-        if let (Ok(_), Err(AttemptError::Other(Error::Timeout { .. }))) = (&a, &b) {
-            // A long poll is answered within the service's wait, well inside its timeout:
-            // one that is not, right behind an answered request, was not taken.
-            if !self
-                .pipelining_refused
-                .swap(true, std::sync::atomic::Ordering::Relaxed)
-            {
-                tracing::warn!(
-                    "a request pipelined behind another went unanswered; requests of event streams go one at a time from now on"
-                );
+        let (uri1, uri2) = (uri(&out1)?, uri(&out2)?);
+        let timeout = first.req.timeout.unwrap_or(self.request_timeout);
+        let sent = connections.send_pair(
+            H1Request {
+                method: out1.method,
+                uri: uri1,
+                headers: out1.headers,
+                body: out1.body.as_deref(),
+            },
+            H1Request {
+                method: out2.method,
+                uri: uri2,
+                headers: out2.headers,
+                body: out2.body.as_deref(),
+            },
+            self.max_response_bytes,
+        );
+        let (answer, pending) = match tokio::time::timeout(timeout, sent).await {
+            Err(_) => return Err(timed_out(timeout)),
+            Ok(Err(SendError::Unsent(e) | SendError::Failed(e))) => return Err(e),
+            Ok(Ok(answered)) => answered,
+        };
+        let heard = self.heard(&answer.headers);
+        match self.conclude(&first.req, answer.status.as_u16(), heard, answer.body) {
+            Ok(resp) => {
+                self.refund();
+                Ok((
+                    resp,
+                    PairedSecond {
+                        pending,
+                        connections,
+                        authorization,
+                    },
+                ))
             }
-        }
-        let mut renewed = false;
-        let mut outcome = Vec::with_capacity(2);
-        for (prepared, result) in [(first, a), (second, b)] {
-            outcome.push(match result {
-                Ok(resp) => {
-                    self.refund();
-                    Ok(resp)
+            Err(AttemptError::Unauthorized(e)) => {
+                if let (Some(p), Some(a)) = (provider, &authorization) {
+                    p.invalidate(a);
                 }
-                Err(AttemptError::Unauthorized(_)) if provider.is_some() => {
-                    if !renewed {
-                        if let (Some(p), Some(a)) = (provider, &authorization) {
-                            p.invalidate(a);
-                        }
-                        renewed = true;
-                    }
-                    self.send_prepared(prepared).await
-                }
-                Err(_) if prepared.req.retry => self.send_prepared(prepared).await,
-                Err(
-                    AttemptError::NotSent(e)
-                    | AttemptError::Unauthorized(e)
-                    | AttemptError::Other(e),
-                ) => Err(e),
-            });
+                Err(e)
+            }
+            Err(AttemptError::NotSent(e) | AttemptError::Other(e)) => Err(e),
         }
-        let second = outcome.pop().expect("two outcomes");
-        let first = outcome.pop().expect("two outcomes");
-        (first, second)
     }
 
-    /// Both requests in one pipelined exchange, under the longer of their timeouts; `None`
-    /// when either cannot be written (a header value HTTP does not allow), which the usual
-    /// way reports.
-    async fn attempt_pair(
+    /// The response to the second request of [`Transport::send_pair`], `second`, as
+    /// [`Transport::send_prepared`] would return it: a refused token is renewed and the
+    /// request sent once more, the usual way.
+    pub(crate) async fn answer_second(
         &self,
-        connections: &H1Connections,
-        first: &Prepared,
+        paired: PairedSecond,
         second: &Prepared,
-        authorization: Option<&Secret>,
-    ) -> Option<(
-        std::result::Result<ApiResponse, AttemptError>,
-        std::result::Result<ApiResponse, AttemptError>,
-    )> {
-        let outgoing = |p: &Prepared| {
-            let out = self.request(&p.req, p.url.clone(), authorization).ok()?;
-            let uri = out.uri().ok()?;
-            Some((out, uri))
-        };
-        let ((out1, uri1), (out2, uri2)) = (outgoing(first)?, outgoing(second)?);
-        let timeout = [first, second]
-            .iter()
-            .map(|p| p.req.timeout.unwrap_or(self.request_timeout))
-            .max()
-            .unwrap_or(self.request_timeout);
-        let (a, b) = connections
-            .send_pair(
-                H1Request {
-                    method: out1.method,
-                    uri: uri1,
-                    headers: out1.headers,
-                    body: out1.body.as_deref(),
-                },
-                H1Request {
-                    method: out2.method,
-                    uri: uri2,
-                    headers: out2.headers,
-                    body: out2.body.as_deref(),
-                },
-                self.max_response_bytes,
-                timeout,
-            )
+    ) -> Result<ApiResponse> {
+        let PairedSecond {
+            pending,
+            connections,
+            authorization,
+        } = paired;
+        let timeout = second.req.timeout.unwrap_or(self.request_timeout);
+        let (answer, unanswered) = connections
+            .answer_second(pending, self.max_response_bytes, timeout)
             .await;
-        let read = |p: &Prepared, answer: std::result::Result<Answer, SendError>| match answer {
+        if unanswered {
+            // A long poll is answered within the service's wait, well inside its timeout:
+            // one that is not, behind an answered request on its connection, was not taken.
+            // Tried again later: it may have been the network.
+            let mut refused = lock(&self.pipelining_refused);
+            if refused.is_none() {
+                tracing::warn!(
+                    "a request pipelined behind another went unanswered; requests of event streams go one at a time for 10 minutes"
+                );
+            }
+            *refused = Some(Instant::now() + PIPELINING_PAUSE);
+        }
+        let attempt = match answer {
             Ok(answer) => {
                 let heard = self.heard(&answer.headers);
-                self.conclude(&p.req, answer.status.as_u16(), heard, answer.body)
+                self.conclude(&second.req, answer.status.as_u16(), heard, answer.body)
             }
             Err(SendError::Unsent(e)) => Err(AttemptError::NotSent(e)),
             Err(SendError::Failed(e)) => Err(AttemptError::Other(e)),
         };
-        Some((read(first, a), read(second, b)))
+        match attempt {
+            Ok(resp) => {
+                self.refund();
+                Ok(resp)
+            }
+            Err(AttemptError::Unauthorized(e)) => match self.provider(second.req.auth)? {
+                Some(p) => {
+                    if let Some(a) = &authorization {
+                        p.invalidate(a);
+                    }
+                    let span = tracing::debug_span!("ccbridge.request", op = second.req.op, method = %second.req.method);
+                    self.send_inner(&second.req, &second.url, true)
+                        .instrument(span)
+                        .await
+                }
+                None => Err(e),
+            },
+            Err(AttemptError::NotSent(e) | AttemptError::Other(e)) => Err(e),
+        }
     }
 
-    async fn send_inner(&self, req: &ApiRequest, url: &Url) -> Result<ApiResponse> {
+    /// `refreshed`: the token was renewed for this request already, after a 401 to it.
+    async fn send_inner(
+        &self,
+        req: &ApiRequest,
+        url: &Url,
+        mut refreshed: bool,
+    ) -> Result<ApiResponse> {
         let max_attempts = if req.retry {
             self.retry.max_attempts
         } else {
             1
         };
         let mut attempt: u32 = 0;
-        let mut refreshed = false;
         loop {
             attempt += 1;
             self.pace().await;
@@ -1102,6 +1102,17 @@ pub(crate) fn body_too_large(what: &str, limit: u64) -> Error {
     ))
 }
 
+/// How long pipelining rests after a pipelined request went unanswered.
+const PIPELINING_PAUSE: Duration = Duration::from_secs(600);
+
+/// The second request of [`Transport::send_pair`], its response still to come.
+pub(crate) struct PairedSecond {
+    pending: SecondOfPair,
+    connections: Arc<H1Connections>,
+    /// The token it went with, to be renewed if the service refuses it.
+    authorization: Option<Secret>,
+}
+
 /// What a response's headers said that its conclusion needs ([`Transport::heard`]).
 struct Heard {
     retry_after: Option<Duration>,
@@ -1298,8 +1309,9 @@ mod tests {
         let ack = stream_request(&t, Method::POST, "acknowledge", timeout);
         let poll = stream_request(&t, Method::GET, "events", timeout);
         assert!(t.pairs_stream_requests());
-        let (acked, polled) = t.send_pair(&ack, &poll).await.expect("pipelined");
-        assert_eq!(acked.unwrap().raw.as_deref(), Some(&b"{}"[..]));
+        let (acked, pending) = t.send_pair(&ack, &poll).await.expect("pipelined").unwrap();
+        assert_eq!(acked.raw.as_deref(), Some(&b"{}"[..]));
+        let polled = t.answer_second(pending, &poll).await;
         assert!(matches!(polled, Err(Error::Timeout { .. })), "{polled:?}");
         assert!(!t.pairs_stream_requests());
         assert!(

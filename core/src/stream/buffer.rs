@@ -265,12 +265,12 @@ impl Buffer {
         count > 0
     }
 
-    /// Up to `max` acknowledgements owed, oldest first.
     /// Event ids owed an acknowledgement.
     pub(crate) fn acks_pending(&self) -> usize {
         self.acks.len()
     }
 
+    /// Up to `max` acknowledgements owed, oldest first.
     pub(crate) fn take_acks(&mut self, max: usize) -> Vec<CompactString> {
         let n = self.acks.len().min(max);
         self.acks.drain(..n).collect()

@@ -16,7 +16,7 @@ use crate::events::Event;
 use crate::lanes::Lane;
 use crate::models::{NewSessionV3, SessionResponseV3, Subscription, SubscriptionResponse};
 use crate::runtime;
-use crate::transport::Prepared;
+use crate::transport::{PairedSecond, Prepared};
 use crate::via::streaming::Decoded;
 use compact_str::CompactString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -641,16 +641,14 @@ impl Shared {
 
     /// Every pending acknowledgement (one request's worth at most) sent in one write with
     /// the poll `poll` behind it, where the transport pipelines them
-    /// ([`Streaming::acknowledge_then_poll`]): whether the acknowledgements went through
-    /// (as [`Shared::flush_acks`] says it) and the poll's body. `None`, with nothing sent,
-    /// when the transport cannot, or more is pending than one request takes: then they go
-    /// one after the other.
+    /// ([`Streaming::acknowledge_then_poll`]): the poll, once the acknowledgements are
+    /// through, its answer to be read. `None` when nothing went that way (the transport
+    /// cannot, nothing is pending, more than one request's worth is) or the
+    /// acknowledgement failed there: then they are pending again, to go the usual way, with
+    /// their whole retry policy, before the poll.
     ///
     /// [`Streaming::acknowledge_then_poll`]: crate::Streaming
-    pub(crate) async fn flush_acks_with_poll(
-        &self,
-        poll: &Prepared,
-    ) -> Option<(bool, Result<bytes::Bytes>)> {
+    pub(crate) async fn flush_acks_before_poll(&self, poll: &Prepared) -> Option<PairedSecond> {
         if !self.client.transport().pairs_stream_requests() {
             return None;
         }
@@ -667,21 +665,32 @@ impl Shared {
         if batch.is_empty() {
             return None;
         }
-        // Given back if the stream stops before the answer: the shutdown's flush sends them
-        // (again, maybe; acknowledging twice does no harm).
+        // Given back unless the service's answer is taken (the task ends meanwhile, the
+        // acknowledgement fails): the next flush sends them.
         let mut in_flight = InFlight {
             shared: self,
             batch: Some(batch),
         };
         let sid = self.current_session();
         let ids = in_flight.batch.as_deref().unwrap_or_default();
-        let (acked, polled) = self
+        match self
             .client
             .streaming()
             .acknowledge_then_poll(&sid, ids, poll)
-            .await?;
-        let batch = in_flight.batch.take().unwrap_or_default();
-        Some((self.acknowledged(batch, acked), polled))
+            .await?
+        {
+            Ok((count, polled)) => {
+                in_flight.batch = None;
+                self.counters
+                    .acknowledged
+                    .fetch_add(count, Ordering::Relaxed);
+                Some(polled)
+            }
+            Err(error) => {
+                tracing::debug!(%error, "pipelined acknowledgement failed; sending it the usual way");
+                None
+            }
+        }
     }
 
     /// Takes the outcome of acknowledging `batch`; false when it failed (the batch is

@@ -8,7 +8,7 @@
 //!   in hand before the next poll, so their acknowledgements go out first and redeliveries
 //!   do not take the poll's places ([`wait_for_handling`]).
 //! - The acknowledgements due before a poll go in one write with it where the transport
-//!   pipelines HTTP/1.1 ([`Shared::flush_acks_with_poll`]); otherwise they are sent, and
+//!   pipelines HTTP/1.1 ([`Shared::flush_acks_before_poll`]); otherwise they are sent, and
 //!   answered, first.
 //! - Acknowledgements are gathered for [`StreamConfig::ack_interval`](super::StreamConfig)
 //!   and sent in batches, also while a poll is outstanding. A refused one is sent again
@@ -76,12 +76,12 @@ impl Backoff {
         )
     }
 
-    /// Counts a success; returns whether failures came before it.
     /// Whether the last attempt failed.
     pub(crate) fn failing(&self) -> bool {
         self.failures > 0
     }
 
+    /// Counts a success; returns whether failures came before it.
     pub(crate) fn succeed(&mut self) -> bool {
         std::mem::take(&mut self.failures) > 0
     }
@@ -141,23 +141,21 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         // The acknowledgements of what was handled go out before the poll, so that it does
         // not bring those events back. Where the transport pipelines (HTTP/1.1 connections
         // of its own), and none was refused lately, they go in one write with the poll:
-        // one wait for both answers instead of one each.
-        let mut paired = None;
+        // one wait for both answers instead of one each. Not cut short by a stop, as no
+        // acknowledgement is: the poll's wait is.
+        let mut polled = None;
         if let (Ok(poll), true) = (&poll, cfg.require_acknowledgement && !ack_backoff.failing()) {
-            paired = tokio::select! {
-                r = Box::pin(shared.flush_acks_with_poll(poll)) => r,
-                _ = reached(&mut stop, Phase::Stopping) => break,
-            };
+            polled = Box::pin(shared.flush_acks_before_poll(poll)).await;
         }
-        let result = match (paired, poll) {
-            (Some((acked, polled)), Ok(poll)) => {
-                if acked {
-                    ack_backoff.succeed();
-                } else {
-                    ack_backoff.fail();
-                }
+        let result = match (polled, poll) {
+            (Some(polled), Ok(poll)) => {
+                ack_backoff.succeed();
+                let result = tokio::select! {
+                    r = streaming.poll_after_acknowledgement(polled, &poll) => r,
+                    _ = reached(&mut stop, Phase::Stopping) => break,
+                };
                 prepared = Some(poll);
-                polled
+                result
             }
             (_, poll) => {
                 // A refused acknowledgement leaves its events queued at the service: when

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 pub use crate::generated::services::Streaming;
 use crate::ops::{self, Call};
-use crate::transport::Prepared;
+use crate::transport::{PairedSecond, Prepared};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -76,10 +76,11 @@ impl Streaming {
         acknowledged_count(self.client.transport().send_prepared(&ack).await?)
     }
 
-    /// [`Streaming::acknowledge_ids`] and the poll `poll` behind it, pipelined on one
+    /// [`Streaming::acknowledge_ids`] with the poll `poll` pipelined behind it on one
     /// HTTP/1.1 connection where the transport can ([`Transport::send_pair`]): the number
-    /// acknowledged and the poll's body. `None` when it cannot (HTTP/2, a proxy): nothing
-    /// was sent.
+    /// acknowledged, and the poll, whose body [`Streaming::poll_after_acknowledgement`]
+    /// reads. `None` when the transport cannot (HTTP/2, a proxy): nothing was sent. An
+    /// error is the acknowledgement's, tried once: the poll was given up.
     ///
     /// [`Transport::send_pair`]: crate::transport::Transport::send_pair
     pub(crate) async fn acknowledge_then_poll<Id: AsRef<str>>(
@@ -87,20 +88,27 @@ impl Streaming {
         session_id: &str,
         ids: &[Id],
         poll: &Prepared,
-    ) -> Option<(Result<u64>, Result<bytes::Bytes>)> {
+    ) -> Option<Result<(u64, PairedSecond)>> {
         let transport = self.client.transport();
         if !transport.pairs_stream_requests() {
             return None;
         }
         let ack = match self.acknowledge_request(session_id, ids) {
             Ok(ack) => ack,
-            Err(e) => return Some((Err(e), self.poll_body(poll).await)),
+            Err(e) => return Some(Err(e)),
         };
-        let (acked, polled) = transport.send_pair(&ack, poll).await?;
-        Some((
-            acked.and_then(acknowledged_count),
-            polled.map(|resp| resp.raw.unwrap_or_default()),
-        ))
+        let sent = transport.send_pair(&ack, poll).await?;
+        Some(sent.and_then(|(resp, polled)| Ok((acknowledged_count(resp)?, polled))))
+    }
+
+    /// The body of the poll `poll` sent by [`Streaming::acknowledge_then_poll`].
+    pub(crate) async fn poll_after_acknowledgement(
+        &self,
+        polled: PairedSecond,
+        poll: &Prepared,
+    ) -> Result<bytes::Bytes> {
+        let resp = self.client.transport().answer_second(polled, poll).await?;
+        Ok(resp.raw.unwrap_or_default())
     }
 
     /// The acknowledgement of `ids`, prepared ([`Streaming::acknowledge_ids`]).
