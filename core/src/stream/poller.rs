@@ -141,23 +141,22 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
         // The acknowledgements of what was handled go out before the poll, so that it does
         // not bring those events back. Where the transport pipelines (HTTP/1.1 connections
         // of its own), and none was refused lately, they go in one write with the poll:
-        // one wait for both answers instead of one each. Not cut short by a stop, as no
-        // acknowledgement is: the poll's wait is.
-        let mut polled = None;
-        if let (Ok(poll), true) = (&poll, cfg.require_acknowledgement && !ack_backoff.failing()) {
-            polled = Box::pin(shared.flush_acks_before_poll(poll)).await;
-        }
-        let result = match (polled, poll) {
-            (Some(polled), Ok(poll)) => {
+        // one wait for both answers instead of one each. Boxed: an idle stream's task
+        // would make room for it.
+        let paired = match &poll {
+            Ok(poll) if cfg.require_acknowledgement && !ack_backoff.failing() => {
+                Box::pin(poll_behind_acks(&shared, poll, &mut stop)).await
+            }
+            _ => PairedPoll::NotSent,
+        };
+        let result = match paired {
+            PairedPoll::Stopped => break,
+            PairedPoll::Polled(result) => {
                 ack_backoff.succeed();
-                let result = tokio::select! {
-                    r = streaming.poll_after_acknowledgement(polled, &poll) => r,
-                    _ = reached(&mut stop, Phase::Stopping) => break,
-                };
-                prepared = Some(poll);
+                prepared = poll.ok();
                 result
             }
-            (_, poll) => {
+            PairedPoll::NotSent => {
                 // A refused acknowledgement leaves its events queued at the service: when
                 // the last poll brought nothing but those, the next would bring them
                 // straight back, and without a pause the stream would poll and acknowledge
@@ -261,6 +260,35 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
                 }
             }
         }
+    }
+}
+
+/// How a poll behind the pending acknowledgements went ([`poll_behind_acks`]).
+enum PairedPoll {
+    /// Nothing went pipelined: the acknowledgements (pending still) and the poll go the
+    /// usual way.
+    NotSent,
+    /// The stream began stopping during the poll's wait.
+    Stopped,
+    /// The acknowledgements went through, and the poll came back so.
+    Polled(Result<bytes::Bytes>),
+}
+
+/// The pending acknowledgements with `poll` pipelined behind them
+/// ([`Shared::flush_acks_before_poll`]). Not cut short by a stop until the acknowledgements
+/// are answered, as no acknowledgement is: the poll's wait is.
+async fn poll_behind_acks(
+    shared: &Shared,
+    poll: &Prepared,
+    stop: &mut watch::Receiver<Phase>,
+) -> PairedPoll {
+    let Some(polled) = shared.flush_acks_before_poll(poll).await else {
+        return PairedPoll::NotSent;
+    };
+    let streaming = shared.client.streaming();
+    tokio::select! {
+        r = streaming.poll_after_acknowledgement(polled, poll) => PairedPoll::Polled(r),
+        _ = reached(stop, Phase::Stopping) => PairedPoll::Stopped,
     }
 }
 
