@@ -1109,24 +1109,7 @@ mod tests {
 
     /// An acknowledgement and a poll pipelined; the answers, each unwrapped.
     async fn pair(client: &H1Connections, server: &Server) -> (Answer, Answer) {
-        let ack = H1Request {
-            method: Method::POST,
-            uri: server
-                .base
-                .join("acknowledge")
-                .unwrap()
-                .as_str()
-                .parse()
-                .unwrap(),
-            headers: headers(),
-            body: Some(br#"{"events":[{"eventId":"1-0"}]}"#),
-        };
-        let poll = H1Request {
-            method: Method::GET,
-            uri: server.uri(),
-            headers: headers(),
-            body: None,
-        };
+        let (ack, poll) = ack_and_poll(&server.base, br#"{"events":[{"eventId":"1-0"}]}"#);
         let sent = async {
             let (first, second) = client.send_pair(ack, poll, 100_000).await.unwrap();
             let (second, unanswered) = client
@@ -1138,6 +1121,31 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), sent)
             .await
             .expect("both answers within 5 s")
+    }
+
+    /// An acknowledgement with `body` and a poll, to the server at `base`.
+    fn ack_and_poll(base: &Url, body: &'static [u8]) -> (H1Request<'static>, H1Request<'static>) {
+        let uri = |path: &str| -> Uri { base.join(path).unwrap().as_str().parse().unwrap() };
+        let ack = H1Request {
+            method: Method::POST,
+            uri: uri("acknowledge"),
+            headers: headers(),
+            body: Some(body),
+        };
+        let poll = H1Request {
+            method: Method::GET,
+            uri: uri("events?maxEvents=2"),
+            headers: headers(),
+            body: None,
+        };
+        (ack, poll)
+    }
+
+    /// [`pair`], its answers those of [`ACKED`] and [`OK`].
+    async fn pair_answered(client: &H1Connections, server: &Server) {
+        let (acked, polled) = pair(client, server).await;
+        assert_eq!(&acked.body.bytes[..], b"{\"a\":1}");
+        assert_eq!(&polled.body.bytes[..], EMPTY);
     }
 
     fn request_lines(server: &Server) -> Vec<String> {
@@ -1213,19 +1221,7 @@ mod tests {
             let _ = tcp.read(&mut buf).await;
         });
         let client = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
-        let uri = |path: &str| -> Uri { base.join(path).unwrap().as_str().parse().unwrap() };
-        let ack = H1Request {
-            method: Method::POST,
-            uri: uri("acknowledge"),
-            headers: headers(),
-            body: Some(b"{}"),
-        };
-        let poll = H1Request {
-            method: Method::GET,
-            uri: uri("events"),
-            headers: headers(),
-            body: None,
-        };
+        let (ack, poll) = ack_and_poll(&base, b"{}");
         let sent = client.send_pair(ack, poll, 100_000);
         let (acked, second) = tokio::time::timeout(Duration::from_secs(5), sent)
             .await
@@ -1245,9 +1241,7 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 7\r\n\r\n{\"a\":1}";
         let server = Server::start(vec![(ACKED_CLOSE, true), (OK, false)]).await;
         let client = server.client();
-        let (acked, polled) = pair(&client, &server).await;
-        assert_eq!(&acked.body.bytes[..], b"{\"a\":1}");
-        assert_eq!(&polled.body.bytes[..], EMPTY);
+        pair_answered(&client, &server).await;
         assert_eq!(server.connections(), 2);
         assert_eq!(
             request_lines(&server),
@@ -1265,9 +1259,7 @@ mod tests {
             Server::start(vec![(OK, false), (b"", true), (ACKED, false), (OK, false)]).await;
         let client = server.client();
         poll(&client, &server, 1000).await;
-        let (acked, polled) = pair(&client, &server).await;
-        assert_eq!(&acked.body.bytes[..], b"{\"a\":1}");
-        assert_eq!(&polled.body.bytes[..], EMPTY);
+        pair_answered(&client, &server).await;
         assert_eq!(server.connections(), 2);
         assert_eq!(
             request_lines(&server),
@@ -1286,24 +1278,7 @@ mod tests {
     async fn a_first_answer_that_fails_gives_the_second_up() {
         let server = Server::start(vec![(b"SSH-2.0\r\n\r\n", true), (OK, false)]).await;
         let client = server.client();
-        let ack = H1Request {
-            method: Method::POST,
-            uri: server
-                .base
-                .join("acknowledge")
-                .unwrap()
-                .as_str()
-                .parse()
-                .unwrap(),
-            headers: headers(),
-            body: Some(b"{}"),
-        };
-        let poll = H1Request {
-            method: Method::GET,
-            uri: server.uri(),
-            headers: headers(),
-            body: None,
-        };
+        let (ack, poll) = ack_and_poll(&server.base, b"{}");
         let failed = client.send_pair(ack, poll, 100_000).await;
         assert!(
             matches!(failed, Err(SendError::Failed(Error::Transport { .. }))),
@@ -1319,24 +1294,7 @@ mod tests {
     async fn a_second_request_left_unanswered_times_out_and_says_so() {
         let server = Server::start(vec![(ACKED, false), (b"", false)]).await;
         let client = server.client();
-        let ack = H1Request {
-            method: Method::POST,
-            uri: server
-                .base
-                .join("acknowledge")
-                .unwrap()
-                .as_str()
-                .parse()
-                .unwrap(),
-            headers: headers(),
-            body: Some(b"{}"),
-        };
-        let poll = H1Request {
-            method: Method::GET,
-            uri: server.uri(),
-            headers: headers(),
-            body: None,
-        };
+        let (ack, poll) = ack_and_poll(&server.base, b"{}");
         let (_, second) = client.send_pair(ack, poll, 100_000).await.unwrap();
         let (polled, unanswered) = client
             .answer_second(second, 100_000, Duration::from_millis(200))
