@@ -308,11 +308,11 @@ impl H1Connections {
     }
 
     /// The response to the second request of [`H1Connections::send_pair`], within
-    /// `timeout`, and whether it went unanswered on the connection it was pipelined on
-    /// (past the timeout, nothing else wrong: something on the way does not take pipelined
-    /// requests). Asked for again on another connection when it cannot come on that one:
-    /// the server closed it after the first response, or closed it without reading the
-    /// second.
+    /// `timeout`, and whether its time ran out on the connection it was pipelined on (for
+    /// a long poll, a sign that something on the way does not take pipelined requests).
+    /// Asked for again on another connection, with a `timeout` of its own, when it cannot
+    /// come on that one: the server closed it after the first response, or closed it
+    /// without reading the second.
     pub(crate) async fn answer_second(
         &self,
         second: SecondOfPair,
@@ -340,10 +340,9 @@ impl H1Connections {
             }
             Ok(Err(Failed::Closed(e))) => {
                 tracing::debug!(error = %e, "HTTP/1.1 connection closed after the first of two requests; sending the second on a new one");
-                (
-                    resent(Box::pin(self.send_written(&uri, &written, limit))).await,
-                    false,
-                )
+                let deadline = tokio::time::Instant::now() + timeout;
+                let sent = Box::pin(self.send_written(&uri, &written, limit));
+                (within(deadline, timeout, sent).await, false)
             }
             Ok(Err(Failed::Other(e))) => (Err(SendError::Failed(e)), false),
         }

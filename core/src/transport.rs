@@ -178,7 +178,10 @@ pub struct Transport {
     /// Until when no requests are pipelined: one pipelined behind another went unanswered
     /// while the one before it was answered, so something on the way (a proxy, a load
     /// balancer) may not take them ([`Transport::answer_second`]).
-    pipelining_refused: Mutex<Option<Instant>>,
+    pipelining_refused: Mutex<Refused>,
+    /// The longest a pipelined request is expected to wait for its answer: the service's
+    /// long-poll wait. One whose timeout is shorter may run out of time for no other reason.
+    pipelined_answer_wait: Duration,
 }
 
 impl Transport {
@@ -205,7 +208,8 @@ impl Transport {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             budget: Mutex::new(RetryBudget { tokens }),
             rate: Mutex::new(RateState::default()),
-            pipelining_refused: Mutex::new(None),
+            pipelining_refused: Mutex::new(Refused::default()),
+            pipelined_answer_wait: crate::via::streaming::SERVER_POLL_WAIT,
         }
     }
 
@@ -323,7 +327,7 @@ impl Transport {
     pub(crate) fn pairs_stream_requests(&self) -> bool {
         self.lanes.is_none()
             && self.h1_connections.is_some()
-            && !matches!(*lock(&self.pipelining_refused), Some(until) if Instant::now() < until)
+            && !matches!(lock(&self.pipelining_refused).until, Some(until) if Instant::now() < until)
     }
 
     /// Sends two prepared requests of an event stream, each safe to repeat, the second
@@ -333,7 +337,8 @@ impl Transport {
     /// [`Transport::answer_second`] reads.
     ///
     /// `None` when they would not go there (HTTP/2, a proxy in the environment, pipelining
-    /// refused lately): nothing was sent. An error is the first's, tried once here (a
+    /// resting after a pipelined poll went unanswered) or cannot be paired (they differ in
+    /// credentials, or the second has retries): nothing was sent. An error is the first's, tried once here (a
     /// refused token is renewed for the next request): the second is given up, and the
     /// caller sends both the usual way, the first with its whole retry policy.
     pub(crate) async fn send_pair(
@@ -431,7 +436,8 @@ impl Transport {
 
     /// The response to the second request of [`Transport::send_pair`], `second`, as
     /// [`Transport::send_prepared`] would return it: a refused token is renewed and the
-    /// request sent once more, the usual way.
+    /// request sent once more, the usual way; so is a request that went unanswered on its
+    /// connection, and pipelining then rests.
     pub(crate) async fn answer_second(
         &self,
         paired: PairedSecond,
@@ -446,17 +452,29 @@ impl Transport {
         let (answer, unanswered) = connections
             .answer_second(pending, self.max_response_bytes, timeout)
             .await;
-        if unanswered {
-            // A long poll is answered within the service's wait, well inside its timeout:
-            // one that is not, behind an answered request on its connection, was not taken.
-            // Tried again later: it may have been the network.
-            let mut refused = lock(&self.pipelining_refused);
-            if refused.is_none() {
-                tracing::warn!(
-                    "a request pipelined behind another went unanswered; requests of event streams go one at a time for 10 minutes"
-                );
-            }
-            *refused = Some(Instant::now() + PIPELINING_PAUSE);
+        // A long poll is answered within the service's wait: one that is not, within a
+        // timeout longer than that wait, behind an answered request on its connection, was
+        // not taken. Pipelining rests, longer each time, as it may have been the network;
+        // the poll is sent again the usual way at once, as nothing of it was answered.
+        if unanswered && timeout > self.pipelined_answer_wait {
+            let pause = {
+                let mut refused = lock(&self.pipelining_refused);
+                let pause = PIPELINING_PAUSE
+                    .saturating_mul(1 << refused.times.min(6))
+                    .min(PIPELINING_PAUSE_MAX);
+                refused.times = refused.times.saturating_add(1);
+                refused.until = Some(Instant::now() + pause);
+                pause
+            };
+            tracing::warn!(
+                pause_s = pause.as_secs(),
+                "a poll pipelined behind an acknowledgement went unanswered; requests of event streams go one at a time for a while"
+            );
+            let span = tracing::debug_span!("ccbridge.request", op = second.req.op, method = %second.req.method);
+            return self
+                .send_inner(&second.req, &second.url, false)
+                .instrument(span)
+                .await;
         }
         let attempt = match answer {
             Ok(answer) => {
@@ -1102,8 +1120,19 @@ pub(crate) fn body_too_large(what: &str, limit: u64) -> Error {
     ))
 }
 
-/// How long pipelining rests after a pipelined request went unanswered.
+/// How long pipelining rests after a pipelined request went unanswered the first time;
+/// each time after, twice as long, up to [`PIPELINING_PAUSE_MAX`].
 const PIPELINING_PAUSE: Duration = Duration::from_secs(600);
+const PIPELINING_PAUSE_MAX: Duration = Duration::from_secs(6 * 3600);
+
+/// When pipelined requests went unanswered ([`Transport::answer_second`]).
+#[derive(Debug, Default)]
+struct Refused {
+    /// No pipelining until then.
+    until: Option<Instant>,
+    /// How many times.
+    times: u32,
+}
 
 /// The second request of [`Transport::send_pair`], its response still to come.
 pub(crate) struct PairedSecond {
@@ -1273,8 +1302,8 @@ mod tests {
     }
 
     /// Behind something that answers only the first of pipelined requests, the second
-    /// times out once; from then on the transport sends the requests of streams one at a
-    /// time.
+    /// times out once and is sent again alone; from then on, for a while, the transport
+    /// sends the requests of streams one at a time.
     #[tokio::test]
     async fn a_pipelined_request_left_unanswered_turns_pipelining_off() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -1296,7 +1325,7 @@ mod tests {
             }
         });
         let connections = H1Connections::new(&base, None, Duration::from_secs(2)).unwrap();
-        let t = Transport::new(
+        let mut t = Transport::new(
             reqwest::Client::new(),
             base,
             Secret::new("key"),
@@ -1309,17 +1338,23 @@ mod tests {
         let ack = stream_request(&t, Method::POST, "acknowledge", timeout);
         let poll = stream_request(&t, Method::GET, "events", timeout);
         assert!(t.pairs_stream_requests());
-        let (acked, pending) = t.send_pair(&ack, &poll).await.expect("pipelined").unwrap();
-        assert_eq!(acked.raw.as_deref(), Some(&b"{}"[..]));
+        // A timeout as short as the answer's wait proves nothing.
+        let (_, pending) = t.send_pair(&ack, &poll).await.expect("pipelined").unwrap();
         let polled = t.answer_second(pending, &poll).await;
         assert!(matches!(polled, Err(Error::Timeout { .. })), "{polled:?}");
+        assert!(t.pairs_stream_requests());
+        t.pipelined_answer_wait = Duration::from_millis(100);
+        let (acked, pending) = t.send_pair(&ack, &poll).await.expect("pipelined").unwrap();
+        assert_eq!(acked.raw.as_deref(), Some(&b"{}"[..]));
+        // Sent again at once, alone, and answered.
+        let polled = t.answer_second(pending, &poll).await;
+        assert_eq!(polled.unwrap().raw.as_deref(), Some(&b"{}"[..]));
         assert!(!t.pairs_stream_requests());
         assert!(
             t.send_pair(&ack, &poll).await.is_none(),
             "sent one at a time now"
         );
-        // One at a time, they are answered.
-        assert!(t.send_prepared(&poll).await.is_ok());
+        assert_eq!(lock(&t.pipelining_refused).times, 1);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The poller and the acknowledger of a stream, and the timing rules they follow.
 //!
 //! - Exactly one `GET /events` is in flight at a time, under a watchdog a little longer
-//!   than its read timeout.
+//!   than its read timeout. (A poll pipelined behind an acknowledgement whose answer
+//!   failed is given up with its connection; the service may hold it a while after its
+//!   successor went out, and the events it takes come back, unacknowledged.)
 //! - A full buffer pauses polling, but never longer than keeps the session alive
 //!   ([`keep_alive_interval`]).
 //! - With acknowledgement on, the poller gives the consumer a moment to finish the events
@@ -265,8 +267,9 @@ pub(crate) async fn poll_loop(shared: Arc<Shared>) {
 
 /// How a poll behind the pending acknowledgements went ([`poll_behind_acks`]).
 enum PairedPoll {
-    /// Nothing went pipelined: the acknowledgements (pending still) and the poll go the
-    /// usual way.
+    /// The acknowledgements did not go through pipelined (nothing could be, or their
+    /// answer failed, the poll behind them given up): they are pending still, and go the
+    /// usual way before a poll the usual way.
     NotSent,
     /// The stream began stopping during the poll's wait.
     Stopped,
