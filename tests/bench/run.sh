@@ -10,8 +10,10 @@
 #                                        each batch before the next poll, with the client's
 #                                        low-level calls and nothing else, in rounds
 #                                        alternating with the engine's: what acknowledgement
-#                                        allows on this machine and simulator, since each
+#                                        allows on this machine and simulator when each
 #                                        batch costs a poll and an acknowledgement in turn
+#                                        (the engine, over HTTP/1.1, pipelines the two,
+#                                        so it can pass this floor)
 #     .to_protocol_floor_ratio, .to_protocol_floor_ratio_per_round_median   engine/floor
 #   python_callback_{ack,no_ack}         events/s to a Python on_event callback that only
 #                                        counts (python_callback.py)

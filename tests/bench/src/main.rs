@@ -152,8 +152,10 @@ fn engine_round(sim: &Sim, client: &ViaClient, events: u64, ack: bool) -> f64 {
 /// (maxEvents=200) and acknowledges each batch before the next poll, as the documents
 /// require, with the client's public low-level calls and nothing else (no buffer, no
 /// handler, no second thread), on a runtime worker as the engine's poller is. What any
-/// client of the service can reach on this machine and simulator, timed as
-/// [`engine_round`] is: from the injection until the last event is in hand. Its
+/// client of the service can reach on this machine and simulator with one request at a
+/// time (the engine pipelines each acknowledgement with the poll behind it over HTTP/1.1,
+/// and so may pass it), timed as [`engine_round`] is: from the injection until the last
+/// event is in hand. Its
 /// acknowledgements go through the typed `acknowledge`, which reads the answer's ids, a
 /// little more work than the engine's own.
 fn protocol_floor_round(sim: &Sim, client: &ViaClient, events: u64) -> f64 {
