@@ -332,7 +332,7 @@ impl H1Connections {
                 false,
             );
         };
-        match tokio::time::timeout_at(deadline, self.answer(io, &uri, input, limit)).await {
+        match tokio::time::timeout_at(deadline, self.answer(io, &uri, &[], input, limit)).await {
             Err(_) => (Err(timed_out(timeout)), true),
             Ok(Ok((answer, rest))) => {
                 self.keep_if_done(rest);
@@ -362,11 +362,7 @@ impl H1Connections {
             None => (self.connect().await.map_err(SendError::Unsent)?, false),
         };
         loop {
-            let answered = match self.write(&mut io, both).await {
-                Ok(()) => self.answer(io, uri, Vec::new(), limit).await,
-                Err(failed) => Err(failed),
-            };
-            match answered {
+            match self.answer(io, uri, both, Vec::new(), limit).await {
                 Ok(answered) => return Ok(answered),
                 Err(Failed::Closed(e)) if reused => {
                     tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; sending on a new one");
@@ -462,13 +458,12 @@ impl H1Connections {
     /// when the response ended cleanly and the server keeps the connection.
     async fn exchange(
         &self,
-        mut io: Io,
+        io: Io,
         uri: &Uri,
         written: &[u8],
         limit: u64,
     ) -> std::result::Result<Answer, Failed> {
-        self.write(&mut io, written).await?;
-        let (answer, rest) = self.answer(io, uri, Vec::new(), limit).await?;
+        let (answer, rest) = self.answer(io, uri, written, Vec::new(), limit).await?;
         self.keep_if_done(rest);
         Ok(answer)
     }
@@ -508,17 +503,22 @@ impl H1Connections {
             .map_err(|e| self.io_error(is_closed(&e), e))
     }
 
-    /// Reads the response to a request to `uri` on `io`, `input` holding what was read of
-    /// it already. With the response comes the connection and what was read past the
-    /// response's end, when the connection may carry more (it ended cleanly and the server
-    /// keeps it); `None` when it must go.
+    /// Writes `written` (nothing when empty) and reads the response to a request to `uri`
+    /// on `io`, `input` holding what was read of it already. With the response comes the
+    /// connection and what was read past the response's end, when the connection may carry
+    /// more (it ended cleanly and the server keeps it); `None` when it must go. One future
+    /// for both steps: a waiting poll's task holds its connection once.
     async fn answer(
         &self,
         mut io: Io,
         uri: &Uri,
+        written: &[u8],
         mut input: Vec<u8>,
         limit: u64,
     ) -> std::result::Result<(Answer, Option<(Io, Vec<u8>)>), Failed> {
+        if !written.is_empty() {
+            self.write(&mut io, written).await?;
+        }
         let protocol = |e: ureq_proto::Error| Failed::Other(self.protocol_error(&e));
         let io_error = |closed: bool, e: std::io::Error| self.io_error(closed, e);
         let mut call = reader(uri).map_err(protocol)?;
