@@ -92,10 +92,11 @@ fn ring(task: &Waker) {
 
 #[cfg(unix)]
 mod imp {
+    use crate::sync::lock;
     use once_cell::sync::Lazy;
     use std::io::{ErrorKind, Write};
     use std::os::unix::net::UnixStream;
-    use std::sync::{Mutex, MutexGuard};
+    use std::sync::Mutex;
     use std::task::Waker;
 
     struct Doorbell {
@@ -115,10 +116,6 @@ mod imp {
         rung: bool,
         /// The doorbell task could not start: wake directly.
         broken: bool,
-    }
-
-    fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
-        m.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Made on first use, with its task on the global runtime; `None` when the socket pair

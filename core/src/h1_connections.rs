@@ -42,6 +42,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::h2_connection::{Endpoint, SendError};
+use crate::sync::lock;
 use crate::transport::LimitedBody;
 
 /// Connections kept between polls, at most: a busy stream takes its connection back at
@@ -172,9 +173,7 @@ async fn within(
 }
 
 fn timed_out(timeout: Duration) -> SendError {
-    SendError::Failed(Error::Timeout {
-        message: format!("no complete response within {timeout:?}"),
-    })
+    SendError::Failed(crate::transport::timed_out(timeout))
 }
 
 /// The second request of [`H1Connections::send_pair`], its response still to be read.
@@ -391,18 +390,18 @@ impl H1Connections {
 
     /// A lane found that the server chose HTTP/1.1 in TLS negotiation, at `at`.
     pub(crate) fn server_chose_http1(&self, at: Instant) {
-        let mut chosen = self.http1_chosen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut chosen = lock(&self.http1_chosen);
         *chosen = Some(chosen.map_or(at, |before| before.max(at)));
     }
 
     /// When a lane last found that the server chose HTTP/1.1, if one did.
     pub(crate) fn http1_chosen(&self) -> Option<Instant> {
-        *self.http1_chosen.lock().unwrap_or_else(|p| p.into_inner())
+        *lock(&self.http1_chosen)
     }
 
     /// The most recently kept connection that is still open.
     fn kept(&self) -> Option<Io> {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = lock(&self.idle);
         expire(&mut idle);
         while let Some((since, io)) = idle.pop_back() {
             if since.elapsed() < IDLE_TIMEOUT && io.quiet() {
@@ -415,7 +414,7 @@ impl H1Connections {
     /// Keeps `io` for a next request; those past [`IDLE_TIMEOUT`] go, and the oldest when
     /// [`MAX_IDLE`] are kept.
     fn keep(&self, io: Io) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = lock(&self.idle);
         expire(&mut idle);
         if idle.len() >= MAX_IDLE {
             idle.pop_front();

@@ -61,6 +61,7 @@ pub mod runtime;
 pub mod schema;
 mod secret;
 pub mod stream;
+mod sync;
 pub mod transport;
 pub mod validate;
 pub mod via;

@@ -14,6 +14,7 @@ use crate::h2_connection::{H2Connection, Protocol, SendError};
 use crate::lanes::{BuildLane, Lane, LaneHttp, Lanes};
 use crate::ops::AuthKind;
 use crate::secret::Secret;
+use crate::sync::lock;
 use rand::Rng;
 use reqwest::header::{
     HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
@@ -1106,7 +1107,8 @@ fn deadline_after(timeout: Duration) -> tokio::time::Instant {
         .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
-fn timed_out(timeout: Duration) -> Error {
+/// The error of a request with no complete response within `timeout`.
+pub(crate) fn timed_out(timeout: Duration) -> Error {
     Error::Timeout {
         message: format!("no complete response within {timeout:?}"),
     }
@@ -1164,11 +1166,6 @@ pub(crate) fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Durati
     }
     let nanos = rand::thread_rng().gen_range(0..=ceiling.as_nanos() as u64);
     Duration::from_nanos(nanos)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A poisoned lock only means a panic elsewhere; the data (counters) stays usable.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {

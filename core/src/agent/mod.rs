@@ -36,7 +36,7 @@ pub use pending::CommandOutcome;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
@@ -50,6 +50,7 @@ use crate::ops::{self, Call, Operation};
 use crate::runtime;
 use crate::schema::Node;
 use crate::stream::{EventHandler, EventStream, StreamConfig, StreamStatus};
+use crate::sync::lock;
 use model::AgentModel;
 use pending::Pending;
 
@@ -177,10 +178,6 @@ struct Shared {
     owns_stream: AtomicBool,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     closed: AtomicBool,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// One agent's session: its login, its live state, its commands.

@@ -15,10 +15,11 @@
 //! Workers are plain threads, never runtime workers: a handler may block, and a foreign
 //! handler's drop may need its interpreter.
 
+use crate::sync::lock;
 use once_cell::sync::Lazy;
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -57,10 +58,6 @@ static POOL: Lazy<Pool> = Lazy::new(|| Pool {
 thread_local! {
     /// The job this thread is running, 0 when none.
     static CURRENT: Cell<usize> = const { Cell::new(0) };
-}
-
-fn lock(m: &Mutex<PoolState>) -> MutexGuard<'_, PoolState> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Queues `job` to run on a worker.

@@ -21,7 +21,7 @@ use crate::via::streaming::Decoded;
 use compact_str::CompactString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
@@ -143,9 +143,7 @@ pub(crate) async fn reached(phase: &mut watch::Receiver<Phase>, at: Phase) {
     let _ = phase.wait_for(|p| *p >= at).await;
 }
 
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+pub(crate) use crate::sync::lock;
 
 impl EventStream {
     /// Creates a session and starts polling; events are pulled with

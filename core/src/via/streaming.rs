@@ -89,15 +89,11 @@ impl Streaming {
         ids: &[Id],
         poll: &Prepared,
     ) -> Option<Result<(u64, PairedSecond)>> {
-        let transport = self.client.transport();
-        if !transport.pairs_stream_requests() {
-            return None;
-        }
         let ack = match self.acknowledge_request(session_id, ids) {
             Ok(ack) => ack,
             Err(e) => return Some(Err(e)),
         };
-        let sent = transport.send_pair(&ack, poll).await?;
+        let sent = self.client.transport().send_pair(&ack, poll).await?;
         Some(sent.and_then(|(resp, polled)| Ok((acknowledged_count(resp)?, polled))))
     }
 
