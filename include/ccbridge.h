@@ -645,6 +645,18 @@ typedef struct ccb_client_options_t {
      * server's limit. Another value is CCB_ERR_INVALID_ARGUMENT naming `http2`.
      */
     int32_t http2;
+    /**
+     * Whether an event stream with acknowledgement on may write its acknowledgement and
+     * the poll behind it together on one HTTP/1.1 connection and read the two answers in
+     * order (RFC 9112 §9.3.2); ccb_client_options_init() sets it true. It applies where
+     * the streams' requests go over HTTP/1.1 (HTTP/2 not spoken, no proxy in the
+     * environment) and saves a round trip per batch. Something on the way that hands
+     * pipelined requests on over separate connections could let the poll pass the
+     * acknowledgement: the service would hand back events already handled, which the
+     * stream hides as duplicates and acknowledges again. The client stops pipelining for
+     * a while by itself when a pipelined poll goes unanswered; false turns it off for good.
+     */
+    bool http1_pipelining;
 } ccb_client_options_t;
 
 /**
@@ -3719,7 +3731,8 @@ struct ccb_error_t *ccb_agent_review_email_async(const struct ccb_agent_t *agent
 
 /**
  * Fills `options` with defaults: every string NULL, every number 0 (its default),
- * `allow_insecure_http` false, and `struct_size`. NULL is ignored.
+ * `allow_insecure_http` false, `http1_pipelining` true, and `struct_size`. NULL is
+ * ignored.
  *
  * # Safety
  * `options` is NULL or points to writable storage for a `ccb_client_options_t`.

@@ -189,6 +189,9 @@ struct ClientOptions {
     std::uint64_t max_response_bytes = 0;
     /// Which HTTP versions the client speaks (see ccb_client_options_t::http2).
     ccb_http2_t http2 = CCB_HTTP2_NEGOTIATE;
+    /// Whether a stream's acknowledgement and the poll behind it may share one HTTP/1.1
+    /// write (see ccb_client_options_t::http1_pipelining).
+    bool http1_pipelining = true;
 };
 
 /// One event. Either a view lent to a callback (valid during the call) or an owned copy
@@ -338,6 +341,7 @@ public:
         raw.allow_insecure_http = o.allow_insecure_http;
         raw.max_response_bytes = o.max_response_bytes;
         raw.http2 = o.http2;
+        raw.http1_pipelining = o.http1_pipelining;
         ccb_client_t *c = nullptr;
         detail::check(ccb_client_new(&raw, &c));
         handle_.reset(c);

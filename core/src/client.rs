@@ -74,7 +74,8 @@ impl ViaClient {
             config.request_timeout,
         )
         .with_web_tokens(web_tokens)
-        .with_max_response_bytes(config.max_response_bytes);
+        .with_max_response_bytes(config.max_response_bytes)
+        .with_pipelining(config.http1_pipelining);
         let transport = if http2.possible(plain_http) {
             transport.with_lanes(
                 lane_builder(&config.base_url, http2, connect_timeout)?,

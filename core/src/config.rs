@@ -86,6 +86,7 @@ pub struct ViaConfig {
     pub(crate) max_response_bytes: u64,
     pub(crate) http2: Http2,
     pub(crate) http2_streams_per_connection: usize,
+    pub(crate) http1_pipelining: bool,
 }
 
 /// Which HTTP versions the client speaks ([`ViaConfigBuilder::http2`]). Python names the
@@ -198,6 +199,12 @@ impl ViaConfig {
     pub fn http2(&self) -> Http2 {
         self.http2
     }
+
+    /// Whether an event stream's acknowledgement and the poll behind it may share one
+    /// write on HTTP/1.1 ([`ViaConfigBuilder::http1_pipelining`]).
+    pub fn http1_pipelining(&self) -> bool {
+        self.http1_pipelining
+    }
 }
 
 /// Default of [`ViaConfigBuilder::max_response_bytes`]: 16 MiB, far above any answer the
@@ -240,6 +247,10 @@ pub struct ClientOptions {
     /// [`ViaConfigBuilder::http2`].
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub http2: Option<Http2>,
+    /// Whether an event stream's acknowledgement and the poll behind it may share one
+    /// write on HTTP/1.1 (default true); see [`ViaConfigBuilder::http1_pipelining`].
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub http1_pipelining: Option<bool>,
 }
 
 /// Builder of [`ViaConfig`]. Required: `org_id`, `client_id`, `client_secret`, `api_key`.
@@ -259,6 +270,7 @@ pub struct ViaConfigBuilder {
     allow_insecure_http: bool,
     http2: Http2,
     http2_streams_per_connection: Option<usize>,
+    http1_pipelining: Option<bool>,
 }
 
 /// Scopes requested when none are given: what the agent-control slice needs.
@@ -372,6 +384,25 @@ impl ViaConfigBuilder {
         self.http2_streams_per_connection = Some(v);
         self
     }
+    /// Whether an event stream with acknowledgement on may write its acknowledgement and
+    /// the poll behind it together on one HTTP/1.1 connection, and read the two answers in
+    /// order (pipelining, RFC 9112 §9.3.2; default true). It applies where the streams'
+    /// requests go over HTTP/1.1 connections of the client's own (HTTP/2 not spoken, no
+    /// proxy in the environment), and saves a round trip per batch of events. Both requests
+    /// are safe to repeat, so a connection that fails between them costs nothing but the
+    /// repeat.
+    ///
+    /// Something on the way that takes pipelined requests but hands them on over separate
+    /// connections could let the poll reach the service before the acknowledgement: the
+    /// service would then hand back events already handled, which the stream hides as
+    /// duplicates and acknowledges again, at the cost of their places in that poll. The
+    /// client stops pipelining for a while by itself when a pipelined poll goes
+    /// unanswered; `false` turns it off for good.
+    pub fn http1_pipelining(mut self, v: bool) -> Self {
+        self.http1_pipelining = Some(v);
+        self
+    }
+
     /// Allows `http://` to a host that is not loopback. Off by default: credentials would
     /// cross the network in clear text.
     pub fn allow_insecure_http(mut self, v: bool) -> Self {
@@ -408,6 +439,9 @@ impl ViaConfigBuilder {
         }
         if let Some(n) = o.max_response_bytes {
             self = self.max_response_bytes(n);
+        }
+        if let Some(v) = o.http1_pipelining {
+            self = self.http1_pipelining(v);
         }
         self.allow_insecure_http(o.allow_insecure_http)
     }
@@ -500,6 +534,7 @@ impl ViaConfigBuilder {
             max_response_bytes,
             http2: self.http2,
             http2_streams_per_connection,
+            http1_pipelining: self.http1_pipelining.unwrap_or(true),
         })
     }
 }
@@ -623,6 +658,26 @@ mod tests {
             ..ClientOptions::default()
         };
         assert_eq!(base().options(options).build().unwrap().http2(), Http2::Off);
+    }
+
+    #[test]
+    fn http1_pipelining_is_on_unless_turned_off() {
+        assert!(base().build().unwrap().http1_pipelining());
+        assert!(!base()
+            .http1_pipelining(false)
+            .build()
+            .unwrap()
+            .http1_pipelining());
+        for (given, expected) in [(None, true), (Some(true), true), (Some(false), false)] {
+            let options = ClientOptions {
+                http1_pipelining: given,
+                ..ClientOptions::default()
+            };
+            assert_eq!(
+                base().options(options).build().unwrap().http1_pipelining(),
+                expected
+            );
+        }
     }
 
     #[test]

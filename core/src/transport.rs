@@ -180,6 +180,8 @@ pub struct Transport {
     /// while the one before it was answered, so something on the way (a proxy, a load
     /// balancer) may not take them ([`Transport::answer_second`]).
     pipelining_refused: Mutex<Refused>,
+    /// Whether pipelining may be used at all ([`crate::ViaConfigBuilder::http1_pipelining`]).
+    pipelining: bool,
     /// The longest a pipelined request is expected to wait for its answer: the service's
     /// long-poll wait. One whose timeout is shorter may run out of time for no other reason.
     pipelined_answer_wait: Duration,
@@ -210,6 +212,7 @@ impl Transport {
             budget: Mutex::new(RetryBudget { tokens }),
             rate: Mutex::new(RateState::default()),
             pipelining_refused: Mutex::new(Refused::default()),
+            pipelining: true,
             pipelined_answer_wait: crate::via::streaming::SERVER_POLL_WAIT,
         }
     }
@@ -231,6 +234,13 @@ impl Transport {
     /// connections of `connections` (where there are no lanes).
     pub(crate) fn with_h1_connections(mut self, connections: Arc<H1Connections>) -> Self {
         self.h1_connections = Some(connections);
+        self
+    }
+
+    /// Allows or forbids pipelining ([`crate::ViaConfigBuilder::http1_pipelining`]); allowed
+    /// unless set.
+    pub(crate) fn with_pipelining(mut self, allowed: bool) -> Self {
+        self.pipelining = allowed;
         self
     }
 
@@ -322,11 +332,12 @@ impl Transport {
             .await
     }
 
-    /// Whether [`Transport::send_pair`] pipelines the requests of event streams: they go on
-    /// HTTP/1.1 connections of the transport's own, and no pipelined request went
-    /// unanswered lately.
+    /// Whether [`Transport::send_pair`] pipelines the requests of event streams: it is
+    /// allowed, they go on HTTP/1.1 connections of the transport's own, and no pipelined
+    /// request went unanswered lately.
     pub(crate) fn pairs_stream_requests(&self) -> bool {
-        self.lanes.is_none()
+        self.pipelining
+            && self.lanes.is_none()
             && self.h1_connections.is_some()
             && !matches!(lock(&self.pipelining_refused).until, Some(until) if Instant::now() < until)
     }
@@ -337,11 +348,12 @@ impl Transport {
     /// write and one wait. Returns the first's response, and the second, whose response
     /// [`Transport::answer_second`] reads.
     ///
-    /// `None` when they would not go there (HTTP/2, a proxy in the environment, pipelining
-    /// resting after a pipelined poll went unanswered) or cannot be paired (they differ in
-    /// credentials, or the second has retries): nothing was sent. An error is the first's, tried once here (a
-    /// refused token is renewed for the next request): the second is given up, and the
-    /// caller sends both the usual way, the first with its whole retry policy.
+    /// `None` when they would not go there (pipelining turned off, HTTP/2, a proxy in the
+    /// environment, pipelining resting after a pipelined poll went unanswered) or cannot be
+    /// paired (they differ in credentials, or the second has retries): nothing was sent.
+    /// An error is the first's, tried once here (a refused token is renewed for the next
+    /// request): the second is given up, and the caller sends both the usual way, the first
+    /// with its whole retry policy.
     pub(crate) async fn send_pair(
         &self,
         first: &Prepared,

@@ -842,6 +842,25 @@ static void test_client_config_errors(void) {
         }
     }
 
+    /* HTTP/1.1 pipelining is on unless turned off; the client works either way. */
+    o = sim_options();
+    CHECK(o.http1_pipelining);
+    {
+        const bool choices[] = {true, false};
+        size_t i;
+        for (i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+            char *result = NULL;
+            o = sim_options();
+            o.http1_pipelining = choices[i];
+            REQUIRE_OK(ccb_client_new(&o, &client));
+            REQUIRE_OK(ccb_client_raw(client, "POST", "v3", "streaming/session",
+                                      "{\"body\":{\"inactivityDelay\":60}}", &result));
+            CHECK(strstr(result, "\"sessionId\"") != NULL);
+            ccb_string_free(result);
+            ccb_client_free(client);
+        }
+    }
+
     /* http:// to a non-loopback host is accepted only when explicitly allowed. */
     o = sim_options();
     o.base_url = "http://example.com";

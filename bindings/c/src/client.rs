@@ -54,6 +54,16 @@ pub struct ccb_client_options_t {
     /// 100 of them (the least a server is recommended to allow): none waits behind the
     /// server's limit. Another value is CCB_ERR_INVALID_ARGUMENT naming `http2`.
     pub http2: i32,
+    /// Whether an event stream with acknowledgement on may write its acknowledgement and
+    /// the poll behind it together on one HTTP/1.1 connection and read the two answers in
+    /// order (RFC 9112 §9.3.2); ccb_client_options_init() sets it true. It applies where
+    /// the streams' requests go over HTTP/1.1 (HTTP/2 not spoken, no proxy in the
+    /// environment) and saves a round trip per batch. Something on the way that hands
+    /// pipelined requests on over separate connections could let the poll pass the
+    /// acknowledgement: the service would hand back events already handled, which the
+    /// stream hides as duplicates and acknowledges again. The client stops pipelining for
+    /// a while by itself when a pipelined poll goes unanswered; false turns it off for good.
+    pub http1_pipelining: bool,
 }
 
 /// The values of ccb_client_options_t::http2.
@@ -116,7 +126,8 @@ pub(crate) fn check_struct_size(given: u32, expected: usize) -> Result<()> {
 }
 
 /// Fills `options` with defaults: every string NULL, every number 0 (its default),
-/// `allow_insecure_http` false, and `struct_size`. NULL is ignored.
+/// `allow_insecure_http` false, `http1_pipelining` true, and `struct_size`. NULL is
+/// ignored.
 ///
 /// # Safety
 /// `options` is NULL or points to writable storage for a `ccb_client_options_t`.
@@ -141,6 +152,7 @@ pub unsafe extern "C" fn ccb_client_options_init(options: *mut ccb_client_option
             allow_insecure_http: false,
             max_response_bytes: 0,
             http2: ccb_http2_t::CCB_HTTP2_NEGOTIATE as i32,
+            http1_pipelining: true,
         };
         // SAFETY: non-NULL and writable per the caller; `write` does not read the
         // (possibly uninitialised) old value.
@@ -180,6 +192,7 @@ fn config_from(o: &ccb_client_options_t) -> Result<ViaConfig> {
             allow_insecure_http: o.allow_insecure_http,
             max_response_bytes: (o.max_response_bytes > 0).then_some(o.max_response_bytes),
             http2: Some(http2_of(o.http2)?),
+            http1_pipelining: Some(o.http1_pipelining),
         };
         b = b.options(options);
     }

@@ -876,3 +876,53 @@ fn over_http2_streams_spread_over_connections_within_the_servers_stream_limit() 
         stream.stop().unwrap();
     }
 }
+
+#[test]
+fn the_acknowledgement_and_the_next_poll_share_a_write_unless_pipelining_is_off() {
+    // Over plain http:// the streams' requests go on the client's own HTTP/1.1
+    // connections, where an acknowledgement due before a poll goes in one write with it.
+    // The simulator counts the requests that came before the answer to the one ahead.
+    let sim = start_sim();
+    for pipelining in [true, false] {
+        let client = client_with(&sim, |b| b.http1_pipelining(pipelining));
+        let stream = EventStream::start_blocking(
+            &client,
+            StreamConfig {
+                require_acknowledgement: true,
+                // Longer than the test: every acknowledgement goes out before a poll.
+                ack_interval: Duration::from_secs(60),
+                ..config()
+            },
+        )
+        .unwrap();
+        let before = sim.state().stats();
+        for _ in 0..5 {
+            inject(&sim, &stream.session_id(), "engagementCenter.Idle", 3);
+            for _ in 0..3 {
+                stream.next_event(WAIT).unwrap().expect("an event");
+            }
+        }
+        // Coming back once more hands over the last event, whose acknowledgement goes
+        // with the next poll.
+        assert!(stream
+            .next_event(Duration::from_millis(300))
+            .unwrap()
+            .is_none());
+        let after = sim.state().stats();
+        assert_eq!(
+            after.acknowledged - before.acknowledged,
+            15,
+            "every event acknowledged, pipelining {pipelining}"
+        );
+        let pipelined = after.pipelined_requests - before.pipelined_requests;
+        if pipelining {
+            assert!(
+                pipelined >= 5,
+                "a poll behind each acknowledgement: {pipelined}"
+            );
+        } else {
+            assert_eq!(pipelined, 0, "nothing pipelined when it is off");
+        }
+        stream.stop().unwrap();
+    }
+}

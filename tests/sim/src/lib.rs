@@ -93,6 +93,7 @@ impl Simulator {
         let (tx, rx) = watch::channel(false);
         tokio::spawn(server::serve(
             listener,
+            state.clone(),
             server::router(state.clone()),
             state.config().http2_max_streams,
             rx.clone(),

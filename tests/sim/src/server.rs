@@ -9,7 +9,10 @@
 //! one connection, so that thousands of long polls can share it. A `drop` fault on an
 //! HTTP/2 connection drops the connection, and with it every request on it.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::Request;
@@ -20,7 +23,8 @@ use axum::routing::post;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
@@ -67,9 +71,83 @@ pub(crate) fn router(state: SimState) -> Router {
         .with_state(state)
 }
 
+/// What an HTTP/1.1 connection has carried so far, to tell pipelined requests: requests
+/// whose first line arrived before the answer to the one ahead of them was ready.
+#[derive(Default)]
+struct Exchanges {
+    /// Request lines read.
+    asked: AtomicU64,
+    /// Requests answered.
+    answered: AtomicU64,
+}
+
+/// The end of an HTTP/1.1 request line. A request line cut between two reads goes
+/// uncounted, so the count of pipelined requests may come out low, never high.
+const REQUEST_LINE_END: &[u8] = b" HTTP/1.1\r\n";
+
+/// A connection's socket, whose reads are watched for pipelined requests
+/// (`pipelinedRequests` in the stats).
+struct Watched {
+    tcp: TcpStream,
+    exchanges: Arc<Exchanges>,
+    state: SimState,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let read = Pin::new(&mut self.tcp).poll_read(cx, buf);
+        let lines = buf.filled()[before..]
+            .windows(REQUEST_LINE_END.len())
+            .filter(|w| *w == REQUEST_LINE_END)
+            .count() as u64;
+        if lines > 0 {
+            let asked = self.exchanges.asked.fetch_add(lines, Ordering::SeqCst);
+            let answered = self.exchanges.answered.load(Ordering::SeqCst);
+            // The requests ahead of each new one that were not answered yet.
+            let pipelined = (asked..asked + lines).filter(|&n| n > answered).count() as u64;
+            if pipelined > 0 {
+                self.state.count_pipelined(pipelined);
+            }
+        }
+        read
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.tcp).poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.tcp).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_shutdown(cx)
+    }
+}
+
 /// Accepts connections until `shutdown` changes (or its sender is dropped).
 pub(crate) async fn serve(
     listener: TcpListener,
+    state: SimState,
     app: Router,
     http2_max_streams: Option<u32>,
     mut shutdown: watch::Receiver<bool>,
@@ -93,13 +171,25 @@ pub(crate) async fn serve(
         let connection = ConnectionId(next_connection);
         let app = app.clone();
         let mut conn_shutdown = shutdown.clone();
+        let exchanges = Arc::new(Exchanges::default());
+        let stream = Watched {
+            tcp: stream,
+            exchanges: Arc::clone(&exchanges),
+            state: state.clone(),
+        };
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
             let kill_ext = ConnectionKill(Arc::clone(&kill));
             let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                 req.extensions_mut().insert(kill_ext.clone());
                 req.extensions_mut().insert(connection);
-                app.clone().oneshot(req)
+                let answered = app.clone().oneshot(req);
+                let exchanges = Arc::clone(&exchanges);
+                async move {
+                    let response = answered.await;
+                    exchanges.answered.fetch_add(1, Ordering::SeqCst);
+                    response
+                }
             });
             let mut builder =
                 hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());

@@ -236,6 +236,7 @@ pub(crate) struct Counters {
     pub events_discarded: u64,
     pub http2_requests: u64,
     pub http2_connections: std::collections::BTreeSet<u64>,
+    pub pipelined_requests: u64,
 }
 
 /// The mutable state behind the lock.
@@ -546,6 +547,9 @@ pub struct Stats {
     pub http2_requests: u64,
     /// The HTTP/2 connections those came on.
     pub http2_connections: u64,
+    /// HTTP/1.1 requests that arrived before the answer to the request ahead of them on
+    /// their connection was ready: sent pipelined.
+    pub pipelined_requests: u64,
 }
 
 /// `GET /sim/sessions/{id}`.
@@ -792,7 +796,13 @@ impl SimState {
             events_discarded: d.counters.events_discarded,
             http2_requests: d.counters.http2_requests,
             http2_connections: d.counters.http2_connections.len() as u64,
+            pipelined_requests: d.counters.pipelined_requests,
         }
+    }
+
+    /// Counts requests that came pipelined (see [`Stats::pipelined_requests`]).
+    pub(crate) fn count_pipelined(&self, n: u64) {
+        self.lock().counters.pipelined_requests += n;
     }
 
     /// Queue sizes of a live session.

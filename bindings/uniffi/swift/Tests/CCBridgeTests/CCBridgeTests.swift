@@ -316,6 +316,43 @@ final class CCBridgeTests: XCTestCase {
         }
     }
 
+    func testTheAcknowledgementAndThePollBehindItShareAWriteUnlessPipeliningIsOff() async throws {
+        func counts() throws -> (Int, Int) {
+            let s = try sim.stats()
+            return (intValue(s["acknowledged"]) ?? 0, intValue(s["pipelinedRequests"]) ?? 0)
+        }
+        for pipelining in [nil, true, false] as [Bool?] {
+            let before = try counts()
+            let options = ClientOptions(baseUrl: sim.baseUrl, http1Pipelining: pipelining)
+            let c = try ViaClient(orgId: SimFixture.org, clientId: SimFixture.clientId, clientSecret: SimFixture.secret,
+                                  apiKey: SimFixture.apiKey, options: options)
+            let stream = try await c.startStream(options: nil, listener: nil)
+            let sid = stream.sessionId()
+            for _ in 0..<5 {
+                let (status, body) = try sim.request(
+                    "POST", "/sim/events",
+                    body: "{\"sessionId\":\"\(sid)\",\"eventType\":\"engagementCenter.Idle\",\"count\":3}")
+                XCTAssertEqual(status, 200, body)
+                for _ in 0..<3 {
+                    let event = try await stream.nextEvent(timeoutMs: 10_000)
+                    XCTAssertNotNil(event)
+                }
+            }
+            // Coming back once more hands over the last event: its acknowledgement goes
+            // with the next poll.
+            let none = try await stream.nextEvent(timeoutMs: 300)
+            XCTAssertNil(none)
+            try await stream.stop()
+            let now = try counts()
+            XCTAssertEqual(now.0 - before.0, 15, "every event acknowledged")
+            if pipelining == false {
+                XCTAssertEqual(now.1 - before.1, 0, "nothing pipelined when it is off")
+            } else {
+                XCTAssertGreaterThanOrEqual(now.1 - before.1, 1, "polls behind their acknowledgements")
+            }
+        }
+    }
+
     func testWorkerThreadsOutOfRangeAreRefusedAndALateSettingDoesNotApply() throws {
         // The runtime already runs here: the simulator of this test started it.
         for bad: UInt32 in [0, 257] {

@@ -9,6 +9,8 @@ import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
 import kotlin.test.assertNotEquals
+import kotlin.test.assertNotNull
+import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
 /** The simulator the library embeds: settings, credentials, clients of it, stopping. */
@@ -50,6 +52,43 @@ class SimulatorTest {
                     assertTrue(spoken >= 1, "the session over HTTP/2: $spoken")
                 } else {
                     assertEquals(0L, spoken, "$http2: HTTP/1.1 over plain http://")
+                }
+            }
+        }
+    }
+
+    @Test
+    fun `an acknowledgement and the poll behind it share a write unless pipelining is off`() = runBlocking {
+        Simulator().use { sim ->
+            val fixture = SimFixture(sim)
+            fun counts() = fixture.stats().let { s ->
+                listOf("acknowledged", "pipelinedRequests").map { s[it]!!.jsonPrimitive.content.toLong() }
+            }
+            for (pipelining in listOf(null, true, false)) {
+                val before = counts()
+                val options = ClientOptions(baseUrl = sim.url(), http1Pipelining = pipelining)
+                ViaClient(sim.orgId(), sim.clientId(), sim.clientSecret(), sim.apiKey(), options).use { client ->
+                    client.startStream().use { stream ->
+                        val sid = stream.sessionId()
+                        repeat(5) {
+                            val (status, body) = fixture.post(
+                                "/sim/events",
+                                "{\"sessionId\":\"$sid\",\"eventType\":\"engagementCenter.Idle\",\"count\":3}",
+                            )
+                            assertEquals(200, status, body)
+                            repeat(3) { assertNotNull(stream.nextEvent(10_000u)) }
+                        }
+                        // Coming back once more hands over the last event: its
+                        // acknowledgement goes with the next poll.
+                        assertNull(stream.nextEvent(300u))
+                    }
+                }
+                val (acknowledged, pipelined) = counts().zip(before) { now, then -> now - then }
+                assertEquals(15L, acknowledged, "every event acknowledged, pipelining $pipelining")
+                if (pipelining == false) {
+                    assertEquals(0L, pipelined, "nothing pipelined when it is off")
+                } else {
+                    assertTrue(pipelined >= 1, "polls behind their acknowledgements: $pipelined")
                 }
             }
         }
