@@ -12,6 +12,11 @@ Each leg's clocks start just before its events are queued, so neither misses eve
 while that runs. The events are queued by a helper process (:class:`Injector`), as the
 service would have them queued by others: the request that queues them is the benchmark's
 work, not a consumer's, and neither leg's CPU counts it.
+With acknowledgement (``plain_poller_vs_ccbridge_ack``) both legs do what the documents'
+loop does; that comparison carries the goals (ccbridge at least 3 times the events/s and at
+most a fifth of the CPU per event: ``within_goal``). Without it
+(``plain_poller_vs_ccbridge_no_ack``) both legs skip the acknowledgements, for a figure of
+the polling and decoding alone.
 Per leg and mode: events/s, and CPU time of this process per event (``time.process_time``,
 all threads: ccbridge's poller and dispatcher threads count too). Prints one JSON object
 with the medians and the ratios ccbridge/plain (events/s) and plain/ccbridge (CPU per
@@ -236,6 +241,13 @@ def main() -> None:
                 "events_per_second_ratio": round(med["ccbridge"] / med["plain"], 2),
                 "cpu_per_event_ratio": round(cpu["plain"] / cpu["ccbridge"], 2),
             }
+            if ack:
+                # The documents' loop acknowledges each batch: this is the comparison the
+                # goals are set for (ccbridge 3x the events/s, a fifth of the CPU per event).
+                entry = report["plain_poller_vs_ccbridge_ack"]
+                entry["within_goal"] = (
+                    entry["events_per_second_ratio"] >= 3 and entry["cpu_per_event_ratio"] >= 5
+                )
             handled = a.events * a.rounds
             if usage:
                 report[f"plain_poller_vs_ccbridge_{'ack' if ack else 'no_ack'}"].update(

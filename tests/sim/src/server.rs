@@ -101,10 +101,8 @@ impl AsyncRead for Watched {
     ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let read = Pin::new(&mut self.tcp).poll_read(cx, buf);
-        let lines = buf.filled()[before..]
-            .windows(REQUEST_LINE_END.len())
-            .filter(|w| *w == REQUEST_LINE_END)
-            .count() as u64;
+        let lines =
+            memchr::memmem::find_iter(&buf.filled()[before..], REQUEST_LINE_END).count() as u64;
         if lines > 0 {
             let asked = self.exchanges.asked.fetch_add(lines, Ordering::SeqCst);
             let answered = self.exchanges.answered.load(Ordering::SeqCst);
