@@ -392,6 +392,34 @@ typedef int32_t ccb_http2_t;
 #endif // __cplusplus
 
 /**
+ * The values of ccb_client_options_t::http1_pipelining. An integer rather than a bool:
+ * the field sits where older headers had padding, so the struct did not grow and
+ * `struct_size` cannot tell a program built against one of them; its padding then reads
+ * as 0, the default, or as a value that is refused.
+ */
+enum ccb_http1_pipelining_t
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Pipelined where it applies. The default.
+     */
+    CCB_HTTP1_PIPELINING_ON = 0,
+    /**
+     * One request at a time on each connection.
+     */
+    CCB_HTTP1_PIPELINING_OFF = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ccb_http1_pipelining_t ccb_http1_pipelining_t;
+#else
+typedef int32_t ccb_http1_pipelining_t;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * One change of an agent's state, with the event that caused it. Borrowed when a
  * ccb_agent_change_cb receives it (valid during the call; ccb_agent_change_clone() keeps a
  * copy), owned when ccb_agent_next_change() returns it (release it with
@@ -648,15 +676,17 @@ typedef struct ccb_client_options_t {
     /**
      * Whether an event stream with acknowledgement on may write its acknowledgement and
      * the poll behind it together on one HTTP/1.1 connection and read the two answers in
-     * order (RFC 9112 §9.3.2); ccb_client_options_init() sets it true. It applies where
-     * the streams' requests go over HTTP/1.1 (HTTP/2 not spoken, no proxy in the
-     * environment) and saves a round trip per batch. Something on the way that hands
-     * pipelined requests on over separate connections could let the poll pass the
-     * acknowledgement: the service would hand back events already handled, which the
-     * stream hides as duplicates and acknowledges again. The client stops pipelining for
-     * a while by itself when a pipelined poll goes unanswered; false turns it off for good.
+     * order (RFC 9112 §9.3.2), a ccb_http1_pipelining_t value; 0: CCB_HTTP1_PIPELINING_ON.
+     * It applies where HTTP/2 is ruled out by `http2` (CCB_HTTP2_OFF, or plain http://
+     * without prior knowledge) and no proxy is set in the environment, and saves a round
+     * trip per batch. Something on the way that hands pipelined requests on over separate
+     * connections could let the poll pass the acknowledgement: the service would hand back
+     * events already handled, which the stream hides as duplicates and acknowledges again.
+     * The client stops pipelining for a while by itself when a pipelined poll goes
+     * unanswered; CCB_HTTP1_PIPELINING_OFF turns it off for good. Another value is
+     * CCB_ERR_INVALID_ARGUMENT naming `http1_pipelining`.
      */
-    bool http1_pipelining;
+    int32_t http1_pipelining;
 } ccb_client_options_t;
 
 /**
@@ -3731,8 +3761,7 @@ struct ccb_error_t *ccb_agent_review_email_async(const struct ccb_agent_t *agent
 
 /**
  * Fills `options` with defaults: every string NULL, every number 0 (its default),
- * `allow_insecure_http` false, `http1_pipelining` true, and `struct_size`. NULL is
- * ignored.
+ * `allow_insecure_http` false, and `struct_size`. NULL is ignored.
  *
  * # Safety
  * `options` is NULL or points to writable storage for a `ccb_client_options_t`.

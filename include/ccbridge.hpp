@@ -191,7 +191,7 @@ struct ClientOptions {
     ccb_http2_t http2 = CCB_HTTP2_NEGOTIATE;
     /// Whether a stream's acknowledgement and the poll behind it may share one HTTP/1.1
     /// write (see ccb_client_options_t::http1_pipelining).
-    bool http1_pipelining = true;
+    ccb_http1_pipelining_t http1_pipelining = CCB_HTTP1_PIPELINING_ON;
 };
 
 /// One event. Either a view lent to a callback (valid during the call) or an owned copy

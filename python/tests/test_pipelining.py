@@ -3,10 +3,19 @@ it share one write unless it is turned off; either way every event is acknowledg
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import pytest
 
 import ccbridge
-from conftest import Sim, make_client
+from conftest import POLL_WAIT, Sim, make_client
+
+
+@pytest.fixture(scope="module")
+def own_sim() -> Iterator[Sim]:
+    """A simulator of this module's own: no stream of another test adds to its counts."""
+    with ccbridge.Simulator(poll_wait=POLL_WAIT) as simulator:
+        yield Sim(simulator)
 
 
 def stats(sim: Sim) -> "tuple[int, int]":
@@ -16,8 +25,9 @@ def stats(sim: Sim) -> "tuple[int, int]":
 
 @pytest.mark.parametrize("pipelining", [None, True, False])
 def test_the_poll_goes_behind_its_acknowledgement_unless_pipelining_is_off(
-    sim: Sim, pipelining: "bool | None"
+    own_sim: Sim, pipelining: "bool | None"
 ) -> None:
+    sim = own_sim
     client = make_client(sim) if pipelining is None else make_client(sim, http1_pipelining=pipelining)
     acknowledged, pipelined = stats(sim)
     # An acknowledgement interval longer than the test: each goes out before a poll.

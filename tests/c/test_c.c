@@ -842,11 +842,15 @@ static void test_client_config_errors(void) {
         }
     }
 
-    /* HTTP/1.1 pipelining is on unless turned off; the client works either way. */
+    /* HTTP/1.1 pipelining is on unless turned off; any other value is refused. */
     o = sim_options();
-    CHECK(o.http1_pipelining);
+    CHECK(o.http1_pipelining == CCB_HTTP1_PIPELINING_ON);
+    o.http1_pipelining = 2;
+    EXPECT_ERROR(ccb_client_new(&o, &client), CCB_ERR_INVALID_ARGUMENT, "http1_pipelining");
+    CHECK(client == NULL);
     {
-        const bool choices[] = {true, false};
+        const ccb_http1_pipelining_t choices[] = {CCB_HTTP1_PIPELINING_ON,
+                                                  CCB_HTTP1_PIPELINING_OFF};
         size_t i;
         for (i = 0; i < sizeof choices / sizeof choices[0]; i++) {
             char *result = NULL;

@@ -56,14 +56,44 @@ pub struct ccb_client_options_t {
     pub http2: i32,
     /// Whether an event stream with acknowledgement on may write its acknowledgement and
     /// the poll behind it together on one HTTP/1.1 connection and read the two answers in
-    /// order (RFC 9112 §9.3.2); ccb_client_options_init() sets it true. It applies where
-    /// the streams' requests go over HTTP/1.1 (HTTP/2 not spoken, no proxy in the
-    /// environment) and saves a round trip per batch. Something on the way that hands
-    /// pipelined requests on over separate connections could let the poll pass the
-    /// acknowledgement: the service would hand back events already handled, which the
-    /// stream hides as duplicates and acknowledges again. The client stops pipelining for
-    /// a while by itself when a pipelined poll goes unanswered; false turns it off for good.
-    pub http1_pipelining: bool,
+    /// order (RFC 9112 §9.3.2), a ccb_http1_pipelining_t value; 0: CCB_HTTP1_PIPELINING_ON.
+    /// It applies where HTTP/2 is ruled out by `http2` (CCB_HTTP2_OFF, or plain http://
+    /// without prior knowledge) and no proxy is set in the environment, and saves a round
+    /// trip per batch. Something on the way that hands pipelined requests on over separate
+    /// connections could let the poll pass the acknowledgement: the service would hand back
+    /// events already handled, which the stream hides as duplicates and acknowledges again.
+    /// The client stops pipelining for a while by itself when a pipelined poll goes
+    /// unanswered; CCB_HTTP1_PIPELINING_OFF turns it off for good. Another value is
+    /// CCB_ERR_INVALID_ARGUMENT naming `http1_pipelining`.
+    pub http1_pipelining: i32,
+}
+
+/// The values of ccb_client_options_t::http1_pipelining. An integer rather than a bool:
+/// the field sits where older headers had padding, so the struct did not grow and
+/// `struct_size` cannot tell a program built against one of them; its padding then reads
+/// as 0, the default, or as a value that is refused.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ccb_http1_pipelining_t {
+    /// Pipelined where it applies. The default.
+    CCB_HTTP1_PIPELINING_ON = 0,
+    /// One request at a time on each connection.
+    CCB_HTTP1_PIPELINING_OFF = 1,
+}
+
+/// The core's value of a ccb_client_options_t::http1_pipelining field.
+fn http1_pipelining_of(code: i32) -> Result<bool> {
+    use ccb_http1_pipelining_t::*;
+    match code {
+        c if c == CCB_HTTP1_PIPELINING_ON as i32 => Ok(true),
+        c if c == CCB_HTTP1_PIPELINING_OFF as i32 => Ok(false),
+        _ => Err(Error::invalid(
+            "http1_pipelining",
+            format!(
+                "{code} is not a ccb_http1_pipelining_t: CCB_HTTP1_PIPELINING_ON or CCB_HTTP1_PIPELINING_OFF"
+            ),
+        )),
+    }
 }
 
 /// The values of ccb_client_options_t::http2.
@@ -126,8 +156,7 @@ pub(crate) fn check_struct_size(given: u32, expected: usize) -> Result<()> {
 }
 
 /// Fills `options` with defaults: every string NULL, every number 0 (its default),
-/// `allow_insecure_http` false, `http1_pipelining` true, and `struct_size`. NULL is
-/// ignored.
+/// `allow_insecure_http` false, and `struct_size`. NULL is ignored.
 ///
 /// # Safety
 /// `options` is NULL or points to writable storage for a `ccb_client_options_t`.
@@ -152,7 +181,7 @@ pub unsafe extern "C" fn ccb_client_options_init(options: *mut ccb_client_option
             allow_insecure_http: false,
             max_response_bytes: 0,
             http2: ccb_http2_t::CCB_HTTP2_NEGOTIATE as i32,
-            http1_pipelining: true,
+            http1_pipelining: ccb_http1_pipelining_t::CCB_HTTP1_PIPELINING_ON as i32,
         };
         // SAFETY: non-NULL and writable per the caller; `write` does not read the
         // (possibly uninitialised) old value.
@@ -192,7 +221,7 @@ fn config_from(o: &ccb_client_options_t) -> Result<ViaConfig> {
             allow_insecure_http: o.allow_insecure_http,
             max_response_bytes: (o.max_response_bytes > 0).then_some(o.max_response_bytes),
             http2: Some(http2_of(o.http2)?),
-            http1_pipelining: Some(o.http1_pipelining),
+            http1_pipelining: Some(http1_pipelining_of(o.http1_pipelining)?),
         };
         b = b.options(options);
     }
@@ -524,6 +553,24 @@ mod tests {
             o.client_secret = c"top-secret-value".as_ptr();
             o.api_key = c"api-key-value".as_ptr();
             o
+        }
+    }
+
+    #[test]
+    fn http1_pipelining_is_on_by_default_and_takes_its_two_values_only() {
+        use ccb_http1_pipelining_t::*;
+        let mut o = options();
+        assert_eq!(o.http1_pipelining, CCB_HTTP1_PIPELINING_ON as i32);
+        assert!(config_from(&o).unwrap().http1_pipelining());
+        o.http1_pipelining = CCB_HTTP1_PIPELINING_OFF as i32;
+        assert!(!config_from(&o).unwrap().http1_pipelining());
+        for bad in [-1, 2, 255] {
+            o.http1_pipelining = bad;
+            let e = config_from(&o).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidArgument { field, .. } if field == "http1_pipelining"),
+                "{bad}: {e:?}"
+            );
         }
     }
 

@@ -75,15 +75,34 @@ pub(crate) fn router(state: SimState) -> Router {
 /// whose first line arrived before the answer to the one ahead of them was ready.
 #[derive(Default)]
 struct Exchanges {
-    /// Request lines read.
+    /// Requests whose first line was read (or that reached the service, when the line came
+    /// cut between two reads and went unseen).
     asked: AtomicU64,
+    /// Requests that reached the service.
+    started: AtomicU64,
     /// Requests answered.
     answered: AtomicU64,
 }
 
-/// The end of an HTTP/1.1 request line. A request line cut between two reads goes
-/// uncounted, so the count of pipelined requests may come out low, never high.
+/// The end of an HTTP/1.1 request line.
 const REQUEST_LINE_END: &[u8] = b" HTTP/1.1\r\n";
+
+/// The methods of the APIs' requests, each with the space after it.
+const METHODS: [&[u8]; 5] = [b"GET ", b"POST ", b"PUT ", b"DELETE ", b"PATCH "];
+
+/// The request lines in `read`: a line end preceded by a method, a space and a target
+/// (which holds no space). A request may follow a body with no line break in between, so
+/// the method need not start a line.
+fn request_lines(read: &[u8]) -> u64 {
+    memchr::memmem::find_iter(read, REQUEST_LINE_END)
+        .filter(|&end| {
+            memchr::memrchr(b' ', &read[..end]).is_some_and(|space| {
+                let before_target = &read[..=space];
+                METHODS.iter().any(|m| before_target.ends_with(m))
+            })
+        })
+        .count() as u64
+}
 
 /// A connection's socket, whose reads are watched for pipelined requests
 /// (`pipelinedRequests` in the stats).
@@ -101,8 +120,7 @@ impl AsyncRead for Watched {
     ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let read = Pin::new(&mut self.tcp).poll_read(cx, buf);
-        let lines =
-            memchr::memmem::find_iter(&buf.filled()[before..], REQUEST_LINE_END).count() as u64;
+        let lines = request_lines(&buf.filled()[before..]);
         if lines > 0 {
             let asked = self.exchanges.asked.fetch_add(lines, Ordering::SeqCst);
             let answered = self.exchanges.answered.load(Ordering::SeqCst);
@@ -181,10 +199,14 @@ pub(crate) async fn serve(
             let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
                 req.extensions_mut().insert(kill_ext.clone());
                 req.extensions_mut().insert(connection);
-                let answered = app.clone().oneshot(req);
+                // A request line cut between two reads went unseen: counted now, so that
+                // the requests behind it are compared with the right count.
+                let started = exchanges.started.fetch_add(1, Ordering::SeqCst) + 1;
+                exchanges.asked.fetch_max(started, Ordering::SeqCst);
+                let response = app.clone().oneshot(req);
                 let exchanges = Arc::clone(&exchanges);
                 async move {
-                    let response = answered.await;
+                    let response = response.await;
                     exchanges.answered.fetch_add(1, Ordering::SeqCst);
                     response
                 }
@@ -222,5 +244,25 @@ pub(crate) async fn sweeper(state: SimState, mut shutdown: watch::Receiver<bool>
             _ = tick.tick() => state.sweep(),
             _ = shutdown.changed() => break,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_lines;
+
+    #[test]
+    fn request_lines_are_told_from_bodies() {
+        let get = b"GET /e?maxEvents=200 HTTP/1.1\r\nhost: h\r\n\r\n".as_slice();
+        assert_eq!(request_lines(get), 1);
+        // An acknowledgement, its body, and the poll right behind it, with no line break
+        // between the body and the poll's line.
+        let pair = b"POST /ack HTTP/1.1\r\ncontent-length: 2\r\n\r\n{}GET /e HTTP/1.1\r\n\r\n";
+        assert_eq!(request_lines(pair), 2);
+        // The text in a body, without a method before it, is not a request.
+        assert_eq!(request_lines(b"{\"note\":\"see HTTP/1.1\r\n\"}"), 0);
+        assert_eq!(request_lines(b"{\"a\":\"x y HTTP/1.1\r\n\"}"), 0);
+        // A line cut by the read: its end alone is not counted.
+        assert_eq!(request_lines(b"ents=200 HTTP/1.1\r\n\r\n"), 0);
     }
 }
