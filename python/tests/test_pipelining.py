@@ -58,11 +58,11 @@ def test_http1_pipelining_takes_a_bool_only(sim: Sim, bad: object) -> None:
 
 def test_the_native_client_refuses_a_non_bool_too(sim: Sim) -> None:
     with pytest.raises(TypeError):
-        ccbridge._native.ViaClient(  # type: ignore[attr-defined]
+        ccbridge._native.ViaClient(
             org_id=sim.simulator.org_id,
             client_id=sim.simulator.client_id,
             client_secret=sim.simulator.client_secret,
             api_key=sim.simulator.api_key,
             base_url=sim.url,
-            http1_pipelining=1,
+            http1_pipelining=1,  # type: ignore[arg-type]
         )
