@@ -773,6 +773,18 @@ static void test_null_pointers(void) {
     ccb_client_free(client);
 }
 
+/* A client with options `o` creates a streaming session at the simulator. */
+static void creates_a_session(const ccb_client_options_t *o) {
+    ccb_client_t *client = NULL;
+    char *result = NULL;
+    REQUIRE_OK(ccb_client_new(o, &client));
+    REQUIRE_OK(ccb_client_raw(client, "POST", "v3", "streaming/session",
+                              "{\"body\":{\"inactivityDelay\":60}}", &result));
+    CHECK(strstr(result, "\"sessionId\"") != NULL);
+    ccb_string_free(result);
+    ccb_client_free(client);
+}
+
 static void test_client_config_errors(void) {
     ccb_client_options_t o;
     ccb_client_t *client = (ccb_client_t *)&o;
@@ -830,15 +842,9 @@ static void test_client_config_errors(void) {
                                        CCB_HTTP2_PRIOR_KNOWLEDGE};
         size_t i;
         for (i = 0; i < sizeof choices / sizeof choices[0]; i++) {
-            char *result = NULL;
             o = sim_options();
             o.http2 = choices[i];
-            REQUIRE_OK(ccb_client_new(&o, &client));
-            REQUIRE_OK(ccb_client_raw(client, "POST", "v3", "streaming/session",
-                                      "{\"body\":{\"inactivityDelay\":60}}", &result));
-            CHECK(strstr(result, "\"sessionId\"") != NULL);
-            ccb_string_free(result);
-            ccb_client_free(client);
+            creates_a_session(&o);
         }
     }
 
@@ -853,15 +859,9 @@ static void test_client_config_errors(void) {
                                                   CCB_HTTP1_PIPELINING_OFF};
         size_t i;
         for (i = 0; i < sizeof choices / sizeof choices[0]; i++) {
-            char *result = NULL;
             o = sim_options();
             o.http1_pipelining = choices[i];
-            REQUIRE_OK(ccb_client_new(&o, &client));
-            REQUIRE_OK(ccb_client_raw(client, "POST", "v3", "streaming/session",
-                                      "{\"body\":{\"inactivityDelay\":60}}", &result));
-            CHECK(strstr(result, "\"sessionId\"") != NULL);
-            ccb_string_free(result);
-            ccb_client_free(client);
+            creates_a_session(&o);
         }
     }
 
