@@ -677,9 +677,10 @@ typedef struct ccb_client_options_t {
      * Whether an event stream with acknowledgement on may write its acknowledgement and
      * the poll behind it together on one HTTP/1.1 connection and read the two answers in
      * order (RFC 9112 §9.3.2), a ccb_http1_pipelining_t value; 0: CCB_HTTP1_PIPELINING_ON.
-     * It applies where HTTP/2 is ruled out by `http2` (CCB_HTTP2_OFF, or plain http://
-     * without prior knowledge) and no proxy is set in the environment, and saves a round
-     * trip per batch. Something on the way that hands pipelined requests on over separate
+     * It applies wherever the streams' requests go over HTTP/1.1 (CCB_HTTP2_OFF, plain
+     * http:// without prior knowledge, or a server that picks HTTP/1.1 in TLS
+     * negotiation), not through a proxy set in the environment, and saves a round trip per
+     * batch. Something on the way that hands pipelined requests on over separate
      * connections could let the poll pass the acknowledgement: the service would hand back
      * events already handled, which the stream hides as duplicates and acknowledges again.
      * The client stops pipelining for a while by itself when a pipelined poll goes

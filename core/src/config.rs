@@ -387,12 +387,12 @@ impl ViaConfigBuilder {
     /// Whether an event stream with acknowledgement on may write its acknowledgement and
     /// the poll behind it together on one HTTP/1.1 connection, and read the two answers in
     /// order (pipelining, RFC 9112 §9.3.2; default true), which saves a round trip per
-    /// batch of events. It applies where [`ViaConfigBuilder::http2`] rules HTTP/2 out
-    /// ([`Http2::Off`], or plain `http://` without prior knowledge) and no proxy is set in
-    /// the environment: there the streams' requests go over HTTP/1.1 connections of the
-    /// client's own. Where HTTP/2 is negotiated and the server picks HTTP/1.1, requests go
-    /// one at a time. Both requests are safe to repeat, so a connection that fails between
-    /// them costs nothing but the repeat.
+    /// batch of events. It applies wherever the streams' requests go over HTTP/1.1
+    /// connections of the client's own: where [`ViaConfigBuilder::http2`] rules HTTP/2 out
+    /// ([`Http2::Off`], or plain `http://` without prior knowledge), and where the server
+    /// picks HTTP/1.1 in TLS negotiation; not when a proxy is set in the environment. Both
+    /// requests are safe to repeat, so a connection that fails between them costs nothing
+    /// but the repeat.
     ///
     /// Something on the way that takes pipelined requests but hands them on over separate
     /// connections could let the poll reach the service before the acknowledgement: the

@@ -146,6 +146,15 @@ impl H2Connection {
         &self.http1
     }
 
+    /// The HTTP/1.1 connections this lane's requests go to now, without waiting: where its
+    /// server chose HTTP/1.1 lately. `None` while HTTP/2 is spoken, nothing is known yet,
+    /// or a connect is under way.
+    pub(crate) fn http1_now(&self) -> Option<&Arc<H1Connections>> {
+        let inner = self.inner.try_lock().ok()?;
+        matches!(inner.state, State::Http1(at) if at.elapsed() < self.http1_recheck)
+            .then_some(&self.http1)
+    }
+
     /// Sends `req` (its URI absolute) with `body`, and returns the response, its body
     /// unread. A connection found ended when the request is to go is replaced, once.
     pub(crate) async fn send(
@@ -504,7 +513,7 @@ mod tests {
     use crate::lanes::LaneHttp;
     use crate::ops::AuthKind;
     use crate::secret::Secret;
-    use crate::transport::{ApiRequest, Transport};
+    use crate::transport::{ApiRequest, Prepared, Transport};
     use crate::{Error, RetryPolicy};
     use std::net::SocketAddr;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -869,6 +878,71 @@ mod tests {
         assert_eq!(relay.offered_h2(), 1);
         assert_eq!(server.requests(), (4, 0));
         assert_eq!(relay.connections(), 2, "the lane's, then one of HTTP/1.1");
+    }
+
+    /// A stream's request of `method` to `events` on `lane` (the test server answers any
+    /// path that asks for 200 events), prepared as the engine prepares its polls and
+    /// acknowledgements.
+    fn stream_request(t: &Transport, method: reqwest::Method, lane: Option<usize>) -> Prepared {
+        let mut req = ApiRequest::new("test.stream", method, "events".into());
+        req.auth = AuthKind::None;
+        req.query = vec![("maxEvents".into(), "200".into())];
+        req.of_stream = true;
+        req.idempotent = true;
+        req.retry = false;
+        req.raw_body = true;
+        req.lane = lane;
+        t.prepare(req).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn where_a_lanes_server_chose_http1_an_acknowledgement_and_its_poll_are_pipelined() {
+        let server = Server::start().await;
+        let (root, tls) = certificate(&[b"http/1.1"]);
+        let relay = Relay::start(server.addr, Some(tls)).await;
+        let base = format!("https://localhost:{}/", relay.addr.port());
+        let t = transport(&base, Http2::Negotiate, Some(&root));
+        let lane = t.lane();
+        let ack = stream_request(&t, reqwest::Method::POST, None);
+        let poll_request = stream_request(&t, reqwest::Method::GET, lane.index());
+        // Nothing is known of the lane's server yet: one request at a time.
+        assert!(!t.pairs_stream_requests(lane.index()));
+        assert!(t.send_pair(&ack, &poll_request).await.is_none());
+        assert_eq!(poll(&t, lane.index()).await.unwrap(), 200);
+        // It chose HTTP/1.1: the pair goes in one write on the connection kept from the
+        // poll, and both are answered in order.
+        assert!(t.pairs_stream_requests(lane.index()));
+        let before = relay.connections();
+        let (acked, polled) = t
+            .send_pair(&ack, &poll_request)
+            .await
+            .expect("pipelined")
+            .unwrap();
+        assert_eq!(acked.status, 200);
+        assert_eq!(
+            t.answer_second(polled, &poll_request).await.unwrap().status,
+            200
+        );
+        assert_eq!(relay.connections(), before, "on the kept connection");
+        assert_eq!(server.requests(), (3, 0));
+        // The first lane is the general client's pool: its polls are never pipelined.
+        let pooled = stream_request(&t, reqwest::Method::GET, Some(0));
+        assert!(t.send_pair(&ack, &pooled).await.is_none());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn where_a_lanes_server_speaks_http2_nothing_is_pipelined() {
+        let server = Server::start().await;
+        let (root, tls) = certificate(&[b"h2", b"http/1.1"]);
+        let relay = Relay::start(server.addr, Some(tls)).await;
+        let base = format!("https://localhost:{}/", relay.addr.port());
+        let t = transport(&base, Http2::Negotiate, Some(&root));
+        let lane = t.lane();
+        assert_eq!(poll(&t, lane.index()).await.unwrap(), 200);
+        assert!(!t.pairs_stream_requests(lane.index()));
+        let ack = stream_request(&t, reqwest::Method::POST, None);
+        let poll_request = stream_request(&t, reqwest::Method::GET, lane.index());
+        assert!(t.send_pair(&ack, &poll_request).await.is_none());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

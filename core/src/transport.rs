@@ -332,14 +332,31 @@ impl Transport {
             .await
     }
 
-    /// Whether [`Transport::send_pair`] pipelines the requests of event streams: it is
-    /// allowed, they go on HTTP/1.1 connections of the transport's own, and no pipelined
-    /// request went unanswered lately.
-    pub(crate) fn pairs_stream_requests(&self) -> bool {
-        self.pipelining
-            && self.lanes.is_none()
-            && self.h1_connections.is_some()
-            && !matches!(lock(&self.pipelining_refused).until, Some(until) if Instant::now() < until)
+    /// Whether [`Transport::send_pair`] pipelines the requests of the event stream polling
+    /// on `lane`: see [`Transport::pairing_connections`].
+    pub(crate) fn pairs_stream_requests(&self, lane: Option<usize>) -> bool {
+        self.pairing_connections(lane).is_some()
+    }
+
+    /// The HTTP/1.1 connections of the transport's own on which the requests of the event
+    /// stream polling on `lane` are pipelined: where pipelining is allowed, no pipelined
+    /// request went unanswered lately, and the stream's requests go over HTTP/1.1 (no
+    /// lanes, or a lane whose server chose HTTP/1.1 in TLS negotiation).
+    fn pairing_connections(&self, lane: Option<usize>) -> Option<Arc<H1Connections>> {
+        if !self.pipelining
+            || matches!(lock(&self.pipelining_refused).until, Some(until) if Instant::now() < until)
+        {
+            return None;
+        }
+        match (&self.lanes, &self.h1_connections) {
+            (None, Some(connections)) => Some(connections.clone()),
+            (Some(lanes), _) => match lanes.http(Some(lane?)) {
+                LaneHttp::Direct(conn) => conn.http1_now().cloned(),
+                LaneHttp::Http1(connections) => Some(connections),
+                LaneHttp::Pool(_) => None,
+            },
+            (None, None) => None,
+        }
     }
 
     /// Sends two prepared requests of an event stream, each safe to repeat, the second
@@ -359,13 +376,13 @@ impl Transport {
         first: &Prepared,
         second: &Prepared,
     ) -> Option<Result<(ApiResponse, PairedSecond)>> {
-        let connections = match &self.h1_connections {
-            Some(connections) if self.pairs_stream_requests() => connections.clone(),
-            _ => return None,
-        };
+        // The second is the stream's poll, which names its lane; the first, its
+        // acknowledgement, goes wherever the poll goes.
+        let connections = self.pairing_connections(second.req.lane)?;
         let pairable =
             |p: &Prepared| p.req.of_stream && p.req.idempotent && p.req.auth == first.req.auth;
-        if !(pairable(first) && pairable(second)) || second.req.retry {
+        let same_lane = first.req.lane.is_none() || first.req.lane == second.req.lane;
+        if !(pairable(first) && pairable(second)) || second.req.retry || !same_lane {
             return None;
         }
         let span = tracing::debug_span!(
@@ -1346,19 +1363,19 @@ mod tests {
         let timeout = Duration::from_millis(300);
         let ack = stream_request(&t, Method::POST, "acknowledge", timeout);
         let poll = stream_request(&t, Method::GET, "events", timeout);
-        assert!(t.pairs_stream_requests());
+        assert!(t.pairs_stream_requests(None));
         // A timeout as short as the answer's wait proves nothing.
         let (_, pending) = t.send_pair(&ack, &poll).await.expect("pipelined").unwrap();
         let polled = t.answer_second(pending, &poll).await;
         assert!(matches!(polled, Err(Error::Timeout { .. })), "{polled:?}");
-        assert!(t.pairs_stream_requests());
+        assert!(t.pairs_stream_requests(None));
         t.pipelined_answer_wait = Duration::from_millis(100);
         let (acked, pending) = t.send_pair(&ack, &poll).await.expect("pipelined").unwrap();
         assert_eq!(acked.raw.as_deref(), Some(&b"{}"[..]));
         // Sent again at once, alone, and answered.
         let polled = t.answer_second(pending, &poll).await;
         assert_eq!(polled.unwrap().raw.as_deref(), Some(&b"{}"[..]));
-        assert!(!t.pairs_stream_requests());
+        assert!(!t.pairs_stream_requests(None));
         assert!(
             t.send_pair(&ack, &poll).await.is_none(),
             "sent one at a time now"

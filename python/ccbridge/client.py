@@ -69,8 +69,9 @@ class ViaClient(services.ServiceAccessors):
     :param http1_pipelining: whether an event stream with acknowledgement on may write its
         acknowledgement and the poll behind it together on one HTTP/1.1 connection and read
         the two answers in order (default ``True``; RFC 9112 §9.3.2), which saves a round
-        trip per batch. It applies where ``http2`` rules HTTP/2 out (``"off"``, or plain
-        ``http://`` without prior knowledge) and no proxy is set in the environment. Something on the way that hands pipelined
+        trip per batch. It applies wherever the streams' requests go over HTTP/1.1
+        (``http2="off"``, plain ``http://`` without prior knowledge, or a server that picks
+        HTTP/1.1 in TLS negotiation), not through a proxy set in the environment. Something on the way that hands pipelined
         requests on over separate connections could let the poll pass the acknowledgement:
         the service would hand back events already handled, which the stream hides as
         duplicates and acknowledges again. The client stops pipelining for a while by

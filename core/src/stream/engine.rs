@@ -647,7 +647,11 @@ impl Shared {
     ///
     /// [`Streaming::acknowledge_then_poll`]: crate::Streaming
     pub(crate) async fn flush_acks_before_poll(&self, poll: &Prepared) -> Option<PairedSecond> {
-        if !self.client.transport().pairs_stream_requests() {
+        if !self
+            .client
+            .transport()
+            .pairs_stream_requests(poll.request().lane)
+        {
             return None;
         }
         // Waits for a flush under way: its acknowledgements must be through before the
