@@ -11,7 +11,8 @@
 //! what a poll needs: connect (TCP with keep-alive, then TLS with ALPN for `https://`),
 //! send, read the body (the transport caps it and bounds the whole request in time), and
 //! connect again once the connection has ended. Everything else stays on reqwest:
-//! commands, acknowledgements, tokens, and every request when a proxy is configured in the
+//! commands, acknowledgements (but one pipelined before its stream's poll where the server
+//! chose HTTP/1.1), tokens, and every request when a proxy is configured in the
 //! environment, which only reqwest follows ([`proxy_in_environment`]).
 
 use std::sync::Arc;
@@ -925,6 +926,9 @@ mod tests {
         );
         assert_eq!(relay.connections(), before, "on the kept connection");
         assert_eq!(server.requests(), (3, 0));
+        // An acknowledgement meant for another lane's stream is not paired with this poll.
+        let elsewhere = stream_request(&t, reqwest::Method::POST, Some(0));
+        assert!(t.send_pair(&elsewhere, &poll_request).await.is_none());
         // The first lane is the general client's pool: its polls are never pipelined.
         let pooled = stream_request(&t, reqwest::Method::GET, Some(0));
         assert!(t.send_pair(&ack, &pooled).await.is_none());
@@ -1111,6 +1115,8 @@ mod tests {
         for asked in 1..=3 {
             assert_eq!(conn.open().await.unwrap(), Protocol::Http1);
             assert_eq!(relay.offered_h2(), asked);
+            // Past the recheck, nothing is pipelined on the old answer.
+            assert!(conn.http1_now().is_none());
         }
     }
 

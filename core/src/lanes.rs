@@ -8,7 +8,9 @@
 //! polls, one each, are all its connection carries); a new lane opens when every lane is
 //! full, and a place is given back when its stream ends. Everything else (commands,
 //! acknowledgements, tokens: short requests) goes on the first lane, the client's reqwest
-//! pool, which no long poll occupies.
+//! pool, which no long poll occupies; only an acknowledgement pipelined before its
+//! stream's poll over HTTP/1.1 goes on the poll's connection
+//! ([`crate::transport::Transport::send_pair`]).
 //!
 //! Lanes exist whenever HTTP/2 may be spoken: with prior knowledge, and over TLS with
 //! negotiation. A lane is then one HTTP/2 connection of our own

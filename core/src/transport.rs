@@ -72,7 +72,8 @@ pub struct ApiRequest {
     /// its own types, without a JSON tree in between.
     pub raw_body: bool,
     /// The lane (HTTP/2 connection) of the event stream whose poll it is; `None`: the
-    /// client's first pool, which carries every request but the polls.
+    /// client's first pool, which carries every request but the polls (and the
+    /// acknowledgements pipelined before them, [`Transport::send_pair`]).
     pub lane: Option<usize>,
     /// A request of an event stream's engine (its poll, its acknowledgements): where
     /// HTTP/2 is not spoken, one safe to repeat goes on the HTTP/1.1 connections of the
@@ -365,9 +366,10 @@ impl Transport {
     /// write and one wait. Returns the first's response, and the second, whose response
     /// [`Transport::answer_second`] reads.
     ///
-    /// `None` when they would not go there (pipelining turned off, HTTP/2, a proxy in the
-    /// environment, pipelining resting after a pipelined poll went unanswered) or cannot be
-    /// paired (they differ in credentials, or the second has retries): nothing was sent.
+    /// `None` when they would not go there (pipelining turned off, HTTP/2 or nothing known
+    /// yet of the poll's lane, the first lane, a proxy in the environment, pipelining
+    /// resting after a pipelined poll went unanswered) or cannot be paired (they differ in
+    /// credentials or lanes, or the second has retries): nothing was sent.
     /// An error is the first's, tried once here (a refused token is renewed for the next
     /// request): the second is given up, and the caller sends both the usual way, the first
     /// with its whole retry policy.

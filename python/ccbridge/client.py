@@ -71,11 +71,12 @@ class ViaClient(services.ServiceAccessors):
         the two answers in order (default ``True``; RFC 9112 §9.3.2), which saves a round
         trip per batch. It applies wherever the streams' requests go over HTTP/1.1
         (``http2="off"``, plain ``http://`` without prior knowledge, or a server that picks
-        HTTP/1.1 in TLS negotiation), not through a proxy set in the environment. Something on the way that hands pipelined
-        requests on over separate connections could let the poll pass the acknowledgement:
-        the service would hand back events already handled, which the stream hides as
-        duplicates and acknowledges again. The client stops pipelining for a while by
-        itself when a pipelined poll goes unanswered; ``False`` turns it off for good.
+        HTTP/1.1 in TLS negotiation), not through a proxy set in the environment.
+        Something on the way that hands pipelined requests on over separate connections
+        could let the poll pass the acknowledgement: the service would hand back events
+        already handled, which the stream hides as duplicates and acknowledges again. The
+        client stops pipelining for a while by itself when a pipelined poll goes
+        unanswered; ``False`` turns it off for good.
     :raises InvalidArgumentError: a value is missing or malformed (``.field`` names it).
     """
 
