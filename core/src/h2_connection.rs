@@ -511,7 +511,7 @@ mod tests {
 
     use super::*;
     use crate::auth::ClientCredentials;
-    use crate::lanes::LaneHttp;
+    use crate::lanes::{Lane, LaneHttp};
     use crate::ops::AuthKind;
     use crate::secret::Secret;
     use crate::transport::{ApiRequest, Prepared, Transport};
@@ -844,14 +844,22 @@ mod tests {
         out
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn over_tls_with_h2_chosen_the_polls_of_a_lane_share_one_connection() {
+    /// A server behind a TLS relay that offers `alpn`, a transport of lanes to it that
+    /// trusts the relay, and a lane of that transport.
+    async fn over_tls(alpn: &[&[u8]]) -> (Server, Relay, Transport, Lane) {
         let server = Server::start().await;
-        let (root, tls) = certificate(&[b"h2", b"http/1.1"]);
+        let (root, tls) = certificate(alpn);
         let relay = Relay::start(server.addr, Some(tls)).await;
         let base = format!("https://localhost:{}/", relay.addr.port());
-        let t = Arc::new(transport(&base, Http2::Negotiate, Some(&root)));
+        let t = transport(&base, Http2::Negotiate, Some(&root));
         let lane = t.lane();
+        (server, relay, t, lane)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn over_tls_with_h2_chosen_the_polls_of_a_lane_share_one_connection() {
+        let (server, relay, t, lane) = over_tls(&[b"h2", b"http/1.1"]).await;
+        let t = Arc::new(t);
         polls_at_once(&t, lane.index(), 5).await;
         assert_eq!(
             relay.connections(),
@@ -863,12 +871,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn over_tls_with_http1_chosen_the_polls_go_over_http1_connections_of_our_own() {
-        let server = Server::start().await;
-        let (root, tls) = certificate(&[b"http/1.1"]);
-        let relay = Relay::start(server.addr, Some(tls)).await;
-        let base = format!("https://localhost:{}/", relay.addr.port());
-        let t = transport(&base, Http2::Negotiate, Some(&root));
-        let lane = t.lane();
+        let (server, relay, t, lane) = over_tls(&[b"http/1.1"]).await;
         assert_eq!(poll(&t, lane.index()).await.unwrap(), 200);
         assert_eq!(relay.offered_h2(), 1, "the lane asked once");
         // The answer is remembered: the lane does not offer h2 again, and its polls go
@@ -898,12 +901,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn where_a_lanes_server_chose_http1_an_acknowledgement_and_its_poll_are_pipelined() {
-        let server = Server::start().await;
-        let (root, tls) = certificate(&[b"http/1.1"]);
-        let relay = Relay::start(server.addr, Some(tls)).await;
-        let base = format!("https://localhost:{}/", relay.addr.port());
-        let t = transport(&base, Http2::Negotiate, Some(&root));
-        let lane = t.lane();
+        let (server, relay, t, lane) = over_tls(&[b"http/1.1"]).await;
         let ack = stream_request(&t, reqwest::Method::POST, None);
         let poll_request = stream_request(&t, reqwest::Method::GET, lane.index());
         // Nothing is known of the lane's server yet: one request at a time.
@@ -936,12 +934,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn where_a_lanes_server_speaks_http2_nothing_is_pipelined() {
-        let server = Server::start().await;
-        let (root, tls) = certificate(&[b"h2", b"http/1.1"]);
-        let relay = Relay::start(server.addr, Some(tls)).await;
-        let base = format!("https://localhost:{}/", relay.addr.port());
-        let t = transport(&base, Http2::Negotiate, Some(&root));
-        let lane = t.lane();
+        let (_server, _relay, t, lane) = over_tls(&[b"h2", b"http/1.1"]).await;
         assert_eq!(poll(&t, lane.index()).await.unwrap(), 200);
         assert!(!t.pairs_stream_requests(lane.index()));
         let ack = stream_request(&t, reqwest::Method::POST, None);
