@@ -242,17 +242,29 @@ impl H1Connections {
         self.send_written(&uri, &written, limit).await
     }
 
-    /// [`H1Connections::send`] of a request written already; the connection is kept
-    /// afterwards when the response ended cleanly and the server keeps it.
+    /// [`H1Connections::send`] of a request written already.
     async fn send_written(
         &self,
         uri: &Uri,
         written: &[u8],
         limit: u64,
     ) -> std::result::Result<Answer, SendError> {
-        let (answer, rest) = self.first_answer(written, uri, limit).await?;
-        self.keep_if_done(rest);
-        Ok(answer)
+        let (mut io, mut reused) = match self.kept() {
+            Some(io) => (io, true),
+            None => (self.connect().await.map_err(SendError::Unsent)?, false),
+        };
+        loop {
+            match self.exchange(io, uri, written, limit).await {
+                Ok(answer) => return Ok(answer),
+                Err(Failed::Closed(e)) if reused => {
+                    tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; sending on a new one");
+                    // It may have gone out: a failure now is no longer "not sent".
+                    io = self.connect().await.map_err(SendError::Failed)?;
+                    reused = false;
+                }
+                Err(Failed::Closed(e) | Failed::Other(e)) => return Err(SendError::Failed(e)),
+            }
+        }
     }
 
     /// Sends two requests safe to repeat on one connection, the second written right behind
@@ -282,7 +294,7 @@ impl H1Connections {
             second.headers,
             second.body,
         ));
-        let (answer, rest) = self.first_answer(&both, &first.uri, limit).await?;
+        let (answer, rest) = self.first_of_pair(&both, &first.uri, limit).await?;
         both.drain(..first_len);
         Ok((
             answer,
@@ -335,13 +347,12 @@ impl H1Connections {
         }
     }
 
-    /// The answer to the first of the requests in `written` (one, or two pipelined), the
-    /// first being to `uri`, on a kept connection or a new one (all of them again on a new
-    /// one when the kept one turns out closed), with the connection and what was read past
-    /// the answer when the connection goes on.
-    async fn first_answer(
+    /// The first answer of two requests written together as `both`, on a kept connection
+    /// or a new one (both again on a new one when the kept one turns out closed), with the
+    /// connection and what was read past the answer when the connection goes on.
+    async fn first_of_pair(
         &self,
-        written: &[u8],
+        both: &[u8],
         uri: &Uri,
         limit: u64,
     ) -> std::result::Result<(Answer, Option<(Io, Vec<u8>)>), SendError> {
@@ -350,11 +361,10 @@ impl H1Connections {
             None => (self.connect().await.map_err(SendError::Unsent)?, false),
         };
         loop {
-            match self.answer(io, uri, written, Vec::new(), limit).await {
+            match self.answer(io, uri, both, Vec::new(), limit).await {
                 Ok(answered) => return Ok(answered),
                 Err(Failed::Closed(e)) if reused => {
                     tracing::debug!(error = %e, "kept HTTP/1.1 connection was closed; sending on a new one");
-                    // It may have gone out: a failure now is no longer "not sent".
                     io = self.connect().await.map_err(SendError::Failed)?;
                     reused = false;
                 }
@@ -441,6 +451,20 @@ impl H1Connections {
                 self.endpoint.host, self.endpoint.port
             ),
         }
+    }
+
+    /// One request (`written`, to `uri`) and its response on `io`, which is kept afterwards
+    /// when the response ended cleanly and the server keeps the connection.
+    async fn exchange(
+        &self,
+        io: Io,
+        uri: &Uri,
+        written: &[u8],
+        limit: u64,
+    ) -> std::result::Result<Answer, Failed> {
+        let (answer, rest) = self.answer(io, uri, written, Vec::new(), limit).await?;
+        self.keep_if_done(rest);
+        Ok(answer)
     }
 
     /// Keeps a connection whose response ended cleanly, unless bytes came after it: without
