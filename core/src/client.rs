@@ -149,7 +149,7 @@ impl ViaClient {
 /// to be seen, and a poll loop on a v2 session must not flood the log.
 fn warn_deprecated(op: &'static Operation) {
     static WARNED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut warned = crate::sync::lock(&WARNED);
     if !warned.contains(&op.name) {
         warned.push(op.name);
         tracing::warn!(

@@ -152,8 +152,12 @@ impl H2Connection {
     /// or a connect is under way.
     pub(crate) fn http1_now(&self) -> Option<&Arc<H1Connections>> {
         let inner = self.inner.try_lock().ok()?;
-        matches!(inner.state, State::Http1(at) if at.elapsed() < self.http1_recheck)
-            .then_some(&self.http1)
+        self.http1_holds(&inner.state).then_some(&self.http1)
+    }
+
+    /// Whether `state` is the server's choice of HTTP/1.1, made lately enough to hold.
+    fn http1_holds(&self, state: &State) -> bool {
+        matches!(state, State::Http1(at) if at.elapsed() < self.http1_recheck)
     }
 
     /// Sends `req` (its URI absolute) with `body`, and returns the response, its body
@@ -216,7 +220,7 @@ impl H2Connection {
         let asked = Instant::now();
         let mut inner = self.inner.lock().await;
         match &inner.state {
-            State::Http1(at) if at.elapsed() < self.http1_recheck => return Err(Unsent::Http1),
+            state if self.http1_holds(state) => return Err(Unsent::Http1),
             State::Open(s) if stale != Some(inner.generation) => {
                 return Ok((s.clone(), inner.generation))
             }

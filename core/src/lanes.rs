@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::error::Result;
 use crate::h1_connections::H1Connections;
 use crate::h2_connection::H2Connection;
+use crate::sync::lock;
 
 /// Where the requests of a lane go.
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ impl Lanes {
     }
 
     fn slots(&self) -> MutexGuard<'_, Vec<Slot>> {
-        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.slots)
     }
 
     /// A place for one stream: the first lane with room, or a new one. When a new lane

@@ -1132,7 +1132,7 @@ impl Reply {
 }
 
 /// `timeout` from now; a timeout too long to add stands for no deadline.
-fn deadline_after(timeout: Duration) -> tokio::time::Instant {
+pub(crate) fn deadline_after(timeout: Duration) -> tokio::time::Instant {
     let now = tokio::time::Instant::now();
     now.checked_add(timeout)
         .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))

@@ -120,7 +120,7 @@ class ViaClient:
         allow_insecure_http: bool = False,
         max_response_bytes: int | None = None,
         http2: str | None = None,
-        http1_pipelining: bool = True,
+        http1_pipelining: bool | None = None,
     ) -> ViaClient: ...
     @property
     def org_id(self) -> str: ...

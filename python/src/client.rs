@@ -188,7 +188,7 @@ impl PyViaClient {
 #[pymethods]
 impl PyViaClient {
     #[new]
-    #[pyo3(signature = (*, org_id, client_id, client_secret, api_key, scopes=None, base_url=None, token_url=None, request_timeout=None, connect_timeout=None, max_attempts=None, allow_insecure_http=false, max_response_bytes=None, http2=None, http1_pipelining=true))]
+    #[pyo3(signature = (*, org_id, client_id, client_secret, api_key, scopes=None, base_url=None, token_url=None, request_timeout=None, connect_timeout=None, max_attempts=None, allow_insecure_http=false, max_response_bytes=None, http2=None, http1_pipelining=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -205,7 +205,7 @@ impl PyViaClient {
         allow_insecure_http: bool,
         max_response_bytes: Option<i64>,
         http2: Option<&str>,
-        http1_pipelining: bool,
+        http1_pipelining: Option<bool>,
     ) -> PyResult<Self> {
         crate::logging::sync_level(py);
         // Python speaks seconds; a non-zero timeout shorter than a millisecond rounds up
@@ -232,7 +232,7 @@ impl PyViaClient {
                 .map(|n| to_u64(py, "max_response_bytes", n))
                 .transpose()?,
             http2: http2.map(Http2::parse).transpose().py_err(py)?,
-            http1_pipelining: Some(http1_pipelining),
+            http1_pipelining,
         };
         let b = ViaClient::builder()
             .org_id(org_id)

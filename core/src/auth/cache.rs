@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::secret::Secret;
+use crate::sync::lock;
 use std::future::Future;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -54,10 +55,7 @@ impl TokenCache {
     ) -> Result<Secret> {
         let mut cache = self.cache.lock().await;
         if let Some(t) = cache.as_ref() {
-            let refused = self
-                .rejected
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
+            let refused = lock(&self.rejected)
                 .as_ref()
                 .is_some_and(|r| r == &t.header);
             if Instant::now() < t.refresh_at && !refused {
@@ -72,6 +70,6 @@ impl TokenCache {
 
     /// Remembers that the service refused `rejected`.
     pub fn invalidate(&self, rejected: &Secret) {
-        *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) = Some(rejected.clone());
+        *lock(&self.rejected) = Some(rejected.clone());
     }
 }

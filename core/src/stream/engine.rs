@@ -143,7 +143,7 @@ pub(crate) async fn reached(phase: &mut watch::Receiver<Phase>, at: Phase) {
     let _ = phase.wait_for(|p| *p >= at).await;
 }
 
-pub(crate) use crate::sync::lock;
+use crate::sync::lock;
 
 impl EventStream {
     /// Creates a session and starts polling; events are pulled with

@@ -19,10 +19,11 @@
 //! - What an error leads to is the error's [`Recovery`]: back off and retry, replace the
 //!   session, or stop.
 
-use super::engine::{lock, reached, Phase, Shared};
+use super::engine::{reached, Phase, Shared};
 use super::{StreamConfig, StreamStatus};
 use crate::error::{Error, Recovery, Result};
 use crate::models::Subscription;
+use crate::sync::lock;
 use crate::transport::{full_jitter, Prepared};
 use crate::via::streaming::decode_event_batch_into;
 use std::sync::Arc;

@@ -31,7 +31,7 @@ pub(crate) async fn shutdown(shared: Arc<Shared>) -> Result<()> {
     shared.advance(Phase::Stopping);
     shared.wake_consumers();
     // 1. Stop polling (an in-flight poll is cancelled).
-    let tasks: Vec<JoinHandle<()>> = super::engine::lock(&shared.tasks).drain(..).collect();
+    let tasks: Vec<JoinHandle<()>> = crate::sync::lock(&shared.tasks).drain(..).collect();
     for t in tasks {
         let _ = t.await;
     }
